@@ -1,0 +1,140 @@
+"""The ``rundbrief`` command: check, build and new."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from generator.content import LoadResult, load_project
+from generator.content.loader import ISSUES_DIR
+from generator.diagnostics import Diagnostics
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def project_option(func: F) -> F:
+    return click.option(
+        "--project",
+        "project",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default="the current directory",
+        help="The project folder, holding mkdocs.yml and content/.",
+    )(func)
+
+
+class _MkDocsLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"mkdocs: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _configure_logging(verbose: bool) -> None:
+    # Material 9.7+ prints an end-of-life banner on every build; it is not the editor's concern.
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_MkDocsLogFormatter())
+    logger = logging.getLogger("mkdocs")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+
+
+def report(diag: Diagnostics) -> None:
+    for problem in diag.sorted():
+        click.echo(str(problem), err=True)
+
+
+def _load(project: Path) -> LoadResult:
+    result = load_project(project)
+    report(result.diagnostics)
+    return result
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rundbrief")
+def main() -> None:
+    """rundbrief: a participation process's Markdown issues into a website and email newsletters."""
+
+
+@main.command()
+@project_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check(project: Path, strict: bool) -> None:
+    """Check all content and settings; print every problem as path:line: level: message."""
+    result = _load(project)
+    diag, model = result.diagnostics, result.project
+    if diag.failed(strict=strict):
+        click.echo(f"rundbrief: check failed: {diag.summary()}", err=True)
+        sys.exit(1)
+    published = len(model.published)
+    click.echo(
+        f"rundbrief: content is fine: {published} published and {len(model.issues) - published} draft issues, "
+        f"{len(model.events)} events, {len(model.people)} people, {len(model.phases)} phases ({diag.summary()})"
+    )
+
+
+@main.command()
+@project_option
+@click.option("--strict", is_flag=True, help="Treat warnings (rundbrief's and MkDocs') as errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
+def build(project: Path, strict: bool, verbose: bool) -> None:
+    """Check, then build the website into site/ (nothing is written if anything fails)."""
+    from generator.output import StagedOutputs
+    from generator.site.build import SiteBuildError, build_site
+
+    _configure_logging(verbose)
+    started = time.perf_counter()
+    result = _load(project)
+    diag, model = result.diagnostics, result.project
+    if diag.failed(strict=strict):
+        click.echo(f"rundbrief: build failed, nothing was written: {diag.summary()}", err=True)
+        sys.exit(1)
+    site_dir = model.root / model.settings.site_dir
+    with StagedOutputs() as outputs:
+        try:
+            build_site(model, outputs.stage(site_dir), strict=strict)
+        except SiteBuildError as err:
+            click.echo(f"rundbrief: build failed, nothing was written: {err}", err=True)
+            sys.exit(1)
+        outputs.commit()
+    click.echo(
+        f"rundbrief: built {site_dir.relative_to(model.root)}/ with {len(model.published)} issues "
+        f"in {time.perf_counter() - started:.1f} s ({diag.summary()})"
+    )
+
+
+@main.command()
+@project_option
+@click.argument("title")
+@click.option("--number", help='The issue number, such as "03.2022" (default: the one after the latest).')
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The publication date, YYYY-MM-DD (default: today).",
+)
+def new(project: Path, title: str, number: str | None, day: Any) -> None:
+    """Create the next issue file as a draft and print its path."""
+    from generator.newissue import NewIssueError, create_issue
+
+    model = load_project(project).project  # only the existing numbers are needed
+    try:
+        path = create_issue(
+            model.content_dir / ISSUES_DIR,
+            model.issues,
+            title,
+            number=number,
+            day=day.date() if day else date.today(),
+        )
+    except NewIssueError as err:
+        click.echo(f"rundbrief: {err}", err=True)
+        sys.exit(1)
+    click.echo(path.relative_to(model.root).as_posix() if path.is_relative_to(model.root) else str(path))

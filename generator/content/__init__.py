@@ -1,0 +1,5 @@
+"""The content model and its loader: editors' files in, frozen typed objects out."""
+
+from generator.content.loader import LoadResult, load_project
+
+__all__ = ["LoadResult", "load_project"]

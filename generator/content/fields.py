@@ -1,0 +1,347 @@
+"""Typed reading of one YAML mapping, reporting each problem with its field path.
+
+A :class:`Fields` wraps the mapping of one object (an issue, ``events[2]``, ``cover``)
+and hands out typed values; every wrong value is reported as
+``path:line: error: events[2].start: expected ..., found ...`` and comes back as None,
+so one bad field never hides the next one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from enum import Enum
+from typing import TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from generator.content.yamlnodes import YList, YMap, YNode, YScalar, describe, quote
+from generator.diagnostics import Diagnostics, Location
+
+E = TypeVar("E", bound=Enum)
+When = date | datetime  # a whole day, or a time of day (aware, in the project's time zone)
+
+_DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DATE_DE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_TIME = r"(\d{1,2}):(\d{2})(?::(\d{2}))?"
+_DATETIME = re.compile(
+    r"(?P<date>[\d.\-]+)(?:[ T]+|, *)" + _TIME + r"(?: *Uhr)?(?P<offset>Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE
+)
+_TIME_ONLY = re.compile(_TIME + r"(?: *Uhr)?", re.IGNORECASE)
+_EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+")
+_LINE_BREAKS = {"\u2028", "\u2029", "\u0085"}
+
+DATE_EXPECTED = 'a date "YYYY-MM-DD" or "DD.MM.YYYY"'
+WHEN_EXPECTED = 'a date or "YYYY-MM-DD HH:MM"'
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """' (did you mean "x"?)' for the closest choice, or nothing."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{match[0]}"?)' if match else ""
+
+
+def bad_characters(text: str, *, single_line: bool) -> bool:
+    """Whether text has characters that must not be in a value: control characters
+    (and, in single-line values such as titles, which become email headers, line breaks)."""
+    for ch in text:
+        if ch in "\n\t" and not single_line:
+            continue
+        if ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc":
+            return True
+    return False
+
+
+def parse_date(text: str) -> date | None:
+    text = text.strip()
+    if m := _DATE_ISO.fullmatch(text):
+        y, mo, d = (int(g) for g in m.groups())
+    elif m := _DATE_DE.fullmatch(text):
+        d, mo, y = (int(g) for g in m.groups())
+    else:
+        return None
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def _clock(hour: str, minute: str, second: str | None) -> time | None:
+    try:
+        return time(int(hour), int(minute), int(second or 0))
+    except ValueError:
+        return None
+
+
+def parse_when(text: str, tz: ZoneInfo) -> When | None:
+    """A date, or a date with a time of day in ``tz`` (an explicit offset is converted)."""
+    text = text.strip()
+    if (day := parse_date(text)) is not None:
+        return day
+    m = _DATETIME.fullmatch(text)
+    if not m or (day := parse_date(m["date"])) is None:
+        return None
+    clock = _clock(m[2], m[3], m[4])
+    if clock is None:
+        return None
+    offset = m["offset"]
+    if offset:
+        zone = timezone.utc
+        if offset.upper() != "Z":
+            sign = 1 if offset[0] == "+" else -1
+            digits = offset[1:].replace(":", "")
+            zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        return datetime.combine(day, clock, zone).astimezone(tz)
+    return datetime.combine(day, clock, tz)
+
+
+def parse_clock(text: str) -> time | None:
+    m = _TIME_ONLY.fullmatch(text.strip())
+    return _clock(m[1], m[2], m[3]) if m else None
+
+
+def exists_in_zone(moment: datetime) -> bool:
+    """False for wall-clock times skipped by a daylight-saving change (02:30 on the day in March)."""
+    assert moment.tzinfo is not None
+    there_and_back = moment.astimezone(timezone.utc).astimezone(moment.tzinfo)
+    return there_and_back.replace(tzinfo=None) == moment.replace(tzinfo=None)
+
+
+def format_when(value: When) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def is_url(text: str) -> bool:
+    if any(ch.isspace() for ch in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def is_email(text: str) -> bool:
+    return bool(_EMAIL.fullmatch(text))
+
+
+@dataclass(slots=True)
+class Context:
+    """Where values come from: the problem list and the file as the editor sees it."""
+
+    diag: Diagnostics
+    path: str
+    tz: ZoneInfo
+
+    def error(self, line: int, message: str) -> None:
+        self.diag.error(Location(self.path, line), message)
+
+    def warning(self, line: int, message: str) -> None:
+        self.diag.warning(Location(self.path, line), message)
+
+
+class Fields:
+    """The fields of one mapping. Unknown keys are warned about as the object is opened."""
+
+    def __init__(self, ctx: Context, node: YNode, prefix: str, known: Sequence[str], *, line: int | None = None):
+        self.ctx = ctx
+        self.prefix = prefix
+        self.known = known
+        self.line = node.line if line is None else line
+        self.entries: dict[str, tuple[int, YNode]] = {}
+        self.ok = isinstance(node, YMap)
+        if isinstance(node, YMap):
+            self.entries = node.entries
+            for key, (key_line, _) in node.entries.items():
+                if key not in known:
+                    self.ctx.warning(key_line, f"{self.name(key)}: unknown field, ignored{suggest(key, known)}")
+        else:
+            where = prefix or "front-matter"
+            self.ctx.error(self.line, f"{where}: expected a mapping of fields (name: value), found {describe(node)}")
+
+    # -- plumbing -------------------------------------------------------------------
+    def name(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix else key
+
+    def has(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def get(self, key: str) -> YNode | None:
+        """The value node, or None where the key is absent or its value is empty (null)."""
+        assert key in self.known, key
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        node = entry[1]
+        if isinstance(node, YScalar) and node.is_null:
+            return None
+        return node
+
+    def line_of(self, key: str) -> int:
+        entry = self.entries.get(key)
+        return entry[1].line if entry else self.line
+
+    def error(self, key: str, message: str) -> None:
+        self.ctx.error(self.line_of(key), f"{self.name(key)}: {message}")
+
+    def expected(self, key: str, what: str, node: YNode, extra: str = "") -> None:
+        self.error(key, f"expected {what}, found {describe(node)}{extra}")
+
+    def missing(self, key: str, hint: str = "") -> None:
+        empty = key in self.entries
+        self.ctx.error(
+            self.line_of(key),
+            f"{self.name(key)}: {'required field is empty' if empty else 'missing required field'}{hint}",
+        )
+
+    def scalar(self, key: str, what: str, required: bool) -> YScalar | None:
+        node = self.get(key)
+        if node is None:
+            if required and self.ok:
+                self.missing(key)
+            return None
+        if not isinstance(node, YScalar):
+            self.expected(key, what, node)
+            return None
+        return node
+
+    # -- typed values ---------------------------------------------------------------
+    def text(self, key: str, *, required: bool = False, single_line: bool = True, hint: str = "") -> str | None:
+        node = self.get(key)
+        if node is not None and not isinstance(node, YScalar):
+            self.expected(key, "text", node)
+            return None
+        value = node.text.strip() if node is not None else ""
+        if not value:
+            if required and self.ok:
+                self.missing(key, hint)
+            return None
+        if bad_characters(value, single_line=single_line):
+            rule = "a single line without control characters" if single_line else "text without control characters"
+            self.error(key, f"must be {rule}, found {quote(value)}")
+            return None
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        node = self.scalar(key, "true or false", False)
+        if node is None:
+            return default
+        if node.plain and node.text.lower() in ("true", "false"):
+            return node.text.lower() == "true"
+        self.expected(key, "true or false", node)
+        return default
+
+    def integer(self, key: str, *, required: bool = False) -> int | None:
+        node = self.scalar(key, "a whole number", required)
+        if node is None:
+            return None
+        if re.fullmatch(r"[+-]?\d{1,9}", node.text.strip()):
+            return int(node.text)
+        self.expected(key, "a whole number", node)
+        return None
+
+    def choice(self, key: str, kind: type[E], default: E) -> E:
+        values = [str(member.value) for member in kind]
+        what = "one of " + ", ".join(values)
+        node = self.scalar(key, what, False)
+        if node is None:
+            return default
+        wanted = node.text.strip().lower()
+        for member in kind:
+            if member.value == wanted:
+                return member
+        self.expected(key, what, node, suggest(wanted, values))
+        return default
+
+    def date(self, key: str, *, required: bool = False) -> date | None:
+        node = self.scalar(key, DATE_EXPECTED, required)
+        if node is None:
+            return None
+        value = parse_date(node.text)
+        if value is None:
+            self.expected(key, DATE_EXPECTED, node)
+        return value
+
+    def when(self, key: str, *, required: bool = False, same_day_as: When | None = None) -> When | None:
+        """A date or date-time; with ``same_day_as`` a bare "19:00" means that day."""
+        node = self.scalar(key, WHEN_EXPECTED, required)
+        if node is None:
+            return None
+        value = parse_when(node.text, self.ctx.tz)
+        if value is None and same_day_as is not None and (clock := parse_clock(node.text)) is not None:
+            day = same_day_as.date() if isinstance(same_day_as, datetime) else same_day_as
+            value = datetime.combine(day, clock, self.ctx.tz)
+        if value is None:
+            self.expected(key, WHEN_EXPECTED, node)
+            return None
+        if isinstance(value, datetime) and not exists_in_zone(value):
+            self.error(
+                key,
+                f"{format_when(value)} does not exist in {self.ctx.tz.key} "
+                "(the clocks skip that hour when summer time begins)",
+            )
+            return None
+        return value
+
+    def url(self, key: str, *, required: bool = False) -> str | None:
+        node = self.scalar(key, "a web address starting with https://", required)
+        if node is None:
+            return None
+        value = node.text.strip()
+        if not is_url(value):
+            self.expected(key, "a web address starting with https://", node)
+            return None
+        return value
+
+    def email(self, key: str, *, required: bool = False) -> str | None:
+        node = self.scalar(key, "an email address", required)
+        if node is None:
+            return None
+        value = node.text.strip()
+        if not is_email(value):
+            self.expected(key, "an email address", node)
+            return None
+        return value
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        """A list of single-line texts; a single text is taken as a list of one."""
+        node = self.get(key)
+        if node is None:
+            return ()
+        items = node.items if isinstance(node, YList) else (node,)
+        values: list[str] = []
+        for index, item in enumerate(items, start=1):
+            item_name = f"{self.name(key)}[{index}]" if isinstance(node, YList) else self.name(key)
+            if not isinstance(item, YScalar) or item.is_null:
+                self.ctx.error(item.line, f"{item_name}: expected text, found {describe(item)}")
+                continue
+            text = item.text.strip()
+            if bad_characters(text, single_line=True):
+                self.ctx.error(item.line, f"{item_name}: must be a single line without control characters, found {quote(text)}")
+                continue
+            if text:
+                values.append(text)
+        return tuple(values)
+
+    def items(self, key: str) -> Iterator[tuple[str, YNode]]:
+        """The elements of a list field with their field paths (``events[1]``, counted from 1)."""
+        node = self.get(key)
+        if node is None:
+            return
+        if not isinstance(node, YList):
+            self.expected(key, "a list (lines starting with -)", node)
+            return
+        for index, item in enumerate(node.items, start=1):
+            yield f"{self.name(key)}[{index}]", item
+
+    def nested(self, key: str, known: Sequence[str]) -> Fields | None:
+        node = self.get(key)
+        if node is None:
+            return None
+        return Fields(self.ctx, node, self.name(key), known)

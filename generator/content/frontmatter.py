@@ -1,0 +1,65 @@
+"""Reading an editor's file: UTF-8 text, then front-matter split from the Markdown body."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.diagnostics import Diagnostics, Location
+
+_FENCE_OPEN = re.compile(r"---[ \t]*")
+_FENCE_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    yaml_text: str
+    yaml_line_offset: int  # file lines before the YAML text (the opening fence)
+    body: str
+    body_line: int  # 1-based line where the body starts
+
+
+def read_text(path: Path, shown: str, diag: Diagnostics) -> str | None:
+    """The file as text with ``\\n`` line ends, or None (reported) if it is not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        diag.error(Location(shown), f"cannot read file: {err.strerror or err}")
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):  # a BOM, as Windows editors write it: harmless
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        diag.error(
+            Location(shown, line),
+            f"file is not UTF-8 text (byte 0x{data[err.start]:02x} in column {column}); "
+            "save it with the encoding UTF-8",
+        )
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, shown: str, diag: Diagnostics) -> FrontMatter | None:
+    """Split ``---`` fenced YAML from the body; None (reported) where there is none."""
+    lines = text.split("\n")
+    if not lines or not _FENCE_OPEN.fullmatch(lines[0]):
+        diag.error(
+            Location(shown, 1),
+            'missing front-matter: the file must start with a line "---", '
+            'then its fields, then another line "---"',
+        )
+        return None
+    for index in range(1, len(lines)):
+        if _FENCE_CLOSE.fullmatch(lines[index]):
+            return FrontMatter(
+                yaml_text="\n".join(lines[1:index]) + "\n",
+                yaml_line_offset=1,
+                body="\n".join(lines[index + 1 :]),
+                body_line=index + 2,
+            )
+    diag.error(Location(shown, 1), 'front-matter is not closed: add a line "---" after the last field')
+    return None

@@ -1,0 +1,203 @@
+"""Newsletter issues: one Markdown file each in ``content/newsletter/``."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from generator.content.fields import Context, Fields, When, format_when, quote, suggest
+from generator.content.frontmatter import read_text, split_front_matter
+from generator.content.images import ImageChecker
+from generator.content.model import Event, EventStatus, Issue, Person, Statement
+from generator.content.people import PERSON_KEYS, read_person_fields, read_photo
+from generator.content.yamlnodes import YNode, YScalar, describe, parse_yaml
+from generator.diagnostics import Location
+
+ISSUE_KEYS = ("title", "number", "date", "summary", "draft", "cover", "photos", "events", "statements", "contacts")
+EVENT_KEYS = (
+    "id", "title", "start", "end", "location", "address", "region", "online", "status", "description", "registration",
+)  # fmt: skip
+STATEMENT_KEYS = ("person", "people", "name", "role", "organisation", "groups", "photo", "quote")
+EVENT_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """Lower-case ASCII words joined by hyphens, German umlauts spelt out: "Jugendbeteiligung-2022"."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "x"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadIssue:
+    issue: Issue | None  # None where a required field is wrong
+    events: list[Event | EventRef]  # checked across issues by the loader
+    number_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventRef:
+    """An entry that only names an event defined in another issue: ``- id: regionalkonferenz-nordost``."""
+
+    id: str
+    source: Location
+
+
+class IssueReader:
+    def __init__(self, ctx: Context, people: Mapping[str, Person], images: ImageChecker) -> None:
+        self.ctx = ctx
+        self.people = people
+        self.images = images
+
+    # -- people ---------------------------------------------------------------------
+    def person_by_id(self, node: YNode, name: str) -> Person | None:
+        if not isinstance(node, YScalar) or node.is_null or not node.text.strip():
+            self.ctx.error(node.line, f"{name}: expected a person id from content/people.yml, found {describe(node)}")
+            return None
+        person_id = node.text.strip()
+        person = self.people.get(person_id)
+        if person is None:
+            self.ctx.error(
+                node.line,
+                f"{name}: unknown person {quote(person_id)}, not in content/people.yml{suggest(person_id, list(self.people))}",
+            )
+        return person
+
+    def contact(self, name: str, node: YNode) -> Person | None:
+        if isinstance(node, YScalar):
+            return self.person_by_id(node, name)
+        fields = Fields(self.ctx, node, name, PERSON_KEYS)
+        return read_person_fields(fields, None, self.images) if fields.ok else None
+
+    # -- statements -----------------------------------------------------------------
+    def statement(self, name: str, node: YNode) -> Statement | None:
+        fields = Fields(self.ctx, node, name, STATEMENT_KEYS)
+        if not fields.ok:
+            return None
+        given = [key for key in ("person", "people", "name") if fields.has(key)]
+        people: list[Person] = []
+        if not given:
+            fields.ctx.error(fields.line, f"{name}: missing required field: person (an id from content/people.yml) or name")
+        elif len(given) > 1:
+            fields.error(given[1], f"give only one of person, people and name, found {' and '.join(given)}")
+        elif given[0] == "person":
+            person_node = fields.get("person")
+            assert person_node is not None
+            found = self.person_by_id(person_node, fields.name("person"))
+            people = [found] if found else []
+        elif given[0] == "people":
+            for item_name, item in fields.items("people"):
+                if (found := self.person_by_id(item, item_name)) is not None:
+                    people.append(found)
+        else:
+            name_text = fields.text("name", required=True)
+            if name_text is not None:
+                people = [
+                    Person(
+                        id=None, name=name_text, role=fields.text("role"), organisation=fields.text("organisation"),
+                        groups=fields.text_list("groups"), source=Location(self.ctx.path, fields.line),
+                    )
+                ]  # fmt: skip
+        if given and given[0] != "name":
+            for key in ("role", "organisation", "groups"):
+                if fields.has(key):
+                    fields.error(key, f"not allowed together with {given[0]}: it comes from content/people.yml")
+        photo_node = fields.get("photo")
+        photo = read_photo(self.ctx, photo_node, fields.name("photo"), self.images) if photo_node is not None else None
+        quote_text = fields.text("quote", required=True, single_line=False)
+        if not people or quote_text is None:
+            return None
+        return Statement(tuple(people), quote_text, photo, Location(self.ctx.path, fields.line))
+
+    # -- events ---------------------------------------------------------------------
+    def event(self, name: str, node: YNode) -> Event | EventRef | None:
+        fields = Fields(self.ctx, node, name, EVENT_KEYS)
+        if not fields.ok:
+            return None
+        given_id = fields.text("id")
+        if given_id is not None and not EVENT_ID.fullmatch(given_id):
+            fields.error("id", f"expected lower-case letters, digits and hyphens (like regionalkonferenz-nordost), found {quote(given_id)}")
+            given_id = None
+        present = [key for key in EVENT_KEYS if fields.has(key)]
+        if given_id is not None and present == ["id"]:
+            return EventRef(given_id, Location(self.ctx.path, fields.line))
+        title = fields.text("title", required=True)
+        start = fields.when("start", required=True)
+        end = fields.when("end", same_day_as=start) if start is not None else None
+        if start is not None and end is not None and not _end_fits(fields, start, end):
+            end = None
+        location = fields.text("location")
+        online = fields.url("online")
+        if location is None and online is None and not fields.has("location") and not fields.has("online"):
+            fields.ctx.error(fields.line, f"{name}.location: missing required field (or give online: with the web address)")
+        event_id = given_id or (f"{_day(start).isoformat()}-{slugify(title)}" if start and title else None)
+        status = fields.choice("status", EventStatus, EventStatus.SCHEDULED)
+        description = fields.text("description", single_line=False)
+        registration = fields.text("registration")
+        address = fields.text("address", single_line=False)
+        region = fields.text("region")
+        if title is None or start is None or event_id is None or (location is None and online is None):
+            return None
+        return Event(
+            id=event_id, title=title, start=start, end=end, location=location, address=address, region=region,
+            online=online, status=status, description=description, registration=registration,
+            source=Location(self.ctx.path, fields.line),
+        )  # fmt: skip
+
+    # -- the issue ------------------------------------------------------------------
+    def issue(self, path: Path, slug: str) -> ReadIssue:
+        text = read_text(path, self.ctx.path, self.ctx.diag)
+        if text is None:
+            return ReadIssue(None, [], 1)
+        front = split_front_matter(text, self.ctx.path, self.ctx.diag)
+        if front is None:
+            return ReadIssue(None, [], 1)
+        root = parse_yaml(front.yaml_text, self.ctx.diag, self.ctx.path, line_offset=front.yaml_line_offset)
+        if root is None:
+            return ReadIssue(None, [], 1)
+        fields = Fields(self.ctx, root, "", ISSUE_KEYS, line=1)
+        if not fields.ok:
+            return ReadIssue(None, [], 1)
+        title = fields.text("title", required=True)
+        number = fields.text("number", required=True)
+        issue_date = fields.date("date", required=True)
+        summary = fields.text("summary")
+        draft = fields.boolean("draft", False)
+        cover_node = fields.get("cover")
+        cover = read_photo(self.ctx, cover_node, "cover", self.images) if cover_node is not None else None
+        photos = [read_photo(self.ctx, node, n, self.images) for n, node in fields.items("photos")]
+        entries = [self.event(n, node) for n, node in fields.items("events")]
+        statements = [self.statement(n, node) for n, node in fields.items("statements")]
+        contacts = [self.contact(n, node) for n, node in fields.items("contacts")]
+        events = [e for e in entries if e is not None]
+        if title is None or number is None or issue_date is None:
+            return ReadIssue(None, events, fields.line_of("number"))
+        issue = Issue(
+            slug=slug, title=title, number=number, date=issue_date, summary=summary, draft=draft, cover=cover,
+            photos=tuple(p for p in photos if p is not None),
+            events=(),  # filled by the loader, which resolves references across issues
+            statements=tuple(s for s in statements if s is not None),
+            contacts=tuple(c for c in contacts if c is not None),
+            body=front.body, body_line=front.body_line, path=path, source=Location(self.ctx.path, 1),
+        )  # fmt: skip
+        return ReadIssue(issue, events, fields.line_of("number"))
+
+
+def _day(value: When) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _end_fits(fields: Fields, start: When, end: When) -> bool:
+    if isinstance(start, datetime) != isinstance(end, datetime):
+        kind = 'a date and time like start, or a time "HH:MM"' if isinstance(start, datetime) else "a date like start"
+        fields.error("end", f"expected {kind}, found {quote(format_when(end))}")
+        return False
+    if end < start:  # type: ignore[operator]  # both dates or both date-times here
+        fields.error("end", f"must not be before start ({format_when(start)}), found {quote(format_when(end))}")
+        return False
+    return True

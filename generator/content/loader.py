@@ -1,0 +1,164 @@
+"""Loading a whole project: every file read and checked once, all problems collected."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from generator.content.fields import Context
+from generator.content.images import ImageChecker
+from generator.content.issues import EventRef, IssueReader
+from generator.content.model import Event, EventEntry, Issue, Phase, Project
+from generator.content.people import load_people
+from generator.content.phases import read_phase
+from generator.content.settings import read_settings
+from generator.content.yamlnodes import quote
+from generator.diagnostics import Diagnostics, Location, display_path
+
+ISSUES_DIR = "newsletter"
+PHASES_DIR = "prozess"
+PEOPLE_FILE = "people.yml"
+_SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    project: Project  # complete where there are no errors; objects with errors are left out
+    diagnostics: Diagnostics
+
+
+def _markdown_files(folder: Path, root: Path, diag: Diagnostics) -> list[Path]:
+    """The ``*.md`` files of a section, without its index page and editors' hidden files."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith((".", "_", "~")) or path.name == "index.md":
+            continue
+        if path.is_dir():
+            if any(path.rglob("*.md")):
+                diag.warning(
+                    Location(display_path(path, root)),
+                    f"Markdown files in subfolders of {display_path(folder, root)}/ are not read; "
+                    "put them directly in the folder",
+                )
+            continue
+        if path.suffix.lower() == ".md":
+            found.append(path)
+            if not _SAFE_SLUG.fullmatch(path.stem):
+                diag.warning(
+                    Location(display_path(path, root)),
+                    f"file name {quote(path.name)} has characters that do not belong in a web address; "
+                    "use letters, digits and hyphens, such as 2022-02.md",
+                )
+    return found
+
+
+def load_project(root: Path) -> LoadResult:
+    root = root.resolve()
+    diag = Diagnostics()
+    settings, images = read_settings(root, diag, ImageChecker)
+    content = root / settings.docs_dir
+    if not content.is_dir():
+        diag.error(Location(settings.docs_dir), "content folder not found (docs_dir in mkdocs.yml)")
+    tz = ZoneInfo(settings.timezone)
+
+    def context(path: Path) -> Context:
+        return Context(diag, display_path(path, root), tz)
+
+    people = load_people(content / PEOPLE_FILE, display_path(content / PEOPLE_FILE, root), context(content / PEOPLE_FILE), images)
+
+    phases: list[Phase] = []
+    for path in _markdown_files(content / PHASES_DIR, root, diag):
+        if (phase := read_phase(context(path), path, path.stem)) is not None:
+            phases.append(phase)
+    phases.sort(key=lambda p: (p.order, p.start.isoformat() if p.start else "", p.title))
+
+    issues: list[Issue] = []
+    entries_by_issue: dict[str, list[Event | EventRef]] = {}
+    number_lines: dict[str, int] = {}
+    for path in _markdown_files(content / ISSUES_DIR, root, diag):
+        read = IssueReader(context(path), people, images).issue(path, path.stem)
+        entries_by_issue[path.stem] = read.events
+        number_lines[path.stem] = read.number_line
+        if read.issue is not None:
+            issues.append(read.issue)
+
+    _check_numbers(issues, number_lines, diag)
+    events = _unique_events(entries_by_issue, diag)
+    issues = [
+        replace(issue, events=tuple(events[e.id].event for e in entries_by_issue[issue.slug] if e.id in events))
+        for issue in issues
+    ]
+    issues.sort(key=lambda i: (i.date, i.number, i.slug))
+    order = {issue.slug: position for position, issue in enumerate(issues)}
+    entries = sorted(events.values(), key=lambda e: (e.event.start_date, str(e.event.start), e.event.title))
+    entries = [replace(e, issues=tuple(sorted(e.issues, key=lambda s: order.get(s, len(order))))) for e in entries]
+    project = Project(
+        root=root, content_dir=content, settings=settings, issues=tuple(issues),
+        people=tuple(people.values()), phases=tuple(phases), events=tuple(entries),
+    )  # fmt: skip
+    return LoadResult(project, diag)
+
+
+def _check_numbers(issues: list[Issue], number_lines: dict[str, int], diag: Diagnostics) -> None:
+    first: dict[str, Issue] = {}
+    for issue in sorted(issues, key=lambda i: i.source.path):
+        key = issue.number.casefold()
+        if key not in first:
+            first[key] = issue
+            continue
+        other = first[key]
+        diag.error(
+            Location(issue.source.path, number_lines[issue.slug]),
+            f"number: {quote(issue.number)} is already the number of "
+            f"{other.source.path}:{number_lines[other.slug]}; every issue needs its own number",
+        )
+
+
+def _differences(a: Event, b: Event) -> list[str]:
+    return [f.name for f in fields(Event) if f.compare and getattr(a, f.name) != getattr(b, f.name)]
+
+
+def _unique_events(entries_by_issue: dict[str, list[Event | EventRef]], diag: Diagnostics) -> dict[str, EventEntry]:
+    """One entry per event id: definitions compared, references resolved, mentions listed."""
+    events: dict[str, EventEntry] = {}
+    for slug, entries in entries_by_issue.items():
+        for entry in entries:
+            if isinstance(entry, EventRef):
+                continue
+            known = events.get(entry.id)
+            if known is None:
+                events[entry.id] = EventEntry(entry, (slug,))
+                continue
+            if slug in known.issues:
+                diag.error(
+                    entry.source,
+                    f"events: the event {quote(entry.id)} appears twice in this issue, "
+                    f"first at line {known.event.source.line}",
+                )
+                continue
+            if differing := _differences(known.event, entry):
+                diag.error(
+                    entry.source,
+                    f"events: the event {quote(entry.id)} differs from its definition at {known.event.source} "
+                    f"in {', '.join(differing)}; an event in several issues must carry the same data, "
+                    f"or write only - id: {entry.id} here",
+                )
+            events[entry.id] = replace(known, issues=known.issues + (slug,))
+    for slug, entries in entries_by_issue.items():
+        for entry in entries:
+            if not isinstance(entry, EventRef):
+                continue
+            known = events.get(entry.id)
+            if known is None:
+                diag.error(
+                    entry.source,
+                    f"events: unknown event id {quote(entry.id)}; an entry with only an id refers to an event "
+                    "defined with title and start in another issue",
+                )
+            elif slug not in known.issues:
+                events[entry.id] = replace(known, issues=known.issues + (slug,))
+    return events

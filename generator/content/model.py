@@ -1,0 +1,198 @@
+"""The content model: frozen, typed objects that the site and the email only read.
+
+Built once by :mod:`generator.content.loader` from ``content/`` and ``mkdocs.yml``.
+Field names follow the editors' front-matter (see the README's field reference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+
+from generator.diagnostics import Location
+
+When = date | datetime
+
+
+class EventStatus(str, Enum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+
+
+class PhaseStatus(str, Enum):
+    DONE = "done"
+    ACTIVE = "active"
+    PLANNED = "planned"
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A checked image file inside ``content/``: format and pixel size read from the file."""
+
+    src: str  # path relative to content/, with forward slashes
+    path: Path  # absolute path on disk
+    format: str  # "JPEG", "PNG" or "GIF"
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    image: Image
+    alt: str
+    credit: str  # the rights holder, shown as "Foto: <credit>"
+    caption: str | None = None
+    source: Location = field(default=Location(""), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str | None  # None for a person given inline in an issue
+    name: str
+    role: str | None = None
+    organisation: str | None = None
+    groups: tuple[str, ...] = ()
+    photo: Photo | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None  # may span lines
+    website: str | None = None
+    source: Location = field(default=Location(""), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    title: str
+    start: When
+    end: When | None = None
+    location: str | None = None
+    address: str | None = None
+    region: str | None = None
+    online: str | None = None  # URL of an online or hybrid event
+    status: EventStatus = EventStatus.SCHEDULED
+    description: str | None = None  # Markdown
+    registration: str | None = None  # where to sign up: a URL, or text such as a deadline
+    source: Location = field(default=Location(""), compare=False)
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+    @property
+    def start_date(self) -> date:
+        return self.start.date() if isinstance(self.start, datetime) else self.start
+
+    @property
+    def end_date(self) -> date:
+        if self.end is None:
+            return self.start_date
+        return self.end.date() if isinstance(self.end, datetime) else self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    people: tuple[Person, ...]  # one, or several speaking together
+    quote: str  # Markdown
+    photo: Photo | None = None  # the statement's own photo, else the first person's
+    source: Location = field(default=Location(""), compare=False)
+
+    @property
+    def shown_photo(self) -> Photo | None:
+        if self.photo is not None:
+            return self.photo
+        return next((p.photo for p in self.people if p.photo is not None), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    slug: str  # the file name without .md: newsletter/<slug>/ on the site and in the emails
+    title: str
+    number: str  # shown as "Ausgabe <number>"
+    date: date
+    summary: str | None
+    draft: bool
+    cover: Photo | None
+    photos: tuple[Photo, ...]
+    events: tuple[Event, ...]
+    statements: tuple[Statement, ...]
+    contacts: tuple[Person, ...]
+    body: str  # Markdown
+    body_line: int  # the file line the body starts on, for messages about the body
+    path: Path
+    source: Location = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    slug: str
+    title: str
+    order: int
+    status: PhaseStatus
+    start: date | None
+    end: date | None
+    summary: str | None
+    body: str
+    path: Path
+    source: Location = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    label: str  # "Gefördert vom", "Ein Projekt von"
+    name: str
+    logo: Image | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The rundbrief plugin's options in mkdocs.yml, plus the MkDocs settings it needs."""
+
+    site_name: str
+    site_url: str | None
+    docs_dir: str
+    site_dir: str
+    newsletter_name: str
+    organisation: str | None = None
+    logo: Image | None = None
+    sender_name: str | None = None
+    sender_email: str | None = None
+    reply_to: str | None = None
+    forward_note: str | None = None
+    subscribe_url: str | None = None
+    timezone: str = "Europe/Berlin"
+    partners: tuple[Partner, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventEntry:
+    """One event with every issue that mentions it, first mention first."""
+
+    event: Event
+    issues: tuple[str, ...]  # slugs
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    root: Path
+    content_dir: Path
+    settings: Settings
+    issues: tuple[Issue, ...]  # every issue, drafts included, oldest first
+    people: tuple[Person, ...]
+    phases: tuple[Phase, ...]  # by order
+    events: tuple[EventEntry, ...]  # unique by id, by start
+
+    @property
+    def published(self) -> tuple[Issue, ...]:
+        """The issues the public sees: no drafts, oldest first."""
+        return tuple(issue for issue in self.issues if not issue.draft)
+
+    def person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
+
+    def issue(self, slug: str) -> Issue | None:
+        return next((i for i in self.issues if i.slug == slug), None)

@@ -1,0 +1,99 @@
+"""Photos and people: ``content/people.yml`` and the photo fields every object shares."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+from generator.content.fields import Context, Fields, quote
+from generator.content.frontmatter import read_text
+from generator.content.images import ImageChecker, ImageProblem, suffix_mismatch
+from generator.content.model import Image, Person, Photo
+from generator.content.yamlnodes import YMap, YNode, parse_yaml
+from generator.diagnostics import Location
+
+PHOTO_KEYS = ("src", "alt", "caption", "credit")
+PERSON_KEYS = ("name", "role", "organisation", "groups", "photo", "email", "phone", "address", "website")
+_FILE_NAME = re.compile(r"[\w\-. ()]*\.(jpe?g|png|gif|webp|svg|tiff?|bmp|hei[cf]|avif)", re.IGNORECASE)
+_CAMERA_NAME = re.compile(r"(IMG|DSC|DSCN|DCIM|PXL|P)[_\-]?\d{3,}.*", re.IGNORECASE)
+
+
+def read_image(fields: Fields, key: str, images: ImageChecker) -> Image | None:
+    """The image file named by a path field, checked; problems reported on the field."""
+    src = fields.text(key, required=True)
+    if src is None:
+        return None
+    try:
+        image = images.check(src)
+    except ImageProblem as problem:
+        fields.error(key, str(problem))
+        return None
+    if (note := suffix_mismatch(image)) is not None:
+        fields.ctx.warning(fields.line_of(key), f"{fields.name(key)}: {note}")
+    return image
+
+
+def read_photo(ctx: Context, node: YNode, prefix: str, images: ImageChecker) -> Photo | None:
+    fields = Fields(ctx, node, prefix, PHOTO_KEYS)
+    if not fields.ok:
+        return None
+    image = read_image(fields, "src", images)
+    alt = fields.text("alt", required=True)
+    credit = fields.text("credit", required=True, hint=' (the rights holder, shown as "Foto: ...")')
+    caption = fields.text("caption", single_line=False)
+    if alt is not None and _looks_like_file_name(alt, fields.text("src")):
+        fields.error("alt", f"must describe what the image shows, not be a file name, found {quote(alt)}")
+        alt = None
+    if image is None or alt is None or credit is None:
+        return None
+    return Photo(image=image, alt=alt, credit=credit, caption=caption, source=Location(ctx.path, fields.line))
+
+
+def _looks_like_file_name(alt: str, src: str | None) -> bool:
+    if src and alt.strip().lower() in (src.lower(), PurePosixPath(src).name.lower(), PurePosixPath(src).stem.lower()):
+        return True
+    return bool(_FILE_NAME.fullmatch(alt.strip()) or _CAMERA_NAME.fullmatch(alt.strip()))
+
+
+def read_person_fields(fields: Fields, person_id: str | None, images: ImageChecker) -> Person:
+    """A person from ``fields`` holding PERSON_KEYS (people.yml entry or inline in an issue).
+
+    Returned even when a field is wrong (the problem is reported), so that references to
+    the person do not cause a second, misleading "unknown person" error.
+    """
+    name = fields.text("name", required=True)
+    photo_node = fields.get("photo")
+    photo = read_photo(fields.ctx, photo_node, fields.name("photo"), images) if photo_node is not None else None
+    person = Person(
+        id=person_id,
+        name=name or "",
+        role=fields.text("role"),
+        organisation=fields.text("organisation"),
+        groups=fields.text_list("groups"),
+        photo=photo,
+        email=fields.email("email"),
+        phone=fields.text("phone"),
+        address=fields.text("address", single_line=False),
+        website=fields.url("website"),
+        source=Location(fields.ctx.path, fields.line),
+    )
+    return person
+
+
+def load_people(path: Path, shown: str, ctx: Context, images: ImageChecker) -> dict[str, Person]:
+    """``content/people.yml``: a mapping from person id to the person's fields."""
+    if not path.exists():
+        return {}
+    text = read_text(path, shown, ctx.diag)
+    if text is None:
+        return {}
+    root = parse_yaml(text, ctx.diag, shown)
+    if root is None:
+        return {}
+    if not isinstance(root, YMap):
+        ctx.error(root.line, "expected a mapping from person ids to their fields (anna-muster: ...), found a list or text")
+        return {}
+    people: dict[str, Person] = {}
+    for person_id, (_, node) in root.entries.items():
+        people[person_id] = read_person_fields(Fields(ctx, node, person_id, PERSON_KEYS), person_id, images)
+    return people

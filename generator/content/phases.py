@@ -1,0 +1,45 @@
+"""Process phases or formats: one Markdown file each in ``content/prozess/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.content.fields import Context, Fields, format_when, quote
+from generator.content.frontmatter import read_text, split_front_matter
+from generator.content.model import Phase, PhaseStatus
+from generator.content.yamlnodes import parse_yaml
+from generator.diagnostics import Location
+
+PHASE_KEYS = ("title", "order", "status", "start", "end", "summary")
+
+
+def read_phase(ctx: Context, path: Path, slug: str) -> Phase | None:
+    text = read_text(path, ctx.path, ctx.diag)
+    if text is None:
+        return None
+    front = split_front_matter(text, ctx.path, ctx.diag)
+    if front is None:
+        return None
+    root = parse_yaml(front.yaml_text, ctx.diag, ctx.path, line_offset=front.yaml_line_offset)
+    if root is None:
+        return None
+    fields = Fields(ctx, root, "", PHASE_KEYS, line=1)
+    if not fields.ok:
+        return None
+    title = fields.text("title", required=True)
+    order = fields.integer("order")
+    status_given = fields.has("status")
+    status = fields.choice("status", PhaseStatus, PhaseStatus.PLANNED)
+    if not status_given:
+        fields.missing("status", " (done, active or planned)")
+    start = fields.date("start")
+    end = fields.date("end")
+    if start is not None and end is not None and end < start:
+        fields.error("end", f"must not be before start ({format_when(start)}), found {quote(format_when(end))}")
+    summary = fields.text("summary")
+    if title is None or not status_given:
+        return None
+    return Phase(
+        slug=slug, title=title, order=order if order is not None else 1_000_000, status=status, start=start, end=end,
+        summary=summary, body=front.body, path=path, source=Location(ctx.path, 1),
+    )  # fmt: skip

@@ -1,0 +1,139 @@
+"""Site-wide settings: the rundbrief plugin's options in ``mkdocs.yml``.
+
+``mkdocs.yml`` stays the one config file. MkDocs' own loader reads the values it owns
+(``site_url`` may be ``!ENV``); our options are read from the composed YAML so that every
+problem names its line, exactly like content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from generator.content.fields import Context, Fields
+from generator.content.frontmatter import read_text
+from generator.content.images import ImageChecker
+from generator.content.model import Partner, Settings
+from generator.content.people import read_image
+from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml
+from generator.diagnostics import Diagnostics, Location
+
+CONFIG_FILE = "mkdocs.yml"
+PLUGIN_NAME = "rundbrief"
+SETTINGS_KEYS = (
+    "newsletter_name", "organisation", "logo", "sender", "reply_to", "forward_note", "partners", "subscribe_url",
+    "timezone",
+)  # fmt: skip
+SENDER_KEYS = ("name", "email")
+PARTNER_KEYS = ("label", "name", "logo", "url")
+DEFAULT_TIMEZONE = "Europe/Berlin"
+
+
+def read_mkdocs_values(path: Path, shown: str, diag: Diagnostics) -> tuple[dict[str, Any], YNode | None] | None:
+    """mkdocs.yml as MkDocs reads it, and as nodes with lines; None (reported) if unreadable."""
+    if not path.is_file():
+        diag.error(Location(shown), "not found: run rundbrief in the project folder, or pass --project DIR")
+        return None
+    text = read_text(path, shown, diag)
+    if text is None:
+        return None
+    nodes = parse_yaml(text, diag, shown, allow_tags=True)
+    if nodes is None:
+        return None
+    from mkdocs.utils.yaml import yaml_load  # MkDocs' loader knows !ENV and !relative
+
+    try:
+        values = yaml_load(text) or {}
+    except (yaml.YAMLError, ValueError, TypeError) as err:  # an unknown !!python/name, for example
+        diag.error(Location(shown), f"MkDocs cannot read this file: {err}")
+        return None
+    if not isinstance(values, dict):
+        diag.error(Location(shown, 1), "expected a mapping of settings (site_name: ...), found a list or text")
+        return None
+    return values, nodes
+
+
+def plugin_options(nodes: YNode) -> YNode | None | bool:
+    """The rundbrief plugin's options node; True if enabled without options, None if absent."""
+    if not isinstance(nodes, YMap) or "plugins" not in nodes.entries:
+        return None
+    plugins = nodes.entries["plugins"][1]
+    if isinstance(plugins, YMap):
+        entry = plugins.entries.get(PLUGIN_NAME)
+        return entry[1] if entry else None
+    if isinstance(plugins, YList):
+        for item in plugins.items:
+            if isinstance(item, YScalar) and item.text == PLUGIN_NAME:
+                return True
+            if isinstance(item, YMap) and PLUGIN_NAME in item.entries:
+                return item.entries[PLUGIN_NAME][1]
+    return None
+
+
+def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Settings, ImageChecker]:
+    """Settings from ``root/mkdocs.yml``; sensible defaults where it cannot be read.
+
+    ``images_for`` makes the image checker for the content folder the settings name.
+    """
+    shown = CONFIG_FILE
+    loaded = read_mkdocs_values(root / CONFIG_FILE, shown, diag)
+    values, nodes = loaded if loaded is not None else ({}, None)
+    docs_dir = str(values.get("docs_dir") or "docs")
+    site_name = str(values.get("site_name") or "")
+    site_url = values.get("site_url") or None
+    images: ImageChecker = images_for(root / docs_dir)
+    base = Settings(
+        site_name=site_name, site_url=str(site_url) if site_url else None, docs_dir=docs_dir,
+        site_dir=str(values.get("site_dir") or "site"), newsletter_name=site_name,
+    )  # fmt: skip
+    if nodes is None:
+        return base, images
+    if not site_name:
+        diag.error(Location(shown, 1), "site_name: missing required field (the name of the process, shown on every page)")
+    options = plugin_options(nodes)
+    if options is None:
+        diag.error(Location(shown, nodes.line), f"plugins: the {PLUGIN_NAME} plugin is not enabled; add - {PLUGIN_NAME} under plugins:")
+        return base, images
+    if options is True or (isinstance(options, YScalar) and options.is_null):
+        return base, images
+    assert not isinstance(options, bool)
+    ctx = Context(diag, shown, ZoneInfo(DEFAULT_TIMEZONE))
+    fields = Fields(ctx, options, f"plugins.{PLUGIN_NAME}", SETTINGS_KEYS)
+    if not fields.ok:
+        return base, images
+    tz_name = fields.text("timezone") or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        fields.error("timezone", f'expected a time zone name such as "Europe/Berlin", found "{tz_name}"')
+        tz_name = DEFAULT_TIMEZONE
+    sender_name = sender_email = None
+    if (sender := fields.nested("sender", SENDER_KEYS)) is not None and sender.ok:
+        sender_name = sender.text("name", required=True)
+        sender_email = sender.email("email", required=True)
+    logo = read_image(fields, "logo", images) if fields.has("logo") else None
+    partners = [_read_partner(ctx, node, name, images) for name, node in fields.items("partners")]
+    settings = Settings(
+        site_name=base.site_name, site_url=base.site_url, docs_dir=docs_dir, site_dir=base.site_dir,
+        newsletter_name=fields.text("newsletter_name") or site_name, organisation=fields.text("organisation"),
+        logo=logo, sender_name=sender_name, sender_email=sender_email, reply_to=fields.email("reply_to"),
+        forward_note=fields.text("forward_note"), subscribe_url=fields.url("subscribe_url"), timezone=tz_name,
+        partners=tuple(p for p in partners if p is not None),
+    )  # fmt: skip
+    return settings, images
+
+
+def _read_partner(ctx: Context, node: YNode, name: str, images: ImageChecker) -> Partner | None:
+    fields = Fields(ctx, node, name, PARTNER_KEYS)
+    if not fields.ok:
+        return None
+    label = fields.text("label", required=True, hint=' (such as "Gefördert vom" or "Ein Projekt von")')
+    partner_name = fields.text("name", required=True, hint=" (also the logo's alternative text)")
+    logo = read_image(fields, "logo", images) if fields.has("logo") else None
+    url = fields.url("url")
+    if label is None or partner_name is None:
+        return None
+    return Partner(label=label, name=partner_name, logo=logo, url=url)

@@ -1,0 +1,179 @@
+"""YAML as a tree of plain nodes that remember their line, with no implicit typing.
+
+PyYAML (like every YAML 1.1 loader) turns ``no`` into ``False``, ``on`` into ``True``,
+``01234`` into 668 and ``19:00`` into 1140. Editors write exactly those values. So we
+only *compose* the document (syntax, structure and line numbers) and keep every scalar
+as the text the editor wrote; the schema decides what a field's text means. Duplicate
+keys, non-text keys, merge keys and custom tags are reported instead of being resolved
+silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+import yaml
+
+from generator.diagnostics import Diagnostics, Location
+
+try:  # libyaml is several times faster; the pure-Python composer gives the same nodes
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+_STANDARD_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "value")
+)
+# A document with aliases expands on walking; a billion-laughs file must not hang the build.
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class YScalar:
+    text: str
+    line: int
+    plain: bool  # written without quotes or block style: may mean "nothing" (null)
+
+    @property
+    def is_null(self) -> bool:
+        return self.plain and self.text in ("", "~", "null", "Null", "NULL")
+
+
+@dataclass(frozen=True, slots=True)
+class YList:
+    items: tuple[YNode, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class YMap:
+    entries: dict[str, tuple[int, YNode]]  # key -> (line of the key, value)
+    line: int
+
+
+YNode = Union[YScalar, YList, YMap]
+
+
+def describe(node: YNode) -> str:
+    """How a value reads in a message: 'found "next week"', 'found a list'."""
+    if isinstance(node, YList):
+        return "a list"
+    if isinstance(node, YMap):
+        return "a mapping"
+    if node.is_null:
+        return "nothing"
+    return quote(node.text)
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """Text in double quotes with control characters made visible, cut to ``limit``."""
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    escaped = "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in shown.replace("\\", "\\\\").replace('"', '\\"')
+    )
+    return f'"{escaped}"'
+
+
+class _Walker:
+    def __init__(self, diag: Diagnostics, path: str, line_offset: int, allow_tags: bool) -> None:
+        self.diag = diag
+        self.path = path
+        self.offset = line_offset
+        self.allow_tags = allow_tags
+        self.count = 0
+        self.too_big = False
+
+    def line(self, node: yaml.Node) -> int:
+        return int(node.start_mark.line) + 1 + self.offset
+
+    def walk(self, node: yaml.Node, depth: int = 0) -> YNode:
+        self.count += 1
+        line = self.line(node)
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            if not self.too_big:
+                self.too_big = True
+                self.diag.error(
+                    Location(self.path, line),
+                    "YAML document is too large or too deeply nested "
+                    f"(more than {MAX_NODES} values or {MAX_DEPTH} levels, counting aliases)",
+                )
+            return YScalar("", line, plain=True)
+        if node.tag not in _STANDARD_TAGS and not self.allow_tags:
+            self.diag.error(
+                Location(self.path, line),
+                f"YAML tag {quote(node.tag)} is not supported; remove it and write the value as text",
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return YScalar(str(node.value), line, plain=not node.style)  # libyaml says "", PyYAML None
+        if isinstance(node, yaml.SequenceNode):
+            return YList(tuple(self.walk(item, depth + 1) for item in node.value), line)
+        assert isinstance(node, yaml.MappingNode)
+        entries: dict[str, tuple[int, YNode]] = {}
+        for key_node, value_node in node.value:
+            key_line = self.line(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.diag.error(Location(self.path, key_line), "a key must be plain text, found a list or mapping")
+                continue
+            key = str(key_node.value)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.diag.error(Location(self.path, key_line), "YAML merge keys (<<) are not supported; write the fields out")
+                continue
+            if key in entries:
+                first = entries[key][0]
+                self.diag.error(
+                    Location(self.path, key_line),
+                    f"duplicate key {quote(key)}: already given at line {first}; "
+                    "YAML would silently keep only the last one",
+                )
+                continue
+            entries[key] = (key_line, self.walk(value_node, depth + 1))
+        return YMap(entries, line)
+
+
+def _syntax_message(err: yaml.YAMLError) -> str:
+    problem = getattr(err, "problem", None) or str(err)
+    context = getattr(err, "context", None)
+    text = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    if "'\\t'" in text:
+        text += "; indent with spaces, not tabs"
+    elif "mapping values are not allowed" in text:
+        text += '; a value containing ": " must be put in quotes'
+    elif "could not find expected ':'" in text or "expected <block end>" in text:
+        text += "; check the indentation and that every key ends with a colon"
+    return text
+
+
+def parse_yaml(
+    text: str,
+    diag: Diagnostics,
+    path: str,
+    *,
+    line_offset: int = 0,
+    allow_tags: bool = False,
+) -> YNode | None:
+    """Compose ``text`` into nodes; report syntax errors and hazards to ``diag``.
+
+    ``line_offset`` is the number of file lines before ``text`` (front-matter starts
+    after the ``---`` line). Returns None where the text is not valid YAML. An empty
+    document is an empty mapping.
+    """
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = int(mark.line) + 1 + line_offset if mark is not None else line_offset + 1
+        diag.error(Location(path, line), _syntax_message(err))
+        return None
+    except yaml.YAMLError as err:  # reader errors (for example a NUL byte) carry a position too
+        position = getattr(err, "position", None)
+        line = line_offset + 1 + (text.count("\n", 0, position) if isinstance(position, int) else 0)
+        diag.error(Location(path, line), _syntax_message(err))
+        return None
+    if root is None:
+        return YMap({}, line_offset + 1)
+    return _Walker(diag, path, line_offset, allow_tags).walk(root)
+

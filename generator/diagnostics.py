@@ -1,0 +1,84 @@
+"""Problems found in the editors' content, collected and reported together.
+
+Every check appends to one :class:`Diagnostics`; nothing raises on bad input. The
+command line prints all problems of a run at once as ``path:line: level: message``
+(the format compilers use, so editors' tools can jump to the place).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+log = logging.getLogger("rundbrief")
+
+
+class Level(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a file: the path as shown to the editor and a 1-based line (0: whole file)."""
+
+    path: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    location: Location
+    level: Level
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.level.value}: {self.message}"
+
+
+@dataclass(slots=True)
+class Diagnostics:
+    """Collects problems; ``errors`` decide whether a build may write output."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, where: Location, message: str) -> None:
+        self.problems.append(Problem(where, Level.ERROR, message))
+
+    def warning(self, where: Location, message: str) -> None:
+        self.problems.append(Problem(where, Level.WARNING, message))
+
+    def extend(self, other: Diagnostics) -> None:
+        self.problems.extend(other.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level is Level.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level is Level.WARNING]
+
+    def sorted(self) -> list[Problem]:
+        """Problems in file order: by path, then line; stable for equal places."""
+        return sorted(self.problems, key=lambda p: (p.location.path, p.location.line))
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+    def summary(self) -> str:
+        e, w = len(self.errors), len(self.warnings)
+        return f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path as the editor knows it: relative to the project, with forward slashes."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

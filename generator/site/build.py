@@ -1,0 +1,29 @@
+"""Running MkDocs for a loaded project: the one place that starts a MkDocs build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+
+from generator.content.model import Project
+from generator.content.settings import CONFIG_FILE, PLUGIN_NAME
+
+
+class SiteBuildError(Exception):
+    """MkDocs refused the configuration or the build (its own messages were logged)."""
+
+
+def build_site(project: Project, site_dir: Path, *, strict: bool) -> None:
+    """Build the website of ``project`` into ``site_dir`` with MkDocs and Material."""
+    try:
+        config = load_config(str(project.root / CONFIG_FILE), site_dir=str(site_dir), strict=strict)
+        plugin = config.plugins.get(PLUGIN_NAME)
+        if plugin is None:
+            raise SiteBuildError(f"{CONFIG_FILE}: the {PLUGIN_NAME} plugin is not enabled")
+        plugin.project = project  # already loaded and checked: the plugin must not load it again
+        build(config)
+    except MkDocsException as err:
+        raise SiteBuildError(str(err) or type(err).__name__) from err
