@@ -54,8 +54,12 @@ def file_name(number: str, title: str) -> str:
     return f"{slugify(number)}.md" if _PLAIN.fullmatch(number) else f"{slugify(title)}.md"
 
 
+def _yaml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML string
+
+
 def template(title: str, number: str, day: date) -> str:
-    q = lambda text: json.dumps(text, ensure_ascii=False)  # noqa: E731 - a JSON string is a valid YAML string
+    q = _yaml_string
     return f"""---
 # Neue Ausgabe. Felder ausfüllen; mit "rundbrief check" prüfen.
 # Erst wenn "draft: false" gesetzt ist, erscheint die Ausgabe auf der Website und als E-Mail.

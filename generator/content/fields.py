@@ -89,14 +89,17 @@ def parse_when(text: str, tz: ZoneInfo) -> When | None:
     if clock is None:
         return None
     offset = m["offset"]
-    if offset:
+    if not offset:
+        return datetime.combine(day, clock, tz)
+    try:
         zone = timezone.utc
         if offset.upper() != "Z":
             sign = 1 if offset[0] == "+" else -1
             digits = offset[1:].replace(":", "")
             zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
         return datetime.combine(day, clock, zone).astimezone(tz)
-    return datetime.combine(day, clock, tz)
+    except (ValueError, OverflowError):  # an offset of 24 hours or more; a moment past year 9999
+        return None
 
 
 def parse_clock(text: str) -> time | None:

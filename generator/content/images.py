@@ -17,6 +17,14 @@ from generator.content.model import Image
 ALLOWED_FORMATS = ("JPEG", "PNG", "GIF")
 MAX_BYTES = 30 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera image is the largest a process would publish
+_OTHER_FORMATS = {
+    ".svg": "an SVG file",
+    ".pdf": "a PDF file",
+    ".heic": "a HEIC photo (export it as JPEG)",
+    ".heif": "a HEIF photo (export it as JPEG)",
+    ".webp": "a WebP image",
+    ".avif": "an AVIF image",
+}
 _SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF"}
 
 
@@ -72,7 +80,8 @@ class ImageChecker:
         except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
             raise ImageProblem(f"image is too large in pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}")
         except (OSError, ValueError, SyntaxError):
-            raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown}, which is not an image Pillow can read")
+            what = _OTHER_FORMATS.get(pure.suffix.lower(), "a file that cannot be read as an image")
+            raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown}, {what}")
         if fmt not in ALLOWED_FORMATS:
             raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown} in the format {fmt or 'unknown'}")
         if width * height > MAX_PIXELS:

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from generator.content.fields import Context, Fields, When, format_when, quote, suggest
+from generator.content.fields import Context, Fields, When, format_when, suggest
 from generator.content.frontmatter import read_text, split_front_matter
 from generator.content.images import ImageChecker
 from generator.content.model import Event, EventStatus, Issue, Person, Statement
 from generator.content.people import PERSON_KEYS, read_person_fields, read_photo
-from generator.content.yamlnodes import YNode, YScalar, describe, parse_yaml
+from generator.content.yamlnodes import YNode, YScalar, describe, parse_yaml, quote
 from generator.diagnostics import Location
 
 ISSUE_KEYS = ("title", "number", "date", "summary", "draft", "cover", "photos", "events", "statements", "contacts")
@@ -197,7 +197,7 @@ def _end_fits(fields: Fields, start: When, end: When) -> bool:
         kind = 'a date and time like start, or a time "HH:MM"' if isinstance(start, datetime) else "a date like start"
         fields.error("end", f"expected {kind}, found {quote(format_when(end))}")
         return False
-    if end < start:  # type: ignore[operator]  # both dates or both date-times here
+    if end < start:  # both dates or both date-times here
         fields.error("end", f"must not be before start ({format_when(start)}), found {quote(format_when(end))}")
         return False
     return True

@@ -61,7 +61,7 @@ def load_project(root: Path) -> LoadResult:
     diag = Diagnostics()
     settings, images = read_settings(root, diag, ImageChecker)
     content = root / settings.docs_dir
-    if not content.is_dir():
+    if not content.is_dir() and (root / "mkdocs.yml").is_file():
         diag.error(Location(settings.docs_dir), "content folder not found (docs_dir in mkdocs.yml)")
     tz = ZoneInfo(settings.timezone)
 

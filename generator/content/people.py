@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
-from generator.content.fields import Context, Fields, quote
+from generator.content.fields import Context, Fields
 from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker, ImageProblem, suffix_mismatch
 from generator.content.model import Image, Person, Photo
-from generator.content.yamlnodes import YMap, YNode, parse_yaml
+from generator.content.yamlnodes import YMap, YNode, parse_yaml, quote
 from generator.diagnostics import Location
 
 PHOTO_KEYS = ("src", "alt", "caption", "credit")

@@ -30,6 +30,7 @@ SETTINGS_KEYS = (
 SENDER_KEYS = ("name", "email")
 PARTNER_KEYS = ("label", "name", "logo", "url")
 DEFAULT_TIMEZONE = "Europe/Berlin"
+DEFAULT_DOCS_DIR = "content"
 
 
 def read_mkdocs_values(path: Path, shown: str, diag: Diagnostics) -> tuple[dict[str, Any], YNode | None] | None:
@@ -81,7 +82,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     shown = CONFIG_FILE
     loaded = read_mkdocs_values(root / CONFIG_FILE, shown, diag)
     values, nodes = loaded if loaded is not None else ({}, None)
-    docs_dir = str(values.get("docs_dir") or "docs")
+    docs_dir = str(values.get("docs_dir") or DEFAULT_DOCS_DIR)
     site_name = str(values.get("site_name") or "")
     site_url = values.get("site_url") or None
     images: ImageChecker = images_for(root / docs_dir)
@@ -91,6 +92,8 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     )  # fmt: skip
     if nodes is None:
         return base, images
+    if not values.get("docs_dir"):  # MkDocs would silently read docs/ instead
+        diag.error(Location(shown, 1), f"docs_dir: missing required field (rundbrief projects use docs_dir: {DEFAULT_DOCS_DIR})")
     if not site_name:
         diag.error(Location(shown, 1), "site_name: missing required field (the name of the process, shown on every page)")
     options = plugin_options(nodes)

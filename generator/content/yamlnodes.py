@@ -78,6 +78,10 @@ def quote(text: str, limit: int = 60) -> str:
     return f'"{escaped}"'
 
 
+class _TooBig(Exception):
+    pass
+
+
 class _Walker:
     def __init__(self, diag: Diagnostics, path: str, line_offset: int, allow_tags: bool) -> None:
         self.diag = diag
@@ -85,7 +89,6 @@ class _Walker:
         self.offset = line_offset
         self.allow_tags = allow_tags
         self.count = 0
-        self.too_big = False
 
     def line(self, node: yaml.Node) -> int:
         return int(node.start_mark.line) + 1 + self.offset
@@ -94,18 +97,17 @@ class _Walker:
         self.count += 1
         line = self.line(node)
         if self.count > MAX_NODES or depth > MAX_DEPTH:
-            if not self.too_big:
-                self.too_big = True
-                self.diag.error(
-                    Location(self.path, line),
-                    "YAML document is too large or too deeply nested "
-                    f"(more than {MAX_NODES} values or {MAX_DEPTH} levels, counting aliases)",
-                )
-            return YScalar("", line, plain=True)
-        if node.tag not in _STANDARD_TAGS and not self.allow_tags:
             self.diag.error(
                 Location(self.path, line),
-                f"YAML tag {quote(node.tag)} is not supported; remove it and write the value as text",
+                "YAML document is too large or too deeply nested "
+                f"(more than {MAX_NODES} values or {MAX_DEPTH} levels, counting aliases)",
+            )
+            raise _TooBig
+        if node.tag not in _STANDARD_TAGS and not self.allow_tags:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.diag.error(
+                Location(self.path, line),
+                f"YAML tag {quote(tag)} is not supported; remove it and write the value as text",
             )
         if isinstance(node, yaml.ScalarNode):
             return YScalar(str(node.value), line, plain=not node.style)  # libyaml says "", PyYAML None
@@ -134,11 +136,11 @@ class _Walker:
         return YMap(entries, line)
 
 
-def _syntax_message(err: yaml.YAMLError) -> str:
+def _syntax_message(err: yaml.YAMLError, line_text: str) -> str:
     problem = getattr(err, "problem", None) or str(err)
     context = getattr(err, "context", None)
     text = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    if "'\\t'" in text:
+    if "\t" in line_text[: len(line_text) - len(line_text.lstrip())]:
         text += "; indent with spaces, not tabs"
     elif "mapping values are not allowed" in text:
         text += '; a value containing ": " must be put in quotes'
@@ -165,15 +167,19 @@ def parse_yaml(
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = int(mark.line) + 1 + line_offset if mark is not None else line_offset + 1
-        diag.error(Location(path, line), _syntax_message(err))
+        index = int(mark.line) if mark is not None else 0
+        lines = text.split("\n")
+        diag.error(Location(path, index + 1 + line_offset), _syntax_message(err, lines[index] if index < len(lines) else ""))
         return None
     except yaml.YAMLError as err:  # reader errors (for example a NUL byte) carry a position too
         position = getattr(err, "position", None)
         line = line_offset + 1 + (text.count("\n", 0, position) if isinstance(position, int) else 0)
-        diag.error(Location(path, line), _syntax_message(err))
+        diag.error(Location(path, line), _syntax_message(err, ""))
         return None
     if root is None:
         return YMap({}, line_offset + 1)
-    return _Walker(diag, path, line_offset, allow_tags).walk(root)
+    try:
+        return _Walker(diag, path, line_offset, allow_tags).walk(root)
+    except _TooBig:
+        return None
 

@@ -16,12 +16,13 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from generator.content import load_project
 from generator.content.loader import ISSUES_DIR, PEOPLE_FILE
 from generator.content.model import Issue, Project
-from generator.content.settings import SETTINGS_KEYS
 from generator.formatting import EVENT_STATUS_LABELS, event_when
 from generator.markup import markdown_to_html
 from generator.site import pages
@@ -36,8 +37,18 @@ class _Passthrough(base.BaseConfigOption[Any]):
         return value
 
 
-# Every option is declared (MkDocs warns about undeclared ones) and passed through as is.
-RundbriefConfig = type("RundbriefConfig", (base.Config,), {key: _Passthrough() for key in SETTINGS_KEYS})
+class RundbriefConfig(base.Config):
+    """Every option declared, so MkDocs does not warn; validated by rundbrief (see settings.py)."""
+
+    newsletter_name = _Passthrough()
+    organisation = _Passthrough()
+    logo = _Passthrough()
+    sender = _Passthrough()
+    reply_to = _Passthrough()
+    forward_note = _Passthrough()
+    partners = _Passthrough()
+    subscribe_url = _Passthrough()
+    timezone = _Passthrough()
 
 
 class RundbriefPlugin(BasePlugin[RundbriefConfig]):
@@ -79,8 +90,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             page.meta["template"] = "issue.html"
         return markdown
 
-    def on_page_context(self, context: dict[str, Any], /, *, page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
         issue = self._issues.get(page.file.src_uri)
         if issue is not None and self.project is not None:
-            context["issue"] = pages.issue_view(self.project, issue)
+            context["issue"] = pages.issue_view(self.project, issue)  # type: ignore[typeddict-unknown-key]
         return context

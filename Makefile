@@ -1,0 +1,34 @@
+# The two set-up commands of the README. Everything is installed into .venv from the
+# pinned constraints, so a fresh machine with Python 3.11 needs nothing else.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: build test check lint install clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+## build: install, then check the example content and build the site
+build: $(STAMP)
+	$(BIN)/rundbrief build
+
+## check: install, then check the content only
+check: $(STAMP)
+	$(BIN)/rundbrief check
+
+## lint: type-check the package
+lint: $(STAMP)
+	$(BIN)/mypy
+
+## test: install, type-check, run the whole test suite
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) site newsletter .pytest_cache .mypy_cache .hypothesis *.egg-info

@@ -1,0 +1,1 @@
+"""The shipped example project checks clean and builds for real."""

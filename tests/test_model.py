@@ -1,0 +1,163 @@
+"""What the loader makes of valid content: typed, frozen values that mean what the editor wrote."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generator.content import load_project
+from generator.content.model import EventStatus, Project
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def load_clean(root: Path) -> Project:
+    result = load_project(root)
+    assert [str(p) for p in result.diagnostics.problems] == []
+    return result.project
+
+
+def test_yaml_hazards_keep_the_editors_text(project: Path, write: Callable[..., Path]) -> None:
+    write(
+        "newsletter/2026-02.md",
+        "---\ntitle: no\nnumber: 01234\ndate: 2026-06-30\nsummary: on\nevents:\n  - title: yes\n"
+        "    start: 2026-09-25 15:00\n    end: 19:00\n    location: off\n    region: 0x1F\n---\n",
+    )
+    issue = load_clean(project).issue("2026-02")
+    assert issue is not None
+    assert (issue.title, issue.number, issue.summary) == ("no", "01234", "on")
+    event = issue.events[0]
+    assert (event.title, event.location, event.region) == ("yes", "off", "0x1F")
+    assert event.end == datetime(2026, 9, 25, 19, 0, tzinfo=BERLIN)
+
+
+def test_unquoted_dotted_number_stays_text(project: Path, write: Callable[..., Path]) -> None:
+    write("newsletter/2026-02.md", "---\ntitle: T\nnumber: 02.2020\ndate: 2026-06-30\n---\n")
+    issue = load_clean(project).issue("2026-02")
+    assert issue is not None and issue.number == "02.2020"  # a YAML float would be 2.202
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2026-09-25 15:00", datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN)),
+        ("2026-09-25T15:00", datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN)),
+        ("25.09.2026 15:00", datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN)),
+        ("25.09.2026, 15:00 Uhr", datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN)),
+        ("2026-09-25T13:00Z", datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN)),
+        ("2026-09-25 15:00+02:00", datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN)),
+        ("2026-09-25", date(2026, 9, 25)),
+        ("25.9.2026", date(2026, 9, 25)),
+    ],
+)
+def test_start_formats(project: Path, write: Callable[..., Path], written: str, expected: date) -> None:
+    write(
+        "newsletter/2026-02.md",
+        f'---\ntitle: T\nnumber: "02"\ndate: 2026-06-30\nevents:\n  - title: X\n    start: "{written}"\n    location: Y\n---\n',
+    )
+    issue = load_clean(project).issue("2026-02")
+    assert issue is not None
+    start = issue.events[0].start
+    assert start == expected and type(start) is type(expected)
+    if isinstance(start, datetime):
+        assert start.utcoffset() == expected.utcoffset()  # type: ignore[union-attr]
+
+
+def test_event_defaults_and_references(project: Path, write: Callable[..., Path]) -> None:
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: T\nnumber: "02"\ndate: 2026-06-30\nevents:\n  - id: base-event\n'
+        "  - title: Jugendforum „Unser Landkreis 2040“\n    start: 2027-01-22 16:00\n    online: https://video.example.org/x\n---\n",
+    )
+    model = load_clean(project)
+    issue = model.issue("2026-02")
+    assert issue is not None
+    assert [e.id for e in issue.events] == ["base-event", "2027-01-22-jugendforum-unser-landkreis-2040"]
+    assert issue.events[1].status is EventStatus.SCHEDULED and issue.events[1].location is None
+    assert {e.event.id: e.issues for e in model.events} == {
+        "base-event": ("2026-01", "2026-02"),
+        "2027-01-22-jugendforum-unser-landkreis-2040": ("2026-02",),
+    }
+
+
+def test_drafts_are_loaded_but_not_published(project: Path, write: Callable[..., Path]) -> None:
+    write("newsletter/2026-02.md", '---\ntitle: Entwurf\nnumber: "02"\ndate: 2026-06-30\ndraft: true\n---\n')
+    model = load_clean(project)
+    assert [i.slug for i in model.issues] == ["2026-01", "2026-02"]
+    assert [i.slug for i in model.published] == ["2026-01"]
+
+
+def test_statements_resolve_people(project: Path, write: Callable[..., Path]) -> None:
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: T\nnumber: "02"\ndate: 2026-06-30\nstatements:\n  - person: anna-muster\n    quote: A\n'
+        "  - people: [anna-muster, max-beispiel]\n    quote: B\n"
+        "  - name: Heike Sommer\n    organisation: Kreiselternrat\n    groups: Mitglied Kreativ-Gruppe\n    quote: C\n"
+        "contacts:\n  - anna-muster\n  - name: Projektbüro\n    email: buero@example.org\n---\n",
+    )
+    issue = load_clean(project).issue("2026-02")
+    assert issue is not None
+    assert [[p.name for p in s.people] for s in issue.statements] == [
+        ["Anna Muster"], ["Anna Muster", "Max Beispiel"], ["Heike Sommer"]
+    ]
+    assert issue.statements[2].people[0].groups == ("Mitglied Kreativ-Gruppe",)
+    assert [(c.id, c.name, c.email) for c in issue.contacts] == [
+        ("anna-muster", "Anna Muster", "anna@example.org"), (None, "Projektbüro", "buero@example.org")
+    ]
+
+
+def test_bom_and_windows_line_ends_keep_line_numbers(project: Path, write: Callable[..., Path]) -> None:
+    text = '---\r\ntitle: T\r\nnumber: "02"\r\ndate: 2026-06-31\r\n---\r\nText\r\n'
+    write("newsletter/2026-02.md", b"\xef\xbb\xbf" + text.encode())
+    problems = [str(p) for p in load_project(project).diagnostics.problems]
+    assert problems == [
+        'content/newsletter/2026-02.md:4: error: date: expected a date "YYYY-MM-DD" or "DD.MM.YYYY", found "2026-06-31"'
+    ]
+
+
+def test_model_is_frozen(project: Path) -> None:
+    model = load_clean(project)
+    issue = model.issues[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        issue.title = "changed"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        model.issues = ()  # type: ignore[misc]
+    assert isinstance(model.issues, tuple) and isinstance(issue.events, tuple)
+
+
+def test_photos_carry_image_facts(project: Path, write: Callable[..., Path]) -> None:
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: T\nnumber: "02"\ndate: 2026-06-30\ncover:\n  src: media/foto.jpg\n  alt: Eine Gruppe\n'
+        "  credit: Vera Beispiel\n  caption: |\n    Zwei\n    Zeilen\n---\n",
+    )
+    issue = load_clean(project).issue("2026-02")
+    assert issue is not None and issue.cover is not None
+    image = issue.cover.image
+    assert (image.src, image.format, image.width, image.height) == ("media/foto.jpg", "JPEG", 120, 80)
+    assert issue.cover.caption == "Zwei\nZeilen"
+
+
+def test_example_project_model() -> None:
+    model = load_clean(Path(__file__).resolve().parent.parent)
+    assert len(model.published) >= 2
+    assert any(i.draft for i in model.issues)
+    conferences = [e for e in model.events if e.event.title.startswith("Regionalkonferenz")]
+    assert len(conferences) >= 4
+    assert len(model.phases) == 6
+    assert [p.order for p in model.phases] == sorted(p.order for p in model.phases)
+    assert any(s.people and s.shown_photo for i in model.published for s in i.statements)
+    assert len(model.settings.partners) >= 2
+    assert all(i.cover is None or i.cover.credit for i in model.issues)
+
+
+def test_plugin_declares_exactly_the_settings_rundbrief_reads() -> None:
+    from generator.content.settings import SETTINGS_KEYS
+    from generator.site.plugin import RundbriefConfig
+
+    assert [name for name, _ in RundbriefConfig._schema] == list(SETTINGS_KEYS)

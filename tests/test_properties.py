@@ -1,0 +1,114 @@
+"""Property-based tests: whatever an editor writes, the loader reports clean problems, never crashes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.content import load_project
+from generator.content.fields import parse_when
+from generator.content.issues import EVENT_KEYS, ISSUE_KEYS
+from generator.content.people import PHOTO_KEYS
+from tests.conftest import BASE_ISSUE, MKDOCS_YML, PEOPLE_YML, REPO, write_images
+
+PROBLEM = re.compile(r"^content/newsletter/zufall\.md(:\d+)?: (error|warning): \S.*$", re.DOTALL)
+KEYS = list(ISSUE_KEYS + EVENT_KEYS + PHOTO_KEYS) + ["person", "quote", "name", "x", "on", "no", ""]
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=40),
+    st.dates().map(str), st.sampled_from(["2026-09-25 15:00", "19:00", "media/foto.jpg", "anna-muster", "no", "~", "01234"]),
+)  # fmt: skip
+values: st.SearchStrategy[Any] = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(KEYS), children, max_size=6),
+    max_leaves=20,
+)
+front_matter = st.dictionaries(st.sampled_from(KEYS), values, max_size=12)
+
+_root: Path | None = None
+
+
+def project_root(tmp_path_factory: Any = None) -> Path:
+    """One project reused by every example (only the random issue file changes)."""
+    global _root
+    if _root is None:
+        import tempfile
+
+        _root = Path(tempfile.mkdtemp(prefix="rundbrief-hypothesis-"))
+        (_root / "content" / "newsletter").mkdir(parents=True)
+        write_images(_root / "content" / "media")
+        (_root / "mkdocs.yml").write_text(MKDOCS_YML.format(theme=REPO / "theme" / "site"), encoding="utf-8")
+        (_root / "content" / "people.yml").write_text(PEOPLE_YML, encoding="utf-8")
+        (_root / "content" / "newsletter" / "2026-01.md").write_text(BASE_ISSUE, encoding="utf-8")
+    return _root
+
+
+def check_file(data: bytes) -> None:
+    root = project_root()
+    (root / "content" / "newsletter" / "zufall.md").write_bytes(data)
+    result = load_project(root)
+    for problem in result.diagnostics.problems:
+        text = str(problem)
+        if problem.location.path != "content/newsletter/zufall.md":
+            # only cross-file messages may name another file, and they name this one
+            assert "zufall.md" in text or "2026-01.md" in text, text
+            continue
+        assert PROBLEM.match(text), text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(front_matter)
+def test_random_front_matter_never_crashes(data: dict[str, Any]) -> None:
+    dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    check_file(f"---\n{dumped}---\nText\n".encode())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_random_text_as_front_matter_never_crashes(text: str) -> None:
+    check_file(f"---\n{text}\n---\n".encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_random_bytes_never_crash(data: bytes) -> None:
+    check_file(b"---\n" + data)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=40))
+def test_parse_when_returns_a_value_or_none(text: str) -> None:
+    parse_when(text, ZoneInfo("Europe/Berlin"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.dates(),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.sampled_from(["", "Z", "+", "-"]),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.booleans(),
+)
+def test_parse_when_datetime_shapes(day: Any, hour: int, minute: int, sign: str, oh: int, om: int, iso: bool) -> None:
+    """Every date with any clock and offset digits: a moment in Berlin time, or None."""
+    written = day.isoformat() if iso else day.strftime("%d.%m.") + str(day.year)
+    offset = f"{sign}{oh:02d}:{om:02d}" if sign in "+-" and sign else sign
+    value = parse_when(f"{written} {hour:02d}:{minute:02d}{offset}", ZoneInfo("Europe/Berlin"))
+    if value is not None:
+        assert getattr(value, "tzinfo", None) == ZoneInfo("Europe/Berlin")
+    if hour < 24 and minute < 60 and not offset and day.year >= 1000:
+        assert value is not None
+
+
+def teardown_module() -> None:
+    if _root is not None:
+        shutil.rmtree(_root, ignore_errors=True)

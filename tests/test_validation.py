@@ -1,0 +1,168 @@
+"""Every validation rule: one fixture per failure mode, exact messages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.content import load_project
+from tests.conftest import FIXTURES
+
+INVALID = sorted((FIXTURES / "invalid").glob("*.md"))
+
+
+def messages(root: Path) -> list[str]:
+    return [str(p) for p in load_project(root).diagnostics.sorted()]
+
+
+def test_every_fixture_has_expected_messages() -> None:
+    assert len(INVALID) >= 30
+    for fixture in INVALID:
+        assert fixture.with_suffix(".expected").is_file(), fixture.name
+
+
+@pytest.mark.parametrize("fixture", INVALID, ids=[f.stem for f in INVALID])
+def test_invalid_fixture_reports_exactly(fixture: Path, project: Path) -> None:
+    shutil.copy(fixture, project / "content" / "newsletter" / fixture.name)
+    expected = fixture.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+    assert messages(project) == expected
+
+
+def test_valid_base_project_is_clean(project: Path) -> None:
+    assert messages(project) == []
+
+
+def test_all_problems_of_all_files_are_reported_together(project: Path) -> None:
+    for name in ("bad-date", "unknown-person", "photo-missing-file", "yaml-unquoted-colon"):
+        shutil.copy(FIXTURES / "invalid" / f"{name}.md", project / "content" / "newsletter" / f"{name}.md")
+    found = messages(project)
+    for name in ("bad-date", "unknown-person", "photo-missing-file", "yaml-unquoted-colon"):
+        expected = (FIXTURES / "invalid" / f"{name}.expected").read_text(encoding="utf-8").splitlines()
+        assert set(expected) <= set(found)
+    # the two issues that are otherwise readable share the number 02.2026: that is reported too
+    assert "content/newsletter/unknown-person.md:3: error: number: \"02.2026\" is already the number of " \
+        "content/newsletter/photo-missing-file.md:3; every issue needs its own number" in found
+    assert len(found) == 1 + 2 + 1 + 1 + 1
+
+
+def test_symlink_out_of_content_is_refused(project: Path, write: Callable[..., Path], tmp_path: Path) -> None:
+    outside = tmp_path / "privat.jpg"
+    shutil.copy(project / "content" / "media" / "foto.jpg", outside)
+    os.symlink(outside, project / "content" / "media" / "link.jpg")
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Link\nnumber: "02"\ndate: 2026-06-30\ncover:\n  src: media/link.jpg\n  alt: Ein Bild\n  credit: X\n---\n',
+    )
+    assert messages(project) == [
+        'content/newsletter/2026-02.md:6: error: cover.src: is a link that points outside content/, found "media/link.jpg"'
+    ]
+
+
+def test_symlink_inside_content_is_fine(project: Path, write: Callable[..., Path]) -> None:
+    os.symlink(project / "content" / "media" / "foto.jpg", project / "content" / "media" / "alias.jpg")
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Link\nnumber: "02"\ndate: 2026-06-30\ncover:\n  src: media/alias.jpg\n  alt: Ein Bild\n  credit: X\n---\n',
+    )
+    assert messages(project) == []
+
+
+def test_people_file_problems(project: Path, write: Callable[..., Path]) -> None:
+    write(
+        "people.yml",
+        "anna-muster:\n  name: Anna Muster\n  rolle: Sozialplanerin\n  email: keine-adresse\n"
+        "max-beispiel:\n  role: ohne Namen\n  photo:\n    src: media/foto.jpg\n    alt: Max\n",
+    )
+    assert messages(project) == [
+        'content/people.yml:3: warning: anna-muster.rolle: unknown field, ignored (did you mean "role"?)',
+        'content/people.yml:4: error: anna-muster.email: expected an email address, found "keine-adresse"',
+        "content/people.yml:6: error: max-beispiel.name: missing required field",
+        'content/people.yml:8: error: max-beispiel.photo.credit: missing required field (the rights holder, shown as "Foto: ...")',
+    ]
+
+
+def test_people_file_must_be_a_mapping(project: Path, write: Callable[..., Path]) -> None:
+    write("people.yml", "- anna-muster\n- max-beispiel\n")
+    found = messages(project)
+    assert found[0] == (
+        "content/people.yml:1: error: expected a mapping from person ids to their fields (anna-muster: ...), "
+        "found a list or text"
+    )
+
+
+def test_settings_problems_name_mkdocs_yml_lines(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "        email: test@example.org\n",
+            "        email: test(at)example.org\n"
+            "      newsleter_name: Tippfehler\n"
+            "      timezone: Mars/Olympus\n"
+            "      partners:\n"
+            "        - name: Ohne Label\n"
+            "          logo: media/grafik.svg\n",
+        ),
+        encoding="utf-8",
+    )
+    assert messages(project) == [
+        'mkdocs.yml:16: error: plugins.rundbrief.sender.email: expected an email address, found "test(at)example.org"',
+        'mkdocs.yml:17: warning: plugins.rundbrief.newsleter_name: unknown field, ignored (did you mean "newsletter_name"?)',
+        'mkdocs.yml:18: error: plugins.rundbrief.timezone: expected a time zone name such as "Europe/Berlin", found "Mars/Olympus"',
+        'mkdocs.yml:20: error: plugins.rundbrief.partners[1].label: missing required field (such as "Gefördert vom" or "Ein Projekt von")',
+        'mkdocs.yml:21: error: plugins.rundbrief.partners[1].logo: expected a JPEG, PNG or GIF image, found "media/grafik.svg", an SVG file',
+    ]
+
+
+def test_missing_plugin_and_missing_config(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text[: text.index("plugins:")], encoding="utf-8")
+    assert messages(project) == [
+        "mkdocs.yml:1: error: plugins: the rundbrief plugin is not enabled; add - rundbrief under plugins:"
+    ]
+    config.unlink()
+    assert messages(project) == ["mkdocs.yml: error: not found: run rundbrief in the project folder, or pass --project DIR"]
+
+
+def test_docs_dir_is_required(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("docs_dir: content\n", ""), encoding="utf-8")
+    assert messages(project) == ["mkdocs.yml:1: error: docs_dir: missing required field (rundbrief projects use docs_dir: content)"]
+
+
+def test_nested_unknown_key_is_suggested(project: Path, write: Callable[..., Path]) -> None:
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: T\nnumber: "02"\ndate: 2026-06-30\nevents:\n  - title: X\n    start: 2026-07-01\n'
+        "    location: Y\n    adress: Z\n---\n",
+    )
+    assert messages(project) == [
+        'content/newsletter/2026-02.md:9: warning: events[1].adress: unknown field, ignored (did you mean "address"?)'
+    ]
+
+
+def test_subfolders_and_odd_file_names_are_warned_about(project: Path, write: Callable[..., Path]) -> None:
+    write("newsletter/2025/alt.md", "# alt\n")
+    write("newsletter/Ausgabe März.md", '---\ntitle: T\nnumber: "02"\ndate: 2026-06-30\n---\n')
+    write("newsletter/~$entwurf.md", "Lock file of a word processor")
+    assert messages(project) == [
+        "content/newsletter/2025: warning: Markdown files in subfolders of content/newsletter/ are not read; "
+        "put them directly in the folder",
+        'content/newsletter/Ausgabe März.md: warning: file name "Ausgabe März.md" has characters that do not belong '
+        "in a web address; use letters, digits and hyphens, such as 2022-02.md",
+    ]
+
+
+def test_phase_problems(project: Path, write: Callable[..., Path]) -> None:
+    write("prozess/workshop.md", "---\ntitle: Workshop\norder: erste\nstart: 2026-05-01\nend: 2026-04-01\n---\n")
+    write("prozess/messe.md", "---\ntitle: Messe\nstatus: finished\n---\n")
+    assert messages(project) == [
+        'content/prozess/messe.md:3: error: status: expected one of done, active, planned, found "finished"',
+        'content/prozess/workshop.md:1: error: status: missing required field (done, active or planned)',
+        'content/prozess/workshop.md:3: error: order: expected a whole number, found "erste"',
+        'content/prozess/workshop.md:5: error: end: must not be before start (2026-05-01), found "2026-04-01"',
+    ]
