@@ -36,6 +36,9 @@ class Problem:
     location: Location
     level: Level
     message: str
+    # A to-do for the editors (a placeholder page) rather than a mistake in the content:
+    # reported by `rundbrief check`, but not a warning that fails `mkdocs build --strict`.
+    reminder: bool = False
 
     def __str__(self) -> str:
         return f"{self.location}: {self.level.value}: {self.message}"
@@ -50,8 +53,8 @@ class Diagnostics:
     def error(self, where: Location, message: str) -> None:
         self.problems.append(Problem(where, Level.ERROR, message))
 
-    def warning(self, where: Location, message: str) -> None:
-        self.problems.append(Problem(where, Level.WARNING, message))
+    def warning(self, where: Location, message: str, *, reminder: bool = False) -> None:
+        self.problems.append(Problem(where, Level.WARNING, message, reminder))
 
     def extend(self, other: Diagnostics) -> None:
         self.problems.extend(other.problems)

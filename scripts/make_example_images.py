@@ -63,6 +63,16 @@ def logo(path: Path, text: str, colour: str, width: int = 480) -> None:
     img.save(path, "PNG", optimize=True)
 
 
+def mark(path: Path, colour: str) -> None:
+    """The square sign of the process, for the site's header and favicon."""
+    img = Image.new("RGBA", (128, 128), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((4, 4, 124, 124), radius=24, fill="white")
+    draw.rounded_rectangle((16, 16, 112, 112), radius=18, fill=colour)
+    draw.text((64, 66), "Z", font=font(72), fill="white", anchor="mm")
+    img.save(path, "PNG", optimize=True)
+
+
 def main() -> None:
     (MEDIA / "personen").mkdir(parents=True, exist_ok=True)
     (MEDIA / "logos").mkdir(parents=True, exist_ok=True)
@@ -79,6 +89,7 @@ def main() -> None:
     for name, (initials, colour) in people.items():
         portrait(MEDIA / "personen" / f"{name}.jpg", initials, colour)
     logo(MEDIA / "logos" / "zwk.png", "Zukunftswerkstatt\nKommunen", "#283593")
+    mark(MEDIA / "logos" / "zwk-zeichen.png", "#283593")
     logo(MEDIA / "logos" / "foerderer.png", "Bundesministerium\nfür Beispielwesen", "#37474f")
     logo(MEDIA / "logos" / "kompetenznetz.png", "Kompetenznetz\nDemografie", "#00695c")
     logo(MEDIA / "logos" / "landkreis.png", "Landkreis\nRostock", "#1565c0", width=400)

@@ -86,6 +86,8 @@ def project(tmp_path: Path, image_store: Path) -> Path:
     (content / "people.yml").write_text(PEOPLE_YML, encoding="utf-8")
     (content / "index.md").write_text("# Start\n", encoding="utf-8")
     (content / "newsletter" / "2026-01.md").write_text(BASE_ISSUE, encoding="utf-8")
+    for name, title in (("impressum", "Impressum"), ("datenschutz", "Datenschutz"), ("barrierefreiheit", "Barrierefreiheit")):
+        (content / f"{name}.md").write_text(f"# {title}\n\nText der herausgebenden Stelle.\n", encoding="utf-8")
     return root
 
 

@@ -156,8 +156,12 @@ def test_example_builds_with_rundbrief_and_with_plain_mkdocs(tmp_path: Path) -> 
     example = tmp_path / "example"
     top_level_skip = {".git", ".venv", "site", "newsletter", "tests", ".rundbrief"}
     shutil.copytree(REPO, example, ignore=lambda d, names: top_level_skip & set(names) if Path(d) == REPO else set())
-    result = run("build", "--strict", "--project", str(example))
+    result = run("build", "--project", str(example))
     assert result.returncode == 0, result.stderr
+    # the example's legal pages are marked placeholders: reminded, and fatal only under --strict
+    assert [line.split(": warning: ")[0] for line in result.stderr.splitlines()] == [
+        "content/barrierefreiheit.md:2", "content/datenschutz.md:2", "content/impressum.md:2"
+    ]
     assert (example / "site" / "newsletter" / "2026-02" / "index.html").is_file()
     mkdocs = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "plain")],

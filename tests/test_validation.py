@@ -166,3 +166,29 @@ def test_phase_problems(project: Path, write: Callable[..., Path]) -> None:
         'content/prozess/workshop.md:3: error: order: expected a whole number, found "erste"',
         'content/prozess/workshop.md:5: error: end: must not be before start (2026-05-01), found "2026-04-01"',
     ]
+
+
+def test_legal_pages_missing_or_placeholder_are_reminded(project: Path, write: Callable[..., Path]) -> None:
+    (project / "content" / "datenschutz.md").unlink()
+    write("impressum.md", "---\ntitle: Impressum\nplaceholder: true\nhide: [navigation]\n---\n\n# Impressum\n")
+    write("barrierefreiheit.md", "---\nplaceholder: false\n---\n\n# Barrierefreiheit\n")
+    result = load_project(project)
+    assert [str(p) for p in result.diagnostics.sorted()] == [
+        "content/datenschutz.md: warning: legal page missing: every public site needs its Datenschutz page",
+        "content/impressum.md:3: warning: placeholder: this legal page still has the placeholder text; replace it "
+        "with the publisher's text and remove the line placeholder: true",
+    ]
+    assert all(p.reminder for p in result.diagnostics.problems)
+    assert [page.path for page in result.project.legal_pages] == ["impressum.md", "barrierefreiheit.md"]
+
+
+def test_site_url_missing_is_a_warning_and_a_bad_one_an_error(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("site_url: https://test.example.org/\n", ""), encoding="utf-8")
+    assert messages(project) == [
+        "mkdocs.yml:1: warning: site_url: not set; the feed, the calendar and the emails need the site's public "
+        "address (https://...)"
+    ]
+    config.write_text(text.replace("https://test.example.org/", "test.example.org"), encoding="utf-8")
+    assert messages(project) == ['mkdocs.yml:1: error: site_url: expected a web address starting with https://, found "test.example.org"']

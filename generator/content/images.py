@@ -17,6 +17,7 @@ from generator.content.model import Image
 ALLOWED_FORMATS = ("JPEG", "PNG", "GIF")
 MAX_BYTES = 30 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera image is the largest a process would publish
+_EXIF_ORIENTATION = 0x0112
 _OTHER_FORMATS = {
     ".svg": "an SVG file",
     ".pdf": "a PDF file",
@@ -77,6 +78,8 @@ class ImageChecker:
                 warnings.simplefilter("error", PILImage.DecompressionBombWarning)
                 with PILImage.open(real) as img:
                     fmt, (width, height) = img.format or "", img.size
+                    if img.getexif().get(_EXIF_ORIENTATION) in (5, 6, 7, 8):  # shown turned by 90 degrees
+                        width, height = height, width
         except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
             raise ImageProblem(f"image is too large in pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}")
         except (OSError, ValueError, SyntaxError):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from generator.content.fields import Context
 from generator.content.images import ImageChecker
 from generator.content.issues import EventRef, IssueReader
+from generator.content.legal import check_legal_pages
 from generator.content.model import Event, EventEntry, Issue, Phase, Project
 from generator.content.people import load_people
 from generator.content.phases import read_phase
@@ -86,6 +87,7 @@ def load_project(root: Path) -> LoadResult:
         if read.issue is not None:
             issues.append(read.issue)
 
+    legal_pages = check_legal_pages(content, root, context(content / "index.md")) if content.is_dir() else ()
     _check_numbers(issues, number_lines, diag)
     events = _unique_events(entries_by_issue, diag)
     issues = [
@@ -98,7 +100,7 @@ def load_project(root: Path) -> LoadResult:
     entries = [replace(e, issues=tuple(sorted(e.issues, key=lambda s: order.get(s, len(order))))) for e in entries]
     project = Project(
         root=root, content_dir=content, settings=settings, issues=tuple(issues),
-        people=tuple(people.values()), phases=tuple(phases), events=tuple(entries),
+        people=tuple(people.values()), phases=tuple(phases), events=tuple(entries), legal_pages=legal_pages,
     )  # fmt: skip
     return LoadResult(project, diag)
 

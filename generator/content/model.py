@@ -177,6 +177,12 @@ class EventEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class LegalPage:
+    path: str  # relative to content/, such as "impressum.md"
+    label: str  # the footer link's text
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     root: Path
     content_dir: Path
@@ -185,6 +191,7 @@ class Project:
     people: tuple[Person, ...]
     phases: tuple[Phase, ...]  # by order
     events: tuple[EventEntry, ...]  # unique by id, by start
+    legal_pages: tuple[LegalPage, ...] = ()  # those that exist, for the footer
 
     @property
     def published(self) -> tuple[Issue, ...]:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from generator.content.fields import Context, Fields
+from generator.content.fields import Context, Fields, is_url
 from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker
 from generator.content.model import Partner, Settings
@@ -94,6 +94,13 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         return base, images
     if not values.get("docs_dir"):  # MkDocs would silently read docs/ instead
         diag.error(Location(shown, 1), f"docs_dir: missing required field (rundbrief projects use docs_dir: {DEFAULT_DOCS_DIR})")
+    if not site_url:
+        diag.warning(
+            Location(shown, 1),
+            "site_url: not set; the feed, the calendar and the emails need the site's public address (https://...)",
+        )
+    elif not is_url(str(site_url)):
+        diag.error(Location(shown, 1), f'site_url: expected a web address starting with https://, found "{site_url}"')
     if not site_name:
         diag.error(Location(shown, 1), "site_name: missing required field (the name of the process, shown on every page)")
     options = plugin_options(nodes)

@@ -1,59 +1,207 @@
-"""Pages the site builds from the model: the issue archive and each issue page's view."""
+"""What each generated or enriched page shows, computed from the model in plain Python.
+
+The templates in ``theme/site/`` only lay these views out. URLs here are site-relative
+("newsletter/2026-02/"); templates pass them through MkDocs' ``url`` filter, and
+``absolute`` makes them full addresses for feeds, calendars and JSON-LD.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from itertools import groupby
+from typing import Any
 
-from generator.content.model import Issue, Project
-from generator.formatting import long_date
+from generator.content.model import Event, EventEntry, EventStatus, Issue, Phase, Project, Statement
+from generator.formatting import EVENT_STATUS_LABELS, PHASE_STATUS_LABELS, event_when, long_date
+
+EVENTS_PAGE = "termine/"
+CALENDAR_FILE = "termine/kalender.ics"
+FEED_FILE = "newsletter/feed.xml"
+
+UrlFor = Callable[[str], str]  # a content path ("newsletter/2026-02.md") -> its page URL
+
+
+@dataclass(frozen=True, slots=True)
+class IssueLink:
+    issue: Issue
+    url: str
+    date_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    event: Event
+    when: str
+    status_label: str
+    ics_url: str
+    url: str  # its place on the Termine page
+    issues: tuple[IssueLink, ...]
+
+    @property
+    def id(self) -> str:
+        return self.event.id
+
+
+@dataclass(frozen=True, slots=True)
+class StatementView:
+    statement: Statement
+    issue: IssueLink
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseView:
+    phase: Phase
+    url: str
+    status_label: str
+    period: str
 
 
 @dataclass(frozen=True, slots=True)
 class IssueView:
-    """What the issue template reads: the issue and its neighbours in the archive."""
+    """What the issue template reads: the issue, its events and its neighbours."""
 
     issue: Issue
     date_text: str
-    previous: Issue | None
-    next: Issue | None
+    events: tuple[EventView, ...]
+    previous: IssueLink | None
+    next: IssueLink | None
 
 
-def issue_view(project: Project, issue: Issue) -> IssueView:
-    published = project.published
-    index = published.index(issue)
-    return IssueView(
-        issue=issue,
-        date_text=long_date(issue.date),
-        previous=published[index - 1] if index > 0 else None,
-        next=published[index + 1] if index + 1 < len(published) else None,
-    )
+class SiteViews:
+    """All page views of one build, sharing the public subset of the model."""
+
+    def __init__(self, project: Project, url_for: UrlFor, today: date) -> None:
+        self.project = project
+        self.url_for = url_for
+        self.today = today
+        self.published = project.published
+        public = {issue.slug for issue in self.published}
+        self.links = {issue.slug: self._link(issue) for issue in self.published}
+        self.events: tuple[EventView, ...] = tuple(
+            self._event_view(entry, public) for entry in project.events if public & set(entry.issues)
+        )
+        self._event_by_id = {view.id: view for view in self.events}
+
+    def _link(self, issue: Issue) -> IssueLink:
+        return IssueLink(issue, self.url_for(f"newsletter/{issue.slug}.md"), long_date(issue.date))
+
+    def _event_view(self, entry: EventEntry, public: set[str]) -> EventView:
+        event = entry.event
+        return EventView(
+            event=event,
+            when=event_when(event),
+            status_label=EVENT_STATUS_LABELS[event.status],
+            ics_url=f"termine/{event.id}.ics",
+            url=f"{EVENTS_PAGE}#{event.id}",
+            issues=tuple(self.links[slug] for slug in entry.issues if slug in public),
+        )
+
+    # -- pages ----------------------------------------------------------------------
+    def upcoming(self) -> list[EventView]:
+        return [view for view in self.events if view.event.end_date >= self.today]
+
+    def past(self) -> list[EventView]:
+        return [view for view in reversed(self.events) if view.event.end_date < self.today]
+
+    def issue(self, issue: Issue) -> IssueView:
+        index = self.published.index(issue)
+        return IssueView(
+            issue=issue,
+            date_text=long_date(issue.date),
+            events=tuple(self._event_by_id[e.id] for e in issue.events if e.id in self._event_by_id),
+            previous=self.links[self.published[index - 1].slug] if index > 0 else None,
+            next=self.links[self.published[index + 1].slug] if index + 1 < len(self.published) else None,
+        )
+
+    def latest(self) -> IssueLink | None:
+        return self.links[self.published[-1].slug] if self.published else None
+
+    def archive(self) -> list[tuple[int, list[IssueLink]]]:
+        """Published issues newest first, grouped by year."""
+        newest = sorted(self.published, key=lambda i: (i.date, i.number), reverse=True)
+        return [(year, [self.links[i.slug] for i in issues]) for year, issues in groupby(newest, key=lambda i: i.date.year)]
+
+    def statements(self) -> list[StatementView]:
+        """Every statement of every published issue, newest issue first."""
+        return [
+            StatementView(statement, self.links[issue.slug])
+            for issue in reversed(self.published)
+            for statement in issue.statements
+        ]
+
+    def phases(self) -> list[PhaseView]:
+        return [
+            PhaseView(
+                phase=phase,
+                url=self.url_for(f"prozess/{phase.slug}.md"),
+                status_label=PHASE_STATUS_LABELS[phase.status],
+                period=_period(phase.start, phase.end),
+            )
+            for phase in self.project.phases
+        ]
 
 
-def archive_markdown(project: Project) -> str:
-    """The newsletter archive: published issues, newest first, grouped by year."""
-    lines = ["---", "title: Newsletter-Archiv", "---", "", "# Newsletter-Archiv", ""]
-    newest_first = sorted(project.published, key=lambda i: (i.date, i.number), reverse=True)
-    if not newest_first:
-        lines.append("Es ist noch keine Ausgabe erschienen.")
-    for year, issues in groupby(newest_first, key=lambda i: i.date.year):
-        lines += [f"## {year}", ""]
-        for issue in issues:
-            lines.append(f"- [Ausgabe {_escape(issue.number)}: {_escape(issue.title)}]({issue.slug}.md) – {long_date(issue.date)}")
-            if issue.summary:
-                lines.append(f"  {_escape(issue.summary)}")
-        lines.append("")
-    return "\n".join(lines)
+def _period(start: date | None, end: date | None) -> str:
+    if start and end:
+        return long_date(start) if start == end else f"{long_date(start)} – {long_date(end)}"
+    if start:
+        return f"ab {long_date(start)}"
+    if end:
+        return f"bis {long_date(end)}"
+    return ""
 
 
-def _escape(text: str) -> str:
-    """Markdown-inert text for a generated line (titles may contain [ ] * _ < &)."""
-    out = []
-    for ch in text:
-        if ch in "\\`*_{}[]()#+!":
-            out.append("\\" + ch)
-        elif ch in "&<>":
-            out.append({"&": "&amp;", "<": "&lt;", ">": "&gt;"}[ch])
-        else:
-            out.append(ch)
-    return "".join(out)
+# -- schema.org ------------------------------------------------------------------------
+_SCHEMA_STATUS = {
+    EventStatus.SCHEDULED: "https://schema.org/EventScheduled",
+    EventStatus.CANCELLED: "https://schema.org/EventCancelled",
+    EventStatus.POSTPONED: "https://schema.org/EventPostponed",
+}
+
+
+def _iso(value: date | datetime) -> str:
+    return value.isoformat()  # an aware datetime carries its offset: 2026-09-25T15:00:00+02:00
+
+
+def event_jsonld(view: EventView, absolute: Callable[[str], str], organiser: str | None) -> dict[str, Any]:
+    event = view.event
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "@id": absolute(view.url),
+        "name": event.title,
+        "startDate": _iso(event.start),
+        "eventStatus": _SCHEMA_STATUS[event.status],
+        "url": absolute(view.url),
+    }
+    if event.end is not None:
+        data["endDate"] = _iso(event.end)
+    place = None
+    if event.location:
+        place = {"@type": "Place", "name": event.location}
+        if event.address:
+            place["address"] = event.address.replace("\n", ", ")
+    online = {"@type": "VirtualLocation", "url": event.online} if event.online else None
+    if place and online:
+        data["eventAttendanceMode"] = "https://schema.org/MixedEventAttendanceMode"
+        data["location"] = [place, online]
+    elif online:
+        data["eventAttendanceMode"] = "https://schema.org/OnlineEventAttendanceMode"
+        data["location"] = online
+    else:
+        data["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
+        data["location"] = place
+    if event.description:
+        data["description"] = event.description.strip()
+    if organiser:
+        data["organizer"] = {"@type": "Organization", "name": organiser}
+    return data
+
+
+def jsonld_script(data: object) -> str:
+    """JSON for a <script type="application/ld+json"> element: no "</" can end it early."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")

@@ -1,13 +1,17 @@
 """The MkDocs plugin: a thin layer that hands the content model to MkDocs and Material.
 
-No domain logic lives here; every event calls into plain modules (the loader, the page
-builders), so MkDocs stays replaceable.
+No domain logic lives here. Each event calls into plain modules: the loader, the page
+views (pages.py), images, calendar and feed. MkDocs stays replaceable.
 """
 
 from __future__ import annotations
 
+import os
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -21,13 +25,25 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from generator.content import load_project
-from generator.content.loader import ISSUES_DIR, PEOPLE_FILE
-from generator.content.model import Issue, Project
-from generator.formatting import EVENT_STATUS_LABELS, event_when
+from generator.content.images import ImageChecker
+from generator.content.loader import ISSUES_DIR, PEOPLE_FILE, PHASES_DIR
+from generator.content.model import Project
 from generator.markup import markdown_to_html
-from generator.site import pages
+from generator.site import bodyimages, calendar, feed, pages
+from generator.site.images import ImagePipeline
 
 log = get_plugin_logger(__name__)
+
+CACHE_DIR = ".rundbrief/cache"
+# Pages rundbrief provides when the editors have not written them, with their templates.
+GENERATED = {
+    f"{ISSUES_DIR}/index.md": ("archive.html", "Newsletter"),
+    "termine/index.md": ("events.html", "Termine"),
+    "stimmen/index.md": ("statements.html", "Stimmen"),
+}
+TEMPLATES = {"index.md": "home.html", f"{PHASES_DIR}/index.md": "process.html"} | {
+    src: template for src, (template, _) in GENERATED.items()
+}
 
 
 class _Passthrough(base.BaseConfigOption[Any]):
@@ -51,49 +67,155 @@ class RundbriefConfig(base.Config):
     timezone = _Passthrough()
 
 
+def build_day(tz: ZoneInfo) -> date:
+    """Today in the project's zone; RUNDBRIEF_TODAY=YYYY-MM-DD pins it for reproducible builds."""
+    pinned = os.environ.get("RUNDBRIEF_TODAY")
+    return date.fromisoformat(pinned) if pinned else datetime.now(tz).date()
+
+
 class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def __init__(self) -> None:
         super().__init__()
         self.project: Project | None = None  # the CLI sets a project it already loaded and checked
-        self._issues: dict[str, Issue] = {}
 
+    # -- loading --------------------------------------------------------------------
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if self.project is None:  # run by plain `mkdocs build`: load and report here
             result = load_project(Path(config.config_file_path).parent)
             for problem in result.diagnostics.warnings:
-                log.warning(str(problem))
+                (log.info if problem.reminder else log.warning)(str(problem))
             if errors := result.diagnostics.errors:
                 raise PluginError("rundbrief content has errors:\n" + "\n".join(str(p) for p in errors))
             self.project = result.project
-        self._issues = {f"{ISSUES_DIR}/{i.slug}.md": i for i in self.project.published}
+        project = self.project
+        self.tz = ZoneInfo(project.settings.timezone)
+        self.today = build_day(self.tz)
+        self.images = ImagePipeline(project.root / CACHE_DIR / "images")
+        self.image_checker = ImageChecker(project.content_dir)
+        self.site_url = project.settings.site_url or config.site_url or ""
+        self.issue_pages = {f"{ISSUES_DIR}/{i.slug}.md": i for i in project.published}
+        self.phase_pages = {f"{PHASES_DIR}/{p.slug}.md": p for p in project.phases}
+        self.issue_html: dict[str, str] = {}
+        # The calendar built last time carries each event's SEQUENCE; MkDocs empties site_dir later.
+        previous = project.root / project.settings.site_dir / pages.CALENDAR_FILE
+        self.previous_calendar = calendar.read_previous(previous.read_bytes()) if previous.is_file() else {}
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        assert self.project is not None
+        project = self._project()
         if (people := files.get_file_from_path(PEOPLE_FILE)) is not None:
-            files.remove(people)  # the people register is data for pages, not a page to publish
-        for issue in self.project.issues:
+            files.remove(people)  # the people register is data for pages, not a file to publish
+        for issue in project.issues:
             if issue.draft and (file := files.get_file_from_path(f"{ISSUES_DIR}/{issue.slug}.md")) is not None:
                 files.remove(file)  # drafts never reach the public site
-        if files.get_file_from_path(f"{ISSUES_DIR}/index.md") is None:
-            files.append(File.generated(config, f"{ISSUES_DIR}/index.md", content=pages.archive_markdown(self.project)))
+        for src, (_, title) in GENERATED.items():
+            if files.get_file_from_path(src) is None:
+                files.append(File.generated(config, src, content=f"# {title}\n"))
+        urls = {file.src_uri: file.url for file in files.documentation_pages()}
+        self.views = pages.SiteViews(project, lambda src: urls.get(src, src), self.today)
         return files
 
+    # -- templates ------------------------------------------------------------------
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
-        env.globals["event_when"] = event_when
-        env.globals["event_status"] = lambda event: EVENT_STATUS_LABELS[event.status]
-        env.filters["markdown"] = lambda text: Markup(markdown_to_html(text))
+        project = self._project()
+        settings = project.settings
+        env.globals["rundbrief"] = {
+            "settings": settings,
+            "legal_links": [
+                (page.label, file.url) for page in project.legal_pages if (file := files.get_file_from_path(page.path))
+            ],
+            "feed_url": pages.FEED_FILE if self.site_url else None,
+            "calendar_url": pages.CALENDAR_FILE,
+            "subscribe_url": settings.subscribe_url,
+        }
+        env.globals["picture"] = self.images.picture
+        env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
         return env
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        if page.file.src_uri in self._issues:
+        src = page.file.src_uri
+        if src in self.issue_pages:
             page.meta["template"] = "issue.html"
+        elif src in self.phase_pages:
+            page.meta["template"] = "phase.html"
+        elif src in TEMPLATES:
+            page.meta.setdefault("template", TEMPLATES[src])
         return markdown
+
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        html = bodyimages.rewrite(html, page.file.src_uri, page.url, self.image_checker, self.images)
+        if page.file.src_uri in self.issue_pages:
+            self.issue_html[page.file.src_uri] = html
+        return html
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        issue = self._issues.get(page.file.src_uri)
-        if issue is not None and self.project is not None:
-            context["issue"] = pages.issue_view(self.project, issue)  # type: ignore[typeddict-unknown-key]
+        views, src = self.views, page.file.src_uri
+        extra: dict[str, Any] = {"views": views}
+        if (issue := self.issue_pages.get(src)) is not None:
+            extra["issue"] = views.issue(issue)
+        if (phase := self.phase_pages.get(src)) is not None:
+            extra["phase"] = next(v for v in views.phases() if v.phase is phase)
+        if src == "termine/index.md":
+            absolute = self.absolute
+            organiser = self._project().settings.organisation
+            extra["events_jsonld"] = Markup(
+                pages.jsonld_script([pages.event_jsonld(v, absolute, organiser) for v in views.events])
+            )
+        context.update(extra)  # type: ignore[typeddict-item]
         return context
+
+    # -- files beside the pages -----------------------------------------------------
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site = Path(config.site_dir)
+        self._write_calendars(site)
+        if self.site_url:
+            self._write_feed(site)
+        made = self.images.write(site)
+        log.debug(f"{made} image renditions made anew")
+
+    def _write_calendars(self, site: Path) -> None:
+        """The subscribable calendar of all public events, and one file per event beside it."""
+        settings = self._project().settings
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        items = [
+            calendar.CalendarEvent(view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues))
+            for view in self.views.events
+        ]
+
+        def write(target: Path, chosen: list[calendar.CalendarEvent], name: str) -> None:
+            data = calendar.build_calendar(
+                chosen, name=name, site_url=self.site_url, tz_name=settings.timezone,
+                previous=self.previous_calendar, now=now,
+            )  # fmt: skip
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+
+        write(site / pages.CALENDAR_FILE, items, f"{settings.site_name} – Termine")
+        for item in items:
+            write(site / "termine" / f"{item.event.id}.ics", [item], item.event.title)
+
+    def _write_feed(self, site: Path) -> None:
+        project = self._project()
+        published = list(project.published)
+        data = feed.build_feed(
+            published,
+            title=project.settings.newsletter_name,
+            site_url=self.site_url,
+            feed_url=self.absolute(pages.FEED_FILE),
+            issue_url={slug: self.absolute(link.url) for slug, link in self.views.links.items()},
+            author=project.settings.organisation or project.settings.site_name,
+            tz=self.tz,
+            content_html={i.slug: self.issue_html.get(f"{ISSUES_DIR}/{i.slug}.md", "") for i in published},
+        )
+        (site / pages.FEED_FILE).write_bytes(data)
+
+    # -- helpers --------------------------------------------------------------------
+    def absolute(self, url: str) -> str:
+        return urljoin(self.site_url if self.site_url.endswith("/") else self.site_url + "/", url)
+
+    def _project(self) -> Project:
+        assert self.project is not None, "on_config loads the project first"
+        return self.project
+

@@ -1,0 +1,110 @@
+"""Web-sized copies of content images: pages never show a photo at camera size.
+
+Templates ask for an image at a display width; that yields renditions (1x and 2x, never
+wider than the original) with their names and sizes at once, and the files are written
+after the pages, in parallel, from a cache keyed on the file's content. The copies carry
+no metadata: EXIF (with a phone's GPS position) is dropped, the orientation applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from PIL import Image as PILImage
+from PIL import ImageOps
+
+from generator.content.model import Image
+
+RENDITIONS_DIR = "_r"  # below the site's media folder
+JPEG_QUALITY = 82
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    source: Image
+    url: str  # site-relative, such as "media/_r/kreativgruppe-800-1a2b3c4d.jpg"
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """What an <img> needs: the default rendition, the srcset candidates and the display size."""
+
+    src: str
+    candidates: tuple[tuple[str, int], ...]  # (url, pixel width) for srcset
+    width: int
+    height: int
+
+
+def _scaled_height(image: Image, width: int) -> int:
+    return max(1, round(image.height * width / image.width))
+
+
+class ImagePipeline:
+    def __init__(self, cache_dir: Path, media_prefix: str = "media") -> None:
+        self.cache_dir = cache_dir
+        self.media_prefix = media_prefix
+        self._digests: dict[Path, str] = {}
+        self._wanted: dict[str, Rendition] = {}
+
+    def _digest(self, image: Image) -> str:
+        digest = self._digests.get(image.path)
+        if digest is None:
+            digest = hashlib.sha256(image.path.read_bytes()).hexdigest()[:12]
+            self._digests[image.path] = digest
+        return digest
+
+    def rendition(self, image: Image, width: int) -> Rendition:
+        width = max(1, min(width, image.width))
+        stem = PurePosixPath(image.src).with_suffix("").as_posix().replace("/", "_")
+        suffix = ".jpg" if image.format == "JPEG" else ".png"
+        url = f"{self.media_prefix}/{RENDITIONS_DIR}/{stem}-{width}-{self._digest(image)}{suffix}"
+        rendition = Rendition(image, url, width, _scaled_height(image, width))
+        self._wanted[url] = rendition
+        return rendition
+
+    def picture(self, image: Image, display_width: int) -> Picture:
+        """The image shown ``display_width`` CSS pixels wide (or narrower if it is smaller)."""
+        one = self.rendition(image, display_width)
+        two = self.rendition(image, display_width * 2)
+        candidates = ((one.url, one.width),) + (((two.url, two.width),) if two.width > one.width else ())
+        return Picture(src=one.url, candidates=candidates, width=one.width, height=one.height)
+
+    def write(self, site_dir: Path) -> int:
+        """Write every rendition asked for into ``site_dir``; returns how many were made anew."""
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        wanted = list(self._wanted.values())
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # Pillow releases the GIL
+            made = sum(pool.map(lambda r: self._write_one(r, site_dir), wanted))
+        return made
+
+    def _write_one(self, rendition: Rendition, site_dir: Path) -> bool:
+        cached = self.cache_dir / PurePosixPath(rendition.url).name
+        fresh = not cached.exists()
+        if fresh:
+            partial = cached.with_name(cached.name + f".{os.getpid()}.part")
+            _resize(rendition, partial)
+            partial.replace(cached)
+        target = site_dir / rendition.url
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, target)
+        return fresh
+
+
+def _resize(rendition: Rendition, target: Path) -> None:
+    with PILImage.open(rendition.source.path) as img:
+        img.seek(0)  # the first frame of an animated GIF
+        img = ImageOps.exif_transpose(img)
+        size = (rendition.width, rendition.height)
+        if rendition.source.format == "JPEG":
+            img.convert("RGB").resize(size, PILImage.Resampling.LANCZOS).save(
+                target, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True
+            )
+        else:
+            img.convert("RGBA").resize(size, PILImage.Resampling.LANCZOS).save(target, "PNG", optimize=True)
