@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test check lint install clean
+.PHONY: build test check lint install browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,14 @@ check: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/mypy
 
+## browser: Debian's Chromium (headless) and axe-core, for the tests of what a person sees
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+
 ## test: install, type-check, run the whole test suite
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) site newsletter .pytest_cache .mypy_cache .hypothesis *.egg-info
+	rm -rf $(VENV) site newsletter node_modules .rundbrief .pytest_cache .mypy_cache .hypothesis *.egg-info tests/artifacts

@@ -75,13 +75,11 @@ def image_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return media
 
 
-@pytest.fixture
-def project(tmp_path: Path, image_store: Path) -> Path:
-    """A minimal valid project: one issue, two people, the test images."""
-    root = tmp_path / "projekt"
+def make_project(root: Path, images: Path) -> Path:
+    """A minimal valid project at ``root``: one issue, two people, the test images, legal pages."""
     content = root / "content"
     (content / "newsletter").mkdir(parents=True)
-    shutil.copytree(image_store, content / "media")
+    shutil.copytree(images, content / "media")
     (root / "mkdocs.yml").write_text(MKDOCS_YML.format(theme=REPO / "theme" / "site"), encoding="utf-8")
     (content / "people.yml").write_text(PEOPLE_YML, encoding="utf-8")
     (content / "index.md").write_text("# Start\n", encoding="utf-8")
@@ -89,6 +87,11 @@ def project(tmp_path: Path, image_store: Path) -> Path:
     for name, title in (("impressum", "Impressum"), ("datenschutz", "Datenschutz"), ("barrierefreiheit", "Barrierefreiheit")):
         (content / f"{name}.md").write_text(f"# {title}\n\nText der herausgebenden Stelle.\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def project(tmp_path: Path, image_store: Path) -> Path:
+    return make_project(tmp_path / "projekt", image_store)
 
 
 @pytest.fixture

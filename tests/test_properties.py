@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from generator.content import load_project
 from generator.content.fields import parse_when
 from generator.content.issues import EVENT_KEYS, ISSUE_KEYS
 from generator.content.people import PHOTO_KEYS
-from tests.conftest import BASE_ISSUE, MKDOCS_YML, PEOPLE_YML, REPO, write_images
+from tests.conftest import make_project, write_images
 
 PROBLEM = re.compile(r"^content/newsletter/zufall\.md(:\d+)?: (error|warning): \S.*$", re.DOTALL)
 KEYS = list(ISSUE_KEYS + EVENT_KEYS + PHOTO_KEYS) + ["person", "quote", "name", "x", "on", "no", ""]
@@ -35,19 +36,14 @@ front_matter = st.dictionaries(st.sampled_from(KEYS), values, max_size=12)
 _root: Path | None = None
 
 
-def project_root(tmp_path_factory: Any = None) -> Path:
+def project_root() -> Path:
     """One project reused by every example (only the random issue file changes)."""
     global _root
     if _root is None:
-        import tempfile
-
         _root = Path(tempfile.mkdtemp(prefix="rundbrief-hypothesis-"))
-        (_root / "content" / "newsletter").mkdir(parents=True)
-        write_images(_root / "content" / "media")
-        (_root / "mkdocs.yml").write_text(MKDOCS_YML.format(theme=REPO / "theme" / "site"), encoding="utf-8")
-        (_root / "content" / "people.yml").write_text(PEOPLE_YML, encoding="utf-8")
-        (_root / "content" / "newsletter" / "2026-01.md").write_text(BASE_ISSUE, encoding="utf-8")
-    return _root
+        write_images(_root / "images")
+        make_project(_root / "projekt", _root / "images")
+    return _root / "projekt"
 
 
 def check_file(data: bytes) -> None:

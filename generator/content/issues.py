@@ -175,6 +175,7 @@ class IssueReader:
         statements = [self.statement(n, node) for n, node in fields.items("statements")]
         contacts = [self.contact(n, node) for n, node in fields.items("contacts")]
         events = [e for e in entries if e is not None]
+        check_body_images(self.ctx, front.body, front.body_line)
         if title is None or number is None or issue_date is None:
             return ReadIssue(None, events, fields.line_of("number"))
         issue = Issue(
@@ -186,6 +187,22 @@ class IssueReader:
             body=front.body, body_line=front.body_line, path=path, source=Location(self.ctx.path, 1),
         )  # fmt: skip
         return ReadIssue(issue, events, fields.line_of("number"))
+
+
+_BODY_IMAGE = re.compile(r"!\[([^\]]*)\]\(")
+
+
+def check_body_images(ctx: Context, body: str, first_line: int) -> None:
+    """Images in the Markdown body need alt text too: ``![what it shows](../media/foto.jpg)``."""
+    fenced = False
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if fenced or "`" in line:  # examples in code are not images
+            continue
+        for match in _BODY_IMAGE.finditer(line):
+            if not match.group(1).strip():
+                ctx.error(number, "body: image without alt text; write what it shows between the brackets: ![...](...)")
 
 
 def _day(value: When) -> date:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from generator.content.fields import Context, Fields, format_when
 from generator.content.frontmatter import read_text, split_front_matter
+from generator.content.issues import check_body_images
 from generator.content.model import Phase, PhaseStatus
 from generator.content.yamlnodes import parse_yaml, quote
 from generator.diagnostics import Location
@@ -37,6 +38,7 @@ def read_phase(ctx: Context, path: Path, slug: str) -> Phase | None:
     if start is not None and end is not None and end < start:
         fields.error("end", f"must not be before start ({format_when(start)}), found {quote(format_when(end))}")
     summary = fields.text("summary")
+    check_body_images(ctx, front.body, front.body_line)
     if title is None or not status_given:
         return None
     return Phase(

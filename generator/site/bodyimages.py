@@ -20,9 +20,12 @@ _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r'([\w:-]+)\s*=\s*"([^"]*)"')
 
 
-def rewrite(page_html: str, page_src: str, page_url: str, checker: ImageChecker, images: ImagePipeline) -> str:
-    """``page_src`` is the page's path in content/, ``page_url`` its URL relative to the site."""
-    page_dir = posixpath.dirname(page_src)
+def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImagePipeline) -> str:
+    """``page_url`` is the page's URL relative to the site, such as "newsletter/2026-02/".
+
+    MkDocs has already made every src relative to that URL; files keep their content/ paths.
+    """
+    page_dir = posixpath.dirname(page_url)
     depth = page_url.count("/")  # "newsletter/2026-02/" lies two folders below the site's root
 
     def replace(match: re.Match[str]) -> str:

@@ -64,4 +64,5 @@ def build_feed(
         content = sub(entry, "content", _xml_safe(content_html.get(issue.slug, "")), type="html")
         content.set("xml:base", url)
     ET.indent(feed)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False) + b"\n"
+    body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body + b"\n"

@@ -98,9 +98,9 @@ class ImagePipeline:
 
 
 def _resize(rendition: Rendition, target: Path) -> None:
-    with PILImage.open(rendition.source.path) as img:
-        img.seek(0)  # the first frame of an animated GIF
-        img = ImageOps.exif_transpose(img)
+    with PILImage.open(rendition.source.path) as opened:
+        opened.seek(0)  # the first frame of an animated GIF
+        img = ImageOps.exif_transpose(opened)
         size = (rendition.width, rendition.height)
         if rendition.source.format == "JPEG":
             img.convert("RGB").resize(size, PILImage.Resampling.LANCZOS).save(

@@ -143,7 +143,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         return markdown
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        html = bodyimages.rewrite(html, page.file.src_uri, page.url, self.image_checker, self.images)
+        html = bodyimages.rewrite(html, page.url, self.image_checker, self.images)
         if page.file.src_uri in self.issue_pages:
             self.issue_html[page.file.src_uri] = html
         return html

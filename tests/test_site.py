@@ -1,0 +1,272 @@
+"""The public website, built for real with MkDocs and Material, read back as a visitor's tools would."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import feedparser
+import pytest
+from icalendar import Calendar
+from PIL import Image
+
+from tests.conftest import make_project, write_images
+from tests.sitefixture import make_rich
+
+TODAY = "2026-11-21"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def build(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, RUNDBRIEF_TODAY=TODAY)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--strict", "--project", str(root), *extra],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("site")
+    write_images(base / "images")
+    root = make_rich(make_project(base / "projekt", base / "images"))
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def page(root: Path, path: str) -> str:
+    return (root / "site" / path / "index.html").read_text(encoding="utf-8")
+
+
+def text_of(html: str) -> str:
+    """The visible text, whitespace folded: what a reader sees."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace(" ,", ",")
+
+
+def main_text(html: str) -> str:
+    start = html.index('<article class="md-content__inner')
+    return text_of(html[start : html.index('<footer class="md-footer"', start)]).strip()
+
+
+def event_names(html: str) -> list[str]:
+    return re.findall(r'class="rb-event__name">([^<]+)<', html)
+
+
+def between(html: str, start: str, end: str | None = None) -> str:
+    begin = html.index(start)
+    return html[begin : html.index(end, begin) if end else len(html)]
+
+
+class Images(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.images.append(dict(attrs))
+
+
+# -- pages ---------------------------------------------------------------------------------
+def test_start_page_shows_next_events_latest_issue_and_statements(rich: Path) -> None:
+    html = page(rich, "")
+    text = main_text(html)
+    upcoming = between(html, "Nächste Termine", "Neueste Ausgabe")
+    assert event_names(upcoming) == ["Regionalkonferenz Süd", "Jugendforum", "Workshop"]  # the next three
+    assert "Abgesagt Regionalkonferenz Süd" in text_of(upcoming)
+    assert "Ausgabe 02.2026 · 30. Juni 2026 Regionalkonferenzen & mehr Vier Regionalkonferenzen im Herbst." in text
+    assert "Wir sind dabei, weil es um unsere Zukunft geht." in text and "Heike Sommer" in text
+    assert "Geheim" not in text
+
+
+def test_archive_lists_published_issues_newest_first_by_year(rich: Path) -> None:
+    text = main_text(page(rich, "newsletter"))
+    assert re.search(r"2026 .*Ausgabe 02\.2026 .*Ausgabe 01\.2026", text)
+    assert "03.2026" not in text and "Geheimer Entwurf" not in text
+
+
+def test_issue_page_renders_front_matter_and_body(rich: Path) -> None:
+    html = page(rich, "newsletter/2026-02")
+    text = main_text(html)
+    assert text.startswith("Ausgabe 02.2026 · 30. Juni 2026 Regionalkonferenzen & mehr Vier Regionalkonferenzen im Herbst.")
+    assert "Die Kreativ-Gruppe Foto: Vera Beispiel" in text
+    assert "Bericht Ein Bild im Text:" in text
+    assert "Regionalkonferenz Nord Freitag, 25. September 2026, 15:00–19:00 Uhr Heidetreff, Am Heidetreff 1, 18182 Gelbensande Region: Nordosten" in text
+    assert "Abgesagt Regionalkonferenz Süd" in text and "Verschoben Workshop" in text
+    assert "Freitag, 7. Mai 2027 bis Samstag, 8. Mai 2027" in text
+    assert "Anna Muster Sozialplanerin" in text and "Heike Sommer Kreiselternrat MITGLIED KREATIV-GRUPPE" in text.upper() or "Mitglied Kreativ-Gruppe" in text
+    assert "Noch ein Bild der Gruppe" in html and "Foto: Landkreis" in text
+    assert "E-Mail: anna@example.org" in text
+    assert "Newsletter abonnieren" in text
+    assert 'action="https://abo.test.example.org/abonnieren"' in html
+    assert 'rel="prev"' in html and "Ausgabe 01.2026: Erste Ausgabe" in text
+    assert 'rel="next"' not in html  # the next issue is a draft
+    assert 'href="../../termine/messe.ics"' in html
+
+
+def test_events_page_splits_upcoming_and_past_and_links_issues(rich: Path) -> None:
+    html = page(rich, "termine")
+    upcoming_html, past_html = between(html, "Kommende Termine", "Vergangene Termine"), between(html, "Vergangene Termine")
+    upcoming, past = text_of(upcoming_html), text_of(past_html)
+    assert event_names(upcoming_html) == ["Regionalkonferenz Süd", "Jugendforum", "Workshop", "Messe"]
+    assert event_names(past_html) == ["Regionalkonferenz Nord", "Auftakt"]  # newest first
+    assert "Erwähnt in Ausgabe 01.2026, Ausgabe 02.2026" in past  # the Auftakt is in both issues
+    assert "Online teilnehmen" in upcoming
+    assert "Geheimes Treffen" not in html
+    for event_id in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben"):
+        assert f'id="{event_id}"' in html and f'href="{event_id}.ics"' in html
+
+
+def test_statements_page_lists_every_statement_with_its_issue(rich: Path) -> None:
+    text = main_text(page(rich, "stimmen"))
+    assert "Wir sind dabei" in text and "Eltern reden mit." in text
+    assert text.count("aus Ausgabe 02.2026") == 2
+
+
+def test_process_page_shows_the_timeline(rich: Path) -> None:
+    text = main_text(page(rich, "prozess"))
+    assert re.search(
+        r"Online-Umfrage abgeschlossen · 1\. März 2026 – 30\. April 2026 .*"
+        r"Jugendbeteiligung läuft · 1\. September 2026 – 30\. Juni 2027 .*Messe geplant · 7\. Mai 2027 – 8\. Mai 2027",
+        text,
+    )
+    phase = main_text(page(rich, "prozess/jugend"))
+    assert phase.startswith("Prozess · läuft · 1. September 2026 – 30. Juni 2027 Jugendbeteiligung Beschreibung von Jugendbeteiligung.")
+
+
+def test_every_page_has_footer_legal_links_partners_and_feed_discovery(rich: Path) -> None:
+    for html_file in (rich / "site").rglob("*.html"):
+        html = html_file.read_text(encoding="utf-8")
+        if "md-footer" not in html:
+            continue
+        footer = text_of(html[html.index('<footer class="md-footer"') :])
+        assert "Impressum Datenschutz Barrierefreiheit" in footer, html_file
+        assert "Gefördert vom" in footer and 'alt="Ministerium"' in html, html_file
+        assert 'type="application/atom+xml"' in html and html.count('lang="de"') >= 1, html_file
+
+
+def test_drafts_and_people_file_never_reach_the_site(rich: Path) -> None:
+    for path in (rich / "site").rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".ics", ".json"):
+            data = path.read_text(encoding="utf-8")
+            assert "Geheim" not in data and "Entwurfstext" not in data, path
+    assert not (rich / "site" / "people.yml").exists()
+    assert not (rich / "site" / "newsletter" / "2026-03").exists()
+
+
+# -- images --------------------------------------------------------------------------------
+def test_every_image_has_alt_and_size_and_is_web_sized(rich: Path) -> None:
+    seen = 0
+    for html_file in (rich / "site").rglob("*.html"):
+        parser = Images()
+        parser.feed(html_file.read_text(encoding="utf-8"))
+        for img in parser.images:
+            src = img.get("src") or ""
+            if "assets/" in src:  # Material's own
+                continue
+            seen += 1
+            assert img.get("alt"), (html_file, img)
+            assert img.get("width") and img.get("height"), (html_file, img)
+            assert "/_r/" in src, (html_file, src)  # a rendition, never the original
+            rendition = (rich / "site" / src.lstrip("/")) if src.startswith("/") else (html_file.parent / src)
+            with Image.open(rendition) as im:
+                assert im.size[0] <= 2 * int(img["width"] or 0)
+                assert not im.getexif()  # no camera metadata (GPS) leaves the office
+    assert seen >= 10
+
+
+# -- calendar ------------------------------------------------------------------------------
+def calendar(root: Path, name: str = "kalender.ics") -> Calendar:
+    return Calendar.from_ical((root / "site" / "termine" / name).read_bytes())
+
+
+def events_by_uid(cal: Calendar) -> dict[str, object]:
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def test_calendar_is_valid_with_berlin_times_and_statuses(rich: Path) -> None:
+    cal = calendar(rich)
+    events = events_by_uid(cal)
+    assert set(events) == {f"{i}@test.example.org" for i in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben")}
+    nord = events["konferenz-nord@test.example.org"]
+    start = nord.decoded("DTSTART")  # type: ignore[attr-defined]
+    assert start == datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN)
+    assert nord["DTSTART"].params["TZID"] == "Europe/Berlin"  # type: ignore[index]
+    assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    assert str(events["konferenz-sued@test.example.org"]["STATUS"]) == "CANCELLED"  # type: ignore[index]
+    assert str(events["verschoben@test.example.org"]["STATUS"]) == "TENTATIVE"  # type: ignore[index]
+    messe = events["messe@test.example.org"]
+    assert str(messe.decoded("DTSTART")) == "2027-05-07" and str(messe.decoded("DTEND")) == "2027-05-09"  # type: ignore[attr-defined]
+    description = str(nord["DESCRIPTION"])  # type: ignore[index]
+    assert "https://test.example.org/termine/#konferenz-nord" in description
+    assert "https://test.example.org/newsletter/2026-02/" in description
+    assert b"DTSTAMP:" in (rich / "site" / "termine" / "kalender.ics").read_bytes()
+    single = events_by_uid(calendar(rich, "messe.ics"))
+    assert list(single) == ["messe@test.example.org"]
+
+
+def test_calendar_uids_stable_and_sequence_grows_only_on_change(rich: Path) -> None:
+    before = (rich / "site" / "termine" / "kalender.ics").read_bytes()
+    assert build(rich).returncode == 0
+    assert (rich / "site" / "termine" / "kalender.ics").read_bytes() == before  # nothing changed: same bytes
+    issue = rich / "content" / "newsletter" / "2026-02.md"
+    original = issue.read_text(encoding="utf-8")
+    issue.write_text(original.replace("location: Heidetreff\n", "location: Heidetreff Gelbensande\n"), encoding="utf-8")
+    try:
+        assert build(rich).returncode == 0
+        old, new = events_by_uid(Calendar.from_ical(before)), events_by_uid(calendar(rich))
+        assert set(old) == set(new)
+        for uid in new:
+            changed = uid == "konferenz-nord@test.example.org"
+            assert int(new[uid]["SEQUENCE"]) == int(old[uid]["SEQUENCE"]) + changed, uid  # type: ignore[index]
+            assert (new[uid]["DTSTAMP"].to_ical() != old[uid]["DTSTAMP"].to_ical()) or not changed  # type: ignore[index]
+            if not changed:
+                assert new[uid]["DTSTAMP"].to_ical() == old[uid]["DTSTAMP"].to_ical()  # type: ignore[index]
+    finally:
+        issue.write_text(original, encoding="utf-8")
+        assert build(rich).returncode == 0
+
+
+# -- feed and structured data ---------------------------------------------------------------
+def test_feed_parses_and_lists_published_issues(rich: Path) -> None:
+    feed = feedparser.parse((rich / "site" / "newsletter" / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "Test-Newsletter"
+    assert [e.title for e in feed.entries] == ["Ausgabe 02.2026: Regionalkonferenzen & mehr", "Ausgabe 01.2026: Erste Ausgabe"]
+    assert feed.entries[0].link == "https://test.example.org/newsletter/2026-02/"
+    assert feed.entries[0].summary == "Vier Regionalkonferenzen im Herbst."
+    assert "Ein Bild im Text" in feed.entries[0].content[0].value
+
+
+def test_events_jsonld(rich: Path) -> None:
+    html = page(rich, "termine")
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
+    assert match is not None
+    data = {item["@id"].split("#")[1]: item for item in json.loads(match.group(1))}
+    nord = data["konferenz-nord"]
+    assert nord["@type"] == "Event" and nord["startDate"] == "2026-09-25T15:00:00+02:00"
+    assert nord["endDate"] == "2026-09-25T19:00:00+02:00"
+    assert nord["eventStatus"] == "https://schema.org/EventScheduled"
+    assert nord["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    assert nord["location"] == {"@type": "Place", "name": "Heidetreff", "address": "Am Heidetreff 1, 18182 Gelbensande"}
+    assert data["konferenz-sued"]["eventStatus"] == "https://schema.org/EventCancelled"
+    assert data["verschoben"]["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
+    assert data["forum"]["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
+    assert data["messe"]["startDate"] == "2027-05-07"
+    assert nord["organizer"] == {"@type": "Organization", "name": "Landkreis Test"}
+
+
+def test_issues_are_not_in_the_navigation(rich: Path) -> None:
+    nav = page(rich, "")
+    nav = nav[nav.index('<nav class="md-nav md-nav--primary"') :]
+    nav = nav[: nav.index("</nav>")]
+    assert "2026-02" not in nav and "Regionalkonferenzen &amp; mehr" not in nav
