@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from generator.content import LoadResult, load_project
+from generator.content import load_project
 from generator.content.loader import ISSUES_DIR
 from generator.diagnostics import Diagnostics
 
@@ -52,12 +52,6 @@ def report(diag: Diagnostics) -> None:
         click.echo(str(problem), err=True)
 
 
-def _load(project: Path) -> LoadResult:
-    result = load_project(project)
-    report(result.diagnostics)
-    return result
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rundbrief")
 def main() -> None:
@@ -68,16 +62,21 @@ def main() -> None:
 @project_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(project: Path, strict: bool) -> None:
-    """Check all content and settings; print every problem as path:line: level: message."""
-    result = _load(project)
+    """Check all content, settings and built emails; print every problem as path:line: level: message."""
+    from generator.pipeline import lint_built_emails
+
+    result = load_project(project)
     diag, model = result.diagnostics, result.project
+    emails = lint_built_emails(model, diag)
+    report(diag)
     if diag.failed(strict=strict):
         click.echo(f"rundbrief: check failed: {diag.summary()}", err=True)
         sys.exit(1)
     published = len(model.published)
     click.echo(
         f"rundbrief: content is fine: {published} published and {len(model.issues) - published} draft issues, "
-        f"{len(model.events)} events, {len(model.people)} people, {len(model.phases)} phases ({diag.summary()})"
+        f"{len(model.events)} events, {len(model.people)} people, {len(model.phases)} phases, "
+        f"{emails} built emails ({diag.summary()})"
     )
 
 
@@ -86,29 +85,59 @@ def check(project: Path, strict: bool) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings (rundbrief's and MkDocs') as errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
 def build(project: Path, strict: bool, verbose: bool) -> None:
-    """Check, then build the website into site/ (nothing is written if anything fails)."""
-    from generator.output import StagedOutputs
-    from generator.site.build import SiteBuildError, build_site
+    """Check, then build the website into site/ and the emails into newsletter/ (all or nothing)."""
+    from generator.pipeline import NEWSLETTER_DIR, BuildFailed, build_all
 
     _configure_logging(verbose)
     started = time.perf_counter()
-    result = _load(project)
+    result = load_project(project)
     diag, model = result.diagnostics, result.project
     if diag.failed(strict=strict):
+        report(diag)
         click.echo(f"rundbrief: build failed, nothing was written: {diag.summary()}", err=True)
         sys.exit(1)
-    site_dir = model.root / model.settings.site_dir
-    with StagedOutputs() as outputs:
-        try:
-            build_site(model, outputs.stage(site_dir), strict=strict)
-        except SiteBuildError as err:
-            click.echo(f"rundbrief: build failed, nothing was written: {err}", err=True)
-            sys.exit(1)
-        outputs.commit()
+    try:
+        built = build_all(model, diag, strict=strict)
+    except BuildFailed as err:
+        report(diag)
+        click.echo(f"rundbrief: build failed, nothing was written: {err}", err=True)
+        sys.exit(1)
+    report(diag)
     click.echo(
-        f"rundbrief: built {site_dir.relative_to(model.root)}/ with {len(model.published)} issues "
+        f"rundbrief: built {model.settings.site_dir}/ with {len(model.published)} issues and {NEWSLETTER_DIR}/ "
+        f"({built.emails_rendered} emails rendered, {built.emails_reused} unchanged) "
         f"in {time.perf_counter() - started:.1f} s ({diag.summary()})"
     )
+
+
+@main.command()
+@project_option
+@click.argument("slug")
+def email(project: Path, slug: str) -> None:
+    """Render one issue's email into newsletter/SLUG/ (drafts too, for a preview)."""
+    from generator.pipeline import BuildFailed, build_one_email
+
+    result = load_project(project)
+    diag, model = result.diagnostics, result.project
+    issue = model.issue(slug)
+    if issue is None:
+        report(diag)
+        known = ", ".join(i.slug for i in model.issues) or "none"
+        click.echo(f"rundbrief: no issue {slug!r} in content/newsletter/ (issues: {known})", err=True)
+        sys.exit(1)
+    if diag.errors:
+        report(diag)
+        click.echo(f"rundbrief: email failed, nothing was written: {diag.summary()}", err=True)
+        sys.exit(1)
+    try:
+        folder = build_one_email(model, issue, diag)
+    except BuildFailed as err:
+        report(diag)
+        click.echo(f"rundbrief: email failed, nothing was written: {err}", err=True)
+        sys.exit(1)
+    report(diag)
+    for name in ("email.html", "email.txt", "message.eml"):
+        click.echo((folder / name).relative_to(model.root).as_posix())
 
 
 @main.command()

@@ -16,7 +16,10 @@ PALETTE = ["#3949ab", "#00897b", "#f9a825", "#d84315", "#6d4c41", "#5e35b1", "#c
 
 
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+    try:  # Debian's fonts-dejavu-core has every German letter; Pillow's built-in font lacks umlauts
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
 
 
 def scene(path: Path, seed: int, people: int, room: str, size: tuple[int, int] = (1600, 1000)) -> None:

@@ -182,13 +182,18 @@ def test_legal_pages_missing_or_placeholder_are_reminded(project: Path, write: C
     assert [page.path for page in result.project.legal_pages] == ["impressum.md", "barrierefreiheit.md"]
 
 
-def test_site_url_missing_is_a_warning_and_a_bad_one_an_error(project: Path) -> None:
+def test_site_url_and_sender_are_required(project: Path) -> None:
     config = project / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("site_url: https://test.example.org/\n", ""), encoding="utf-8")
     assert messages(project) == [
-        "mkdocs.yml:1: warning: site_url: not set; the feed, the calendar and the emails need the site's public "
-        "address (https://...)"
+        "mkdocs.yml:1: error: site_url: missing required field (the site's public address, https://...; "
+        "the emails' links and images, the feed and the calendar point there)"
     ]
     config.write_text(text.replace("https://test.example.org/", "test.example.org"), encoding="utf-8")
     assert messages(project) == ['mkdocs.yml:1: error: site_url: expected a web address starting with https://, found "test.example.org"']
+    config.write_text(text.replace("      sender:\n        name: Testprozess\n        email: test@example.org\n", "      email_inliner: premailr\n"), encoding="utf-8")
+    assert messages(project) == [
+        "mkdocs.yml:13: error: plugins.rundbrief.sender: missing required field (name and email address the newsletter is sent from)",
+        'mkdocs.yml:14: error: plugins.rundbrief.email_inliner: expected css-inline or premailer, found "premailr"',
+    ]

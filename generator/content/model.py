@@ -166,6 +166,7 @@ class Settings:
     subscribe_url: str | None = None
     timezone: str = "Europe/Berlin"
     partners: tuple[Partner, ...] = ()
+    email_inliner: str = "css-inline"  # or "premailer"
 
 
 @dataclass(frozen=True, slots=True)

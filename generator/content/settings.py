@@ -25,8 +25,9 @@ CONFIG_FILE = "mkdocs.yml"
 PLUGIN_NAME = "rundbrief"
 SETTINGS_KEYS = (
     "newsletter_name", "organisation", "logo", "sender", "reply_to", "forward_note", "partners", "subscribe_url",
-    "timezone",
+    "timezone", "email_inliner",
 )  # fmt: skip
+EMAIL_INLINERS = ("css-inline", "premailer")
 SENDER_KEYS = ("name", "email")
 PARTNER_KEYS = ("label", "name", "logo", "url")
 DEFAULT_TIMEZONE = "Europe/Berlin"
@@ -95,9 +96,10 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     if not values.get("docs_dir"):  # MkDocs would silently read docs/ instead
         diag.error(Location(shown, 1), f"docs_dir: missing required field (rundbrief projects use docs_dir: {DEFAULT_DOCS_DIR})")
     if not site_url:
-        diag.warning(
+        diag.error(
             Location(shown, 1),
-            "site_url: not set; the feed, the calendar and the emails need the site's public address (https://...)",
+            "site_url: missing required field (the site's public address, https://...; "
+            "the emails' links and images, the feed and the calendar point there)",
         )
     elif not is_url(str(site_url)):
         diag.error(Location(shown, 1), f'site_url: expected a web address starting with https://, found "{site_url}"')
@@ -108,6 +110,10 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         diag.error(Location(shown, nodes.line), f"plugins: the {PLUGIN_NAME} plugin is not enabled; add - {PLUGIN_NAME} under plugins:")
         return base, images
     if options is True or (isinstance(options, YScalar) and options.is_null):
+        diag.error(
+            Location(shown, nodes.line),
+            f"plugins.{PLUGIN_NAME}.sender: missing required field (name and email address the newsletter is sent from)",
+        )
         return base, images
     assert not isinstance(options, bool)
     ctx = Context(diag, shown, ZoneInfo(DEFAULT_TIMEZONE))
@@ -124,6 +130,12 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     if (sender := fields.nested("sender", SENDER_KEYS)) is not None and sender.ok:
         sender_name = sender.text("name", required=True)
         sender_email = sender.email("email", required=True)
+    elif not fields.has("sender"):
+        fields.missing("sender", " (name and email address the newsletter is sent from)")
+    inliner = fields.text("email_inliner") or EMAIL_INLINERS[0]
+    if inliner not in EMAIL_INLINERS:
+        fields.error("email_inliner", f'expected css-inline or premailer, found "{inliner}"')
+        inliner = EMAIL_INLINERS[0]
     logo = read_image(fields, "logo", images) if fields.has("logo") else None
     partners = [_read_partner(ctx, node, name, images) for name, node in fields.items("partners")]
     settings = Settings(
@@ -131,7 +143,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         newsletter_name=fields.text("newsletter_name") or site_name, organisation=fields.text("organisation"),
         logo=logo, sender_name=sender_name, sender_email=sender_email, reply_to=fields.email("reply_to"),
         forward_note=fields.text("forward_note"), subscribe_url=fields.url("subscribe_url"), timezone=tz_name,
-        partners=tuple(p for p in partners if p is not None),
+        partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
     )  # fmt: skip
     return settings, images
 

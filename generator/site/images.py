@@ -69,6 +69,17 @@ class ImagePipeline:
         self._wanted[url] = rendition
         return rendition
 
+    def requested(self) -> tuple[Rendition, ...]:
+        return tuple(self._wanted.values())
+
+    def clear(self) -> None:
+        self._wanted.clear()
+
+    def add(self, renditions: tuple[Rendition, ...]) -> None:
+        """Renditions asked for elsewhere (a worker process), to be written by this pipeline."""
+        for rendition in renditions:
+            self._wanted[rendition.url] = rendition
+
     def picture(self, image: Image, display_width: int) -> Picture:
         """The image shown ``display_width`` CSS pixels wide (or narrower if it is smaller)."""
         one = self.rendition(image, display_width)

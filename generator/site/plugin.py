@@ -65,6 +65,7 @@ class RundbriefConfig(base.Config):
     partners = _Passthrough()
     subscribe_url = _Passthrough()
     timezone = _Passthrough()
+    email_inliner = _Passthrough()
 
 
 def build_day(tz: ZoneInfo) -> date:

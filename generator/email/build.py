@@ -1,0 +1,160 @@
+"""Building the emails of a project into ``newsletter/<slug>/``.
+
+Each issue becomes ``email.html``, ``email.txt`` and ``message.eml``. An email is rendered
+again only when something it is made of changed: its key hashes the issue, the settings,
+the templates, the inliner and the image files it shows; unchanged emails are copied from
+the previous ``newsletter/``. Many emails render on all cores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from generator import __version__
+from generator.content.model import Issue, Project
+from generator.email.mime import build_message
+from generator.email.render import EmailRenderer, Inliner, RenderedEmail
+from generator.site.images import ImagePipeline, Rendition
+
+FILES = ("email.html", "email.txt", "message.eml")
+KEY_FILE = ".key"
+PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
+_BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)|<img[^>]+src=\"([^\"]+)\"")
+
+
+@dataclass(frozen=True, slots=True)
+class EmailResult:
+    issue: Issue
+    rendered: RenderedEmail | None  # None when copied unchanged from the previous build
+    renditions: tuple[Rendition, ...]
+
+
+BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "theme" / "email"
+
+
+def templates_dir(project: Project) -> Path:
+    """The project's theme/email/, or the templates rundbrief ships with where it has none."""
+    own = project.root / "theme" / "email"
+    return own if (own / "email.html.j2").is_file() else BUNDLED_TEMPLATES
+
+
+def _stat(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        return f"{path}:missing"
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}"
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> bytes:
+    """The email code itself: an upgrade or a local change renders every email again."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")) + [Path(__file__).parent.parent / "markup.py"]:
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def email_key(project: Project, issue: Issue, inliner: Inliner) -> str:
+    """What the email of ``issue`` is made of, hashed."""
+    digest = hashlib.sha256(_code_digest())
+    for name in sorted(p.name for p in templates_dir(project).iterdir() if p.is_file()):
+        digest.update((templates_dir(project) / name).read_bytes())
+    digest.update(f"{inliner}|{project.settings!r}|{issue!r}|{project.legal_pages!r}".encode())
+    images = [p.image.path for p in (issue.cover, *issue.photos) if p is not None]
+    images += [s.shown_photo.image.path for s in issue.statements if s.shown_photo is not None]
+    images += [p.logo.path for p in project.settings.partners if p.logo is not None]
+    images += [project.settings.logo.path] if project.settings.logo else []
+    texts = [issue.body, *(e.description or "" for e in issue.events), *(s.quote for s in issue.statements)]
+    for text in texts:
+        for match in _BODY_IMAGE.finditer(text):
+            ref = match.group(1) or match.group(2)
+            images.append((project.content_dir / "newsletter" / ref).resolve())
+    for path in images:
+        digest.update(_stat(path).encode())
+    return digest.hexdigest()
+
+
+def message_date(issue: Issue, tz: ZoneInfo) -> datetime:
+    return datetime.combine(issue.date, time(8, 0), tz)
+
+
+_worker: tuple[EmailRenderer, ImagePipeline] | None = None
+
+
+def _start_worker(project: Project, inliner: Inliner, cache: Path) -> None:
+    global _worker
+    images = ImagePipeline(cache)
+    _worker = (EmailRenderer(project, images, templates_dir(project), inliner), images)
+
+
+def _render_in_worker(issue: Issue) -> tuple[RenderedEmail, tuple[Rendition, ...]]:
+    assert _worker is not None
+    renderer, images = _worker
+    images.clear()
+    rendered = renderer.render(issue)
+    return rendered, images.requested()
+
+
+def render_emails(
+    project: Project, issues: list[Issue], *, inliner: Inliner, cache: Path, jobs: int | None = None
+) -> list[tuple[RenderedEmail, tuple[Rendition, ...]]]:
+    """Render ``issues``, in worker processes when there are many."""
+    jobs = jobs or os.cpu_count() or 1
+    if len(issues) < PARALLEL_FROM or jobs < 2:
+        _start_worker(project, inliner, cache)
+        return [_render_in_worker(issue) for issue in issues]
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(project, inliner, cache)) as pool:
+        return list(pool.map(_render_in_worker, issues, chunksize=max(1, len(issues) // (jobs * 4))))
+
+
+def write_email(folder: Path, project: Project, rendered: RenderedEmail, issue: Issue, key: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    body = rendered.body
+    (folder / "email.html").write_text(body.html, encoding="utf-8")
+    (folder / "email.txt").write_text(body.text, encoding="utf-8")
+    domain = (project.settings.sender_email or "rundbrief.invalid").rpartition("@")[2]
+    message = build_message(
+        body, project.settings, date=message_date(issue, ZoneInfo(project.settings.timezone)),
+        message_id=f"<{issue.slug}.{hashlib.sha256(key.encode()).hexdigest()[:12]}@{domain}>",
+    )  # fmt: skip
+    (folder / "message.eml").write_bytes(message.as_bytes())
+    (folder / KEY_FILE).write_text(key, encoding="ascii")
+
+
+def build_emails(
+    project: Project,
+    target_for: Callable[[str], Path],
+    previous_dir: Path | None,
+    *,
+    inliner: Inliner,
+    cache: Path,
+    only: list[Issue] | None = None,
+) -> list[EmailResult]:
+    """Write the emails of the published issues (or ``only`` these) into ``target_for(slug)``."""
+    issues = only if only is not None else list(project.published)
+    keys = {issue.slug: email_key(project, issue, inliner) for issue in issues}
+    results: list[EmailResult] = []
+    to_render = []
+    for issue in issues:
+        old = previous_dir / issue.slug if previous_dir else None
+        if old and (old / KEY_FILE).is_file() and (old / KEY_FILE).read_text(encoding="ascii") == keys[issue.slug]:
+            shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True)
+            results.append(EmailResult(issue, None, ()))
+        else:
+            to_render.append(issue)
+    for issue, (rendered, renditions) in zip(to_render, render_emails(project, to_render, inliner=inliner, cache=cache)):
+        if not rendered.errors:
+            write_email(target_for(issue.slug), project, rendered, issue, keys[issue.slug])
+        results.append(EmailResult(issue, rendered, renditions))
+    return results

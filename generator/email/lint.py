@@ -1,0 +1,156 @@
+"""Checks of a built email: what the mail clients our readers use cannot show, and our own rules.
+
+``client_support.json`` carries the facts from caniemail (https://www.caniemail.com, MIT
+licence; made by scripts/caniemail_table.py): for each HTML element or CSS feature, the
+target clients that do not support it. Only what carries layout is reported: a missing
+rounded corner is cosmetic, a missing ``display:flex`` breaks the email.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from html.parser import HTMLParser
+from importlib import resources
+from urllib.parse import urlsplit
+
+from generator.email.context import PLACEHOLDERS
+
+# Elements and CSS properties whose absence changes the layout (not just the look).
+LAYOUT_ELEMENTS = {
+    "svg", "video", "audio", "form", "input", "select", "textarea", "button", "picture", "iframe", "object",
+    "embed", "canvas", "figure", "figcaption", "main", "nav", "section", "article", "header", "footer", "aside",
+}  # fmt: skip
+LAYOUT_PROPERTIES = {
+    "display", "position", "float", "clear", "inset", "top", "right", "bottom", "left", "gap", "row-gap",
+    "column-gap", "flex", "flex-direction", "flex-wrap", "flex-grow", "flex-shrink", "flex-basis",
+    "justify-content", "align-items", "align-self", "grid-template", "grid-template-columns", "grid-area",
+    "column-count", "columns", "width", "height", "min-width", "max-width", "min-height", "max-height",
+    "margin", "padding", "box-sizing", "table-layout", "border-collapse", "border-spacing", "vertical-align",
+    "text-align", "overflow", "aspect-ratio", "object-fit", "writing-mode", "direction",
+}  # fmt: skip
+# Layout CSS that Outlook or Gmail drop: never in our emails, whatever the table says.
+FORBIDDEN_CSS = re.compile(r"(?:display\s*:\s*(?:flex|grid|inline-flex|inline-grid)|position\s*:|float\s*:|var\(|calc\()", re.I)
+FORBIDDEN_ELEMENTS = {"figure", "figcaption", "svg", "script", "form", "iframe", "video", "picture", "object", "embed"}
+_HIDDEN = re.compile(r"mso-hide\s*:\s*all|display\s*:\s*none", re.I)
+_DECLARATION = re.compile(r"([a-zA-Z-]+)\s*:\s*([^;]+)")
+_TEMPLATE_TOKEN = re.compile(r"\{\{|\}\}|\{%|%\}|%%[a-z_]+%%")
+_CONDITIONAL = re.compile(r"<!--\[if [^\]]*mso[^\]]*\]>.*?<!\[endif\]-->", re.DOTALL | re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def client_support() -> dict[str, dict[str, object]]:
+    data = json.loads(resources.files("generator.email").joinpath("client_support.json").read_text(encoding="utf-8"))
+    features: dict[str, dict[str, object]] = data["features"]
+    return features
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    feature: str  # caniemail's feature id, such as css-display-flex
+    what: str
+    clients: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.what} is not supported in {', '.join(self.clients)} (caniemail: {self.feature})"
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def _elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    collector = _Collector()
+    collector.feed(_CONDITIONAL.sub("", html))  # Outlook's own markup is for Outlook only
+    return collector.tags
+
+
+def _feature_for(prop: str, value: str) -> str | None:
+    features = client_support()
+    if prop == "display":
+        keyword = value.strip().lower()
+        candidate = f"css-display-{keyword}"
+        return candidate if candidate in features else None
+    for candidate in (f"css-{prop}", f"css-{prop.split('-')[0]}"):
+        if candidate in features:
+            return candidate
+    return None
+
+
+def client_findings(html: str) -> list[Finding]:
+    """Layout-carrying elements and inline CSS that a target client does not support."""
+    features = client_support()
+    found: dict[str, Finding] = {}
+    for tag, attrs in _elements(html):
+        feature = f"html-{tag}"
+        if tag in LAYOUT_ELEMENTS and feature in features and features[feature]["unsupported"]:
+            found.setdefault(feature, Finding(feature, f"<{tag}>", tuple(features[feature]["unsupported"])))  # type: ignore[arg-type]
+        style = attrs.get("style") or ""
+        if _HIDDEN.search(style):
+            continue  # a hidden element (the preheader) carries no layout; each client hides it its way
+        for prop, value in _DECLARATION.findall(style):
+            prop = prop.lower()
+            if prop not in LAYOUT_PROPERTIES:
+                continue
+            feature_id = _feature_for(prop, value)
+            if feature_id and features[feature_id]["unsupported"]:
+                what = f"{prop}: {value.strip()}" if prop == "display" else prop
+                found.setdefault(feature_id, Finding(feature_id, what, tuple(features[feature_id]["unsupported"])))  # type: ignore[arg-type]
+    return list(found.values())
+
+
+def rule_violations(html: str, site_url: str) -> list[str]:
+    """rundbrief's own rules for every email (see the README); an empty list when all hold."""
+    problems: list[str] = []
+    host = urlsplit(site_url).hostname
+    body = _CONDITIONAL.sub("", html)
+    for tag, attrs in _elements(html):
+        if tag in FORBIDDEN_ELEMENTS:
+            problems.append(f"<{tag}> must not be in an email")
+        if any(name.startswith("on") for name in attrs):
+            problems.append(f"<{tag}> has an event handler")
+        if tag == "link" and (attrs.get("rel") or "").lower() == "stylesheet":
+            problems.append("external stylesheets must not be in an email")
+        href = attrs.get("href") or ""
+        if tag == "a":
+            scheme = urlsplit(href).scheme.lower()
+            if href in PLACEHOLDERS:
+                pass
+            elif scheme not in ("https", "http", "mailto", "tel"):
+                problems.append(f"link is not absolute: {href!r}")
+        if tag == "img":
+            src = attrs.get("src") or ""
+            width = attrs.get("width") or ""
+            if not src.startswith("https://") and not src.startswith("http://"):
+                problems.append(f"image is not an absolute URL: {src!r}")
+            elif host and urlsplit(src).hostname != host:
+                problems.append(f"image is not on the published site: {src!r}")
+            if not width.isdigit() or int(width) > 600:
+                problems.append(f"image needs a numeric width of at most 600, found {width!r}: {src}")
+            if attrs.get("alt") is None:
+                problems.append(f"image without alt: {src}")
+            if attrs.get("border") != "0":
+                problems.append(f"image without border=0: {src}")
+            if "display:block" not in (attrs.get("style") or "").replace(" ", "").lower():
+                problems.append(f"image without display:block: {src}")
+        style = attrs.get("style") or ""
+        if FORBIDDEN_CSS.search(style):
+            problems.append(f"<{tag}> has layout CSS that Outlook or Gmail drop: {style!r}")
+        if tag == "table" and attrs.get("role") == "presentation":
+            if not (attrs.get("cellpadding") == attrs.get("cellspacing") == attrs.get("border") == "0"):
+                problems.append("a layout table needs cellpadding, cellspacing and border of 0")
+    if "javascript:" in body.lower():
+        problems.append("a javascript: URL")
+    tokens = {t for t in _TEMPLATE_TOKEN.findall(body) if t not in PLACEHOLDERS}
+    if tokens:
+        problems.append(f"unresolved template tokens: {', '.join(sorted(tokens))}")
+    return problems

@@ -1,0 +1,88 @@
+"""The ready-to-send MIME message of an email body, with headers no content can split.
+
+multipart/alternative with text/plain first (clients show the last part they understand),
+UTF-8 throughout. Header values pass through :func:`header_text`, which folds every line
+break and control character to a space: Python's email package before 3.11.10 let a CR or
+LF in a header value start a new header (CVE-2024-6923), and a title is editor input.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from urllib.parse import quote, urlsplit
+
+from generator.content.issues import slugify
+from generator.content.model import Settings
+from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
+from generator.email.render import EmailBody
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+class MessageError(ValueError):
+    pass
+
+
+def header_text(value: str) -> str:
+    """A header value on one line: line breaks and control characters become one space."""
+    return re.sub(r"\s{2,}", " ", _UNSAFE.sub(" ", unicodedata.normalize("NFC", value))).strip()
+
+
+def address(name: str | None, email: str) -> Address:
+    email = header_text(email)
+    if "@" not in email:
+        raise MessageError(f"not an email address: {email!r}")
+    local, _, domain = email.rpartition("@")
+    return Address(display_name=header_text(name or ""), username=local, domain=domain)
+
+
+def list_id(settings: Settings) -> str:
+    host = urlsplit(settings.site_url or "").hostname or "rundbrief.invalid"
+    return f"{header_text(settings.newsletter_name)} <{slugify(settings.newsletter_name)}.{host}>"
+
+
+def unsubscribe_mailto(settings: Settings) -> str | None:
+    target = settings.reply_to or settings.sender_email
+    return f"mailto:{target}?subject={quote('Newsletter abbestellen')}" if target else None
+
+
+def build_message(
+    body: EmailBody,
+    settings: Settings,
+    *,
+    to: str | None = None,
+    date: datetime | None = None,
+    message_id: str | None = None,
+    unsubscribe_url: str = UNSUBSCRIBE_PLACEHOLDER,
+) -> EmailMessage:
+    """The message for ``body``; per recipient only ``to``, ``message_id`` and the unsubscribe
+    URL differ (filled in the already rendered parts, never by rendering again)."""
+    if not settings.sender_email:
+        raise MessageError("plugins.rundbrief.sender is required for emails")
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = header_text(body.subject)
+    message["From"] = address(settings.sender_name, settings.sender_email)
+    if to is not None:
+        message["To"] = address(None, to)
+    if settings.reply_to:
+        message["Reply-To"] = address(None, settings.reply_to)
+    message["Date"] = format_datetime(date or datetime.now().astimezone())
+    domain = settings.sender_email.rpartition("@")[2]
+    message["Message-ID"] = message_id or make_msgid(idstring=slugify(body.slug), domain=domain)
+    message["List-Id"] = list_id(settings)
+    mailto = unsubscribe_mailto(settings)
+    unsubscribe = header_text(unsubscribe_url)
+    message["List-Unsubscribe"] = f"<{unsubscribe}>" + (f", <{mailto}>" if mailto else "")
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    text = body.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
+    html_part = body.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(unsubscribe))
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html_part, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message

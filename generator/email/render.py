@@ -1,0 +1,127 @@
+"""Rendering one issue as an email: view model -> jinja2 -> CSS inlined -> checked -> plain text.
+
+The one place that does every email-only step, returning an :class:`EmailBody` value; the
+MIME message and the sender only combine that body with headers and recipients.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import css_inline
+import jinja2
+
+from generator.content.model import Issue, Project
+from generator.email.context import ViewBuilder
+from generator.site.images import ImagePipeline
+
+Inliner = Literal["css-inline", "premailer"]
+INLINERS: tuple[Inliner, ...] = ("css-inline", "premailer")
+WARN_BYTES = 90 * 1024
+MAX_BYTES = 100 * 1024  # Gmail clips a message's HTML at about 102 KB
+MAX_STYLE_BYTES = 16 * 1024
+_SECTION = re.compile(r"<!-- rb:section (\w+) -->")
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class EmailBody:
+    slug: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    body: EmailBody
+    errors: tuple[str, ...]  # the build must not send this
+    warnings: tuple[str, ...]
+
+
+def _underline(text: str, char: str) -> str:
+    return f"{text}\n{char * min(len(text), 76)}"
+
+
+def template_environment(templates: Path, *, html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,  # a misspelt variable fails loudly instead of vanishing
+        keep_trailing_newline=True,
+        trim_blocks=not html,
+        lstrip_blocks=not html,
+    )
+    env.filters["underline"] = _underline
+    env.filters["wrap"] = lambda text: textwrap.fill(" ".join(str(text).split()), 76, break_long_words=False, break_on_hyphens=False)
+    return env
+
+
+def inline_css(document: str, inliner: Inliner) -> str:
+    """Every rule into style attributes; @media rules stay in <style> as enhancements."""
+    if inliner == "premailer":
+        from premailer import Premailer  # optional, slower, kept for users who rely on it
+
+        return str(
+            Premailer(
+                document, remove_classes=False, strip_important=False, keep_style_tags=False,
+                allow_network=False, disable_validation=True, cssutils_logging_level=logging.CRITICAL,
+            ).transform(pretty_print=False)
+        )  # fmt: skip
+    return str(
+        css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(document)
+    )
+
+
+def sections_by_size(html: str) -> list[tuple[str, int]]:
+    """The template's sections with their size in bytes, biggest first."""
+    marks = list(_SECTION.finditer(html))
+    sizes = []
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(html)
+        sizes.append((mark.group(1), len(html[mark.start() : end].encode("utf-8"))))
+    return sorted(sizes, key=lambda item: -item[1])
+
+
+class EmailRenderer:
+    def __init__(self, project: Project, images: ImagePipeline, templates: Path, inliner: Inliner = "css-inline") -> None:
+        if not project.settings.site_url:
+            raise ValueError("site_url is required for emails")
+        self.project = project
+        self.inliner = inliner
+        self.html_env = template_environment(templates, html=True)
+        self.text_env = template_environment(templates, html=False)
+        css = (templates / "email.css").read_text(encoding="utf-8")
+        self.views = ViewBuilder(project, project.settings.site_url, images, css)
+
+    def render(self, issue: Issue) -> RenderedEmail:
+        view = self.views.build(issue)
+        document = self.html_env.get_template("email.html.j2").render(e=view)
+        html = inline_css(document, self.inliner)
+        text = self.text_env.get_template("email.txt.j2").render(e=view)
+        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        text = re.sub(r"^(\w[^\n]*)\n\n(-{3,}|={3,})$", r"\1\n\2", text, flags=re.M)
+        errors, warnings = self._check_size(html)
+        style = "".join(_STYLE.findall(html))
+        if len(style.encode("utf-8")) > MAX_STYLE_BYTES:
+            errors.append(f"the <style> block is {len(style.encode()) // 1024} KB; at most {MAX_STYLE_BYTES // 1024} KB")
+        body = EmailBody(issue.slug, view.subject, view.preheader, html, text)
+        return RenderedEmail(body, tuple(errors), tuple(warnings))
+
+    @staticmethod
+    def _check_size(html: str) -> tuple[list[str], list[str]]:
+        size = len(html.encode("utf-8"))
+        if size <= WARN_BYTES:
+            return [], []
+        biggest = ", ".join(f"{name} {kb / 1024:.0f} KB" for name, kb in sections_by_size(html)[:3])
+        message = f"the email's HTML is {size / 1024:.1f} KB (biggest: {biggest})"
+        if size > MAX_BYTES:
+            return [f"{message}; Gmail clips emails over about 102 KB: at most {MAX_BYTES // 1024} KB, shorten the issue"], []
+        return [], [f"{message}; Gmail clips emails over about 102 KB"]
+

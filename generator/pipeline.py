@@ -1,0 +1,113 @@
+"""One build of a project: site and emails into staged folders, swapped in only when all succeeded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from generator.content.model import Issue, Project
+from generator.diagnostics import Diagnostics, Location
+from generator.email.build import build_emails
+from generator.email.lint import client_findings, rule_violations
+from generator.email.render import Inliner
+from generator.output import StagedOutputs
+from generator.site.build import SiteBuildError, build_site
+from generator.site.images import ImagePipeline
+from generator.site.plugin import CACHE_DIR
+
+NEWSLETTER_DIR = "newsletter"
+
+
+class BuildFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    emails_rendered: int
+    emails_reused: int
+
+
+def report_emails(results: list, diag: Diagnostics, site_url: str) -> list:  # type: ignore[type-arg]
+    """Problems of freshly rendered emails into ``diag``; their renditions, to be written."""
+    renditions = []
+    for result in results:
+        if result.rendered is None:
+            continue
+        where = result.issue.source
+        for error in result.rendered.errors:
+            diag.error(where, f"email: {error}")
+        for warning in result.rendered.warnings:
+            diag.warning(where, f"email: {warning}")
+        for violation in rule_violations(result.rendered.body.html, site_url):
+            diag.error(where, f"email: {violation}")
+        for finding in client_findings(result.rendered.body.html):
+            diag.warning(where, f"email: {finding}")
+        renditions.extend(result.renditions)
+    return renditions
+
+
+def build_all(project: Project, diag: Diagnostics, *, strict: bool) -> BuildReport:
+    """Build site and emails; raise BuildFailed (nothing written) on any failure."""
+    site_dir = project.root / project.settings.site_dir
+    newsletter_dir = project.root / NEWSLETTER_DIR
+    cache = project.root / CACHE_DIR / "images"
+    inliner = cast(Inliner, project.settings.email_inliner)
+    with StagedOutputs() as outputs:
+        staged_site = outputs.stage(site_dir)
+        staged_mail = outputs.stage(newsletter_dir)
+        try:
+            build_site(project, staged_site, strict=strict)
+        except SiteBuildError as err:
+            raise BuildFailed(str(err)) from err
+        previous = newsletter_dir if newsletter_dir.is_dir() else None
+        results = build_emails(project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache)
+        renditions = report_emails(results, diag, project.settings.site_url or "")
+        if diag.failed(strict=strict):
+            raise BuildFailed(diag.summary())
+        images = ImagePipeline(cache)
+        images.add(tuple(renditions))
+        images.write(staged_site)
+        outputs.commit()
+    rendered = sum(1 for r in results if r.rendered is not None)
+    return BuildReport(rendered, len(results) - rendered)
+
+
+def build_one_email(project: Project, issue: Issue, diag: Diagnostics) -> Path:
+    """``rundbrief email SLUG``: only this issue's email, drafts included (for a preview)."""
+    newsletter_dir = project.root / NEWSLETTER_DIR
+    cache = project.root / CACHE_DIR / "images"
+    inliner = cast(Inliner, project.settings.email_inliner)
+    with StagedOutputs() as outputs:
+        staged = outputs.stage(newsletter_dir / issue.slug)
+        results = build_emails(project, lambda slug: staged, None, inliner=inliner, cache=cache, only=[issue])
+        renditions = report_emails(results, diag, project.settings.site_url or "")
+        if diag.failed():
+            raise BuildFailed(diag.summary())
+        site_dir = project.root / project.settings.site_dir
+        if site_dir.is_dir():  # adding the images a page or email shows changes nothing else
+            images = ImagePipeline(cache)
+            images.add(tuple(renditions))
+            images.write(site_dir)
+        else:
+            diag.warning(Location(issue.source.path), "email: site/ is not built yet; its images appear once `rundbrief build` ran")
+        outputs.commit()
+    return newsletter_dir / issue.slug
+
+
+def lint_built_emails(project: Project, diag: Diagnostics) -> int:
+    """`rundbrief check`: the emails in newsletter/ against the clients' support and our rules."""
+    checked = 0
+    for issue in project.published:
+        built = project.root / NEWSLETTER_DIR / issue.slug / "email.html"
+        if not built.is_file():
+            continue
+        html = built.read_text(encoding="utf-8")
+        shown = f"{NEWSLETTER_DIR}/{issue.slug}/email.html"
+        for violation in rule_violations(html, project.settings.site_url or ""):
+            diag.error(Location(shown), violation)
+        for finding in client_findings(html):
+            diag.warning(Location(shown), str(finding))
+        checked += 1
+    return checked
