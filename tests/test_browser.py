@@ -149,3 +149,33 @@ def test_screenshots(server: str, browser: Browser, path: str, width: str) -> No
     assert overflow <= 0, "the page scrolls sideways"
     assert broken == []
     assert target.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("width", [600, 375])
+def test_email_screenshots(example_site: Path, browser: Browser, width: int) -> None:
+    """The built email as a browser-based mail client shows it; its images come from the site."""
+    html = (example_site.parent / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
+    host = "zukunftswerkstatt.example.org"
+    requested: list[str] = []
+
+    def serve(route: Route) -> None:
+        url = route.request.url
+        requested.append(url)
+        path = url.split(host, 1)[1].lstrip("/") if f"https://{host}/" in url else None
+        target = example_site / path if path else None
+        if target is not None and target.is_file():
+            route.fulfill(path=str(target))
+        else:
+            route.abort()
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.route("**/*", serve)
+    page.set_content(html, wait_until="networkidle")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"email-2026-02-{width}.png"), full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    broken = page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+    page.close()
+    assert overflow <= 0, "the email scrolls sideways"
+    assert broken == []
+    assert requested and all(url.startswith(f"https://{host}/") for url in requested)

@@ -113,6 +113,17 @@ def _rewrite(fragment: str, links: EmailLinks) -> str:
     return _TAG.sub(replace, fragment)
 
 
+_TOKENS = re.compile(r"\{\{|\}\}|\{%|%\}|%%")
+_TEXT = re.compile(r">([^<]+)<")
+
+
+def defuse(text: str) -> str:
+    """Editors' text that looks like a template token or a send-time placeholder (``%%...%%``)
+    gets an invisible zero-width space, so it is shown, never filled in."""
+    return _TOKENS.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1], text)
+
+
 def markdown_for_email(text: str, links: EmailLinks) -> str:
     """The email target of the one Markdown conversion: converted, sanitised, made absolute."""
-    return _rewrite(sanitise(markdown_to_html(text)), links)
+    html_text = _rewrite(sanitise(markdown_to_html(text)), links)
+    return _TEXT.sub(lambda m: ">" + defuse(m.group(1)) + "<", html_text)

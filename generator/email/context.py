@@ -106,7 +106,7 @@ class EmailView:
     calendar_url: str
     impressum_url: str | None
     privacy_url: str | None
-    unsubscribe_url: str
+    unsubscribe_url: Markup
 
 
 def subject_for(issue: Issue) -> str:
@@ -201,5 +201,5 @@ class ViewBuilder:
             calendar_url=self.url("termine/kalender.ics"),
             impressum_url=legal.get("impressum.md"),
             privacy_url=legal.get("datenschutz.md"),
-            unsubscribe_url=UNSUBSCRIBE_PLACEHOLDER,
+            unsubscribe_url=Markup(UNSUBSCRIBE_PLACEHOLDER),  # Markup: ours, passed through as it is
         )

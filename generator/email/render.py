@@ -15,8 +15,10 @@ from typing import Literal
 
 import css_inline
 import jinja2
+from markupsafe import Markup
 
 from generator.content.model import Issue, Project
+from generator.email.bodyhtml import defuse
 from generator.email.context import ViewBuilder
 from generator.site.images import ImagePipeline
 
@@ -58,6 +60,7 @@ def template_environment(templates: Path, *, html: bool) -> jinja2.Environment:
         trim_blocks=not html,
         lstrip_blocks=not html,
     )
+    env.finalize = lambda value: value if isinstance(value, Markup) or not isinstance(value, str) else defuse(value)
     env.filters["underline"] = _underline
     env.filters["wrap"] = lambda text: textwrap.fill(" ".join(str(text).split()), 76, break_long_words=False, break_on_hyphens=False)
     return env
@@ -72,6 +75,7 @@ def inline_css(document: str, inliner: Inliner) -> str:
             Premailer(
                 document, remove_classes=False, strip_important=False, keep_style_tags=False,
                 allow_network=False, disable_validation=True, cssutils_logging_level=logging.CRITICAL,
+                disable_basic_attributes=["width", "height", "align", "valign", "bgcolor"],  # ours are set explicitly
             ).transform(pretty_print=False)
         )  # fmt: skip
     return str(
@@ -103,7 +107,7 @@ class EmailRenderer:
     def render(self, issue: Issue) -> RenderedEmail:
         view = self.views.build(issue)
         document = self.html_env.get_template("email.html.j2").render(e=view)
-        html = inline_css(document, self.inliner)
+        html = inline_css(document, self.inliner).rstrip() + "\n"  # a MIME part ends with a line break
         text = self.text_env.get_template("email.txt.j2").render(e=view)
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
         text = re.sub(r"^(\w[^\n]*)\n\n(-{3,}|={3,})$", r"\1\n\2", text, flags=re.M)

@@ -1,0 +1,229 @@
+"""The newsletter emails of the example, built for real, read back as mail clients and people would."""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import shutil
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from generator.content import load_project
+from generator.email.build import BUNDLED_TEMPLATES
+from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
+from generator.email.lint import client_findings, rule_violations
+from generator.email.mime import build_message
+from generator.email.render import MAX_STYLE_BYTES, WARN_BYTES, EmailRenderer
+from generator.site.images import ImagePipeline
+from tests.emailfixture import copy_example, run, styles
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("RUNDBRIEF_UPDATE_GOLDEN") == "1"
+SLUGS = ["2026-01", "2026-02", "2026-03"]
+SITE = "https://zukunftswerkstatt.example.org/"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_example(tmp_path_factory.mktemp("email") / "example")
+    result = run("build", "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def built(root: Path, slug: str, name: str) -> str:
+    return (root / "newsletter" / slug / name).read_text(encoding="utf-8")
+
+
+# -- golden files ------------------------------------------------------------------------
+@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("name", ["email.html", "email.txt"])
+def test_matches_golden(example: Path, slug: str, name: str) -> None:
+    golden = GOLDEN / f"{slug}.{name}"
+    actual = built(example, slug, name)
+    if UPDATE:
+        golden.write_text(actual, encoding="utf-8")
+    assert golden.is_file(), "run with RUNDBRIEF_UPDATE_GOLDEN=1 once to create it"
+    assert actual == golden.read_text(encoding="utf-8"), f"{name} of {slug} changed; RUNDBRIEF_UPDATE_GOLDEN=1 accepts it"
+
+
+def test_every_published_issue_and_no_draft(example: Path) -> None:
+    assert sorted(p.name for p in (example / "newsletter").iterdir()) == SLUGS
+    for slug in SLUGS:
+        assert {p.name for p in (example / "newsletter" / slug).iterdir()} >= {"email.html", "email.txt", "message.eml"}
+
+
+# -- the rules ---------------------------------------------------------------------------
+@pytest.mark.parametrize("slug", SLUGS)
+def test_rules_hold_for_the_example(example: Path, slug: str) -> None:
+    html = built(example, slug, "email.html")
+    assert rule_violations(html, SITE) == []
+    assert [str(f) for f in client_findings(html)] == []
+    assert len(html.encode()) < WARN_BYTES
+    outside_mso = re.sub(r"<!--\[if mso\]>.*?<!\[endif\]-->", "", html, flags=re.DOTALL)
+    kept = re.findall(r"<style[^>]*>(.*?)</style>", outside_mso, re.DOTALL)
+    assert sum(len(b.encode()) for b in kept) <= MAX_STYLE_BYTES
+    for block in kept:  # only @media enhancements remain, none nested
+        outside = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", block).strip()
+        assert outside == "", outside[:200]
+        assert not re.search(r"@media[^{]*\{[^}]*@", block)
+    for needle in (
+        '<html lang="de"',
+        '<meta name="color-scheme" content="light dark">',
+        "<o:PixelsPerInch>96</o:PixelsPerInch>",
+        '<!--[if mso]><table role="presentation" align="center" width="600" cellpadding="0" cellspacing="0" border="0">',
+        "<v:roundrect",
+        f'href="{UNSUBSCRIBE_PLACEHOLDER}"',
+        f'href="{SITE}newsletter/{slug}/"',
+    ):
+        assert needle in html, needle
+    for tag in ("figure", "figcaption", "svg", "script", "form", "iframe", "video", "picture"):
+        assert f"<{tag}" not in html
+    assert re.search(r'<div class="preheader"[^>]*>[^<]{10,}', html)
+
+
+def test_layout_styles_are_inline(example: Path) -> None:
+    html = built(example, "2026-02", "email.html")
+    td = re.search(r'<td class="content" style="([^"]*)"', html)
+    assert td is not None and "padding: 24px" in td.group(1)
+    h1 = re.search(r'<h1 style="([^"]*)"', html)
+    assert h1 is not None and "font-size: 28px" in h1.group(1)
+    for img in re.findall(r"<img [^>]*>", html):
+        assert 'border="0"' in img and "display: block" in img.replace("display:block", "display: block")
+        width = re.search(r'width="(\d+)"', img)
+        assert width is not None and int(width.group(1)) <= 600
+        assert re.search(r'alt="[^"]+"', img)
+        assert re.search(r'src="https://zukunftswerkstatt\.example\.org/media/_r/[^"]+\.(jpg|png)"', img)
+
+
+def test_images_are_twice_the_shown_width(example: Path) -> None:
+    from PIL import Image
+
+    html = built(example, "2026-02", "email.html")
+    for src, width in re.findall(r'<img src="https://zukunftswerkstatt\.example\.org/([^"]+)" width="(\d+)"', html):
+        with Image.open(example / "site" / src) as image:
+            original = int(width)
+            assert image.width in (2 * original, image.width) and image.width <= 2 * original + 1
+            assert image.format in ("JPEG", "PNG")
+
+
+def test_css_inline_and_premailer_give_equivalent_styles(example: Path) -> None:
+    project = load_project(example).project
+    images = ImagePipeline(example / ".rundbrief" / "cache" / "images")
+    for slug in SLUGS:
+        issue = project.issue(slug)
+        assert issue is not None
+        fast = EmailRenderer(project, images, BUNDLED_TEMPLATES, "css-inline").render(issue).body.html
+        slow = EmailRenderer(project, images, BUNDLED_TEMPLATES, "premailer").render(issue).body.html
+        assert styles(fast) == styles(slow)
+        assert rule_violations(slow, SITE) == []
+
+
+# -- plain text and message ----------------------------------------------------------------
+@pytest.mark.parametrize("slug", SLUGS)
+def test_plain_text_is_readable_with_every_link(example: Path, slug: str) -> None:
+    text, html = built(example, slug, "email.txt"), built(example, slug, "email.html")
+    assert not re.search(r"<[a-zA-Z/][^>]*>", text) and "&amp;" not in text and "**" not in text
+    assert f"Im Browser ansehen: {SITE}newsletter/{slug}/" in text
+    assert f"Newsletter abbestellen: {UNSUBSCRIBE_PLACEHOLDER}" in text
+    body = re.sub(r"<!--\[if mso\]>.*?<!\[endif\]-->", "", html, flags=re.DOTALL)
+    for href in set(re.findall(r'<a [^>]*href="([^"]+)"', body)):
+        target = href[len("mailto:") :] if href.startswith("mailto:") else href
+        assert target.replace("&amp;", "&") in text, href
+    assert max(len(line) for line in text.splitlines() if "://" not in line) <= 76  # only URLs exceed the wrap width
+
+
+def parse(data: bytes) -> EmailMessage:
+    message = email.message_from_bytes(data, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_message_eml_is_multipart_alternative(example: Path) -> None:
+    message = parse((example / "newsletter" / "2026-02" / "message.eml").read_bytes())
+    assert message.get_content_type() == "multipart/alternative"
+    parts = list(message.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parts)
+    # on the wire every line ends in CRLF (RFC 5322); the content is otherwise the same
+    assert parts[0].get_content().replace("\r\n", "\n") == built(example, "2026-02", "email.txt")
+    assert parts[1].get_content().replace("\r\n", "\n") == built(example, "2026-02", "email.html")
+    assert message["Subject"] == "Newsletter 02.2026: Kick-off & Kreativ-Gruppe"
+    assert message["From"] == "Zukunftswerkstatt Kommunen <wiralle@example.org>"
+    assert message["Reply-To"] == "wiralle@example.org"
+    assert message["Date"] == "Tue, 30 Jun 2026 08:00:00 +0200"
+    assert re.fullmatch(r"<2026-02\.[0-9a-f]{12}@example\.org>", message["Message-ID"])
+    assert message["List-Id"] == (
+        "Newsletter der Zukunftswerkstatt Kommunen <newsletter-der-zukunftswerkstatt-kommunen.zukunftswerkstatt.example.org>"
+    )
+    assert message["List-Unsubscribe"] == (
+        f"<{UNSUBSCRIBE_PLACEHOLDER}>, <mailto:wiralle@example.org?subject=Newsletter%20abbestellen>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.get_all("MIME-Version") == ["1.0"]
+
+
+def test_personalised_message_fills_placeholders_without_rendering(example: Path) -> None:
+    project = load_project(example).project
+    issue = project.issue("2026-02")
+    assert issue is not None
+    body = EmailRenderer(project, ImagePipeline(example / ".cache"), BUNDLED_TEMPLATES).render(issue).body
+    url = "https://abo.example.org/abmelden?t=abc&u=1"
+    message = build_message(body, project.settings, to="leser@example.net", unsubscribe_url=url)
+    parsed = parse(message.as_bytes())
+    plain, html = (p.get_content() for p in parsed.iter_parts())
+    assert UNSUBSCRIBE_PLACEHOLDER not in plain + html + str(parsed["List-Unsubscribe"])
+    assert f"Newsletter abbestellen: {url}" in plain
+    assert 'href="https://abo.example.org/abmelden?t=abc&amp;u=1"' in html
+    assert parsed["List-Unsubscribe"].startswith(f"<{url}>")
+    assert parsed["To"] == "leser@example.net"
+
+
+# -- commands, cache, lint of built emails ---------------------------------------------------
+def test_email_command_renders_one_issue_and_drafts(example: Path) -> None:
+    result = run("email", "2027-01", "--project", str(example))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["newsletter/2027-01/email.html", "newsletter/2027-01/email.txt", "newsletter/2027-01/message.eml"]
+    assert "Ausblick 2027 (Entwurf)" in built(example, "2027-01", "email.html")
+    unknown = run("email", "2099-01", "--project", str(example))
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().endswith("rundbrief: no issue '2099-01' in content/newsletter/ (issues: 2026-01, 2026-02, 2026-03, 2027-01)")
+    shutil.rmtree(example / "newsletter" / "2027-01")
+
+
+def test_unchanged_emails_are_not_rendered_again(example: Path) -> None:
+    again = run("build", "--project", str(example))
+    assert again.returncode == 0, again.stderr
+    assert "(0 emails rendered, 3 unchanged)" in again.stdout
+    issue = example / "content" / "newsletter" / "2026-03.md"
+    original = issue.read_text(encoding="utf-8")
+    issue.write_text(original.replace("über 150 Ideen", "über 160 Ideen"), encoding="utf-8")
+    try:
+        changed = run("build", "--project", str(example))
+        assert "(1 emails rendered, 2 unchanged)" in changed.stdout
+        assert "über 160 Ideen" in built(example, "2026-03", "email.html")
+    finally:
+        issue.write_text(original, encoding="utf-8")
+        assert run("build", "--project", str(example)).returncode == 0
+
+
+def test_check_lints_built_emails(example: Path) -> None:
+    target = example / "newsletter" / "2026-01" / "email.html"
+    original = target.read_text(encoding="utf-8")
+    target.write_text(original.replace('<td class="content" style="', '<td class="content" style="display: flex; '), encoding="utf-8")
+    try:
+        result = run("check", "--project", str(example))
+        lines = [line for line in result.stderr.splitlines() if "email.html" in line]
+        assert lines == [
+            "newsletter/2026-01/email.html: error: <td> has layout CSS that Outlook or Gmail drop: "
+            + repr(re.search(r'<td class="content" style="([^"]*)"', target.read_text(encoding="utf-8")).group(1)),  # type: ignore[union-attr]
+            "newsletter/2026-01/email.html: warning: display: flex is not supported in Outlook Windows, Outlook Windows "
+            "Mail, GMX Desktop Webmail, WEB.DE Desktop Webmail (caniemail: css-display-flex)",
+        ]
+        assert result.returncode == 1
+    finally:
+        target.write_text(original, encoding="utf-8")
