@@ -167,3 +167,14 @@ def new(project: Path, title: str, number: str | None, day: Any) -> None:
         click.echo(f"rundbrief: {err}", err=True)
         sys.exit(1)
     click.echo(path.relative_to(model.root).as_posix() if path.is_relative_to(model.root) else str(path))
+
+
+def _add_sending_commands() -> None:
+    from generator.send.commands import send, subscribers, subscriptions
+
+    main.add_command(subscribers)
+    main.add_command(send)
+    main.add_command(subscriptions)
+
+
+_add_sending_commands()

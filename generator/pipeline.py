@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -69,6 +70,10 @@ def build_all(project: Project, diag: Diagnostics, *, strict: bool) -> BuildRepo
         images = ImagePipeline(cache)
         images.add(tuple(renditions))
         images.write(staged_site)
+        for folder, leak in find_subscriber_leaks(project, {staged_site: site_dir, staged_mail: newsletter_dir}):
+            diag.error(Location(folder), f"a subscriber's address is in the build output: {leak}")
+        if diag.errors:
+            raise BuildFailed(diag.summary())
         outputs.commit()
     rendered = sum(1 for r in results if r.rendered is not None)
     return BuildReport(rendered, len(results) - rendered)
@@ -111,3 +116,39 @@ def lint_built_emails(project: Project, diag: Diagnostics) -> int:
             diag.warning(Location(shown), str(finding))
         checked += 1
     return checked
+
+
+_ADDRESS = re.compile(rb"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def find_subscriber_leaks(project: Project, folders: dict[Path, Path]) -> list[tuple[str, str]]:
+    """Subscriber addresses found in built files (staged folder -> its real name), except the
+    addresses the content itself publishes (contacts, sender)."""
+    from generator.send.store import Store, StoreError, resolve_db
+
+    try:
+        db = resolve_db(project.root, None)
+    except StoreError:
+        return []
+    if not db.is_file():
+        return []
+    store = Store(db)
+    try:
+        subscribers = store.active_addresses()
+    finally:
+        store.close()
+    published = {a.lower() for a in (project.settings.sender_email, project.settings.reply_to) if a}
+    published |= {p.email.lower() for p in project.people if p.email}
+    published |= {c.email.lower() for i in project.issues for c in i.contacts if c.email}
+    suspicious = subscribers - published
+    leaks = []
+    for staged, real in folders.items():
+        for path in staged.rglob("*"):
+            if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".gif", ".gz", ".woff2", ".woff") or not path.is_file():
+                continue
+            for found in set(_ADDRESS.findall(path.read_bytes())):
+                address = found.decode("utf-8", "replace").lower()
+                if address in suspicious:
+                    shown = (real / path.relative_to(staged)).relative_to(project.root).as_posix()
+                    leaks.append((shown, address))
+    return leaks

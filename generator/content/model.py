@@ -167,6 +167,14 @@ class Settings:
     timezone: str = "Europe/Berlin"
     partners: tuple[Partner, ...] = ()
     email_inliner: str = "css-inline"  # or "premailer"
+    service_url: str | None = None  # the public address of `rundbrief subscriptions serve`
+
+    @property
+    def subscribe_action(self) -> str | None:
+        """Where the site's subscription form posts: subscribe_url, else the service's form."""
+        if self.subscribe_url:
+            return self.subscribe_url
+        return (self.service_url.rstrip("/") + "/abonnieren") if self.service_url else None
 
 
 @dataclass(frozen=True, slots=True)

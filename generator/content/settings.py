@@ -25,7 +25,7 @@ CONFIG_FILE = "mkdocs.yml"
 PLUGIN_NAME = "rundbrief"
 SETTINGS_KEYS = (
     "newsletter_name", "organisation", "logo", "sender", "reply_to", "forward_note", "partners", "subscribe_url",
-    "timezone", "email_inliner",
+    "timezone", "email_inliner", "service_url",
 )  # fmt: skip
 EMAIL_INLINERS = ("css-inline", "premailer")
 SENDER_KEYS = ("name", "email")
@@ -143,6 +143,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         newsletter_name=fields.text("newsletter_name") or site_name, organisation=fields.text("organisation"),
         logo=logo, sender_name=sender_name, sender_email=sender_email, reply_to=fields.email("reply_to"),
         forward_note=fields.text("forward_note"), subscribe_url=fields.url("subscribe_url"), timezone=tz_name,
+        service_url=fields.url("service_url"),
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
     )  # fmt: skip
     return settings, images

@@ -66,6 +66,7 @@ class RundbriefConfig(base.Config):
     subscribe_url = _Passthrough()
     timezone = _Passthrough()
     email_inliner = _Passthrough()
+    service_url = _Passthrough()
 
 
 def build_day(tz: ZoneInfo) -> date:
@@ -127,7 +128,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             ],
             "feed_url": pages.FEED_FILE if self.site_url else None,
             "calendar_url": pages.CALENDAR_FILE,
-            "subscribe_url": settings.subscribe_url,
+            "subscribe_url": settings.subscribe_action,
         }
         env.globals["picture"] = self.images.picture
         env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))

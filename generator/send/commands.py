@@ -1,0 +1,259 @@
+"""The command line of sending: ``rundbrief subscribers ...``, ``send``, ``subscriptions serve``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator.content import load_project
+from generator.content.model import Issue, Project
+from generator.email.build import email_key
+from generator.email.context import subject_for
+from generator.email.mime import PreparedMessage
+from generator.pipeline import NEWSLETTER_DIR
+from generator.send.store import FORBIDDEN_DIRS, Status, Store, StoreError, resolve_db
+
+db_option = click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="The subscriber store (default: RUNDBRIEF_DB, else .rundbrief/rundbrief.sqlite).",
+)  # fmt: skip
+
+
+def fail(message: str) -> None:
+    click.echo(f"rundbrief: {message}", err=True)
+    sys.exit(1)
+
+
+def open_store(project: Path, db: Path | None) -> Store:
+    try:
+        return Store(resolve_db(project, db))
+    except StoreError as err:
+        fail(str(err))
+        raise  # unreachable: fail() exits
+
+
+def load_model(project: Path) -> Project:
+    result = load_project(project)
+    if result.diagnostics.errors:
+        for problem in result.diagnostics.errors:
+            click.echo(str(problem), err=True)
+        fail(f"the content has errors; fix them first ({result.diagnostics.summary()})")
+    return result.project
+
+
+def built_email(model: Project, issue: Issue) -> tuple[str, str]:
+    """The built HTML and text of ``issue``; refuses an email older than its content."""
+    folder = model.root / NEWSLETTER_DIR / issue.slug
+    key_file = folder / ".key"
+    if not key_file.is_file():
+        fail(f"{NEWSLETTER_DIR}/{issue.slug}/ is not built; run rundbrief build first")
+    current = email_key(model, issue, model.settings.email_inliner)  # type: ignore[arg-type]
+    if key_file.read_text(encoding="ascii") != current:
+        fail(f"{NEWSLETTER_DIR}/{issue.slug}/ is older than its content or templates; run rundbrief build first")
+    return (folder / "email.html").read_text(encoding="utf-8"), (folder / "email.txt").read_text(encoding="utf-8")
+
+
+@click.group()
+def subscribers() -> None:
+    """Manage the subscriber store (SQLite, never inside content/, site/ or newsletter/)."""
+
+
+def _project_option(func: Any) -> Any:
+    return click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."))(func)
+
+
+@subscribers.command("import")
+@_project_option
+@db_option
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(project: Path, db: Path | None, csv_file: Path) -> None:
+    """Import subscribers from CSV (columns email, consent; optional name, source); all rows or none."""
+    from generator.send.subscribers import import_csv
+
+    store = open_store(project, db)
+    report, problems = import_csv(store, csv_file, str(csv_file))
+    for problem in problems:
+        click.echo(problem, err=True)
+    if report is None:
+        fail(f"nothing was imported: {len(problems)} problem{'s' * (len(problems) != 1)} in {csv_file}")
+        return
+    click.echo(f"rundbrief: imported {report.added} subscribers ({report.known} already known, {report.duplicates} duplicates in the file)")
+
+
+@subscribers.command("list")
+@_project_option
+@db_option
+@click.option("--status", type=click.Choice([s.value for s in Status]), default=None)
+def list_command(project: Path, db: Path | None, status: str | None) -> None:
+    """List subscribers: address, status, since."""
+    store = open_store(project, db)
+    for s in store.subscribers(Status(status) if status else None):
+        click.echo(f"{s.email}\t{s.status.value}\t{s.confirmed_at or s.created_at}\t{s.name or ''}")
+
+
+@subscribers.command("count")
+@_project_option
+@db_option
+def count_command(project: Path, db: Path | None) -> None:
+    """Count subscribers by status."""
+    counts = open_store(project, db).count()
+    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@subscribers.command("remove")
+@_project_option
+@db_option
+@click.argument("address")
+def remove_command(project: Path, db: Path | None, address: str) -> None:
+    """Unsubscribe ADDRESS (the consent history is kept as proof)."""
+    store = open_store(project, db)
+    found = store.find(address)
+    if found is None:
+        fail(f"no subscriber {address}")
+        return
+    store.unsubscribe(found.id, "removed by operator (rundbrief subscribers remove)")
+    click.echo(f"rundbrief: {found.email} unsubscribed")
+
+
+@subscribers.command("export")
+@_project_option
+@db_option
+def export_command(project: Path, db: Path | None) -> None:
+    """Write all subscribers as CSV to standard output."""
+    from generator.send.subscribers import export_csv
+
+    click.echo(export_csv(open_store(project, db)), nl=False)
+
+
+@click.command()
+@_project_option
+@db_option
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Send without asking.")
+@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), help="Write the messages into this folder instead.")
+@click.option("--test", "test_address", help="Send one copy, marked as a test, to this address (outside the ledger).")
+@click.option("--status", "status", is_flag=True, help="Show the ledger of this send and stop.")
+@click.option("--rate", type=click.FloatRange(min=0.01), default=None, help="At most this many messages per second.")
+@click.option("--retry-after", "retry_after", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Seconds before retrying a temporary failure (doubling each time).")  # fmt: skip
+@click.option("--resend-unknown", "resend_unknown", is_flag=True, help="Send again to rows whose delivery is unknown.")
+def send(
+    project: Path, db: Path | None, slug: str, yes: bool, dry_run: Path | None, test_address: str | None,
+    status: bool, rate: float | None, retry_after: float, resend_unknown: bool,
+) -> None:  # fmt: skip
+    """Send the built newsletter/SLUG/ to every active subscriber (resumes an interrupted send)."""
+    from generator.send import sender
+    from generator.send.smtp import Connection, SmtpConfigError, SmtpSettings
+    from generator.send.tokens import TokenError, Tokens, secret_from_environment
+
+    model = load_model(project)
+    store = open_store(project, db)
+    ledger = sender.Ledger(store, slug)
+    if status:
+        print_status(ledger)
+        return
+    issue = model.issue(slug)
+    if issue is None:
+        fail(f"no issue {slug!r} in content/newsletter/")
+        return
+    if issue.draft and not test_address and not dry_run:
+        fail(f"{slug} is a draft; drafts are never sent (only --test or --dry-run)")
+    html, text = built_email(model, issue)
+    settings = model.settings
+    if not settings.service_url:
+        fail("plugins.rundbrief.service_url is required for sending: the unsubscribe links point there")
+    try:
+        tokens = Tokens(secret_from_environment())
+    except TokenError as err:
+        fail(str(err))
+        return
+    from generator.email.render import EmailBody
+
+    subject = subject_for(issue)
+    assert settings.service_url and settings.sender_email
+    if dry_run is not None:
+        write_dry_run(model, store, tokens, EmailBody(slug, subject, "", html, text), dry_run)
+        return
+    try:
+        smtp = SmtpSettings.from_environment()
+    except SmtpConfigError as err:
+        fail(str(err))
+        return
+    if test_address:
+        body = EmailBody(slug, f"[TEST] {subject}", "", html, text)
+        message = PreparedMessage(body, settings)
+        result = Connection(smtp).deliver(settings.sender_email, test_address, message.personalise(test_address, settings.service_url))
+        click.echo(f"rundbrief: test to {test_address}: {result.outcome.value} ({result.reply})")
+        sys.exit(0 if result.outcome.value == "sent" else 1)
+    waiting = len(store.subscribers(Status.ACTIVE)) if not ledger.started() else sum(
+        ledger.summary().counts[s] for s in ("pending", "failed_temporary", "sending")
+    )
+    if not yes:
+        if not sys.stdin or not sys.stdin.isatty():
+            fail(f"{waiting} messages would be sent; confirm with --yes (no terminal to ask on)")
+        click.confirm(f"Send {subject!r} to {waiting} recipients?", abort=True)
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="msg", desc=slug, file=sys.stderr, dynamic_ncols=True)
+
+    def started(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    summary = sender.send_issue(
+        store, slug, PreparedMessage(EmailBody(slug, subject, "", html, text), settings), subject, Connection(smtp),
+        tokens=tokens, service_url=settings.service_url, sender_address=settings.sender_email, rate=rate,
+        retry_after=retry_after, resend_unknown=resend_unknown,
+        progress=sender.Progress(started=started, advanced=lambda state: None if bar.update(1) else None),
+    )  # fmt: skip
+    bar.close()
+    print_status(ledger)
+    done = summary.counts["pending"] == summary.counts["failed_temporary"] == summary.counts["sending"] == 0
+    sys.exit(0 if done else 1)
+
+
+def print_status(ledger: Any) -> None:
+    summary = ledger.summary()
+    click.echo(" ".join(f"{state}={count}" for state, count in summary.counts.items()))
+    for address, state, reply in summary.failures:
+        click.echo(f"{state}\t{address}\t{reply}")
+
+
+def write_dry_run(model: Project, store: Store, tokens: Any, body: Any, folder: Path) -> None:
+    from generator.send.sender import unsubscribe_url
+
+    target = folder.resolve()
+    for name in FORBIDDEN_DIRS:
+        if target.is_relative_to((model.root / name).resolve()):
+            fail(f"--dry-run must not write into {name}/: the messages carry subscriber addresses")
+    target.mkdir(parents=True, exist_ok=True)
+    message = PreparedMessage(body, model.settings)
+    active = store.subscribers(Status.ACTIVE)
+    for number, subscriber in enumerate(active, start=1):
+        data = message.personalise(subscriber.email, unsubscribe_url(model.settings.service_url or "", tokens, subscriber.id))
+        (target / f"{number:06d}.eml").write_bytes(data)
+    click.echo(f"rundbrief: wrote {len(active)} messages to {folder} (nothing was sent)")
+
+
+@click.group()
+def subscriptions() -> None:
+    """The subscription web application (double opt-in, unsubscribe, RFC 8058 one-click)."""
+
+
+@subscriptions.command("serve")
+@_project_option
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+def serve(project: Path, db: Path | None, host: str, port: int) -> None:
+    """Serve the subscription pages with waitress (any WSGI server can run generator.send.webapp:create_app)."""
+    import waitress
+
+    from generator.send.webapp import create_app
+
+    app = create_app(project, db)
+    click.echo(f"rundbrief: subscriptions on http://{host}:{port}/", err=True)
+    waitress.serve(app, host=host, port=port, ident="rundbrief")

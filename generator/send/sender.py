@@ -1,0 +1,212 @@
+"""Sending one built issue to every active subscriber, exactly once, resumable after any crash.
+
+The recipient list is frozen in the ledger when a send starts: one row per subscriber. A row
+is committed as ``sending`` before DATA and as ``sent`` after the server's 250, so after a
+crash a row still in ``sending`` is the only one whose fate is unknown; it becomes
+``unknown`` and is not sent again unless the operator asks (``--resend-unknown``). Running
+the same send again resumes: pending rows are sent, temporary failures retried with backoff,
+permanent failures (5xx) never.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import quote, urljoin
+
+from generator.email.mime import PreparedMessage
+from generator.send.smtp import Connection, Outcome, Result
+from generator.send.store import Store, now
+from generator.send.tokens import Tokens
+
+STATES = ("pending", "sending", "sent", "failed_temporary", "failed_permanent", "unknown")
+MAX_ATTEMPTS = 5
+
+
+class SendError(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class Progress:
+    """Hooks for the command line's progress bar; tests leave them empty."""
+
+    started: Callable[[int], None] = lambda total: None
+    advanced: Callable[[str], None] = lambda state: None
+
+
+@dataclass(frozen=True, slots=True)
+class SendSummary:
+    counts: dict[str, int]
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (email, state, reply)
+
+
+@contextmanager
+def sender_lock(db_path: Path) -> Iterator[None]:
+    """Only one sender at a time per store; the lock dies with its process, even on SIGKILL."""
+    lock_path = db_path.with_name(db_path.name + ".send-lock")
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SendError(f"another sender is running on {db_path} (lock {lock_path})") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def unsubscribe_url(service_url: str, tokens: Tokens, subscriber_id: int) -> str:
+    base = service_url if service_url.endswith("/") else service_url + "/"
+    return urljoin(base, "abmelden") + "?t=" + quote(tokens.unsubscribe(subscriber_id))
+
+
+class Ledger:
+    def __init__(self, store: Store, slug: str) -> None:
+        self.store = store
+        self.slug = slug
+
+    def started(self) -> bool:
+        return self.store.db.execute("SELECT 1 FROM sends WHERE slug = ?", (self.slug,)).fetchone() is not None
+
+    def freeze(self, subject: str) -> int:
+        """Create the send and its rows from the active subscribers, once."""
+        with self.store.transaction() as db:
+            if db.execute("SELECT 1 FROM sends WHERE slug = ?", (self.slug,)).fetchone():
+                return 0
+            stamp = now()
+            rows = db.execute("SELECT id, email FROM subscribers WHERE status = 'active' ORDER BY id").fetchall()
+            db.execute("INSERT INTO sends (slug, subject, started_at, recipients) VALUES (?, ?, ?, ?)", (self.slug, subject, stamp, len(rows)))
+            db.executemany(
+                "INSERT INTO deliveries (slug, subscriber_id, email, state, updated_at) VALUES (?, ?, ?, 'pending', ?)",
+                [(self.slug, row["id"], row["email"], stamp) for row in rows],
+            )
+        return len(rows)
+
+    def recover(self, resend_unknown: bool) -> int:
+        """Rows left in 'sending' by a crash become 'unknown'; optionally unknown -> pending."""
+        with self.store.transaction() as db:
+            recovered = db.execute(
+                "UPDATE deliveries SET state = 'unknown', reply = 'the sender stopped during this delivery', updated_at = ? "
+                "WHERE slug = ? AND state = 'sending'",
+                (now(), self.slug),
+            ).rowcount
+            if resend_unknown:
+                db.execute("UPDATE deliveries SET state = 'pending', updated_at = ? WHERE slug = ? AND state = 'unknown'", (now(), self.slug))
+        return recovered
+
+    def due(self, limit: int = 500) -> list[tuple[int, str, int]]:
+        rows = self.store.db.execute(
+            "SELECT subscriber_id, email, attempts FROM deliveries WHERE slug = ? AND "
+            "(state = 'pending' OR (state = 'failed_temporary' AND attempts < ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?))) "
+            "ORDER BY state = 'pending' DESC, subscriber_id LIMIT ?",
+            (self.slug, MAX_ATTEMPTS, now(), limit),
+        ).fetchall()
+        return [(row["subscriber_id"], row["email"], row["attempts"]) for row in rows]
+
+    def next_retry(self) -> datetime | None:
+        row = self.store.db.execute(
+            "SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE slug = ? AND state = 'failed_temporary' AND attempts < ?",
+            (self.slug, MAX_ATTEMPTS),
+        ).fetchone()
+        return datetime.fromisoformat(row["at"]) if row and row["at"] else None
+
+    def mark_sending(self, subscriber_id: int) -> None:
+        self.store.db.execute(
+            "UPDATE deliveries SET state = 'sending', updated_at = ? WHERE slug = ? AND subscriber_id = ?",
+            (now(), self.slug, subscriber_id),
+        )  # autocommit: durable (synchronous=FULL) before DATA goes out
+
+    def finish(self, subscriber_id: int, result: Result, attempts: int, retry_after: float) -> None:
+        stamp = now()
+        next_at = None
+        if result.outcome is Outcome.TEMPORARY:
+            delay = retry_after * (2 ** max(0, attempts))
+            next_at = (datetime.now(timezone.utc) + timedelta(seconds=delay)).isoformat(timespec="milliseconds")
+        self.store.db.execute(
+            "UPDATE deliveries SET state = ?, reply = ?, next_attempt_at = ?, updated_at = ?, attempts = attempts + 1, "
+            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE slug = ? AND subscriber_id = ?",
+            (result.outcome.value, result.reply[:1000], next_at, stamp, result.outcome.value, stamp, self.slug, subscriber_id),
+        )
+
+    def summary(self) -> SendSummary:
+        counts = {state: 0 for state in STATES}
+        for row in self.store.db.execute("SELECT state, COUNT(*) AS n FROM deliveries WHERE slug = ? GROUP BY state", (self.slug,)):
+            counts[row["state"]] = row["n"]
+        failures = [
+            (row["email"], row["state"], row["reply"] or "")
+            for row in self.store.db.execute(
+                "SELECT email, state, reply FROM deliveries WHERE slug = ? AND state IN ('failed_temporary', 'failed_permanent', 'unknown') "
+                "ORDER BY state, email",
+                (self.slug,),
+            )
+        ]
+        return SendSummary(counts, failures)
+
+
+class RateLimiter:
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self.next = time.monotonic()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now_ = time.monotonic()
+        if now_ < self.next:
+            time.sleep(self.next - now_)
+        self.next = max(now_, self.next) + self.interval
+
+
+def send_issue(
+    store: Store,
+    slug: str,
+    message: PreparedMessage,
+    subject: str,
+    connection: Connection,
+    *,
+    tokens: Tokens,
+    service_url: str,
+    sender_address: str,
+    rate: float | None = None,
+    retry_after: float = 60.0,
+    resend_unknown: bool = False,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendSummary:
+    """Send (or resume sending) ``slug`` to its frozen recipients; returns the ledger's counts."""
+    progress = progress or Progress()
+    ledger = Ledger(store, slug)
+    with sender_lock(store.path):
+        ledger.freeze(subject)
+        ledger.recover(resend_unknown)
+        limiter = RateLimiter(rate)
+        total = ledger.summary()
+        progress.started(total.counts["pending"] + total.counts["failed_temporary"])
+        try:
+            while True:
+                batch = ledger.due()
+                if not batch:
+                    retry_at = ledger.next_retry()
+                    if retry_at is None:
+                        break
+                    sleep(max(0.0, (retry_at - datetime.now(timezone.utc)).total_seconds()))
+                    continue
+                for subscriber_id, address, attempts in batch:
+                    limiter.wait()
+                    data = message.personalise(
+                        address, unsubscribe_url(service_url, tokens, subscriber_id),
+                        message_id=make_msgid(idstring=slug, domain=message.sender_domain),
+                    )  # fmt: skip
+                    result = connection.deliver(sender_address, address, data, before_data=lambda: ledger.mark_sending(subscriber_id))
+                    ledger.finish(subscriber_id, result, attempts, retry_after)
+                    progress.advanced(result.outcome.value)
+        finally:
+            connection.close()
+        return ledger.summary()
