@@ -159,3 +159,21 @@ def test_header_text_is_one_clean_line(value: str) -> None:
     assert "\r" not in cleaned and "\n" not in cleaned
     assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in cleaned)
     assert cleaned == cleaned.strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(to=st.emails(), unsubscribe=st.text(max_size=120), subject=st.text(min_size=1, max_size=80))
+def test_personalised_messages_keep_their_headers(to: str, unsubscribe: str, subject: str) -> None:
+    """The fast per-recipient path: whatever the address, URL or subject, no header is added or split."""
+    from generator.email.mime import PreparedMessage
+
+    prepared = PreparedMessage(EmailBody("x", subject, "", "<p>%%unsubscribe_url%%</p>\n", "%%unsubscribe_url%%\n"), SETTINGS)
+    parsed = email.message_from_bytes(prepared.personalise(to, unsubscribe), policy=policy.default)
+    assert sorted(name.lower() for name in parsed.keys()) == sorted([
+        "subject", "from", "reply-to", "list-id", "list-unsubscribe-post", "mime-version", "content-type", "to", "date",
+        "message-id", "list-unsubscribe",
+    ])  # fmt: skip
+    assert parsed["To"].addresses[0].addr_spec.lower() == header_text(to).lower()
+    plain, html_part = (part.get_content() for part in parsed.iter_parts())
+    assert plain.strip() == header_text(unsubscribe)
+    assert "%%unsubscribe_url%%" not in plain + html_part

@@ -140,9 +140,11 @@ def export_command(project: Path, db: Path | None) -> None:
 @click.option("--retry-after", "retry_after", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Seconds before retrying a temporary failure (doubling each time).")  # fmt: skip
 @click.option("--resend-unknown", "resend_unknown", is_flag=True, help="Send again to rows whose delivery is unknown.")
+@click.option("--connections", type=click.IntRange(1, 8), default=2, show_default=True,
+              help="SMTP connections used at once (1 for relays that allow only one).")  # fmt: skip
 def send(
     project: Path, db: Path | None, slug: str, yes: bool, dry_run: Path | None, test_address: str | None,
-    status: bool, rate: float | None, retry_after: float, resend_unknown: bool,
+    status: bool, rate: float | None, retry_after: float, resend_unknown: bool, connections: int,
 ) -> None:  # fmt: skip
     """Send the built newsletter/SLUG/ to every active subscriber (resumes an interrupted send)."""
     from generator.send import sender
@@ -204,7 +206,8 @@ def send(
         bar.refresh()
 
     summary = sender.send_issue(
-        store, slug, PreparedMessage(EmailBody(slug, subject, "", html, text), settings), subject, Connection(smtp),
+        store, slug, PreparedMessage(EmailBody(slug, subject, "", html, text), settings), subject,
+        [Connection(smtp) for _ in range(connections)],
         tokens=tokens, service_url=settings.service_url, sender_address=settings.sender_email, rate=rate,
         retry_after=retry_after, resend_unknown=resend_unknown,
         progress=sender.Progress(started=started, advanced=lambda state: None if bar.update(1) else None),

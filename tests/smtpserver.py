@@ -1,0 +1,110 @@
+"""A real SMTP server on loopback (aiosmtpd) that misbehaves on request."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from email import policy
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Behaviour:
+    temporary: dict[str, int] = field(default_factory=dict)  # address -> how many times to answer 451
+    permanent: set[str] = field(default_factory=set)  # addresses answered 550
+    drop_rcpt_after: int | None = None  # close the connection at RCPT once this many messages arrived
+    drop_data_after: int | None = None  # close the connection after receiving DATA (reply lost) once
+    close_421_after: int | None = None  # answer 421 at RCPT once
+    delay: float = 0.0  # seconds per message, so a sender can be killed mid-send
+
+
+class Recorder:
+    def __init__(self, behaviour: Behaviour | None = None) -> None:
+        self.behaviour = behaviour or Behaviour()
+        self.received: dict[str, list[bytes]] = defaultdict(list)
+        self.lock = threading.Lock()
+        self.dropped_rcpt = self.dropped_data = self.closed_421 = False
+
+    @property
+    def total(self) -> int:
+        with self.lock:
+            return sum(len(v) for v in self.received.values())
+
+    def counts(self) -> Counter[str]:
+        with self.lock:
+            return Counter({k: len(v) for k, v in self.received.items()})
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        b = self.behaviour
+        if b.drop_rcpt_after is not None and not self.dropped_rcpt and self.total >= b.drop_rcpt_after:
+            self.dropped_rcpt = True
+            server.transport.close()
+            return "421 gone"
+        if b.close_421_after is not None and not self.closed_421 and self.total >= b.close_421_after:
+            self.closed_421 = True
+            return "421 4.3.2 Service shutting down"
+        if address in b.permanent:
+            return "550 5.1.1 No such user"
+        if b.temporary.get(address, 0) > 0:
+            b.temporary[address] -= 1
+            return "451 4.7.1 Greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        b = self.behaviour
+        if b.delay:
+            await asyncio.sleep(b.delay)
+        with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                self.received[rcpt].append(envelope.content)
+        if b.drop_data_after is not None and not self.dropped_data and self.total > b.drop_data_after:
+            self.dropped_data = True
+            server.transport.close()  # the message arrived, but the sender never hears so
+            return "250 OK"
+        return "250 2.0.0 Queued"
+
+    def message(self, address: str, index: int = 0) -> email.message.EmailMessage:
+        parsed = email.message_from_bytes(self.received[address][index], policy=policy.default)
+        assert isinstance(parsed, email.message.EmailMessage)
+        return parsed
+
+
+def free_port() -> int:
+    with socket.socket() as probe:  # aiosmtpd's ready check cannot use port 0
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SmtpServer:
+    def __init__(self, behaviour: Behaviour | None = None) -> None:
+        self.recorder = Recorder(behaviour)
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=free_port(), ready_timeout=10)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def port(self) -> int:
+        return int(self.controller.port)
+
+    def environment(self) -> dict[str, str]:
+        return {"RUNDBRIEF_SMTP_HOST": "127.0.0.1", "RUNDBRIEF_SMTP_PORT": str(self.port), "RUNDBRIEF_SMTP_TLS": "none"}
+
+    def wait_for(self, total: int, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while self.recorder.total < total:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {self.recorder.total} of {total} messages arrived")
+            time.sleep(0.01)
