@@ -213,15 +213,16 @@ def test_dry_run_and_test_send_stay_outside_the_ledger(example: Path, tmp_path: 
 
 def test_rate_cap_spaces_messages(example: Path, tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
-    import_subscribers(example, db, tmp_path, [f"r{i}@example.net" for i in range(8)])
+    import_subscribers(example, db, tmp_path, [f"r{i}@example.net" for i in range(12)])
     with SmtpServer() as server:
         assert cli(example, db, "send", "2026-02", "--yes", "--rate", "20", env=server.environment()).returncode == 0
     from datetime import datetime
 
     with sqlite3.connect(db) as con:
         stamps = sorted(datetime.fromisoformat(r[0]) for r in con.execute("SELECT sent_at FROM deliveries"))
-    # 20 per second: a message starts every 50 ms at the most (the first also opens the connection)
-    assert (stamps[-1] - stamps[0]).total_seconds() >= (len(stamps) - 2) * 0.05
+    # 20 per second: a message starts every 50 ms at the most. Finishing times (what the ledger
+    # records) jitter by a message's delivery time, and the first ones also open connections.
+    assert (stamps[-1] - stamps[0]).total_seconds() >= (len(stamps) - 3) * 0.05
 
 
 def test_send_needs_secret_smtp_and_a_current_build(example: Path, tmp_path: Path) -> None:
