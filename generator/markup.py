@@ -17,5 +17,12 @@ _GERMAN_QUOTES = {
 }
 
 
+_converter: markdown.Markdown | None = None
+
+
 def markdown_to_html(text: str) -> str:
-    return markdown.markdown(text, extensions=_EXTENSIONS, extension_configs=_GERMAN_QUOTES, output_format="html")
+    # One converter per process, reset between texts: building one costs more than converting.
+    global _converter
+    if _converter is None:
+        _converter = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_GERMAN_QUOTES, output_format="html")
+    return _converter.reset().convert(text)

@@ -9,12 +9,12 @@ from typing import cast
 
 from generator.content.model import Issue, Project
 from generator.diagnostics import Diagnostics, Location
-from generator.email.build import build_emails
-from generator.email.lint import client_findings, rule_violations
+from generator.email.build import EmailResult, build_emails
+from generator.email.lint import lint_email
 from generator.email.render import Inliner
 from generator.output import StagedOutputs
 from generator.site.build import SiteBuildError, build_site
-from generator.site.images import ImagePipeline
+from generator.site.images import ImagePipeline, Rendition
 from generator.site.plugin import CACHE_DIR
 
 NEWSLETTER_DIR = "newsletter"
@@ -30,9 +30,9 @@ class BuildReport:
     emails_reused: int
 
 
-def report_emails(results: list, diag: Diagnostics, site_url: str) -> list:  # type: ignore[type-arg]
+def report_emails(results: list[EmailResult], diag: Diagnostics) -> list[Rendition]:
     """Problems of freshly rendered emails into ``diag``; their renditions, to be written."""
-    renditions = []
+    renditions: list[Rendition] = []
     for result in results:
         if result.rendered is None:
             continue
@@ -41,10 +41,6 @@ def report_emails(results: list, diag: Diagnostics, site_url: str) -> list:  # t
             diag.error(where, f"email: {error}")
         for warning in result.rendered.warnings:
             diag.warning(where, f"email: {warning}")
-        for violation in rule_violations(result.rendered.body.html, site_url):
-            diag.error(where, f"email: {violation}")
-        for finding in client_findings(result.rendered.body.html):
-            diag.warning(where, f"email: {finding}")
         renditions.extend(result.renditions)
     return renditions
 
@@ -64,7 +60,7 @@ def build_all(project: Project, diag: Diagnostics, *, strict: bool) -> BuildRepo
             raise BuildFailed(str(err)) from err
         previous = newsletter_dir if newsletter_dir.is_dir() else None
         results = build_emails(project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache)
-        renditions = report_emails(results, diag, project.settings.site_url or "")
+        renditions = report_emails(results, diag)
         if diag.failed(strict=strict):
             raise BuildFailed(diag.summary())
         images = ImagePipeline(cache)
@@ -87,7 +83,7 @@ def build_one_email(project: Project, issue: Issue, diag: Diagnostics) -> Path:
     with StagedOutputs() as outputs:
         staged = outputs.stage(newsletter_dir / issue.slug)
         results = build_emails(project, lambda slug: staged, None, inliner=inliner, cache=cache, only=[issue])
-        renditions = report_emails(results, diag, project.settings.site_url or "")
+        renditions = report_emails(results, diag)
         if diag.failed():
             raise BuildFailed(diag.summary())
         site_dir = project.root / project.settings.site_dir
@@ -110,9 +106,10 @@ def lint_built_emails(project: Project, diag: Diagnostics) -> int:
             continue
         html = built.read_text(encoding="utf-8")
         shown = f"{NEWSLETTER_DIR}/{issue.slug}/email.html"
-        for violation in rule_violations(html, project.settings.site_url or ""):
+        violations, findings = lint_email(html, project.settings.site_url or "")
+        for violation in violations:
             diag.error(Location(shown), violation)
-        for finding in client_findings(html):
+        for finding in findings:
             diag.warning(Location(shown), str(finding))
         checked += 1
     return checked

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from generator import __version__
 from generator.content.model import Issue, Project
-from generator.email.mime import build_message
+from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
+from generator.email.mime import PreparedMessage
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.site.images import ImagePipeline, Rendition
 
@@ -65,11 +66,17 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def email_key(project: Project, issue: Issue, inliner: Inliner) -> str:
-    """What the email of ``issue`` is made of, hashed."""
+def _templates_digest(folder: Path) -> bytes:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.digest()
+
+
+def email_key(project: Project, issue: Issue, inliner: Inliner, templates: bytes | None = None) -> str:
+    """What the email of ``issue`` is made of, hashed (``templates``: their digest, if known)."""
     digest = hashlib.sha256(_code_digest())
-    for name in sorted(p.name for p in templates_dir(project).iterdir() if p.is_file()):
-        digest.update((templates_dir(project) / name).read_bytes())
+    digest.update(templates if templates is not None else _templates_digest(templates_dir(project)))
     digest.update(f"{inliner}|{project.settings!r}|{issue!r}|{project.legal_pages!r}".encode())
     images = [p.image.path for p in (issue.cover, *issue.photos) if p is not None]
     images += [s.shown_photo.image.path for s in issue.statements if s.shown_photo is not None]
@@ -124,11 +131,11 @@ def write_email(folder: Path, project: Project, rendered: RenderedEmail, issue: 
     (folder / "email.html").write_text(body.html, encoding="utf-8")
     (folder / "email.txt").write_text(body.text, encoding="utf-8")
     domain = (project.settings.sender_email or "rundbrief.invalid").rpartition("@")[2]
-    message = build_message(
-        body, project.settings, date=message_date(issue, ZoneInfo(project.settings.timezone)),
+    message = PreparedMessage(body, project.settings).personalise(
+        None, UNSUBSCRIBE_PLACEHOLDER, date=message_date(issue, ZoneInfo(project.settings.timezone)),
         message_id=f"<{issue.slug}.{hashlib.sha256(key.encode()).hexdigest()[:12]}@{domain}>",
     )  # fmt: skip
-    (folder / "message.eml").write_bytes(message.as_bytes())
+    (folder / "message.eml").write_bytes(message)
     (folder / KEY_FILE).write_text(key, encoding="ascii")
 
 
@@ -143,7 +150,8 @@ def build_emails(
 ) -> list[EmailResult]:
     """Write the emails of the published issues (or ``only`` these) into ``target_for(slug)``."""
     issues = only if only is not None else list(project.published)
-    keys = {issue.slug: email_key(project, issue, inliner) for issue in issues}
+    templates = _templates_digest(templates_dir(project))
+    keys = {issue.slug: email_key(project, issue, inliner, templates) for issue in issues}
     results: list[EmailResult] = []
     to_render = []
     for issue in issues:

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from html.parser import HTMLParser
+from html import unescape
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -57,21 +57,28 @@ class Finding:
         return f"{self.what} is not supported in {', '.join(self.clients)} (caniemail: {self.feature})"
 
 
-class _Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    handle_startendtag = handle_starttag
+_START_TAG = re.compile(r"<([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>")
+_ATTRIBUTE = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_RAW_TEXT = re.compile(r"<(style|script)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 
 
 def _elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
-    collector = _Collector()
-    collector.feed(_CONDITIONAL.sub("", html))  # Outlook's own markup is for Outlook only
-    return collector.tags
+    """Start tags with their attributes (entities decoded), outside comments, Outlook's
+    conditional markup and style/script text. A scan, not a DOM: a fraction of the time of
+    html.parser, and it sees exactly what a client's sanitiser sees: tags and attributes."""
+    text = _COMMENT.sub("", _CONDITIONAL.sub("", html))
+    found: list[tuple[str, dict[str, str | None]]] = []
+    for raw in _RAW_TEXT.finditer(text):
+        found.append((raw.group(1).lower(), {}))
+    text = _RAW_TEXT.sub("", text)
+    for match in _START_TAG.finditer(text):
+        attrs: dict[str, str | None] = {}
+        for name, double, single, bare in _ATTRIBUTE.findall(match.group(2)):
+            value = double or single or bare
+            attrs[name.lower()] = unescape(value) if value or "=" in match.group(2) else None
+        found.append((match.group(1).lower(), attrs))
+    return found
 
 
 def _feature_for(prop: str, value: str) -> str | None:
@@ -86,11 +93,11 @@ def _feature_for(prop: str, value: str) -> str | None:
     return None
 
 
-def client_findings(html: str) -> list[Finding]:
+def client_findings(html: str, elements: list[tuple[str, dict[str, str | None]]] | None = None) -> list[Finding]:
     """Layout-carrying elements and inline CSS that a target client does not support."""
     features = client_support()
     found: dict[str, Finding] = {}
-    for tag, attrs in _elements(html):
+    for tag, attrs in elements if elements is not None else _elements(html):
         feature = f"html-{tag}"
         if tag in LAYOUT_ELEMENTS and feature in features and features[feature]["unsupported"]:
             found.setdefault(feature, Finding(feature, f"<{tag}>", tuple(features[feature]["unsupported"])))  # type: ignore[arg-type]
@@ -108,12 +115,12 @@ def client_findings(html: str) -> list[Finding]:
     return list(found.values())
 
 
-def rule_violations(html: str, site_url: str) -> list[str]:
+def rule_violations(html: str, site_url: str, elements: list[tuple[str, dict[str, str | None]]] | None = None) -> list[str]:
     """rundbrief's own rules for every email (see the README); an empty list when all hold."""
     problems: list[str] = []
     host = urlsplit(site_url).hostname
     body = _CONDITIONAL.sub("", html)
-    for tag, attrs in _elements(html):
+    for tag, attrs in elements if elements is not None else _elements(html):
         if tag in FORBIDDEN_ELEMENTS:
             problems.append(f"<{tag}> must not be in an email")
         if any(name.startswith("on") for name in attrs):
@@ -154,3 +161,9 @@ def rule_violations(html: str, site_url: str) -> list[str]:
     if tokens:
         problems.append(f"unresolved template tokens: {', '.join(sorted(tokens))}")
     return problems
+
+
+def lint_email(html: str, site_url: str) -> tuple[list[str], list[Finding]]:
+    """Both checks on one parse: (rule violations, client-support findings)."""
+    elements = _elements(html)
+    return rule_violations(html, site_url, elements), client_findings(html, elements)

@@ -114,13 +114,18 @@ class PreparedMessage:
         self.fixed = skeleton.as_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n"
         self.mailto = unsubscribe_mailto(settings)
 
-    def personalise(self, to: str, unsubscribe_url: str, *, message_id: str | None = None, date: datetime | None = None) -> bytes:
+    def personalise(
+        self, to: str | None, unsubscribe_url: str, *, message_id: str | None = None, date: datetime | None = None
+    ) -> bytes:
+        """The message for one recipient (``to`` None: the built message, with the placeholder)."""
         unsubscribe = header_text(unsubscribe_url)
-        recipient = header_text(to)
-        to_header = recipient if recipient.isascii() else str(address(None, recipient))
+        to_header = ""
+        if to is not None:
+            recipient = header_text(to)
+            to_header = "To: " + (recipient if recipient.isascii() else str(address(None, recipient))) + "\r\n"
         list_unsubscribe = f"<{unsubscribe}>" + (f", <{self.mailto}>" if self.mailto else "")
         headers = (
-            f"To: {to_header}\r\n"
+            f"{to_header}"
             f"Date: {format_datetime(date or datetime.now().astimezone())}\r\n"
             f"Message-ID: {header_text(message_id or make_msgid(domain=self.sender_domain))}\r\n"
             f"List-Unsubscribe: {list_unsubscribe}\r\n"

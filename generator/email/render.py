@@ -20,6 +20,7 @@ from markupsafe import Markup
 from generator.content.model import Issue, Project
 from generator.email.bodyhtml import defuse
 from generator.email.context import ViewBuilder
+from generator.email.lint import lint_email
 from generator.site.images import ImagePipeline
 
 Inliner = Literal["css-inline", "premailer"]
@@ -112,6 +113,9 @@ class EmailRenderer:
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
         text = re.sub(r"^(\w[^\n]*)\n\n(-{3,}|={3,})$", r"\1\n\2", text, flags=re.M)
         errors, warnings = self._check_size(html)
+        violations, findings = lint_email(html, self.project.settings.site_url or "")
+        errors += violations
+        warnings += [str(finding) for finding in findings]
         style = "".join(_STYLE.findall(html))
         if len(style.encode("utf-8")) > MAX_STYLE_BYTES:
             errors.append(f"the <style> block is {len(style.encode()) // 1024} KB; at most {MAX_STYLE_BYTES // 1024} KB")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event as VEvent
 from icalendar.prop import vText
@@ -46,21 +47,30 @@ def uid_for(event: Event, site_url: str | None) -> str:
     return f"{event.id}@{host or 'rundbrief.invalid'}"
 
 
+def _unfolded(data: bytes) -> list[str]:
+    return data.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").splitlines()
+
+
 def read_previous(data: bytes) -> dict[str, Seen]:
-    """UID -> what was published, from a calendar built before (unreadable: nothing)."""
-    try:
-        calendar = Calendar.from_ical(data)
-    except ValueError:
-        return {}
+    """UID -> what was published, from a calendar built before (what cannot be read: nothing).
+
+    Only four properties of our own files are needed, so a line scan does; parsing
+    thousands of events with a full iCalendar parser would cost seconds per build.
+    """
     seen: dict[str, Seen] = {}
-    for component in calendar.walk("VEVENT"):
-        try:
-            stamp = component.decoded("DTSTAMP")
-            seen[str(component["UID"])] = Seen(
-                str(component.get(FINGERPRINT, "")), int(component.get("SEQUENCE", 0)), stamp
-            )
-        except (KeyError, ValueError, TypeError):
-            continue
+    current: dict[str, str] = {}
+    for line in _unfolded(data):
+        if line == "BEGIN:VEVENT":
+            current = {}
+        elif line == "END:VEVENT":
+            try:
+                stamp = datetime.strptime(current["DTSTAMP"], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+                seen[current["UID"]] = Seen(current.get(FINGERPRINT, ""), int(current.get("SEQUENCE", "0")), stamp)
+            except (KeyError, ValueError):
+                pass
+        else:
+            name, _, value = line.partition(":")
+            current[name.split(";", 1)[0].upper()] = value
     return seen
 
 
@@ -82,26 +92,50 @@ def _location(event: Event) -> str | None:
     return ", ".join(parts) or None
 
 
-def _vevent(item: CalendarEvent, site_url: str | None, previous: dict[str, Seen], now: datetime) -> VEvent:
+def _fold(line: str) -> bytes:
+    """RFC 5545 3.1: lines of at most 75 octets, continued with a space, never inside a character."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return data + b"\r\n"
+    parts, start, limit = [], 0, 75
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # a UTF-8 continuation byte
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74  # continuation lines begin with the folding space
+    return b"\r\n ".join(parts) + b"\r\n"
+
+
+def _text(value: str) -> str:
+    return bytes(vText(value).to_ical()).decode("utf-8")
+
+
+def _when(name: str, value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        tz = getattr(value.tzinfo, "key", None)
+        return f"{name};TZID={tz}:{value.strftime('%Y%m%dT%H%M%S')}" if tz else f"{name}:{value.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+    return f"{name};VALUE=DATE:{value.strftime('%Y%m%d')}"
+
+
+def _vevent(item: CalendarEvent, site_url: str | None, previous: dict[str, Seen], now: datetime) -> bytes:
     event = item.event
-    vevent = VEvent()
     uid = uid_for(event, site_url)
-    vevent.add("UID", uid)
-    vevent.add("SUMMARY", _PREFIX[event.status] + event.title)
+    lines = [f"UID:{_text(uid)}", f"SUMMARY:{_text(_PREFIX[event.status] + event.title)}", _when("DTSTART", event.start)]
     if isinstance(event.start, datetime):
-        vevent.add("DTSTART", event.start)
         if isinstance(event.end, datetime):
-            vevent.add("DTEND", event.end)
+            lines.append(_when("DTEND", event.end))
     else:
-        vevent.add("DTSTART", event.start)
-        vevent.add("DTEND", event.end_date + timedelta(days=1))  # whole days: the end is exclusive
+        lines.append(_when("DTEND", event.end_date + timedelta(days=1)))  # whole days: the end is exclusive
     if (location := _location(event)) is not None:
-        vevent.add("LOCATION", location)
-    vevent.add("DESCRIPTION", _description(item))
-    vevent.add("URL", item.url)
-    vevent.add("STATUS", _STATUS[event.status])
-    vevent.add("TRANSP", "TRANSPARENT" if event.status is EventStatus.CANCELLED else "OPAQUE")
-    content = vevent.to_ical()
+        lines.append(f"LOCATION:{_text(location)}")
+    lines += [
+        f"DESCRIPTION:{_text(_description(item))}",
+        f"URL:{item.url}",
+        f"STATUS:{_STATUS[event.status]}",
+        f"TRANSP:{'TRANSPARENT' if event.status is EventStatus.CANCELLED else 'OPAQUE'}",
+    ]
+    content = b"".join(_fold(line) for line in lines)
     fingerprint = hashlib.sha256(content).hexdigest()[:16]
     before = previous.get(uid)
     if before is None:
@@ -110,10 +144,49 @@ def _vevent(item: CalendarEvent, site_url: str | None, previous: dict[str, Seen]
         sequence, stamp = before.sequence, before.stamp
     else:
         sequence, stamp = before.sequence + 1, now
-    vevent.add("SEQUENCE", sequence)
-    vevent.add("DTSTAMP", stamp.astimezone(timezone.utc))
-    vevent.add(FINGERPRINT, vText(fingerprint))
-    return vevent
+    tail = [f"SEQUENCE:{sequence}", f"DTSTAMP:{stamp.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}", f"{FINGERPRINT}:{fingerprint}"]
+    return b"BEGIN:VEVENT\r\n" + content + b"".join(_fold(line) for line in tail) + b"END:VEVENT\r\n"
+
+
+def _header(name: str, tz_name: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "PUBLISH")
+    calendar.add("NAME", name)
+    calendar.add("X-WR-CALNAME", name)
+    calendar.add("X-WR-TIMEZONE", tz_name)
+    calendar.add("REFRESH-INTERVAL", timedelta(hours=12), parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", timedelta(hours=12))
+    text = bytes(calendar.to_ical())
+    return text[: text.rindex(b"END:VCALENDAR")]
+
+
+class CalendarWriter:
+    """Each event and the time zone are serialised once; the full calendar and the one-event
+    files are assembled from those pieces (RFC 5545 components are independent blocks)."""
+
+    def __init__(self, items: list[CalendarEvent], *, site_url: str | None, tz_name: str, previous: dict[str, Seen], now: datetime) -> None:
+        self.tz_name = tz_name
+        self.events = [(item, _vevent(item, site_url, previous, now)) for item in items]
+        self.timezone = b""
+        timed = [item.event.start_date for item in items if isinstance(item.event.start, datetime)]
+        if timed:
+            zone = Calendar()
+            probe = VEvent()
+            probe.add("DTSTART", datetime.combine(min(timed), datetime.min.time(), ZoneInfo(tz_name)))
+            zone.add_component(probe)
+            zone.add_missing_timezones(first_date=min(timed) - timedelta(days=366), last_date=max(timed) + timedelta(days=366))
+            self.timezone = b"".join(bytes(tz.to_ical()) for tz in zone.walk("VTIMEZONE"))
+
+    def calendar(self, name: str, events: list[bytes] | None = None) -> bytes:
+        chosen = [ical for _, ical in self.events] if events is None else events
+        timed = self.timezone if any(b";TZID=" in ical for ical in chosen) else b""
+        return _header(name, self.tz_name) + timed + b"".join(chosen) + b"END:VCALENDAR\r\n"
+
+    def single(self) -> list[tuple[CalendarEvent, bytes]]:
+        return [(item, self.calendar(item.event.title, [ical])) for item, ical in self.events]
 
 
 def build_calendar(
@@ -125,20 +198,4 @@ def build_calendar(
     previous: dict[str, Seen],
     now: datetime,
 ) -> bytes:
-    calendar = Calendar()
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
-    calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", "PUBLISH")
-    calendar.add("NAME", name)
-    calendar.add("X-WR-CALNAME", name)
-    calendar.add("X-WR-TIMEZONE", tz_name)
-    calendar.add("REFRESH-INTERVAL", timedelta(hours=12), parameters={"VALUE": "DURATION"})
-    calendar.add("X-PUBLISHED-TTL", timedelta(hours=12))
-    for item in items:
-        calendar.add_component(_vevent(item, site_url, previous, now))
-    if any(isinstance(item.event.start, datetime) for item in items):
-        days = [item.event.start_date for item in items]
-        calendar.add_missing_timezones(first_date=min(days) - timedelta(days=366), last_date=max(days) + timedelta(days=366))
-    return bytes(calendar.to_ical())
-
+    return CalendarWriter(items, site_url=site_url, tz_name=tz_name, previous=previous, now=now).calendar(name)

@@ -186,17 +186,14 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             for view in self.views.events
         ]
 
-        def write(target: Path, chosen: list[calendar.CalendarEvent], name: str) -> None:
-            data = calendar.build_calendar(
-                chosen, name=name, site_url=self.site_url, tz_name=settings.timezone,
-                previous=self.previous_calendar, now=now,
-            )  # fmt: skip
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-
-        write(site / pages.CALENDAR_FILE, items, f"{settings.site_name} – Termine")
-        for item in items:
-            write(site / "termine" / f"{item.event.id}.ics", [item], item.event.title)
+        writer = calendar.CalendarWriter(
+            items, site_url=self.site_url, tz_name=settings.timezone, previous=self.previous_calendar, now=now
+        )
+        target = site / pages.CALENDAR_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(writer.calendar(f"{settings.site_name} – Termine"))
+        for item, data in writer.single():
+            (site / "termine" / f"{item.event.id}.ics").write_bytes(data)
 
     def _write_feed(self, site: Path) -> None:
         project = self._project()

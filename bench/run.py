@@ -1,0 +1,190 @@
+"""rundbrief's benchmark: rundbrief against what a user would pick instead, side by side.
+
+    python bench/run.py                  # N = 100 and 1,000, 3 runs each
+    python bench/run.py --sizes 100 1000 5000 --runs 3
+    python bench/run.py --sizes 3 --runs 1 --send 20 --personalise 100 --out /tmp/r.md   # the test suite's smoke run
+
+Every build is timed as a whole process (median of the runs) with its peak memory. Writes the
+table with the date, the machine and the commands to bench/results.md. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.synthetic import make_project, plain_project  # noqa: E402
+
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def measure(cwd: Path, command: list[str], prepare: object = None, runs: int = 3) -> dict[str, float]:
+    times, peaks = [], []
+    for _ in range(runs):
+        if callable(prepare):
+            prepare()
+        out = subprocess.run([PYTHON, str(REPO / "bench" / "measure.py"), str(cwd), *command], capture_output=True, text=True, check=True)
+        data = json.loads(out.stdout)
+        if data["returncode"] != 0:
+            raise SystemExit(f"failed: {' '.join(command)} in {cwd}\n{data['stderr']}")
+        times.append(data["seconds"])
+        peaks.append(data["peak_mb"])
+    return {"seconds": statistics.median(times), "peak_mb": max(peaks)}
+
+
+def clean(*paths: Path) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def email_ms(project_dir: Path, inliner: str, count: int) -> float:
+    from generator.content import load_project
+    from generator.email.build import templates_dir
+    from generator.email.render import EmailRenderer
+    from generator.site.images import ImagePipeline
+
+    project = load_project(project_dir).project
+    renderer = EmailRenderer(project, ImagePipeline(project_dir / ".bench-cache"), templates_dir(project), inliner)  # type: ignore[arg-type]
+    issues = list(project.published)[:count]
+    renderer.render(issues[0])
+    samples = []
+    for issue in issues:
+        started = time.perf_counter()
+        renderer.render(issue)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def send_rate(project_dir: Path, count: int) -> float:
+    from tests.smtpserver import SmtpServer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db, csv = Path(tmp) / "db.sqlite", Path(tmp) / "list.csv"
+        csv.write_text("email,consent\n" + "".join(f"r{i}@example.net,2026-01-01\n" for i in range(count)), encoding="utf-8")
+        env = dict(os.environ, RUNDBRIEF_SECRET="benchmark-secret-0123456789")
+        subprocess.run([str(BIN / "rundbrief"), "subscribers", "import", str(csv), "--db", str(db)], cwd=project_dir, env=env, check=True, capture_output=True)
+        slug = sorted(p.name for p in (project_dir / "newsletter").iterdir())[0]
+        with SmtpServer() as server:
+            env.update(server.environment())
+            started = time.perf_counter()
+            subprocess.run([str(BIN / "rundbrief"), "send", slug, "--yes", "--db", str(db)], cwd=project_dir, env=env, check=True, capture_output=True)
+            seconds = time.perf_counter() - started
+            assert server.recorder.total == count
+    return count / seconds
+
+
+def personalise_seconds(project_dir: Path, count: int) -> float:
+    from generator.content import load_project
+    from generator.email.mime import PreparedMessage
+    from generator.email.render import EmailBody
+
+    project = load_project(project_dir).project
+    slug = sorted(p.name for p in (project_dir / "newsletter").iterdir())[0]
+    folder = project_dir / "newsletter" / slug
+    body = EmailBody(slug, "Betreff", "", (folder / "email.html").read_text(), (folder / "email.txt").read_text())
+    prepared = PreparedMessage(body, project.settings)
+    started = time.perf_counter()
+    for i in range(count):
+        prepared.personalise(f"leser{i}@example.net", f"https://abo.example.org/abmelden?t=token{i}")
+    return time.perf_counter() - started
+
+
+def run_size(n: int, runs: int, work: Path) -> dict[str, object]:
+    project, plain, blog = work / f"rundbrief-{n}", work / f"plain-{n}", work / f"blog-{n}"
+    make_project(project, n, REPO)
+    plain_project(project, plain, blog=False)
+    plain_project(project, blog, blog=True)
+    rb = [str(BIN / "rundbrief")]
+    outputs = (project / "site", project / "newsletter", project / ".rundbrief")
+    row: dict[str, object] = {"n": n}
+    row["check"] = measure(project, [*rb, "check"], runs=runs)
+    row["build_cold"] = measure(project, [*rb, "build"], prepare=lambda: clean(*outputs), runs=runs)
+    row["build_warm"] = measure(project, [*rb, "build"], runs=runs)
+    issue = sorted((project / "content" / "newsletter").glob("*.md"))[n // 2]
+    original = issue.read_text(encoding="utf-8")
+    counter = iter(range(1_000_000))
+    row["build_one_changed"] = measure(
+        project, [*rb, "build"], prepare=lambda: issue.write_text(original + f"\nGeändert {next(counter)}.\n", encoding="utf-8"), runs=runs
+    )
+    issue.write_text(original, encoding="utf-8")
+    row["emails_cold"] = measure(project, [PYTHON, str(REPO / "bench" / "emails_only.py"), str(project)], runs=runs)
+    mk = [PYTHON, "-m", "mkdocs", "build", "-q", "-d"]
+    row["plain_material"] = measure(plain, [*mk, str(plain / "site")], prepare=lambda: clean(plain / "site"), runs=runs)
+    row["blog_plugin"] = measure(blog, [*mk, str(blog / "site")], prepare=lambda: clean(blog / "site"), runs=runs)
+    row["email_ms_css_inline"] = email_ms(project, "css-inline", min(n, 30))
+    row["email_ms_premailer"] = email_ms(project, "premailer", min(n, 30))
+    clean(*outputs)
+    subprocess.run([*rb, "build"], cwd=project, check=True, capture_output=True)
+    return row
+
+
+def table(rows: list[dict[str, object]], send: dict[str, float]) -> str:
+    lines = [
+        "| N | what | median s | peak MB | ratio to plain Material |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        base = row["plain_material"]["seconds"]  # type: ignore[index]
+        for key, label in (
+            ("plain_material", "plain `mkdocs build`, Material, same Markdown, no issues in nav (baseline)"),
+            ("blog_plugin", "Material's blog plugin, same files as posts"),
+            ("check", "`rundbrief check`"),
+            ("build_cold", "`rundbrief build`, cold (site + emails)"),
+            ("build_warm", "`rundbrief build`, nothing changed"),
+            ("build_one_changed", "`rundbrief build`, one issue changed"),
+            ("emails_cold", "all emails alone, cold (both cores)"),
+        ):
+            m = row[key]
+            lines.append(f"| {row['n']} | {label} | {m['seconds']:.2f} | {m['peak_mb']:.0f} | {m['seconds'] / base:.2f} |")  # type: ignore[index]
+        lines.append(f"| {row['n']} | one email rendered, css-inline / premailer (median ms) | {row['email_ms_css_inline']:.1f} / {row['email_ms_premailer']:.1f} | | |")
+    lines.append("")
+    lines.append(f"Sending: {send['count']:.0f} messages to a local aiosmtpd with the ledger on: {send['rate']:.0f} messages/s "
+                 f"(whole `rundbrief send` process); personalising {send['personalised']:.0f} messages: {send['personalise_s']:.2f} s.")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--send", type=int, default=2000, help="messages for the send-rate measurement")
+    parser.add_argument("--personalise", type=int, default=10_000)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rundbrief-bench-") as tmp:
+        rows = []
+        for n in args.sizes:
+            print(f"N = {n} ...", file=sys.stderr, flush=True)
+            rows.append(run_size(n, args.runs, Path(tmp)))
+        smallest = Path(tmp) / f"rundbrief-{min(args.sizes)}"
+        send = {
+            "count": args.send, "rate": send_rate(smallest, args.send),
+            "personalised": args.personalise, "personalise_s": personalise_seconds(smallest, args.personalise),
+        }  # fmt: skip
+    text = table(rows, send)
+    print(text)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
+    args.out.write_text(
+        f"# rundbrief benchmark\n\n{date.today().isoformat()} on {machine}.\n\n"
+        f"Command: `python bench/run.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs} --send {args.send}`\n\n"
+        f"{text}\n",
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    main()

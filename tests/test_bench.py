@@ -1,0 +1,24 @@
+"""The benchmark runs end to end at a tiny size (its figures are for bench/results.md, not for tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--sizes", "3", "--runs", "1", "--send", "10", "--personalise", "50", "--out", str(out)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# rundbrief benchmark")
+    for label in ("plain `mkdocs build`", "Material's blog plugin", "`rundbrief check`", "cold (site + emails)",
+                  "nothing changed", "one issue changed", "all emails alone", "css-inline / premailer"):  # fmt: skip
+        assert label in text, label
+    assert "Sending: 10 messages to a local aiosmtpd" in text
