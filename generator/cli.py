@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -90,8 +91,12 @@ def build(project: Path, strict: bool, verbose: bool) -> None:
 
     _configure_logging(verbose)
     started = time.perf_counter()
+    # A build makes millions of small objects that live until it ends (pages, the model):
+    # collecting the young generation less often saves seconds at a thousand issues.
+    gc.set_threshold(50_000, 20, 100)
     result = load_project(project)
     diag, model = result.diagnostics, result.project
+    gc.freeze()  # the model lives as long as the build: never scan it again
     if diag.failed(strict=strict):
         report(diag)
         click.echo(f"rundbrief: build failed, nothing was written: {diag.summary()}", err=True)

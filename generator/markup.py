@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown
 
 _EXTENSIONS = ["attr_list", "sane_lists", "smarty"]
@@ -20,6 +22,7 @@ _GERMAN_QUOTES = {
 _converter: markdown.Markdown | None = None
 
 
+@lru_cache(maxsize=16384)  # the same quote shows on its issue, the Stimmen page and the start page
 def markdown_to_html(text: str) -> str:
     # One converter per process, reset between texts: building one costs more than converting.
     global _converter

@@ -8,8 +8,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from types import TracebackType
+
+
+def remove_later(folder: Path) -> None:
+    """Delete a retired output folder without making the build wait for thousands of unlinks.
+
+    A detached process does it; if it never runs, the next build's stage() clears leftovers.
+    """
+    try:
+        subprocess.Popen(["rm", "-rf", "--", str(folder)], start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class StagedOutputs:
@@ -22,6 +35,8 @@ class StagedOutputs:
         """A fresh empty folder to build ``target`` in."""
         target = target.absolute()
         temp = target.parent / f".{target.name}.building-{os.getpid()}"
+        for leftover in target.parent.glob(f".{target.name}.old-*"):  # from a build whose cleanup never ran
+            shutil.rmtree(leftover, ignore_errors=True)
         if temp.exists():
             shutil.rmtree(temp)
         temp.mkdir(parents=True)
@@ -41,7 +56,7 @@ class StagedOutputs:
             temp.rename(target)
         self._staged.clear()
         for old in retired:
-            shutil.rmtree(old, ignore_errors=True)
+            remove_later(old)
 
     def discard(self) -> None:
         for temp in self._staged.values():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -54,12 +55,19 @@ def build_all(project: Project, diag: Diagnostics, *, strict: bool) -> BuildRepo
     with StagedOutputs() as outputs:
         staged_site = outputs.stage(site_dir)
         staged_mail = outputs.stage(newsletter_dir)
-        try:
-            build_site(project, staged_site, strict=strict)
-        except SiteBuildError as err:
-            raise BuildFailed(str(err)) from err
         previous = newsletter_dir if newsletter_dir.is_dir() else None
-        results = build_emails(project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache)
+        # The emails render in worker processes while MkDocs builds the site here: both cores work.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            emails = background.submit(
+                build_emails, project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache
+            )
+            try:
+                build_site(project, staged_site, strict=strict)
+            except SiteBuildError as err:
+                emails.cancel()
+                raise BuildFailed(str(err)) from err
+            finally:
+                results = emails.result()
         renditions = report_emails(results, diag)
         if diag.failed(strict=strict):
             raise BuildFailed(diag.summary())

@@ -37,3 +37,11 @@ def _normal(value: str) -> str:
 def styles(html: str) -> list[dict[str, str]]:
     """Every style attribute in document order, as normalised declarations."""
     return [{k.lower(): _normal(v) for k, v in _DECL.findall(s)} for s in re.findall(r'style="([^"]*)"', html)]
+
+
+def built_example(base: Path) -> Path:
+    """A copy of the example project below ``base``, built (site and emails)."""
+    root = copy_example(base / "example")
+    result = run("build", "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    return root

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
-import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Route, sync_playwright
 
 from tests.conftest import REPO
+from tests.emailfixture import built_example
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -41,14 +38,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    example = tmp_path_factory.mktemp("browser") / "example"
-    skip = {".git", ".venv", "site", "newsletter", "tests", ".rundbrief", "node_modules"}
-    shutil.copytree(REPO, example, ignore=lambda d, names: skip & set(names) if Path(d) == REPO else set())
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--project", str(example)],
-        capture_output=True, text=True, env=dict(os.environ, RUNDBRIEF_TODAY="2026-11-21"), check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    example = built_example(tmp_path_factory.mktemp("browser"))
     return example / "site"
 
 

@@ -19,7 +19,7 @@ from generator.email.lint import client_findings, rule_violations
 from generator.email.mime import build_message
 from generator.email.render import MAX_STYLE_BYTES, WARN_BYTES, EmailRenderer
 from generator.site.images import ImagePipeline
-from tests.emailfixture import copy_example, run, styles
+from tests.emailfixture import built_example, run, styles
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("RUNDBRIEF_UPDATE_GOLDEN") == "1"
@@ -29,10 +29,7 @@ SITE = "https://zukunftswerkstatt.example.org/"
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_example(tmp_path_factory.mktemp("email") / "example")
-    result = run("build", "--project", str(root))
-    assert result.returncode == 0, result.stderr
-    return root
+    return built_example(tmp_path_factory.mktemp("email"))
 
 
 def built(root: Path, slug: str, name: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.send.sender import sender_lock
-from tests.emailfixture import copy_example, run
+from tests.emailfixture import built_example, run
 from tests.smtpserver import Behaviour, SmtpServer
 
 SECRET = "test-secret-0123456789abcdef"
@@ -21,10 +21,7 @@ SECRET = "test-secret-0123456789abcdef"
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_example(tmp_path_factory.mktemp("send") / "example")
-    result = run("build", "--project", str(root))
-    assert result.returncode == 0, result.stderr
-    return root
+    return built_example(tmp_path_factory.mktemp("send"))
 
 
 def cli(example: Path, db: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@ the previous ``newsletter/``. Many emails render on all cores.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 import shutil
@@ -92,6 +93,13 @@ def email_key(project: Project, issue: Issue, inliner: Inliner, templates: bytes
     return digest.hexdigest()
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copy2(source, target)
+
+
 def message_date(issue: Issue, tz: ZoneInfo) -> datetime:
     return datetime.combine(issue.date, time(8, 0), tz)
 
@@ -121,7 +129,9 @@ def render_emails(
     if len(issues) < PARALLEL_FROM or jobs < 2:
         _start_worker(project, inliner, cache)
         return [_render_in_worker(issue) for issue in issues]
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(project, inliner, cache)) as pool:
+    # forkserver, not fork: the build may render emails from a thread while MkDocs runs in another
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(project, inliner, cache)) as pool:
         return list(pool.map(_render_in_worker, issues, chunksize=max(1, len(issues) // (jobs * 4))))
 
 
@@ -157,7 +167,8 @@ def build_emails(
     for issue in issues:
         old = previous_dir / issue.slug if previous_dir else None
         if old and (old / KEY_FILE).is_file() and (old / KEY_FILE).read_text(encoding="ascii") == keys[issue.slug]:
-            shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True)
+            # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)
+            shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=_link_or_copy)
             results.append(EmailResult(issue, None, ()))
         else:
             to_render.append(issue)

@@ -55,6 +55,11 @@ a {{ color: #2b3a9c; }}
 """
 
 
+def _source(request: Request) -> str:
+    """How a consent step came in, for the record: the web, and from which address."""
+    return f"web {request.remote_addr}" if request.remote_addr else "web"
+
+
 def page(settings: Settings, title: str, body: str, status: int = 200) -> Response:
     text = PAGE.format(title=html.escape(title), name=html.escape(settings.newsletter_name), body=body)
     response = Response(text, status=status, content_type="text/html; charset=utf-8")
@@ -163,7 +168,7 @@ class SubscriptionApp:
                         '<p><a href="./">Zurück</a></p>', 400)  # fmt: skip
         known = self.store.find(address_)
         if known is None or known.status is not Status.ACTIVE:
-            subscriber = self.store.request(address_, f"web {request.remote_addr or ''}".strip())
+            subscriber = self.store.request(address_, _source(request))
             self._send_confirmation(subscriber.id, address_)
         # the same answer whether or not the address is known: nobody learns who subscribes
         return page(
@@ -212,7 +217,7 @@ class SubscriptionApp:
             )  # fmt: skip
         if self._cross_site(request) or not self.tokens.check_form("confirm", token, request.form.get("guard", "")):
             return page(self.settings, "Nicht möglich", "<p>Bitte bestätigen Sie über die Schaltfläche auf der Seite des Links.</p>", 403)
-        self.store.confirm(subscriber_id, f"web {request.remote_addr or ''}".strip())
+        self.store.confirm(subscriber_id, _source(request))
         return page(self.settings, "Danke!", "<p>Ihr Abonnement ist bestätigt. Die nächste Ausgabe kommt zu Ihnen.</p>")
 
     def on_unsubscribe(self, request: Request) -> Response:
@@ -237,7 +242,7 @@ class SubscriptionApp:
             return Response("Abgemeldet.\n", content_type="text/plain; charset=utf-8")
         if self._cross_site(request) or not self.tokens.check_form("unsubscribe", token, request.form.get("guard", "")):
             return page(self.settings, "Nicht möglich", "<p>Bitte melden Sie sich über die Schaltfläche auf der Seite des Links ab.</p>", 403)
-        self.store.unsubscribe(subscriber_id, f"web {request.remote_addr or ''}".strip())
+        self.store.unsubscribe(subscriber_id, _source(request))
         return page(self.settings, "Abgemeldet", "<p>Sie erhalten den Newsletter nicht mehr. Schade, dass Sie gehen.</p>")
 
 

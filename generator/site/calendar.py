@@ -149,18 +149,12 @@ def _vevent(item: CalendarEvent, site_url: str | None, previous: dict[str, Seen]
 
 
 def _header(name: str, tz_name: str) -> bytes:
-    calendar = Calendar()
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
-    calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", "PUBLISH")
-    calendar.add("NAME", name)
-    calendar.add("X-WR-CALNAME", name)
-    calendar.add("X-WR-TIMEZONE", tz_name)
-    calendar.add("REFRESH-INTERVAL", timedelta(hours=12), parameters={"VALUE": "DURATION"})
-    calendar.add("X-PUBLISHED-TTL", timedelta(hours=12))
-    text = bytes(calendar.to_ical())
-    return text[: text.rindex(b"END:VCALENDAR")]
+    lines = [
+        f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"NAME:{_text(name)}",
+        f"X-WR-CALNAME:{_text(name)}", f"X-WR-TIMEZONE:{tz_name}", "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
+        "X-PUBLISHED-TTL:PT12H",
+    ]  # fmt: skip
+    return b"BEGIN:VCALENDAR\r\n" + b"".join(_fold(line) for line in lines)
 
 
 class CalendarWriter:

@@ -78,6 +78,7 @@ class SiteViews:
         self.url_for = url_for
         self.today = today
         self.published = project.published
+        self.position = {issue.slug: index for index, issue in enumerate(self.published)}
         public = {issue.slug for issue in self.published}
         self.links = {issue.slug: self._link(issue) for issue in self.published}
         self.events: tuple[EventView, ...] = tuple(
@@ -107,7 +108,7 @@ class SiteViews:
         return [view for view in reversed(self.events) if view.event.end_date < self.today]
 
     def issue(self, issue: Issue) -> IssueView:
-        index = self.published.index(issue)
+        index = self.position[issue.slug]
         return IssueView(
             issue=issue,
             date_text=long_date(issue.date),
