@@ -181,9 +181,15 @@ def main() -> None:
     args.out.write_text(
         f"# rundbrief benchmark\n\n{date.today().isoformat()} on {machine}.\n\n"
         f"Command: `python bench/run.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs} --send {args.send}`\n\n"
-        f"{text}\n",
+        f"{text}\n" + notes(),
         encoding="utf-8",
     )
+
+
+def notes() -> str:
+    """The hand-written profile notes (bench/profile-notes.md), kept with every new table."""
+    path = REPO / "bench" / "profile-notes.md"
+    return "\n" + path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 if __name__ == "__main__":
