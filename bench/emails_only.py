@@ -16,5 +16,5 @@ if __name__ == "__main__":
             project, lambda slug: Path(out) / slug, None, inliner=sys.argv[2] if len(sys.argv) > 2 else "css-inline",  # type: ignore[arg-type]
             cache=Path(out) / "cache",
         )  # fmt: skip
-        bad = [r.issue.slug for r in results if r.rendered is None or r.rendered.errors]
+        bad = [r.issue.slug for r in results if not r.rendered or r.errors]
         sys.exit(1 if bad else 0)

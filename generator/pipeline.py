@@ -35,12 +35,10 @@ def report_emails(results: list[EmailResult], diag: Diagnostics) -> list[Renditi
     """Problems of freshly rendered emails into ``diag``; their renditions, to be written."""
     renditions: list[Rendition] = []
     for result in results:
-        if result.rendered is None:
-            continue
         where = result.issue.source
-        for error in result.rendered.errors:
+        for error in result.errors:
             diag.error(where, f"email: {error}")
-        for warning in result.rendered.warnings:
+        for warning in result.warnings:
             diag.warning(where, f"email: {warning}")
         renditions.extend(result.renditions)
     return renditions
@@ -79,7 +77,7 @@ def build_all(project: Project, diag: Diagnostics, *, strict: bool) -> BuildRepo
         if diag.errors:
             raise BuildFailed(diag.summary())
         outputs.commit()
-    rendered = sum(1 for r in results if r.rendered is not None)
+    rendered = sum(1 for r in results if r.rendered)
     return BuildReport(rendered, len(results) - rendered)
 
 

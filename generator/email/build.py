@@ -37,8 +37,10 @@ _BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)|<img[^>]+src=\"([^\"]+)\"")
 @dataclass(frozen=True, slots=True)
 class EmailResult:
     issue: Issue
-    rendered: RenderedEmail | None  # None when copied unchanged from the previous build
-    renditions: tuple[Rendition, ...]
+    rendered: bool  # False when copied unchanged from the previous build
+    errors: tuple[str, ...] = ()  # an email with errors is not written
+    warnings: tuple[str, ...] = ()
+    renditions: tuple[Rendition, ...] = ()  # images it shows, for the site to serve
 
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "theme" / "email"
@@ -104,35 +106,39 @@ def message_date(issue: Issue, tz: ZoneInfo) -> datetime:
     return datetime.combine(issue.date, time(8, 0), tz)
 
 
-_worker: tuple[EmailRenderer, ImagePipeline] | None = None
+_worker: tuple[Project, EmailRenderer, ImagePipeline] | None = None
 
 
 def _start_worker(project: Project, inliner: Inliner, cache: Path) -> None:
     global _worker
     images = ImagePipeline(cache)
-    _worker = (EmailRenderer(project, images, templates_dir(project), inliner), images)
+    _worker = (project, EmailRenderer(project, images, templates_dir(project), inliner), images)
 
 
-def _render_in_worker(issue: Issue) -> tuple[RenderedEmail, tuple[Rendition, ...]]:
+def _render_in_worker(job: tuple[Issue, Path, str]) -> EmailResult:
+    """Render and write one email where it is rendered: only a small summary travels back."""
     assert _worker is not None
-    renderer, images = _worker
+    project, renderer, images = _worker
+    issue, folder, key = job
     images.clear()
     rendered = renderer.render(issue)
-    return rendered, images.requested()
+    if not rendered.errors:
+        write_email(folder, project, rendered, issue, key)
+    return EmailResult(issue, True, rendered.errors, rendered.warnings, images.requested())
 
 
 def render_emails(
-    project: Project, issues: list[Issue], *, inliner: Inliner, cache: Path, jobs: int | None = None
-) -> list[tuple[RenderedEmail, tuple[Rendition, ...]]]:
-    """Render ``issues``, in worker processes when there are many."""
-    jobs = jobs or os.cpu_count() or 1
-    if len(issues) < PARALLEL_FROM or jobs < 2:
+    project: Project, jobs: list[tuple[Issue, Path, str]], *, inliner: Inliner, cache: Path, workers: int | None = None
+) -> list[EmailResult]:
+    """Render and write ``jobs`` (issue, folder, key), in worker processes when there are many."""
+    workers = workers or os.cpu_count() or 1
+    if len(jobs) < PARALLEL_FROM or workers < 2:
         _start_worker(project, inliner, cache)
-        return [_render_in_worker(issue) for issue in issues]
+        return [_render_in_worker(job) for job in jobs]
     # forkserver, not fork: the build may render emails from a thread while MkDocs runs in another
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(project, inliner, cache)) as pool:
-        return list(pool.map(_render_in_worker, issues, chunksize=max(1, len(issues) // (jobs * 4))))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(project, inliner, cache)) as pool:
+        return list(pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
 
 
 def write_email(folder: Path, project: Project, rendered: RenderedEmail, issue: Issue, key: str) -> None:
@@ -163,17 +169,13 @@ def build_emails(
     templates = _templates_digest(templates_dir(project))
     keys = {issue.slug: email_key(project, issue, inliner, templates) for issue in issues}
     results: list[EmailResult] = []
-    to_render = []
+    to_render: list[tuple[Issue, Path, str]] = []
     for issue in issues:
         old = previous_dir / issue.slug if previous_dir else None
         if old and (old / KEY_FILE).is_file() and (old / KEY_FILE).read_text(encoding="ascii") == keys[issue.slug]:
             # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)
             shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=_link_or_copy)
-            results.append(EmailResult(issue, None, ()))
+            results.append(EmailResult(issue, False))
         else:
-            to_render.append(issue)
-    for issue, (rendered, renditions) in zip(to_render, render_emails(project, to_render, inliner=inliner, cache=cache)):
-        if not rendered.errors:
-            write_email(target_for(issue.slug), project, rendered, issue, keys[issue.slug])
-        results.append(EmailResult(issue, rendered, renditions))
-    return results
+            to_render.append((issue, target_for(issue.slug), keys[issue.slug]))
+    return results + render_emails(project, to_render, inliner=inliner, cache=cache)
