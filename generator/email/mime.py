@@ -9,6 +9,7 @@ LF in a header value start a new header (CVE-2024-6923), and a title is editor i
 from __future__ import annotations
 
 import binascii
+import email
 import html
 import re
 import uuid
@@ -64,29 +65,12 @@ def build_message(
     message_id: str | None = None,
     unsubscribe_url: str = UNSUBSCRIBE_PLACEHOLDER,
 ) -> EmailMessage:
-    """The message for ``body``; per recipient only ``to``, ``message_id`` and the unsubscribe
-    URL differ (filled in the already rendered parts, never by rendering again)."""
-    if not settings.sender_email:
-        raise MessageError("plugins.rundbrief.sender is required for emails")
-    message = EmailMessage(policy=SMTP)
-    message["Subject"] = header_text(body.subject)
-    message["From"] = address(settings.sender_name, settings.sender_email)
-    if to is not None:
-        message["To"] = address(None, to)
-    if settings.reply_to:
-        message["Reply-To"] = address(None, settings.reply_to)
-    message["Date"] = format_datetime(date or datetime.now().astimezone())
-    domain = settings.sender_email.rpartition("@")[2]
-    message["Message-ID"] = message_id or make_msgid(idstring=slugify(body.slug), domain=domain)
-    message["List-Id"] = list_id(settings)
-    mailto = unsubscribe_mailto(settings)
-    unsubscribe = header_text(unsubscribe_url)
-    message["List-Unsubscribe"] = f"<{unsubscribe}>" + (f", <{mailto}>" if mailto else "")
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    text = body.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
-    html_part = body.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(unsubscribe))
-    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html_part, subtype="html", charset="utf-8", cte="quoted-printable")
+    """The message for ``body`` as an EmailMessage: the very bytes PreparedMessage sends, parsed,
+    so there is one way a message is made (per recipient only ``to``, ``message_id`` and the
+    unsubscribe URL differ, filled in the rendered parts, never by rendering again)."""
+    data = PreparedMessage(body, settings).personalise(to, unsubscribe_url, message_id=message_id, date=date)
+    message = email.message_from_bytes(data, policy=SMTP)
+    assert isinstance(message, EmailMessage)
     return message
 
 
