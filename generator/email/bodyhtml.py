@@ -77,7 +77,7 @@ class EmailLinks:
         target = posixpath.normpath(posixpath.join(self.source_dir, unquote(parts.path)))
         return self.page_url(target) + (f"#{parts.fragment}" if parts.fragment else "")
 
-    def image(self, src: str, alt: str) -> tuple[str, int, int] | None:
+    def image(self, src: str) -> tuple[str, int, int] | None:
         """(absolute URL of a 2x rendition, shown width, shown height), or None if not ours."""
         parts = urlsplit(src)
         if parts.scheme or src.startswith("/"):
@@ -101,7 +101,7 @@ def _rewrite(fragment: str, links: EmailLinks) -> str:
             title = f' title="{attrs["title"]}"' if "title" in attrs else ""
             return f'<a href="{html.escape(href)}"{title}>'
         alt = attrs.get("alt", "")
-        resolved = links.image(html.unescape(attrs.get("src", "")), alt)
+        resolved = links.image(html.unescape(attrs.get("src", "")))
         if resolved is None:  # an image from elsewhere: never loaded by us, shown as its text
             return f"<span>[{alt or 'Bild'}]</span>"
         url, width, height = resolved

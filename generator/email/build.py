@@ -28,7 +28,6 @@ from generator.email.mime import PreparedMessage
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.site.images import ImagePipeline, Rendition
 
-FILES = ("email.html", "email.txt", "message.eml")
 KEY_FILE = ".key"
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
 _BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)|<img[^>]+src=\"([^\"]+)\"")

@@ -24,7 +24,6 @@ from generator.email.lint import lint_email
 from generator.site.images import ImagePipeline
 
 Inliner = Literal["css-inline", "premailer"]
-INLINERS: tuple[Inliner, ...] = ("css-inline", "premailer")
 WARN_BYTES = 90 * 1024
 MAX_BYTES = 100 * 1024  # Gmail clips a message's HTML at about 102 KB
 MAX_STYLE_BYTES = 16 * 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -22,7 +22,7 @@ db_option = click.option(
 )  # fmt: skip
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"rundbrief: {message}", err=True)
     sys.exit(1)
 
@@ -32,7 +32,6 @@ def open_store(project: Path, db: Path | None) -> Store:
         return Store(resolve_db(project, db))
     except StoreError as err:
         fail(str(err))
-        raise  # unreachable: fail() exits
 
 
 def load_model(project: Path) -> Project:
@@ -79,7 +78,6 @@ def import_command(project: Path, db: Path | None, csv_file: Path) -> None:
         click.echo(problem, err=True)
     if report is None:
         fail(f"nothing was imported: {len(problems)} problem{'s' * (len(problems) != 1)} in {csv_file}")
-        return
     click.echo(f"rundbrief: imported {report.added} subscribers ({report.known} already known, {report.duplicates} duplicates in the file)")
 
 
@@ -113,7 +111,6 @@ def remove_command(project: Path, db: Path | None, address: str) -> None:
     found = store.find(address)
     if found is None:
         fail(f"no subscriber {address}")
-        return
     store.unsubscribe(found.id, "removed by operator (rundbrief subscribers remove)")
     click.echo(f"rundbrief: {found.email} unsubscribed")
 
@@ -160,7 +157,6 @@ def send(
     issue = model.issue(slug)
     if issue is None:
         fail(f"no issue {slug!r} in content/newsletter/")
-        return
     if issue.draft and not test_address and not dry_run:
         fail(f"{slug} is a draft; drafts are never sent (only --test or --dry-run)")
     html, text = built_email(model, issue)
@@ -171,7 +167,6 @@ def send(
         tokens = Tokens(secret_from_environment())
     except TokenError as err:
         fail(str(err))
-        return
     from generator.email.render import EmailBody
 
     subject = subject_for(issue)
@@ -183,7 +178,6 @@ def send(
         smtp = SmtpSettings.from_environment()
     except SmtpConfigError as err:
         fail(str(err))
-        return
     if test_address:
         body = EmailBody(slug, f"[TEST] {subject}", "", html, text)
         message = PreparedMessage(body, settings)
