@@ -164,8 +164,9 @@ def main() -> None:
     parser.add_argument("--send", type=int, default=2000, help="messages for the send-rate measurement")
     parser.add_argument("--personalise", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.md")
+    parser.add_argument("--workdir", type=Path, default=None, help="where the projects are made (default: the system's temp folder)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="rundbrief-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="rundbrief-bench-", dir=args.workdir) as tmp:
         rows = []
         for n in args.sizes:
             print(f"N = {n} ...", file=sys.stderr, flush=True)
@@ -180,10 +181,25 @@ def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
     args.out.write_text(
         f"# rundbrief benchmark\n\n{date.today().isoformat()} on {machine}.\n\n"
-        f"Command: `python bench/run.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs} --send {args.send}`\n\n"
+        f"Command: `python bench/run.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs} --send {args.send}"
+        f"{f' --workdir {args.workdir}' if args.workdir else ''}` (projects in {filesystem(args.workdir or Path(tempfile.gettempdir()))})\n\n"
         f"{text}\n" + notes(),
         encoding="utf-8",
     )
+
+
+def filesystem(path: Path) -> str:
+    """"/tmp (ext4)": the folder and the file system it is on (creating files costs differ a lot)."""
+    resolved, best, kind = path.resolve(), "", "unknown"
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return str(path)
+    for line in mounts:
+        fields = line.split()
+        if len(fields) > 2 and (resolved == Path(fields[1]) or Path(fields[1]) in resolved.parents) and len(fields[1]) > len(best):
+            best, kind = fields[1], fields[2]
+    return f"{path} ({kind})"
 
 
 def notes() -> str:

@@ -21,6 +21,11 @@ PLACES = ["Gelbensande", "Groß Schwiesow", "Elmenhorst", "Lüchow", "Schwaan", 
 
 def sentence(rnd: random.Random) -> str:
     words = [rnd.choice(WORDS) for _ in range(rnd.randint(8, 16))]
+    if rnd.random() < 0.15:  # editors quote names of projects and people's words, with straight quotes
+        at = rnd.randrange(1, len(words) - 2)
+        words[at : at + 2] = [f'"{words[at]} {words[at + 1]}"']
+    if rnd.random() < 0.1:
+        words.insert(rnd.randrange(1, len(words)), "–")
     return " ".join(words).capitalize() + "."
 
 

@@ -57,7 +57,7 @@ def build_all(project: Project, diag: Diagnostics, *, strict: bool) -> BuildRepo
         # The emails render in worker processes while MkDocs builds the site here: both cores work.
         with ThreadPoolExecutor(max_workers=1) as background:
             emails = background.submit(
-                build_emails, project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache
+                build_emails, project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache, background=True
             )
             try:
                 build_site(project, staged_site, strict=strict)

@@ -30,6 +30,7 @@ from generator.site.images import ImagePipeline, Rendition
 
 KEY_FILE = ".key"
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
+BACKGROUND_NICE = 5
 _BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)|<img[^>]+src=\"([^\"]+)\"")
 
 
@@ -75,8 +76,11 @@ def _templates_digest(folder: Path) -> bytes:
     return digest.digest()
 
 
-def email_key(project: Project, issue: Issue, inliner: Inliner, templates: bytes | None = None) -> str:
-    """What the email of ``issue`` is made of, hashed (``templates``: their digest, if known)."""
+def email_key(
+    project: Project, issue: Issue, inliner: Inliner, templates: bytes | None = None, stats: dict[Path, str] | None = None
+) -> str:
+    """What the email of ``issue`` is made of, hashed (``templates``: their digest, if known;
+    ``stats``: image file stats already taken in this build: many issues show the same logos)."""
     digest = hashlib.sha256(_code_digest())
     digest.update(templates if templates is not None else _templates_digest(templates_dir(project)))
     digest.update(f"{inliner}|{project.settings!r}|{issue!r}|{project.legal_pages!r}".encode())
@@ -89,8 +93,11 @@ def email_key(project: Project, issue: Issue, inliner: Inliner, templates: bytes
         for match in _BODY_IMAGE.finditer(text):
             ref = match.group(1) or match.group(2)
             images.append((project.content_dir / "newsletter" / ref).resolve())
+    stats = {} if stats is None else stats
     for path in images:
-        digest.update(_stat(path).encode())
+        if path not in stats:
+            stats[path] = _stat(path)
+        digest.update(stats[path].encode())
     return digest.hexdigest()
 
 
@@ -105,38 +112,62 @@ def message_date(issue: Issue, tz: ZoneInfo) -> datetime:
     return datetime.combine(issue.date, time(8, 0), tz)
 
 
-_worker: tuple[Project, EmailRenderer, ImagePipeline] | None = None
+@dataclass(frozen=True, slots=True)
+class _Job:
+    slug: str
+    folder: Path  # where the email goes
+    key: str  # what it is made of (see email_key)
 
 
-def _start_worker(project: Project, inliner: Inliner, cache: Path) -> None:
+_Summary = tuple[str, tuple[str, ...], tuple[str, ...], tuple[Rendition, ...]]  # slug, errors, warnings, images
+
+
+class _Worker:
+    """Everything one process needs to render emails: the model arrives once, jobs are slugs."""
+
+    def __init__(self, project: Project, inliner: Inliner, cache: Path) -> None:
+        self.project = project
+        self.issues = {issue.slug: issue for issue in project.issues}
+        self.images = ImagePipeline(cache)
+        self.renderer = EmailRenderer(project, self.images, templates_dir(project), inliner)
+
+    def render(self, job: _Job) -> _Summary:
+        """Render and write one email here: only a small summary travels back to the build."""
+        issue = self.issues[job.slug]
+        self.images.clear()
+        rendered = self.renderer.render(issue)
+        if not rendered.errors:
+            write_email(job.folder, self.project, rendered, issue, job.key)
+        return job.slug, rendered.errors, rendered.warnings, self.images.requested()
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(project: Project, inliner: Inliner, cache: Path, nice: int) -> None:
     global _worker
-    images = ImagePipeline(cache)
-    _worker = (project, EmailRenderer(project, images, templates_dir(project), inliner), images)
+    if nice:
+        # emails are background work beside the site build: the MkDocs process keeps its core
+        os.nice(nice)
+    _worker = _Worker(project, inliner, cache)
 
 
-def _render_in_worker(job: tuple[Issue, Path, str]) -> EmailResult:
-    """Render and write one email where it is rendered: only a small summary travels back."""
+def _render_in_worker(job: _Job) -> _Summary:
     assert _worker is not None
-    project, renderer, images = _worker
-    issue, folder, key = job
-    images.clear()
-    rendered = renderer.render(issue)
-    if not rendered.errors:
-        write_email(folder, project, rendered, issue, key)
-    return EmailResult(issue, True, rendered.errors, rendered.warnings, images.requested())
+    return _worker.render(job)
 
 
-def render_emails(
-    project: Project, jobs: list[tuple[Issue, Path, str]], *, inliner: Inliner, cache: Path, workers: int | None = None
-) -> list[EmailResult]:
-    """Render and write ``jobs`` (issue, folder, key), in worker processes when there are many."""
-    workers = workers or os.cpu_count() or 1
+def render_emails(project: Project, jobs: list[_Job], *, inliner: Inliner, cache: Path, background: bool) -> list[_Summary]:
+    """Render and write ``jobs``, in worker processes on all cores when there are many."""
+    workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        _start_worker(project, inliner, cache)
-        return [_render_in_worker(job) for job in jobs]
-    # forkserver, not fork: the build may render emails from a thread while MkDocs runs in another
+        worker = _Worker(project, inliner, cache)
+        return [worker.render(job) for job in jobs]
+    # forkserver, not fork: the build runs this from a thread while MkDocs runs in another
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(project, inliner, cache)) as pool:
+    context.set_forkserver_preload([__name__])  # workers fork with the email code already imported
+    initargs = (project, inliner, cache, BACKGROUND_NICE if background else 0)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=initargs) as pool:
         return list(pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
 
 
@@ -162,19 +193,28 @@ def build_emails(
     inliner: Inliner,
     cache: Path,
     only: list[Issue] | None = None,
+    background: bool = False,
 ) -> list[EmailResult]:
-    """Write the emails of the published issues (or ``only`` these) into ``target_for(slug)``."""
+    """Write the emails of the published issues (or ``only`` these) into ``target_for(slug)``,
+    reusing unchanged ones from ``previous_dir``. ``background``: another build runs beside
+    these (the site), so the email workers yield the CPU to it."""
     issues = only if only is not None else list(project.published)
+    by_slug = {issue.slug: issue for issue in issues}
     templates = _templates_digest(templates_dir(project))
-    keys = {issue.slug: email_key(project, issue, inliner, templates) for issue in issues}
+    # One stat per image file, not per issue showing it: this loop runs in a thread beside MkDocs,
+    # and every system call hands the interpreter lock over and waits to get it back.
+    stats: dict[Path, str] = {}
     results: list[EmailResult] = []
-    to_render: list[tuple[Issue, Path, str]] = []
+    jobs: list[_Job] = []
     for issue in issues:
+        key = email_key(project, issue, inliner, templates, stats)
         old = previous_dir / issue.slug if previous_dir else None
-        if old and (old / KEY_FILE).is_file() and (old / KEY_FILE).read_text(encoding="ascii") == keys[issue.slug]:
+        if old and (old / KEY_FILE).is_file() and (old / KEY_FILE).read_text(encoding="ascii") == key:
             # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)
             shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=_link_or_copy)
             results.append(EmailResult(issue, False))
         else:
-            to_render.append((issue, target_for(issue.slug), keys[issue.slug]))
-    return results + render_emails(project, to_render, inliner=inliner, cache=cache)
+            jobs.append(_Job(issue.slug, target_for(issue.slug), key))
+    for slug, errors, warnings, renditions in render_emails(project, jobs, inliner=inliner, cache=cache, background=background):
+        results.append(EmailResult(by_slug[slug], True, errors, warnings, renditions))
+    return results

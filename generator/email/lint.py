@@ -93,6 +93,23 @@ def _feature_for(prop: str, value: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # inlined CSS repeats the same few style attributes on every email
+def _style_features(style: str) -> tuple[tuple[str, str], ...]:
+    """(caniemail feature, what) of each layout declaration in ``style`` some client lacks."""
+    if _HIDDEN.search(style):
+        return ()  # a hidden element (the preheader) carries no layout; each client hides it its way
+    features = client_support()
+    found = []
+    for prop, value in _DECLARATION.findall(style):
+        prop = prop.lower()
+        if prop not in LAYOUT_PROPERTIES:
+            continue
+        feature_id = _feature_for(prop, value)
+        if feature_id and features[feature_id]["unsupported"]:
+            found.append((feature_id, f"{prop}: {value.strip()}" if prop == "display" else prop))
+    return tuple(found)
+
+
 def client_findings(html: str, elements: list[tuple[str, dict[str, str | None]]] | None = None) -> list[Finding]:
     """Layout-carrying elements and inline CSS that a target client does not support."""
     features = client_support()
@@ -101,17 +118,8 @@ def client_findings(html: str, elements: list[tuple[str, dict[str, str | None]]]
         feature = f"html-{tag}"
         if tag in LAYOUT_ELEMENTS and feature in features and features[feature]["unsupported"]:
             found.setdefault(feature, Finding(feature, f"<{tag}>", tuple(features[feature]["unsupported"])))  # type: ignore[arg-type]
-        style = attrs.get("style") or ""
-        if _HIDDEN.search(style):
-            continue  # a hidden element (the preheader) carries no layout; each client hides it its way
-        for prop, value in _DECLARATION.findall(style):
-            prop = prop.lower()
-            if prop not in LAYOUT_PROPERTIES:
-                continue
-            feature_id = _feature_for(prop, value)
-            if feature_id and features[feature_id]["unsupported"]:
-                what = f"{prop}: {value.strip()}" if prop == "display" else prop
-                found.setdefault(feature_id, Finding(feature_id, what, tuple(features[feature_id]["unsupported"])))  # type: ignore[arg-type]
+        for feature_id, what in _style_features(attrs.get("style") or ""):
+            found.setdefault(feature_id, Finding(feature_id, what, tuple(features[feature_id]["unsupported"])))  # type: ignore[arg-type]
     return list(found.values())
 
 

@@ -15,6 +15,7 @@ import re
 import uuid
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -86,16 +87,11 @@ class PreparedMessage:
         self.text = body.text.replace("\r\n", "\n")
         self.html = body.html.replace("\r\n", "\n")
         self.boundary = "=_rundbrief_" + uuid.uuid4().hex
-        skeleton = EmailMessage(policy=SMTP)
-        skeleton["Subject"] = header_text(body.subject)
-        skeleton["From"] = address(settings.sender_name, settings.sender_email)
-        if settings.reply_to:
-            skeleton["Reply-To"] = address(None, settings.reply_to)
-        skeleton["List-Id"] = list_id(settings)
-        skeleton["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        skeleton["MIME-Version"] = "1.0"
-        skeleton["Content-Type"] = f'multipart/alternative; boundary="{self.boundary}"'
-        self.fixed = skeleton.as_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n"
+        subject = EmailMessage(policy=SMTP)
+        subject["Subject"] = header_text(body.subject)
+        self.fixed = _header_block(subject) + _sender_headers(settings) + (
+            f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'.encode()  # folded, as email folds it
+        )
         self.mailto = unsubscribe_mailto(settings)
 
     def personalise(
@@ -125,6 +121,23 @@ class PreparedMessage:
                 html_part, b"\r\n--", b, b"--\r\n",
             )
         )  # fmt: skip
+
+
+def _header_block(message: EmailMessage) -> bytes:
+    return message.as_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n"
+
+
+@lru_cache(maxsize=8)  # the same for every issue of a project: encoded once per process
+def _sender_headers(settings: Settings) -> bytes:
+    assert settings.sender_email, "PreparedMessage checks the sender first"
+    headers = EmailMessage(policy=SMTP)
+    headers["From"] = address(settings.sender_name, settings.sender_email)
+    if settings.reply_to:
+        headers["Reply-To"] = address(None, settings.reply_to)
+    headers["List-Id"] = list_id(settings)
+    headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    headers["MIME-Version"] = "1.0"
+    return _header_block(headers)
 
 
 def _qp(text: str) -> bytes:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -21,6 +20,7 @@ from generator.content.model import Issue, Project
 from generator.email.bodyhtml import defuse
 from generator.email.context import ViewBuilder
 from generator.email.lint import lint_email
+from generator.email.plaintext import fill
 from generator.site.images import ImagePipeline
 
 Inliner = Literal["css-inline", "premailer"]
@@ -62,7 +62,7 @@ def template_environment(templates: Path, *, html: bool) -> jinja2.Environment:
     )
     env.finalize = lambda value: value if isinstance(value, Markup) or not isinstance(value, str) else defuse(value)
     env.filters["underline"] = _underline
-    env.filters["wrap"] = lambda text: textwrap.fill(" ".join(str(text).split()), 76, break_long_words=False, break_on_hyphens=False)
+    env.filters["wrap"] = lambda text: fill(" ".join(str(text).split()))
     return env
 
 

@@ -21,6 +21,11 @@ def _stamp(day: date, tz: ZoneInfo) -> str:
     return datetime.combine(day, time(8, 0), tz).isoformat()
 
 
+def feed_issues(issues: list[Issue]) -> list[Issue]:
+    """The issues the feed carries: the newest MAX_ENTRIES."""
+    return sorted(issues, key=lambda i: (i.date, i.number), reverse=True)[:MAX_ENTRIES]
+
+
 def build_feed(
     issues: list[Issue],
     *,
@@ -35,7 +40,7 @@ def build_feed(
     """Atom XML for ``issues`` (published only); ``issue_url`` maps slug -> absolute page URL."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "de"})
-    newest = sorted(issues, key=lambda i: (i.date, i.number), reverse=True)[:MAX_ENTRIES]
+    newest = feed_issues(issues)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)

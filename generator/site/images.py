@@ -111,6 +111,12 @@ class ImagePipeline:
 def _resize(rendition: Rendition, target: Path) -> None:
     with PILImage.open(rendition.source.path) as opened:
         opened.seek(0)  # the first frame of an animated GIF
+        if rendition.source.format == "JPEG":
+            # Decode at a reduced scale (JPEG's DCT scaling) that still has twice the pixels the
+            # rendition needs: a 96 px portrait need not decode a 12-megapixel photo in full.
+            turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # stored on its side
+            need = (rendition.height, rendition.width) if turned else (rendition.width, rendition.height)
+            opened.draft("RGB", (need[0] * 2, need[1] * 2))
         img = ImageOps.exif_transpose(opened)
         size = (rendition.width, rendition.height)
         if rendition.source.format == "JPEG":

@@ -7,6 +7,7 @@ views (pages.py), images, calendar and feed. MkDocs stays replaceable.
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.site_url = project.settings.site_url or config.site_url or ""
         self.issue_pages = {f"{ISSUES_DIR}/{i.slug}.md": i for i in project.published}
         self.phase_pages = {f"{PHASES_DIR}/{p.slug}.md": p for p in project.phases}
+        # the HTML of the issues the feed carries, kept from their page build until the feed is written
+        self.feed_pages = {f"{ISSUES_DIR}/{i.slug}.md" for i in feed.feed_issues(list(project.published))}
         self.issue_html: dict[str, str] = {}
+        self.calendars: Future[None] | None = None
         # The calendar built last time carries each event's SEQUENCE; MkDocs empties site_dir later.
         previous = project.root / project.settings.site_dir / pages.CALENDAR_FILE
         self.previous_calendar = calendar.read_previous(previous.read_bytes()) if previous.is_file() else {}
@@ -115,6 +119,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
                 files.append(File.generated(config, src, content=f"# {title}\n"))
         urls = {file.src_uri: file.url for file in files.documentation_pages()}
         self.views = pages.SiteViews(project, lambda src: urls.get(src, src), self.today)
+        # Thousands of small .ics files cost the kernel more than the pages: they are written
+        # beside the page build (MkDocs emptied site_dir before this event; nothing else writes
+        # termine/*.ics), and on_post_build waits for them.
+        self.calendar_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rundbrief-ics")
+        self.calendars = self.calendar_thread.submit(self._write_calendars, Path(config.site_dir))
         return files
 
     # -- templates ------------------------------------------------------------------
@@ -134,10 +143,20 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
         return env
 
+    def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """An issue's body alone: the loader has read its front-matter already (with line numbers
+        and the editor's meaning); MkDocs would parse it again with PyYAML's slow pure-Python loader.
+        The empty mapping keeps a body that itself starts with ``---`` from passing as front-matter."""
+        issue = self.issue_pages.get(page.file.src_uri)
+        return None if issue is None else "---\n{}\n---\n" + issue.body
+
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         src = page.file.src_uri
-        if src in self.issue_pages:
+        if (issue := self.issue_pages.get(src)) is not None:
             page.meta["template"] = "issue.html"
+            page.meta["title"] = issue.title
+            if issue.summary:
+                page.meta["description"] = issue.summary  # Material's <meta name="description">
         elif src in self.phase_pages:
             page.meta["template"] = "phase.html"
         elif src in TEMPLATES:
@@ -146,7 +165,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         html = bodyimages.rewrite(html, page.url, self.image_checker, self.images)
-        if page.file.src_uri in self.issue_pages:
+        if page.file.src_uri in self.feed_pages:
             self.issue_html[page.file.src_uri] = html
         return html
 
@@ -168,14 +187,32 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         context.update(extra)  # type: ignore[typeddict-item]
         return context
 
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        if page.file.src_uri in self.issue_pages:
+            # Written and indexed for search: MkDocs would keep every issue's Markdown and HTML
+            # until the build ends (a third of the peak memory at a thousand issues). Later
+            # steps use only the title, URL and anchors, which stay.
+            page.markdown = ""
+            page.content = ""
+        return output
+
     # -- files beside the pages -----------------------------------------------------
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site = Path(config.site_dir)
-        self._write_calendars(site)
+        self._wait_for_calendars()
         if self.site_url:
             self._write_feed(site)
         made = self.images.write(site)
         log.debug(f"{made} image renditions made anew")
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._wait_for_calendars()  # no writes into a staged folder that is about to be removed
+
+    def _wait_for_calendars(self) -> None:
+        if (writing := self.calendars) is not None:
+            self.calendars = None
+            self.calendar_thread.shutdown()
+            writing.result()  # raises what the writer raised
 
     def _write_calendars(self, site: Path) -> None:
         """The subscribable calendar of all public events, and one file per event beside it."""

@@ -1,0 +1,84 @@
+"""The speed shortcuts give exactly what the slow, general code gives.
+
+markup.markdown_to_html skips Python-Markdown for plain one-line text; plaintext.fill replaces
+textwrap.fill. Both are checked against the real thing on generated input, including input
+full of the characters the shortcuts must not take.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import markdown
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator import markup
+from generator.email.plaintext import fill
+
+
+def _reference(text: str) -> str:
+    """Stock Python-Markdown with the same extensions: no shortcut, no guarded smarty patterns."""
+    converter = markdown.Markdown(extensions=markup._EXTENSIONS, extension_configs=markup._GERMAN_QUOTES, output_format="html")
+    return converter.convert(text)
+
+
+# Mostly ordinary sentence characters, with every character that has a meaning in Markdown,
+# smarty or HTML mixed in, so both paths of the shortcut are taken many times.
+_SENTENCE = st.text(
+    alphabet=st.sampled_from(list("abcdeäöüßXYZ  ,.;:?()/%@$0123456789-") + list("\\`*_[]{}<>!#&\"'|~^=+\t\n\u00a0\u2003\u200b\x02")),
+    max_size=60,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_SENTENCE)
+def test_plain_text_shortcut_matches_python_markdown(text: str) -> None:
+    markup.markdown_to_html.cache_clear()
+    assert markup.markdown_to_html(text) == _reference(text)
+
+
+@given(st.lists(st.sampled_from(["Ein", "Satz", "über", "die", "Zukunftswerkstatt", "in", "Güstrow", "(Landkreis)", "–"]), min_size=1, max_size=12))
+def test_plain_sentences_take_the_shortcut(words: list[str]) -> None:
+    text = " ".join(words) + "."
+    assert markup._PLAIN.fullmatch(text), text  # the shortcut is really used for ordinary quotes
+    assert markup.markdown_to_html(text) == _reference(text) == f"<p>{text}</p>"
+
+
+# Markdown documents: paragraphs, lists, quotes, emphasis, code, links, and everything smarty
+# educates (straight and typographic quotes, apostrophes, decades, dashes, ellipses, angle quotes).
+_PIECES = st.sampled_from([
+    "Wort", "Güstrow", " ", " ", "\n", "\n\n", "- ", "1. ", "> ", "## ", "*", "**", "_", "`code`", "[Link](x.md)",
+    "'", '"', "„", "“", "'90s", "don't", "--", "---", "-", "...", "....", ".", "<<", ">>", "&", "&nbsp;", "(", ")",
+    "\\'", '\\"', "<b>", "</b>", "{: .x}", "\t",
+])
+_DOCUMENT = st.lists(_PIECES, max_size=40).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_DOCUMENT)
+def test_guarded_smarty_converts_as_python_markdown(text: str) -> None:
+    markup.markdown_to_html.cache_clear()
+    assert markup.markdown_to_html(text) == _reference(text)
+
+
+_WORDS = st.lists(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=30),
+    max_size=40,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_WORDS, st.sampled_from(["", "- ", "12. "]), st.integers(min_value=20, max_value=90))
+def test_fill_matches_textwrap(words: list[str], prefix: str, width: int) -> None:
+    text = " ".join(words)
+    rest = " " * len(prefix)
+    expected = textwrap.fill(text, width, initial_indent=prefix, subsequent_indent=rest, break_long_words=False, break_on_hyphens=False)
+    assert fill(text, width, prefix, rest) == expected
+
+
+def test_fill_keeps_a_long_url_whole() -> None:
+    url = "https://zukunftswerkstatt.example.org/newsletter/2026-03/" + "x" * 80
+    wrapped = fill(f"Mehr dazu unter {url} und auf der Seite.", 76)
+    assert url in wrapped.split("\n")
+    assert all(len(line) <= 76 for line in wrapped.split("\n") if line != url)
