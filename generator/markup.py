@@ -29,7 +29,7 @@ class _Guarded:
     eighteen lookbehind-heavy regexes over every text node, half the cost of a conversion; each
     can only match where a quote, ``--`` or ``...`` is, so text without them is skipped at once."""
 
-    __slots__ = ("regex", "needles")
+    __slots__ = ("needles", "regex")
 
     def __init__(self, regex: re.Pattern[str], needles: tuple[str, ...]) -> None:
         self.regex, self.needles = regex, needles

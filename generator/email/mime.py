@@ -12,14 +12,14 @@ import binascii
 import email
 import html
 import re
-import uuid
 import unicodedata
+import uuid
 from datetime import datetime
-from functools import lru_cache
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from generator.content.issues import slugify
