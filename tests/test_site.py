@@ -113,6 +113,15 @@ def test_issue_page_renders_front_matter_and_body(rich: Path) -> None:
     assert 'href="../../termine/messe.ics"' in html
 
 
+def test_issue_page_head_takes_title_and_summary_from_the_model(rich: Path) -> None:
+    # MkDocs gets the body alone (the loader read the front-matter): title and description
+    # must still reach <head>, with the editor's text.
+    html = page(rich, "newsletter/2026-02")
+    assert "<title>Regionalkonferenzen & mehr - Testprozess</title>" in html
+    assert '<meta name="description" content="Vier Regionalkonferenzen im Herbst.">' in html
+    assert "summary:" not in html and "number:" not in html  # no front-matter text in the page
+
+
 def test_events_page_splits_upcoming_and_past_and_links_issues(rich: Path) -> None:
     html = page(rich, "termine")
     upcoming_html, past_html = between(html, "Kommende Termine", "Vergangene Termine"), between(html, "Vergangene Termine")
