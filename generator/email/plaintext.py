@@ -15,7 +15,7 @@ _SPACES = re.compile(r"[\t\n\x0b\x0c\r ]+")
 
 def fill(text: str, width: int = WIDTH, initial_indent: str = "", subsequent_indent: str = "") -> str:
     """Greedy word wrap, as ``textwrap.fill(..., break_long_words=False, break_on_hyphens=False)``
-    for single-spaced text, at a fifth of its cost: a word longer than the line keeps its own line
+    for single-spaced text, at less than half its cost: a word longer than the line keeps its own line
     (a URL must never be split)."""
     lines: list[str] = []
     words: list[str] = []
