@@ -190,8 +190,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         if page.file.src_uri in self.issue_pages:
             # Written and indexed for search: MkDocs would keep every issue's Markdown and HTML
-            # until the build ends (a third of the peak memory at a thousand issues). Later
-            # steps use only the title, URL and anchors, which stay.
+            # until the build ends (measured: 5-10 MB of a 170 MB peak at a thousand issues).
+            # Later steps use only the title, URL and anchors, which stay.
             page.markdown = ""
             page.content = ""
         return output
