@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -21,7 +22,9 @@ _GERMAN_QUOTES = {
 }
 
 
-_converter: markdown.Markdown | None = None
+# One converter per thread: a Markdown instance keeps state while it converts, and the build
+# converts in two threads at once (MkDocs' pages and the emails' key computation and rendering).
+_local = threading.local()
 
 
 class _Guarded:
@@ -70,8 +73,8 @@ _SMARTY = ("--", "..")
 def markdown_to_html(text: str) -> str:
     if _PLAIN.fullmatch(text) and text.isprintable() and "  " not in text and not any(s in text for s in _SMARTY):
         return f"<p>{text}</p>"
-    # One converter per process, reset between texts: building one costs more than converting.
-    global _converter
-    if _converter is None:
-        _converter = _new_converter()
-    return _converter.reset().convert(text)
+    # Reused and reset between texts: building a converter costs more than converting.
+    converter: markdown.Markdown | None = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = _new_converter()
+    return converter.reset().convert(text)
