@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from datetime import datetime
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,7 +50,7 @@ def page(root: Path, path: str) -> str:
 def text_of(html: str) -> str:
     """The visible text, whitespace folded: what a reader sees."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace(" ,", ",")
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace(" ,", ","))
 
 
 def main_text(html: str) -> str:
@@ -117,7 +118,7 @@ def test_issue_page_head_takes_title_and_summary_from_the_model(rich: Path) -> N
     # MkDocs gets the body alone (the loader read the front-matter): title and description
     # must still reach <head>, with the editor's text.
     html = page(rich, "newsletter/2026-02")
-    assert "<title>Regionalkonferenzen & mehr - Testprozess</title>" in html
+    assert "<title>Regionalkonferenzen &amp; mehr - Testprozess</title>" in html
     assert '<meta name="description" content="Vier Regionalkonferenzen im Herbst.">' in html
     assert "summary:" not in html and "number:" not in html  # no front-matter text in the page
 

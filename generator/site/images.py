@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from PIL import ImageOps
 from generator.content.model import Image
 
 RENDITIONS_DIR = "_r"  # below the site's media folder
+_UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
 JPEG_QUALITY = 82
 
 
@@ -62,7 +64,10 @@ class ImagePipeline:
 
     def rendition(self, image: Image, width: int) -> Rendition:
         width = max(1, min(width, image.width))
-        stem = PurePosixPath(image.src).with_suffix("").as_posix().replace("/", "_")
+        # Only letters, digits, "_", "." and "-" from the file's path: the name goes into URLs and
+        # HTML attributes, where "#", "?", "%", spaces or quotes would break it; the digest keeps
+        # names apart that this makes alike.
+        stem = _UNSAFE_IN_NAME.sub("-", PurePosixPath(image.src).with_suffix("").as_posix().replace("/", "_"))
         suffix = ".jpg" if image.format == "JPEG" else ".png"
         url = f"{self.media_prefix}/{RENDITIONS_DIR}/{stem}-{width}-{self._digest(image)}{suffix}"
         rendition = Rendition(image, url, width, _scaled_height(image, width))

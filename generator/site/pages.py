@@ -14,6 +14,8 @@ from datetime import date, datetime
 from itertools import groupby
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from generator.content.model import Event, EventEntry, EventStatus, Issue, Phase, Project, Statement
 from generator.formatting import EVENT_STATUS_LABELS, PHASE_STATUS_LABELS, event_when, long_date
 
@@ -22,6 +24,14 @@ CALENDAR_FILE = "termine/kalender.ics"
 FEED_FILE = "newsletter/feed.xml"
 
 UrlFor = Callable[[str], str]  # a content path ("newsletter/2026-02.md") -> its page URL
+
+
+def as_html(text: str) -> Markup:
+    """Plain text for the values MkDocs and Material print without escaping: page titles, the
+    meta description and ``site_name``. To them a title is HTML (one taken from a heading keeps
+    its entities, ``A &amp; B``), so editors' text goes in escaped; as Markup it is not escaped
+    a second time where a template does escape (``| e``)."""
+    return escape(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +212,12 @@ def event_jsonld(view: EventView, absolute: Callable[[str], str], organiser: str
     return data
 
 
+# Inside <script>, "</script", "<!--" and "<script" change how HTML reads the element; JSON
+# may spell any character as \uXXXX, so these never appear literally. U+2028 and U+2029 are
+# escaped too: older JavaScript parsers take them for line ends.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def jsonld_script(data: object) -> str:
-    """JSON for a <script type="application/ld+json"> element: no "</" can end it early."""
-    text = json.dumps(data, ensure_ascii=False, indent=1)
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    """JSON for a <script type="application/ld+json"> element: valid JSON that cannot end it early."""
+    return json.dumps(data, ensure_ascii=False, indent=1).translate(_SCRIPT_SAFE)

@@ -128,6 +128,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
 
     # -- templates ------------------------------------------------------------------
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        config.site_name = pages.as_html(config.site_name)  # Material prints it unescaped
         project = self._project()
         settings = project.settings
         env.globals["rundbrief"] = {
@@ -154,11 +155,12 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         src = page.file.src_uri
         if (issue := self.issue_pages.get(src)) is not None:
             page.meta["template"] = "issue.html"
-            page.meta["title"] = issue.title
+            page.meta["title"] = pages.as_html(issue.title)  # Material prints both unescaped
             if issue.summary:
-                page.meta["description"] = issue.summary  # Material's <meta name="description">
-        elif src in self.phase_pages:
+                page.meta["description"] = pages.as_html(issue.summary)  # Material's <meta name="description">
+        elif (phase := self.phase_pages.get(src)) is not None:
             page.meta["template"] = "phase.html"
+            page.meta["title"] = pages.as_html(phase.title)  # not MkDocs' own reading of the front-matter
         elif src in TEMPLATES:
             page.meta.setdefault("template", TEMPLATES[src])
         return markdown
