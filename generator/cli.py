@@ -16,7 +16,8 @@ import click
 
 from generator.content import load_project
 from generator.content.loader import ISSUES_DIR
-from generator.diagnostics import Diagnostics
+from generator.content.settings import CONFIG_FILE
+from generator.diagnostics import Diagnostics, LogProblems
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,13 +38,16 @@ class _MkDocsLogFormatter(logging.Formatter):
         return f"mkdocs: {record.levelname.lower()}: {record.getMessage()}"
 
 
-def _configure_logging(verbose: bool) -> None:
+def _configure_logging(verbose: bool, problems: logging.Handler) -> None:
+    """MkDocs' progress to stderr with -v; its warnings and errors into ``problems`` (the build's
+    diagnostics), so they are reported with rundbrief's own and counted in the summary."""
     # Material 9.7+ prints an end-of-life banner on every build; it is not the editor's concern.
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_MkDocsLogFormatter())
+    progress = logging.StreamHandler(sys.stderr)
+    progress.setFormatter(_MkDocsLogFormatter())
+    progress.addFilter(lambda record: record.levelno < logging.WARNING)
     logger = logging.getLogger("mkdocs")
-    logger.handlers[:] = [handler]
+    logger.handlers[:] = [progress, problems]
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logger.propagate = False
 
@@ -64,10 +68,13 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(project: Path, strict: bool) -> None:
     """Check all content, settings and built emails; print every problem as path:line: level: message."""
+    from generator.output import recover_outputs
     from generator.pipeline import lint_built_emails
 
     result = load_project(project)
     diag, model = result.diagnostics, result.project
+    for done in recover_outputs(model.root):  # lint what a finished build left, not half a swap
+        click.echo(f"rundbrief: {done}", err=True)
     emails = lint_built_emails(model, diag)
     report(diag)
     if diag.failed(strict=strict):
@@ -89,13 +96,13 @@ def build(project: Path, strict: bool, verbose: bool) -> None:
     """Check, then build the website into site/ and the emails into newsletter/ (all or nothing)."""
     from generator.pipeline import NEWSLETTER_DIR, BuildFailed, build_all
 
-    _configure_logging(verbose)
     started = time.perf_counter()
     # A build makes millions of small objects that live until it ends (pages, the model):
     # collecting the young generation less often saves seconds at a thousand issues.
     gc.set_threshold(50_000, 20, 100)
     result = load_project(project)
     diag, model = result.diagnostics, result.project
+    _configure_logging(verbose, LogProblems(diag, model.settings.docs_dir, CONFIG_FILE))
     gc.freeze()  # the model lives as long as the build: never scan it again
     if diag.failed(strict=strict):
         report(diag)

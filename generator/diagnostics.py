@@ -8,6 +8,7 @@ command line prints all problems of a run at once as ``path:line: level: message
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -85,3 +86,24 @@ def display_path(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+_DOC_FILE = re.compile(r"Doc file '([^']+)'")
+
+
+class LogProblems(logging.Handler):
+    """Warnings and errors a library logs (MkDocs': broken links, missing files) as problems of
+    the build: reported with the others, counted in its summary, failing ``--strict``."""
+
+    def __init__(self, diag: Diagnostics, docs_dir: str, source: str) -> None:
+        super().__init__(logging.WARNING)
+        self.diag, self.docs_dir, self.source = diag, docs_dir, source
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage().strip()
+        named = _DOC_FILE.search(message)  # MkDocs names the page, never the line
+        where = Location(f"{self.docs_dir}/{named.group(1)}" if named else self.source)
+        if record.levelno >= logging.ERROR:
+            self.diag.error(where, f"mkdocs: {message}")
+        else:
+            self.diag.warning(where, f"mkdocs: {message}")

@@ -1,16 +1,42 @@
-"""Writing build output all or nothing: a failed build leaves the previous output as it was.
+"""Writing build output all or nothing: a failed or killed build leaves a whole site and its emails.
 
-Each output folder is built beside its target under a temporary name and swapped in
-with renames only after every output has been built.
+Each output folder is built beside its target under a temporary name and swapped in with
+renames only after every output has been built and verified. The swap is journaled: before
+the first rename, the list of (target, staged, retired) folders is written to
+``.rundbrief/swap.json`` (synced, replaced atomically). A build killed during the renames
+leaves the journal behind, and the next run finishes that swap before it does anything else
+(the staged folders are complete: the journal is written only after they were verified), so
+``site/`` and ``newsletter/`` are never missing and never from two different builds. Retired
+folders are deleted only once the journal is gone. One build at a time: a lock file.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import IO
+
+STATE_DIR = ".rundbrief"  # below the project: caches, the swap journal, the build lock
+JOURNAL = "swap.json"
+LOCK = "build.lock"
+
+
+class OutputBusy(Exception):
+    """Another build of the same project is writing its output."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Swap:
+    target: Path
+    staged: Path
+    retired: Path
 
 
 def remove_later(folder: Path) -> None:
@@ -25,46 +51,170 @@ def remove_later(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class StagedOutputs:
-    """``with StagedOutputs() as out: build(out.stage(site_dir)) ... out.commit()``."""
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
 
-    def __init__(self) -> None:
+
+def _sync_dir(folder: Path) -> None:
+    """Make renames in ``folder`` durable (a power cut must not undo half a swap)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the rename itself is still atomic
+    finally:
+        os.close(fd)
+
+
+def _write_journal(path: Path, swaps: list[_Swap]) -> None:
+    data = [{"target": str(s.target), "staged": str(s.staged), "retired": str(s.retired)} for s in swaps]
+    partial = path.with_name(path.name + f".{os.getpid()}.part")
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+    _sync_dir(path.parent)
+
+
+def _read_journal(path: Path) -> list[_Swap]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [_Swap(Path(d["target"]), Path(d["staged"]), Path(d["retired"])) for d in data]
+
+
+def finish_interrupted_swap(state_dir: Path) -> list[str]:
+    """Complete the swap a killed build began (if any); what was done, for the editor.
+
+    Every staged folder named in the journal is complete, so the swap is rolled forward:
+    targets not yet replaced are replaced. Only where a staged folder is gone and its target
+    too (deleted by hand) is the retired copy put back. The caller holds the build lock.
+    """
+    journal = state_dir / JOURNAL
+    if not journal.is_file():
+        return []
+    try:
+        swaps = _read_journal(journal)
+    except (OSError, ValueError, KeyError, TypeError):
+        # A journal is complete once it has its name (it is renamed into place): this one was
+        # written by hand or damaged. Nothing can be done safely with it; keep it for a person.
+        return [f"{journal}: unreadable swap journal left alone; check site/ and newsletter/ by hand"]
+    done: list[str] = []
+    for swap in swaps:
+        if _exists(swap.staged):
+            if _exists(swap.target):
+                if _exists(swap.retired):  # cannot be from our own order of renames
+                    return done + [f"{swap.target}: both the old and the new build are there; left alone for a person"]
+                swap.target.rename(swap.retired)
+            swap.staged.rename(swap.target)
+            done.append(f"{swap.target.name}/: finished the swap an interrupted build had begun")
+        elif not _exists(swap.target) and _exists(swap.retired):
+            swap.retired.rename(swap.target)
+            done.append(f"{swap.target.name}/: put the previous build back (the new one was gone)")
+        _sync_dir(swap.target.parent)
+    journal.unlink()
+    _sync_dir(state_dir)
+    for swap in swaps:
+        if _exists(swap.retired) and _exists(swap.target):
+            remove_later(swap.retired)
+    return done
+
+
+class StagedOutputs:
+    """``with StagedOutputs(state_dir) as out: build(out.stage(site_dir)) ... out.commit()``.
+
+    Entering takes the project's build lock and finishes a swap a killed build left half done.
+    ``on_step`` is called at every step of the commit with its name: the fault-injection tests
+    stop the process there.
+    """
+
+    def __init__(self, state_dir: Path, on_step: Callable[[str], None] | None = None) -> None:
+        self.state_dir = state_dir.absolute()
+        self.recovered: list[str] = []
         self._staged: dict[Path, Path] = {}
+        self._on_step = on_step or (lambda step: None)
+        self._lock: IO[str] | None = None
+
+    def open(self) -> None:
+        """Take the build lock (or raise OutputBusy) and finish an interrupted swap."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(self.state_dir / LOCK, "a", encoding="utf-8")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise OutputBusy("another build of this project is running; wait until it has finished") from None
+        self._lock = lock
+        self.recovered = finish_interrupted_swap(self.state_dir)
 
     def stage(self, target: Path) -> Path:
         """A fresh empty folder to build ``target`` in."""
+        assert self._lock is not None, "stage() inside the with block"
         target = target.absolute()
         temp = target.parent / f".{target.name}.building-{os.getpid()}"
-        for leftover in target.parent.glob(f".{target.name}.old-*"):  # from a build whose cleanup never ran
-            shutil.rmtree(leftover, ignore_errors=True)
-        if temp.exists():
-            shutil.rmtree(temp)
+        # Leftovers of killed builds and of cleanups that never ran: under the lock, and with any
+        # interrupted swap finished, no other build owns them.
+        for pattern in (f".{target.name}.building-*", f".{target.name}.old-*"):
+            for leftover in target.parent.glob(pattern):
+                if leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover, ignore_errors=True)
         temp.mkdir(parents=True)
         self._staged[target] = temp
         return temp
 
     def commit(self) -> None:
         """Swap every staged folder in; the old ones are removed only afterwards."""
-        retired: list[Path] = []
-        for target, temp in self._staged.items():
-            if target.exists() or target.is_symlink():
-                old = target.parent / f".{target.name}.old-{os.getpid()}"
-                if old.exists():
-                    shutil.rmtree(old)
-                target.rename(old)
-                retired.append(old)
-            temp.rename(target)
+        swaps = [_Swap(t, s, t.parent / f".{t.name}.old-{os.getpid()}") for t, s in self._staged.items()]
+        for swap in swaps:
+            if _exists(swap.retired):
+                shutil.rmtree(swap.retired)
+        journal = self.state_dir / JOURNAL
+        _write_journal(journal, swaps)
+        self._on_step("journal written")
+        for swap in swaps:
+            if _exists(swap.target):
+                swap.target.rename(swap.retired)
+                self._on_step(f"retired {swap.target.name}")
+            swap.staged.rename(swap.target)
+            self._on_step(f"installed {swap.target.name}")
+        for folder in {swap.target.parent for swap in swaps}:
+            _sync_dir(folder)
+        journal.unlink()
+        _sync_dir(self.state_dir)
+        self._on_step("journal removed")
         self._staged.clear()
-        for old in retired:
-            remove_later(old)
+        for swap in swaps:
+            if _exists(swap.retired):
+                remove_later(swap.retired)
 
     def discard(self) -> None:
         for temp in self._staged.values():
             shutil.rmtree(temp, ignore_errors=True)
         self._staged.clear()
 
+    def close(self) -> None:
+        self.discard()  # after commit() there is nothing left to discard
+        if self._lock is not None:
+            self._lock.close()  # releases the lock
+            self._lock = None
+
     def __enter__(self) -> StagedOutputs:
+        self.open()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
-        self.discard()  # after commit() there is nothing left to discard
+        self.close()
+
+
+def recover_outputs(project_root: Path) -> list[str]:
+    """For commands that read the output (check, send): finish an interrupted swap first.
+    Skipped while a build holds the lock (it does the same when it starts)."""
+    if not (project_root / STATE_DIR / JOURNAL).is_file():
+        return []
+    try:
+        with StagedOutputs(project_root / STATE_DIR) as outputs:
+            return outputs.recovered
+    except OutputBusy:
+        return []

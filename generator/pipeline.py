@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +16,14 @@ from generator.diagnostics import Diagnostics, Location
 from generator.email.build import EmailResult, build_emails
 from generator.email.lint import lint_email
 from generator.email.render import Inliner
-from generator.output import StagedOutputs
+from generator.linkcheck import missing_on_site
+from generator.output import STATE_DIR, OutputBusy, StagedOutputs
 from generator.site.build import SiteBuildError, build_site
 from generator.site.images import ImagePipeline, Rendition
 from generator.site.plugin import CACHE_DIR
 
 NEWSLETTER_DIR = "newsletter"
+log = logging.getLogger("rundbrief")
 
 
 class BuildFailed(Exception):
@@ -44,13 +49,48 @@ def report_emails(results: list[EmailResult], diag: Diagnostics) -> list[Renditi
     return renditions
 
 
+@contextmanager
+def _staged_outputs(project: Project) -> Iterator[StagedOutputs]:
+    """The project's staged output under its build lock, after finishing an interrupted swap."""
+    outputs = StagedOutputs(project.root / STATE_DIR)
+    try:
+        outputs.open()
+    except OutputBusy as err:
+        raise BuildFailed(str(err)) from err
+    try:
+        for done in outputs.recovered:
+            log.warning(f"rundbrief: {done}")
+        yield outputs
+    finally:
+        outputs.close()
+
+
+def _served_elsewhere(project: Project) -> tuple[str, ...]:
+    """Addresses that may lie below site_url but are the subscription service's, not files."""
+    settings = project.settings
+    return tuple(u for u in (settings.service_url, settings.subscribe_url) if u)
+
+
+def verify_email_links(project: Project, emails: Path, site: Path, diag: Diagnostics, shown: Path) -> None:
+    """Every image and link on the site that an email in ``emails`` shows names a file in ``site``
+    (``shown``: the newsletter folder as the editor knows it)."""
+    site_url = project.settings.site_url or ""
+    if not site_url:
+        return
+    elsewhere = _served_elsewhere(project)
+    for folder in sorted(p for p in emails.iterdir() if p.is_dir()):
+        for address in missing_on_site(folder, site, site_url, elsewhere):
+            where = (shown / folder.name / "email.html").relative_to(project.root).as_posix()
+            diag.error(Location(where), f"email: shows {address}, but the site has no such file")
+
+
 def build_all(project: Project, diag: Diagnostics, *, strict: bool) -> BuildReport:
     """Build site and emails; raise BuildFailed (nothing written) on any failure."""
     site_dir = project.root / project.settings.site_dir
     newsletter_dir = project.root / NEWSLETTER_DIR
     cache = project.root / CACHE_DIR / "images"
     inliner = cast(Inliner, project.settings.email_inliner)
-    with StagedOutputs() as outputs:
+    with _staged_outputs(project) as outputs:
         staged_site = outputs.stage(site_dir)
         staged_mail = outputs.stage(newsletter_dir)
         previous = newsletter_dir if newsletter_dir.is_dir() else None
@@ -72,6 +112,7 @@ def build_all(project: Project, diag: Diagnostics, *, strict: bool) -> BuildRepo
         images = ImagePipeline(cache)
         images.add(tuple(renditions))
         images.write(staged_site)
+        verify_email_links(project, staged_mail, staged_site, diag, newsletter_dir)
         for folder, leak in find_subscriber_leaks(project, {staged_site: site_dir, staged_mail: newsletter_dir}):
             diag.error(Location(folder), f"a subscriber's address is in the build output: {leak}")
         if diag.errors:
@@ -86,7 +127,7 @@ def build_one_email(project: Project, issue: Issue, diag: Diagnostics) -> Path:
     newsletter_dir = project.root / NEWSLETTER_DIR
     cache = project.root / CACHE_DIR / "images"
     inliner = cast(Inliner, project.settings.email_inliner)
-    with StagedOutputs() as outputs:
+    with _staged_outputs(project) as outputs:
         staged = outputs.stage(newsletter_dir / issue.slug)
         results = build_emails(project, lambda slug: staged, None, inliner=inliner, cache=cache, only=[issue])
         renditions = report_emails(results, diag)
@@ -104,8 +145,13 @@ def build_one_email(project: Project, issue: Issue, diag: Diagnostics) -> Path:
 
 
 def lint_built_emails(project: Project, diag: Diagnostics) -> int:
-    """`rundbrief check`: the emails in newsletter/ against the clients' support and our rules."""
+    """`rundbrief check`: the emails in newsletter/ against the clients' support and our rules,
+    and every site address they show against the built site."""
     checked = 0
+    site_dir = project.root / project.settings.site_dir
+    newsletter_dir = project.root / NEWSLETTER_DIR
+    if site_dir.is_dir() and newsletter_dir.is_dir():
+        verify_email_links(project, newsletter_dir, site_dir, diag, newsletter_dir)
     for issue in project.published:
         built = project.root / NEWSLETTER_DIR / issue.slug / "email.html"
         if not built.is_file():

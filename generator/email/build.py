@@ -2,13 +2,15 @@
 
 Each issue becomes ``email.html``, ``email.txt`` and ``message.eml``. An email is rendered
 again only when something it is made of changed: its key hashes the issue, the settings,
-the templates, the inliner and the image files it shows; unchanged emails are copied from
-the previous ``newsletter/``. Many emails render on all cores.
+the templates, the inliner, rundbrief's code and the image files it shows; unchanged emails
+are copied from the previous ``newsletter/``, with the list of the image renditions they show
+(``.renditions``), so that the site build writes those again. Many emails render on all cores.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 import re
@@ -21,7 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import generator
 from generator import __version__
+from generator.content.images import ImageChecker, ImageProblem
 from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage
@@ -29,6 +33,7 @@ from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.site.images import ImagePipeline, Rendition
 
 KEY_FILE = ".key"
+RENDITIONS_FILE = ".renditions"  # the images the email shows, for the site to serve when it is reused
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
 BACKGROUND_NICE = 5
 _BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)|<img[^>]+src=\"([^\"]+)\"")
@@ -62,10 +67,13 @@ def _stat(path: Path) -> str:
 
 @lru_cache(maxsize=1)
 def _code_digest() -> bytes:
-    """The email code itself: an upgrade or a local change renders every email again."""
+    """rundbrief's code and data: an upgrade or a local change renders every email again. All of
+    the package, not a list of the modules an email passes through: such a list misses the next
+    helper an email starts to use (it missed formatting, images and the content model)."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [Path(__file__).parent.parent / "markup.py"]:
-        digest.update(path.read_bytes())
+    package = Path(generator.__file__).parent
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json") and p.is_file()):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
 
 
@@ -136,9 +144,10 @@ class _Worker:
         issue = self.issues[job.slug]
         self.images.clear()
         rendered = self.renderer.render(issue)
+        renditions = self.images.requested()
         if not rendered.errors:
-            write_email(job.folder, self.project, rendered, issue, job.key)
-        return job.slug, rendered.errors, rendered.warnings, self.images.requested()
+            write_email(job.folder, self.project, rendered, issue, job.key, renditions)
+        return job.slug, rendered.errors, rendered.warnings, renditions
 
 
 _worker: _Worker | None = None
@@ -171,7 +180,9 @@ def render_emails(project: Project, jobs: list[_Job], *, inliner: Inliner, cache
         return list(pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
 
 
-def write_email(folder: Path, project: Project, rendered: RenderedEmail, issue: Issue, key: str) -> None:
+def write_email(
+    folder: Path, project: Project, rendered: RenderedEmail, issue: Issue, key: str, renditions: tuple[Rendition, ...]
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     body = rendered.body
     (folder / "email.html").write_text(body.html, encoding="utf-8")
@@ -182,7 +193,23 @@ def write_email(folder: Path, project: Project, rendered: RenderedEmail, issue: 
         message_id=f"<{issue.slug}.{hashlib.sha256(key.encode()).hexdigest()[:12]}@{domain}>",
     )  # fmt: skip
     (folder / "message.eml").write_bytes(message)
-    (folder / KEY_FILE).write_text(key, encoding="ascii")
+    shown = [{"src": r.source.src, "url": r.url, "width": r.width, "height": r.height} for r in renditions]
+    (folder / RENDITIONS_FILE).write_text(json.dumps(shown, ensure_ascii=False), encoding="utf-8")
+    (folder / KEY_FILE).write_text(key, encoding="ascii")  # last: an email without its key is rendered again
+
+
+def reused_renditions(folder: Path, checker: ImageChecker) -> tuple[Rendition, ...] | None:
+    """The renditions a previously built email shows, from its list; None if that list is
+    missing or no longer matches the content (then the email is rendered again)."""
+    try:
+        shown = json.loads((folder / RENDITIONS_FILE).read_text(encoding="utf-8"))
+        renditions = []
+        for item in shown:
+            image = checker.check(str(item["src"]))
+            renditions.append(Rendition(image, str(item["url"]), int(item["width"]), int(item["height"])))
+    except (OSError, ValueError, TypeError, KeyError, ImageProblem):
+        return None
+    return tuple(renditions)
 
 
 def build_emails(
@@ -204,15 +231,19 @@ def build_emails(
     # One stat per image file, not per issue showing it: this loop runs in a thread beside MkDocs,
     # and every system call hands the interpreter lock over and waits to get it back.
     stats: dict[Path, str] = {}
+    checker = ImageChecker(project.content_dir)
     results: list[EmailResult] = []
     jobs: list[_Job] = []
     for issue in issues:
         key = email_key(project, issue, inliner, templates, stats)
         old = previous_dir / issue.slug if previous_dir else None
+        reused = None
         if old and (old / KEY_FILE).is_file() and (old / KEY_FILE).read_text(encoding="ascii") == key:
+            reused = reused_renditions(old, checker)
+        if old and reused is not None:
             # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)
             shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=_link_or_copy)
-            results.append(EmailResult(issue, False))
+            results.append(EmailResult(issue, False, renditions=reused))
         else:
             jobs.append(_Job(issue.slug, target_for(issue.slug), key))
     for slug, errors, warnings, renditions in render_emails(project, jobs, inliner=inliner, cache=cache, background=background):

@@ -23,7 +23,7 @@ def build_site(project: Project, site_dir: Path, *, strict: bool) -> None:
         plugin = config.plugins.get(PLUGIN_NAME)
         if plugin is None:
             raise SiteBuildError(f"{CONFIG_FILE}: the {PLUGIN_NAME} plugin is not enabled")
-        plugin.project = project  # already loaded and checked: the plugin must not load it again
+        plugin.preloaded = project  # already loaded and checked: the plugin must not load it again
         build(config)
     except MkDocsException as err:
         raise SiteBuildError(str(err) or type(err).__name__) from err

@@ -6,6 +6,7 @@ views (pages.py), images, calendar and feed. MkDocs stays replaceable.
 
 from __future__ import annotations
 
+import html
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timezone
@@ -28,7 +29,7 @@ from mkdocs.utils.templates import TemplateContext
 from generator.content import load_project
 from generator.content.images import ImageChecker
 from generator.content.loader import ISSUES_DIR, PEOPLE_FILE, PHASES_DIR
-from generator.content.model import Project
+from generator.content.model import Issue, Phase, Project
 from generator.markup import markdown_to_html
 from generator.site import bodyimages, calendar, feed, pages
 from generator.site.images import ImagePipeline
@@ -76,20 +77,57 @@ def build_day(tz: ZoneInfo) -> date:
     return date.fromisoformat(pinned) if pinned else datetime.now(tz).date()
 
 
+ERROR_PAGE = """\
+# Der Inhalt hat Fehler
+
+Die Vorschau zeigt die Seiten wieder, sobald diese Fehler behoben sind; sie lädt sich dann von selbst neu.
+
+<pre class="rb-errors">{errors}</pre>
+"""
+
+
 class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def __init__(self) -> None:
         super().__init__()
-        self.project: Project | None = None  # the CLI sets a project it already loaded and checked
+        self.preloaded: Project | None = None  # the CLI sets a project it already loaded and checked
+        self.command = "build"
+        self._reset()
+
+    def _reset(self) -> None:
+        """Per build. Under `mkdocs serve` one plugin object serves every rebuild, and a build
+        that failed early must leave nothing for on_build_error to trip over."""
+        self.project: Project | None = None
+        self.content_errors: list[str] = []  # under `mkdocs serve`: shown on every page instead
+        self.issue_pages: dict[str, Issue] = {}
+        self.phase_pages: dict[str, Phase] = {}
+        self.feed_pages: set[str] = set()
+        self.issue_html: dict[str, str] = {}
+        self.calendars: Future[None] | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining this keeps the plugin across `mkdocs serve` rebuilds (MkDocs' rule); each
+        # rebuild's on_config loads the content anew.
+        self.command = command
 
     # -- loading --------------------------------------------------------------------
-    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if self.project is None:  # run by plain `mkdocs build`: load and report here
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        self._reset()
+        if self.preloaded is None:  # run by plain `mkdocs build` or `mkdocs serve`: load and report here
             result = load_project(Path(config.config_file_path).parent)
             for problem in result.diagnostics.warnings:
                 (log.info if problem.reminder else log.warning)(str(problem))
-            if errors := result.diagnostics.errors:
-                raise PluginError("rundbrief content has errors:\n" + "\n".join(str(p) for p in errors))
+            if errors := [str(p) for p in result.diagnostics.errors]:
+                if self.command != "serve":
+                    # a BuildError: MkDocs prints it and stops, without a traceback
+                    raise PluginError("rundbrief content has errors:\n" + "\n".join(errors))
+                # A live preview keeps running: every page shows the errors until they are fixed.
+                for error in errors:
+                    log.error(error)
+                self.content_errors = errors
+                return config
             self.project = result.project
+        else:
+            self.project = self.preloaded
         project = self.project
         self.tz = ZoneInfo(project.settings.timezone)
         self.today = build_day(self.tz)
@@ -100,15 +138,15 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.phase_pages = {f"{PHASES_DIR}/{p.slug}.md": p for p in project.phases}
         # the HTML of the issues the feed carries, kept from their page build until the feed is written
         self.feed_pages = {f"{ISSUES_DIR}/{i.slug}.md" for i in feed.feed_issues(list(project.published))}
-        self.issue_html: dict[str, str] = {}
-        self.calendars: Future[None] | None = None
         # The calendar built last time carries each event's SEQUENCE; MkDocs empties site_dir later.
         previous = project.root / project.settings.site_dir / pages.CALENDAR_FILE
         self.previous_calendar = calendar.read_previous(previous.read_bytes()) if previous.is_file() else {}
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        project = self._project()
+        if self.project is None:
+            return self._error_pages(files, config)
+        project = self.project
         if (people := files.get_file_from_path(PEOPLE_FILE)) is not None:
             files.remove(people)  # the people register is data for pages, not a file to publish
         for issue in project.issues:
@@ -129,7 +167,14 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     # -- templates ------------------------------------------------------------------
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
         config.site_name = pages.as_html(config.site_name)  # Material prints it unescaped
-        project = self._project()
+        env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
+        if self.project is None:  # the error pages: Material's page with rundbrief's frame, empty
+            env.globals["rundbrief"] = {
+                "settings": {"partners": (), "newsletter_name": config.site_name},
+                "legal_links": [], "feed_url": None, "calendar_url": pages.CALENDAR_FILE, "subscribe_url": None,
+            }  # fmt: skip
+            return env
+        project = self.project
         settings = project.settings
         env.globals["rundbrief"] = {
             "settings": settings,
@@ -141,7 +186,6 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             "subscribe_url": settings.subscribe_action,
         }
         env.globals["picture"] = self.images.picture
-        env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
         return env
 
     def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -152,6 +196,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         return None if issue is None else "---\n{}\n---\n" + issue.body
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self.project is None:
+            return markdown
         src = page.file.src_uri
         if (issue := self.issue_pages.get(src)) is not None:
             page.meta["template"] = "issue.html"
@@ -166,6 +212,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         return markdown
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self.project is None:
+            return html
         html = bodyimages.rewrite(html, page.url, self.image_checker, self.images)
         if page.file.src_uri in self.feed_pages:
             self.issue_html[page.file.src_uri] = html
@@ -174,6 +222,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
+        if self.project is None:
+            return context
         views, src = self.views, page.file.src_uri
         extra: dict[str, Any] = {"views": views}
         if (issue := self.issue_pages.get(src)) is not None:
@@ -200,6 +250,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
 
     # -- files beside the pages -----------------------------------------------------
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.project is None:
+            return
         site = Path(config.site_dir)
         self._wait_for_calendars()
         if self.site_url:
@@ -248,6 +300,18 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             content_html={i.slug: self.issue_html.get(f"{ISSUES_DIR}/{i.slug}.md", "") for i in published},
         )
         (site / pages.FEED_FILE).write_bytes(data)
+
+    def _error_pages(self, files: Files, config: MkDocsConfig) -> Files:
+        """Every page at its own address shows the content errors: the editor's open tab reloads
+        into the list of what to fix, and into the page again once it is fixed."""
+        text = ERROR_PAGE.format(errors=html.escape("\n".join(self.content_errors)))
+        shown = Files([file for file in files if not file.is_documentation_page() and file.src_uri != PEOPLE_FILE])
+        for page in files.documentation_pages():
+            shown.append(File.generated(config, page.src_uri, content=text))
+        for src in GENERATED:
+            if shown.get_file_from_path(src) is None:
+                shown.append(File.generated(config, src, content=text))
+        return shown
 
     # -- helpers --------------------------------------------------------------------
     def absolute(self, url: str) -> str:

@@ -1,0 +1,67 @@
+"""Every address on the site that a built email shows must be a file of the built site.
+
+An email is read in a mail client weeks after it was sent: an image or link that the site
+does not serve is broken for every subscriber, and nobody sees it before the send. The build
+checks its staged output with this before swapping it in, and ``rundbrief check`` checks the
+built output again.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+EMAIL_FILES = ("email.html", "email.txt")
+_TEXT_URL = re.compile(r"https?://[^\s<>\"']+")
+_TRAILING = ".,;:!?)]}>'\""
+
+
+class _Addresses(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src", "background") and value:
+                self.found.append(value.strip())
+
+
+def addresses(html: str, text: str) -> list[str]:
+    """The link and image addresses of an email: attributes of its HTML, URLs written out in its text."""
+    parser = _Addresses()
+    parser.feed(html)
+    parser.close()
+    return parser.found + [url.rstrip(_TRAILING) for url in _TEXT_URL.findall(text)]
+
+
+def site_file(site_dir: Path, relative: str) -> Path | None:
+    """The file a web server would send for ``relative`` (below the site's root), if any."""
+    parts = [p for p in PurePosixPath(unquote(relative)).parts if p not in ("", "/")]
+    if any(p == ".." for p in parts):
+        return None
+    path = site_dir.joinpath(*parts)
+    if path.is_dir():
+        path = path / "index.html"
+    return path if path.is_file() else None
+
+
+def missing_on_site(email_dir: Path, site_dir: Path, site_url: str, elsewhere: tuple[str, ...] = ()) -> list[str]:
+    """Addresses below ``site_url`` in the email of ``email_dir`` that ``site_dir`` has no file for.
+    ``elsewhere``: prefixes below the site's address served by something else (the subscription service)."""
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    base_parts = urlsplit(base)
+    found: list[str] = []
+    html = (email_dir / "email.html").read_text(encoding="utf-8") if (email_dir / "email.html").is_file() else ""
+    text = (email_dir / "email.txt").read_text(encoding="utf-8") if (email_dir / "email.txt").is_file() else ""
+    for address in dict.fromkeys(addresses(html, text)):
+        parts = urlsplit(address)
+        if (parts.scheme, parts.netloc.lower()) not in (("https", base_parts.netloc.lower()), ("http", base_parts.netloc.lower())):
+            continue
+        if not (parts.path + "/").startswith(base_parts.path) or any(address.startswith(e) for e in elsewhere if e):
+            continue
+        if site_file(site_dir, parts.path[len(base_parts.path):]) is None:
+            found.append(address)
+    return found

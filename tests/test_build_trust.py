@@ -1,0 +1,242 @@
+"""A build whose output can be trusted: what the emails show exists after every build, the
+email cache follows the code, MkDocs' own warnings are counted, content errors under plain
+MkDocs are reported (and shown by its live preview), and the email lint does not mistake text
+for markup. Real projects, real builds."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from generator.email.lint import rule_violations
+from generator.linkcheck import missing_on_site
+from tests.conftest import REPO, make_project, write_images
+from tests.emailfixture import TODAY, run
+from tests.sitefixture import make_rich
+
+SITE_URL = "https://test.example.org/"
+
+
+@pytest.fixture
+def rich(tmp_path: Path) -> Path:
+    write_images(tmp_path / "images")
+    # a photo large enough that the email's renditions (600 px, shown at 2x) are not the site's
+    Image.effect_mandelbrot((1600, 1000), (-2, -1.2, 1, 1.2), 60).convert("RGB").save(tmp_path / "images" / "gross.jpg")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    issue = root / "content" / "newsletter" / "2026-02.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("src: media/foto.jpg", "src: media/gross.jpg"), encoding="utf-8")
+    return root
+
+
+def email_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "newsletter").iterdir() if p.is_dir())
+
+
+def renditions(root: Path) -> set[str]:
+    return {p.name for p in (root / "site" / "media" / "_r").iterdir()}
+
+
+def test_rebuild_keeps_the_images_of_reused_emails(rich: Path) -> None:
+    first = run("build", "--project", str(rich))
+    assert first.returncode == 0, first.stderr
+    made = renditions(rich)
+    shown = {url for folder in email_dirs(rich) for url in re.findall(r'src="([^"]+/media/_r/[^"]+)"', (folder / "email.html").read_text())}
+    pages = "".join(p.read_text(encoding="utf-8") for p in (rich / "site").rglob("*.html"))
+    only_in_emails = {url for url in shown if url.removeprefix(SITE_URL) not in pages}
+    assert only_in_emails  # renditions no page shows: the ones a reused email used to lose
+    second = run("build", "--project", str(rich))
+    assert second.returncode == 0, second.stderr
+    assert "0 emails rendered, 2 unchanged" in second.stdout  # the emails were reused...
+    assert renditions(rich) == made  # ...and the site still serves every image they show
+    for url in shown:
+        assert (rich / "site" / url.removeprefix(SITE_URL)).is_file(), url
+    for folder in email_dirs(rich):
+        assert missing_on_site(folder, rich / "site", SITE_URL) == []
+    assert run("check", "--project", str(rich)).returncode == 0
+
+
+def test_check_reports_an_email_image_the_site_lacks(rich: Path) -> None:
+    assert run("build", "--project", str(rich)).returncode == 0
+    html = (rich / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
+    gone = re.findall(r'src="(https://test\.example\.org/media/_r/[^"]+)"', html)[0]
+    (rich / "site" / gone.removeprefix(SITE_URL)).unlink()
+    result = run("check", "--project", str(rich))
+    assert result.returncode == 1
+    assert f"newsletter/2026-02/email.html: error: email: shows {gone}, but the site has no such file" in result.stderr
+
+
+def test_build_refuses_an_email_link_to_a_page_the_site_lacks(rich: Path) -> None:
+    assert run("build", "--project", str(rich)).returncode == 0
+    before = (rich / "site" / "index.html").read_bytes()
+    issue = rich / "content" / "newsletter" / "2026-01.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nMehr auf [der Seite](https://test.example.org/gibt-es-nicht/).\n")
+    result = run("build", "--project", str(rich))
+    assert result.returncode == 1
+    assert (
+        "newsletter/2026-01/email.html: error: email: shows https://test.example.org/gibt-es-nicht/, "
+        "but the site has no such file"
+    ) in result.stderr
+    assert (rich / "site" / "index.html").read_bytes() == before  # the previous build stays
+
+
+def test_links_to_the_subscription_service_below_the_site_are_not_files(rich: Path) -> None:
+    config = rich / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "      service_url: https://test.example.org/abo/\n")
+    result = run("build", "--project", str(rich))
+    assert result.returncode == 0, result.stderr
+
+
+def test_email_cache_follows_every_module_that_shapes_an_email(rich: Path, tmp_path: Path) -> None:
+    """A change in a helper the email code only imports (dates in formatting.py) renders the
+    emails again: the cache key hashes all of rundbrief's code."""
+    code = tmp_path / "code"
+    shutil.copytree(REPO / "generator", code / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "theme", code / "theme")
+    env = dict(os.environ, RUNDBRIEF_TODAY=TODAY, PYTHONPATH=str(code))
+    command = [sys.executable, "-m", "generator", "build", "--project", str(rich)]
+    # not run from the repository: `python -m` puts the working directory first on the path
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert str(code) in subprocess.run(
+        [sys.executable, "-c", "import generator; print(generator.__file__)"], capture_output=True, text=True,
+        env=env, cwd=tmp_path, check=True,
+    ).stdout  # fmt: skip  # the copy runs, not the repository's package
+    assert "12. Mai 2026" in (rich / "newsletter" / "2026-01" / "email.txt").read_text(encoding="utf-8")
+    formatting = code / "generator" / "formatting.py"
+    formatting.write_text(formatting.read_text(encoding="utf-8").replace('"d. MMMM y"', '"dd.MM.y"'), encoding="utf-8")
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "2 emails rendered, 0 unchanged" in second.stdout
+    assert "12.05.2026" in (rich / "newsletter" / "2026-01" / "email.txt").read_text(encoding="utf-8")
+
+
+# -- MkDocs' own warnings --------------------------------------------------------------
+
+
+def test_mkdocs_warnings_are_reported_and_counted(rich: Path) -> None:
+    issue = rich / "content" / "newsletter" / "2026-01.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nSiehe [die Seite](gibt-es-nicht.md).\n")
+    result = run("build", "--project", str(rich))
+    warned = [line for line in result.stderr.splitlines() if line.startswith("content/newsletter/2026-01.md: warning: mkdocs:")]
+    assert len(warned) == 1 and "'gibt-es-nicht.md'" in warned[0], result.stderr
+    assert "1 warning" in result.stderr + result.stdout
+    strict = run("build", "--strict", "--project", str(rich))
+    assert strict.returncode == 1
+    assert "content/newsletter/2026-01.md: warning: mkdocs:" in strict.stderr
+
+
+# -- content errors under plain MkDocs -------------------------------------------------
+
+
+BAD_DATE = ("date: 2026-05-12", "date: 2026-13-12")
+
+
+def test_plain_mkdocs_build_reports_content_errors_without_a_traceback(rich: Path) -> None:
+    issue = rich / "content" / "newsletter" / "2026-01.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace(*BAD_DATE), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build"], cwd=rich, capture_output=True, text=True, timeout=120, check=False,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert 'content/newsletter/2026-01.md:4: error: date: expected a date "YYYY-MM-DD" or "DD.MM.YYYY"' in result.stderr
+    assert "Traceback" not in result.stderr and "AttributeError" not in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as err:
+        return err.code, ""
+
+
+def _wait_for(url: str, wanted: str, seconds: float = 60) -> str:
+    deadline = time.monotonic() + seconds
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            status, last = _fetch(url)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            status = 0
+        if status == 200 and wanted in last:
+            return last
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not show {wanted!r} within {seconds} s; last answer: {last[:300]!r}")
+
+
+def test_mkdocs_serve_shows_content_errors_and_recovers(rich: Path) -> None:
+    issue = rich / "content" / "newsletter" / "2026-01.md"
+    good = issue.read_text(encoding="utf-8")
+    issue.write_text(good.replace(*BAD_DATE), encoding="utf-8")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=rich,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1", RUNDBRIEF_TODAY=TODAY),
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        # the page the editor has open shows what to fix, with the file and line
+        page = _wait_for(base + "newsletter/2026-01/", "Der Inhalt hat Fehler")
+        assert "content/newsletter/2026-01.md:4: error: date:" in page
+        assert "Der Inhalt hat Fehler" in _wait_for(base, "Der Inhalt hat Fehler")
+        issue.write_text(good, encoding="utf-8")  # fixed: the preview comes back by itself
+        page = _wait_for(base + "newsletter/2026-01/", "Erste Ausgabe")
+        assert "Der Inhalt hat Fehler" not in page
+        assert "Regionalkonferenz Nord" in _wait_for(base + "termine/", "Regionalkonferenz Nord")
+        issue.write_text(good.replace(*BAD_DATE), encoding="utf-8")  # and breaks again on the next mistake
+        _wait_for(base + "newsletter/2026-02/", "Der Inhalt hat Fehler")
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    assert "Traceback" not in errors, errors
+
+
+# -- the email lint reads markup, not text ---------------------------------------------
+
+
+def test_a_title_about_javascript_builds(rich: Path) -> None:
+    issue = rich / "content" / "newsletter" / "2026-01.md"
+    text = issue.read_text(encoding="utf-8").replace("title: Erste Ausgabe", "title: 'Workshop JavaScript: erste Schritte'")
+    issue.write_text(text + "\nIm Kurs lernen wir `javascript:` und JavaScript: Grundlagen.\n", encoding="utf-8")
+    result = run("build", "--strict", "--project", str(rich))
+    assert result.returncode == 0, result.stderr
+    assert "Workshop JavaScript: erste Schritte" in (rich / "newsletter" / "2026-01" / "email.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href=" JaVaScRiPt:alert(1)">x</a>',
+        '<a href="java&#9;script:alert(1)">x</a>',
+        '<a href="jav\nascript:alert(1)">x</a>',
+        "<td style=\"background:url('javascript:alert(1)')\">x</td>",
+        '<img src="vbscript:msgbox(1)" alt="" width="10" border="0" style="display:block">',
+    ],
+)
+def test_script_urls_in_attributes_are_still_violations(markup: str) -> None:
+    assert any("javascript: URL" in v for v in rule_violations(f"<html><body>{markup}</body></html>", SITE_URL))
+
+
+def test_script_words_in_text_are_no_violation() -> None:
+    html = "<html><body><p>Workshop JavaScript: erste Schritte, javascript:void(0) als Beispiel</p></body></html>"
+    assert not any("javascript" in v for v in rule_violations(html, SITE_URL))
