@@ -153,7 +153,7 @@ def test_message_eml_is_multipart_alternative(example: Path) -> None:
     assert message["From"] == "Zukunftswerkstatt Kommunen <wiralle@example.org>"
     assert message["Reply-To"] == "wiralle@example.org"
     assert message["Date"] == "Tue, 30 Jun 2026 08:00:00 +0200"
-    assert re.fullmatch(r"<2026-02\.[0-9a-f]{12}@example\.org>", message["Message-ID"])
+    assert re.fullmatch(r"<2026-02\.[0-9a-f]{8}\.[0-9a-f]{12}@example\.org>", message["Message-ID"])  # slug, hash of the file name, of the build
     assert message["List-Id"] == (
         "Newsletter der Zukunftswerkstatt Kommunen <newsletter-der-zukunftswerkstatt-kommunen.zukunftswerkstatt.example.org>"
     )

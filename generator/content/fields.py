@@ -19,6 +19,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from generator.addresses import is_address
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, describe, quote
 from generator.diagnostics import Diagnostics, Location
 
@@ -131,7 +132,8 @@ def is_url(text: str) -> bool:
 
 
 def is_email(text: str) -> bool:
-    return bool(_EMAIL.fullmatch(text))
+    """An address as every entry point takes it (generator.addresses): these go into headers."""
+    return bool(_EMAIL.fullmatch(text)) and is_address(text)
 
 
 @dataclass(slots=True)

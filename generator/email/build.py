@@ -28,7 +28,7 @@ from generator import __version__
 from generator.content.images import ImageChecker, ImageProblem
 from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
-from generator.email.mime import PreparedMessage
+from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.site.images import ImagePipeline, Rendition
 
@@ -190,7 +190,7 @@ def write_email(
     domain = (project.settings.sender_email or "rundbrief.invalid").rpartition("@")[2]
     message = PreparedMessage(body, project.settings).personalise(
         None, UNSUBSCRIBE_PLACEHOLDER, date=message_date(issue, ZoneInfo(project.settings.timezone)),
-        message_id=f"<{issue.slug}.{hashlib.sha256(key.encode()).hexdigest()[:12]}@{domain}>",
+        message_id=message_id(issue.slug, domain, hashlib.sha256(key.encode()).hexdigest()[:12]),
     )  # fmt: skip
     (folder / "message.eml").write_bytes(message)
     shown = [{"src": r.source.src, "url": r.url, "width": r.width, "height": r.height} for r in renditions]

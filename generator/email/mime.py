@@ -1,24 +1,36 @@
-"""The ready-to-send MIME message of an email body, with headers no content can split.
+"""The ready-to-send MIME message of an email body, with headers no content can change.
 
 multipart/alternative with text/plain first (clients show the last part they understand),
-UTF-8 throughout. Header values pass through :func:`header_text`, which folds every line
-break and control character to a space: Python's email package before 3.11.10 let a CR or
-LF in a header value start a new header (CVE-2024-6923), and a title is editor input.
+UTF-8 throughout. Two defences, because the email package is not one:
+
+- Header values pass through :func:`header_text`: every line break and control character
+  folds to a space (before 3.11.10 a CR or LF in a value started a new header, CVE-2024-6923),
+  and an RFC 2047 encoded word's opening ``=?`` gets a zero-width space. Python's folding
+  *decodes* encoded words it finds in a value and writes what they hide as raw text, so a
+  title ``=?UTF-8?B?...?=`` hiding CR LF would add a ``Bcc:`` on 3.11.7.
+- Every message is parsed back before it is sent or written (:func:`verify_message`): its
+  header names and addresses must be exactly the intended ones, else :class:`MessageError`.
 """
 
 from __future__ import annotations
 
 import binascii
 import email
+import hashlib
 import html
 import re
 import unicodedata
 import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser, HeaderParser
+from email.policy import SMTP, Policy, compat32
+from email.policy import default as default_policy
+from email.utils import format_datetime, getaddresses
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
@@ -28,6 +40,12 @@ from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.render import EmailBody
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+ENCODED_WORD_START = "=?"
+_DEFUSED_WORD_START = "=\u200b?"  # shown the same, but no longer an encoded word to any decoder
+# What a decoded header value must never hold: whatever a parser could take for a line break.
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MESSAGE_ID = re.compile(r"<[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*>")
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 class MessageError(ValueError):
@@ -35,26 +53,125 @@ class MessageError(ValueError):
 
 
 def header_text(value: str) -> str:
-    """A header value on one line: line breaks and control characters become one space."""
-    return re.sub(r"\s{2,}", " ", _UNSAFE.sub(" ", unicodedata.normalize("NFC", value))).strip()
+    """A header value on one line: line breaks and control characters become one space, and
+    ``=?`` cannot open an encoded word (a zero-width space between, as for placeholders)."""
+    text = re.sub(r"\s{2,}", " ", _UNSAFE.sub(" ", unicodedata.normalize("NFC", value))).strip()
+    return text.replace(ENCODED_WORD_START, _DEFUSED_WORD_START)
+
+
+def header_url(url: str) -> str:
+    """A URL fit for a header and the text: one line, ASCII, spaces and angle brackets
+    percent-encoded, and no ``=?`` (as ``=%3F``, the same to the server that reads it)."""
+    text = re.sub(r"\s+", " ", _UNSAFE.sub(" ", url)).strip()
+    return quote(text, safe=_URL_SAFE).replace(ENCODED_WORD_START, "=%3F")
 
 
 def address(name: str | None, email: str) -> Address:
     email = header_text(email)
-    if "@" not in email:
+    if "@" not in email or _DEFUSED_WORD_START in email:
         raise MessageError(f"not an email address: {email!r}")
     local, _, domain = email.rpartition("@")
     return Address(display_name=header_text(name or ""), username=local, domain=domain)
 
 
+def ascii_domain(domain: str) -> str:
+    """The domain as it may stand on the right of a Message-ID (IDNA for umlauts)."""
+    try:
+        encoded = domain.strip().lower().encode("idna").decode("ascii")
+    except UnicodeError:
+        return "rundbrief.invalid"
+    return encoded if re.fullmatch(r"[a-z0-9][a-z0-9.-]*", encoded) else "rundbrief.invalid"
+
+
+def message_id(label: str, domain: str, unique: str | None = None) -> str:
+    """``<slug.hash.unique@domain>``: from a label such as an issue's file name, which may hold
+    spaces, quotes or umlauts, an ASCII slug plus a short hash of the label (two labels with
+    one slug stay apart); ``unique`` (hex) defaults to a random value."""
+    digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:8]
+    tail = unique if unique is not None else uuid.uuid4().hex[:20]
+    if not re.fullmatch(r"[A-Za-z0-9]+", tail):
+        raise MessageError(f"a Message-ID's unique part must be letters and digits, found {tail!r}")
+    return f"<{slugify(label, 40)}.{digest}.{tail}@{ascii_domain(domain)}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Intended:
+    """What a message's header must be after parsing it back: exactly these header names (each
+    once, lower case) and, for the address headers, exactly these addresses."""
+
+    names: frozenset[str]
+    addresses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return ", ".join(sorted(self.names))
+
+
+def verify_message(data: bytes, intended: Intended) -> None:
+    """Parse ``data`` back as a mail server (bytes) and as a program holding it as text would,
+    each with the ``default`` and the ``compat32`` policy; refuse it (MessageError) unless
+    every parse finds exactly the intended header names and addresses, and no decoded value
+    holds a line break, a control character or a Unicode line separator."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        raise MessageError("the message has no blank line after its header")
+    head = data[: end + 4]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise MessageError(f"the message's header is not UTF-8: {err}") from None
+    for policy in (default_policy, compat32):
+        _compare(BytesHeaderParser(policy=policy).parsebytes(head), policy, intended, "as bytes")
+        if not head.isascii():  # ASCII bytes parse exactly as their text: once is enough
+            _compare(HeaderParser(policy=policy).parsestr(text), policy, intended, "as text")
+
+
+def _text(value: str) -> str:
+    """A value parsed from bytes holds surrogates for its UTF-8 bytes: the text they were."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _compare(parsed: Message, policy: Policy, intended: Intended, how: str) -> None:
+    names = [name.lower() for name in parsed.keys()]
+    if len(names) != len(intended.names) or set(names) != intended.names:
+        found = ", ".join(sorted(names))
+        raise MessageError(f"parsed back {how}, the message has the headers {found}; intended: {intended.describe()}")
+    for name, raw in parsed.raw_items():
+        unfolded = _text(re.sub(r"\r?\n(?=[ \t])", "", str(raw)).rstrip("\r\n"))
+        if _LINE_BREAKING.search(unfolded):
+            raise MessageError(f"parsed back {how}, the {name} header holds a line break or control character: {unfolded!r}")
+        if ENCODED_WORD_START in unfolded or not unfolded.isascii():
+            # only then can decoding differ from the raw text (the costly part, so not for every value)
+            decoded = _decoded(name, unfolded, parsed, policy)
+            if _LINE_BREAKING.search(decoded):
+                raise MessageError(f"parsed back {how}, the {name} header decodes to a line break or control character: {decoded!r}")
+        wanted = intended.addresses.get(name.lower())
+        if wanted is not None:
+            if policy is default_policy:
+                found_addresses = tuple(_text(a.addr_spec) for a in getattr(parsed[name], "addresses", ()))
+            else:
+                found_addresses = tuple(spec for _, spec in getaddresses([unfolded]))
+            if found_addresses != wanted:
+                shown = ", ".join(found_addresses) or "nobody"
+                raise MessageError(f"parsed back {how}, {name} names {shown}; intended: {', '.join(wanted)}")
+
+
+def _decoded(name: str, unfolded: str, parsed: Message, policy: Policy) -> str:
+    if policy is default_policy:
+        return _text(str(parsed[name]))
+    try:
+        return str(make_header(decode_header(unfolded)))
+    except (UnicodeError, LookupError, email.errors.HeaderParseError) as err:
+        raise MessageError(f"the {name} header cannot be decoded: {err}") from None
+
+
 def list_id(settings: Settings) -> str:
-    host = urlsplit(settings.site_url or "").hostname or "rundbrief.invalid"
+    host = ascii_domain(urlsplit(settings.site_url or "").hostname or "rundbrief.invalid")
     return f"{header_text(settings.newsletter_name)} <{slugify(settings.newsletter_name)}.{host}>"
 
 
 def unsubscribe_mailto(settings: Settings) -> str | None:
     target = settings.reply_to or settings.sender_email
-    return f"mailto:{target}?subject={quote('Newsletter abbestellen')}" if target else None
+    return header_url(f"mailto:{target}?subject={quote('Newsletter abbestellen')}") if target else None
 
 
 def build_message(
@@ -75,15 +192,20 @@ def build_message(
     return message
 
 
+_FIXED_NAMES = ("subject", "from", "list-id", "list-unsubscribe-post", "mime-version", "content-type")
+_PERSONAL_NAMES = ("date", "message-id", "list-unsubscribe")
+
+
 class PreparedMessage:
     """The message of one body, encoded once; per recipient only four headers and the
-    unsubscribe URL change. Thousands of messages cost string replacements, not MIME work."""
+    unsubscribe URL change. Thousands of messages cost string replacements, not MIME work.
+    Every message it returns has been parsed back and compared with what was meant."""
 
     def __init__(self, body: EmailBody, settings: Settings) -> None:
         if not settings.sender_email:
             raise MessageError("plugins.rundbrief.sender is required for emails")
         self.settings = settings
-        self.sender_domain = settings.sender_email.rpartition("@")[2]
+        self.sender_domain = ascii_domain(settings.sender_email.rpartition("@")[2])
         self.text = body.text.replace("\r\n", "\n")
         self.html = body.html.replace("\r\n", "\n")
         self.boundary = "=_rundbrief_" + uuid.uuid4().hex
@@ -93,34 +215,58 @@ class PreparedMessage:
             f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'.encode()  # folded, as email folds it
         )
         self.mailto = unsubscribe_mailto(settings)
+        names = set(_FIXED_NAMES) | ({"reply-to"} if settings.reply_to else set())
+        senders = {"from": (address(None, settings.sender_email).addr_spec,)}
+        if settings.reply_to:
+            senders["reply-to"] = (address(None, settings.reply_to).addr_spec,)
+        # The header is verified in two parts that parse exactly as they do together: a header
+        # line belongs to the last line before it that starts with a name, the personal part
+        # starts with one, and the fixed part ends with a complete line. So the part shared by
+        # every copy is parsed back once, and each copy only costs its own four lines.
+        verify_message(self.fixed + b"\r\n", Intended(frozenset(names), senders))
+        self._personal = Intended(frozenset(_PERSONAL_NAMES))
+        self._personal_with_to = frozenset(_PERSONAL_NAMES + ("to",))
 
     def personalise(
         self, to: str | None, unsubscribe_url: str, *, message_id: str | None = None, date: datetime | None = None
     ) -> bytes:
-        """The message for one recipient (``to`` None: the built message, with the placeholder)."""
-        unsubscribe = header_text(unsubscribe_url)
+        """The message for one recipient (``to`` None: the built message, with the placeholder).
+        MessageError if the finished message does not parse back to exactly the intended header."""
+        unsubscribe = header_url(unsubscribe_url)  # the placeholder passes unchanged
         to_header = ""
+        intended = self._personal
         if to is not None:
-            recipient = header_text(to)
-            to_header = "To: " + (recipient if recipient.isascii() else str(address(None, recipient))) + "\r\n"
+            recipient = address(None, to)
+            to_header = "To: " + (recipient.addr_spec if to.isascii() else str(recipient)) + "\r\n"
+            intended = Intended(self._personal_with_to, {"to": (to,)})
+        msgid = message_id or make_message_id(self.sender_domain)
+        if not _MESSAGE_ID.fullmatch(msgid):
+            raise MessageError(f"not a well-formed Message-ID: {msgid!r}")
         list_unsubscribe = f"<{unsubscribe}>" + (f", <{self.mailto}>" if self.mailto else "")
         headers = (
             f"{to_header}"
             f"Date: {format_datetime(date or datetime.now().astimezone())}\r\n"
-            f"Message-ID: {header_text(message_id or make_msgid(domain=self.sender_domain))}\r\n"
+            f"Message-ID: {msgid}\r\n"
             f"List-Unsubscribe: {list_unsubscribe}\r\n"
         ).encode("utf-8")
+        verify_message(headers + b"\r\n", intended)  # the body cannot add headers: it starts after the blank line
+        head = self.fixed + headers + b"\r\n"
         text = _qp(self.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe))
         html_part = _qp(self.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(unsubscribe)))
         b = self.boundary.encode()
         return b"".join(
             (
-                self.fixed, headers, b"\r\n",
+                head,
                 b"--", b, b"\r\nContent-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n",
                 text, b"\r\n--", b, b"\r\nContent-Type: text/html; charset=\"utf-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n",
                 html_part, b"\r\n--", b, b"--\r\n",
             )
         )  # fmt: skip
+
+
+def make_message_id(domain: str) -> str:
+    """A random Message-ID on ``domain`` (a message that is not tied to an issue, or one copy of it)."""
+    return f"<{uuid.uuid4().hex}@{ascii_domain(domain)}>"
 
 
 def _header_block(message: EmailMessage) -> bytes:
