@@ -58,7 +58,9 @@ def test_symlink_out_of_content_is_refused(project: Path, write: Callable[..., P
         '---\ntitle: Link\nnumber: "02"\ndate: 2026-06-30\ncover:\n  src: media/link.jpg\n  alt: Ein Bild\n  credit: X\n---\n',
     )
     assert messages(project) == [
-        'content/newsletter/2026-02.md:6: error: cover.src: is a link that points outside content/, found "media/link.jpg"'
+        f"content/media/link.jpg: error: a link to the file {outside}, outside content/; nothing outside content/ "
+        "is published: copy the file into content/ instead",  # the link itself, used or not (test_symlinks.py)
+        'content/newsletter/2026-02.md:6: error: cover.src: is a link that points outside content/, found "media/link.jpg"',
     ]
 
 

@@ -11,6 +11,7 @@ from generator.content.fields import Context
 from generator.content.images import ImageChecker
 from generator.content.issues import EventRef, IssueReader
 from generator.content.legal import check_legal_pages
+from generator.content.links import check_links
 from generator.content.model import Event, EventEntry, Issue, Phase, Project
 from generator.content.people import load_people
 from generator.content.phases import read_phase
@@ -64,6 +65,7 @@ def load_project(root: Path) -> LoadResult:
     content = root / settings.docs_dir
     if not content.is_dir() and (root / "mkdocs.yml").is_file():
         diag.error(Location(settings.docs_dir), "content folder not found (docs_dir in mkdocs.yml)")
+    check_links(content, root, diag)
     tz = ZoneInfo(settings.timezone)
 
     def context(path: Path) -> Context:
