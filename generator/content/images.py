@@ -1,15 +1,21 @@
-"""Checking image files that content refers to: inside ``content/``, real, and sane in size.
+"""Checking image files that content refers to: inside ``content/``, real, sane in size, whole.
 
-Only the header is read (Pillow opens lazily), and each file is checked once per load
-however many issues use it.
+Every image a page shows is decoded completely once (a truncated or damaged file must be an
+error of ``check``, not a traceback of ``build``). Decoding is what costs: each file is checked
+once per load however many issues use it, a file decoded well is remembered for the process by
+its path, size and modification time, and a checker given a cache folder keeps that list in
+``verified-images.json`` there, so that ``check`` decodes only new and changed files.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from pathlib import Path, PurePosixPath
+from struct import error as struct_error
 
+import PIL
 from PIL import Image as PILImage
 
 from generator.content.model import Image
@@ -27,6 +33,52 @@ _OTHER_FORMATS = {
     ".avif": "an AVIF image",
 }
 _SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF"}
+IMAGE_SUFFIXES = tuple(_SUFFIXES)
+CACHE_DIR = ".rundbrief/cache"  # below the project; the renditions' cache is there too
+VERIFIED_FILE = "verified-images.json"
+
+FileKey = tuple[str, int, int]  # real path, size in bytes, modification time in nanoseconds
+_decoded: set[FileKey] = set()  # files this process decoded well (or read from a cache)
+
+
+class VerifiedImages:
+    """The files an earlier check decoded well, kept in ``cache_dir/verified-images.json``.
+
+    A file counts as verified only while its path, size and modification time are those it had
+    when it was decoded; any change (a new export, a truncated copy) decodes it again. A list
+    written by another Pillow version is not trusted.
+    """
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.path = cache_dir / VERIFIED_FILE
+        self.known: set[FileKey] = set()
+        self.used: set[FileKey] = set()  # verified during this load: what the next one needs
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("pillow") == PIL.__version__:
+                self.known = {(str(p), int(size), int(mtime)) for p, size, mtime in data["files"]}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            pass  # no list yet, or not one we wrote: every file is decoded
+
+    def __contains__(self, key: FileKey) -> bool:
+        return key in self.known
+
+    def add(self, key: FileKey) -> None:
+        self.used.add(key)
+
+    def save(self) -> None:
+        """Write the files verified during this load, if that changes the list."""
+        if self.used == self.known:
+            return
+        data = {"pillow": PIL.__version__, "files": sorted([list(key) for key in self.used])}
+        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.part")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps(data, indent=0), encoding="utf-8")
+            partial.replace(self.path)
+        except OSError:
+            pass  # only a cache: the next check decodes again
+        self.known = set(self.used)
 
 
 class ImageProblem(Exception):
@@ -34,10 +86,16 @@ class ImageProblem(Exception):
 
 
 class ImageChecker:
-    def __init__(self, content_dir: Path) -> None:
+    def __init__(self, content_dir: Path, cache_dir: Path | None = None) -> None:
         self.content_dir = content_dir
         self.content_real = content_dir.resolve()
         self._cache: dict[str, Image | ImageProblem] = {}
+        self.verified = VerifiedImages(cache_dir) if cache_dir is not None else None
+
+    def save(self) -> None:
+        """Keep the list of verified files for the next check (with a cache folder only)."""
+        if self.verified is not None:
+            self.verified.save()
 
     def check(self, src: str) -> Image:
         """The image at ``src`` (relative to content/), or raise :class:`ImageProblem`."""
@@ -67,17 +125,22 @@ class ImageChecker:
             raise ImageProblem(f"is a link that points outside content/, found {shown}")
         if not real.is_file():
             raise ImageProblem(f"file not found: content/{pure.as_posix()}")
-        size = real.stat().st_size
-        if size > MAX_BYTES:
+        stat = real.stat()
+        if stat.st_size > MAX_BYTES:
             raise ImageProblem(
-                f"image file is too large: {size / 1024 / 1024:.0f} MB (at most {MAX_BYTES // 1024 // 1024} MB), "
+                f"image file is too large: {stat.st_size / 1024 / 1024:.0f} MB (at most {MAX_BYTES // 1024 // 1024} MB), "
                 f"found {shown}"
             )
+        key: FileKey = (str(real), stat.st_size, stat.st_mtime_ns)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", PILImage.DecompressionBombWarning)
                 with PILImage.open(real) as img:
                     fmt, (width, height) = img.format or "", img.size
+                    _check_size(fmt, width, height, shown)
+                    if key not in _decoded and (self.verified is None or key not in self.verified):
+                        _decode(img, shown)
+                    # after decoding: a PNG's EXIF may follow its pixels, and reading it decodes them
                     if img.getexif().get(_EXIF_ORIENTATION) in (5, 6, 7, 8):  # shown turned by 90 degrees
                         width, height = height, width
         except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
@@ -85,15 +148,32 @@ class ImageChecker:
         except (OSError, ValueError, SyntaxError):
             what = _OTHER_FORMATS.get(pure.suffix.lower(), "a file that cannot be read as an image")
             raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown}, {what}")
-        if fmt not in ALLOWED_FORMATS:
-            raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown} in the format {fmt or 'unknown'}")
-        if width * height > MAX_PIXELS:
-            raise ImageProblem(
-                f"image is too large: {width}x{height} pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}"
-            )
-        if width < 1 or height < 1:
-            raise ImageProblem(f"image has no pixels, found {shown}")
+        _decoded.add(key)
+        if self.verified is not None:
+            self.verified.add(key)
         return Image(src=pure.as_posix(), path=real, format=fmt, width=width, height=height)
+
+
+def _check_size(fmt: str, width: int, height: int, shown: str) -> None:
+    if fmt not in ALLOWED_FORMATS:
+        raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown} in the format {fmt or 'unknown'}")
+    if width * height > MAX_PIXELS:
+        raise ImageProblem(
+            f"image is too large: {width}x{height} pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}"
+        )
+    if width < 1 or height < 1:
+        raise ImageProblem(f"image has no pixels, found {shown}")
+
+
+def _decode(img: PILImage.Image, shown: str) -> None:
+    """Every pixel of the (first) frame, as the renditions will need them: a file cut short or
+    damaged after its header fails here, where only the header was read before."""
+    try:
+        img.load()
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct_error) as err:
+        raise ImageProblem(
+            f"image file is damaged or cut short and cannot be decoded, found {shown}; export or copy it again"
+        ) from err
 
 
 def suffix_mismatch(image: Image) -> str | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from generator.content.bodyrefs import check_body
 from generator.content.fields import Context, Fields, When, format_when, suggest
 from generator.content.frontmatter import read_text, split_front_matter
 from generator.content.images import ImageChecker
@@ -175,7 +176,7 @@ class IssueReader:
         statements = [self.statement(n, node) for n, node in fields.items("statements")]
         contacts = [self.contact(n, node) for n, node in fields.items("contacts")]
         events = [e for e in entries if e is not None]
-        check_body_images(self.ctx, front.body, front.body_line)
+        check_body(self.ctx, front.body, front.body_line, self.images, path.relative_to(self.images.content_dir).as_posix())
         if title is None or number is None or issue_date is None:
             return ReadIssue(None, events, fields.line_of("number"))
         issue = Issue(
@@ -187,22 +188,6 @@ class IssueReader:
             body=front.body, body_line=front.body_line, path=path, source=Location(self.ctx.path, 1),
         )  # fmt: skip
         return ReadIssue(issue, events, fields.line_of("number"))
-
-
-_BODY_IMAGE = re.compile(r"!\[([^\]]*)\]\(")
-
-
-def check_body_images(ctx: Context, body: str, first_line: int) -> None:
-    """Images in the Markdown body need alt text too: ``![what it shows](../media/foto.jpg)``."""
-    fenced = False
-    for number, line in enumerate(body.split("\n"), start=first_line):
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-        if fenced or "`" in line:  # examples in code are not images
-            continue
-        for match in _BODY_IMAGE.finditer(line):
-            if not match.group(1).strip():
-                ctx.error(number, "body: image without alt text; write what it shows between the brackets: ![...](...)")
 
 
 def _day(value: When) -> date:

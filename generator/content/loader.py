@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from generator.content.fields import Context
-from generator.content.images import ImageChecker
+from generator.content.bodyrefs import check_body
+from generator.content.frontmatter import read_text
+from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader
 from generator.content.legal import check_legal_pages
 from generator.content.links import check_links
@@ -61,7 +64,7 @@ def _markdown_files(folder: Path, root: Path, diag: Diagnostics) -> list[Path]:
 def load_project(root: Path) -> LoadResult:
     root = root.resolve()
     diag = Diagnostics()
-    settings, images = read_settings(root, diag, ImageChecker)
+    settings, images = read_settings(root, diag, lambda content: ImageChecker(content, root / CACHE_DIR))
     content = root / settings.docs_dir
     if not content.is_dir() and (root / "mkdocs.yml").is_file():
         diag.error(Location(settings.docs_dir), "content folder not found (docs_dir in mkdocs.yml)")
@@ -74,15 +77,17 @@ def load_project(root: Path) -> LoadResult:
     people = load_people(content / PEOPLE_FILE, display_path(content / PEOPLE_FILE, root), context(content / PEOPLE_FILE), images)
 
     phases: list[Phase] = []
-    for path in _markdown_files(content / PHASES_DIR, root, diag):
-        if (phase := read_phase(context(path), path, path.stem)) is not None:
+    phase_files = _markdown_files(content / PHASES_DIR, root, diag)
+    for path in phase_files:
+        if (phase := read_phase(context(path), path, path.stem, images)) is not None:
             phases.append(phase)
     phases.sort(key=lambda p: (p.order, p.start.isoformat() if p.start else "", p.title))
 
     issues: list[Issue] = []
     entries_by_issue: dict[str, list[Event | EventRef]] = {}
     number_lines: dict[str, int] = {}
-    for path in _markdown_files(content / ISSUES_DIR, root, diag):
+    issue_files = _markdown_files(content / ISSUES_DIR, root, diag)
+    for path in issue_files:
         read = IssueReader(context(path), people, images).issue(path, path.stem)
         entries_by_issue[path.stem] = read.events
         number_lines[path.stem] = read.number_line
@@ -90,6 +95,8 @@ def load_project(root: Path) -> LoadResult:
             issues.append(read.issue)
 
     legal_pages = check_legal_pages(content, root, context(content / "index.md")) if content.is_dir() else ()
+    _check_pages(content, set(phase_files) | set(issue_files), images, context)
+    images.save()
     _check_numbers(issues, number_lines, diag)
     events = _unique_events(entries_by_issue, diag)
     issues = [
@@ -105,6 +112,32 @@ def load_project(root: Path) -> LoadResult:
         people=tuple(people.values()), phases=tuple(phases), events=tuple(entries), legal_pages=legal_pages,
     )  # fmt: skip
     return LoadResult(project, diag)
+
+
+_FENCE = ("---", "...")
+
+
+def _check_pages(content: Path, read: set[Path], images: ImageChecker, context: Callable[[Path], Context]) -> None:
+    """The images in the other pages MkDocs publishes (the start page, legal pages, ...): their
+    front-matter is MkDocs' business, only the body is read."""
+    if not content.is_dir():
+        return
+    for path in sorted(content.rglob("*.md")):
+        parts = path.relative_to(content).parts
+        if path in read or any(part.startswith((".", "~")) for part in parts) or not path.is_file():
+            continue
+        ctx = context(path)
+        quiet = Diagnostics()  # an unreadable page is MkDocs' to report
+        text = read_text(path, ctx.path, quiet)
+        if text is None:
+            continue
+        lines = text.split("\n")
+        first = 1
+        if lines[0].rstrip() == "---":
+            close = next((i for i in range(1, len(lines)) if lines[i].rstrip() in _FENCE), None)
+            if close is not None:
+                first = close + 2
+        check_body(ctx, "\n".join(lines[first - 1 :]), first, images, "/".join(parts))
 
 
 def _check_numbers(issues: list[Issue], number_lines: dict[str, int], diag: Diagnostics) -> None:

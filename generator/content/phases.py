@@ -6,7 +6,8 @@ from pathlib import Path
 
 from generator.content.fields import Context, Fields, format_when
 from generator.content.frontmatter import read_text, split_front_matter
-from generator.content.issues import check_body_images
+from generator.content.images import ImageChecker
+from generator.content.bodyrefs import check_body
 from generator.content.model import Phase, PhaseStatus
 from generator.content.yamlnodes import parse_yaml, quote
 from generator.diagnostics import Location
@@ -14,7 +15,7 @@ from generator.diagnostics import Location
 PHASE_KEYS = ("title", "order", "status", "start", "end", "summary")
 
 
-def read_phase(ctx: Context, path: Path, slug: str) -> Phase | None:
+def read_phase(ctx: Context, path: Path, slug: str, images: ImageChecker) -> Phase | None:
     text = read_text(path, ctx.path, ctx.diag)
     if text is None:
         return None
@@ -38,7 +39,7 @@ def read_phase(ctx: Context, path: Path, slug: str) -> Phase | None:
     if start is not None and end is not None and end < start:
         fields.error("end", f"must not be before start ({format_when(start)}), found {quote(format_when(end))}")
     summary = fields.text("summary")
-    check_body_images(ctx, front.body, front.body_line)
+    check_body(ctx, front.body, front.body_line, images, path.relative_to(images.content_dir).as_posix())
     if title is None or not status_given:
         return None
     return Phase(

@@ -1,0 +1,104 @@
+"""Images in Markdown bodies: alt text, and the files they show, checked with the body's line.
+
+The site gives every JPEG, PNG or GIF a page shows a web-sized copy, so each one must be a whole,
+readable image (``check`` decodes it) inside ``content/``. Found here: inline images
+``![alt](../media/foto.jpg)``, reference images ``![alt][ref]`` with their ``[ref]: path``, and
+raw ``<img src="...">``. Paths are relative to the Markdown file, as in MkDocs. Other kinds of
+files (SVG, say) and web addresses are MkDocs' business, as before; so are code blocks and spans.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from generator.content.fields import Context
+from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
+
+_ALT = re.compile(r"!\[([^\]]*)\]\(")
+_INLINE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|([^\s)]+))")
+_REFERENCE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
+_DEFINITION = re.compile(r" {0,3}\[((?:[^\]\\]|\\.)+)\]:\s*(?:<([^>\n]*)>|(\S+))")
+_HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_IMG_START = re.compile(r"<img\b", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"(`+).*?\1")
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+
+
+@dataclass(frozen=True, slots=True)
+class BodyImage:
+    src: str  # as written, relative to the Markdown file
+    line: int
+
+
+def _label(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def body_lines(body: str, first_line: int) -> list[tuple[int, str]]:
+    """The body's lines with their file line numbers, without code blocks and code spans."""
+    lines, fenced = [], False
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if not fenced:
+            lines.append((number, _CODE_SPAN.sub("", line)))
+    return lines
+
+
+def may_show_images(body: str) -> bool:
+    """False for the most bodies, which have no image at all: a substring test, no line scan."""
+    return "![" in body or ("<" in body and _IMG_START.search(body) is not None)
+
+
+def find_images(body: str, first_line: int, lines: list[tuple[int, str]] | None = None) -> list[BodyImage]:
+    """Every image the body shows, by the line it is on (a reference image: the line using it)."""
+    if lines is None:
+        lines = body_lines(body, first_line)
+    definitions: dict[str, str] = {}
+    for _, line in lines:
+        if (m := _DEFINITION.match(line)) is not None:
+            definitions.setdefault(_label(m[1]), m[2] if m[2] is not None else m[3])
+    found = []
+    for number, line in lines:
+        found += [BodyImage(m[1] if m[1] is not None else m[2], number) for m in _INLINE.finditer(line)]
+        for m in _REFERENCE.finditer(line):
+            if (src := definitions.get(_label(m[2] or m[1]))) is not None:
+                found.append(BodyImage(src, number))
+        found += [BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number) for m in _HTML_IMG.finditer(line)]
+    return found
+
+
+def content_path(src: str, source: str) -> str | None:
+    """The content/ path of an image written in ``source`` (such as "newsletter/2026-02.md"), or
+    None where it is not a JPEG, PNG or GIF file of the project (a web address, an SVG)."""
+    parts = urlsplit(src)
+    if not src or parts.scheme or parts.netloc or src.startswith(("/", "#")):
+        return None
+    path = unquote(parts.path)
+    if not path.lower().endswith(IMAGE_SUFFIXES):
+        return None
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
+
+
+def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, source: str) -> None:
+    """Alt text on every inline image; every image file the body shows decoded and in content/."""
+    if not may_show_images(body):
+        return
+    lines = body_lines(body, first_line)
+    for number, line in lines:
+        for match in _ALT.finditer(line):
+            if not match.group(1).strip():
+                ctx.error(number, "body: image without alt text; write what it shows between the brackets: ![...](...)")
+    for image in find_images(body, first_line, lines):
+        target = content_path(image.src, source)
+        if target is None:
+            continue
+        try:
+            images.check(target)
+        except ImageProblem as problem:
+            ctx.error(image.line, f"body: image {image.src}: {problem}")
