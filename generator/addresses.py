@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 
 MAX_LENGTH = 254  # RFC 5321's limit for a path, less the angle brackets
@@ -62,3 +63,21 @@ def is_address(text: str) -> bool:
     except AddressError:
         return False
     return True
+
+
+def ascii_domain(domain: str) -> str:
+    """The domain as DNS and every mail server know it: IDNA (``bürger-amt.de`` ->
+    ``xn--brger-amt-q9a.de``), lower case; AddressError if it cannot be one."""
+    try:
+        return idna.encode(domain.strip(), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as err:
+        raise AddressError(f"the domain {domain!r} cannot be written in ASCII: {err}") from None
+
+
+def with_ascii_domain(address: str) -> str:
+    """``address`` with its domain in IDNA: headers without encoded words, and envelopes a
+    server without SMTPUTF8 takes (only the part before the @ may still need it)."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        raise AddressError(f"not an email address: {address!r}")
+    return f"{local}@{ascii_domain(domain)}"

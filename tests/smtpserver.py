@@ -13,6 +13,7 @@ from email import policy
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass
@@ -23,6 +24,11 @@ class Behaviour:
     drop_data_after: int | None = None  # close the connection after receiving DATA (reply lost) once
     close_421_after: int | None = None  # answer 421 at RCPT once
     delay: float = 0.0  # seconds per message, so a sender can be killed mid-send
+    data_replies: dict[str, list[str]] = field(default_factory=dict)  # address -> replies after the body, in turn
+    mail_reply: str | None = None  # the answer to every MAIL FROM (a relay refusing the sender) ...
+    mail_reply_after: int = 0  # ... once this many messages arrived
+    rcpt_reply: str | None = None  # the answer to every RCPT TO (a relay demanding a login)
+    login: tuple[str, str] | None = None  # offer AUTH (without TLS) and accept only this user and password
 
 
 class Recorder:
@@ -31,6 +37,9 @@ class Recorder:
         self.received: dict[str, list[bytes]] = defaultdict(list)
         self.lock = threading.Lock()
         self.dropped_rcpt = self.dropped_data = self.closed_421 = False
+        self.logins: list[tuple[str, bool]] = []  # (user, accepted) for every AUTH attempt
+        self.refused_after_data: Counter[str] = Counter()
+        self.mail_commands = 0
 
     @property
     def total(self) -> int:
@@ -41,8 +50,28 @@ class Recorder:
         with self.lock:
             return Counter({k: len(v) for k, v in self.received.items()})
 
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        login = self.behaviour.login
+        assert isinstance(auth_data, LoginPassword) and login is not None
+        user, password = auth_data.login.decode(), auth_data.password.decode()
+        accepted = (user, password) == login
+        with self.lock:
+            self.logins.append((user, accepted))
+        return AuthResult(success=accepted, handled=False)
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        with self.lock:
+            self.mail_commands += 1
+        if self.behaviour.mail_reply and self.total >= self.behaviour.mail_reply_after:
+            return self.behaviour.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         b = self.behaviour
+        if b.rcpt_reply:
+            return b.rcpt_reply
         if b.drop_rcpt_after is not None and not self.dropped_rcpt and self.total >= b.drop_rcpt_after:
             self.dropped_rcpt = True
             server.transport.close()
@@ -62,6 +91,12 @@ class Recorder:
         b = self.behaviour
         if b.delay:
             await asyncio.sleep(b.delay)
+        for rcpt in envelope.rcpt_tos:
+            replies = b.data_replies.get(rcpt)
+            if replies:  # refused after the whole body was read: not delivered
+                with self.lock:
+                    self.refused_after_data[rcpt] += 1
+                return replies.pop(0)
         with self.lock:
             for rcpt in envelope.rcpt_tos:
                 self.received[rcpt].append(envelope.content)
@@ -86,21 +121,43 @@ def free_port() -> int:
 class SmtpServer:
     def __init__(self, behaviour: Behaviour | None = None) -> None:
         self.recorder = Recorder(behaviour)
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=free_port(), ready_timeout=10)
+        auth: dict[str, Any] = {}
+        if self.recorder.behaviour.login:
+            auth = {"authenticator": self.recorder.authenticate, "auth_require_tls": False}
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=free_port(), ready_timeout=10, **auth)
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()
+        self.running = True
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.controller.stop()
+        self.stop()
+
+    def stop(self) -> None:
+        """The relay goes down (for good: aiosmtpd's controller cannot start again)."""
+        if self.running:
+            self.controller.stop()
+            self.running = False
 
     @property
     def port(self) -> int:
         return int(self.controller.port)
 
-    def environment(self) -> dict[str, str]:
-        return {"RUNDBRIEF_SMTP_HOST": "127.0.0.1", "RUNDBRIEF_SMTP_PORT": str(self.port), "RUNDBRIEF_SMTP_TLS": "none"}
+    def environment(self, **settings: str) -> dict[str, str]:
+        """The sender's settings for this server; ``user="x", tls="ssl"`` -> RUNDBRIEF_SMTP_USER=x, ..._TLS=ssl."""
+        environment = {"RUNDBRIEF_SMTP_HOST": "127.0.0.1", "RUNDBRIEF_SMTP_PORT": str(self.port), "RUNDBRIEF_SMTP_TLS": "none"}
+        environment.update({f"RUNDBRIEF_SMTP_{key.upper()}": value for key, value in settings.items()})
+        return environment
+
+    def wait_for_message(self, address: str, timeout: float = 30) -> email.message.EmailMessage:
+        """The first message to ``address``, waiting for it (confirmation mails come from a worker)."""
+        deadline = time.monotonic() + timeout
+        while not self.recorder.counts()[address]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no message to {address} arrived")
+            time.sleep(0.01)
+        return self.recorder.message(address)
 
     def wait_for(self, total: int, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

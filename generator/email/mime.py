@@ -34,6 +34,7 @@ from email.utils import format_datetime, getaddresses
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
+from generator import addresses
 from generator.content.issues import slugify
 from generator.content.model import Settings
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
@@ -67,18 +68,32 @@ def header_url(url: str) -> str:
 
 
 def address(name: str | None, email: str) -> Address:
+    """The header form of an address: its domain in IDNA (Python's email package would write a
+    non-ASCII domain as an encoded word, which no mail program reads as an address)."""
     email = header_text(email)
     if "@" not in email or _DEFUSED_WORD_START in email:
         raise MessageError(f"not an email address: {email!r}")
     local, _, domain = email.rpartition("@")
-    return Address(display_name=header_text(name or ""), username=local, domain=domain)
+    try:
+        return Address(display_name=header_text(name or ""), username=local, domain=addresses.ascii_domain(domain))
+    except addresses.AddressError as err:
+        raise MessageError(str(err)) from None
+
+
+def intended_address(email: str) -> str:
+    """What :func:`address` should give as addr-spec, from the address as it was meant (not
+    cleaned by header_text: a line break in it must show as a difference)."""
+    try:
+        return addresses.with_ascii_domain(email)
+    except addresses.AddressError as err:
+        raise MessageError(str(err)) from None
 
 
 def ascii_domain(domain: str) -> str:
     """The domain as it may stand on the right of a Message-ID (IDNA for umlauts)."""
     try:
-        encoded = domain.strip().lower().encode("idna").decode("ascii")
-    except UnicodeError:
+        encoded = addresses.ascii_domain(domain).lower()
+    except addresses.AddressError:
         return "rundbrief.invalid"
     return encoded if re.fullmatch(r"[a-z0-9][a-z0-9.-]*", encoded) else "rundbrief.invalid"
 
@@ -216,9 +231,9 @@ class PreparedMessage:
         )
         self.mailto = unsubscribe_mailto(settings)
         names = set(_FIXED_NAMES) | ({"reply-to"} if settings.reply_to else set())
-        senders = {"from": (address(None, settings.sender_email).addr_spec,)}
+        senders = {"from": (intended_address(settings.sender_email),)}
         if settings.reply_to:
-            senders["reply-to"] = (address(None, settings.reply_to).addr_spec,)
+            senders["reply-to"] = (intended_address(settings.reply_to),)
         # The header is verified in two parts that parse exactly as they do together: a header
         # line belongs to the last line before it that starts with a name, the personal part
         # starts with one, and the fixed part ends with a complete line. So the part shared by
@@ -237,8 +252,8 @@ class PreparedMessage:
         intended = self._personal
         if to is not None:
             recipient = address(None, to)
-            to_header = "To: " + (recipient.addr_spec if to.isascii() else str(recipient)) + "\r\n"
-            intended = Intended(self._personal_with_to, {"to": (to,)})
+            to_header = "To: " + recipient.addr_spec + "\r\n"  # raw UTF-8 before the @ when it has to be (SMTPUTF8)
+            intended = Intended(self._personal_with_to, {"to": (intended_address(to),)})
         msgid = message_id or make_message_id(self.sender_domain)
         if not _MESSAGE_ID.fullmatch(msgid):
             raise MessageError(f"not a well-formed Message-ID: {msgid!r}")

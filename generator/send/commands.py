@@ -12,9 +12,14 @@ from generator.content import load_project
 from generator.content.model import Issue, Project
 from generator.email.build import email_key
 from generator.email.context import subject_for
-from generator.email.mime import PreparedMessage
+from generator.email.mime import MessageError, PreparedMessage
 from generator.pipeline import NEWSLETTER_DIR
-from generator.send.store import FORBIDDEN_DIRS, Status, Store, StoreError, resolve_db
+from generator.send.store import Status, Store, StoreError, inside_published, resolve_db
+
+# Exit statuses of send (README, "Sending")
+EXIT_ALL_SENT = 0
+EXIT_STOPPED = 1  # did not start, or stopped (settings, lock, another build, the relay): fix, run again
+EXIT_NOT_ALL_SENT = 2  # ran to the end, but not every recipient has "sent": see --status
 
 db_option = click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -43,8 +48,8 @@ def load_model(project: Path) -> Project:
     return result.project
 
 
-def built_email(model: Project, issue: Issue) -> tuple[str, str]:
-    """The built HTML and text of ``issue``; refuses an email older than its content."""
+def built_email(model: Project, issue: Issue) -> tuple[str, str, str]:
+    """The built HTML and text of ``issue`` and its build key; refuses an email older than its content."""
     folder = model.root / NEWSLETTER_DIR / issue.slug
     key_file = folder / ".key"
     if not key_file.is_file():
@@ -52,7 +57,8 @@ def built_email(model: Project, issue: Issue) -> tuple[str, str]:
     current = email_key(model, issue, model.settings.email_inliner)  # type: ignore[arg-type]
     if key_file.read_text(encoding="ascii") != current:
         fail(f"{NEWSLETTER_DIR}/{issue.slug}/ is older than its content or templates; run rundbrief build first")
-    return (folder / "email.html").read_text(encoding="utf-8"), (folder / "email.txt").read_text(encoding="utf-8")
+    html = (folder / "email.html").read_text(encoding="utf-8")
+    return html, (folder / "email.txt").read_text(encoding="utf-8"), current
 
 
 @click.group()
@@ -137,15 +143,20 @@ def export_command(project: Path, db: Path | None) -> None:
 @click.option("--retry-after", "retry_after", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Seconds before retrying a temporary failure (doubling each time).")  # fmt: skip
 @click.option("--resend-unknown", "resend_unknown", is_flag=True, help="Send again to rows whose delivery is unknown.")
+@click.option("--accept-rebuild", "accept_rebuild", is_flag=True,
+              help="Resume a send although the issue was rebuilt since it started (the rest get the new version).")  # fmt: skip
 @click.option("--connections", type=click.IntRange(1, 8), default=2, show_default=True,
               help="SMTP connections used at once (1 for relays that allow only one).")  # fmt: skip
 def send(
     project: Path, db: Path | None, slug: str, yes: bool, dry_run: Path | None, test_address: str | None,
-    status: bool, rate: float | None, retry_after: float, resend_unknown: bool, connections: int,
+    status: bool, rate: float | None, retry_after: float, resend_unknown: bool, accept_rebuild: bool, connections: int,
 ) -> None:  # fmt: skip
-    """Send the built newsletter/SLUG/ to every active subscriber (resumes an interrupted send)."""
+    """Send the built newsletter/SLUG/ to every active subscriber (resumes an interrupted send).
+
+    Exit status: 0 every recipient has it, 1 the send did not start or stopped (fix what the
+    message names, then run it again), 2 it ran to the end but not every recipient has "sent"."""
     from generator.send import sender
-    from generator.send.smtp import Connection, SmtpConfigError, SmtpSettings
+    from generator.send.smtp import Connection, RelayError, SmtpConfigError, SmtpSettings
     from generator.send.tokens import TokenError, Tokens, secret_from_environment
 
     model = load_model(project)
@@ -154,12 +165,14 @@ def send(
     if status:
         print_status(ledger)
         return
+    if dry_run is not None and (inside := inside_published(model.root, dry_run)) is not None:
+        fail(f"--dry-run must not write into {inside}/: the messages carry subscriber addresses")
     issue = model.issue(slug)
     if issue is None:
         fail(f"no issue {slug!r} in content/newsletter/")
     if issue.draft and not test_address and not dry_run:
         fail(f"{slug} is a draft; drafts are never sent (only --test or --dry-run)")
-    html, text = built_email(model, issue)
+    html, text, build_key = built_email(model, issue)
     settings = model.settings
     if not settings.service_url:
         fail("plugins.rundbrief.service_url is required for sending: the unsubscribe links point there")
@@ -171,19 +184,19 @@ def send(
 
     subject = subject_for(issue)
     assert settings.service_url and settings.sender_email
+    try:
+        prepared = PreparedMessage(EmailBody(slug, subject, "", html, text), settings)
+    except MessageError as err:
+        fail(f"the message of {slug} is not safe to send: {err}")
     if dry_run is not None:
-        write_dry_run(model, store, tokens, EmailBody(slug, subject, "", html, text), dry_run)
+        write_dry_run(model, store, tokens, prepared, dry_run)
         return
     try:
         smtp = SmtpSettings.from_environment()
     except SmtpConfigError as err:
         fail(str(err))
     if test_address:
-        body = EmailBody(slug, f"[TEST] {subject}", "", html, text)
-        message = PreparedMessage(body, settings)
-        result = Connection(smtp).deliver(settings.sender_email, test_address, message.personalise(test_address, settings.service_url))
-        click.echo(f"rundbrief: test to {test_address}: {result.outcome.value} ({result.reply})")
-        sys.exit(0 if result.outcome.value == "sent" else 1)
+        send_test(settings, smtp, EmailBody(slug, f"[TEST] {subject}", "", html, text), test_address)
     waiting = len(store.subscribers(Status.ACTIVE)) if not ledger.started() else sum(
         ledger.summary().counts[s] for s in ("pending", "failed_temporary", "sending")
     )
@@ -193,23 +206,58 @@ def send(
         click.confirm(f"Send {subject!r} to {waiting} recipients?", abort=True)
     from tqdm import tqdm
 
-    bar = tqdm(total=0, unit="msg", desc=slug, file=sys.stderr, dynamic_ncols=True)
+    bars: list[tqdm[Any]] = []  # shown once the send holds the lock and knows its total
 
     def started(total: int) -> None:
-        bar.total = total
-        bar.refresh()
+        bars.append(tqdm(total=total, unit="msg", desc=slug, file=sys.stderr, dynamic_ncols=True))
 
-    summary = sender.send_issue(
-        store, slug, PreparedMessage(EmailBody(slug, subject, "", html, text), settings), subject,
-        [Connection(smtp) for _ in range(connections)],
-        tokens=tokens, service_url=settings.service_url, sender_address=settings.sender_email, rate=rate,
-        retry_after=retry_after, resend_unknown=resend_unknown,
-        progress=sender.Progress(started=started, advanced=lambda state: None if bar.update(1) else None),
-    )  # fmt: skip
-    bar.close()
+    def advanced(state: str) -> None:
+        bars[0].update(1)
+
+    try:
+        summary = sender.send_issue(
+            store, slug, prepared, subject, [Connection(smtp) for _ in range(connections)],
+            build_key=build_key, tokens=tokens, service_url=settings.service_url, sender_address=settings.sender_email,
+            rate=rate, retry_after=retry_after, resend_unknown=resend_unknown, accept_rebuild=accept_rebuild,
+            progress=sender.Progress(started=started, advanced=advanced),
+        )  # fmt: skip
+    except sender.SendError as err:
+        fail(str(err))
+    except RelayError as err:
+        for bar in bars:
+            bar.close()
+        print_status(ledger)
+        fail(
+            f"the send stopped: {err}\nNo recipient is charged with this: those not yet sent stay waiting, and the same "
+            "send run again after the fix gives each of them the issue once."
+        )
+    for bar in bars:
+        bar.close()
     print_status(ledger)
-    done = summary.counts["pending"] == summary.counts["failed_temporary"] == summary.counts["sending"] == 0
-    sys.exit(0 if done else 1)
+    sys.exit(EXIT_ALL_SENT if summary.counts["sent"] == sum(summary.counts.values()) else EXIT_NOT_ALL_SENT)
+
+
+def send_test(settings: Any, smtp: Any, body: Any, recipient: str) -> NoReturn:
+    """One copy to ``recipient``, outside the ledger; exits 0 only if the server accepted it."""
+    from generator.addresses import AddressError, check_address
+    from generator.send.smtp import Connection, RelayError
+
+    try:
+        address = check_address(recipient)
+        data = PreparedMessage(body, settings).personalise(address, settings.service_url)
+    except AddressError as err:
+        fail(f"--test {recipient!r} is not a usable address: {err}")
+    except MessageError as err:
+        fail(f"the test message is not safe to send: {err}")
+    connection = Connection(smtp)
+    try:
+        result = connection.deliver(settings.sender_email, address, data)
+    except RelayError as err:
+        fail(f"the test was not sent: {err}")
+    finally:
+        connection.close()
+    click.echo(f"rundbrief: test to {address}: {result.outcome.value} ({result.reply})")
+    sys.exit(0 if result.outcome.value == "sent" else 1)
 
 
 def print_status(ledger: Any) -> None:
@@ -219,20 +267,24 @@ def print_status(ledger: Any) -> None:
         click.echo(f"{state}\t{address}\t{reply}")
 
 
-def write_dry_run(model: Project, store: Store, tokens: Any, body: Any, folder: Path) -> None:
+def write_dry_run(model: Project, store: Store, tokens: Any, message: PreparedMessage, folder: Path) -> None:
     from generator.send.sender import unsubscribe_url
 
     target = folder.resolve()
-    for name in FORBIDDEN_DIRS:
-        if target.is_relative_to((model.root / name).resolve()):
-            fail(f"--dry-run must not write into {name}/: the messages carry subscriber addresses")
     target.mkdir(parents=True, exist_ok=True)
-    message = PreparedMessage(body, model.settings)
     active = store.subscribers(Status.ACTIVE)
-    for number, subscriber in enumerate(active, start=1):
-        data = message.personalise(subscriber.email, unsubscribe_url(model.settings.service_url or "", tokens, subscriber.id))
-        (target / f"{number:06d}.eml").write_bytes(data)
-    click.echo(f"rundbrief: wrote {len(active)} messages to {folder} (nothing was sent)")
+    written = 0
+    for subscriber in active:
+        try:
+            data = message.personalise(subscriber.email, unsubscribe_url(model.settings.service_url or "", tokens, subscriber.id))
+        except MessageError as err:
+            click.echo(f"rundbrief: not written for {subscriber.email!r}: {err}", err=True)
+            continue
+        written += 1
+        (target / f"{written:06d}.eml").write_bytes(data)
+    click.echo(f"rundbrief: wrote {written} messages to {folder} (nothing was sent)")
+    if written != len(active):
+        sys.exit(EXIT_NOT_ALL_SENT)
 
 
 @click.group()
@@ -245,12 +297,26 @@ def subscriptions() -> None:
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-def serve(project: Path, db: Path | None, host: str, port: int) -> None:
+@click.option("--trusted-proxy", "trusted_proxy", default=None,
+              help="The address of a reverse proxy in front: its X-Forwarded-For names the client (for the limits).")  # fmt: skip
+def serve(project: Path, db: Path | None, host: str, port: int, trusted_proxy: str | None) -> None:
     """Serve the subscription pages with waitress (any WSGI server can run generator.send.webapp:create_app)."""
+    import logging
+
     import waitress
 
-    from generator.send.webapp import create_app
+    from generator.send.webapp import MAX_BODY, ServiceConfigError, create_app
 
-    app = create_app(project, db)
+    logging.basicConfig(level=logging.INFO, format="rundbrief: %(levelname)s: %(message)s", stream=sys.stderr)
+    try:
+        app = create_app(project, db, check_smtp=True)
+    except ServiceConfigError as err:
+        fail(f"cannot start the subscription service: {err}")
+    proxy: dict[str, Any] = {}
+    if trusted_proxy:
+        proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for"}, "clear_untrusted_proxy_headers": True}
     click.echo(f"rundbrief: subscriptions on http://{host}:{port}/", err=True)
-    waitress.serve(app, host=host, port=port, ident="rundbrief")
+    try:
+        waitress.serve(app, host=host, port=port, ident="rundbrief", max_request_body_size=64 * MAX_BODY, **proxy)
+    except OSError as err:
+        fail(f"cannot serve on {host}:{port}: {err.strerror or err}")

@@ -4,13 +4,20 @@ The recipient list is frozen in the ledger when a send starts: one row per subsc
 is committed as ``sending`` before DATA and as ``sent`` after the server's 250, so after a
 crash a row still in ``sending`` is the only one whose fate is unknown; it becomes
 ``unknown`` and is not sent again unless the operator asks (``--resend-unknown``). Running
-the same send again resumes: pending rows are sent, temporary failures retried with backoff,
-permanent failures (5xx) never.
+the same send again resumes: pending rows are sent, temporary failures retried with backoff
+(``MAX_ATTEMPTS`` per run of ``send``), permanent failures (5xx) never.
+
+One issue, one version: the send records the build it sends (``newsletter/SLUG/.key``) and
+each row the build it was sent with; resuming with another build is refused unless the
+editor accepts it (``--accept-rebuild``). A failure of the relay (login, TLS, the sender
+refused) stops the whole send at once with :class:`RelayError`: no recipient is charged
+with it, and the next run after the fix delivers to each exactly once.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,12 +25,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email.utils import make_msgid
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
-from generator.email.mime import PreparedMessage
-from generator.send.smtp import Connection, Outcome, Result
+from generator.addresses import address_problem
+from generator.email.mime import MessageError, PreparedMessage, message_id
+from generator.send.smtp import Connection, Outcome, RelayError, Result
 from generator.send.store import Store, now
 from generator.send.tokens import Tokens
 
@@ -33,6 +40,10 @@ MAX_ATTEMPTS = 5
 
 class SendError(Exception):
     pass
+
+
+class BuildChanged(SendError):
+    """The send was started with another build of the issue."""
 
 
 @dataclass(slots=True)
@@ -53,7 +64,7 @@ class SendSummary:
 def sender_lock(db_path: Path) -> Iterator[None]:
     """Only one sender at a time per store; the lock dies with its process, even on SIGKILL."""
     lock_path = db_path.with_name(db_path.name + ".send-lock")
-    with lock_path.open("a") as handle:
+    with os.fdopen(os.open(lock_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600), "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -77,14 +88,38 @@ class Ledger:
     def started(self) -> bool:
         return self.store.db.execute("SELECT 1 FROM sends WHERE slug = ?", (self.slug,)).fetchone() is not None
 
-    def freeze(self, subject: str) -> int:
+    def build_key(self) -> str | None:
+        row = self.store.db.execute("SELECT build_key FROM sends WHERE slug = ?", (self.slug,)).fetchone()
+        return row["build_key"] if row else None
+
+    def check_build(self, build_key: str, accept_rebuild: bool) -> None:
+        """BuildChanged if this send started with another build, unless the editor accepts it
+        (then the send goes on with ``build_key``; each row keeps the build it was sent with)."""
+        with self.store.transaction() as db:
+            row = db.execute("SELECT build_key FROM sends WHERE slug = ?", (self.slug,)).fetchone()
+            if row is None or row["build_key"] == build_key:
+                return
+            if not accept_rebuild:
+                sent = db.execute("SELECT COUNT(*) FROM deliveries WHERE slug = ? AND state = 'sent'", (self.slug,)).fetchone()[0]
+                total = db.execute("SELECT COUNT(*) FROM deliveries WHERE slug = ?", (self.slug,)).fetchone()[0]
+                before = "another build" if row["build_key"] else "a build rundbrief did not record (an older version)"
+                raise BuildChanged(
+                    f"{self.slug} was rebuilt since its send started with {before}: {sent} of {total} recipients have the "
+                    f"earlier version. Send the rest the new version with --accept-rebuild, or rebuild the earlier one"
+                )
+            db.execute("UPDATE sends SET build_key = ? WHERE slug = ?", (build_key, self.slug))
+
+    def freeze(self, subject: str, build_key: str) -> int:
         """Create the send and its rows from the active subscribers, once."""
         with self.store.transaction() as db:
             if db.execute("SELECT 1 FROM sends WHERE slug = ?", (self.slug,)).fetchone():
                 return 0
             stamp = now()
             rows = db.execute("SELECT id, email FROM subscribers WHERE status = 'active' ORDER BY id").fetchall()
-            db.execute("INSERT INTO sends (slug, subject, started_at, recipients) VALUES (?, ?, ?, ?)", (self.slug, subject, stamp, len(rows)))
+            db.execute(
+                "INSERT INTO sends (slug, subject, started_at, recipients, build_key) VALUES (?, ?, ?, ?, ?)",
+                (self.slug, subject, stamp, len(rows), build_key),
+            )
             db.executemany(
                 "INSERT INTO deliveries (slug, subscriber_id, email, state, updated_at) VALUES (?, ?, ?, 'pending', ?)",
                 [(self.slug, row["id"], row["email"], stamp) for row in rows],
@@ -92,8 +127,10 @@ class Ledger:
         return len(rows)
 
     def recover(self, resend_unknown: bool) -> int:
-        """Rows left in 'sending' by a crash become 'unknown'; optionally unknown -> pending."""
+        """Rows left in 'sending' by a crash become 'unknown'; optionally unknown -> pending.
+        A new run of send gives temporary failures their attempts again."""
         with self.store.transaction() as db:
+            db.execute("UPDATE deliveries SET run_attempts = 0, next_attempt_at = NULL WHERE slug = ? AND state = 'failed_temporary'", (self.slug,))
             recovered = db.execute(
                 "UPDATE deliveries SET state = 'unknown', reply = 'the sender stopped during this delivery', updated_at = ? "
                 "WHERE slug = ? AND state = 'sending'",
@@ -105,27 +142,27 @@ class Ledger:
 
     def due(self, limit: int = 500) -> list[tuple[int, str, int]]:
         rows = self.store.db.execute(
-            "SELECT subscriber_id, email, attempts FROM deliveries WHERE slug = ? AND "
-            "(state = 'pending' OR (state = 'failed_temporary' AND attempts < ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?))) "
+            "SELECT subscriber_id, email, run_attempts FROM deliveries WHERE slug = ? AND "
+            "(state = 'pending' OR (state = 'failed_temporary' AND run_attempts < ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?))) "
             "ORDER BY state = 'pending' DESC, subscriber_id LIMIT ?",
             (self.slug, MAX_ATTEMPTS, now(), limit),
         ).fetchall()
-        return [(row["subscriber_id"], row["email"], row["attempts"]) for row in rows]
+        return [(row["subscriber_id"], row["email"], row["run_attempts"]) for row in rows]
 
     def next_retry(self) -> datetime | None:
         row = self.store.db.execute(
-            "SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE slug = ? AND state = 'failed_temporary' AND attempts < ?",
+            "SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE slug = ? AND state = 'failed_temporary' AND run_attempts < ?",
             (self.slug, MAX_ATTEMPTS),
         ).fetchone()
         return datetime.fromisoformat(row["at"]) if row and row["at"] else None
 
-    def mark_sending(self, subscriber_id: int) -> None:
+    def mark_sending(self, subscriber_id: int, build_key: str) -> None:
         # Durable before DATA goes out: this commit syncs the write-ahead log to disk, and with
         # it the outcome of every delivery before (see finish()).
         self.store.db.execute("PRAGMA synchronous=FULL")
         self.store.db.execute(
-            "UPDATE deliveries SET state = 'sending', updated_at = ? WHERE slug = ? AND subscriber_id = ?",
-            (now(), self.slug, subscriber_id),
+            "UPDATE deliveries SET state = 'sending', build_key = ?, updated_at = ? WHERE slug = ? AND subscriber_id = ?",
+            (build_key, now(), self.slug, subscriber_id),
         )
 
     def finish(self, subscriber_id: int, result: Result, attempts: int, retry_after: float) -> None:
@@ -140,6 +177,7 @@ class Ledger:
             next_at = (datetime.now(timezone.utc) + timedelta(seconds=delay)).isoformat(timespec="milliseconds")
         self.store.db.execute(
             "UPDATE deliveries SET state = ?, reply = ?, next_attempt_at = ?, updated_at = ?, attempts = attempts + 1, "
+            "run_attempts = run_attempts + 1, "
             "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE slug = ? AND subscriber_id = ?",
             (result.outcome.value, result.reply[:1000], next_at, stamp, result.outcome.value, stamp, self.slug, subscriber_id),
         )
@@ -180,12 +218,14 @@ def send_issue(
     subject: str,
     connections: list[Connection],
     *,
+    build_key: str,
     tokens: Tokens,
     service_url: str,
     sender_address: str,
     rate: float | None = None,
     retry_after: float = 60.0,
     resend_unknown: bool = False,
+    accept_rebuild: bool = False,
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendSummary:
@@ -193,38 +233,65 @@ def send_issue(
 
     With several connections, each works through its share of a batch in its own thread
     (one waits for the server while another prepares); the ledger's writes take turns.
+    Raises SendError (another sender, another build) before anything is sent, and RelayError
+    when the relay fails: the send stops, and every row not yet sent stays retryable.
     """
     progress = progress or Progress()
     ledger = Ledger(store, slug)
     db_turn = threading.Lock()
+    stop = threading.Event()  # set by the first relay failure: the other connections stop too
     with sender_lock(store.path):
-        ledger.freeze(subject)
+        ledger.check_build(build_key, accept_rebuild)
+        ledger.freeze(subject, build_key)
         ledger.recover(resend_unknown)
         limiter = RateLimiter(rate)
         total = ledger.summary()
         progress.started(total.counts["pending"] + total.counts["failed_temporary"])
 
+        def finished(state: str, run_attempts: int) -> bool:
+            """Whether a row is done for this run (the progress bar counts rows, not attempts)."""
+            return state != Outcome.TEMPORARY.value or run_attempts + 1 >= MAX_ATTEMPTS
+
         def work(connection: Connection, rows: list[tuple[int, str, int]]) -> None:
             for subscriber_id, address, attempts in rows:
+                if stop.is_set():
+                    return
                 with db_turn:
                     limiter.wait()
-                data = message.personalise(
-                    address, unsubscribe_url(service_url, tokens, subscriber_id),
-                    message_id=make_msgid(idstring=slug, domain=message.sender_domain),
-                )  # fmt: skip
-
-                def before_data(subscriber_id: int = subscriber_id) -> None:
-                    with db_turn:
-                        ledger.mark_sending(subscriber_id)
-
-                result = connection.deliver(sender_address, address, data, before_data=before_data)
+                result = prepare_and_deliver(connection, subscriber_id, address)
                 with db_turn:
                     ledger.finish(subscriber_id, result, attempts, retry_after)
-                    progress.advanced(result.outcome.value)
+                    if finished(result.outcome.value, attempts):
+                        progress.advanced(result.outcome.value)
 
+        def prepare_and_deliver(connection: Connection, subscriber_id: int, address: str) -> Result:
+            # An address stored before the rules of generator.addresses, or a message that does
+            # not parse back as intended: that recipient's permanent failure, with the reason.
+            problem = address_problem(address)
+            if problem is not None:
+                return Result(Outcome.PERMANENT, f"not sent by rundbrief: the address {problem}")
+            try:
+                data = message.personalise(
+                    address, unsubscribe_url(service_url, tokens, subscriber_id),
+                    message_id=message_id(slug, message.sender_domain),
+                )  # fmt: skip
+            except MessageError as err:
+                return Result(Outcome.PERMANENT, f"not sent by rundbrief: {err}")
+
+            def before_data() -> None:
+                with db_turn:
+                    ledger.mark_sending(subscriber_id, build_key)
+
+            try:
+                return connection.deliver(sender_address, address, data, before_data=before_data)
+            except RelayError:
+                stop.set()
+                raise
+
+        first_of_run = True
         try:
             with ThreadPoolExecutor(max_workers=len(connections)) as pool:
-                while True:
+                while not stop.is_set():
                     batch = ledger.due()
                     if not batch:
                         retry_at = ledger.next_retry()
@@ -232,9 +299,16 @@ def send_issue(
                             break
                         sleep(max(0.0, (retry_at - datetime.now(timezone.utc)).total_seconds()))
                         continue
+                    if first_of_run:  # alone: a relay that refuses us (login, sender) does it once, not once per connection
+                        first_of_run = False
+                        work(connections[0], batch[:1])
+                        continue
                     shares = [batch[i :: len(connections)] for i in range(len(connections))]
-                    for done in [pool.submit(work, c, share) for c, share in zip(connections, shares)]:
-                        done.result()
+                    futures = [pool.submit(work, c, share) for c, share in zip(connections, shares)]
+                    errors = [f.exception() for f in futures]
+                    for error in errors:
+                        if error is not None:
+                            raise error
         finally:
             for connection in connections:
                 connection.close()

@@ -1,9 +1,16 @@
-"""The subscriber store and the send ledger: one SQLite file, outside content/, site/ and newsletter/.
+"""The subscriber store and the send ledger: one SQLite file, outside everything a build
+reads, writes or deletes (the content folder, the configured ``site_dir``, ``newsletter/``).
 
 WAL mode with ``synchronous=FULL``: a committed row survives a crash or a power cut, which
 the ledger's promise (nobody gets an issue twice, nobody is skipped silently) rests on.
 Consent is kept as events (when, how, from where), the proof of double opt-in a public
-body must be able to show.
+body must be able to show. The file is created readable by its owner only (0600).
+
+Retention (:meth:`Store.expire`, run by the subscription service): a web request that is not
+confirmed is deleted with its events after ``PENDING_RETENTION`` (the 7 days a confirmation
+link is valid, plus a day); a former subscriber who asked again but did not confirm goes back
+to ``unsubscribed``; queued confirmation mails and their outcomes are kept as long; rate-limit
+counters only until their hour is over.
 """
 
 from __future__ import annotations
@@ -13,12 +20,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
 
+from generator.diagnostics import Diagnostics
+
 DEFAULT_DB = Path(".rundbrief") / "rundbrief.sqlite"
-FORBIDDEN_DIRS = ("content", "site", "newsletter")
+NEWSLETTER_DIR = "newsletter"  # where every build writes the emails (generator.pipeline)
+PENDING_RETENTION = timedelta(days=8)  # a confirmation link is valid 7 days: one more as a margin
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -60,6 +71,34 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (slug, state);
 """
 
+# Version 2: what each send delivered (its build key), attempts per run, the confirmation
+# queue of the web service and its rate limits. ALTER TABLE keeps stores made by version 1.
+MIGRATION_2 = """
+ALTER TABLE subscribers ADD COLUMN requested_at TEXT;   -- the last web request (pending rows expire)
+ALTER TABLE sends ADD COLUMN build_key TEXT;            -- the build being sent (newsletter/SLUG/.key)
+ALTER TABLE deliveries ADD COLUMN build_key TEXT;       -- the build this row was sent with
+ALTER TABLE deliveries ADD COLUMN run_attempts INTEGER NOT NULL DEFAULT 0;  -- tries in this run of send
+CREATE TABLE IF NOT EXISTS outbox (                     -- confirmation mails of the web service
+    id INTEGER PRIMARY KEY,
+    subscriber_id INTEGER NOT NULL,
+    email_key TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    reply TEXT,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_address ON outbox (email_key, created_at);
+CREATE TABLE IF NOT EXISTS rate_limits (                -- fixed windows: one row per key and window
+    key TEXT PRIMARY KEY,
+    window_start TEXT NOT NULL,
+    hits INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS subscribers_pending ON subscribers (status, requested_at);
+"""
+
 
 class StoreError(Exception):
     pass
@@ -86,31 +125,88 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
 def email_key(address: str) -> str:
     return address.strip().lower()
+
+
+def published_dirs(project: Path) -> dict[str, Path]:
+    """The folders a build reads, publishes or replaces, by the name the editor knows them:
+    the content folder (``docs_dir``), the configured ``site_dir``, and ``newsletter/``."""
+    from generator.content.settings import CONFIG_FILE, DEFAULT_DOCS_DIR, read_mkdocs_values
+
+    root = project.resolve()
+    loaded = read_mkdocs_values(root / CONFIG_FILE, CONFIG_FILE, Diagnostics())
+    values = loaded[0] if loaded is not None else {}
+    docs_dir = str(values.get("docs_dir") or DEFAULT_DOCS_DIR)
+    site_dir = str(values.get("site_dir") or "site")
+    folders = {docs_dir: root / docs_dir, site_dir: root / site_dir, NEWSLETTER_DIR: root / NEWSLETTER_DIR}
+    return {name.rstrip("/"): path.resolve() for name, path in folders.items()}
+
+
+def inside_published(project: Path, path: Path) -> str | None:
+    """The name of the published folder ``path`` is in (or is), else None."""
+    target = path.resolve()
+    for name, folder in published_dirs(project).items():
+        if target.is_relative_to(folder):
+            return name
+    return None
 
 
 def resolve_db(project: Path, explicit: Path | None) -> Path:
     """``--db``, else ``RUNDBRIEF_DB``, else ``.rundbrief/rundbrief.sqlite``; never in published folders."""
     chosen = explicit or (Path(os.environ["RUNDBRIEF_DB"]) if os.environ.get("RUNDBRIEF_DB") else None)
     path = (chosen if chosen and chosen.is_absolute() else project / (chosen or DEFAULT_DB)).resolve()
-    root = project.resolve()
-    for folder in FORBIDDEN_DIRS:
-        if path.is_relative_to(root / folder):
-            raise StoreError(f"the subscriber store must not be inside {folder}/ (it would be published): {path}")
+    folder = inside_published(project, path)
+    if folder is not None:
+        raise StoreError(
+            f"the subscriber store must not be inside {folder}/ (a build publishes or replaces that folder, "
+            f"and the subscribers with it): {path}"
+        )
     return path
+
+
+def _create_private(path: Path) -> None:
+    """The store file, readable and writable by its owner only (SQLite gives its -wal and -shm
+    files the same mode); an existing one is narrowed to that."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            try:
+                path.chmod(0o600)
+            except PermissionError:
+                pass  # another user's store: reading it is what the file system allows
 
 
 class Store:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA foreign_keys=ON")
+        try:
+            _create_private(path)
+            self.path = path
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (OSError, sqlite3.Error) as err:
+            raise StoreError(f"cannot open the subscriber store {path}: {err}") from None
+
+    def _migrate(self) -> None:
+        if self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return
         self.db.executescript(SCHEMA)
+        with self.transaction() as db:  # one process migrates; the others find it done
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                for statement in MIGRATION_2.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self.db.close()
@@ -173,22 +269,47 @@ class Store:
     def request(self, address: str, source: str) -> Subscriber:
         """A subscription asked for on the web: pending until confirmed (double opt-in)."""
         with self.transaction() as db:
-            known = self.find(address)
-            if known is None:
-                cursor = db.execute(
-                    "INSERT INTO subscribers (email, email_key, status, created_at) VALUES (?, ?, 'pending', ?)",
-                    (address.strip(), email_key(address), now()),
-                )
-                assert cursor.lastrowid is not None
-                subscriber_id = cursor.lastrowid
-            else:
-                subscriber_id = known.id
-                if known.status is Status.UNSUBSCRIBED:
-                    db.execute("UPDATE subscribers SET status = 'pending' WHERE id = ?", (subscriber_id,))
-            self.record(db, subscriber_id, "requested", source)
+            return self.request_in(db, address, source)
+
+    def request_in(self, db: sqlite3.Connection, address: str, source: str) -> Subscriber:
+        """:meth:`request` inside the caller's transaction (the web service queues the mail in the same one)."""
+        stamp_ = now()
+        known = self.find(address)
+        if known is None:
+            cursor = db.execute(
+                "INSERT INTO subscribers (email, email_key, status, created_at, requested_at) VALUES (?, ?, 'pending', ?, ?)",
+                (address.strip(), email_key(address), stamp_, stamp_),
+            )
+            assert cursor.lastrowid is not None
+            subscriber_id = cursor.lastrowid
+        else:
+            subscriber_id = known.id
+            if known.status is not Status.ACTIVE:  # an active subscriber stays as they are
+                db.execute("UPDATE subscribers SET status = 'pending', requested_at = ? WHERE id = ?", (stamp_, subscriber_id))
+        self.record(db, subscriber_id, "requested", source, at=stamp_)
         found = self.get(subscriber_id)
         assert found is not None
         return found
+
+    def pending_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM subscribers WHERE status = 'pending'").fetchone()[0])
+
+    def expire(self, at: datetime | None = None) -> int:
+        """Apply the retention rules (module docstring); returns how many requests were deleted."""
+        cutoff = stamp((at or datetime.now(timezone.utc)) - PENDING_RETENTION)
+        with self.transaction() as db:
+            stale = "status = 'pending' AND COALESCE(requested_at, created_at) < ?"
+            never = [row[0] for row in db.execute(f"SELECT id FROM subscribers WHERE {stale} AND confirmed_at IS NULL", (cutoff,))]
+            for chunk in (never[i : i + 500] for i in range(0, len(never), 500)):
+                marks = ",".join("?" * len(chunk))
+                db.execute(f"DELETE FROM consent_events WHERE subscriber_id IN ({marks})", chunk)
+                db.execute(f"DELETE FROM outbox WHERE subscriber_id IN ({marks})", chunk)
+                db.execute(f"DELETE FROM subscribers WHERE id IN ({marks})", chunk)
+            # a former subscriber who asked again and did not confirm: back to where they were
+            db.execute(f"UPDATE subscribers SET status = 'unsubscribed' WHERE {stale} AND confirmed_at IS NOT NULL", (cutoff,))
+            db.execute("DELETE FROM outbox WHERE created_at < ?", (cutoff,))
+            db.execute("DELETE FROM rate_limits WHERE window_start < ?", (stamp(datetime.now(timezone.utc) - timedelta(hours=1)),))
+        return len(never)
 
     def confirm(self, subscriber_id: int, source: str) -> bool:
         with self.transaction() as db:

@@ -1,18 +1,24 @@
-"""Importing and exporting subscribers as CSV: all rows valid, or nothing imported."""
+"""Importing and exporting subscribers as CSV: all rows valid, or nothing imported.
+
+Exports are opened in spreadsheets, and a cell starting with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return is a formula there (OWASP "CSV injection"): such a cell is written with a
+leading apostrophe, which spreadsheets show as text, and the import takes it off again.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
-
+from generator.addresses import AddressError, check_address
 from generator.send.store import Store, email_key
 
 COLUMNS = ("email", "name", "consent", "source")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +28,19 @@ class ImportReport:
     duplicates: int  # repeated within the file
 
 
-def normalise_address(value: str) -> str:
-    """The address as given, checked for syntax only (no DNS: imports must work offline)."""
-    result = validate_email(value.strip(), check_deliverability=False)
-    return str(result.normalized)
+def defuse_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def shown(value: str) -> str:
+    """A value as a message may print it: control characters written as escapes."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in value)
+
+
+def undefuse_cell(value: str) -> str:
+    """The value of a cell an export defused (the apostrophe taken off again)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
 
 
 def _consent(value: str) -> str | None:
@@ -41,22 +56,22 @@ def _consent(value: str) -> str | None:
         return None
 
 
-def import_csv(store: Store, path: Path, shown: str) -> tuple[ImportReport | None, list[str]]:
+def import_csv(store: Store, path: Path, shown_path: str) -> tuple[ImportReport | None, list[str]]:
     """Import ``path``; on any bad row return the problems and import nothing."""
     problems: list[str] = []
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
-        return None, [f"{shown}: cannot read the file as UTF-8 text: {err}"]
+        return None, [f"{shown_path}: cannot read the file as UTF-8 text: {err}"]
     sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    try:  # only the separator is guessed: a guessed quote character turns apostrophes into quotes
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        delimiter = ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "email" not in header or "consent" not in header:
-        return None, [f"{shown}:1: expected the columns email and consent (optional: name, source), found {', '.join(header) or 'nothing'}"]
+        return None, [f"{shown_path}:1: expected the columns email and consent (optional: name, source), found {', '.join(header) or 'nothing'}"]
     reader.fieldnames = header
     unknown = [h for h in header if h not in COLUMNS]
     rows: list[tuple[str, str | None, str, str]] = []
@@ -64,25 +79,29 @@ def import_csv(store: Store, path: Path, shown: str) -> tuple[ImportReport | Non
     duplicates = 0
     for row in reader:
         line = reader.line_num
-        raw = (row.get("email") or "").strip()
+        raw = undefuse_cell((row.get("email") or "").strip())
         try:
-            address = normalise_address(raw)
-        except EmailNotValidError as err:
-            problems.append(f"{shown}:{line}: email: not a valid address, found \"{raw}\" ({err})")
+            address = check_address(raw)
+        except AddressError as err:
+            problems.append(f"{shown_path}:{line}: email: not a valid address, found \"{shown(raw)}\" ({err})")
             continue
         consent = _consent(row.get("consent") or "")
         if consent is None:
-            problems.append(f"{shown}:{line}: consent: expected the date of consent (YYYY-MM-DD), found \"{(row.get('consent') or '').strip()}\"")
+            found = shown((row.get("consent") or "").strip())
+            problems.append(f"{shown_path}:{line}: consent: expected the date of consent (YYYY-MM-DD), found \"{found}\"")
             continue
         if email_key(address) in seen:
             duplicates += 1
             continue
         seen.add(email_key(address))
-        name = (row.get("name") or "").strip() or None
-        source = (row.get("source") or "").strip() or f"import {path.name}:{line}"
+        name = undefuse_cell((row.get("name") or "").strip()) or None
+        if name and any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
+            problems.append(f"{shown_path}:{line}: name: must be one line without control characters, found \"{shown(name)}\"")
+            continue
+        source = undefuse_cell((row.get("source") or "").strip()) or f"import {path.name}:{line}"
         rows.append((address, name, consent, source))
     if unknown:
-        problems.append(f"{shown}:1: unknown columns {', '.join(unknown)}; expected {', '.join(COLUMNS)}")
+        problems.append(f"{shown_path}:1: unknown columns {', '.join(unknown)}; expected {', '.join(COLUMNS)}")
     if problems:
         return None, problems
     added = known = 0
@@ -100,5 +119,6 @@ def export_csv(store: Store) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["email", "name", "status", "created", "confirmed", "unsubscribed"])
     for s in store.subscribers():
-        writer.writerow([s.email, s.name or "", s.status.value, s.created_at, s.confirmed_at or "", s.unsubscribed_at or ""])
+        cells = [s.email, s.name or "", s.status.value, s.created_at, s.confirmed_at or "", s.unsubscribed_at or ""]
+        writer.writerow([defuse_cell(cell) for cell in cells])
     return out.getvalue()

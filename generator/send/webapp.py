@@ -1,40 +1,60 @@
 """The subscription web application: double opt-in, unsubscribe, RFC 8058 one-click.
 
 A static site cannot take a POST; this small WSGI app can, on the same SQLite store as the
-sender. Every GET only shows a page (corporate link scanners follow every link in an email);
-changes happen on POST: a form carrying a signed field tied to the page that showed it
-(cross-site posts fail), or the one-click POST a mail client sends with
+sender. Every GET (and HEAD) only shows a page (corporate link scanners follow every link in
+an email); changes happen on POST only: a form carrying a signed field tied to the page that
+showed it (cross-site posts fail), or the one-click POST a mail client sends with
 ``List-Unsubscribe=One-Click`` to the signed unsubscribe URL. Bad, forged or expired tokens
-get a clear page and change nothing.
+get a clear page and change nothing. Every page the public sees is German, errors included.
+
+Abuse: request bodies are limited to ``MAX_BODY`` bytes; subscription requests per client
+network and hour, confirmation mails per hour and unconfirmed requests at once are limited
+(generator.send.limits); confirmation mails are queued and sent by a worker
+(generator.send.outbox), at most one per address and hour.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import threading
 from collections.abc import Callable, Iterable
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from email_validator import EmailNotValidError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from generator.addresses import AddressError, check_address
 from generator.content import load_project
 from generator.content.model import Settings
-from generator.email.mime import address, header_text
-from generator.send.smtp import Connection, Outcome, SmtpSettings
-from generator.send.store import Status, Store, resolve_db
-from generator.send.subscribers import normalise_address
+from generator.send import limits as limit
+from generator.send.limits import Limits
+from generator.send.outbox import ConfirmationWorker, enqueue, recently_queued
+from generator.send.smtp import Connection, RelayError, SmtpConfigError, SmtpSettings
+from generator.send.store import Status, Store, StoreError, resolve_db
 from generator.send.tokens import TokenError, Tokens, secret_from_environment
 
-Mailer = Callable[[EmailMessage, str], bool]  # (message, recipient) -> delivered
+log = logging.getLogger("rundbrief.subscriptions")
+MAX_BODY = 16 * 1024  # a subscription form is a few hundred bytes
+
+# German words for the HTTP errors a visitor can meet (werkzeug's own pages are English)
+ERROR_PAGES = {
+    400: ("Ungültige Anfrage", "Die Anfrage war unvollständig oder fehlerhaft."),
+    404: ("Seite nicht gefunden", "Diese Seite gibt es nicht."),
+    405: ("Nicht möglich", "Diese Aktion ist so nicht möglich."),
+    413: ("Anfrage zu groß", "Die gesendeten Daten sind zu umfangreich."),
+    429: ("Zu viele Anfragen", "Bitte versuchen Sie es in einer Stunde noch einmal."),
+    500: ("Ein Fehler ist aufgetreten", "Bitte versuchen Sie es später noch einmal."),
+    503: ("Derzeit nicht möglich", "Gerade sind zu viele Anmeldungen offen. Bitte versuchen Sie es in einer Stunde noch einmal."),
+}
+
+
+class ServiceConfigError(Exception):
+    """The service cannot start: the message says which setting to fix."""
+
 
 PAGE = """<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -71,29 +91,35 @@ def page(settings: Settings, title: str, body: str, status: int = 200) -> Respon
     return response
 
 
-def smtp_mailer(settings: Settings) -> Mailer:
-    def deliver(message: EmailMessage, recipient: str) -> bool:
-        assert settings.sender_email
-        result = Connection(SmtpSettings.from_environment()).deliver(settings.sender_email, recipient, message.as_bytes())
-        return result.outcome is Outcome.SENT
-
-    return deliver
+def error_page(settings: Settings, code: int) -> Response:
+    title, text = ERROR_PAGES.get(code, ERROR_PAGES[400] if code < 500 else ERROR_PAGES[500])
+    response = page(settings, title, f"<p>{html.escape(text)}</p>", code)
+    if code in (429, 503):
+        response.headers["Retry-After"] = "3600"
+    return response
 
 
 class SubscriptionApp:
-    def __init__(self, store: Store, settings: Settings, tokens: Tokens, mailer: Mailer) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, tokens: Tokens, worker: ConfirmationWorker | None, limits: Limits = Limits(),
+    ) -> None:  # fmt: skip
         self.store = store
         self.settings = settings
         self.tokens = tokens
-        self.mailer = mailer
+        self.worker = worker  # None: mails stay queued (a test, or a second process beside the one that sends)
+        self.limits = limits
         self.lock = threading.Lock()
         self.origins = {self._origin(u) for u in (settings.site_url, settings.service_url) if u}
+        # One endpoint per method: a HEAD (which werkzeug adds to every GET) can only ever show a page.
         self.routes = Map(
             [
                 Rule("/", endpoint="home", methods=["GET"]),
-                Rule("/abonnieren", endpoint="subscribe", methods=["GET", "POST"]),
-                Rule("/bestaetigen", endpoint="confirm", methods=["GET", "POST"]),
-                Rule("/abmelden", endpoint="unsubscribe", methods=["GET", "POST"]),
+                Rule("/abonnieren", endpoint="home", methods=["GET"]),
+                Rule("/abonnieren", endpoint="subscribe", methods=["POST"]),
+                Rule("/bestaetigen", endpoint="confirm_page", methods=["GET"]),
+                Rule("/bestaetigen", endpoint="confirm", methods=["POST"]),
+                Rule("/abmelden", endpoint="unsubscribe_page", methods=["GET"]),
+                Rule("/abmelden", endpoint="unsubscribe", methods=["POST"]),
             ]
         )
 
@@ -104,16 +130,21 @@ class SubscriptionApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
+        request.max_content_length = MAX_BODY  # checked before the body is read, chunked bodies too
+        request.max_form_memory_size = MAX_BODY
         try:
             endpoint, _ = self.routes.bind_to_environ(environ).match()
             with self.lock:  # one SQLite connection, shared by the server's threads in turn
                 response = getattr(self, f"on_{endpoint}")(request)
         except MethodNotAllowed:
-            response = page(self.settings, "Nicht möglich", "<p>Diese Aktion ist so nicht möglich.</p>", 405)
+            response = error_page(self.settings, 405)
         except NotFound:
-            response = page(self.settings, "Seite nicht gefunden", "<p>Diese Seite gibt es nicht.</p>", 404)
-        except HTTPException as err:  # pragma: no cover - other client errors
-            response = page(self.settings, "Fehler", f"<p>{html.escape(str(err.description))}</p>", err.code or 400)
+            response = error_page(self.settings, 404)
+        except HTTPException as err:  # other client errors (413 and so on), in German
+            response = error_page(self.settings, err.code or 400)
+        except Exception:  # never a traceback for the public; the operator's log has it
+            log.exception("error answering %s %s", request.method, request.path)
+            response = error_page(self.settings, 500)
         result: Iterable[bytes] = response(environ, start_response)
         return result
 
@@ -135,9 +166,9 @@ class SubscriptionApp:
             f"<button type=\"submit\">{html.escape(button)}</button></form>"
         )
 
-    def _service(self, path: str, token: str) -> str:
+    def confirm_link(self, subscriber_id: int) -> str:
         base = (self.settings.service_url or "").rstrip("/")
-        return f"{base}/{path}?t={quote(token)}"
+        return f"{base}/bestaetigen?t={quote(self.tokens.confirm(subscriber_id))}"
 
     def _bad_link(self) -> Response:
         return page(
@@ -157,45 +188,35 @@ class SubscriptionApp:
         )  # fmt: skip
 
     def on_subscribe(self, request: Request) -> Response:
-        if request.method == "GET":
-            return self.on_home(request)
         if self._cross_site(request):
             return page(self.settings, "Nicht möglich", "<p>Diese Anmeldung kam von einer fremden Seite.</p>", 403)
+        with self.store.transaction() as db:
+            allowed = limit.hit(db, limit.client_key(request.remote_addr), self.limits.requests_per_client)
+        if not allowed:
+            return error_page(self.settings, 429)
         try:
-            address_ = normalise_address(request.form.get("email", ""))
-        except EmailNotValidError:
+            address_ = check_address(request.form.get("email", ""))
+        except AddressError:
             return page(self.settings, "Bitte prüfen Sie die Adresse", "<p>Das ist keine gültige E-Mail-Adresse.</p>"
                         '<p><a href="./">Zurück</a></p>', 400)  # fmt: skip
-        known = self.store.find(address_)
-        if known is None or known.status is not Status.ACTIVE:
-            subscriber = self.store.request(address_, _source(request))
-            self._send_confirmation(subscriber.id, address_)
-        # the same answer whether or not the address is known: nobody learns who subscribes
+        # The same store work and the same answer whether or not the address is known, and no
+        # SMTP here: nobody learns who subscribes, not even from the time the answer takes.
+        with self.store.transaction() as db:
+            if self.store.pending_count() >= self.limits.pending or limit.full(db, "confirmations", self.limits.confirmations):
+                return error_page(self.settings, 503)  # for every address alike: it reveals nobody
+            subscriber = self.store.request_in(db, address_, _source(request))
+            queue = subscriber.status is Status.PENDING and not recently_queued(db, address_, self.limits.address_interval)
+            if queue:
+                limit.hit(db, "confirmations", self.limits.confirmations)
+                enqueue(db, subscriber)
+        if queue and self.worker is not None:
+            self.worker.wake()
         return page(
             self.settings, "Fast geschafft",
             "<p>Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie das Abonnement mit dem Link darin.</p>",
         )  # fmt: skip
 
-    def _send_confirmation(self, subscriber_id: int, recipient: str) -> bool:
-        settings = self.settings
-        assert settings.sender_email
-        link = self._service("bestaetigen", self.tokens.confirm(subscriber_id))
-        message = EmailMessage(policy=SMTP)
-        message["Subject"] = header_text(f"Bitte bestätigen: {settings.newsletter_name}")
-        message["From"] = address(settings.sender_name, settings.sender_email)
-        message["To"] = address(None, recipient)
-        message["Date"] = format_datetime(datetime.now().astimezone())
-        message["Message-ID"] = make_msgid(domain=settings.sender_email.rpartition("@")[2])
-        message["Auto-Submitted"] = "auto-generated"
-        message.set_content(
-            f"Guten Tag,\n\nSie möchten den {settings.newsletter_name} erhalten. Bitte bestätigen Sie das mit diesem Link "
-            f"(7 Tage gültig):\n\n{link}\n\nWenn Sie das nicht waren, ignorieren Sie diese E-Mail; "
-            "Sie erhalten dann nichts weiter.\n",
-            charset="utf-8",
-        )
-        return self.mailer(message, recipient)
-
-    def on_confirm(self, request: Request) -> Response:
+    def _confirm_target(self, request: Request) -> tuple[str, int] | Response:
         token = request.args.get("t", "")
         try:
             subscriber_id = self.tokens.read_confirm(token)
@@ -204,39 +225,66 @@ class SubscriptionApp:
                 return page(self.settings, "Dieser Link ist abgelaufen",
                             '<p>Bestätigungslinks gelten 7 Tage. <a href="abonnieren">Bitte melden Sie sich noch einmal an.</a></p>', 410)  # fmt: skip
             return self._bad_link()
+        return token, subscriber_id
+
+    def on_confirm_page(self, request: Request) -> Response:
+        target = self._confirm_target(request)
+        if isinstance(target, Response):
+            return target
+        token, subscriber_id = target
         subscriber = self.store.get(subscriber_id)
         if subscriber is None:
             return self._bad_link()
-        if request.method == "GET":
-            if subscriber.status is Status.ACTIVE:
-                return page(self.settings, "Bereits bestätigt", "<p>Ihr Abonnement ist bereits aktiv.</p>")
-            return page(
-                self.settings, "Abonnement bestätigen",
-                f"<p>Bitte bestätigen Sie, dass <strong>{html.escape(subscriber.email)}</strong> den Newsletter erhalten soll.</p>"
-                + self._form("bestaetigen", token, "confirm", "Abonnement bestätigen"),
-            )  # fmt: skip
+        if subscriber.status is Status.ACTIVE:
+            return page(self.settings, "Bereits bestätigt", "<p>Ihr Abonnement ist bereits aktiv.</p>")
+        return page(
+            self.settings, "Abonnement bestätigen",
+            f"<p>Bitte bestätigen Sie, dass <strong>{html.escape(subscriber.email)}</strong> den Newsletter erhalten soll.</p>"
+            + self._form("bestaetigen", token, "confirm", "Abonnement bestätigen"),
+        )  # fmt: skip
+
+    def on_confirm(self, request: Request) -> Response:
+        target = self._confirm_target(request)
+        if isinstance(target, Response):
+            return target
+        token, subscriber_id = target
+        if self.store.get(subscriber_id) is None:
+            return self._bad_link()
         if self._cross_site(request) or not self.tokens.check_form("confirm", token, request.form.get("guard", "")):
             return page(self.settings, "Nicht möglich", "<p>Bitte bestätigen Sie über die Schaltfläche auf der Seite des Links.</p>", 403)
         self.store.confirm(subscriber_id, _source(request))
         return page(self.settings, "Danke!", "<p>Ihr Abonnement ist bestätigt. Die nächste Ausgabe kommt zu Ihnen.</p>")
 
-    def on_unsubscribe(self, request: Request) -> Response:
+    def _unsubscribe_target(self, request: Request) -> tuple[str, int] | Response:
         token = request.args.get("t", "")
         try:
             subscriber_id = self.tokens.read_unsubscribe(token)
         except TokenError:
             return self._bad_link()
-        subscriber = self.store.get(subscriber_id)
-        if subscriber is None:
+        if self.store.get(subscriber_id) is None:
             return self._bad_link()
-        if request.method == "GET":
-            if subscriber.status is Status.UNSUBSCRIBED:
-                return page(self.settings, "Bereits abgemeldet", "<p>Sie erhalten den Newsletter nicht mehr.</p>")
-            return page(
-                self.settings, "Newsletter abbestellen",
-                f"<p>Soll <strong>{html.escape(subscriber.email)}</strong> den Newsletter nicht mehr erhalten?</p>"
-                + self._form("abmelden", token, "unsubscribe", "Newsletter abbestellen"),
-            )  # fmt: skip
+        return token, subscriber_id
+
+    def on_unsubscribe_page(self, request: Request) -> Response:
+        target = self._unsubscribe_target(request)
+        if isinstance(target, Response):
+            return target
+        token, subscriber_id = target
+        subscriber = self.store.get(subscriber_id)
+        assert subscriber is not None
+        if subscriber.status is Status.UNSUBSCRIBED:
+            return page(self.settings, "Bereits abgemeldet", "<p>Sie erhalten den Newsletter nicht mehr.</p>")
+        return page(
+            self.settings, "Newsletter abbestellen",
+            f"<p>Soll <strong>{html.escape(subscriber.email)}</strong> den Newsletter nicht mehr erhalten?</p>"
+            + self._form("abmelden", token, "unsubscribe", "Newsletter abbestellen"),
+        )  # fmt: skip
+
+    def on_unsubscribe(self, request: Request) -> Response:
+        target = self._unsubscribe_target(request)
+        if isinstance(target, Response):
+            return target
+        token, subscriber_id = target
         if request.form.get("List-Unsubscribe") == "One-Click":  # RFC 8058: the signed URL is the proof
             self.store.unsubscribe(subscriber_id, "one-click (RFC 8058)")
             return Response("Abgemeldet.\n", content_type="text/plain; charset=utf-8")
@@ -246,11 +294,42 @@ class SubscriptionApp:
         return page(self.settings, "Abgemeldet", "<p>Sie erhalten den Newsletter nicht mehr. Schade, dass Sie gehen.</p>")
 
 
-def create_app(project: Path = Path("."), db: Path | None = None, mailer: Mailer | None = None) -> SubscriptionApp:
-    """The WSGI application for ``project`` (for any WSGI server: ``generator.send.webapp:create_app()``)."""
+def create_app(
+    project: Path = Path("."), db: Path | None = None, *, limits: Limits = Limits(), start_worker: bool = True,
+    retry_after: float = 60.0, check_smtp: bool = False,
+) -> SubscriptionApp:  # fmt: skip
+    """The WSGI application for ``project`` (for any WSGI server: ``generator.send.webapp:create_app()``).
+
+    ServiceConfigError, with the setting to fix, if it cannot work: content errors, no usable
+    RUNDBRIEF_SECRET, SMTP settings, sender or service_url, or a store it must not use.
+    ``check_smtp``: connect and log in once first (``serve`` does: a service that cannot send
+    confirmations must not take subscriptions). ``start_worker`` False leaves them queued (tests)."""
     result = load_project(project)
     if result.diagnostics.errors:
-        raise SystemExit("rundbrief: the project has errors; run rundbrief check")
+        raise ServiceConfigError(f"the project has errors ({result.diagnostics.summary()}); run rundbrief check")
     settings = result.project.settings
-    store = Store(resolve_db(result.project.root, db))
-    return SubscriptionApp(store, settings, Tokens(secret_from_environment()), mailer or smtp_mailer(settings))
+    if not settings.sender_email:
+        raise ServiceConfigError("plugins.rundbrief.sender is required: confirmation mails are sent from it")
+    if not settings.service_url:
+        raise ServiceConfigError("plugins.rundbrief.service_url is required: the confirmation links point there")
+    try:
+        tokens = Tokens(secret_from_environment())
+        smtp = SmtpSettings.from_environment()
+        path = resolve_db(result.project.root, db)
+        store = Store(path)
+    except (TokenError, SmtpConfigError, StoreError) as err:
+        raise ServiceConfigError(str(err)) from None
+    if check_smtp:
+        probe = Connection(smtp)
+        try:
+            probe.open()
+        except RelayError as err:
+            store.close()
+            raise ServiceConfigError(str(err)) from None
+        probe.close()
+    store.expire()
+    app = SubscriptionApp(store, settings, tokens, None, limits)
+    if start_worker:
+        app.worker = ConfirmationWorker(path, settings, smtp, app.confirm_link, retry_after=retry_after)
+        app.worker.start()
+    return app
