@@ -7,6 +7,7 @@ import io
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -414,6 +415,23 @@ def test_a_relay_that_is_down_is_a_message_not_a_traceback(example: Path, tmp_pa
     assert ledger(db) == {"a@example.net": ("pending", "")}
     test = cli(example, db, "send", "2026-02", "--test", "redaktion@example.org", env=env)
     assert test.returncode == 1 and test.stderr.startswith("rundbrief: the test was not sent: cannot connect to the SMTP server")
+
+
+def test_a_relay_expecting_tls_from_the_start_fails_within_seconds(example: Path, tmp_path: Path) -> None:
+    """RUNDBRIEF_SMTP_TLS=none against port 465: the server waits for TLS, the client for a greeting."""
+    db = tmp_path / "db.sqlite"
+    import_subscribers(example, db, tmp_path, ["a@example.net", "b@example.net"])
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        env = {"RUNDBRIEF_SMTP_HOST": "127.0.0.1", "RUNDBRIEF_SMTP_PORT": str(port), "RUNDBRIEF_SMTP_TLS": "none"}
+        started = time.monotonic()
+        result = cli(example, db, "send", "2026-02", "--yes", env=env)
+        assert time.monotonic() - started < 20 and result.returncode == 1
+    assert (f"rundbrief: the send stopped: the SMTP server 127.0.0.1:{port} (RUNDBRIEF_SMTP_HOST, RUNDBRIEF_SMTP_PORT) did not "
+            "answer within 10 s; if it expects TLS from the start (port 465), set RUNDBRIEF_SMTP_TLS=ssl\n") in result.stderr  # fmt: skip
+    assert set(ledger(db).values()) == {("pending", "")}
 
 
 # -- issue 10: one issue, one version -----------------------------------------------------------

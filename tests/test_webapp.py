@@ -307,6 +307,13 @@ def test_failed_confirmations_are_recorded_never_shown(example: Path, tmp_path: 
         key, state, reply = service.outbox()[1]
         assert (key, state) == ("spaeter@example.net", "queued")  # tried again once the relay is back
         assert reply.startswith(f"not sent yet: cannot connect to the SMTP server 127.0.0.1:{smtp.port}")
+        shown = subprocess.run(
+            [sys.executable, "-m", "generator", "subscriptions", "status", "--project", str(example), "--db", str(db)],
+            capture_output=True, text=True, check=True,
+        ).stdout.splitlines()  # fmt: skip
+        assert shown[0] == "queued=1 sending=0 sent=0 failed=1"
+        assert shown[1].startswith("failed\tgibtsnicht@example.net\t") and shown[1].endswith("\t550 5.1.1 No such user")
+        assert shown[2].startswith("queued\tspaeter@example.net\t") and "cannot connect to the SMTP server" in shown[2]
 
 
 def test_request_bodies_are_limited(service: Service) -> None:

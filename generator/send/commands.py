@@ -292,6 +292,22 @@ def subscriptions() -> None:
     """The subscription web application (double opt-in, unsubscribe, RFC 8058 one-click)."""
 
 
+@subscriptions.command("status")
+@_project_option
+@db_option
+def subscriptions_status(project: Path, db: Path | None) -> None:
+    """The confirmation mails of the last 8 days: counts by state, then every failure with the reply."""
+    store = open_store(project, db)
+    rows = store.db.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetchall()
+    counts = {"queued": 0, "sending": 0, "sent": 0, "failed": 0} | {row["state"]: row["n"] for row in rows}
+    click.echo(" ".join(f"{state}={count}" for state, count in counts.items()))
+    for row in store.db.execute(
+        "SELECT created_at, email_key, state, reply FROM outbox WHERE state = 'failed' OR (state = 'queued' AND reply IS NOT NULL) "
+        "ORDER BY id"
+    ):
+        click.echo(f"{row['state']}\t{row['email_key']}\t{row['created_at']}\t{row['reply']}")
+
+
 @subscriptions.command("serve")
 @_project_option
 @db_option

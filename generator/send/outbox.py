@@ -188,8 +188,12 @@ class ConfirmationWorker:
             self._record(store, queued, "failed", f"not sent: {err}")
             log.error("confirmation mail #%d refused: %s", queued.id, err)
             return
-        with store.transaction() as db:
-            db.execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?", (queued.id,))
+        with store.transaction() as db:  # claimed once: several server processes may each run a worker
+            claimed = db.execute(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state = 'queued'", (queued.id,)
+            ).rowcount
+        if not claimed:
+            return
         result = connection.deliver(self.settings.sender_email, subscriber.email, data)
         if result.outcome is Outcome.SENT:
             self._record(store, queued, "sent", result.reply)

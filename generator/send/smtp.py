@@ -126,7 +126,7 @@ class Connection:
             if "WRONG_VERSION" in str(err) or "wrong version" in str(err):
                 hint = "the server does not speak TLS from the start: for port 587 set RUNDBRIEF_SMTP_TLS=starttls"
             return RelayError(f"TLS with {self.where} failed: {err.reason or err}; {hint}")
-        if isinstance(err, (socket.timeout, TimeoutError)):
+        if isinstance(err, TimeoutError) or isinstance(err.__context__, TimeoutError):  # smtplib wraps it
             hint = "if it expects TLS from the start (port 465), set RUNDBRIEF_SMTP_TLS=ssl" if s.tls != "ssl" else "check RUNDBRIEF_SMTP_TLS"
             return RelayError(f"the SMTP server {self.where} did not answer within {timeout:.0f} s; {hint}")
         if isinstance(err, smtplib.SMTPResponseException):
