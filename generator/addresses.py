@@ -14,6 +14,7 @@ its syntax. No DNS lookups: imports and checks must work offline.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import idna
 from email_validator import EmailNotValidError, validate_email
@@ -65,6 +66,7 @@ def is_address(text: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=4096)  # per message sent, and most subscribers share a handful of domains
 def ascii_domain(domain: str) -> str:
     """The domain as DNS and every mail server know it: IDNA (``bürger-amt.de`` ->
     ``xn--brger-amt-q9a.de``), lower case; AddressError if it cannot be one."""

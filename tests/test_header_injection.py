@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import email
 import re
 from collections.abc import Callable
@@ -195,3 +196,21 @@ def test_content_addresses_follow_the_same_rule(project: Path) -> None:
     result = run("check", "--project", str(project))
     assert result.returncode == 1
     assert 'plugins.rundbrief.sender.email: expected an email address, found "=?UTF-8?B?eA==?=@example.org"' in result.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pieces=st.lists(st.text(st.characters(blacklist_characters="\r", blacklist_categories=("Cs",)), max_size=200), min_size=1, max_size=4),
+    url=hostile_text,
+)
+def test_each_copy_decodes_to_the_body_with_its_own_link(pieces: list[str], url: str) -> None:
+    """The body is encoded once, in pieces around the placeholder; every copy decodes to exactly
+    the text with its unsubscribe link, and no encoded line is longer than 76 characters."""
+    text = "%%unsubscribe_url%%".join(pieces)
+    prepared = PreparedMessage(EmailBody("x", "Betreff", "", text, text), SETTINGS)
+    data = prepared.personalise("leser@example.net", url)
+    assert max(len(line) for line in data.split(b"\r\n\r\n", 1)[1].split(b"\r\n")) <= 76
+    plain, html_part = email.message_from_bytes(data, policy=policy.default).iter_parts()
+    link = mime.header_url(url)
+    assert plain.get_payload(decode=True).decode("utf-8") == text.replace("\n", "\r\n").replace("%%unsubscribe_url%%", link)  # type: ignore[union-attr]
+    assert html_part.get_payload(decode=True).decode("utf-8") == text.replace("\n", "\r\n").replace("%%unsubscribe_url%%", html.escape(link))  # type: ignore[union-attr]
