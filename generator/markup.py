@@ -1,30 +1,35 @@
-"""Editors' Markdown snippets (quotes, descriptions) to HTML, with German quotation marks."""
+"""The one Markdown conversion: issue bodies, statements' quotes and events' descriptions to HTML,
+once per build, in the editors' dialect (MkDocs' built-in extensions plus ``markdown_extensions``
+of mkdocs.yml, exactly what MkDocs converts the other pages with).
+
+Links and images are resolved as they are converted, by the project's routes: a link to
+``2026-01.md`` becomes the absolute address of that issue's page, an image the absolute address
+of its file. The HTML is thus the same for every place that shows it; the site target
+(generator/site/bodyhtml.py) makes addresses relative to the page and images web-sized, the
+email target (generator/email/bodyhtml.py) makes the HTML email-safe.
+"""
 
 from __future__ import annotations
 
 import re
 import threading
+import xml.etree.ElementTree as etree
 from collections.abc import Iterator
-from functools import lru_cache
+from dataclasses import dataclass
+from typing import Any
 
 import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
-_EXTENSIONS = ["attr_list", "sane_lists", "smarty"]
-_GERMAN_QUOTES = {
-    "smarty": {
-        "substitutions": {
-            "left-double-quote": "&bdquo;",
-            "right-double-quote": "&ldquo;",
-            "left-single-quote": "&sbquo;",
-            "right-single-quote": "&lsquo;",
-        }
-    }
-}
+from generator.content.model import MarkdownDialect
+from generator.routes import Routes
 
 
-# One converter per thread: a Markdown instance keeps state while it converts, and the build
-# converts in two threads at once (MkDocs' pages and the emails' key computation and rendering).
-_local = threading.local()
+@dataclass(frozen=True, slots=True)
+class Converted:
+    html: str
+    toc: tuple[dict[str, Any], ...] = ()  # Python-Markdown's toc_tokens, for the page's table of contents
 
 
 class _Guarded:
@@ -53,28 +58,87 @@ def _needles(regex: str) -> tuple[str, ...] | None:
     return None
 
 
-def _new_converter() -> markdown.Markdown:
-    converter = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_GERMAN_QUOTES, output_format="html")
-    for pattern in converter.treeprocessors["smarty"].inlinePatterns:  # type: ignore[attr-defined]
-        if (needles := _needles(pattern.compiled_re.pattern)) is not None:
-            pattern.compiled_re = _Guarded(pattern.compiled_re, needles)
-    return converter
+class _References(Treeprocessor):
+    """Every link and image to its absolute address (MkDocs' own link rewriting does the same
+    for the pages it converts itself, relative to each page)."""
 
-# Text in which no Markdown syntax, smart-quote or HTML escape can start: one line, no markup
-# characters, not starting like a list item or heading, nothing smarty would change. Most quotes
-# and event descriptions are such plain sentences; for them Python-Markdown would return
-# "<p>" + text + "</p>" after a thousand times the work. tests/test_markup.py proves the shortcut
-# against the converter.
+    def __init__(self, md: markdown.Markdown, routes: Routes) -> None:
+        super().__init__(md)
+        self.routes = routes
+        self.folder = ""  # below content/: the folder of the file the text is written in
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            attribute = "href" if element.tag == "a" else "src" if element.tag == "img" else None
+            if attribute is not None and (value := element.get(attribute)) is not None:
+                element.set(attribute, self.routes.reference(value, self.folder))
+
+
+class _ReferencesExtension(Extension):
+    def __init__(self, routes: Routes) -> None:
+        super().__init__()
+        self.routes = routes
+        self.processor: _References | None = None
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        self.processor = _References(md, self.routes)
+        md.treeprocessors.register(self.processor, "rundbrief_references", 0)  # last, as MkDocs' own
+
+
+# Extensions whose output for one plain line of text is "<p>" + text + "</p>": with no others,
+# such lines (most quotes and descriptions) skip Python-Markdown (tests/test_shortcuts.py proves it).
+_PLAIN_SAFE = {
+    "toc", "tables", "fenced_code", "attr_list", "md_in_html", "admonition", "smarty", "sane_lists", "footnotes",
+    "def_list", "abbr", "meta", "nl2br", "codehilite", "markdown.extensions.toc", "markdown.extensions.tables",
+    "markdown.extensions.fenced_code", "markdown.extensions.attr_list", "markdown.extensions.md_in_html",
+    "markdown.extensions.admonition", "markdown.extensions.smarty", "markdown.extensions.sane_lists",
+}  # fmt: skip
 _PLAIN = re.compile(r"(?![\d#=+*>-])[^\\`*_\[\]{}<>!#&\"'|~^\s][^\\`*_\[\]{}<>!#&\"'|~^\t\n\r\x0b\x0c]*(?<! )")
 _SMARTY = ("--", "..")
 
 
-@lru_cache(maxsize=16384)  # the same quote shows on its issue, the Stimmen page and the start page
-def markdown_to_html(text: str) -> str:
-    if _PLAIN.fullmatch(text) and text.isprintable() and "  " not in text and not any(s in text for s in _SMARTY):
-        return f"<p>{text}</p>"
-    # Reused and reset between texts: building a converter costs more than converting.
-    converter: markdown.Markdown | None = getattr(_local, "converter", None)
-    if converter is None:
-        converter = _local.converter = _new_converter()
-    return converter.reset().convert(text)
+class Converter:
+    """Converts in one project's dialect; one Python-Markdown instance per thread (an instance
+    keeps state while it converts), reused and reset between texts (making one costs more)."""
+
+    def __init__(self, dialect: MarkdownDialect, routes: Routes) -> None:
+        self.dialect = dialect
+        self.routes = routes
+        self._local = threading.local()
+        self._shortcut = set(dialect.extensions) <= _PLAIN_SAFE and "nl2br" not in dialect.extensions
+
+    def __getstate__(self) -> tuple[MarkdownDialect, Routes]:  # to worker processes: no thread state
+        return self.dialect, self.routes
+
+    def __setstate__(self, state: tuple[MarkdownDialect, Routes]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
+
+    def _instance(self) -> tuple[markdown.Markdown, _ReferencesExtension]:
+        made: tuple[markdown.Markdown, _ReferencesExtension] | None = getattr(self._local, "made", None)
+        if made is None:
+            references = _ReferencesExtension(self.routes)
+            converter = markdown.Markdown(
+                extensions=[*self.dialect.extensions, references], extension_configs=self.dialect.configs,
+                output_format="html",
+            )  # fmt: skip
+            if "smarty" in converter.treeprocessors:
+                for pattern in converter.treeprocessors["smarty"].inlinePatterns:  # type: ignore[attr-defined]
+                    if (needles := _needles(pattern.compiled_re.pattern)) is not None:
+                        pattern.compiled_re = _Guarded(pattern.compiled_re, needles)
+            made = self._local.made = (converter, references)
+        return made
+
+    def convert(self, text: str, folder: str) -> Converted:
+        """``text`` written in a content file in ``folder`` (below content/, such as "newsletter")."""
+        if self._shortcut and _is_plain(text):
+            return Converted(f"<p>{text}</p>")
+        converter, references = self._instance()
+        assert references.processor is not None
+        references.processor.folder = folder
+        html = converter.reset().convert(text)
+        toc = tuple(getattr(converter, "toc_tokens", ()))
+        return Converted(html, toc)
+
+
+def _is_plain(text: str) -> bool:
+    return bool(_PLAIN.fullmatch(text)) and text.isprintable() and "  " not in text and not any(s in text for s in _SMARTY)

@@ -21,6 +21,7 @@ from generator.output import STATE_DIR, OutputBusy, StagedOutputs
 from generator.site.build import SiteBuildError, build_site
 from generator.site.images import ImagePipeline, Rendition
 from generator.site.plugin import CACHE_DIR
+from generator.texts import convert_texts, routes_for
 
 NEWSLETTER_DIR = "newsletter"
 log = logging.getLogger("rundbrief")
@@ -65,19 +66,13 @@ def _staged_outputs(project: Project) -> Iterator[StagedOutputs]:
         outputs.close()
 
 
-def _served_elsewhere(project: Project) -> tuple[str, ...]:
-    """Addresses that may lie below site_url but are the subscription service's, not files."""
-    settings = project.settings
-    return tuple(u for u in (settings.service_url, settings.subscribe_url) if u)
-
-
 def verify_email_links(project: Project, emails: Path, site: Path, diag: Diagnostics, shown: Path) -> None:
     """Every image and link on the site that an email in ``emails`` shows names a file in ``site``
     (``shown``: the newsletter folder as the editor knows it)."""
     site_url = project.settings.site_url or ""
     if not site_url:
         return
-    elsewhere = _served_elsewhere(project)
+    elsewhere = routes_for(project).served_elsewhere
     for folder in sorted(p for p in emails.iterdir() if p.is_dir()):
         for address in missing_on_site(folder, site, site_url, elsewhere):
             where = (shown / folder.name / "email.html").relative_to(project.root).as_posix()
@@ -95,12 +90,14 @@ def build_all(project: Project, diag: Diagnostics, *, strict: bool) -> BuildRepo
         staged_mail = outputs.stage(newsletter_dir)
         previous = newsletter_dir if newsletter_dir.is_dir() else None
         # The emails render in worker processes while MkDocs builds the site here: both cores work.
+        texts = convert_texts(project)  # once, for the site and the emails
         with ThreadPoolExecutor(max_workers=1) as background:
             emails = background.submit(
-                build_emails, project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache, background=True
-            )
+                build_emails, project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache,
+                background=True, texts=texts,
+            )  # fmt: skip
             try:
-                build_site(project, staged_site, strict=strict)
+                build_site(project, staged_site, strict=strict, texts=texts)
             except SiteBuildError as err:
                 emails.cancel()
                 raise BuildFailed(str(err)) from err

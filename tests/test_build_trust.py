@@ -125,15 +125,22 @@ def test_email_cache_follows_every_module_that_shapes_an_email(rich: Path, tmp_p
 
 
 def test_mkdocs_warnings_are_reported_and_counted(rich: Path) -> None:
-    issue = rich / "content" / "newsletter" / "2026-01.md"
-    issue.write_text(issue.read_text(encoding="utf-8") + "\nSiehe [die Seite](gibt-es-nicht.md).\n")
+    # a page MkDocs converts itself (issue bodies are rundbrief's, checked with their line)
+    page = rich / "content" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nSiehe [die Seite](gibt-es-nicht.md).\n")
     result = run("build", "--project", str(rich))
-    warned = [line for line in result.stderr.splitlines() if line.startswith("content/newsletter/2026-01.md: warning: mkdocs:")]
+    warned = [line for line in result.stderr.splitlines() if line.startswith("content/index.md: warning: mkdocs:")]
     assert len(warned) == 1 and "'gibt-es-nicht.md'" in warned[0], result.stderr
     assert "1 warning" in result.stderr + result.stdout
     strict = run("build", "--strict", "--project", str(rich))
     assert strict.returncode == 1
-    assert "content/newsletter/2026-01.md: warning: mkdocs:" in strict.stderr
+    assert "content/index.md: warning: mkdocs:" in strict.stderr
+
+
+def test_script_text_in_an_attribute_is_no_script_element() -> None:
+    html = '<html><body><img alt="<script>alert(1)</script>" src="https://test.example.org/a.jpg"></body></html>'
+    assert not any("<script>" in v for v in rule_violations(html, SITE_URL))
+    assert any("<script>" in v for v in rule_violations(html.replace("<body>", "<body><script>x()</script>"), SITE_URL))
 
 
 # -- content errors under plain MkDocs -------------------------------------------------

@@ -1,7 +1,7 @@
 """The speed shortcuts give exactly what the slow, general code gives.
 
-markup.markdown_to_html skips Python-Markdown for plain one-line text; plaintext.fill replaces
-textwrap.fill. Both are checked against the real thing on generated input, including input
+markup.Converter skips Python-Markdown for plain one-line text and puts smarty's patterns behind
+a substring test; plaintext.fill replaces textwrap.fill. Both are checked against the real thing on generated input, including input
 full of the characters the shortcuts must not take.
 """
 
@@ -14,12 +14,33 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import markup
+from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect
 from generator.email.plaintext import fill
+from generator.routes import Routes
+
+# The example's dialect: MkDocs' built-ins, its markdown_extensions, and smarty with German quotes.
+DIALECT = MarkdownDialect(
+    (*MKDOCS_EXTENSIONS, "attr_list", "md_in_html", "admonition", "sane_lists", "smarty"),
+    {"smarty": {"substitutions": {"left-double-quote": "&bdquo;", "right-double-quote": "&ldquo;"}}},
+)
+ROUTES = Routes.create("https://example.org/")
+
+
+_CONVERTER = markup.Converter(DIALECT, ROUTES)
+
+
+def _convert(text: str) -> str:
+    return _CONVERTER.convert(text, "newsletter").html
 
 
 def _reference(text: str) -> str:
     """Stock Python-Markdown with the same extensions: no shortcut, no guarded smarty patterns."""
-    converter = markdown.Markdown(extensions=markup._EXTENSIONS, extension_configs=markup._GERMAN_QUOTES, output_format="html")
+    references = markup._ReferencesExtension(ROUTES)
+    converter = markdown.Markdown(
+        extensions=[*DIALECT.extensions, references], extension_configs=DIALECT.configs, output_format="html"
+    )
+    assert references.processor is not None
+    references.processor.folder = "newsletter"
     return converter.convert(text)
 
 
@@ -34,15 +55,14 @@ _SENTENCE = st.text(
 @settings(max_examples=1500, deadline=None)
 @given(_SENTENCE)
 def test_plain_text_shortcut_matches_python_markdown(text: str) -> None:
-    markup.markdown_to_html.cache_clear()
-    assert markup.markdown_to_html(text) == _reference(text)
+    assert _convert(text) == _reference(text)
 
 
 @given(st.lists(st.sampled_from(["Ein", "Satz", "über", "die", "Zukunftswerkstatt", "in", "Güstrow", "(Landkreis)", "–"]), min_size=1, max_size=12))
 def test_plain_sentences_take_the_shortcut(words: list[str]) -> None:
     text = " ".join(words) + "."
-    assert markup._PLAIN.fullmatch(text), text  # the shortcut is really used for ordinary quotes
-    assert markup.markdown_to_html(text) == _reference(text) == f"<p>{text}</p>"
+    assert markup._is_plain(text), text  # the shortcut is really used for ordinary quotes
+    assert _convert(text) == _reference(text) == f"<p>{text}</p>"
 
 
 # Markdown documents: paragraphs, lists, quotes, emphasis, code, links, and everything smarty
@@ -58,8 +78,7 @@ _DOCUMENT = st.lists(_PIECES, max_size=40).map("".join)
 @settings(max_examples=1500, deadline=None)
 @given(_DOCUMENT)
 def test_guarded_smarty_converts_as_python_markdown(text: str) -> None:
-    markup.markdown_to_html.cache_clear()
-    assert markup.markdown_to_html(text) == _reference(text)
+    assert _convert(text) == _reference(text)
 
 
 _WORDS = st.lists(

@@ -9,10 +9,12 @@ files (SVG, say) and web addresses are MkDocs' business, as before; so are code 
 
 from __future__ import annotations
 
+import difflib
 import html
 import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from generator.content.fields import Context
@@ -21,7 +23,10 @@ from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
 _INLINE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|([^\s)]+))")
 _REFERENCE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
-_DEFINITION = re.compile(r" {0,3}\[((?:[^\]\\]|\\.)+)\]:\s*(?:<([^>\n]*)>|(\S+))")
+_DEFINITION = re.compile(r" {0,3}\[(?!\^)((?:[^\]\\]|\\.)+)\]:\s*(?:<([^>\n]*)>|(\S+))")  # [^1]: is a footnote
+_LINK = re.compile(r"(?<!!)\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|([^\s)]+))")
+_REFERENCE_LINK = re.compile(r"(?<!!)\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
+_HTML_A = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _IMG_START = re.compile(r"<img\b", re.IGNORECASE)
 _CODE_SPAN = re.compile(r"(`+).*?\1")
@@ -71,6 +76,52 @@ def find_images(body: str, first_line: int, lines: list[tuple[int, str]] | None 
                 found.append(BodyImage(src, number))
         found += [BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number) for m in _HTML_IMG.finditer(line)]
     return found
+
+
+def find_links(body: str, first_line: int) -> list[BodyImage]:
+    """Every link the body has (not images), by its line: inline, reference and raw ``<a href>``."""
+    if "](" not in body and "][" not in body and "]:" not in body and "<a" not in body.lower():
+        return []
+    lines = body_lines(body, first_line)
+    definitions: dict[str, str] = {}
+    for _, line in lines:
+        if (m := _DEFINITION.match(line)) is not None:
+            definitions.setdefault(_label(m[1]), m[2] if m[2] is not None else m[3])
+    found = []
+    for number, line in lines:
+        if _DEFINITION.match(line):
+            continue
+        found += [BodyImage(m[1] if m[1] is not None else m[2], number) for m in _LINK.finditer(line)]
+        for m in _REFERENCE_LINK.finditer(line):
+            if (target := definitions.get(_label(m[2] or m[1]))) is not None:
+                found.append(BodyImage(target, number))
+        found += [BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number) for m in _HTML_A.finditer(line)]
+    return found
+
+
+def check_links(ctx: Context, body: str, first_line: int, folder: str, pages: set[str], drafts: set[str], content: Path) -> None:
+    """Every link in the body to a page or file of the project leads to one that is published:
+    ``pages`` are the content paths of the Markdown pages the site has, ``drafts`` those that are
+    drafts (not published)."""
+    for link in find_links(body, first_line):
+        parts = urlsplit(link.src)
+        if not link.src or parts.scheme or parts.netloc or link.src.startswith(("/", "#")):
+            continue
+        target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
+        if target == ".." or target.startswith("../"):
+            ctx.error(link.line, f"body: link {link.src}: leads outside content/; link to pages and files of the project only")
+        elif target.endswith(".md"):
+            if target in drafts:
+                ctx.error(link.line, f"body: link {link.src}: content/{target} is a draft, which is not published")
+            elif target not in pages:
+                ctx.error(link.line, f"body: link {link.src}: there is no page content/{target}{_suggest_page(target, pages)}")
+        elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
+            ctx.error(link.line, f"body: link {link.src}: file not found: content/{target}")
+
+
+def _suggest_page(target: str, pages: set[str]) -> str:
+    close = difflib.get_close_matches(target, sorted(pages), n=1, cutoff=0.75)
+    return f' (did you mean "{posixpath.relpath(close[0], posixpath.dirname(target))}"?)' if close else ""
 
 
 def content_path(src: str, source: str) -> str | None:

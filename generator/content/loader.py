@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from generator.content.fields import Context
 from generator.content.bodyrefs import check_body
+from generator.content.bodyrefs import check_links as check_body_links
 from generator.content.frontmatter import read_text
 from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader
@@ -98,6 +99,7 @@ def load_project(root: Path) -> LoadResult:
     _check_pages(content, set(phase_files) | set(issue_files), images, context)
     images.save()
     _check_numbers(issues, number_lines, diag)
+    _check_issue_links(content, issues, context)
     events = _unique_events(entries_by_issue, diag)
     issues = [
         replace(issue, events=tuple(events[e.id].event for e in entries_by_issue[issue.slug] if e.id in events))
@@ -115,6 +117,25 @@ def load_project(root: Path) -> LoadResult:
 
 
 _FENCE = ("---", "...")
+# Pages the site has even where the editors wrote none (generator/site/plugin.py's GENERATED).
+GENERATED_PAGES = (f"{ISSUES_DIR}/index.md", "termine/index.md", "stimmen/index.md")
+
+
+def _check_issue_links(content: Path, issues: list[Issue], context: Callable[[Path], Context]) -> None:
+    """Links in issue bodies lead to published pages and existing files (rundbrief converts the
+    bodies itself, for the site and the emails; MkDocs never sees them)."""
+    if not content.is_dir():
+        return
+    pages = {
+        path.relative_to(content).as_posix() for path in content.rglob("*.md")
+        if not any(part.startswith((".", "~")) for part in path.relative_to(content).parts)
+    } | set(GENERATED_PAGES)  # fmt: skip
+    drafts = {f"{ISSUES_DIR}/{issue.slug}.md" for issue in issues if issue.draft}
+    pages -= drafts
+    for issue in issues:
+        # a draft may link to another draft: both are published together, or the link is reported then
+        shown, unpublished = (pages | drafts, set()) if issue.draft else (pages, drafts)
+        check_body_links(context(issue.path), issue.body, issue.body_line, ISSUES_DIR, shown, unpublished, content)
 
 
 def _check_pages(content: Path, read: set[Path], images: ImageChecker, context: Callable[[Path], Context]) -> None:

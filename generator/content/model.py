@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from generator.diagnostics import Location
 
@@ -148,6 +149,19 @@ class Partner:
     url: str | None = None
 
 
+# What MkDocs converts every page with, whatever mkdocs.yml lists (MkDocs' MarkdownExtensions.builtins).
+MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownDialect:
+    """The editors' Markdown: MkDocs' built-in extensions plus ``markdown_extensions`` of mkdocs.yml.
+    The site and the emails convert with exactly this."""
+
+    extensions: tuple[str, ...] = MKDOCS_EXTENSIONS
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False)  # by extension name
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The rundbrief plugin's options in mkdocs.yml, plus the MkDocs settings it needs."""
@@ -168,6 +182,8 @@ class Settings:
     partners: tuple[Partner, ...] = ()
     email_inliner: str = "css-inline"  # or "premailer"
     service_url: str | None = None  # the public address of `rundbrief subscriptions serve`
+    use_directory_urls: bool = True  # MkDocs' setting: newsletter/2026-02/ or newsletter/2026-02.html
+    markdown: MarkdownDialect = MarkdownDialect()
 
     @property
     def subscribe_action(self) -> str | None:

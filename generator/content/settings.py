@@ -16,7 +16,7 @@ import yaml
 from generator.content.fields import Context, Fields, is_url
 from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker
-from generator.content.model import Partner, Settings
+from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect, Partner, Settings
 from generator.content.people import read_image
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml
 from generator.diagnostics import Diagnostics, Location
@@ -90,6 +90,8 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     base = Settings(
         site_name=site_name, site_url=str(site_url) if site_url else None, docs_dir=docs_dir,
         site_dir=str(values.get("site_dir") or "site"), newsletter_name=site_name,
+        use_directory_urls=values.get("use_directory_urls", True) is not False,
+        markdown=read_dialect(values.get("markdown_extensions"), nodes, shown, diag),
     )  # fmt: skip
     if nodes is None:
         return base, images
@@ -143,10 +145,42 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         newsletter_name=fields.text("newsletter_name") or site_name, organisation=fields.text("organisation"),
         logo=logo, sender_name=sender_name, sender_email=sender_email, reply_to=fields.email("reply_to"),
         forward_note=fields.text("forward_note"), subscribe_url=fields.url("subscribe_url"), timezone=tz_name,
-        service_url=fields.url("service_url"),
+        service_url=fields.url("service_url"), use_directory_urls=base.use_directory_urls, markdown=base.markdown,
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
     )  # fmt: skip
     return settings, images
+
+
+def read_dialect(listed: object, nodes: YNode | None, shown: str, diag: Diagnostics) -> MarkdownDialect:
+    """``markdown_extensions`` as MkDocs reads it: names, or one-key mappings of a name to its
+    options; MkDocs' built-in extensions first, each extension once."""
+    line = nodes.entries["markdown_extensions"][0] if isinstance(nodes, YMap) and "markdown_extensions" in nodes.entries else 1
+    names: list[str] = list(MKDOCS_EXTENSIONS)
+    configs: dict[str, dict[str, Any]] = {}
+    if listed is None:
+        return MarkdownDialect(tuple(names), configs)
+    if not isinstance(listed, list):
+        diag.error(Location(shown, line), "markdown_extensions: expected a list of extension names, found one value")
+        return MarkdownDialect(tuple(names), configs)
+    for position, item in enumerate(listed, start=1):
+        if isinstance(item, str):
+            name, options = item, None
+        elif isinstance(item, dict) and len(item) == 1 and isinstance(next(iter(item)), str):
+            name, options = next(iter(item.items()))
+        else:
+            diag.error(
+                Location(shown, line),
+                f"markdown_extensions[{position}]: expected an extension name, or a name with its options, found {item!r}",
+            )
+            continue
+        if options is not None and not isinstance(options, dict):
+            diag.error(Location(shown, line), f"markdown_extensions[{position}].{name}: expected options as a mapping, found {options!r}")
+            continue
+        if name not in names:
+            names.append(name)
+        if options:
+            configs[name] = options
+    return MarkdownDialect(tuple(names), configs)
 
 
 def _read_partner(ctx: Context, node: YNode, name: str, images: ImageChecker) -> Partner | None:

@@ -1,22 +1,24 @@
-"""Editors' Markdown made safe and self-contained for an email.
+"""The email target of the one Markdown conversion: the site's HTML made safe and self-contained.
 
-The site trusts raw HTML in Markdown (MkDocs does); an email must not: the HTML is cleaned
-with an allow-list (nh3: no scripts, no event handlers, no ``javascript:`` links, no forms),
-every link and image is made absolute on the published site, ``.md`` links become the pages
-they build, and images get a numeric width of at most 600, a 2x rendition, alt and border.
+The site trusts raw HTML in Markdown (MkDocs does); an email must not: the HTML is cleaned with
+an allow-list (nh3: no scripts, no event handlers, no ``javascript:`` links, no forms), every
+link and image is absolute on the published site, and images get a numeric width of at most
+600, a 2x rendition, alt and border. What the editors' Markdown extensions make (tables,
+admonitions, footnotes, definition lists, task lists, collapsible blocks, code) becomes markup
+every mail client shows, styled inline; anything else keeps its text.
 """
 
 from __future__ import annotations
 
 import html
-import posixpath
 import re
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
+import lxml.html
 import nh3
 
 from generator.content.images import ImageChecker, ImageProblem
-from generator.markup import markdown_to_html
+from generator.routes import Routes
 from generator.site.images import ImagePipeline
 
 MAX_WIDTH = 552  # the content column: 600 minus 2 x 24 padding
@@ -24,8 +26,20 @@ MAX_WIDTH = 552  # the content column: 600 minus 2 x 24 padding
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
     "li", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr",
-    "u", "ul",
+    "u", "ul", "div", "dl", "dt", "dd", "details", "summary", "mark", "ins", "kbd",
 }  # fmt: skip
+# The classes the transformations below read (Python-Markdown's and pymdownx' names); all others go.
+_ADMONITION_KINDS = {
+    "note", "abstract", "summary", "tldr", "info", "todo", "tip", "hint", "important", "success", "check", "done",
+    "question", "help", "faq", "warning", "caution", "attention", "failure", "fail", "missing", "danger", "error",
+    "bug", "example", "quote", "cite", "hinweis", "achtung", "tipp",
+}  # fmt: skip
+_CLASSES = {
+    "div": {"admonition", "footnote"} | _ADMONITION_KINDS,
+    "details": _ADMONITION_KINDS,
+    "p": {"admonition-title"},
+    "a": {"footnote-ref", "footnote-backref", "headerlink"},
+}
 _ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "width", "height", "title"},
@@ -38,7 +52,15 @@ _TAG = re.compile(r"<(a|img)\b([^>]*)>", re.IGNORECASE)
 _ATTR = re.compile(r'([\w:-]+)\s*=\s*"([^"]*)"')
 
 
+_CHECKBOX = re.compile(r"<input\b[^>]*\btype=\"checkbox\"[^>]*>", re.IGNORECASE)
+_ALIGN = re.compile(r'<(t[hd])\b([^>]*?)\sstyle="text-align: (left|right|center);"', re.IGNORECASE)
+
+
 def sanitise(fragment: str) -> str:
+    # Two things of the extensions' output that the allow-list would lose, made plain first: a
+    # task list's checkbox becomes its symbol, a table column's alignment the align attribute.
+    fragment = _CHECKBOX.sub(lambda m: "\u2611 " if re.search(r"\bchecked\b", m.group(0)) else "\u2610 ", fragment)
+    fragment = _ALIGN.sub(r'<\1\2 align="\3"', fragment)
     return nh3.clean(
         fragment,
         tags=_TAGS,
@@ -46,43 +68,121 @@ def sanitise(fragment: str) -> str:
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel=None,
         strip_comments=True,
+        allowed_classes=_CLASSES,
     )
 
 
-class EmailLinks:
-    """Resolves the links of one page's Markdown to absolute addresses on the site."""
+# Inline styles of what the extensions make (the email's CSS cannot reach it: class-free markup).
+_TABLE = "width:100%;border-collapse:collapse;margin:0 0 16px;font-size:15px;line-height:1.4;"
+_CELL = "border:1px solid #c5cae9;padding:6px 8px;text-align:left;vertical-align:top;"
+_HEADER_CELL = _CELL + "background-color:#eef0fa;font-weight:bold;"
+_BOX = "border-left:4px solid #3949ab;background-color:#f3f4fb;padding:12px 16px;"
+_BOX_TITLE = "margin:0 0 6px;font-weight:bold;"
+_PRE = "white-space:pre-wrap;word-wrap:break-word;font-family:Consolas,Menlo,monospace;font-size:14px;" \
+    "background-color:#f5f5f5;padding:12px;margin:0 0 16px;"  # fmt: skip
+_TERM = "margin:0;font-weight:bold;"
+_DEFINITION = "margin:0 0 12px 16px;"
 
-    def __init__(self, site_url: str, source: str, images: ImagePipeline, checker: ImageChecker) -> None:
-        self.site_url = site_url if site_url.endswith("/") else site_url + "/"
-        self.source_dir = posixpath.dirname(source)  # "newsletter" for newsletter/2026-02.md
+
+_CONSTRUCT = re.compile(r'<(?:a(?![^>]*\bhref=)|div|details|dl|table|th|td|pre)\b|class="', re.IGNORECASE)
+
+
+def _box(element: lxml.html.HtmlElement, title: lxml.html.HtmlElement | None) -> lxml.html.HtmlElement:
+    """An admonition or collapsible block as a one-cell table with a bar (Outlook draws no
+    padding or border on a div)."""
+    table = lxml.html.Element("table", role="presentation", cellpadding="0", cellspacing="0", border="0", width="100%")
+    table.set("style", "margin:0 0 16px;")
+    row = lxml.html.Element("tr")
+    cell = lxml.html.Element("td", style=_BOX)
+    table.append(row)
+    row.append(cell)
+    if title is not None:
+        heading = lxml.html.Element("p", style=_BOX_TITLE)
+        heading.text = title.text_content().strip()
+        cell.append(heading)
+    cell.text = None
+    for child in list(element):
+        if child is not title:
+            cell.append(child)
+    return table
+
+
+def _unwrap(element: lxml.html.HtmlElement) -> None:
+    element.drop_tag()
+
+
+def email_markup(fragment: str) -> str:
+    """The extensions' constructs of a sanitised fragment as email markup (see the module doc)."""
+    if not _CONSTRUCT.search(fragment):
+        return fragment  # most quotes and descriptions: nothing to change, no parse
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for element in list(root.iter("a")):
+        kind = element.get("class") or ""
+        if "headerlink" in kind or "footnote-backref" in kind:
+            element.drop_tree()  # a page's permalink, a jump back: nothing to follow in an email
+        elif "footnote-ref" in kind or not element.get("href"):
+            _unwrap(element)  # the footnote's number stays in its <sup>; a link the sanitiser emptied, its text
+    for element in list(root.iterdescendants("div", "details")):
+        kinds = set((element.get("class") or "").split())
+        if element.tag == "details" or "admonition" in kinds:
+            title = element.find("summary") if element.tag == "details" else next(
+                (c for c in element if c.tag == "p" and "admonition-title" in (c.get("class") or "")), None
+            )  # fmt: skip
+            element.addprevious(_box(element, title))
+            element.drop_tree()
+        else:
+            _unwrap(element)
+    for element in list(root.iter("dt")):
+        element.tag, element.attrib["style"] = "p", _TERM
+    for element in list(root.iter("dd")):
+        element.tag, element.attrib["style"] = "p", _DEFINITION
+    for element in list(root.iter("dl")):
+        _unwrap(element)
+    for element in root.iter("table"):
+        if element.get("role") != "presentation":
+            element.set("cellpadding", "0")
+            element.set("cellspacing", "0")
+            element.set("style", _TABLE)
+    for element in root.iter("th", "td"):
+        if element.get("style") is None:
+            element.set("style", _HEADER_CELL if element.tag == "th" else _CELL)
+            if (align := element.attrib.pop("align", None)) is not None:
+                element.set("style", element.get("style", "").replace("text-align:left;", f"text-align:{align};"))
+    for element in root.iter("pre"):
+        element.set("style", _PRE)
+    for element in root.iter():
+        element.attrib.pop("class", None)
+    inner = (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return inner
+
+
+class EmailLinks:
+    """The addresses in one issue's converted texts, for its email: absolute on the site, images
+    as renditions at twice the shown width."""
+
+    def __init__(self, routes: Routes, folder: str, page: str, images: ImagePipeline, checker: ImageChecker) -> None:
+        self.routes = routes
+        self.folder = folder  # below content/, where the texts are written ("newsletter")
+        self.page = page  # the absolute address of the issue's page: where in-page anchors are
         self.images = images
         self.checker = checker
 
-    def page_url(self, content_path: str) -> str:
-        """The published address of a content file, as MkDocs builds it (directory URLs)."""
-        if content_path.endswith(".md"):
-            stem = content_path[:-3]
-            if stem == "index" or stem.endswith("/index"):
-                content_path = stem[: -len("index")]
-            else:
-                content_path = stem + "/"
-        return urljoin(self.site_url, content_path)
-
     def href(self, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme or value.startswith(("//", "#")):
-            return value
-        if value.startswith("/"):
-            return urljoin(self.site_url, value.lstrip("/"))
-        target = posixpath.normpath(posixpath.join(self.source_dir, unquote(parts.path)))
-        return self.page_url(target) + (f"#{parts.fragment}" if parts.fragment else "")
+        if value.startswith("#"):
+            return self.page + value  # "#programm" in an email: that place of the web version
+        return self.routes.reference(value, self.folder)  # what raw HTML left relative
 
     def image(self, src: str) -> tuple[str, int, int] | None:
         """(absolute URL of a 2x rendition, shown width, shown height), or None if not ours."""
+        on_site = self.routes.relative_to_site(src)
         parts = urlsplit(src)
-        if parts.scheme or src.startswith("/"):
+        if on_site is not None:
+            target = unquote(urlsplit(on_site).path)
+        elif parts.scheme or parts.netloc or src.startswith("/"):
             return None
-        target = posixpath.normpath(posixpath.join(self.source_dir, unquote(parts.path)))
+        else:
+            target = unquote(urlsplit(self.routes.reference(src, self.folder)).path)
+            target = target[len(urlsplit(self.routes.site_url).path) :] if self.routes.site_url else target
         try:
             image = self.checker.check(target)
         except ImageProblem:
@@ -90,7 +190,7 @@ class EmailLinks:
         shown = min(MAX_WIDTH, image.width)
         rendition = self.images.rendition(image, shown * 2)
         height = round(image.height * shown / image.width)
-        return urljoin(self.site_url, rendition.url), shown, height
+        return self.routes.absolute(rendition.url), shown, height
 
 
 def _rewrite(fragment: str, links: EmailLinks) -> str:
@@ -123,7 +223,7 @@ def defuse(text: str) -> str:
     return _TOKENS.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1], text)
 
 
-def markdown_for_email(text: str, links: EmailLinks) -> str:
-    """The email target of the one Markdown conversion: converted, sanitised, made absolute."""
-    html_text = _rewrite(sanitise(markdown_to_html(text)), links)
+def email_html(converted: str, links: EmailLinks) -> str:
+    """The email target of a text of the one conversion: sanitised, in email markup, absolute."""
+    html_text = _rewrite(email_markup(sanitise(converted)), links)
     return _TEXT.sub(lambda m: ">" + defuse(m.group(1)) + "<", html_text)

@@ -31,6 +31,7 @@ from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.site.images import ImagePipeline, Rendition
+from generator.texts import Texts
 
 KEY_FILE = ".key"
 RENDITIONS_FILE = ".renditions"  # the images the email shows, for the site to serve when it is reused
@@ -133,11 +134,11 @@ _Summary = tuple[str, tuple[str, ...], tuple[str, ...], tuple[Rendition, ...]]  
 class _Worker:
     """Everything one process needs to render emails: the model arrives once, jobs are slugs."""
 
-    def __init__(self, project: Project, inliner: Inliner, cache: Path) -> None:
+    def __init__(self, project: Project, inliner: Inliner, cache: Path, texts: Texts | None) -> None:
         self.project = project
         self.issues = {issue.slug: issue for issue in project.issues}
         self.images = ImagePipeline(cache)
-        self.renderer = EmailRenderer(project, self.images, templates_dir(project), inliner)
+        self.renderer = EmailRenderer(project, self.images, templates_dir(project), inliner, texts)
 
     def render(self, job: _Job) -> _Summary:
         """Render and write one email here: only a small summary travels back to the build."""
@@ -153,12 +154,12 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def _start_worker(project: Project, inliner: Inliner, cache: Path, nice: int) -> None:
+def _start_worker(project: Project, inliner: Inliner, cache: Path, texts: Texts | None, nice: int) -> None:
     global _worker
     if nice:
         # emails are background work beside the site build: the MkDocs process keeps its core
         os.nice(nice)
-    _worker = _Worker(project, inliner, cache)
+    _worker = _Worker(project, inliner, cache, texts)
 
 
 def _render_in_worker(job: _Job) -> _Summary:
@@ -166,16 +167,18 @@ def _render_in_worker(job: _Job) -> _Summary:
     return _worker.render(job)
 
 
-def render_emails(project: Project, jobs: list[_Job], *, inliner: Inliner, cache: Path, background: bool) -> list[_Summary]:
+def render_emails(
+    project: Project, jobs: list[_Job], *, inliner: Inliner, cache: Path, background: bool, texts: Texts | None
+) -> list[_Summary]:
     """Render and write ``jobs``, in worker processes on all cores when there are many."""
     workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        worker = _Worker(project, inliner, cache)
+        worker = _Worker(project, inliner, cache, texts)
         return [worker.render(job) for job in jobs]
     # forkserver, not fork: the build runs this from a thread while MkDocs runs in another
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])  # workers fork with the email code already imported
-    initargs = (project, inliner, cache, BACKGROUND_NICE if background else 0)
+    initargs = (project, inliner, cache, texts, BACKGROUND_NICE if background else 0)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=initargs) as pool:
         return list(pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
 
@@ -221,6 +224,7 @@ def build_emails(
     cache: Path,
     only: list[Issue] | None = None,
     background: bool = False,
+    texts: Texts | None = None,
 ) -> list[EmailResult]:
     """Write the emails of the published issues (or ``only`` these) into ``target_for(slug)``,
     reusing unchanged ones from ``previous_dir``. ``background``: another build runs beside
@@ -246,6 +250,7 @@ def build_emails(
             results.append(EmailResult(issue, False, renditions=reused))
         else:
             jobs.append(_Job(issue.slug, target_for(issue.slug), key))
-    for slug, errors, warnings, renditions in render_emails(project, jobs, inliner=inliner, cache=cache, background=background):
+    rendered = render_emails(project, jobs, inliner=inliner, cache=cache, background=background, texts=texts)
+    for slug, errors, warnings, renditions in rendered:
         results.append(EmailResult(by_slug[slug], True, errors, warnings, renditions))
     return results

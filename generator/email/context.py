@@ -6,17 +6,19 @@ which go through the email target of the one Markdown conversion (bodyhtml.py).
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from markupsafe import Markup
 
 from generator.content.images import ImageChecker
 from generator.content.model import Image, Issue, Person, Photo, Project
-from generator.email.bodyhtml import EmailLinks, markdown_for_email
+from generator.email.bodyhtml import EmailLinks, email_html
 from generator.email.plaintext import html_to_text
 from generator.formatting import EVENT_STATUS_LABELS, event_when, long_date
+from generator.routes import Routes
 from generator.site.images import ImagePipeline
+from generator.texts import Texts, issue_source
 
 # Filled per recipient at send time (never a re-render): see generator/email/mime.py.
 UNSUBSCRIBE_PLACEHOLDER = "%%unsubscribe_url%%"
@@ -114,15 +116,16 @@ def subject_for(issue: Issue) -> str:
 
 
 class ViewBuilder:
-    def __init__(self, project: Project, site_url: str, images: ImagePipeline, css: str) -> None:
+    def __init__(self, project: Project, routes: Routes, texts: Texts, images: ImagePipeline, css: str) -> None:
         self.project = project
-        self.site_url = site_url if site_url.endswith("/") else site_url + "/"
+        self.routes = routes
+        self.texts = texts
         self.images = images
         self.checker = ImageChecker(project.content_dir)
         self.css = Markup(css)
 
     def url(self, path: str) -> str:
-        return urljoin(self.site_url, path)
+        return self.routes.absolute(path)
 
     def image(self, image: Image, shown: int, alt: str, caption: str | None = None, credit: str | None = None) -> EmailImage:
         shown = min(shown, image.width)
@@ -142,11 +145,16 @@ class ViewBuilder:
 
     def build(self, issue: Issue) -> EmailView:
         project, settings = self.project, self.project.settings
-        links = EmailLinks(self.site_url, f"newsletter/{issue.slug}.md", self.images, self.checker)
-        body_html = markdown_for_email(issue.body, links)
+        source = issue_source(issue)
+        links = EmailLinks(self.routes, posixpath.dirname(source), self.url(self.routes.issue(issue.slug)), self.images, self.checker)
+
+        def converted(text: str) -> str:
+            return email_html(self.texts.html(text, source), links)
+
+        body_html = converted(issue.body)
         events = []
         for event in issue.events:
-            description = markdown_for_email(event.description, links) if event.description else None
+            description = converted(event.description) if event.description else None
             registration_url = event.registration if event.registration and event.registration.startswith("http") else None
             where = ", ".join(p for p in (event.location, (event.address or "").replace("\n", ", ")) if p) or None
             events.append(
@@ -156,12 +164,12 @@ class ViewBuilder:
                     online=event.online, registration=event.registration, registration_url=registration_url,
                     description_html=Markup(description) if description else None,
                     description_text=html_to_text(description) if description else None,
-                    ics_url=self.url(f"termine/{event.id}.ics"),
+                    ics_url=self.url(self.routes.event_calendar(event.id)),
                 )  # fmt: skip
             )
         statements = []
         for statement in issue.statements:
-            quote = markdown_for_email(statement.quote, links)
+            quote = converted(statement.quote)
             shown = statement.shown_photo
             statements.append(
                 EmailStatement(
@@ -171,7 +179,7 @@ class ViewBuilder:
                     photo=self.photo(shown, 80) if shown else None,
                 )
             )
-        legal = {page.path: self.url(page.path[:-3] + "/") for page in project.legal_pages}
+        legal = {page.path: self.url(self.routes.page(page.path)) for page in project.legal_pages}
         return EmailView(
             subject=subject_for(issue),
             preheader=issue.summary or issue.title,
@@ -196,9 +204,9 @@ class ViewBuilder:
                 EmailPartner(p.label, p.name, p.url, self.image(p.logo, 180, p.name) if p.logo else None)
                 for p in settings.partners
             ),
-            web_url=self.url(f"newsletter/{issue.slug}/"),
-            events_url=self.url("termine/"),
-            calendar_url=self.url("termine/kalender.ics"),
+            web_url=self.url(self.routes.issue(issue.slug)),
+            events_url=self.url(self.routes.events),
+            calendar_url=self.url(self.routes.calendar),
             impressum_url=legal.get("impressum.md"),
             privacy_url=legal.get("datenschutz.md"),
             unsubscribe_url=Markup(UNSUBSCRIBE_PLACEHOLDER),  # Markup: ours, passed through as it is

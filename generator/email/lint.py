@@ -65,24 +65,28 @@ class Finding:
 _START_TAG = re.compile(r"<([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>")
 _ATTRIBUTE = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_RAW_TEXT = re.compile(r"<(style|script)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 
 
 def _elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
     """Start tags with their attributes (entities decoded), outside comments, Outlook's
     conditional markup and style/script text. A scan, not a DOM: a fraction of the time of
-    html.parser, and it sees exactly what a client's sanitiser sees: tags and attributes."""
+    html.parser, and it sees exactly what a client's sanitiser sees: tags and attributes.
+    Tags are read one after another, so a ``<script>`` written inside an attribute's quoted
+    value (an alt text) is text, as it is to a browser."""
     text = _COMMENT.sub("", _CONDITIONAL.sub("", html))
     found: list[tuple[str, dict[str, str | None]]] = []
-    for raw in _RAW_TEXT.finditer(text):
-        found.append((raw.group(1).lower(), {}))
-    text = _RAW_TEXT.sub("", text)
-    for match in _START_TAG.finditer(text):
+    position = 0
+    while (match := _START_TAG.search(text, position)) is not None:
+        tag = match.group(1).lower()
         attrs: dict[str, str | None] = {}
         for name, double, single, bare in _ATTRIBUTE.findall(match.group(2)):
             value = double or single or bare
             attrs[name.lower()] = unescape(value) if value or "=" in match.group(2) else None
-        found.append((match.group(1).lower(), attrs))
+        found.append((tag, attrs))
+        position = match.end()
+        if tag in ("style", "script"):  # raw text up to the end tag: no tags in it
+            end = re.compile(rf"</{tag}\s*>", re.IGNORECASE).search(text, position)
+            position = end.end() if end else len(text)
     return found
 
 

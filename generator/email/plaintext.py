@@ -38,6 +38,25 @@ _BREAK = "\x00"  # a <br> inside a paragraph, kept through whitespace folding
 _BLOCKS = {"p", "div", "blockquote", "pre", "table", "tr", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
 
 
+def table_text(rows: list[list[str]], header: bool) -> str:
+    """A data table as text: aligned columns where they fit the line, else one block per row
+    with each value under its column's heading."""
+    columns = max(len(row) for row in rows)
+    rows = [row + [""] * (columns - len(row)) for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(columns)]
+    if sum(widths) + 3 * (columns - 1) <= WIDTH:
+        lines = [" | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+        if header and len(lines) > 1:
+            lines.insert(1, "-+-".join("-" * w for w in widths))
+        return "\n".join(lines)
+    heads, body = (rows[0], rows[1:]) if header and len(rows) > 1 else ([""] * columns, rows)
+    blocks = []
+    for row in body:
+        lines = [fill(f"{head}: {cell}" if head else cell, WIDTH, "", "  ") for head, cell in zip(heads, row) if cell]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 class _TextWriter(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -51,6 +70,9 @@ class _TextWriter(HTMLParser):
         self.heading: str | None = None
         self.pre = False
         self.prefix = ""
+        self.tables: list[list[list[str]] | None] = []  # per open table: its rows, None for a layout table
+        self.table_header = False
+        self.cell: list[str] | None = None
 
     def flush(self) -> None:
         text = "".join(self.line)
@@ -80,8 +102,21 @@ class _TextWriter(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        rows = self.tables[-1] if self.tables else None
+        if tag == "table":
+            self.flush()
+            self.tables.append(None if values.get("role") == "presentation" else [])
+            self.table_header = False
+            return
+        if rows is not None and tag in ("tr", "td", "th"):
+            if tag == "tr":
+                rows.append([])
+            else:
+                self.table_header = self.table_header or (tag == "th" and len(rows) == 1)
+                self.cell = []
+            return
         if tag == "br":
-            self.line.append("\n" if self.pre else _BREAK)
+            self._write("\n" if self.pre else _BREAK)
             return
         if tag in _BLOCKS or tag == "li":
             self.flush()
@@ -106,17 +141,29 @@ class _TextWriter(HTMLParser):
             self.link_text.append("")
         elif tag == "img":
             alt = (values.get("alt") or "").strip()
-            self.line.append(f"[Bild: {alt}]" if alt else "[Bild]")
-        elif tag in ("td", "th") and self.line:
-            self.line.append(" | ")
+            self._write(f"[Bild: {alt}]" if alt else "[Bild]")
 
     def handle_endtag(self, tag: str) -> None:
+        rows = self.tables[-1] if self.tables else None
+        if tag == "table" and self.tables:
+            self.tables.pop()
+            if rows:
+                self.blocks.append((table_text(rows, self.table_header), False))
+            else:
+                self.flush()
+            return
+        if rows is not None and tag in ("td", "th", "tr"):
+            if tag != "tr" and self.cell is not None and rows:
+                rows[-1].append(re.sub(r"[ \t\r\n\x00]+", " ", "".join(self.cell)).strip())
+                self.cell = None
+            return
         if tag == "a" and self.links:
             href, text = self.links.pop(), self.link_text.pop()
             if href and not href.startswith("#"):
-                target = href[7:] if href.startswith("mailto:") else href
+                # a mail link's address without ?subject=...: what a reader can type
+                target = href[7:].split("?", 1)[0] if href.startswith("mailto:") else href
                 if target.strip() != text.strip():
-                    self.line.append(f" ({target})")
+                    self._write(f" ({target})")
             return
         if tag in _BLOCKS or tag == "li":
             self.flush()
@@ -129,8 +176,11 @@ class _TextWriter(HTMLParser):
         elif tag == "pre":
             self.pre = False
 
+    def _write(self, text: str) -> None:
+        (self.cell if self.cell is not None else self.line).append(text)
+
     def handle_data(self, data: str) -> None:
-        self.line.append(data)
+        self._write(data)
         if self.link_text:
             self.link_text[-1] += data
 

@@ -21,7 +21,9 @@ from generator.email.bodyhtml import defuse
 from generator.email.context import ViewBuilder
 from generator.email.lint import lint_email
 from generator.email.plaintext import fill
+from generator.markup import Converter
 from generator.site.images import ImagePipeline
+from generator.texts import Texts, routes_for
 
 Inliner = Literal["css-inline", "premailer"]
 WARN_BYTES = 90 * 1024
@@ -94,7 +96,11 @@ def sections_by_size(html: str) -> list[tuple[str, int]]:
 
 
 class EmailRenderer:
-    def __init__(self, project: Project, images: ImagePipeline, templates: Path, inliner: Inliner = "css-inline") -> None:
+    def __init__(
+        self, project: Project, images: ImagePipeline, templates: Path, inliner: Inliner = "css-inline",
+        texts: Texts | None = None,
+    ) -> None:  # fmt: skip
+        """``texts``: the build's converted texts (those missing are converted when needed)."""
         if not project.settings.site_url:
             raise ValueError("site_url is required for emails")
         self.project = project
@@ -102,7 +108,10 @@ class EmailRenderer:
         self.html_env = template_environment(templates, html=True)
         self.text_env = template_environment(templates, html=False)
         css = (templates / "email.css").read_text(encoding="utf-8")
-        self.views = ViewBuilder(project, project.settings.site_url, images, css)
+        routes = routes_for(project)
+        if texts is None:
+            texts = Texts(Converter(project.settings.markdown, routes))
+        self.views = ViewBuilder(project, routes, texts, images, css)
 
     def render(self, issue: Issue) -> RenderedEmail:
         view = self.views.build(issue)

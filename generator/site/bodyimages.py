@@ -1,8 +1,11 @@
-"""Images in the Markdown body: shown through web-sized renditions, with width and height.
+"""The site target of converted Markdown: images web-sized, addresses relative to the page.
 
 Python-Markdown writes ``<img alt=".." src="..">`` with double-quoted attributes; an image
-whose src resolves to a JPEG, PNG or GIF in content/ gets its rendition, a srcset and its
-size, so the body obeys the same rule as the photos rundbrief places itself.
+whose src is a JPEG, PNG or GIF in content/ gets its rendition, a srcset and its size, so the
+body obeys the same rule as the photos rundbrief places itself. The src is either relative to
+the page (pages MkDocs converted) or the absolute address of the file on the site (texts of the
+one conversion, generator/markup.py); links of the latter become relative to the page, as
+MkDocs writes them, so the site works below any address and in the local preview.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
+from mkdocs.utils import get_relative_url
+
 from generator.content.images import ImageChecker, ImageProblem
+from generator.routes import Routes
 from generator.site.images import ImagePipeline
 
 BODY_WIDTH = 800  # CSS pixels of Material's content column
@@ -20,10 +26,10 @@ _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r'([\w:-]+)\s*=\s*"([^"]*)"')
 
 
-def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImagePipeline) -> str:
+def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImagePipeline, site_url: str = "") -> str:
     """``page_url`` is the page's URL relative to the site, such as "newsletter/2026-02/".
 
-    MkDocs has already made every src relative to that URL; files keep their content/ paths.
+    Relative srcs are relative to that URL (MkDocs made them so); files keep their content/ paths.
     """
     page_dir = posixpath.dirname(page_url)
     depth = page_url.count("/")  # "newsletter/2026-02/" lies two folders below the site's root
@@ -33,13 +39,16 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
         attrs = dict(_ATTR.findall(tag))
         src = html.unescape(attrs.get("src", ""))
         parts = urlsplit(src)
-        if not src or parts.scheme or parts.netloc or src.startswith("/"):
+        if site_url and src.startswith(site_url):
+            target = unquote(urlsplit(src[len(site_url) :]).path)
+        elif not src or parts.scheme or parts.netloc or src.startswith("/"):
             return tag
-        target = posixpath.normpath(posixpath.join(page_dir, unquote(parts.path)))
+        else:
+            target = posixpath.normpath(posixpath.join(page_dir, unquote(parts.path)))
         try:
             image = checker.check(target)
         except ImageProblem:
-            return tag  # not ours to resize; MkDocs reports broken links itself
+            return tag  # not ours to resize; check reports missing images with their line
         picture = images.picture(image, BODY_WIDTH)
         up = "../" * depth
         srcset = ", ".join(f"{up}{url} {width}w" for url, width in picture.candidates)
@@ -51,3 +60,21 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
         )
 
     return _IMG.sub(replace, page_html)
+
+
+def site_html(converted: str, page_url: str, routes: Routes, checker: ImageChecker, images: ImagePipeline) -> str:
+    """A text of the one conversion as the page at ``page_url`` shows it."""
+    with_images = rewrite(converted, page_url, checker, images, routes.site_url)
+    if not routes.site_url:
+        return with_images
+    site = re.escape(html.escape(routes.site_url, quote=True))
+
+    def relative(match: re.Match[str]) -> str:
+        rest = html.unescape(match.group(2))
+        path, mark, after = rest.partition("?") if "?" in rest.split("#", 1)[0] else rest.partition("#")
+        target = get_relative_url(path or "./", page_url) if path else get_relative_url("./", page_url)
+        if (path.endswith("/") or not path) and not target.endswith("/"):
+            target += "/"
+        return f'{match.group(1)}="{html.escape(target + mark + after, quote=True)}"'
+
+    return re.sub(rf'\b(href|src)="{site}([^"]*)"', relative, with_images)

@@ -10,13 +10,14 @@ from mkdocs.exceptions import MkDocsException
 
 from generator.content.model import Project
 from generator.content.settings import CONFIG_FILE, PLUGIN_NAME
+from generator.texts import Texts
 
 
 class SiteBuildError(Exception):
     """MkDocs refused the configuration or the build (its own messages were logged)."""
 
 
-def build_site(project: Project, site_dir: Path, *, strict: bool) -> None:
+def build_site(project: Project, site_dir: Path, *, strict: bool, texts: Texts | None = None) -> None:
     """Build the website of ``project`` into ``site_dir`` with MkDocs and Material."""
     try:
         config = load_config(str(project.root / CONFIG_FILE), site_dir=str(site_dir), strict=strict)
@@ -24,6 +25,7 @@ def build_site(project: Project, site_dir: Path, *, strict: bool) -> None:
         if plugin is None:
             raise SiteBuildError(f"{CONFIG_FILE}: the {PLUGIN_NAME} plugin is not enabled")
         plugin.preloaded = project  # already loaded and checked: the plugin must not load it again
+        plugin.preloaded_texts = texts  # converted once for the site and the emails
         build(config)
     except MkDocsException as err:
         raise SiteBuildError(str(err) or type(err).__name__) from err

@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
@@ -24,13 +25,14 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils.templates import TemplateContext
 
 from generator.content import load_project
 from generator.content.images import ImageChecker
 from generator.content.loader import ISSUES_DIR, PEOPLE_FILE, PHASES_DIR
 from generator.content.model import Issue, Phase, Project
-from generator.markup import markdown_to_html
+from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.site import bodyimages, calendar, feed, pages
 from generator.site.images import ImagePipeline
 
@@ -90,6 +92,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def __init__(self) -> None:
         super().__init__()
         self.preloaded: Project | None = None  # the CLI sets a project it already loaded and checked
+        self.preloaded_texts: Texts | None = None  # and its texts, converted once for site and emails
         self.command = "build"
         self._reset()
 
@@ -129,6 +132,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         else:
             self.project = self.preloaded
         project = self.project
+        self.routes = routes_for(project)
+        self.texts = self.preloaded_texts if self.preloaded is not None and self.preloaded_texts else convert_texts(project)
         self.tz = ZoneInfo(project.settings.timezone)
         self.today = build_day(self.tz)
         self.images = ImagePipeline(project.root / CACHE_DIR / "images")
@@ -167,7 +172,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     # -- templates ------------------------------------------------------------------
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
         config.site_name = pages.as_html(config.site_name)  # Material prints it unescaped
-        env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
+        env.filters["markdown"] = self._markdown_filter
         if self.project is None:  # the error pages: Material's page with rundbrief's frame, empty
             env.globals["rundbrief"] = {
                 "settings": {"partners": (), "newsletter_name": config.site_name},
@@ -193,7 +198,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         and the editor's meaning); MkDocs would parse it again with PyYAML's slow pure-Python loader.
         The empty mapping keeps a body that itself starts with ``---`` from passing as front-matter."""
         issue = self.issue_pages.get(page.file.src_uri)
-        return None if issue is None else "---\n{}\n---\n" + issue.body
+        return None if issue is None else "---\n{}\n---\n"  # the body was converted already: on_page_content
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if self.project is None:
@@ -214,7 +219,12 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if self.project is None:
             return html
-        html = bodyimages.rewrite(html, page.url, self.image_checker, self.images)
+        if (issue := self.issue_pages.get(page.file.src_uri)) is not None:
+            converted = self.texts.get(issue.body, issue_source(issue))
+            page.toc = get_toc(list(converted.toc))  # type: ignore[arg-type]  # Python-Markdown's toc_tokens
+            html = bodyimages.site_html(converted.html, page.url, self.routes, self.image_checker, self.images)
+        else:
+            html = bodyimages.rewrite(html, page.url, self.image_checker, self.images)
         if page.file.src_uri in self.feed_pages:
             self.issue_html[page.file.src_uri] = html
         return html
@@ -300,6 +310,17 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             content_html={i.slug: self.issue_html.get(f"{ISSUES_DIR}/{i.slug}.md", "") for i in published},
         )
         (site / pages.FEED_FILE).write_bytes(data)
+
+    @pass_context
+    def _markdown_filter(self, context: Context, text: str | None) -> Markup:
+        """A statement's quote or an event's description on the page being rendered (they are
+        written in issues, so links in them are relative to content/newsletter/)."""
+        if not text or self.project is None:
+            return Markup("")
+        page = context.get("page")
+        converted = self.texts.html(text, f"{ISSUES_DIR}/index.md")
+        url = page.url if isinstance(page, Page) else ""
+        return Markup(bodyimages.site_html(converted, url, self.routes, self.image_checker, self.images))
 
     def _error_pages(self, files: Files, config: MkDocsConfig) -> Files:
         """Every page at its own address shows the content errors: the editor's open tab reloads

@@ -1,0 +1,132 @@
+"""Links and images in issue bodies are content: checked with their line, resolved by the one
+URL map for the site and the email alike, with MkDocs' page addresses both ways."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from mkdocs.structure.files import File
+
+from generator.linkcheck import missing_on_site
+from generator.routes import Routes, page_url
+from tests.conftest import make_project, write_images
+from tests.emailfixture import built_example, copy_example, run
+from tests.sitefixture import make_rich
+
+PATHS = [
+    "index.md", "README.md", "kontakt.md", "newsletter/index.md", "newsletter/2026-02.md", "prozess/jugend.md",
+    "a/b/README.md", "a/b/c.md", "ä ö/ü ß.md", "with space.md", "x/index.md",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+@pytest.mark.parametrize("path", PATHS)
+def test_page_addresses_are_mkdocs_own(path: str, directory_urls: bool) -> None:
+    mkdocs = File(path, "/docs", "/site", directory_urls)
+    assert page_url(path, directory_urls) == mkdocs.url
+
+
+def test_references_as_written_become_site_addresses() -> None:
+    routes = Routes.create("https://example.org/prozess", directory_urls=True)
+    assert routes.reference("2026-01.md", "newsletter") == "https://example.org/prozess/newsletter/2026-01/"
+    assert routes.reference("2026-01.md#termine", "newsletter") == "https://example.org/prozess/newsletter/2026-01/#termine"
+    assert routes.reference("../kontakt.md", "newsletter") == "https://example.org/prozess/kontakt/"
+    assert routes.reference("../media/a b.jpg", "newsletter") == "https://example.org/prozess/media/a%20b.jpg"
+    assert routes.reference("/impressum/", "newsletter") == "https://example.org/prozess/impressum/"
+    for kept in ("https://other.org/x.md", "mailto:a@example.org", "#oben", "tel:+4930123"):
+        assert routes.reference(kept, "newsletter") == kept
+    flat = Routes.create("https://example.org/", directory_urls=False)
+    assert flat.reference("../index.md", "newsletter") == "https://example.org/index.html"
+    assert flat.reference("2026-01.md", "newsletter") == "https://example.org/newsletter/2026-01.html"
+
+
+BROKEN = """
+Siehe [die erste Ausgabe](2026-01x.md) und [den Entwurf](2026-03.md).
+Auch [die Datei](../media/programm.pdf), [hinaus](../../geheim.md) und [gut](../index.md).
+Ein Bild: ![Plakat](../media/plakat.jpg)
+[ref]: ../media/fehlt.pdf
+Mit [Referenz][ref] und [extern](https://example.org/x.md), [Anker](#oben).
+"""
+
+
+def test_check_reports_broken_body_links_and_images_with_their_line(tmp_path: Path) -> None:
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    issue = root / "content" / "newsletter" / "2026-02.md"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text + BROKEN, encoding="utf-8")
+    first = len(text.split("\n"))  # BROKEN starts with a blank line: its first text line is this one + 1
+    result = run("check", "--project", str(root))
+    assert result.returncode == 1
+    where = "content/newsletter/2026-02.md"
+    expected = [
+        f'{where}:{first + 1}: error: body: link 2026-01x.md: there is no page content/newsletter/2026-01x.md (did you mean "2026-01.md"?)',
+        f"{where}:{first + 1}: error: body: link 2026-03.md: content/newsletter/2026-03.md is a draft, which is not published",
+        f"{where}:{first + 2}: error: body: link ../media/programm.pdf: file not found: content/media/programm.pdf",
+        f"{where}:{first + 2}: error: body: link ../../geheim.md: leads outside content/; link to pages and files of the project only",
+        f"{where}:{first + 3}: error: body: image ../media/plakat.jpg: file not found: content/media/plakat.jpg",
+        f"{where}:{first + 5}: error: body: link ../media/fehlt.pdf: file not found: content/media/fehlt.pdf",
+    ]
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert sorted(errors) == sorted(expected), result.stderr
+
+
+class _Addresses(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [v for k, v in attrs if k in ("href", "src") and v]
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_example_builds_both_ways_with_every_email_address_a_site_file(tmp_path: Path, directory_urls: bool) -> None:
+    root = copy_example(tmp_path / "example")
+    if not directory_urls:
+        config = root / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
+    result = run("build", "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    site_url = "https://zukunftswerkstatt.example.org/"
+    for folder in sorted(p for p in (root / "newsletter").iterdir() if p.is_dir()):
+        html = (folder / "email.html").read_text(encoding="utf-8")
+        parser = _Addresses()
+        parser.feed(html)
+        on_site = [a for a in parser.found if a.startswith(site_url) and not a.startswith(site_url + "abo/")]
+        assert len(on_site) > 10
+        for address in on_site:
+            relative = address[len(site_url) :].split("#")[0]
+            target = root / "site" / relative
+            assert (target / "index.html" if relative.endswith("/") or not relative else target).is_file(), address
+        assert missing_on_site(folder, root / "site", site_url, (site_url + "abo/",)) == []
+        if not directory_urls:
+            assert re.search(r'href="https://zukunftswerkstatt\.example\.org/newsletter/[\w-]+\.html"', html)
+
+
+def test_a_table_admonition_and_footnote_in_site_email_and_text(tmp_path: Path) -> None:
+    root = built_example(tmp_path)
+    issue = root / "content" / "newsletter" / "2026-02.md"
+    issue.write_text(
+        issue.read_text(encoding="utf-8")
+        + "\n| Tag | Programm |\n|---|---:|\n| Montag | Auftakt |\n\n!!! note \"Gut zu wissen\"\n    Bitte anmelden.\n\n"
+        "Ein Satz mit Fußnote.[^1]\n\n[^1]: Die Fußnote.\n",
+        encoding="utf-8",
+    )
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  - admonition\n", "  - admonition\n  - footnotes\n"))
+    result = run("build", "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    page = (root / "site" / "newsletter" / "2026-02" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<td[^>]*>Montag</td>", page) and 'class="admonition note"' in page and 'class="footnote"' in page
+    html = (root / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
+    assert re.search(r"<td[^>]*>Montag</td>", html) and re.search(r"<td[^>]*text-align:\s*right[^>]*>Auftakt</td>", html)
+    assert re.search(r'<td style="[^"]*border-left:\s*4px solid[^"]*"><p style="[^"]*font-weight:\s*bold[^"]*">Gut zu wissen</p>', html)
+    assert "<sup>1</sup>" in html and "Die Fußnote." in html and "#fn" not in html and "!!!" not in html
+    text = (root / "newsletter" / "2026-02" / "email.txt").read_text(encoding="utf-8")
+    assert "Tag    | Programm" in text and "Montag | Auftakt" in text
+    assert "Gut zu wissen\n\nBitte anmelden." in text
+    assert "!!!" not in text and "[^1]" not in text and "| Tag |" not in text
