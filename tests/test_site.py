@@ -104,7 +104,8 @@ def test_issue_page_renders_front_matter_and_body(rich: Path) -> None:
     assert "Regionalkonferenz Nord Freitag, 25. September 2026, 15:00–19:00 Uhr Heidetreff, Am Heidetreff 1, 18182 Gelbensande Region: Nordosten" in text
     assert "Abgesagt Regionalkonferenz Süd" in text and "Verschoben Workshop" in text
     assert "Freitag, 7. Mai 2027 bis Samstag, 8. Mai 2027" in text
-    assert "Anna Muster Sozialplanerin" in text and "Heike Sommer Kreiselternrat MITGLIED KREATIV-GRUPPE" in text.upper() or "Mitglied Kreativ-Gruppe" in text
+    assert "Wir sind dabei, weil es um unsere Zukunft geht. Anna Muster Sozialplanerin" in text
+    assert "Eltern reden mit. Heike Sommer Kreiselternrat Mitglied Kreativ-Gruppe" in text
     assert "Noch ein Bild der Gruppe" in html and "Foto: Landkreis" in text
     assert "E-Mail: anna@example.org" in text
     assert "Newsletter abonnieren" in text
