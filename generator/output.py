@@ -153,6 +153,8 @@ class StagedOutputs:
         """A fresh empty folder to build ``target`` in."""
         assert self._lock is not None, "stage() inside the with block"
         target = target.absolute()
+        if self.state_dir.is_relative_to(target):  # settings are checked first; this is the last guard
+            raise ValueError(f"refusing to replace {target}: it holds the project itself")
         temp = target.parent / f".{target.name}.building-{os.getpid()}"
         # Leftovers of killed builds and of cleanups that never ran: under the lock, and with any
         # interrupted swap finished, no other build owns them.

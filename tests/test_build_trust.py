@@ -247,3 +247,67 @@ def test_script_urls_in_attributes_are_still_violations(markup: str) -> None:
 def test_script_words_in_text_are_no_violation() -> None:
     html = "<html><body><p>Workshop JavaScript: erste Schritte, javascript:void(0) als Beispiel</p></body></html>"
     assert not any("javascript" in v for v in rule_violations(html, SITE_URL))
+
+
+# -- what the hostile tester of the build found ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("site_dir", "problem"),
+    [
+        (".", "it must not contain the project folder"),
+        ("..", "it must not contain the project folder"),
+        ("newsletter", "it must not contain the emails' folder newsletter/"),
+        ("content/site", "must not lie inside content/ or newsletter/"),
+    ],
+)
+def test_a_site_dir_that_holds_the_project_is_refused(rich: Path, site_dir: str, problem: str) -> None:
+    config = rich / "mkdocs.yml"
+    config.write_text(f"site_dir: {site_dir}\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    for command in ("check", "build"):
+        result = run(command, "--project", str(rich))
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert "mkdocs.yml:1: error: site_dir: " in result.stderr and problem in result.stderr, result.stderr
+    assert (rich / "content" / "newsletter" / "2026-01.md").is_file() and config.is_file()  # nothing moved
+
+
+def test_site_description_is_text(rich: Path) -> None:
+    config = rich / "mkdocs.yml"
+    evil = 'Der Prozess "Wir alle" <Zukunft> & mehr"><img src=x onerror=alert(1)><!--'
+    config.write_text(f"site_description: '{evil}'\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run("build", "--project", str(rich)).returncode == 0
+    page = (rich / "site" / "termine" / "index.html").read_text(encoding="utf-8")
+    assert "onerror=alert(1)>" not in page and "<!--\"" not in page
+    assert '<meta name="description" content="Der Prozess &#34;Wir alle&#34; &lt;Zukunft&gt; &amp; mehr' in page.replace(
+        "&quot;", "&#34;"
+    )
+
+
+@pytest.mark.parametrize("alt", ["JavaScript: Kinder am Laptop", "vbscript:Kurs", "Plakat: <!-- Zukunft", '"><img src=x onerror=alert(1)>'])
+def test_alt_texts_that_look_like_markup_build(rich: Path, alt: str) -> None:
+    issue = rich / "content" / "newsletter" / "2026-02.md"
+    escaped = alt.replace("'", "''")
+    issue.write_text(issue.read_text(encoding="utf-8").replace("alt: Eine Gruppe im Saal", f"alt: '{escaped}'"), encoding="utf-8")
+    result = run("build", "--project", str(rich))
+    assert result.returncode == 0, result.stderr
+    html = (rich / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
+    assert "onerror=alert(1)>" not in html.replace("&gt;", ">").split('alt="', 1)[0]  # nothing before the first alt
+
+
+def test_mkdocs_serve_with_errors_serves_no_file_of_the_content(rich: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "geheim.txt"
+    secret.write_text("streng geheim", encoding="utf-8")
+    (rich / "content" / "media" / "pw").symlink_to(secret)  # an error: the preview shows it, and serves nothing of it
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=rich,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+    )  # fmt: skip
+    try:
+        page = _wait_for(f"http://127.0.0.1:{port}/", "Der Inhalt hat Fehler")
+        assert "content/media/pw: error: a link to the file" in page
+        status, body = _fetch(f"http://127.0.0.1:{port}/media/pw")
+        assert status == 404 and "streng geheim" not in body
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -109,7 +109,7 @@ def test_images_of_every_page_and_every_way_of_writing_them_are_decoded(project:
     ]  # code, and a link to the file (not an image), are not shown: no message
 
 
-def test_body_images_must_exist_inside_content_others_are_left_to_mkdocs(project: Path, write: Callable[..., Path]) -> None:
+def test_body_images_must_be_files_inside_content(project: Path, write: Callable[..., Path]) -> None:
     write(
         "newsletter/2026-02.md",
         '---\ntitle: T\nnumber: "02"\ndate: 2026-06-30\n---\n\n![Fehlt](../media/fehlt.jpg)\n\n'
@@ -118,6 +118,23 @@ def test_body_images_must_exist_inside_content_others_are_left_to_mkdocs(project
     assert messages(project) == [
         "content/newsletter/2026-02.md:7: error: body: image ../media/fehlt.jpg: file not found: content/media/fehlt.jpg",
         'content/newsletter/2026-02.md:9: error: body: image ../../privat.jpg: must stay inside content/ (no ../), found "../privat.jpg"',
+        "content/newsletter/2026-02.md:13: error: body: image https://example.org/a.jpg: the site loads nothing from other "
+        "hosts (privacy); save the image in content/media/ and show it from there",
+    ]  # an SVG in content/ is MkDocs' to copy: no message
+
+
+def test_body_images_need_alt_text_and_links_no_scripts(project: Path, write: Callable[..., Path]) -> None:
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: T\nnumber: "02"\ndate: 2026-06-30\n---\n\n<img src="../media/foto.jpg">\n\n'
+        "![Lokal](/tmp/geheim.jpg)\n\n[Klick](JavaScript:alert) und [gut](https://example.org/)\n",
+    )
+    assert messages(project) == [
+        'content/newsletter/2026-02.md:7: error: body: image without alt text; write what it shows as alt="..."',
+        "content/newsletter/2026-02.md:9: error: body: image /tmp/geheim.jpg: expected a path relative to this file, "
+        "such as ../media/foto.jpg",
+        "content/newsletter/2026-02.md:11: error: body: link JavaScript:alert: expected a web or mail address, "
+        "or a page or file of the project",
     ]
 
 

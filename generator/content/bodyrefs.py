@@ -136,8 +136,19 @@ def content_path(src: str, source: str) -> str | None:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
 
 
+_IMG_TAG = re.compile(r"<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.IGNORECASE)
+_HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
+_SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
+
+
 def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, source: str) -> None:
-    """Alt text on every inline image; every image file the body shows decoded and in content/."""
+    """Alt text on every image; every image the body shows a file in content/, decoded; no
+    script or local-file addresses in links."""
+    if "javascript:" in body.lower() or "vbscript:" in body.lower() or "file:" in body.lower():
+        for link in find_links(body, first_line):
+            scheme = urlsplit(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()
+            if scheme in _SCRIPT_SCHEMES:
+                ctx.error(link.line, f"body: link {link.src}: expected a web or mail address, or a page or file of the project")
     if not may_show_images(body):
         return
     lines = body_lines(body, first_line)
@@ -145,7 +156,21 @@ def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, s
         for match in _ALT.finditer(line):
             if not match.group(1).strip():
                 ctx.error(number, "body: image without alt text; write what it shows between the brackets: ![...](...)")
+        for tag in _IMG_TAG.finditer(line):
+            if not _HAS_ALT.search(tag.group(0)):
+                ctx.error(number, 'body: image without alt text; write what it shows as alt="..."')
     for image in find_images(body, first_line, lines):
+        parts = urlsplit(image.src)
+        if parts.scheme.lower() in ("http", "https") or image.src.startswith("//"):
+            ctx.error(
+                image.line,
+                f"body: image {image.src}: the site loads nothing from other hosts (privacy); "
+                "save the image in content/media/ and show it from there",
+            )
+            continue
+        if parts.scheme or image.src.startswith("/"):
+            ctx.error(image.line, f"body: image {image.src}: expected a path relative to this file, such as ../media/foto.jpg")
+            continue
         target = content_path(image.src, source)
         if target is None:
             continue

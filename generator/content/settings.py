@@ -7,6 +7,7 @@ problem names its line, exactly like content.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -107,6 +108,9 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         diag.error(Location(shown, 1), f'site_url: expected a web address starting with https://, found "{site_url}"')
     if not site_name:
         diag.error(Location(shown, 1), "site_name: missing required field (the name of the process, shown on every page)")
+    elif not site_name.isprintable():
+        diag.error(Location(shown, 1), f"site_name: expected one line of text, found {site_name!r}")
+    check_output_folder(root, base.site_dir, docs_dir, nodes, shown, diag)
     options = plugin_options(nodes)
     if options is None:
         diag.error(Location(shown, nodes.line), f"plugins: the {PLUGIN_NAME} plugin is not enabled; add - {PLUGIN_NAME} under plugins:")
@@ -149,6 +153,27 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
     )  # fmt: skip
     return settings, images
+
+
+def check_output_folder(root: Path, site_dir: str, docs_dir: str, nodes: YNode | None, shown: str, diag: Diagnostics) -> None:
+    """site_dir is replaced as a whole by every build: it must not hold the project, its content,
+    its emails or rundbrief's own state, nor lie inside the content."""
+    line = nodes.entries["site_dir"][0] if isinstance(nodes, YMap) and "site_dir" in nodes.entries else 1
+    site = Path(os.path.abspath(root / site_dir))
+    project = Path(os.path.abspath(root))
+    content = Path(os.path.abspath(root / docs_dir))
+    owned = {"the project folder": project, f"the content folder {docs_dir}/": content,
+             "the emails' folder newsletter/": project / "newsletter", "rundbrief's folder .rundbrief/": project / ".rundbrief"}  # fmt: skip
+    for what, folder in owned.items():
+        if folder.is_relative_to(site):
+            diag.error(
+                Location(shown, line),
+                f"site_dir: every build replaces this folder as a whole, so it must not contain {what}; "
+                f'use a folder of its own such as "site", found "{site_dir}"',
+            )
+            return
+    if site.is_relative_to(content) or site.is_relative_to(project / "newsletter"):
+        diag.error(Location(shown, line), f'site_dir: must not lie inside {docs_dir}/ or newsletter/, found "{site_dir}"')
 
 
 def read_dialect(listed: object, nodes: YNode | None, shown: str, diag: Diagnostics) -> MarkdownDialect:

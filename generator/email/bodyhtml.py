@@ -189,7 +189,7 @@ class EmailLinks:
             return None
         shown = min(MAX_WIDTH, image.width)
         rendition = self.images.rendition(image, shown * 2)
-        height = round(image.height * shown / image.width)
+        height = max(1, round(image.height * shown / image.width))
         return self.routes.absolute(rendition.url), shown, height
 
 

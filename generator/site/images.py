@@ -22,7 +22,7 @@ from PIL import ImageOps
 from generator.content.model import Image
 
 RENDITIONS_DIR = "_r"  # below the site's media folder
-_UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # ASCII: a URL without escapes, in every mail client
 JPEG_QUALITY = 82
 
 

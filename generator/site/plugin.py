@@ -172,6 +172,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     # -- templates ------------------------------------------------------------------
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
         config.site_name = pages.as_html(config.site_name)  # Material prints it unescaped
+        if config.site_description:  # and this, in every page's <meta name="description">
+            config.site_description = pages.as_html(config.site_description)
         env.filters["markdown"] = self._markdown_filter
         if self.project is None:  # the error pages: Material's page with rundbrief's frame, empty
             env.globals["rundbrief"] = {
@@ -326,7 +328,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         """Every page at its own address shows the content errors: the editor's open tab reloads
         into the list of what to fix, and into the page again once it is fixed."""
         text = ERROR_PAGE.format(errors=html.escape("\n".join(self.content_errors)))
-        shown = Files([file for file in files if not file.is_documentation_page() and file.src_uri != PEOPLE_FILE])
+        # The theme's own files only: content/ is not checked (a link in it may lead to /etc/passwd).
+        docs = Path(os.path.abspath(config.docs_dir))  # not resolved: a link's own place counts
+        shown = Files([f for f in files if f.abs_src_path is None or not Path(os.path.abspath(f.abs_src_path)).is_relative_to(docs)])
         for page in files.documentation_pages():
             shown.append(File.generated(config, page.src_uri, content=text))
         for src in GENERATED:
