@@ -78,7 +78,7 @@ def email_ms(project_dir: Path, inliner: str, count: int) -> float:
     from generator.content import load_project
     from generator.email.build import templates_dir
     from generator.email.render import EmailRenderer
-    from generator.site.images import ImagePipeline
+    from generator.images import ImagePipeline
 
     project = load_project(project_dir).project
     renderer = EmailRenderer(project, ImagePipeline(project_dir / ".bench-cache"), templates_dir(project), inliner)  # type: ignore[arg-type]

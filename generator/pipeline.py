@@ -19,7 +19,7 @@ from generator.email.render import Inliner
 from generator.linkcheck import missing_on_site
 from generator.output import STATE_DIR, OutputBusy, StagedOutputs
 from generator.site.build import SiteBuildError, build_site
-from generator.site.images import ImagePipeline, Rendition
+from generator.images import ImagePipeline, Rendition
 from generator.site.plugin import CACHE_DIR
 from generator.texts import convert_texts, routes_for
 

@@ -18,7 +18,7 @@ from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.lint import client_findings, rule_violations
 from generator.email.mime import build_message
 from generator.email.render import MAX_STYLE_BYTES, WARN_BYTES, EmailRenderer
-from generator.site.images import ImagePipeline
+from generator.images import ImagePipeline
 from tests.emailfixture import built_example, run, styles
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -18,7 +18,7 @@ from generator.email.build import BUNDLED_TEMPLATES
 from generator.email.lint import rule_violations
 from generator.email.mime import build_message, header_text, header_url
 from generator.email.render import EmailBody, EmailRenderer
-from generator.site.images import ImagePipeline
+from generator.images import ImagePipeline
 from tests.emailfixture import run
 
 HOSTILE_BODY = """\

@@ -19,7 +19,7 @@ import nh3
 
 from generator.content.images import ImageChecker, ImageProblem
 from generator.routes import Routes
-from generator.site.images import ImagePipeline
+from generator.images import ImagePipeline
 
 MAX_WIDTH = 552  # the content column: 600 minus 2 x 24 padding
 

@@ -30,7 +30,7 @@ from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
-from generator.site.images import ImagePipeline, Rendition
+from generator.images import ImagePipeline, Rendition
 from generator.texts import Texts
 
 KEY_FILE = ".key"

@@ -17,7 +17,7 @@ from generator.email.bodyhtml import EmailLinks, email_html
 from generator.email.plaintext import html_to_text
 from generator.formatting import EVENT_STATUS_LABELS, event_when, long_date
 from generator.routes import Routes
-from generator.site.images import ImagePipeline
+from generator.images import ImagePipeline
 from generator.texts import Texts, issue_source
 
 # Filled per recipient at send time (never a re-render): see generator/email/mime.py.

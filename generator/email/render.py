@@ -22,7 +22,7 @@ from generator.email.context import ViewBuilder
 from generator.email.lint import lint_email
 from generator.email.plaintext import fill
 from generator.markup import Converter
-from generator.site.images import ImagePipeline
+from generator.images import ImagePipeline
 from generator.texts import Texts, routes_for
 
 Inliner = Literal["css-inline", "premailer"]

@@ -19,7 +19,7 @@ from mkdocs.utils import get_relative_url
 
 from generator.content.images import ImageChecker, ImageProblem
 from generator.routes import Routes
-from generator.site.images import ImagePipeline
+from generator.images import ImagePipeline
 
 BODY_WIDTH = 800  # CSS pixels of Material's content column
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)

@@ -34,7 +34,7 @@ from generator.content.loader import ISSUES_DIR, PEOPLE_FILE, PHASES_DIR
 from generator.content.model import Issue, Phase, Project
 from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.site import bodyimages, calendar, feed, pages
-from generator.site.images import ImagePipeline
+from generator.images import ImagePipeline
 
 log = get_plugin_logger(__name__)
 
