@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import html
 import email
+import html
 import re
 from collections.abc import Callable
 from email import policy
@@ -90,7 +90,7 @@ def test_no_title_name_or_url_adds_a_header(subject: str, sender_name: str, news
     prepared = PreparedMessage(EmailBody("x", subject or "x", "", "<p>%%unsubscribe_url%%</p>\n", "%%unsubscribe_url%%\n"), settings_)
     data = prepared.personalise("leser@example.net", unsubscribe, message_id=message_id("x", "example.org"))
     for parsed in parsed_both_ways(data):
-        assert sorted(name.lower() for name in parsed.keys()) == INTENDED
+        assert sorted(name.lower() for name in parsed) == INTENDED
         assert email.utils.getaddresses(parsed.get_all("To", [])) == [("", "leser@example.net")]
         for name, value in parsed.items():
             assert not re.search(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", str(value).replace("\r\n ", " ")), (name, value)
@@ -170,7 +170,7 @@ def test_built_message_eml_keeps_its_headers_and_a_well_formed_message_id(projec
     assert result.returncode == 0, result.stderr
     data = (project / "newsletter" / slug / "message.eml").read_bytes()
     for parsed in parsed_both_ways(data):
-        assert sorted(name.lower() for name in parsed.keys()) == sorted(set(INTENDED) - {"to", "reply-to"})
+        assert sorted(name.lower() for name in parsed) == sorted(set(INTENDED) - {"to", "reply-to"})
     message = email.message_from_bytes(data, policy=policy.default)
     defused = attack.replace("=?", "=\u200b?")  # shown as written, but no longer an encoded word
     assert str(message["Subject"]) == f"Newsletter 02.2026: Kick-off {defused}"

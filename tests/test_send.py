@@ -145,7 +145,7 @@ def test_failures_are_recorded_retried_and_reported(example: Path, tmp_path: Pat
         assert all(int(done) <= 30 for done in re.findall(r"(\d+)/30\b", result.stderr)), result.stderr
         status = cli(example, db, "send", "2026-02", "--status").stdout.splitlines()
         assert status[0] == "pending=0 sending=0 sent=28 failed_temporary=0 failed_permanent=1 unknown=1"
-        assert f"failed_permanent\tleser07@example.net\t550 5.1.1 No such user" in status
+        assert "failed_permanent\tleser07@example.net\t550 5.1.1 No such user" in status
         assert any(line.startswith(f"unknown\t{unknown[0]}\tconnection lost during DATA") for line in status)
         resend = cli(example, db, "send", "2026-02", "--yes", "--resend-unknown", env=server.environment())
         assert resend.returncode == 2  # leser07 still has not got it
@@ -317,7 +317,7 @@ def test_titles_and_names_hiding_headers_are_sent_with_exactly_the_intended_head
         assert server.recorder.counts() == {"a@example.net": 1, "b@example.net": 1}
         for address in ("a@example.net", "b@example.net"):
             message = server.recorder.message(address)
-            assert sorted(k.lower() for k in message.keys()) == sorted([
+            assert sorted(k.lower() for k in message) == sorted([
                 "subject", "from", "to", "reply-to", "date", "message-id", "list-id", "list-unsubscribe",
                 "list-unsubscribe-post", "content-type", "mime-version",
             ])  # fmt: skip

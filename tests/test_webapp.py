@@ -25,7 +25,7 @@ import pytest
 import waitress
 
 from generator.send import tokens as token_module
-from generator.send.limits import Limits
+from generator.send.limits import DEFAULT_LIMITS, Limits
 from generator.send.outbox import ConfirmationWorker
 from generator.send.smtp import SmtpSettings
 from generator.send.store import Status, Store
@@ -79,7 +79,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @contextmanager
 def running(
-    example: Path, db: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch, *, limits: Limits = Limits(),
+    example: Path, db: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch, *, limits: Limits = DEFAULT_LIMITS,
     start_worker: bool = True,
 ) -> Iterator[Service]:  # fmt: skip
     for key, value in {**smtp.environment(), "RUNDBRIEF_SECRET": SECRET}.items():

@@ -21,11 +21,11 @@ import html
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.headerregistry import Address
 from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, HeaderParser
 from email.policy import SMTP, Policy, compat32
@@ -151,7 +151,7 @@ def _text(value: str) -> str:
 
 
 def _compare(parsed: Message, policy: Policy, intended: Intended, how: str) -> None:
-    names = [name.lower() for name in parsed.keys()]
+    names = [name.lower() for name in parsed]
     if len(names) != len(intended.names) or set(names) != intended.names:
         found = ", ".join(sorted(names))
         raise MessageError(f"parsed back {how}, the message has the headers {found}; intended: {intended.describe()}")
@@ -275,7 +275,7 @@ class PreparedMessage:
             f"Date: {format_datetime(date or datetime.now().astimezone())}\r\n"
             f"Message-ID: {msgid}\r\n"
             f"List-Unsubscribe: {list_unsubscribe}\r\n"
-        ).encode("utf-8")
+        ).encode()
         verify_message(headers + b"\r\n", intended)  # the body cannot add headers: it starts after the blank line
         head = self.fixed + headers + b"\r\n"
         text = _filled(self.text_parts, unsubscribe)

@@ -30,6 +30,9 @@ class Limits:
     address_interval: timedelta = timedelta(hours=1)  # at most one confirmation mail per address in this time
 
 
+DEFAULT_LIMITS = Limits()
+
+
 def client_key(remote_addr: str | None) -> str:
     """The client's network: one IPv4 address, or the /64 an IPv6 host can pick addresses from."""
     try:

@@ -22,7 +22,15 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from generator.content.model import Settings
-from generator.email.mime import Intended, MessageError, address, header_text, intended_address, make_message_id, verify_message
+from generator.email.mime import (
+    Intended,
+    MessageError,
+    address,
+    header_text,
+    intended_address,
+    make_message_id,
+    verify_message,
+)
 from generator.send.smtp import Connection, Outcome, RelayError, SmtpSettings
 from generator.send.store import Status, Store, Subscriber, email_key, now, stamp
 

@@ -215,7 +215,7 @@ class Connection:
                 raise self._relay_refused("RCPT TO", sender, code, message)
             if code >= 400:
                 return self._refused(code, message)
-        except (smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout, OSError) as err:
+        except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError, OSError) as err:
             self._drop()  # nothing was handed over: safe to try again later
             return Result(Outcome.TEMPORARY, f"connection lost before DATA: {err or type(err).__name__}")
         except smtplib.SMTPResponseException as err:
@@ -231,7 +231,7 @@ class Connection:
             if err.smtp_code in AUTH_CODES:
                 raise self._relay_refused("DATA", sender, err.smtp_code, err.smtp_error) from None
             return self._refused(err.smtp_code, err.smtp_error)
-        except (smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout, OSError) as err:
+        except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError, OSError) as err:
             self._drop()  # the message may have arrived: only a person may decide to send it again
             return Result(Outcome.UNKNOWN, f"connection lost during DATA: {err or type(err).__name__}")
         except smtplib.SMTPResponseException as err:

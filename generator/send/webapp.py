@@ -31,7 +31,7 @@ from generator.addresses import AddressError, check_address
 from generator.content import load_project
 from generator.content.model import Settings
 from generator.send import limits as limit
-from generator.send.limits import Limits
+from generator.send.limits import DEFAULT_LIMITS, Limits
 from generator.send.outbox import ConfirmationWorker, enqueue, recently_queued
 from generator.send.smtp import Connection, RelayError, SmtpConfigError, SmtpSettings
 from generator.send.store import Status, Store, StoreError, resolve_db
@@ -101,7 +101,7 @@ def error_page(settings: Settings, code: int) -> Response:
 
 class SubscriptionApp:
     def __init__(
-        self, store: Store, settings: Settings, tokens: Tokens, worker: ConfirmationWorker | None, limits: Limits = Limits(),
+        self, store: Store, settings: Settings, tokens: Tokens, worker: ConfirmationWorker | None, limits: Limits = DEFAULT_LIMITS,
     ) -> None:  # fmt: skip
         self.store = store
         self.settings = settings
@@ -295,7 +295,7 @@ class SubscriptionApp:
 
 
 def create_app(
-    project: Path = Path("."), db: Path | None = None, *, limits: Limits = Limits(), start_worker: bool = True,
+    project: Path = Path("."), db: Path | None = None, *, limits: Limits = DEFAULT_LIMITS, start_worker: bool = True,
     retry_after: float = 60.0, check_smtp: bool = False,
 ) -> SubscriptionApp:  # fmt: skip
     """The WSGI application for ``project`` (for any WSGI server: ``generator.send.webapp:create_app()``).
