@@ -271,8 +271,9 @@ def test_the_answer_never_waits_for_smtp(example: Path, tmp_path: Path, monkeypa
         unknown = [service.timed("/abonnieren", {"email": f"neu{i}@example.net"}) for i in range(4)]
         known = [service.timed("/abonnieren", {"email": "bekannt@example.net"}) for _ in range(4)]
         assert {page for _, page, _ in unknown + known} == {unknown[0][1]}
-        assert max(seconds for *_, seconds in unknown + known) < 0.75, (unknown, known)
-        assert abs(statistics.median(s for *_, s in unknown) - statistics.median(s for *_, s in known)) < 0.1
+        # loose bounds for a busy machine; answering after the relay would take 1.5 s and more
+        assert max(seconds for *_, seconds in unknown + known) < 1.0, (unknown, known)
+        assert abs(statistics.median(s for *_, s in unknown) - statistics.median(s for *_, s in known)) < 0.25
         smtp.wait_for_message("neu0@example.net")  # the mail still comes, from the worker
 
 
