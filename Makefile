@@ -22,9 +22,10 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/rundbrief check
 
-## lint: type-check the package
+## lint: type-check the package and check its import rules (docs/architecture.md)
 lint: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## browser: Debian's Chromium (headless) and axe-core, for the tests of what a person sees
 browser:

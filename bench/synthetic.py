@@ -62,7 +62,6 @@ def make_project(root: Path, n: int, repo: Path, seed: int = 1) -> Path:
     (content / "newsletter").mkdir(parents=True)
     (content / "prozess").mkdir()
     shutil.copy(repo / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copytree(repo / "theme", root / "theme")
     shutil.copytree(repo / "content" / "media" / "logos", content / "media" / "logos")
     for page in ("index.md", "kontakt.md", "impressum.md", "datenschutz.md", "barrierefreiheit.md", "prozess/index.md"):
         shutil.copy(repo / "content" / page, content / page)

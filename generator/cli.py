@@ -1,4 +1,4 @@
-"""The ``rundbrief`` command: check, build and new."""
+"""The ``rundbrief`` command: check, build, email, new and init (sending: generator.send.commands)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def main() -> None:
 def check(project: Path, strict: bool) -> None:
     """Check all content, settings and built emails; print every problem as path:line: level: message."""
     from generator.output import recover_outputs
-    from generator.pipeline import lint_built_emails
+    from generator.verification import lint_built_emails
 
     result = load_project(project)
     diag, model = result.diagnostics, result.project
@@ -88,13 +88,32 @@ def check(project: Path, strict: bool) -> None:
     )
 
 
+def subscriber_addresses(root: Path) -> frozenset[str]:
+    """The subscribers' addresses, which a build must not publish (none without a store). The
+    command line reads them: the build itself knows nothing of sending."""
+    from generator.send.store import Store, StoreError, resolve_db
+
+    try:
+        db = resolve_db(root, None)
+    except StoreError:
+        return frozenset()  # a store in a published folder is refused by every command using it
+    if not db.is_file():
+        return frozenset()
+    store = Store(db)
+    try:
+        return frozenset(store.active_addresses())
+    finally:
+        store.close()
+
+
 @main.command()
 @project_option
 @click.option("--strict", is_flag=True, help="Treat warnings (rundbrief's and MkDocs') as errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
 def build(project: Path, strict: bool, verbose: bool) -> None:
     """Check, then build the website into site/ and the emails into newsletter/ (all or nothing)."""
-    from generator.pipeline import NEWSLETTER_DIR, BuildFailed, build_all
+    from generator.output import NEWSLETTER_DIR
+    from generator.pipeline import BuildFailed, build_all
 
     started = time.perf_counter()
     # A build makes millions of small objects that live until it ends (pages, the model):
@@ -109,7 +128,7 @@ def build(project: Path, strict: bool, verbose: bool) -> None:
         click.echo(f"rundbrief: build failed, nothing was written: {diag.summary()}", err=True)
         sys.exit(1)
     try:
-        built = build_all(model, diag, strict=strict)
+        built = build_all(model, diag, strict=strict, subscribers=subscriber_addresses(model.root))
     except BuildFailed as err:
         report(diag)
         click.echo(f"rundbrief: build failed, nothing was written: {err}", err=True)
@@ -179,6 +198,33 @@ def new(project: Path, title: str, number: str | None, day: Any) -> None:
         click.echo(f"rundbrief: {err}", err=True)
         sys.exit(1)
     click.echo(path.relative_to(model.root).as_posix() if path.is_relative_to(model.root) else str(path))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def init(folder: Path) -> None:
+    """Create a new process project in FOLDER (missing or empty): settings, pages, a first draft issue."""
+    from generator.newproject import NewProjectError, create_project
+
+    try:
+        written = create_project(folder, date.today())
+    except NewProjectError as err:
+        click.echo(f"rundbrief: {err}", err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo((folder / path).as_posix())
+    where = "" if folder.resolve() == Path.cwd().resolve() else f" --project {click.format_filename(folder)}"
+    issue = next(p for p in written if p.parts[:2] == ("content", ISSUES_DIR))
+    click.echo(
+        f"""
+rundbrief: created a new project in {click.format_filename(folder)}/. Next:
+  1. In mkdocs.yml, replace the example values (site_name, site_url, the sender's name and address).
+  2. Replace the placeholder texts of the legal pages (content/impressum.md, datenschutz.md,
+     barrierefreiheit.md) and remove their line placeholder: true.
+  3. Write the first issue in {issue.as_posix()}; set draft: false to publish it.
+  4. rundbrief check{where}    checks everything and names each problem with file and line.
+  5. rundbrief build{where}    builds the website into site/ and the emails into newsletter/."""
+    )
 
 
 def _add_sending_commands() -> None:

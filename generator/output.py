@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import IO
 
 STATE_DIR = ".rundbrief"  # below the project: caches, the swap journal, the build lock
+NEWSLETTER_DIR = "newsletter"  # below the project: every build writes the emails here
 JOURNAL = "swap.json"
 LOCK = "build.lock"
 

@@ -18,7 +18,6 @@ site_url: https://test.example.org/
 docs_dir: content
 theme:
   name: material
-  custom_dir: {theme}
   language: de
   font: false
 not_in_nav: |
@@ -80,7 +79,7 @@ def make_project(root: Path, images: Path) -> Path:
     content = root / "content"
     (content / "newsletter").mkdir(parents=True)
     shutil.copytree(images, content / "media")
-    (root / "mkdocs.yml").write_text(MKDOCS_YML.format(theme=REPO / "theme" / "site"), encoding="utf-8")
+    (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
     (content / "people.yml").write_text(PEOPLE_YML, encoding="utf-8")
     (content / "index.md").write_text("# Start\n", encoding="utf-8")
     (content / "newsletter" / "2026-01.md").write_text(BASE_ISSUE, encoding="utf-8")

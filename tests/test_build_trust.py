@@ -102,7 +102,6 @@ def test_email_cache_follows_every_module_that_shapes_an_email(rich: Path, tmp_p
     emails again: the cache key hashes all of rundbrief's code."""
     code = tmp_path / "code"
     shutil.copytree(REPO / "generator", code / "generator", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "theme", code / "theme")
     env = dict(os.environ, RUNDBRIEF_TODAY=TODAY, PYTHONPATH=str(code))
     command = [sys.executable, "-m", "generator", "build", "--project", str(rich)]
     # not run from the repository: `python -m` puts the working directory first on the path

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from generator.site.pages import jsonld_script
-from tests.conftest import REPO, make_project, write_images
+from tests.conftest import make_project, write_images
 from tests.test_site import TODAY
 
 # Text that breaks out of an attribute, starts an element, runs a script, and ordinary text that
@@ -44,7 +44,6 @@ site_url: https://test.example.org/
 docs_dir: content
 theme:
   name: material
-  custom_dir: {REPO / "theme" / "site"}
   language: de
   font: false
 not_in_nav: |

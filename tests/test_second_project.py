@@ -37,7 +37,6 @@ TODAY = "2027-06-20"  # some events past, some upcoming
 SITE_URL = "https://beteiligung.example.net/hollerbrueck/"
 SERVICE_URL = "https://beteiligung.example.net/hollerbrueck/abo/"  # the subscription service, not files
 SITE_DIR = "public"
-THEME_LINE = "custom_dir: ../../../theme/site"
 
 ISSUES = {  # slug: (number, title)
     "2027-01-auftakt": ("1/2027", "Auftakt: „Hollerbrück morgen“ – Ihre Stadt, Ihre Ideen"),
@@ -80,13 +79,9 @@ def diagnostics(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def copy_project(target: Path) -> Path:
-    """The project without any output built in place, pointed at this repository's theme."""
+    """The project without any output built in place (its templates are rundbrief's own)."""
     outputs = {SITE_DIR, "newsletter", ".rundbrief"}
     shutil.copytree(SOURCE, target, ignore=lambda d, names: outputs & set(names) if Path(d) == SOURCE else set())
-    config = target / "mkdocs.yml"
-    text = config.read_text(encoding="utf-8")
-    assert THEME_LINE in text
-    config.write_text(text.replace(THEME_LINE, f"custom_dir: {REPO / 'theme' / 'site'}"), encoding="utf-8")
     return target
 
 
@@ -133,14 +128,6 @@ def build(request: pytest.FixtureRequest, built: Builds) -> Build:
 
 
 # -- the project as committed ---------------------------------------------------------------
-
-
-def test_committed_project_finds_the_repository_theme() -> None:
-    """MkDocs resolves custom_dir relative to mkdocs.yml: the project works in place too."""
-    from mkdocs.config import load_config
-
-    config = load_config(str(SOURCE / "mkdocs.yml"))
-    assert Path(str(config.theme.custom_dir)).resolve() == (REPO / "theme" / "site").resolve()
 
 
 def test_images_are_small_and_varied() -> None:

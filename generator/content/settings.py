@@ -17,6 +17,7 @@ import yaml
 from generator.content.fields import Context, Fields, is_url
 from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker
+from generator.content.mkdocsyaml import load_mkdocs_yaml
 from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect, Partner, Settings
 from generator.content.people import read_image
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml
@@ -46,10 +47,8 @@ def read_mkdocs_values(path: Path, shown: str, diag: Diagnostics) -> tuple[dict[
     nodes = parse_yaml(text, diag, shown, allow_tags=True)
     if nodes is None:
         return None
-    from mkdocs.utils.yaml import yaml_load  # MkDocs' loader knows !ENV and !relative
-
     try:
-        values = yaml_load(text) or {}
+        values = load_mkdocs_yaml(text, path.parent, DEFAULT_DOCS_DIR) or {}
     except (yaml.YAMLError, ValueError, TypeError) as err:  # an unknown !!python/name, for example
         diag.error(Location(shown), f"MkDocs cannot read this file: {err}")
         return None

@@ -32,6 +32,7 @@ from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.images import ImagePipeline, Rendition
 from generator.texts import Texts
+from generator.theme import EMAIL_TEMPLATES, email_template_dirs
 
 KEY_FILE = ".key"
 RENDITIONS_FILE = ".renditions"  # the images the email shows, for the site to serve when it is reused
@@ -49,13 +50,12 @@ class EmailResult:
     renditions: tuple[Rendition, ...] = ()  # images it shows, for the site to serve
 
 
-BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "theme" / "email"
+BUNDLED_TEMPLATES = EMAIL_TEMPLATES  # the templates rundbrief ships (generator/theme/email/)
 
 
-def templates_dir(project: Project) -> Path:
-    """The project's theme/email/, or the templates rundbrief ships with where it has none."""
-    own = project.root / "theme" / "email"
-    return own if (own / "email.html.j2").is_file() else BUNDLED_TEMPLATES
+def templates_dir(project: Project) -> tuple[Path, ...]:
+    """The project's theme/email/ first, then rundbrief's own: per file, the project's wins."""
+    return email_template_dirs(project.root)
 
 
 def _stat(path: Path) -> str:
@@ -78,10 +78,16 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def _templates_digest(folder: Path) -> bytes:
+def _templates_digest(folders: tuple[Path, ...]) -> bytes:
+    """The templates in effect: per name, the first folder's file (as the loader picks it)."""
+    chosen: dict[str, Path] = {}
+    for folder in folders:
+        for path in folder.iterdir() if folder.is_dir() else ():
+            if path.is_file():
+                chosen.setdefault(path.name, path)
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        digest.update(path.name.encode() + path.read_bytes())
+    for name, path in sorted(chosen.items()):
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.digest()
 
 

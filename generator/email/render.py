@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import css_inline
 import jinja2
 from markupsafe import Markup
 
@@ -24,6 +24,7 @@ from generator.email.plaintext import fill
 from generator.markup import Converter
 from generator.images import ImagePipeline
 from generator.texts import Texts, routes_for
+from generator.theme import find_template
 
 Inliner = Literal["css-inline", "premailer"]
 WARN_BYTES = 90 * 1024
@@ -53,7 +54,7 @@ def _underline(text: str, char: str) -> str:
     return f"{text}\n{char * min(len(text), 76)}"
 
 
-def template_environment(templates: Path, *, html: bool) -> jinja2.Environment:
+def template_environment(templates: Sequence[Path], *, html: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         autoescape=html,
@@ -80,6 +81,8 @@ def inline_css(document: str, inliner: Inliner) -> str:
                 disable_basic_attributes=["width", "height", "align", "valign", "bgcolor"],  # ours are set explicitly
             ).transform(pretty_print=False)
         )  # fmt: skip
+    import css_inline  # only the commands that build load it
+
     return str(
         css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(document)
     )
@@ -97,17 +100,19 @@ def sections_by_size(html: str) -> list[tuple[str, int]]:
 
 class EmailRenderer:
     def __init__(
-        self, project: Project, images: ImagePipeline, templates: Path, inliner: Inliner = "css-inline",
+        self, project: Project, images: ImagePipeline, templates: Path | Sequence[Path], inliner: Inliner = "css-inline",
         texts: Texts | None = None,
     ) -> None:  # fmt: skip
-        """``texts``: the build's converted texts (those missing are converted when needed)."""
+        """``templates``: the folders the templates are looked up in, first match per file wins;
+        ``texts``: the build's converted texts (those missing are converted when needed)."""
         if not project.settings.site_url:
             raise ValueError("site_url is required for emails")
         self.project = project
         self.inliner = inliner
-        self.html_env = template_environment(templates, html=True)
-        self.text_env = template_environment(templates, html=False)
-        css = (templates / "email.css").read_text(encoding="utf-8")
+        folders = (templates,) if isinstance(templates, Path) else tuple(templates)
+        self.html_env = template_environment(folders, html=True)
+        self.text_env = template_environment(folders, html=False)
+        css = find_template(folders, "email.css").read_text(encoding="utf-8")
         routes = routes_for(project)
         if texts is None:
             texts = Texts(Converter(project.settings.markdown, routes))

@@ -13,7 +13,7 @@ from generator.content.model import Issue, Project
 from generator.email.build import email_key
 from generator.email.context import subject_for
 from generator.email.mime import MessageError, PreparedMessage
-from generator.pipeline import NEWSLETTER_DIR
+from generator.output import NEWSLETTER_DIR
 from generator.send.store import Status, Store, StoreError, inside_published, resolve_db
 
 # Exit statuses of send (README, "Sending")

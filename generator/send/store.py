@@ -25,9 +25,9 @@ from enum import Enum
 from pathlib import Path
 
 from generator.diagnostics import Diagnostics
+from generator.output import NEWSLETTER_DIR
 
 DEFAULT_DB = Path(".rundbrief") / "rundbrief.sqlite"
-NEWSLETTER_DIR = "newsletter"  # where every build writes the emails (generator.pipeline)
 PENDING_RETENTION = timedelta(days=8)  # a confirmation link is valid 7 days: one more as a margin
 SCHEMA_VERSION = 2
 

@@ -35,6 +35,7 @@ from generator.content.model import Issue, Phase, Project
 from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.site import bodyimages, calendar, feed, pages
 from generator.images import ImagePipeline
+from generator.theme import SITE_TEMPLATES
 
 log = get_plugin_logger(__name__)
 
@@ -88,6 +89,16 @@ Die Vorschau zeigt die Seiten wieder, sobald diese Fehler behoben sind; sie läd
 """
 
 
+def add_templates(config: MkDocsConfig) -> None:
+    """rundbrief's templates between the project's ``custom_dir`` (if any) and Material's own:
+    a file of the same name in the project's folder overrides rundbrief's, which override
+    Material's. MkDocs builds the Jinja environment and collects the theme's static files
+    (``rundbrief.css``) from ``theme.dirs`` after on_config."""
+    dirs, ours = config.theme.dirs, str(SITE_TEMPLATES)
+    if ours not in dirs:
+        dirs.insert(1 if config.theme.custom_dir else 0, ours)
+
+
 class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def __init__(self) -> None:
         super().__init__()
@@ -115,6 +126,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     # -- loading --------------------------------------------------------------------
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self._reset()
+        add_templates(config)
         if self.preloaded is None:  # run by plain `mkdocs build` or `mkdocs serve`: load and report here
             result = load_project(Path(config.config_file_path).parent)
             for problem in result.diagnostics.warnings:

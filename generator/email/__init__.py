@@ -1,0 +1,1 @@
+"""The email renderer: view model, templates, inlined CSS, plain text, MIME (README, "The emails")."""

@@ -1,0 +1,79 @@
+"""Checks of build output, shared by the build (on its staged folders, before the swap) and by
+``rundbrief check`` (on what the last build left): every site address an email shows is a
+file of the site, the built emails pass the lint, no subscriber's address was published.
+
+Nothing here builds, so ``check`` runs without MkDocs: this module reads files only.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from generator.content.model import Project
+from generator.diagnostics import Diagnostics, Location
+from generator.email.lint import lint_email
+from generator.linkcheck import missing_on_site
+from generator.output import NEWSLETTER_DIR
+from generator.texts import routes_for
+
+
+def verify_email_links(project: Project, emails: Path, site: Path, diag: Diagnostics, shown: Path) -> None:
+    """Every image and link on the site that an email in ``emails`` shows names a file in ``site``
+    (``shown``: the newsletter folder as the editor knows it)."""
+    site_url = project.settings.site_url or ""
+    if not site_url:
+        return
+    elsewhere = routes_for(project).served_elsewhere
+    for folder in sorted(p for p in emails.iterdir() if p.is_dir()):
+        for address in missing_on_site(folder, site, site_url, elsewhere):
+            where = (shown / folder.name / "email.html").relative_to(project.root).as_posix()
+            diag.error(Location(where), f"email: shows {address}, but the site has no such file")
+
+
+def lint_built_emails(project: Project, diag: Diagnostics) -> int:
+    """`rundbrief check`: the emails in newsletter/ against the clients' support and our rules,
+    and every site address they show against the built site."""
+    checked = 0
+    site_dir = project.root / project.settings.site_dir
+    newsletter_dir = project.root / NEWSLETTER_DIR
+    if site_dir.is_dir() and newsletter_dir.is_dir():
+        verify_email_links(project, newsletter_dir, site_dir, diag, newsletter_dir)
+    for issue in project.published:
+        built = project.root / NEWSLETTER_DIR / issue.slug / "email.html"
+        if not built.is_file():
+            continue
+        html = built.read_text(encoding="utf-8")
+        shown = f"{NEWSLETTER_DIR}/{issue.slug}/email.html"
+        violations, findings = lint_email(html, project.settings.site_url or "")
+        for violation in violations:
+            diag.error(Location(shown), violation)
+        for finding in findings:
+            diag.warning(Location(shown), str(finding))
+        checked += 1
+    return checked
+
+
+_ADDRESS = re.compile(rb"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def find_subscriber_leaks(project: Project, subscribers: frozenset[str], folders: dict[Path, Path]) -> list[tuple[str, str]]:
+    """The ``subscribers``' addresses (lower case) found in built files (staged folder -> its real
+    name), except the addresses the content itself publishes (contacts, sender)."""
+    if not subscribers:
+        return []
+    published = {a.lower() for a in (project.settings.sender_email, project.settings.reply_to) if a}
+    published |= {p.email.lower() for p in project.people if p.email}
+    published |= {c.email.lower() for i in project.issues for c in i.contacts if c.email}
+    suspicious = subscribers - published
+    leaks = []
+    for staged, real in folders.items():
+        for path in staged.rglob("*"):
+            if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".gif", ".gz", ".woff2", ".woff") or not path.is_file():
+                continue
+            for found in set(_ADDRESS.findall(path.read_bytes())):
+                address = found.decode("utf-8", "replace").lower()
+                if address in suspicious:
+                    shown = (real / path.relative_to(staged)).relative_to(project.root).as_posix()
+                    leaks.append((shown, address))
+    return leaks
