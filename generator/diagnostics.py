@@ -57,9 +57,6 @@ class Diagnostics:
     def warning(self, where: Location, message: str, *, reminder: bool = False) -> None:
         self.problems.append(Problem(where, Level.WARNING, message, reminder))
 
-    def extend(self, other: Diagnostics) -> None:
-        self.problems.extend(other.problems)
-
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.level is Level.ERROR]

@@ -42,14 +42,14 @@ def clock(moment: datetime) -> str:
 def event_when(event: Event) -> str:
     """"Freitag, 30. September 2022, 15:00–19:00 Uhr", or a span of days."""
     start, end = event.start, event.end
-    text = weekday_date(event.start_date)
-    if isinstance(start, datetime):
-        text += f", {clock(start)}"
-        if isinstance(end, datetime):
-            if end.date() == start.date():
-                return f"{text}–{clock(end)} Uhr"
-            return f"{text} Uhr bis {weekday_date(end.date())}, {clock(end)} Uhr"
+    text = weekday_date(start.day)
+    if start.moment is not None:
+        text += f", {clock(start.moment)}"
+        if end is not None and end.moment is not None:
+            if end.day == start.day:
+                return f"{text}–{clock(end.moment)} Uhr"
+            return f"{text} Uhr bis {weekday_date(end.day)}, {clock(end.moment)} Uhr"
         return f"{text} Uhr"
-    if end is not None and event.end_date != event.start_date:
+    if event.end_date != start.day:
         return f"{text} bis {weekday_date(event.end_date)}"
     return text

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from generator.content import load_project
-from generator.content.model import EventStatus, Project
+from generator.content.model import EventStatus, EventTime, Project
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -33,7 +33,7 @@ def test_yaml_hazards_keep_the_editors_text(project: Path, write: Callable[..., 
     assert (issue.title, issue.number, issue.summary) == ("no", "01234", "on")
     event = issue.events[0]
     assert (event.title, event.location, event.region) == ("yes", "off", "0x1F")
-    assert event.end == datetime(2026, 9, 25, 19, 0, tzinfo=BERLIN)
+    assert event.end == EventTime(date(2026, 9, 25), datetime(2026, 9, 25, 19, 0, tzinfo=BERLIN))
 
 
 def test_unquoted_dotted_number_stays_text(project: Path, write: Callable[..., Path]) -> None:
@@ -63,9 +63,9 @@ def test_start_formats(project: Path, write: Callable[..., Path], written: str, 
     issue = load_clean(project).issue("2026-02")
     assert issue is not None
     start = issue.events[0].start
-    assert start == expected and type(start) is type(expected)
-    if isinstance(start, datetime):
-        assert start.utcoffset() == expected.utcoffset()  # type: ignore[union-attr]
+    assert start == EventTime.of(expected) and start.timed == isinstance(expected, datetime)
+    if start.moment is not None:
+        assert start.moment.utcoffset() == expected.utcoffset()  # type: ignore[union-attr]
 
 
 def test_event_defaults_and_references(project: Path, write: Callable[..., Path]) -> None:
@@ -164,3 +164,34 @@ def test_plugin_declares_exactly_the_settings_rundbrief_reads() -> None:
     from generator.site.plugin import RundbriefConfig
 
     assert [name for name, _ in RundbriefConfig._schema] == list(SETTINGS_KEYS)
+
+
+def test_body_images_are_the_checked_files_the_body_shows(project: Path, write: Callable[..., Path]) -> None:
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: T\nnumber: "02"\ndate: 2026-06-30\n---\n\n![Logo](../media/logo.png)\n\n'
+        '![Foto][bild]\n\n<img alt="Logo noch einmal" src="../media/logo.png">\n\n![Grafik](../media/grafik.svg)\n\n'
+        "`![kein Bild](../media/fehlt.jpg)`\n\n[bild]: ../media/foto.jpg\n",
+    )
+    model = load_clean(project)
+    issue = model.issue("2026-02")
+    assert issue is not None
+    assert [(i.src, i.format, i.width, i.height) for i in issue.body_images] == [
+        ("media/logo.png", "PNG", 40, 40), ("media/foto.jpg", "JPEG", 120, 80)
+    ]  # in order, each once; an SVG is MkDocs' business, code is no image
+    assert issue.body_images[0].path == (project / "content" / "media" / "logo.png").resolve()
+    assert model.issue("2026-01").body_images == ()  # type: ignore[union-attr]
+
+
+def test_event_time_is_a_day_or_a_moment_on_it() -> None:
+    day = EventTime(date(2026, 9, 25))
+    moment = EventTime.of(datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN))
+    assert (day.timed, moment.timed, moment.day) == (False, True, date(2026, 9, 25))
+    assert EventTime.of(date(2026, 9, 25)) == day and not day.same_kind_as(moment)
+    assert (day.isoformat(), moment.isoformat()) == ("2026-09-25", "2026-09-25T15:00:00+02:00")
+    later = EventTime.of(datetime(2026, 9, 25, 15, 0, tzinfo=ZoneInfo("UTC")).astimezone(BERLIN))
+    assert sorted([later, EventTime(date(2026, 9, 26)), moment, day]) == [day, moment, later, EventTime(date(2026, 9, 26))]
+    with pytest.raises(ValueError):
+        EventTime(date(2026, 9, 24), moment.moment)  # a moment belongs to its own day
+    with pytest.raises(ValueError):
+        EventTime.of(datetime(2026, 9, 25, 15, 0))  # naive: in which zone?

@@ -15,7 +15,7 @@ from generator.newissue import NewIssueError, file_name, next_number
 def issue(number: str, day: date) -> Issue:
     return Issue(
         slug=number, title="T", number=number, date=day, summary=None, draft=False, cover=None, photos=(), events=(),
-        statements=(), contacts=(), body="", body_line=1, path=Path("x.md"), source=Location("x.md", 1),
+        statements=(), contacts=(), body="", body_line=1, body_images=(), path=Path("x.md"), source=Location("x.md", 1),
     )  # fmt: skip
 
 

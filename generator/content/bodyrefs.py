@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
+from generator.content.model import Image
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
 _INLINE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|([^\s)]+))")
@@ -141,16 +142,18 @@ _HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 
-def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, source: str) -> None:
+def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, source: str) -> tuple[Image, ...]:
     """Alt text on every image; every image the body shows a file in content/, decoded; no
-    script or local-file addresses in links."""
+    script or local-file addresses in links. Returns the image files the body shows (those that
+    passed), in order, each once."""
     if "javascript:" in body.lower() or "vbscript:" in body.lower() or "file:" in body.lower():
         for link in find_links(body, first_line):
             scheme = urlsplit(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()
             if scheme in _SCRIPT_SCHEMES:
                 ctx.error(link.line, f"body: link {link.src}: expected a web or mail address, or a page or file of the project")
     if not may_show_images(body):
-        return
+        return ()
+    shown: dict[str, Image] = {}
     lines = body_lines(body, first_line)
     for number, line in lines:
         for match in _ALT.finditer(line):
@@ -175,6 +178,9 @@ def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, s
         if target is None:
             continue
         try:
-            images.check(target)
+            checked = images.check(target)
         except ImageProblem as problem:
             ctx.error(image.line, f"body: image {image.src}: {problem}")
+            continue
+        shown.setdefault(checked.src, checked)
+    return tuple(shown.values())

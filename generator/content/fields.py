@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.addresses import is_address
+from generator.content.model import EventTime
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, describe, quote
 from generator.diagnostics import Diagnostics, Location
 
 E = TypeVar("E", bound=Enum)
-When = date | datetime  # a whole day, or a time of day (aware, in the project's time zone)
 
 _DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DATE_DE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
@@ -78,7 +78,7 @@ def _clock(hour: str, minute: str, second: str | None) -> time | None:
         return None
 
 
-def parse_when(text: str, tz: ZoneInfo) -> When | None:
+def parse_when(text: str, tz: ZoneInfo) -> date | datetime | None:
     """A date, or a date with a time of day in ``tz`` (an explicit offset is converted)."""
     text = text.strip()
     if (day := parse_date(text)) is not None:
@@ -115,7 +115,7 @@ def exists_in_zone(moment: datetime) -> bool:
     return there_and_back.replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
-def format_when(value: When) -> str:
+def format_when(value: date | datetime) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
@@ -273,26 +273,26 @@ class Fields:
             self.expected(key, DATE_EXPECTED, node)
         return value
 
-    def when(self, key: str, *, required: bool = False, same_day_as: When | None = None) -> When | None:
+    def when(self, key: str, *, required: bool = False, same_day_as: EventTime | None = None) -> EventTime | None:
         """A date or date-time; with ``same_day_as`` a bare "19:00" means that day."""
         node = self.scalar(key, WHEN_EXPECTED, required)
         if node is None:
             return None
         value = parse_when(node.text, self.ctx.tz)
         if value is None and same_day_as is not None and (clock := parse_clock(node.text)) is not None:
-            day = same_day_as.date() if isinstance(same_day_as, datetime) else same_day_as
-            value = datetime.combine(day, clock, self.ctx.tz)
+            value = datetime.combine(same_day_as.day, clock, self.ctx.tz)
         if value is None:
             self.expected(key, WHEN_EXPECTED, node)
             return None
-        if isinstance(value, datetime) and not exists_in_zone(value):
+        when = EventTime.of(value)
+        if when.moment is not None and not exists_in_zone(when.moment):
             self.error(
                 key,
                 f"{format_when(value)} does not exist in {self.ctx.tz.key} "
                 "(the clocks skip that hour when summer time begins)",
             )
             return None
-        return value
+        return when
 
     def url(self, key: str, *, required: bool = False) -> str | None:
         node = self.scalar(key, "a web address starting with https://", required)

@@ -6,14 +6,13 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 from generator.content.bodyrefs import check_body
-from generator.content.fields import Context, Fields, When, format_when, suggest
+from generator.content.fields import Context, Fields, format_when, suggest
 from generator.content.frontmatter import read_text, split_front_matter
 from generator.content.images import ImageChecker
-from generator.content.model import Event, EventStatus, Issue, Person, Statement
+from generator.content.model import Event, EventStatus, EventTime, Issue, Person, Statement
 from generator.content.people import PERSON_KEYS, read_person_fields, read_photo
 from generator.content.yamlnodes import YNode, YScalar, describe, parse_yaml, quote
 from generator.diagnostics import Location
@@ -136,7 +135,7 @@ class IssueReader:
         online = fields.url("online")
         if location is None and online is None and not fields.has("location") and not fields.has("online"):
             fields.ctx.error(fields.line, f"{name}.location: missing required field (or give online: with the web address)")
-        event_id = given_id or (f"{_day(start).isoformat()}-{slugify(title)}" if start and title else None)
+        event_id = given_id or (f"{start.day.isoformat()}-{slugify(title)}" if start and title else None)
         status = fields.choice("status", EventStatus, EventStatus.SCHEDULED)
         description = fields.text("description", single_line=False)
         registration = fields.text("registration")
@@ -176,7 +175,8 @@ class IssueReader:
         statements = [self.statement(n, node) for n, node in fields.items("statements")]
         contacts = [self.contact(n, node) for n, node in fields.items("contacts")]
         events = [e for e in entries if e is not None]
-        check_body(self.ctx, front.body, front.body_line, self.images, path.relative_to(self.images.content_dir).as_posix())
+        source = path.relative_to(self.images.content_dir).as_posix()
+        body_images = check_body(self.ctx, front.body, front.body_line, self.images, source)
         if title is None or number is None or issue_date is None:
             return ReadIssue(None, events, fields.line_of("number"))
         issue = Issue(
@@ -185,21 +185,18 @@ class IssueReader:
             events=(),  # filled by the loader, which resolves references across issues
             statements=tuple(s for s in statements if s is not None),
             contacts=tuple(c for c in contacts if c is not None),
-            body=front.body, body_line=front.body_line, path=path, source=Location(self.ctx.path, 1),
+            body=front.body, body_line=front.body_line, body_images=body_images, path=path,
+            source=Location(self.ctx.path, 1),
         )  # fmt: skip
         return ReadIssue(issue, events, fields.line_of("number"))
 
 
-def _day(value: When) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _end_fits(fields: Fields, start: When, end: When) -> bool:
-    if isinstance(start, datetime) != isinstance(end, datetime):
-        kind = 'a date and time like start, or a time "HH:MM"' if isinstance(start, datetime) else "a date like start"
-        fields.error("end", f"expected {kind}, found {quote(format_when(end))}")
+def _end_fits(fields: Fields, start: EventTime, end: EventTime) -> bool:
+    if not end.same_kind_as(start):
+        kind = 'a date and time like start, or a time "HH:MM"' if start.timed else "a date like start"
+        fields.error("end", f"expected {kind}, found {quote(format_when(end.value))}")
         return False
-    if end < start:  # both dates or both date-times here
-        fields.error("end", f"must not be before start ({format_when(start)}), found {quote(format_when(end))}")
+    if end < start:
+        fields.error("end", f"must not be before start ({format_when(start.value)}), found {quote(format_when(end.value))}")
         return False
     return True

@@ -107,7 +107,7 @@ def load_project(root: Path) -> LoadResult:
     ]
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
-    entries = sorted(events.values(), key=lambda e: (e.event.start_date, str(e.event.start), e.event.title))
+    entries = sorted(events.values(), key=lambda e: (e.event.start, e.event.title))
     entries = [replace(e, issues=tuple(sorted(e.issues, key=lambda s: order.get(s, len(order))))) for e in entries]
     project = Project(
         root=root, content_dir=content, settings=settings, issues=tuple(issues),

@@ -9,12 +9,58 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from functools import total_ordering
 from pathlib import Path
 from typing import Any
 
 from generator.diagnostics import Location
 
-When = date | datetime
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class EventTime:
+    """When an event starts or ends: a whole ``day``, or a ``moment`` on that day (aware, in the
+    project's time zone). Earlier is less; on one day the whole day comes before its moments."""
+
+    day: date
+    moment: datetime | None = None  # None: the whole day
+
+    def __post_init__(self) -> None:
+        if self.moment is not None and (self.moment.tzinfo is None or self.moment.date() != self.day):
+            raise ValueError(f"moment {self.moment!r} is not an aware time on {self.day}")
+
+    @classmethod
+    def of(cls, value: date | datetime) -> EventTime:
+        """A date as the whole day, an (aware) datetime as that moment."""
+        if isinstance(value, datetime):
+            return cls(value.date(), value)
+        return cls(value)
+
+    @property
+    def timed(self) -> bool:
+        return self.moment is not None
+
+    @property
+    def value(self) -> date | datetime:
+        """The moment, or the day: for code that speaks date and datetime (iCalendar, parsers)."""
+        return self.day if self.moment is None else self.moment
+
+    @property
+    def sort_key(self) -> tuple[date, tuple[datetime, ...]]:
+        return (self.day, ()) if self.moment is None else (self.day, (self.moment,))
+
+    def same_kind_as(self, other: EventTime) -> bool:
+        """Both whole days, or both moments."""
+        return self.timed == other.timed
+
+    def isoformat(self) -> str:
+        """2026-09-25, or 2026-09-25T15:00:00+02:00 (a moment carries its offset)."""
+        return self.value.isoformat()
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, EventTime):
+            return NotImplemented
+        return self.sort_key < other.sort_key
 
 
 class EventStatus(str, Enum):
@@ -68,8 +114,8 @@ class Person:
 class Event:
     id: str
     title: str
-    start: When
-    end: When | None = None
+    start: EventTime
+    end: EventTime | None = None  # of the same kind as start, not before it
     location: str | None = None
     address: str | None = None
     region: str | None = None
@@ -80,18 +126,9 @@ class Event:
     source: Location = field(default=Location(""), compare=False)
 
     @property
-    def all_day(self) -> bool:
-        return not isinstance(self.start, datetime)
-
-    @property
-    def start_date(self) -> date:
-        return self.start.date() if isinstance(self.start, datetime) else self.start
-
-    @property
     def end_date(self) -> date:
-        if self.end is None:
-            return self.start_date
-        return self.end.date() if isinstance(self.end, datetime) else self.end
+        """The event's last day."""
+        return (self.end or self.start).day
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +160,7 @@ class Issue:
     contacts: tuple[Person, ...]
     body: str  # Markdown
     body_line: int  # the file line the body starts on, for messages about the body
+    body_images: tuple[Image, ...]  # the image files the body shows (checked), in order, each once
     path: Path
     source: Location = field(compare=False)
 

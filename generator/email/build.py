@@ -13,7 +13,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,20 +24,20 @@ from zoneinfo import ZoneInfo
 
 import generator
 from generator import __version__
+from generator.content.bodyrefs import content_path, find_images, may_show_images
 from generator.content.images import ImageChecker, ImageProblem
 from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.images import ImagePipeline, Rendition
-from generator.texts import Texts
+from generator.texts import Texts, issue_source
 from generator.theme import EMAIL_TEMPLATES, email_template_dirs
 
 KEY_FILE = ".key"
 RENDITIONS_FILE = ".renditions"  # the images the email shows, for the site to serve when it is reused
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
 BACKGROUND_NICE = 5
-_BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)|<img[^>]+src=\"([^\"]+)\"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +102,14 @@ def email_key(
     images += [s.shown_photo.image.path for s in issue.statements if s.shown_photo is not None]
     images += [p.logo.path for p in project.settings.partners if p.logo is not None]
     images += [project.settings.logo.path] if project.settings.logo else []
-    texts = [issue.body, *(e.description or "" for e in issue.events), *(s.quote for s in issue.statements)]
-    for text in texts:
-        for match in _BODY_IMAGE.finditer(text):
-            ref = match.group(1) or match.group(2)
-            images.append((project.content_dir / "newsletter" / ref).resolve())
+    images += [image.path for image in issue.body_images]  # resolved and checked by the loader
+    # Event descriptions and quotes are Markdown too; the loader does not check images in them (yet),
+    # so their files are found here with the loader's own reader of image references.
+    source = issue_source(issue)
+    for text in [*(e.description for e in issue.events if e.description), *(s.quote for s in issue.statements)]:
+        if may_show_images(text):
+            found = (content_path(image.src, source) for image in find_images(text, 1))
+            images += [project.content_dir / target for target in found if target is not None]
     stats = {} if stats is None else stats
     for path in images:
         if path not in stats:

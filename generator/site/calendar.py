@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event as VEvent
 from icalendar.prop import vText
 
-from generator.content.model import Event, EventStatus
+from generator.content.model import Event, EventStatus, EventTime
 
 PRODID = "-//rundbrief//Beteiligungsprozess//DE"
 FINGERPRINT = "X-RUNDBRIEF-FINGERPRINT"
@@ -111,22 +111,23 @@ def _text(value: str) -> str:
     return bytes(vText(value).to_ical()).decode("utf-8")
 
 
-def _when(name: str, value: date | datetime) -> str:
-    if isinstance(value, datetime):
-        tz = getattr(value.tzinfo, "key", None)
-        return f"{name};TZID={tz}:{value.strftime('%Y%m%dT%H%M%S')}" if tz else f"{name}:{value.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
-    return f"{name};VALUE=DATE:{value.strftime('%Y%m%d')}"
+def _when(name: str, value: EventTime) -> str:
+    moment = value.moment
+    if moment is None:
+        return f"{name};VALUE=DATE:{value.day.strftime('%Y%m%d')}"
+    tz = getattr(moment.tzinfo, "key", None)
+    return f"{name};TZID={tz}:{moment.strftime('%Y%m%dT%H%M%S')}" if tz else f"{name}:{moment.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def _vevent(item: CalendarEvent, site_url: str | None, previous: dict[str, Seen], now: datetime) -> bytes:
     event = item.event
     uid = uid_for(event, site_url)
     lines = [f"UID:{_text(uid)}", f"SUMMARY:{_text(_PREFIX[event.status] + event.title)}", _when("DTSTART", event.start)]
-    if isinstance(event.start, datetime):
-        if isinstance(event.end, datetime):
+    if event.start.timed:
+        if event.end is not None:
             lines.append(_when("DTEND", event.end))
     else:
-        lines.append(_when("DTEND", event.end_date + timedelta(days=1)))  # whole days: the end is exclusive
+        lines.append(_when("DTEND", EventTime(event.end_date + timedelta(days=1))))  # whole days: the end is exclusive
     if (location := _location(event)) is not None:
         lines.append(f"LOCATION:{_text(location)}")
     lines += [
@@ -165,7 +166,7 @@ class CalendarWriter:
         self.tz_name = tz_name
         self.events = [(item, _vevent(item, site_url, previous, now)) for item in items]
         self.timezone = b""
-        timed = [item.event.start_date for item in items if isinstance(item.event.start, datetime)]
+        timed = [item.event.start.day for item in items if item.event.start.timed]
         if timed:
             zone = Calendar()
             probe = VEvent()
@@ -181,15 +182,3 @@ class CalendarWriter:
 
     def single(self) -> list[tuple[CalendarEvent, bytes]]:
         return [(item, self.calendar(item.event.title, [ical])) for item, ical in self.events]
-
-
-def build_calendar(
-    items: list[CalendarEvent],
-    *,
-    name: str,
-    site_url: str | None,
-    tz_name: str,
-    previous: dict[str, Seen],
-    now: datetime,
-) -> bytes:
-    return CalendarWriter(items, site_url=site_url, tz_name=tz_name, previous=previous, now=now).calendar(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from itertools import groupby
 from typing import Any
 
@@ -173,10 +173,6 @@ _SCHEMA_STATUS = {
 }
 
 
-def _iso(value: date | datetime) -> str:
-    return value.isoformat()  # an aware datetime carries its offset: 2026-09-25T15:00:00+02:00
-
-
 def event_jsonld(view: EventView, absolute: Callable[[str], str], organiser: str | None) -> dict[str, Any]:
     event = view.event
     data: dict[str, Any] = {
@@ -184,12 +180,12 @@ def event_jsonld(view: EventView, absolute: Callable[[str], str], organiser: str
         "@type": "Event",
         "@id": absolute(view.url),
         "name": event.title,
-        "startDate": _iso(event.start),
+        "startDate": event.start.isoformat(),  # a time carries its offset: 2026-09-25T15:00:00+02:00
         "eventStatus": _SCHEMA_STATUS[event.status],
         "url": absolute(view.url),
     }
     if event.end is not None:
-        data["endDate"] = _iso(event.end)
+        data["endDate"] = event.end.isoformat()
     place = None
     if event.location:
         place = {"@type": "Place", "name": event.location}
