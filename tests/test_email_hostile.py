@@ -9,7 +9,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from generator.content import load_project
@@ -167,6 +167,7 @@ def test_personalised_messages_keep_their_headers(to: str, unsubscribe: str, sub
     """The fast per-recipient path: whatever the address, URL or subject, no header is added or split."""
     from generator.email.mime import PreparedMessage
 
+    assume("%%unsubscribe_url%%" not in unsubscribe)  # the built message's own link, not a URL
     prepared = PreparedMessage(EmailBody("x", subject, "", "<p>%%unsubscribe_url%%</p>\n", "%%unsubscribe_url%%\n"), SETTINGS)
     parsed = email.message_from_bytes(prepared.personalise(to, unsubscribe), policy=policy.default)
     assert sorted(name.lower() for name in parsed.keys()) == sorted([

@@ -165,6 +165,7 @@ def test_sigkill_mid_send_then_resume(example: Path, tmp_path: Path) -> None:
         server.wait_for(20)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+        time.sleep(0.3)  # a message in flight at the kill still reaches the server (its 30 ms delay)
         before = server.recorder.counts()
         resumed = cli(example, db, "send", "2026-02", "--yes", env=server.environment())
         rows, counts = ledger(db), server.recorder.counts()

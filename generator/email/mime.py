@@ -233,8 +233,8 @@ class PreparedMessage:
         # Encoded once, in pieces around the placeholder: per copy only the URL is encoded, and
         # each piece ends in a soft line break ("=" CRLF, which decoding removes), so no line
         # grows past 76 characters whatever the URL's length.
-        self.text_parts = [_qp(part) for part in body.text.replace("\r\n", "\n").split(UNSUBSCRIBE_PLACEHOLDER)]
-        self.html_parts = [_qp(part) for part in body.html.replace("\r\n", "\n").split(UNSUBSCRIBE_PLACEHOLDER)]
+        self.text_parts = _pieces(body.text)
+        self.html_parts = _pieces(body.html)
         self.boundary = "=_rundbrief_" + uuid.uuid4().hex
         subject = EmailMessage(policy=SMTP)
         subject["Subject"] = header_text(body.subject)
@@ -313,11 +313,29 @@ def _sender_headers(settings: Settings) -> bytes:
     return _header_block(headers)
 
 
+def _pieces(text: str) -> list[bytes]:
+    """``text`` quoted-printable, in pieces around the placeholder; all but the last end in a
+    soft line break, ready for the link to follow."""
+    parts = [_qp(part) for part in text.replace("\r\n", "\n").split(UNSUBSCRIBE_PLACEHOLDER)]
+    return [_soft_end(part) for part in parts[:-1]] + parts[-1:]
+
+
 def _filled(parts: list[bytes], value: str) -> bytes:
-    """Quoted-printable pieces joined by ``value``, itself encoded, between soft line breaks."""
-    if len(parts) == 1:
-        return parts[0]
-    return (b"=\r\n" + _qp(value) + b"=\r\n").join(parts)
+    """The pieces joined by ``value``, itself encoded and ending in a soft line break."""
+    return _soft_end(_qp(value)).join(parts) if len(parts) > 1 else parts[0]
+
+
+def _soft_end(encoded: bytes) -> bytes:
+    """``encoded`` ending in a soft line break, its last line still within 76 characters: a line
+    too long for the "=" is cut once more, never inside an "=XX" escape."""
+    start = encoded.rfind(b"\r\n") + 2 if b"\r\n" in encoded else 0
+    last = encoded[start:]
+    if len(last) <= 75:
+        return encoded + b"=\r\n"
+    cut = 75
+    while last[cut - 1 : cut] == b"=" or last[cut - 2 : cut - 1] == b"=":
+        cut -= 1
+    return encoded[:start] + last[:cut] + b"=\r\n" + last[cut:] + b"=\r\n"
 
 
 def _qp(text: str) -> bytes:
