@@ -310,3 +310,13 @@ def test_mkdocs_serve_with_errors_serves_no_file_of_the_content(rich: Path, tmp_
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("start", ["9999-12-31", "9999-06-01 10:00", "0001-01-01 00:30", "1899-12-31"])
+def test_dates_far_from_any_process_are_errors_not_crashes(rich: Path, start: str) -> None:
+    issue = rich / "content" / "newsletter" / "2026-01.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("start: 2026-05-26 10:00", f"start: {start}"), encoding="utf-8")
+    for command in ("check", "build"):
+        result = run(command, "--project", str(rich))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert f'content/newsletter/2026-01.md:8: error: events[1].start: expected a date or "YYYY-MM-DD HH:MM", found "{start}"' in result.stderr

@@ -38,6 +38,7 @@ _LINE_BREAKS = {"\u2028", "\u2029", "\u0085"}
 
 DATE_EXPECTED = 'a date "YYYY-MM-DD" or "DD.MM.YYYY"'
 WHEN_EXPECTED = 'a date or "YYYY-MM-DD HH:MM"'
+YEARS = (1900, 2200)  # the dates a participation process can mean
 
 
 def suggest(word: str, choices: Sequence[str]) -> str:
@@ -64,6 +65,8 @@ def parse_date(text: str) -> date | None:
     elif m := _DATE_DE.fullmatch(text):
         d, mo, y = (int(g) for g in m.groups())
     else:
+        return None
+    if not YEARS[0] <= y <= YEARS[1]:  # "9999-12-31" as an open end: calendars and time zones end near it
         return None
     try:
         return date(y, mo, d)
