@@ -87,12 +87,23 @@ def running(
     app = create_app(example, db, limits=limits, start_worker=start_worker, retry_after=0.05)
     port = free_port()
     server = waitress.create_server(app, host="127.0.0.1", port=port, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:  # the listening socket closed under select() as the test ends
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield Service(f"http://127.0.0.1:{port}", db, smtp, app)
     finally:
+        stopping.set()
         server.close()
+        server.task_dispatcher.shutdown()
         if app.worker is not None:
             app.worker.stop()
         app.store.close()
