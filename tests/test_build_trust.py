@@ -320,3 +320,15 @@ def test_dates_far_from_any_process_are_errors_not_crashes(rich: Path, start: st
         result = run(command, "--project", str(rich))
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
         assert f'content/newsletter/2026-01.md:8: error: events[1].start: expected a date or "YYYY-MM-DD HH:MM", found "{start}"' in result.stderr
+
+
+def test_a_plain_mkdocs_build_serves_the_images_of_the_built_emails(rich: Path) -> None:
+    assert run("build", "--project", str(rich)).returncode == 0
+    plain = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build"], cwd=rich, capture_output=True, text=True, timeout=120, check=False,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1", RUNDBRIEF_TODAY=TODAY),
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    for folder in email_dirs(rich):
+        assert missing_on_site(folder, rich / "site", SITE_URL) == []
+    assert run("check", "--project", str(rich)).returncode == 0

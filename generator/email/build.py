@@ -10,7 +10,6 @@ are copied from the previous ``newsletter/``, with the list of the image renditi
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import shutil
@@ -25,17 +24,16 @@ from zoneinfo import ZoneInfo
 import generator
 from generator import __version__
 from generator.content.bodyrefs import content_path, find_images, may_show_images
-from generator.content.images import ImageChecker, ImageProblem
+from generator.content.images import ImageChecker
 from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
-from generator.images import ImagePipeline, Rendition
+from generator.images import ImagePipeline, Rendition, read_rendition_list, write_rendition_list
 from generator.texts import Texts, issue_source
 from generator.theme import EMAIL_TEMPLATES, email_template_dirs
 
 KEY_FILE = ".key"
-RENDITIONS_FILE = ".renditions"  # the images the email shows, for the site to serve when it is reused
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
 BACKGROUND_NICE = 5
 
@@ -204,23 +202,8 @@ def write_email(
         message_id=message_id(issue.slug, domain, hashlib.sha256(key.encode()).hexdigest()[:12]),
     )  # fmt: skip
     (folder / "message.eml").write_bytes(message)
-    shown = [{"src": r.source.src, "url": r.url, "width": r.width, "height": r.height} for r in renditions]
-    (folder / RENDITIONS_FILE).write_text(json.dumps(shown, ensure_ascii=False), encoding="utf-8")
+    write_rendition_list(folder, renditions)
     (folder / KEY_FILE).write_text(key, encoding="ascii")  # last: an email without its key is rendered again
-
-
-def reused_renditions(folder: Path, checker: ImageChecker) -> tuple[Rendition, ...] | None:
-    """The renditions a previously built email shows, from its list; None if that list is
-    missing or no longer matches the content (then the email is rendered again)."""
-    try:
-        shown = json.loads((folder / RENDITIONS_FILE).read_text(encoding="utf-8"))
-        renditions = []
-        for item in shown:
-            image = checker.check(str(item["src"]))
-            renditions.append(Rendition(image, str(item["url"]), int(item["width"]), int(item["height"])))
-    except (OSError, ValueError, TypeError, KeyError, ImageProblem):
-        return None
-    return tuple(renditions)
 
 
 def build_emails(
@@ -251,7 +234,7 @@ def build_emails(
         old = previous_dir / issue.slug if previous_dir else None
         reused = None
         if old and (old / KEY_FILE).is_file() and (old / KEY_FILE).read_text(encoding="ascii") == key:
-            reused = reused_renditions(old, checker)
+            reused = read_rendition_list(old, checker)
         if old and reused is not None:
             # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)
             shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=_link_or_copy)

@@ -34,7 +34,8 @@ from generator.content.loader import ISSUES_DIR, PEOPLE_FILE, PHASES_DIR
 from generator.content.model import Issue, Phase, Project
 from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.site import bodyimages, calendar, feed, pages
-from generator.images import ImagePipeline
+from generator.images import ImagePipeline, read_rendition_list
+from generator.output import NEWSLETTER_DIR
 from generator.theme import SITE_TEMPLATES
 
 log = get_plugin_logger(__name__)
@@ -280,8 +281,19 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self._wait_for_calendars()
         if self.site_url:
             self._write_feed(site)
+        if self.preloaded is None:
+            # A plain `mkdocs build`: the emails built before show renditions no page asks for; the
+            # site serves them too, or every sent email would lose its images with this site.
+            self._add_email_renditions()
         made = self.images.write(site)
         log.debug(f"{made} image renditions made anew")
+
+    def _add_email_renditions(self) -> None:
+        newsletter = self._project().root / NEWSLETTER_DIR
+        if newsletter.is_dir():
+            for folder in sorted(p for p in newsletter.iterdir() if p.is_dir()):
+                if (shown := read_rendition_list(folder, self.image_checker)) is not None:
+                    self.images.add(shown)
 
     def on_build_error(self, *, error: Exception) -> None:
         self._wait_for_calendars()  # no writes into a staged folder that is about to be removed
