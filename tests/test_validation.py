@@ -111,11 +111,11 @@ def test_settings_problems_name_mkdocs_yml_lines(project: Path) -> None:
         encoding="utf-8",
     )
     assert messages(project) == [
-        'mkdocs.yml:16: error: plugins.rundbrief.sender.email: expected an email address, found "test(at)example.org"',
-        'mkdocs.yml:17: warning: plugins.rundbrief.newsleter_name: unknown field, ignored (did you mean "newsletter_name"?)',
-        'mkdocs.yml:18: error: plugins.rundbrief.timezone: expected a time zone name such as "Europe/Berlin", found "Mars/Olympus"',
-        'mkdocs.yml:20: error: plugins.rundbrief.partners[1].label: missing required field (such as "Gefördert vom" or "Ein Projekt von")',
-        'mkdocs.yml:21: error: plugins.rundbrief.partners[1].logo: expected a JPEG, PNG or GIF image, found "media/grafik.svg", an SVG file',
+        'mkdocs.yml:15: error: plugins.rundbrief.sender.email: expected an email address, found "test(at)example.org"',
+        'mkdocs.yml:16: warning: plugins.rundbrief.newsleter_name: unknown field, ignored (did you mean "newsletter_name"?)',
+        'mkdocs.yml:17: error: plugins.rundbrief.timezone: expected a time zone name such as "Europe/Berlin", found "Mars/Olympus"',
+        'mkdocs.yml:19: error: plugins.rundbrief.partners[1].label: missing required field (such as "Gefördert vom" or "Ein Projekt von")',
+        'mkdocs.yml:20: error: plugins.rundbrief.partners[1].logo: expected a JPEG, PNG or GIF image, found "media/grafik.svg", an SVG file',
     ]
 
 
@@ -196,6 +196,6 @@ def test_site_url_and_sender_are_required(project: Path) -> None:
     assert messages(project) == ['mkdocs.yml:1: error: site_url: expected a web address starting with https://, found "test.example.org"']
     config.write_text(text.replace("      sender:\n        name: Testprozess\n        email: test@example.org\n", "      email_inliner: premailr\n"), encoding="utf-8")
     assert messages(project) == [
-        "mkdocs.yml:13: error: plugins.rundbrief.sender: missing required field (name and email address the newsletter is sent from)",
-        'mkdocs.yml:14: error: plugins.rundbrief.email_inliner: expected css-inline or premailer, found "premailr"',
+        "mkdocs.yml:12: error: plugins.rundbrief.sender: missing required field (name and email address the newsletter is sent from)",
+        'mkdocs.yml:13: error: plugins.rundbrief.email_inliner: expected css-inline or premailer, found "premailr"',
     ]
