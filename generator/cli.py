@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from generator.content import load_project
-from generator.content.loader import ISSUES_DIR
+from generator.routes import ISSUES_DIR
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import Diagnostics, LogProblems
 

@@ -12,7 +12,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from generator.content.loader import ISSUES_DIR
+from generator.routes import ISSUES_DIR
 from generator.newissue import create_issue
 
 SKELETON = Path(__file__).resolve().parent / "skeleton"

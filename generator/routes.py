@@ -99,8 +99,9 @@ class Routes:
     def process(self) -> str:
         return self.page(PROCESS_PAGE)
 
-    def event_calendar(self, event_id: str) -> str:
-        return f"{EVENTS_DIR}/{quote(event_id)}.ics"
+    @staticmethod
+    def event_calendar(event_id: str) -> str:
+        return f"{EVENTS_DIR}/{event_id}.ics"  # ids are lower-case letters, digits and hyphens
 
     calendar = CALENDAR_FILE
     feed = FEED_FILE

@@ -22,9 +22,8 @@ from generator.content.phases import read_phase
 from generator.content.settings import read_settings
 from generator.content.yamlnodes import quote
 from generator.diagnostics import Diagnostics, Location, display_path
+from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
 
-ISSUES_DIR = "newsletter"
-PHASES_DIR = "prozess"
 PEOPLE_FILE = "people.yml"
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -118,7 +117,7 @@ def load_project(root: Path) -> LoadResult:
 
 _FENCE = ("---", "...")
 # Pages the site has even where the editors wrote none (generator/site/plugin.py's GENERATED).
-GENERATED_PAGES = (f"{ISSUES_DIR}/index.md", "termine/index.md", "stimmen/index.md")
+GENERATED_PAGES = (ARCHIVE_PAGE, EVENTS_PAGE, STATEMENTS_PAGE)
 
 
 def _check_issue_links(content: Path, issues: list[Issue], context: Callable[[Path], Context]) -> None:

@@ -17,11 +17,11 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from generator.content.model import Event, EventEntry, EventStatus, Issue, Phase, Project, Statement
+from generator import routes
 from generator.formatting import EVENT_STATUS_LABELS, PHASE_STATUS_LABELS, event_when, long_date
 
-EVENTS_PAGE = "termine/"
-CALENDAR_FILE = "termine/kalender.ics"
-FEED_FILE = "newsletter/feed.xml"
+CALENDAR_FILE = routes.CALENDAR_FILE
+FEED_FILE = routes.FEED_FILE
 
 UrlFor = Callable[[str], str]  # a content path ("newsletter/2026-02.md") -> its page URL
 
@@ -97,7 +97,7 @@ class SiteViews:
         self._event_by_id = {view.id: view for view in self.events}
 
     def _link(self, issue: Issue) -> IssueLink:
-        return IssueLink(issue, self.url_for(f"newsletter/{issue.slug}.md"), long_date(issue.date))
+        return IssueLink(issue, self.url_for(f"{routes.ISSUES_DIR}/{issue.slug}.md"), long_date(issue.date))
 
     def _event_view(self, entry: EventEntry, public: set[str]) -> EventView:
         event = entry.event
@@ -105,8 +105,8 @@ class SiteViews:
             event=event,
             when=event_when(event),
             status_label=EVENT_STATUS_LABELS[event.status],
-            ics_url=f"termine/{event.id}.ics",
-            url=f"{EVENTS_PAGE}#{event.id}",
+            ics_url=routes.Routes.event_calendar(event.id),
+            url=f"{self.url_for(routes.EVENTS_PAGE)}#{event.id}",
             issues=tuple(self.links[slug] for slug in entry.issues if slug in public),
         )
 

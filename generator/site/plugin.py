@@ -30,12 +30,13 @@ from mkdocs.utils.templates import TemplateContext
 
 from generator.content import load_project
 from generator.content.images import ImageChecker
-from generator.content.loader import ISSUES_DIR, PEOPLE_FILE, PHASES_DIR
+from generator.content.loader import PEOPLE_FILE
 from generator.content.model import Issue, Phase, Project
 from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.site import bodyimages, calendar, feed, pages
 from generator.images import ImagePipeline, read_rendition_list
 from generator.output import NEWSLETTER_DIR
+from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
 from generator.theme import SITE_TEMPLATES
 
 log = get_plugin_logger(__name__)
@@ -44,8 +45,8 @@ CACHE_DIR = ".rundbrief/cache"
 # Pages rundbrief provides when the editors have not written them, with their templates.
 GENERATED = {
     f"{ISSUES_DIR}/index.md": ("archive.html", "Newsletter"),
-    "termine/index.md": ("events.html", "Termine"),
-    "stimmen/index.md": ("statements.html", "Stimmen"),
+    EVENTS_PAGE: ("events.html", "Termine"),
+    STATEMENTS_PAGE: ("statements.html", "Stimmen"),
 }
 TEMPLATES = {"index.md": "home.html", f"{PHASES_DIR}/index.md": "process.html"} | {
     src: template for src, (template, _) in GENERATED.items()
@@ -255,7 +256,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             extra["issue"] = views.issue(issue)
         if (phase := self.phase_pages.get(src)) is not None:
             extra["phase"] = next(v for v in views.phases() if v.phase is phase)
-        if src == "termine/index.md":
+        if src == EVENTS_PAGE:
             absolute = self.absolute
             organiser = self._project().settings.organisation
             extra["events_jsonld"] = Markup(
@@ -320,7 +321,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(writer.calendar(f"{settings.site_name} – Termine"))
         for item, data in writer.single():
-            (site / "termine" / f"{item.event.id}.ics").write_bytes(data)
+            (site / self.routes.event_calendar(item.event.id)).write_bytes(data)
 
     def _write_feed(self, site: Path) -> None:
         project = self._project()
