@@ -25,7 +25,8 @@ def verify_email_links(project: Project, emails: Path, site: Path, diag: Diagnos
     if not site_url:
         return
     elsewhere = routes_for(project).served_elsewhere
-    for folder in sorted(p for p in emails.iterdir() if p.is_dir()):
+    published = {issue.slug for issue in project.published}  # a draft's preview links to pages not yet public
+    for folder in sorted(p for p in emails.iterdir() if p.is_dir() and p.name in published):
         for address in missing_on_site(folder, site, site_url, elsewhere):
             where = (shown / folder.name / "email.html").relative_to(project.root).as_posix()
             diag.error(Location(where), f"email: shows {address}, but the site has no such file")

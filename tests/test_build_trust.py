@@ -332,3 +332,11 @@ def test_a_plain_mkdocs_build_serves_the_images_of_the_built_emails(rich: Path) 
     for folder in email_dirs(rich):
         assert missing_on_site(folder, rich / "site", SITE_URL) == []
     assert run("check", "--project", str(rich)).returncode == 0
+
+
+def test_a_drafts_preview_email_is_no_error_of_check(rich: Path) -> None:
+    assert run("build", "--project", str(rich)).returncode == 0
+    preview = run("email", "2026-03", "--project", str(rich))  # the draft of sitefixture
+    assert preview.returncode == 0, preview.stderr
+    result = run("check", "--project", str(rich))
+    assert result.returncode == 0, result.stderr
