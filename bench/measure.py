@@ -19,4 +19,13 @@ if __name__ == "__main__":
     result = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "returncode": result.returncode, "stderr": result.stderr.decode()[-2000:]}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_mb": peak_kb / 1024,
+                "returncode": result.returncode,
+                "stderr": result.stderr.decode()[-2000:],
+            }
+        )
+    )

@@ -28,7 +28,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("project", type=Path)
     parser.add_argument("--cold", action="store_true")
-    parser.add_argument("--emails", type=int, default=0, help="profile rendering this many emails in one process instead")
+    parser.add_argument(
+        "--emails", type=int, default=0, help="profile rendering this many emails in one process instead"
+    )
     args = parser.parse_args()
     os.chdir(args.project)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -45,7 +47,14 @@ def main() -> None:
         build.PARALLEL_FROM = sys.maxsize  # one process, so the profiler sees the rendering
         with tempfile.TemporaryDirectory() as out:
             profiler.start()
-            build.build_emails(project, lambda slug: Path(out) / slug, None, inliner="css-inline", cache=Path(out) / "cache", only=issues)
+            build.build_emails(
+                project,
+                lambda slug: Path(out) / slug,
+                None,
+                inliner="css-inline",
+                cache=Path(out) / "cache",
+                only=issues,
+            )
             profiler.stop()
     else:
         from generator.cli import main as rundbrief

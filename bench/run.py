@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.synthetic import make_project, plain_project
+from bench.synthetic import make_project, plain_project  # noqa: E402 (after the path is set)
 
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -60,7 +60,9 @@ def measure(cwd: Path, command: list[str], prepare: object = None, runs: int = 3
         if callable(prepare):
             prepare()
         settle()
-        out = subprocess.run([PYTHON, str(REPO / "bench" / "measure.py"), str(cwd), *command], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [PYTHON, str(REPO / "bench" / "measure.py"), str(cwd), *command], capture_output=True, text=True, check=True
+        )
         data = json.loads(out.stdout)
         if data["returncode"] != 0:
             raise SystemExit(f"failed: {' '.join(command)} in {cwd}\n{data['stderr']}")
@@ -97,14 +99,28 @@ def send_rate(project_dir: Path, count: int) -> float:
 
     with tempfile.TemporaryDirectory() as tmp:
         db, csv = Path(tmp) / "db.sqlite", Path(tmp) / "list.csv"
-        csv.write_text("email,consent\n" + "".join(f"r{i}@example.net,2026-01-01\n" for i in range(count)), encoding="utf-8")
+        csv.write_text(
+            "email,consent\n" + "".join(f"r{i}@example.net,2026-01-01\n" for i in range(count)), encoding="utf-8"
+        )
         env = dict(os.environ, RUNDBRIEF_SECRET="benchmark-secret-0123456789")
-        subprocess.run([str(BIN / "rundbrief"), "subscribers", "import", str(csv), "--db", str(db)], cwd=project_dir, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "rundbrief"), "subscribers", "import", str(csv), "--db", str(db)],
+            cwd=project_dir,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         slug = sorted(p.name for p in (project_dir / "newsletter").iterdir())[0]
         with SmtpServer() as server:
             env.update(server.environment())
             started = time.perf_counter()
-            subprocess.run([str(BIN / "rundbrief"), "send", slug, "--yes", "--db", str(db)], cwd=project_dir, env=env, check=True, capture_output=True)
+            subprocess.run(
+                [str(BIN / "rundbrief"), "send", slug, "--yes", "--db", str(db)],
+                cwd=project_dir,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             seconds = time.perf_counter() - started
             assert server.recorder.total == count
     return count / seconds
@@ -141,7 +157,10 @@ def run_size(n: int, runs: int, work: Path) -> dict[str, object]:
     original = issue.read_text(encoding="utf-8")
     counter = iter(range(1_000_000))
     row["build_one_changed"] = measure(
-        project, [*rb, "build"], prepare=lambda: issue.write_text(original + f"\nGeändert {next(counter)}.\n", encoding="utf-8"), runs=runs
+        project,
+        [*rb, "build"],
+        prepare=lambda: issue.write_text(original + f"\nGeändert {next(counter)}.\n", encoding="utf-8"),
+        runs=runs,
     )
     issue.write_text(original, encoding="utf-8")
     row["emails_cold"] = measure(project, [PYTHON, str(REPO / "bench" / "emails_only.py"), str(project)], runs=runs)
@@ -172,11 +191,19 @@ def table(rows: list[dict[str, object]], send: dict[str, float]) -> str:
             ("emails_cold", "all emails alone, cold (both cores)"),
         ):
             m = row[key]
-            lines.append(f"| {row['n']} | {label} | {m['seconds']:.2f} | {m['peak_mb']:.0f} | {m['seconds'] / base:.2f} |")  # type: ignore[index]
-        lines.append(f"| {row['n']} | one email rendered, css-inline / premailer (median ms) | {row['email_ms_css_inline']:.1f} / {row['email_ms_premailer']:.1f} | | |")
+            lines.append(
+                f"| {row['n']} | {label} | {m['seconds']:.2f} | {m['peak_mb']:.0f} | {m['seconds'] / base:.2f} |"
+            )  # type: ignore[index]
+        lines.append(
+            f"| {row['n']} | one email rendered, css-inline / premailer (median ms) "
+            f"| {row['email_ms_css_inline']:.1f} / {row['email_ms_premailer']:.1f} | | |"
+        )
     lines.append("")
-    lines.append(f"Sending: {send['count']:.0f} messages to a local aiosmtpd with the ledger on: {send['rate']:.0f} messages/s "
-                 f"(whole `rundbrief send` process); personalising {send['personalised']:.0f} messages: {send['personalise_s']:.2f} s.")  # fmt: skip
+    lines.append(
+        f"Sending: {send['count']:.0f} messages to a local aiosmtpd with the ledger on: {send['rate']:.0f} messages/s "
+        f"(whole `rundbrief send` process); personalising {send['personalised']:.0f} messages: "
+        f"{send['personalise_s']:.2f} s."
+    )
     return "\n".join(lines)
 
 
@@ -187,7 +214,9 @@ def main() -> None:
     parser.add_argument("--send", type=int, default=2000, help="messages for the send-rate measurement")
     parser.add_argument("--personalise", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.md")
-    parser.add_argument("--workdir", type=Path, default=None, help="where the projects are made (default: the system's temp folder)")
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="where the projects are made (default: the system's temp folder)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rundbrief-bench-", dir=args.workdir) as tmp:
         rows = []
@@ -206,14 +235,15 @@ def main() -> None:
     args.out.write_text(
         f"# rundbrief benchmark\n\n{date.today().isoformat()} on {machine}.\n\n"
         f"Command: `python bench/run.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs} --send {args.send}"
-        f"{f' --workdir {args.workdir}' if args.workdir else ''}` (projects in {filesystem(args.workdir or Path(tempfile.gettempdir()))})\n\n"
+        f"{f' --workdir {args.workdir}' if args.workdir else ''}` "
+        f"(projects in {filesystem(args.workdir or Path(tempfile.gettempdir()))})\n\n"
         f"{text}\n" + notes(),
         encoding="utf-8",
     )
 
 
 def filesystem(path: Path) -> str:
-    """"/tmp (ext4)": the folder and the file system it is on (creating files costs differ a lot)."""
+    """ "/tmp (ext4)": the folder and the file system it is on (creating files costs differ a lot)."""
     resolved, best, kind = path.resolve(), "", "unknown"
     try:
         mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
@@ -221,7 +251,11 @@ def filesystem(path: Path) -> str:
         return str(path)
     for line in mounts:
         fields = line.split()
-        if len(fields) > 2 and (resolved == Path(fields[1]) or Path(fields[1]) in resolved.parents) and len(fields[1]) > len(best):
+        if (
+            len(fields) > 2
+            and (resolved == Path(fields[1]) or Path(fields[1]) in resolved.parents)
+            and len(fields[1]) > len(best)
+        ):
             best, kind = fields[1], fields[2]
     return f"{path} ({kind})"
 

@@ -71,12 +71,15 @@ def make_project(root: Path, n: int, repo: Path, seed: int = 1) -> Path:
     for i in range(40):
         pid = f"person-{i:02d}"
         people.append(pid)
-        lines.append(f"{pid}:\n  name: Person {i}\n  role: {rnd.choice(WORDS).capitalize()}\n  organisation: Verein {i}\n"
-                     f"  groups: [Mitglied Kreativ-Gruppe]\n  email: person{i}@example.org\n")  # fmt: skip
+        lines.append(
+            f"{pid}:\n  name: Person {i}\n  role: {rnd.choice(WORDS).capitalize()}\n"
+            f"  organisation: Verein {i}\n  groups: [Mitglied Kreativ-Gruppe]\n  email: person{i}@example.org\n"
+        )
     (content / "people.yml").write_text("\n".join(lines), encoding="utf-8")
     for i in range(6):
         (content / "prozess" / f"phase-{i}.md").write_text(
-            f"---\ntitle: Phase {i}\norder: {i}\nstatus: {['done', 'active', 'planned'][i % 3]}\n---\n\n{body(rnd, 120)}",
+            f"---\ntitle: Phase {i}\norder: {i}\nstatus: {['done', 'active', 'planned'][i % 3]}\n---\n\n"
+            f"{body(rnd, 120)}",
             encoding="utf-8",
         )
     start = date(2020, 1, 6)
@@ -87,20 +90,22 @@ def make_project(root: Path, n: int, repo: Path, seed: int = 1) -> Path:
             when = day + timedelta(days=10 + j * 7)
             place = rnd.choice(PLACES)
             events.append(
-                f"  - id: e-{i}-{j}\n    title: Regionalkonferenz {place} {i}-{j}\n    start: {when} 15:00\n    end: \"19:00\"\n"
-                f"    location: Gemeindezentrum {place}\n    address: Dorfstraße {j + 1}, 18000 {place}\n    region: {place}\n"
+                f"  - id: e-{i}-{j}\n    title: Regionalkonferenz {place} {i}-{j}\n"
+                f'    start: {when} 15:00\n    end: "19:00"\n'
+                f"    location: Gemeindezentrum {place}\n    address: Dorfstraße {j + 1}, 18000 {place}\n"
+                f"    region: {place}\n"
             )
-        statements = "".join(
-            f"  - person: {rnd.choice(people)}\n    quote: {sentence(rnd)}\n" for _ in range(3)
-        )
+        statements = "".join(f"  - person: {rnd.choice(people)}\n    quote: {sentence(rnd)}\n" for _ in range(3))
         photos = "".join(
-            f"  - src: {rnd.choice(images)}\n    alt: Teilnehmende beim Treffen {i}\n    caption: Treffen {i}\n    credit: Landkreis\n"
+            f"  - src: {rnd.choice(images)}\n    alt: Teilnehmende beim Treffen {i}\n"
+            f"    caption: Treffen {i}\n    credit: Landkreis\n"
             for _ in range(2)
         )
         text = (
-            f"---\ntitle: Ausgabe {i + 1} – {sentence(rnd)[:50].rstrip('.')}\nnumber: \"{i + 1}\"\ndate: {day}\n"
-            f"summary: {sentence(rnd)}\ncover:\n  src: {rnd.choice(images)}\n  alt: Gruppenbild {i}\n  credit: Landkreis\n"
-            f"photos:\n{photos}events:\n{''.join(events)}statements:\n{statements}contacts: [{people[0]}]\n---\n\n{body(rnd)}"
+            f'---\ntitle: Ausgabe {i + 1} – {sentence(rnd)[:50].rstrip(".")}\nnumber: "{i + 1}"\ndate: {day}\n'
+            f"summary: {sentence(rnd)}\ncover:\n  src: {rnd.choice(images)}\n  alt: Gruppenbild {i}\n"
+            f"  credit: Landkreis\nphotos:\n{photos}events:\n{''.join(events)}statements:\n{statements}"
+            f"contacts: [{people[0]}]\n---\n\n{body(rnd)}"
         )
         (content / "newsletter" / f"{i + 1:05d}.md").write_text(text, encoding="utf-8")
     return root
@@ -123,7 +128,14 @@ def plain_project(source: Path, target: Path, *, blog: bool) -> Path:
         (folder / path.name).write_text(f"{front}# {title}\n\n{rest}", encoding="utf-8")
     if blog:
         (docs / "blog" / "index.md").write_text("# Newsletter\n", encoding="utf-8")
-    config = ["site_name: Benchmark", "site_url: https://bench.example.org/", "theme:", "  name: material", "  language: de", "  font: false"]
+    config = [
+        "site_name: Benchmark",
+        "site_url: https://bench.example.org/",
+        "theme:",
+        "  name: material",
+        "  language: de",
+        "  font: false",
+    ]
     if blog:
         config += ["plugins:", "  - search:", "      lang: de", "  - blog"]
     else:

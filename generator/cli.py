@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import click
 
 from generator.content import load_project
-from generator.routes import ISSUES_DIR
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import Diagnostics, LogProblems
+from generator.routes import ISSUES_DIR
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -24,23 +24,23 @@ PHASE_STATUS_LABELS = {
 
 @lru_cache(maxsize=8192)  # thousands of events share a few hundred days; babel is slow per call
 def long_date(day: date) -> str:
-    """"30. September 2022"."""
+    """ "30. September 2022"."""
     return format_date(day, "d. MMMM y", locale=LOCALE)
 
 
 @lru_cache(maxsize=8192)
 def weekday_date(day: date) -> str:
-    """"Freitag, 30. September 2022"."""
+    """ "Freitag, 30. September 2022"."""
     return format_date(day, "EEEE, d. MMMM y", locale=LOCALE)
 
 
 def clock(moment: datetime) -> str:
-    """"15:00": the German 24-hour clock, as babel's ``HH:mm`` gives it, without its cost."""
+    """ "15:00": the German 24-hour clock, as babel's ``HH:mm`` gives it, without its cost."""
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def event_when(event: Event) -> str:
-    """"Freitag, 30. September 2022, 15:00–19:00 Uhr", or a span of days."""
+    """ "Freitag, 30. September 2022, 15:00–19:00 Uhr", or a span of days."""
     start, end = event.start, event.end
     text = weekday_date(start.day)
     if start.moment is not None:

@@ -58,10 +58,13 @@ def missing_on_site(email_dir: Path, site_dir: Path, site_url: str, elsewhere: t
     text = (email_dir / "email.txt").read_text(encoding="utf-8") if (email_dir / "email.txt").is_file() else ""
     for address in dict.fromkeys(addresses(html, text)):
         parts = urlsplit(address)
-        if (parts.scheme, parts.netloc.lower()) not in (("https", base_parts.netloc.lower()), ("http", base_parts.netloc.lower())):
+        if (parts.scheme, parts.netloc.lower()) not in (
+            ("https", base_parts.netloc.lower()),
+            ("http", base_parts.netloc.lower()),
+        ):
             continue
         if not (parts.path + "/").startswith(base_parts.path) or any(address.startswith(e) for e in elsewhere if e):
             continue
-        if site_file(site_dir, parts.path[len(base_parts.path):]) is None:
+        if site_file(site_dir, parts.path[len(base_parts.path) :]) is None:
             found.append(address)
     return found

@@ -141,4 +141,6 @@ class Converter:
 
 
 def _is_plain(text: str) -> bool:
-    return bool(_PLAIN.fullmatch(text)) and text.isprintable() and "  " not in text and not any(s in text for s in _SMARTY)
+    return (
+        bool(_PLAIN.fullmatch(text)) and text.isprintable() and "  " not in text and not any(s in text for s in _SMARTY)
+    )

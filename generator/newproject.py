@@ -12,8 +12,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from generator.routes import ISSUES_DIR
 from generator.newissue import create_issue
+from generator.routes import ISSUES_DIR
 
 SKELETON = Path(__file__).resolve().parent / "skeleton"
 RENAMED = {"gitignore": ".gitignore"}  # dot files are not package data; they get their name here

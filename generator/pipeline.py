@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -14,9 +14,9 @@ from generator.content.model import Issue, Project
 from generator.diagnostics import Diagnostics, Location
 from generator.email.build import EmailResult, build_emails
 from generator.email.render import Inliner
+from generator.images import ImagePipeline, Rendition
 from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs
 from generator.site.build import SiteBuildError, build_site
-from generator.images import ImagePipeline, Rendition
 from generator.site.plugin import CACHE_DIR
 from generator.texts import convert_texts
 from generator.verification import find_subscriber_leaks, verify_email_links
@@ -63,7 +63,9 @@ def _staged_outputs(project: Project) -> Iterator[StagedOutputs]:
         outputs.close()
 
 
-def build_all(project: Project, diag: Diagnostics, *, strict: bool, subscribers: frozenset[str] = frozenset()) -> BuildReport:
+def build_all(
+    project: Project, diag: Diagnostics, *, strict: bool, subscribers: frozenset[str] = frozenset()
+) -> BuildReport:
     """Build site and emails; raise BuildFailed (nothing written) on any failure. ``subscribers``:
     the addresses that must not turn up in the output (the caller reads them from the store)."""
     site_dir = project.root / project.settings.site_dir
@@ -95,7 +97,9 @@ def build_all(project: Project, diag: Diagnostics, *, strict: bool, subscribers:
         images.add(tuple(renditions))
         images.write(staged_site)
         verify_email_links(project, staged_mail, staged_site, diag, newsletter_dir)
-        for folder, leak in find_subscriber_leaks(project, subscribers, {staged_site: site_dir, staged_mail: newsletter_dir}):
+        for folder, leak in find_subscriber_leaks(
+            project, subscribers, {staged_site: site_dir, staged_mail: newsletter_dir}
+        ):
             diag.error(Location(folder), f"a subscriber's address is in the build output: {leak}")
         if diag.errors:
             raise BuildFailed(diag.summary())
@@ -121,6 +125,9 @@ def build_one_email(project: Project, issue: Issue, diag: Diagnostics) -> Path:
             images.add(tuple(renditions))
             images.write(site_dir)
         else:
-            diag.warning(Location(issue.source.path), "email: site/ is not built yet; its images appear once `rundbrief build` ran")
+            diag.warning(
+                Location(issue.source.path),
+                "email: site/ is not built yet; its images appear once `rundbrief build` ran",
+            )
         outputs.commit()
     return newsletter_dir / issue.slug

@@ -108,9 +108,10 @@ class Routes:
 
     def reference(self, written: str, folder: str) -> str:
         """A link or image address as an editor wrote it in a content file in ``folder`` (below
-        content/, such as "newsletter"): relative to that file (``2026-01.md``, ``../media/foto.jpg``), to the site (``/kontakt/``), or a web
-        address. Pages and files of the project become their absolute address on the site; web
-        addresses, anchors (``#oben``) and mail links stay as written."""
+        content/, such as "newsletter"): relative to that file (``2026-01.md``, ``../media/foto.jpg``),
+        to the site (``/kontakt/``), or a web address. Pages and files of the project become their
+        absolute address on the site; web addresses, anchors (``#oben``) and mail links stay as
+        written."""
         parts = urlsplit(written)
         if parts.scheme or parts.netloc or written.startswith("#") or not written:
             return written
@@ -120,7 +121,11 @@ class Routes:
         if target.startswith("../") or target == "..":
             return written  # outside content/: nothing of ours (the loader reports it)
         address = self.page(target) if target.endswith(".md") else self.file(target)
-        return self.absolute(address) + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        return (
+            self.absolute(address)
+            + (f"?{parts.query}" if parts.query else "")
+            + (f"#{parts.fragment}" if parts.fragment else "")
+        )
 
     # -- absolute ---------------------------------------------------------------------
     def absolute(self, relative: str) -> str:
@@ -146,4 +151,3 @@ class Routes:
     def served_elsewhere(self) -> tuple[str, ...]:
         """Addresses that may lie below site_url but belong to the service, not to the site's files."""
         return tuple(u for u in (self.service_url, self.subscribe_url) if u)
-

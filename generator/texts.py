@@ -85,14 +85,22 @@ def _convert_chunk(keys: list[TextKey]) -> list[Converted]:
 def convert_texts(project: Project, issues: Iterable[Issue] | None = None) -> Texts:
     """The texts of ``issues`` (default: the published ones), converted on all cores if many."""
     converter = Converter(project.settings.markdown, routes_for(project))
-    keys = list(dict.fromkeys(key for issue in (project.published if issues is None else issues) for key in issue_texts(issue)))
+    keys = list(
+        dict.fromkeys(key for issue in (project.published if issues is None else issues) for key in issue_texts(issue))
+    )
     workers = os.cpu_count() or 1
     if len(keys) < PARALLEL_FROM or workers < 2:
         return Texts(converter, {key: converter.convert(key[1], key[0]) for key in keys})
-    chunks = [keys[i::workers * 4] for i in range(workers * 4)]
+    chunks = [keys[i :: workers * 4] for i in range(workers * 4)]
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start, initargs=(converter,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start, initargs=(converter,)
+    ) as pool:
         results = list(pool.map(_convert_chunk, chunks))
-    converted = {key: html for chunk, result in zip(chunks, results) for key, html in zip(chunk, result)}
+    converted = {
+        key: html
+        for chunk, result in zip(chunks, results, strict=True)
+        for key, html in zip(chunk, result, strict=True)
+    }
     return Texts(converter, converted)

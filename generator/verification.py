@@ -58,7 +58,9 @@ def lint_built_emails(project: Project, diag: Diagnostics) -> int:
 _ADDRESS = re.compile(rb"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def find_subscriber_leaks(project: Project, subscribers: frozenset[str], folders: dict[Path, Path]) -> list[tuple[str, str]]:
+def find_subscriber_leaks(
+    project: Project, subscribers: frozenset[str], folders: dict[Path, Path]
+) -> list[tuple[str, str]]:
     """The ``subscribers``' addresses (lower case) found in built files (staged folder -> its real
     name), except the addresses the content itself publishes (contacts, sender)."""
     if not subscribers:

@@ -224,7 +224,7 @@ def test_no_page_carries_an_element_or_handler_from_the_content(hostile: Path) -
             assert tag != "zukunft", path  # "<Zukunft>" became an element, swallowed as text
             assert not [name for name in attrs if name.startswith("on")], (path, tag, attrs)
             assert not (tag == "img" and attrs.get("src") == "x"), (path, attrs)
-        for kind, script in zip(page.script_types, page.scripts):
+        for kind, script in zip(page.script_types, page.scripts, strict=True):
             if kind == "application/ld+json":
                 json.loads(script)  # data, not a program: the text may be in it, as JSON
             else:

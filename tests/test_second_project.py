@@ -278,7 +278,7 @@ def test_every_published_issue_has_its_email_and_the_draft_none(build: Build) ->
 
 
 def test_the_site_has_the_issue_pages_and_nothing_of_the_draft(build: Build) -> None:
-    for slug, (number, title) in ISSUES.items():
+    for slug, (number, _title) in ISSUES.items():
         page = (build.site / "newsletter" / slug / "index.html").read_text(encoding="utf-8")
         assert number in page
     assert not (build.site / "newsletter" / DRAFT).exists()

@@ -75,7 +75,10 @@ def find_images(body: str, first_line: int, lines: list[tuple[int, str]] | None 
         for m in _REFERENCE.finditer(line):
             if (src := definitions.get(_label(m[2] or m[1]))) is not None:
                 found.append(BodyImage(src, number))
-        found += [BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number) for m in _HTML_IMG.finditer(line)]
+        found += [
+            BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number)
+            for m in _HTML_IMG.finditer(line)
+        ]
     return found
 
 
@@ -96,11 +99,16 @@ def find_links(body: str, first_line: int) -> list[BodyImage]:
         for m in _REFERENCE_LINK.finditer(line):
             if (target := definitions.get(_label(m[2] or m[1]))) is not None:
                 found.append(BodyImage(target, number))
-        found += [BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number) for m in _HTML_A.finditer(line)]
+        found += [
+            BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number)
+            for m in _HTML_A.finditer(line)
+        ]
     return found
 
 
-def check_links(ctx: Context, body: str, first_line: int, folder: str, pages: set[str], drafts: set[str], content: Path) -> None:
+def check_links(
+    ctx: Context, body: str, first_line: int, folder: str, pages: set[str], drafts: set[str], content: Path
+) -> None:
     """Every link in the body to a page or file of the project leads to one that is published:
     ``pages`` are the content paths of the Markdown pages the site has, ``drafts`` those that are
     drafts (not published)."""
@@ -110,12 +118,16 @@ def check_links(ctx: Context, body: str, first_line: int, folder: str, pages: se
             continue
         target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
         if target == ".." or target.startswith("../"):
-            ctx.error(link.line, f"body: link {link.src}: leads outside content/; link to pages and files of the project only")
+            ctx.error(
+                link.line, f"body: link {link.src}: leads outside content/; link to pages and files of the project only"
+            )
         elif target.endswith(".md"):
             if target in drafts:
                 ctx.error(link.line, f"body: link {link.src}: content/{target} is a draft, which is not published")
             elif target not in pages:
-                ctx.error(link.line, f"body: link {link.src}: there is no page content/{target}{_suggest_page(target, pages)}")
+                ctx.error(
+                    link.line, f"body: link {link.src}: there is no page content/{target}{_suggest_page(target, pages)}"
+                )
         elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
             ctx.error(link.line, f"body: link {link.src}: file not found: content/{target}")
 
@@ -150,7 +162,10 @@ def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, s
         for link in find_links(body, first_line):
             scheme = urlsplit(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()
             if scheme in _SCRIPT_SCHEMES:
-                ctx.error(link.line, f"body: link {link.src}: expected a web or mail address, or a page or file of the project")
+                ctx.error(
+                    link.line,
+                    f"body: link {link.src}: expected a web or mail address, or a page or file of the project",
+                )
     if not may_show_images(body):
         return ()
     shown: dict[str, Image] = {}
@@ -172,7 +187,9 @@ def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, s
             )
             continue
         if parts.scheme or image.src.startswith("/"):
-            ctx.error(image.line, f"body: image {image.src}: expected a path relative to this file, such as ../media/foto.jpg")
+            ctx.error(
+                image.line, f"body: image {image.src}: expected a path relative to this file, such as ../media/foto.jpg"
+            )
             continue
         target = content_path(image.src, source)
         if target is None:

@@ -331,7 +331,9 @@ class Fields:
                 continue
             text = item.text.strip()
             if bad_characters(text, single_line=True):
-                self.ctx.error(item.line, f"{item_name}: must be a single line without control characters, found {quote(text)}")
+                self.ctx.error(
+                    item.line, f"{item_name}: must be a single line without control characters, found {quote(text)}"
+                )
                 continue
             if text:
                 values.append(text)

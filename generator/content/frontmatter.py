@@ -49,8 +49,7 @@ def split_front_matter(text: str, shown: str, diag: Diagnostics) -> FrontMatter 
     if not lines or not _FENCE_OPEN.fullmatch(lines[0]):
         diag.error(
             Location(shown, 1),
-            'missing front-matter: the file must start with a line "---", '
-            'then its fields, then another line "---"',
+            'missing front-matter: the file must start with a line "---", then its fields, then another line "---"',
         )
         return None
     for index in range(1, len(lines)):

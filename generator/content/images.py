@@ -128,8 +128,8 @@ class ImageChecker:
         stat = real.stat()
         if stat.st_size > MAX_BYTES:
             raise ImageProblem(
-                f"image file is too large: {stat.st_size / 1024 / 1024:.0f} MB (at most {MAX_BYTES // 1024 // 1024} MB), "
-                f"found {shown}"
+                f"image file is too large: {stat.st_size / 1024 / 1024:.0f} MB "
+                f"(at most {MAX_BYTES // 1024 // 1024} MB), found {shown}"
             )
         key: FileKey = (str(real), stat.st_size, stat.st_mtime_ns)
         try:
@@ -144,10 +144,12 @@ class ImageChecker:
                     if img.getexif().get(_EXIF_ORIENTATION) in (5, 6, 7, 8):  # shown turned by 90 degrees
                         width, height = height, width
         except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
-            raise ImageProblem(f"image is too large in pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}")
+            raise ImageProblem(
+                f"image is too large in pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}"
+            ) from None
         except (OSError, ValueError, SyntaxError):
             what = _OTHER_FORMATS.get(pure.suffix.lower(), "a file that cannot be read as an image")
-            raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown}, {what}")
+            raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown}, {what}") from None
         _decoded.add(key)
         if self.verified is not None:
             self.verified.add(key)
@@ -182,5 +184,8 @@ def suffix_mismatch(image: Image) -> str | None:
     if expected is not None and expected != image.format:
         return f'"{image.src}" is a {image.format} image but its name ends in {PurePosixPath(image.src).suffix}'
     if expected is None:
-        return f'"{image.src}" is a {image.format} image; name it with .jpg, .png or .gif so every server sends the right type'
+        return (
+            f'"{image.src}" is a {image.format} image; name it with .jpg, .png or .gif '
+            "so every server sends the right type"
+        )
     return None

@@ -64,7 +64,8 @@ class IssueReader:
         if person is None:
             self.ctx.error(
                 node.line,
-                f"{name}: unknown person {quote(person_id)}, not in content/people.yml{suggest(person_id, list(self.people))}",
+                f"{name}: unknown person {quote(person_id)}, not in content/people.yml"
+                f"{suggest(person_id, list(self.people))}",
             )
         return person
 
@@ -82,7 +83,9 @@ class IssueReader:
         given = [key for key in ("person", "people", "name") if fields.has(key)]
         people: list[Person] = []
         if not given:
-            fields.ctx.error(fields.line, f"{name}: missing required field: person (an id from content/people.yml) or name")
+            fields.ctx.error(
+                fields.line, f"{name}: missing required field: person (an id from content/people.yml) or name"
+            )
         elif len(given) > 1:
             fields.error(given[1], f"give only one of person, people and name, found {' and '.join(given)}")
         elif given[0] == "person":
@@ -121,7 +124,11 @@ class IssueReader:
             return None
         given_id = fields.text("id")
         if given_id is not None and not EVENT_ID.fullmatch(given_id):
-            fields.error("id", f"expected lower-case letters, digits and hyphens (like regionalkonferenz-nordost), found {quote(given_id)}")
+            fields.error(
+                "id",
+                "expected lower-case letters, digits and hyphens (like regionalkonferenz-nordost), "
+                f"found {quote(given_id)}",
+            )
             given_id = None
         present = [key for key in EVENT_KEYS if fields.has(key)]
         if given_id is not None and present == ["id"]:
@@ -134,7 +141,9 @@ class IssueReader:
         location = fields.text("location")
         online = fields.url("online")
         if location is None and online is None and not fields.has("location") and not fields.has("online"):
-            fields.ctx.error(fields.line, f"{name}.location: missing required field (or give online: with the web address)")
+            fields.ctx.error(
+                fields.line, f"{name}.location: missing required field (or give online: with the web address)"
+            )
         event_id = given_id or (f"{start.day.isoformat()}-{slugify(title)}" if start and title else None)
         status = fields.choice("status", EventStatus, EventStatus.SCHEDULED)
         description = fields.text("description", single_line=False)
@@ -197,6 +206,8 @@ def _end_fits(fields: Fields, start: EventTime, end: EventTime) -> bool:
         fields.error("end", f"expected {kind}, found {quote(format_when(end.value))}")
         return False
     if end < start:
-        fields.error("end", f"must not be before start ({format_when(start.value)}), found {quote(format_when(end.value))}")
+        fields.error(
+            "end", f"must not be before start ({format_when(start.value)}), found {quote(format_when(end.value))}"
+        )
         return False
     return True

@@ -8,9 +8,9 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from generator.content.fields import Context
 from generator.content.bodyrefs import check_body
 from generator.content.bodyrefs import check_links as check_body_links
+from generator.content.fields import Context
 from generator.content.frontmatter import read_text
 from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader
@@ -74,7 +74,9 @@ def load_project(root: Path) -> LoadResult:
     def context(path: Path) -> Context:
         return Context(diag, display_path(path, root), tz)
 
-    people = load_people(content / PEOPLE_FILE, display_path(content / PEOPLE_FILE, root), context(content / PEOPLE_FILE), images)
+    people = load_people(
+        content / PEOPLE_FILE, display_path(content / PEOPLE_FILE, root), context(content / PEOPLE_FILE), images
+    )
 
     phases: list[Phase] = []
     phase_files = _markdown_files(content / PHASES_DIR, root, diag)

@@ -91,7 +91,9 @@ def load_people(path: Path, shown: str, ctx: Context, images: ImageChecker) -> d
     if root is None:
         return {}
     if not isinstance(root, YMap):
-        ctx.error(root.line, "expected a mapping from person ids to their fields (anna-muster: ...), found a list or text")
+        ctx.error(
+            root.line, "expected a mapping from person ids to their fields (anna-muster: ...), found a list or text"
+        )
         return {}
     people: dict[str, Person] = {}
     for person_id, (_, node) in root.entries.items():

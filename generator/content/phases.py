@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.content.bodyrefs import check_body
 from generator.content.fields import Context, Fields, format_when
 from generator.content.frontmatter import read_text, split_front_matter
 from generator.content.images import ImageChecker
-from generator.content.bodyrefs import check_body
 from generator.content.model import Phase, PhaseStatus
 from generator.content.yamlnodes import parse_yaml, quote
 from generator.diagnostics import Location

@@ -23,8 +23,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 _STANDARD_TAGS = frozenset(
-    "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "value")
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "value")
 )
 # A document with aliases expands on walking; a billion-laughs file must not hang the build.
 MAX_NODES = 200_000
@@ -122,7 +121,9 @@ class _Walker:
                 continue
             key = str(key_node.value)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.diag.error(Location(self.path, key_line), "YAML merge keys (<<) are not supported; write the fields out")
+                self.diag.error(
+                    Location(self.path, key_line), "YAML merge keys (<<) are not supported; write the fields out"
+                )
                 continue
             if key in entries:
                 first = entries[key][0]
@@ -169,7 +170,9 @@ def parse_yaml(
         mark = err.problem_mark or err.context_mark
         index = int(mark.line) if mark is not None else 0
         lines = text.split("\n")
-        diag.error(Location(path, index + 1 + line_offset), _syntax_message(err, lines[index] if index < len(lines) else ""))
+        diag.error(
+            Location(path, index + 1 + line_offset), _syntax_message(err, lines[index] if index < len(lines) else "")
+        )
         return None
     except yaml.YAMLError as err:  # reader errors (for example a NUL byte) carry a position too
         position = getattr(err, "position", None)
@@ -182,4 +185,3 @@ def parse_yaml(
         return _Walker(diag, path, line_offset, allow_tags).walk(root)
     except _TooBig:
         return None
-

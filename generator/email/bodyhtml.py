@@ -18,8 +18,8 @@ import lxml.html
 import nh3
 
 from generator.content.images import ImageChecker, ImageProblem
-from generator.routes import Routes
 from generator.images import ImagePipeline
+from generator.routes import Routes
 
 MAX_WIDTH = 552  # the content column: 600 minus 2 x 24 padding
 

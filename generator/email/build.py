@@ -96,7 +96,11 @@ def _templates_digest(folders: tuple[Path, ...]) -> bytes:
 
 
 def email_key(
-    project: Project, issue: Issue, inliner: Inliner, templates: bytes | None = None, stats: dict[Path, str] | None = None
+    project: Project,
+    issue: Issue,
+    inliner: Inliner,
+    templates: bytes | None = None,
+    stats: dict[Path, str] | None = None,
 ) -> str:
     """What the email of ``issue`` is made of, hashed (``templates``: their digest, if known;
     ``stats``: image file stats already taken in this build: many issues show the same logos)."""
@@ -192,7 +196,9 @@ def render_emails(
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])  # workers fork with the email code already imported
     initargs = (project, inliner, cache, texts, BACKGROUND_NICE if background else 0)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=initargs) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=initargs
+    ) as pool:
         return list(pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
 
 

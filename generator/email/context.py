@@ -16,8 +16,8 @@ from generator.content.model import Image, Issue, Person, Photo, Project
 from generator.email.bodyhtml import EmailLinks, email_html
 from generator.email.plaintext import html_to_text
 from generator.formatting import EVENT_STATUS_LABELS, event_when, long_date
-from generator.routes import Routes
 from generator.images import ImagePipeline
+from generator.routes import Routes
 from generator.texts import Texts, issue_source
 
 # Filled per recipient at send time (never a re-render): see generator/email/mime.py.
@@ -127,7 +127,9 @@ class ViewBuilder:
     def url(self, path: str) -> str:
         return self.routes.absolute(path)
 
-    def image(self, image: Image, shown: int, alt: str, caption: str | None = None, credit: str | None = None) -> EmailImage:
+    def image(
+        self, image: Image, shown: int, alt: str, caption: str | None = None, credit: str | None = None
+    ) -> EmailImage:
         shown = min(shown, image.width)
         rendition = self.images.rendition(image, shown * 2)  # sharp on high-density screens
         height = max(1, round(image.height * shown / image.width))
@@ -146,7 +148,9 @@ class ViewBuilder:
     def build(self, issue: Issue) -> EmailView:
         project, settings = self.project, self.project.settings
         source = issue_source(issue)
-        links = EmailLinks(self.routes, posixpath.dirname(source), self.url(self.routes.issue(issue.slug)), self.images, self.checker)
+        links = EmailLinks(
+            self.routes, posixpath.dirname(source), self.url(self.routes.issue(issue.slug)), self.images, self.checker
+        )
 
         def converted(text: str) -> str:
             return email_html(self.texts.html(text, source), links)
@@ -155,13 +159,21 @@ class ViewBuilder:
         events = []
         for event in issue.events:
             description = converted(event.description) if event.description else None
-            registration_url = event.registration if event.registration and event.registration.startswith("http") else None
+            registration_url = (
+                event.registration if event.registration and event.registration.startswith("http") else None
+            )
             where = ", ".join(p for p in (event.location, (event.address or "").replace("\n", ", ")) if p) or None
             events.append(
                 EmailEvent(
-                    title=event.title, when=event_when(event), status=event.status.value,
-                    status_label=EVENT_STATUS_LABELS[event.status], where=where, region=event.region,
-                    online=event.online, registration=event.registration, registration_url=registration_url,
+                    title=event.title,
+                    when=event_when(event),
+                    status=event.status.value,
+                    status_label=EVENT_STATUS_LABELS[event.status],
+                    where=where,
+                    region=event.region,
+                    online=event.online,
+                    registration=event.registration,
+                    registration_url=registration_url,
                     description_html=Markup(description) if description else None,
                     description_text=html_to_text(description) if description else None,
                     ics_url=self.url(self.routes.event_calendar(event.id)),
@@ -188,7 +200,9 @@ class ViewBuilder:
             newsletter_name=settings.newsletter_name,
             organisation=settings.organisation,
             forward_note=settings.forward_note,
-            logo=self.image(settings.logo, 160, settings.organisation or settings.newsletter_name) if settings.logo else None,
+            logo=self.image(settings.logo, 160, settings.organisation or settings.newsletter_name)
+            if settings.logo
+            else None,
             number=issue.number,
             date_text=long_date(issue.date),
             title=issue.title,

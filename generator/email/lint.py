@@ -32,7 +32,9 @@ LAYOUT_PROPERTIES = {
     "text-align", "overflow", "aspect-ratio", "object-fit", "writing-mode", "direction",
 }  # fmt: skip
 # Layout CSS that Outlook or Gmail drop: never in our emails, whatever the table says.
-FORBIDDEN_CSS = re.compile(r"(?:display\s*:\s*(?:flex|grid|inline-flex|inline-grid)|position\s*:|float\s*:|var\(|calc\()", re.I)
+FORBIDDEN_CSS = re.compile(
+    r"(?:display\s*:\s*(?:flex|grid|inline-flex|inline-grid)|position\s*:|float\s*:|var\(|calc\()", re.I
+)
 FORBIDDEN_ELEMENTS = {"figure", "figcaption", "svg", "script", "form", "iframe", "video", "picture", "object", "embed"}
 _HIDDEN = re.compile(r"mso-hide\s*:\s*all|display\s*:\s*none", re.I)
 _DECLARATION = re.compile(r"([a-zA-Z-]+)\s*:\s*([^;]+)")
@@ -143,7 +145,9 @@ def client_findings(html: str, elements: list[tuple[str, dict[str, str | None]]]
     return list(found.values())
 
 
-def rule_violations(html: str, site_url: str, elements: list[tuple[str, dict[str, str | None]]] | None = None) -> list[str]:
+def rule_violations(
+    html: str, site_url: str, elements: list[tuple[str, dict[str, str | None]]] | None = None
+) -> list[str]:
     """rundbrief's own rules for every email (see the README); an empty list when all hold."""
     problems: list[str] = []
     host = urlsplit(site_url).hostname

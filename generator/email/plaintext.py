@@ -34,6 +34,8 @@ def fill(text: str, width: int = WIDTH, initial_indent: str = "", subsequent_ind
     if words:
         lines.append(indent + " ".join(words))
     return "\n".join(lines)
+
+
 _BREAK = "\x00"  # a <br> inside a paragraph, kept through whitespace folding
 _BLOCKS = {"p", "div", "blockquote", "pre", "table", "tr", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
 
@@ -52,7 +54,11 @@ def table_text(rows: list[list[str]], header: bool) -> str:
     heads, body = (rows[0], rows[1:]) if header and len(rows) > 1 else ([""] * columns, rows)
     blocks = []
     for row in body:
-        lines = [fill(f"{head}: {cell}" if head else cell, WIDTH, "", "  ") for head, cell in zip(heads, row) if cell]
+        lines = [
+            fill(f"{head}: {cell}" if head else cell, WIDTH, "", "  ")
+            for head, cell in zip(heads, row, strict=True)
+            if cell
+        ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -21,8 +21,8 @@ from generator.email.bodyhtml import defuse
 from generator.email.context import ViewBuilder
 from generator.email.lint import lint_email
 from generator.email.plaintext import fill
-from generator.markup import Converter
 from generator.images import ImagePipeline
+from generator.markup import Converter
 from generator.texts import Texts, routes_for
 from generator.theme import find_template
 
@@ -83,9 +83,7 @@ def inline_css(document: str, inliner: Inliner) -> str:
         )  # fmt: skip
     import css_inline  # only the commands that build load it
 
-    return str(
-        css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(document)
-    )
+    return str(css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(document))
 
 
 def sections_by_size(html: str) -> list[tuple[str, int]]:
@@ -100,8 +98,8 @@ def sections_by_size(html: str) -> list[tuple[str, int]]:
 
 class EmailRenderer:
     def __init__(
-        self, project: Project, images: ImagePipeline, templates: Path | Sequence[Path], inliner: Inliner = "css-inline",
-        texts: Texts | None = None,
+        self, project: Project, images: ImagePipeline, templates: Path | Sequence[Path],
+        inliner: Inliner = "css-inline", texts: Texts | None = None,
     ) -> None:  # fmt: skip
         """``templates``: the folders the templates are looked up in, first match per file wins;
         ``texts``: the build's converted texts (those missing are converted when needed)."""
@@ -131,7 +129,9 @@ class EmailRenderer:
         warnings += [str(finding) for finding in findings]
         style = "".join(_STYLE.findall(html))
         if len(style.encode("utf-8")) > MAX_STYLE_BYTES:
-            errors.append(f"the <style> block is {len(style.encode()) // 1024} KB; at most {MAX_STYLE_BYTES // 1024} KB")
+            errors.append(
+                f"the <style> block is {len(style.encode()) // 1024} KB; at most {MAX_STYLE_BYTES // 1024} KB"
+            )
         body = EmailBody(issue.slug, view.subject, view.preheader, html, text)
         return RenderedEmail(body, tuple(errors), tuple(warnings))
 
@@ -143,6 +143,7 @@ class EmailRenderer:
         biggest = ", ".join(f"{name} {kb / 1024:.0f} KB" for name, kb in sections_by_size(html)[:3])
         message = f"the email's HTML is {size / 1024:.1f} KB (biggest: {biggest})"
         if size > MAX_BYTES:
-            return [f"{message}; Gmail clips emails over about 102 KB: at most {MAX_BYTES // 1024} KB, shorten the issue"], []
+            return [
+                f"{message}; Gmail clips emails over about 102 KB: at most {MAX_BYTES // 1024} KB, shorten the issue"
+            ], []
         return [], [f"{message}; Gmail clips emails over about 102 KB"]
-

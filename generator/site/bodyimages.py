@@ -18,8 +18,8 @@ from urllib.parse import unquote, urlsplit
 from mkdocs.utils import get_relative_url
 
 from generator.content.images import ImageChecker, ImageProblem
-from generator.routes import Routes
 from generator.images import ImagePipeline
+from generator.routes import Routes
 
 BODY_WIDTH = 800  # CSS pixels of Material's content column
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event as VEvent
+from icalendar import Calendar
+from icalendar import Event as VEvent
 from icalendar.prop import vText
 
 from generator.content.model import Event, EventStatus, EventTime
@@ -116,13 +117,21 @@ def _when(name: str, value: EventTime) -> str:
     if moment is None:
         return f"{name};VALUE=DATE:{value.day.strftime('%Y%m%d')}"
     tz = getattr(moment.tzinfo, "key", None)
-    return f"{name};TZID={tz}:{moment.strftime('%Y%m%dT%H%M%S')}" if tz else f"{name}:{moment.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+    return (
+        f"{name};TZID={tz}:{moment.strftime('%Y%m%dT%H%M%S')}"
+        if tz
+        else f"{name}:{moment.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+    )
 
 
 def _vevent(item: CalendarEvent, site_url: str | None, previous: dict[str, Seen], now: datetime) -> bytes:
     event = item.event
     uid = uid_for(event, site_url)
-    lines = [f"UID:{_text(uid)}", f"SUMMARY:{_text(_PREFIX[event.status] + event.title)}", _when("DTSTART", event.start)]
+    lines = [
+        f"UID:{_text(uid)}",
+        f"SUMMARY:{_text(_PREFIX[event.status] + event.title)}",
+        _when("DTSTART", event.start),
+    ]
     if event.start.timed:
         if event.end is not None:
             lines.append(_when("DTEND", event.end))
@@ -145,7 +154,11 @@ def _vevent(item: CalendarEvent, site_url: str | None, previous: dict[str, Seen]
         sequence, stamp = before.sequence, before.stamp
     else:
         sequence, stamp = before.sequence + 1, now
-    tail = [f"SEQUENCE:{sequence}", f"DTSTAMP:{stamp.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}", f"{FINGERPRINT}:{fingerprint}"]
+    tail = [
+        f"SEQUENCE:{sequence}",
+        f"DTSTAMP:{stamp.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}",
+        f"{FINGERPRINT}:{fingerprint}",
+    ]
     return b"BEGIN:VEVENT\r\n" + content + b"".join(_fold(line) for line in tail) + b"END:VEVENT\r\n"
 
 
@@ -162,7 +175,15 @@ class CalendarWriter:
     """Each event and the time zone are serialised once; the full calendar and the one-event
     files are assembled from those pieces (RFC 5545 components are independent blocks)."""
 
-    def __init__(self, items: list[CalendarEvent], *, site_url: str | None, tz_name: str, previous: dict[str, Seen], now: datetime) -> None:
+    def __init__(
+        self,
+        items: list[CalendarEvent],
+        *,
+        site_url: str | None,
+        tz_name: str,
+        previous: dict[str, Seen],
+        now: datetime,
+    ) -> None:
         self.tz_name = tz_name
         self.events = [(item, _vevent(item, site_url, previous, now)) for item in items]
         self.timezone = b""
@@ -172,7 +193,9 @@ class CalendarWriter:
             probe = VEvent()
             probe.add("DTSTART", datetime.combine(min(timed), datetime.min.time(), ZoneInfo(tz_name)))
             zone.add_component(probe)
-            zone.add_missing_timezones(first_date=min(timed) - timedelta(days=366), last_date=max(timed) + timedelta(days=366))
+            zone.add_missing_timezones(
+                first_date=min(timed) - timedelta(days=366), last_date=max(timed) + timedelta(days=366)
+            )
             self.timezone = b"".join(bytes(tz.to_ical()) for tz in zone.walk("VTIMEZONE"))
 
     def calendar(self, name: str, events: list[bytes] | None = None) -> bytes:

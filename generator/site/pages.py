@@ -16,8 +16,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from generator.content.model import Event, EventEntry, EventStatus, Issue, Phase, Project, Statement
 from generator import routes
+from generator.content.model import Event, EventEntry, EventStatus, Issue, Phase, Project, Statement
 from generator.formatting import EVENT_STATUS_LABELS, PHASE_STATUS_LABELS, event_when, long_date
 
 CALENDAR_FILE = routes.CALENDAR_FILE
@@ -133,7 +133,9 @@ class SiteViews:
     def archive(self) -> list[tuple[int, list[IssueLink]]]:
         """Published issues newest first, grouped by year."""
         newest = sorted(self.published, key=lambda i: (i.date, i.number), reverse=True)
-        return [(year, [self.links[i.slug] for i in issues]) for year, issues in groupby(newest, key=lambda i: i.date.year)]
+        return [
+            (year, [self.links[i.slug] for i in issues]) for year, issues in groupby(newest, key=lambda i: i.date.year)
+        ]
 
     def statements(self) -> list[StatementView]:
         """Every statement of every published issue, newest issue first."""

@@ -32,11 +32,11 @@ from generator.content import load_project
 from generator.content.images import ImageChecker
 from generator.content.loader import PEOPLE_FILE
 from generator.content.model import Issue, Phase, Project
-from generator.texts import Texts, convert_texts, issue_source, routes_for
-from generator.site import bodyimages, calendar, feed, pages
 from generator.images import ImagePipeline, read_rendition_list
 from generator.output import NEWSLETTER_DIR
 from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
+from generator.site import bodyimages, calendar, feed, pages
+from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.theme import SITE_TEMPLATES
 
 log = get_plugin_logger(__name__)
@@ -147,7 +147,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             self.project = self.preloaded
         project = self.project
         self.routes = routes_for(project)
-        self.texts = self.preloaded_texts if self.preloaded is not None and self.preloaded_texts else convert_texts(project)
+        self.texts = (
+            self.preloaded_texts if self.preloaded is not None and self.preloaded_texts else convert_texts(project)
+        )
         self.tz = ZoneInfo(project.settings.timezone)
         self.today = build_day(self.tz)
         self.images = ImagePipeline(project.root / CACHE_DIR / "images")
@@ -310,7 +312,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         settings = self._project().settings
         now = datetime.now(timezone.utc).replace(microsecond=0)
         items = [
-            calendar.CalendarEvent(view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues))
+            calendar.CalendarEvent(
+                view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues)
+            )
             for view in self.views.events
         ]
 
@@ -355,7 +359,13 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         text = ERROR_PAGE.format(errors=html.escape("\n".join(self.content_errors)))
         # The theme's own files only: content/ is not checked (a link in it may lead to /etc/passwd).
         docs = Path(os.path.abspath(config.docs_dir))  # not resolved: a link's own place counts
-        shown = Files([f for f in files if f.abs_src_path is None or not Path(os.path.abspath(f.abs_src_path)).is_relative_to(docs)])
+        shown = Files(
+            [
+                f
+                for f in files
+                if f.abs_src_path is None or not Path(os.path.abspath(f.abs_src_path)).is_relative_to(docs)
+            ]
+        )
         for page in files.documentation_pages():
             shown.append(File.generated(config, page.src_uri, content=text))
         for src in GENERATED:
@@ -370,4 +380,3 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def _project(self) -> Project:
         assert self.project is not None, "on_config loads the project first"
         return self.project
-
