@@ -26,8 +26,9 @@ def verify_email_links(project: Project, emails: Path, site: Path, diag: Diagnos
         return
     elsewhere = routes_for(project).served_elsewhere
     published = {issue.slug for issue in project.published}  # a draft's preview links to pages not yet public
+    seen: dict[str, bool] = {}
     for folder in sorted(p for p in emails.iterdir() if p.is_dir() and p.name in published):
-        for address in missing_on_site(folder, site, site_url, elsewhere):
+        for address in missing_on_site(folder, site, site_url, elsewhere, seen):
             where = (shown / folder.name / "email.html").relative_to(project.root).as_posix()
             diag.error(Location(where), f"email: shows {address}, but the site has no such file")
 
