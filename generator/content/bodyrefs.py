@@ -65,28 +65,21 @@ def find_images(body: str, first_line: int, lines: list[tuple[int, str]] | None 
     """Every image the body shows, by the line it is on (a reference image: the line using it)."""
     if lines is None:
         lines = body_lines(body, first_line)
-    definitions: dict[str, str] = {}
-    for _, line in lines:
-        if (m := _DEFINITION.match(line)) is not None:
-            definitions.setdefault(_label(m[1]), m[2] if m[2] is not None else m[3])
-    found = []
-    for number, line in lines:
-        found += [BodyImage(m[1] if m[1] is not None else m[2], number) for m in _INLINE.finditer(line)]
-        for m in _REFERENCE.finditer(line):
-            if (src := definitions.get(_label(m[2] or m[1]))) is not None:
-                found.append(BodyImage(src, number))
-        found += [
-            BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number)
-            for m in _HTML_IMG.finditer(line)
-        ]
-    return found
+    return _references(lines, _INLINE, _REFERENCE, _HTML_IMG)
 
 
 def find_links(body: str, first_line: int) -> list[BodyImage]:
     """Every link the body has (not images), by its line: inline, reference and raw ``<a href>``."""
     if "](" not in body and "][" not in body and "]:" not in body and "<a" not in body.lower():
         return []
-    lines = body_lines(body, first_line)
+    return _references(body_lines(body, first_line), _LINK, _REFERENCE_LINK, _HTML_A)
+
+
+def _references(
+    lines: list[tuple[int, str]], inline: re.Pattern[str], reference: re.Pattern[str], raw: re.Pattern[str]
+) -> list[BodyImage]:
+    """The targets of inline references, reference-style references (with the ``[label]: target``
+    definitions of the body) and raw HTML attributes, by the line they are used on."""
     definitions: dict[str, str] = {}
     for _, line in lines:
         if (m := _DEFINITION.match(line)) is not None:
@@ -95,13 +88,12 @@ def find_links(body: str, first_line: int) -> list[BodyImage]:
     for number, line in lines:
         if _DEFINITION.match(line):
             continue
-        found += [BodyImage(m[1] if m[1] is not None else m[2], number) for m in _LINK.finditer(line)]
-        for m in _REFERENCE_LINK.finditer(line):
+        found += [BodyImage(m[1] if m[1] is not None else m[2], number) for m in inline.finditer(line)]
+        for m in reference.finditer(line):
             if (target := definitions.get(_label(m[2] or m[1]))) is not None:
                 found.append(BodyImage(target, number))
         found += [
-            BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number)
-            for m in _HTML_A.finditer(line)
+            BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number) for m in raw.finditer(line)
         ]
     return found
 
