@@ -146,7 +146,11 @@ class SmtpServer:
 
     def environment(self, **settings: str) -> dict[str, str]:
         """The sender's settings for this server; ``user="x", tls="ssl"`` -> RUNDBRIEF_SMTP_USER=x, ..._TLS=ssl."""
-        environment = {"RUNDBRIEF_SMTP_HOST": "127.0.0.1", "RUNDBRIEF_SMTP_PORT": str(self.port), "RUNDBRIEF_SMTP_TLS": "none"}
+        environment = {
+            "RUNDBRIEF_SMTP_HOST": "127.0.0.1",
+            "RUNDBRIEF_SMTP_PORT": str(self.port),
+            "RUNDBRIEF_SMTP_TLS": "none",
+        }
         environment.update({f"RUNDBRIEF_SMTP_{key.upper()}": value for key, value in settings.items()})
         return environment
 
@@ -165,3 +169,83 @@ class SmtpServer:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"only {self.recorder.total} of {total} messages arrived")
             time.sleep(0.01)
+
+
+class RawSmtpServer:
+    """A scripted SMTP server on a raw socket, for replies aiosmtpd never gives: garbage
+    instead of a reply code, a greeting trickled line by line, a 250 where 354 belongs, a
+    connection dropped after every message. ``replies`` maps a command (MAIL, RCPT, DATA,
+    AUTH...) to the reply (CRLF included), or "DROP"; ``after_body`` answers a message."""
+
+    def __init__(
+        self, *, greet: Any = None, replies: dict[str, str] | None = None,
+        ehlo: str = "250-raw\r\n250 8BITMIME\r\n", after_body: str = "250 2.0.0 Queued\r\n",
+    ) -> None:  # fmt: skip
+        self.greet, self.replies, self.ehlo, self.after_body = greet, replies or {}, ehlo, after_body
+        self.commands: list[str] = []
+        self.messages = 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(20)
+        self.listener.settimeout(0.2)
+        self.port = int(self.listener.getsockname()[1])
+        self.stopped = threading.Event()
+
+    def __enter__(self) -> RawSmtpServer:
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+    def environment(self, **settings: str) -> dict[str, str]:
+        environment = {
+            "RUNDBRIEF_SMTP_HOST": "127.0.0.1",
+            "RUNDBRIEF_SMTP_PORT": str(self.port),
+            "RUNDBRIEF_SMTP_TLS": "none",
+        }
+        environment.update({f"RUNDBRIEF_SMTP_{key.upper()}": value for key, value in settings.items()})
+        return environment
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        defaults = {"EHLO": self.ehlo, "HELO": "250 raw\r\n", "MAIL": "250 OK\r\n", "RCPT": "250 OK\r\n", "DATA": "354 go ahead\r\n",
+                    "RSET": "250 OK\r\n", "NOOP": "250 OK\r\n", "QUIT": "221 bye\r\n"}  # fmt: skip
+        with connection:
+            try:
+                connection.settimeout(60)
+                if self.greet is not None:
+                    self.greet(connection)
+                else:
+                    connection.sendall(b"220 raw ESMTP\r\n")
+                reader = connection.makefile("rb")
+                while not self.stopped.is_set():
+                    line = reader.readline()
+                    if not line:
+                        return
+                    command = line.decode("latin-1").strip()
+                    verb = command.split(" ")[0].split(":")[0].upper()
+                    self.commands.append(verb)
+                    reply = self.replies.get(verb) or defaults.get(verb, "502 5.5.2 what?\r\n")
+                    if reply == "DROP":
+                        return
+                    connection.sendall(reply.encode("latin-1"))
+                    if verb == "QUIT":
+                        return
+                    if verb == "DATA" and reply.startswith("354"):
+                        while reader.readline() not in (b"", b".\r\n"):
+                            pass
+                        self.messages += 1
+                        if self.after_body == "DROP":
+                            return
+                        connection.sendall(self.after_body.encode("latin-1"))
+            except OSError:
+                return

@@ -82,18 +82,25 @@ def parsed_both_ways(data: bytes) -> list[email.message.Message]:
 
 @settings(max_examples=400, deadline=None)
 @given(subject=hostile_text, sender_name=hostile_text, newsletter_name=hostile_text, unsubscribe=hostile_text)
-def test_no_title_name_or_url_adds_a_header(subject: str, sender_name: str, newsletter_name: str, unsubscribe: str) -> None:
+def test_no_title_name_or_url_adds_a_header(
+    subject: str, sender_name: str, newsletter_name: str, unsubscribe: str
+) -> None:
     """The issue's title, sender.name, newsletter_name and the unsubscribe URL, whatever they hold:
     exactly the intended headers, in every way the message can be parsed, and the decoded
     values hold no line break."""
     settings_ = dataclasses.replace(SETTINGS, sender_name=sender_name, newsletter_name=newsletter_name or "x")
-    prepared = PreparedMessage(EmailBody("x", subject or "x", "", "<p>%%unsubscribe_url%%</p>\n", "%%unsubscribe_url%%\n"), settings_)
+    prepared = PreparedMessage(
+        EmailBody("x", subject or "x", "", "<p>%%unsubscribe_url%%</p>\n", "%%unsubscribe_url%%\n"), settings_
+    )
     data = prepared.personalise("leser@example.net", unsubscribe, message_id=message_id("x", "example.org"))
     for parsed in parsed_both_ways(data):
         assert sorted(name.lower() for name in parsed) == INTENDED
         assert email.utils.getaddresses(parsed.get_all("To", [])) == [("", "leser@example.net")]
         for name, value in parsed.items():
-            assert not re.search(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", str(value).replace("\r\n ", " ")), (name, value)
+            assert not re.search(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", str(value).replace("\r\n ", " ")), (
+                name,
+                value,
+            )
 
 
 hostile_addresses = st.one_of(
@@ -103,7 +110,9 @@ hostile_addresses = st.one_of(
     st.builds(lambda ch: f"le{ch}ser@example.org", st.sampled_from(["\x00", "\x1b", "\x7f", "\x9b"])),
 )
 # characters that split no header but spoof an address (zero-width, bidi override, BOM)
-spoofing_addresses = st.builds(lambda ch: f"le{ch}ser@example.org", st.sampled_from(["\u200b", "\u202e", "\ufeff", "\u00a0"]))
+spoofing_addresses = st.builds(
+    lambda ch: f"le{ch}ser@example.org", st.sampled_from(["\u200b", "\u202e", "\ufeff", "\u00a0"])
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -138,11 +147,18 @@ def test_verify_message_refuses_what_was_not_intended() -> None:
     verify_message(b"Subject: Hallo\r\nTo: leser@example.net\r\n\r\nText", intended)
     with pytest.raises(MessageError, match="the message has the headers bcc, subject, to; intended: subject, to"):
         verify_message(b"Subject: Hallo\r\nBcc: opfer@boese.example\r\nTo: leser@example.net\r\n\r\n", intended)
-    with pytest.raises(MessageError, match="parsed back as bytes, To names leser@example.net, opfer@boese.example; intended: leser@example.net"):
+    with pytest.raises(
+        MessageError,
+        match="parsed back as bytes, To names leser@example.net, opfer@boese.example; intended: leser@example.net",
+    ):
         verify_message(b"Subject: Hallo\r\nTo: leser@example.net, opfer@boese.example\r\n\r\n", intended)
     with pytest.raises(MessageError, match="the Subject header decodes to a line break or control character"):
-        verify_message(f"Subject: {b_word('x' + chr(13) + chr(10) + 'Bcc: y')}\r\nTo: leser@example.net\r\n\r\n".encode(), intended)
-    with pytest.raises(MessageError, match="the Subject header holds a line break or control character: 'Hallo\\\\u2028Bcc: x'"):
+        verify_message(
+            f"Subject: {b_word('x' + chr(13) + chr(10) + 'Bcc: y')}\r\nTo: leser@example.net\r\n\r\n".encode(), intended
+        )
+    with pytest.raises(
+        MessageError, match="the Subject header holds a line break or control character: 'Hallo\\\\u2028Bcc: x'"
+    ):
         verify_message("Subject: Hallo\u2028Bcc: x\r\nTo: leser@example.net\r\n\r\n".encode(), intended)
 
 
@@ -158,12 +174,16 @@ def test_the_parse_back_catches_what_the_email_package_does(monkeypatch: pytest.
 ISSUE = '---\ntitle: "{title}"\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\nText.\n'
 
 
-def test_built_message_eml_keeps_its_headers_and_a_well_formed_message_id(project: Path, write: Callable[..., Path]) -> None:
+def test_built_message_eml_keeps_its_headers_and_a_well_formed_message_id(
+    project: Path, write: Callable[..., Path]
+) -> None:
     """A real build: a title and a sender name hiding a Bcc, an issue file named with spaces,
     quotes and umlauts (issue 11: the Message-ID was made of the file name as it was)."""
     config = project / "mkdocs.yml"
     attack = b_word("x\r\nBcc: opfer@boese.example")
-    config.write_text(config.read_text(encoding="utf-8").replace("name: Testprozess", f'name: "Amt {attack}"'), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("name: Testprozess", f'name: "Amt {attack}"'), encoding="utf-8"
+    )
     slug = 'Ausgabe März "Spezial" 2026'
     write(f"newsletter/{slug}.md", ISSUE.format(title=f"Kick-off {attack}"))
     result = run("email", slug, "--project", str(project))
@@ -180,30 +200,47 @@ def test_built_message_eml_keeps_its_headers_and_a_well_formed_message_id(projec
 
 @pytest.mark.parametrize("slug", ["Ausgabe März 2026", 'Sonder"ausgabe" <1>', "Ärger & Ölpreis", "   ", "ſ€√"])
 def test_message_ids_of_any_file_name_are_well_formed(slug: str) -> None:
-    prepared = PreparedMessage(EmailBody(slug, "Betreff", "", "<p>a</p>\n", "a\n"), dataclasses.replace(SETTINGS, sender_email="absender@bürger-amt.de"))
+    prepared = PreparedMessage(
+        EmailBody(slug, "Betreff", "", "<p>a</p>\n", "a\n"),
+        dataclasses.replace(SETTINGS, sender_email="absender@bürger-amt.de"),
+    )
     first, second = message_id(slug, prepared.sender_domain), message_id(slug, prepared.sender_domain)
     assert first != second  # one per copy
     data = prepared.personalise("leser@example.net", "https://abo.example.org/abmelden?t=1", message_id=first)
     parsed = email.message_from_bytes(data, policy=policy.default)
     assert parsed["Message-ID"] == first and parsed["Message-ID"].defects == ()
     assert re.fullmatch(r"<[a-z0-9-]+\.[0-9a-f]{8}\.[0-9a-f]{20}@xn--brger-amt-q9a\.de>", first)
-    assert message_id(slug, "example.org", "abc123") != message_id(slug + " ", "example.org", "abc123")  # the hash keeps them apart
+    assert message_id(slug, "example.org", "abc123") != message_id(
+        slug + " ", "example.org", "abc123"
+    )  # the hash keeps them apart
 
 
 def test_content_addresses_follow_the_same_rule(project: Path) -> None:
     config = project / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("email: test@example.org", "email: =?UTF-8?B?eA==?=@example.org"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("email: test@example.org", "email: =?UTF-8?B?eA==?=@example.org"),
+        encoding="utf-8",
+    )
     result = run("check", "--project", str(project))
     assert result.returncode == 1
-    assert 'plugins.rundbrief.sender.email: expected an email address, found "=?UTF-8?B?eA==?=@example.org"' in result.stderr
+    assert (
+        'plugins.rundbrief.sender.email: expected an email address, found "=?UTF-8?B?eA==?=@example.org"'
+        in result.stderr
+    )
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    pieces=st.lists(st.text(st.characters(blacklist_characters="\r", blacklist_categories=("Cs",)), max_size=200), min_size=1, max_size=4),
+    pieces=st.lists(
+        st.text(st.characters(blacklist_characters="\r", blacklist_categories=("Cs",)), max_size=200),
+        min_size=1,
+        max_size=4,
+    ),
     url=hostile_text,
 )
-@example(pieces=["", ""], url="'\U00010000" * 4 + "=?UTF-8?B??=\r\n =?utf-8?q?=78=0D=0A?=000000\"\"¡¡¡¡")  # a last line of 76
+@example(
+    pieces=["", ""], url="'\U00010000" * 4 + '=?UTF-8?B??=\r\n =?utf-8?q?=78=0D=0A?=000000""¡¡¡¡'
+)  # a last line of 76
 @example(pieces=["a" * 75, "b" * 76, ""], url="x" * 76)
 @example(pieces=["ä" * 30, " "], url="é" * 25)
 def test_each_copy_decodes_to_the_body_with_its_own_link(pieces: list[str], url: str) -> None:
@@ -216,5 +253,51 @@ def test_each_copy_decodes_to_the_body_with_its_own_link(pieces: list[str], url:
     assert max(len(line) for line in data.split(b"\r\n\r\n", 1)[1].split(b"\r\n")) <= 76
     plain, html_part = email.message_from_bytes(data, policy=policy.default).iter_parts()
     link = mime.header_url(url)
-    assert plain.get_payload(decode=True).decode("utf-8") == text.replace("\n", "\r\n").replace("%%unsubscribe_url%%", link)  # type: ignore[union-attr]
-    assert html_part.get_payload(decode=True).decode("utf-8") == text.replace("\n", "\r\n").replace("%%unsubscribe_url%%", html.escape(link))  # type: ignore[union-attr]
+    assert plain.get_payload(decode=True).decode("utf-8") == text.replace("\n", "\r\n").replace(
+        "%%unsubscribe_url%%", link
+    )  # type: ignore[union-attr]
+    assert html_part.get_payload(decode=True).decode("utf-8") == text.replace("\n", "\r\n").replace(
+        "%%unsubscribe_url%%", html.escape(link)
+    )  # type: ignore[union-attr]
+
+
+def test_a_header_line_over_998_octets_is_refused_before_any_server_sees_it() -> None:
+    """A 1,200-character unsubscribe URL made List-Unsubscribe one 1,300-octet line: every send
+    failed with "500 Line too long". The parse-back refuses it, naming the limit."""
+    prepared = PreparedMessage(EmailBody("x", "Betreff", "", "<p>%s</p>" % mime.UNSUBSCRIBE_PLACEHOLDER, "x"), SETTINGS)
+    with pytest.raises(
+        MessageError, match=r"a header line is 1\d{3} octets long, more than the 998 allowed: List-Unsubscribe: <https"
+    ):
+        prepared.personalise("a@example.net", "https://abo.example.org/" + "a" * 1200)
+    data = prepared.personalise("a@example.net", "https://abo.example.org/" + "a" * 400)
+    assert max(len(line) for line in data.split(b"\r\n\r\n")[0].split(b"\r\n")) < 500  # folded after its comma
+
+
+@pytest.mark.parametrize(
+    "name", ["Rundbrief (Entwurf) <neu>", "Ä" * 120, "x" * 30 + " <evil.example>", 'Zitat "x" \\ y']
+)
+def test_list_id_is_a_phrase_and_the_literal_id(name: str) -> None:
+    settings = dataclasses.replace(SETTINGS, newsletter_name=name)
+    data = PreparedMessage(EmailBody("x", "Betreff", "", "<p>x</p>", "x"), settings).personalise(
+        "a@example.net", "https://abo.example.org/x"
+    )
+    head = data.split(b"\r\n\r\n")[0].decode("ascii")
+    raw = re.search(r"^List-Id:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head, re.MULTILINE)
+    assert raw is not None
+    unfolded = re.sub(r"\r\n(?=[ \t])", "", raw.group(1))
+    assert unfolded.count("<") == 1 and unfolded.endswith(f" <{mime.list_id_value(settings)}>")
+    assert (
+        str(email.message_from_bytes(data, policy=policy.default)["List-Id"])
+        == f"{name} <{mime.list_id_value(settings)}>"
+    )
+
+
+def test_the_parse_back_compares_the_raw_list_id() -> None:
+    head = b"List-Id: Name <andere.example.org>\r\n\r\n"
+    with pytest.raises(
+        MessageError, match="the List-Id is 'Name <andere.example.org>'; intended: the id <liste.example.org>"
+    ):
+        verify_message(head, Intended(frozenset({"list-id"}), list_id="liste.example.org"))
+    encoded = b"List-Id: =?utf-8?q?Name_=3Cliste=2Eexample=2Eorg=3E?=\r\n\r\n"  # the id hidden in an encoded word
+    with pytest.raises(MessageError, match="intended: the id <liste.example.org>"):
+        verify_message(encoded, Intended(frozenset({"list-id"}), list_id="liste.example.org"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 import os
 import re
@@ -19,7 +21,7 @@ import pytest
 from generator.send.sender import sender_lock
 from generator.send.store import Store
 from tests.emailfixture import built_example, run
-from tests.smtpserver import Behaviour, SmtpServer, free_port
+from tests.smtpserver import Behaviour, RawSmtpServer, SmtpServer, free_port
 
 SECRET = "test-secret-0123456789abcdef"
 
@@ -29,31 +31,62 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built_example(tmp_path_factory.mktemp("send"))
 
 
-def cli(example: Path, db: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    example: Path, db: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ, RUNDBRIEF_SECRET=SECRET, **(env or {}))
-    command = [sys.executable, "-m", "generator", *args[:1], *(["--project", str(example), "--db", str(db)] if args[0] != "subscribers" else []), *args[1:]]
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        *args[:1],
+        *(["--project", str(example), "--db", str(db)] if args[0] != "subscribers" else []),
+        *args[1:],
+    ]
     if args[0] == "subscribers":
-        command = [sys.executable, "-m", "generator", "subscribers", args[1], "--project", str(example), "--db", str(db), *args[2:]]
-    return subprocess.run(command, capture_output=True, text=True, env=environment, input=stdin, timeout=300, check=False)
+        command = [
+            sys.executable,
+            "-m",
+            "generator",
+            "subscribers",
+            args[1],
+            "--project",
+            str(example),
+            "--db",
+            str(db),
+            *args[2:],
+        ]
+    return subprocess.run(
+        command, capture_output=True, text=True, env=environment, input=stdin, timeout=300, check=False
+    )
 
 
 def import_subscribers(example: Path, db: Path, tmp_path: Path, addresses: list[str]) -> None:
     csv_file = tmp_path / "liste.csv"
-    csv_file.write_text("email,name,consent\n" + "".join(f"{a},Leser {i},2026-01-{1 + i % 28:02d}\n" for i, a in enumerate(addresses)), encoding="utf-8")
+    csv_file.write_text(
+        "email,name,consent\n" + "".join(f"{a},Leser {i},2026-01-{1 + i % 28:02d}\n" for i, a in enumerate(addresses)),
+        encoding="utf-8",
+    )
     result = cli(example, db, "subscribers", "import", str(csv_file))
     assert result.returncode == 0, result.stderr
 
 
 def ledger(db: Path, slug: str = "2026-02") -> dict[str, tuple[str, str]]:
     with sqlite3.connect(db) as con:
-        return {row[0]: (row[1], row[2] or "") for row in con.execute("SELECT email, state, reply FROM deliveries WHERE slug = ?", (slug,))}
+        return {
+            row[0]: (row[1], row[2] or "")
+            for row in con.execute("SELECT email, state, reply FROM deliveries WHERE slug = ?", (slug,))
+        }
 
 
 # -- subscribers -------------------------------------------------------------------------------
 def test_import_reports_bad_rows_and_imports_nothing(example: Path, tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
     bad = tmp_path / "liste.csv"
-    bad.write_text("email;name;consent\nanna@example.org;Anna;2026-01-05\nkein-at-zeichen;Max;2026-01-05\nbert@example.org;Bert;gestern\n", encoding="utf-8")
+    bad.write_text(
+        "email;name;consent\nanna@example.org;Anna;2026-01-05\nkein-at-zeichen;Max;2026-01-05\nbert@example.org;Bert;gestern\n",
+        encoding="utf-8",
+    )
     result = cli(example, db, "subscribers", "import", str(bad))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
@@ -66,22 +99,33 @@ def test_import_reports_bad_rows_and_imports_nothing(example: Path, tmp_path: Pa
 def test_import_dedupes_lists_exports_and_removes(example: Path, tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
     csv_file = tmp_path / "liste.csv"
-    csv_file.write_text("email,name,consent,source\nAnna@Example.org,Anna,2026-01-05,Formular Rathaus\nanna@example.org,Anna,2026-01-05,\nbert@example.org,,05.01.2026,\n", encoding="utf-8")
+    csv_file.write_text(
+        "email,name,consent,source\nAnna@Example.org,Anna,2026-01-05,Formular Rathaus\nanna@example.org,Anna,2026-01-05,\nbert@example.org,,05.01.2026,\n",
+        encoding="utf-8",
+    )
     result = cli(example, db, "subscribers", "import", str(csv_file))
     assert result.stdout.strip() == "rundbrief: imported 2 subscribers (0 already known, 1 duplicates in the file)"
     again = cli(example, db, "subscribers", "import", str(csv_file))
     assert again.stdout.strip() == "rundbrief: imported 0 subscribers (2 already known, 1 duplicates in the file)"
     assert [line.split("\t")[:2] for line in cli(example, db, "subscribers", "list").stdout.splitlines()] == [
-        ["Anna@example.org", "active"], ["bert@example.org", "active"]
+        ["Anna@example.org", "active"],
+        ["bert@example.org", "active"],
     ]
-    assert cli(example, db, "subscribers", "remove", "ANNA@example.org").stdout.strip() == "rundbrief: Anna@example.org unsubscribed"
+    assert (
+        cli(example, db, "subscribers", "remove", "ANNA@example.org").stdout.strip()
+        == "rundbrief: Anna@example.org unsubscribed"
+    )
     assert cli(example, db, "subscribers", "count").stdout.strip() == "pending=0 active=1 unsubscribed=1"
     exported = cli(example, db, "subscribers", "export").stdout.splitlines()
     assert exported[0] == "email,name,status,created,confirmed,unsubscribed"
-    assert exported[1].startswith("Anna@example.org,Anna,unsubscribed,") and exported[2].startswith("bert@example.org,,active,")
+    assert exported[1].startswith("Anna@example.org,Anna,unsubscribed,") and exported[2].startswith(
+        "bert@example.org,,active,"
+    )
     with sqlite3.connect(db) as con:  # the proof of consent stays
         kinds = [row[0] for row in con.execute("SELECT kind FROM consent_events ORDER BY id")]
-        sources = [row[0] for row in con.execute("SELECT source FROM consent_events WHERE kind = 'imported' ORDER BY id")]
+        sources = [
+            row[0] for row in con.execute("SELECT source FROM consent_events WHERE kind = 'imported' ORDER BY id")
+        ]
     assert kinds == ["imported", "imported", "unsubscribed"]
     assert sources == ["Formular Rathaus", "import liste.csv:4"]
 
@@ -102,13 +146,19 @@ def test_send_delivers_each_exactly_once_with_a_personal_unsubscribe_link(exampl
     with SmtpServer() as server:
         result = cli(example, db, "send", "2026-02", "--yes", env=server.environment())
         assert result.returncode == 0, result.stderr
-        assert result.stdout.splitlines()[0] == "pending=0 sending=0 sent=25 failed_temporary=0 failed_permanent=0 unknown=0"
+        assert (
+            result.stdout.splitlines()[0]
+            == "pending=0 sending=0 sent=25 failed_temporary=0 failed_permanent=0 unknown=0 skipped=0"
+        )
         assert server.recorder.counts() == {a: 1 for a in addresses}
         links = set()
         for a in addresses:
             message = server.recorder.message(a)
             assert message["To"] == a and message["Subject"] == "Newsletter 02.2026: Kick-off & Kreativ-Gruppe"
-            unsubscribe = re.fullmatch(r"<(https://zukunftswerkstatt\.example\.org/abo/abmelden\?t=[^>]+)>, <mailto:[^>]+>", message["List-Unsubscribe"])
+            unsubscribe = re.fullmatch(
+                r"<(https://zukunftswerkstatt\.example\.org/abo/abmelden\?t=[^>]+)>, <mailto:[^>]+>",
+                message["List-Unsubscribe"],
+            )
             assert unsubscribe is not None
             url = unsubscribe.group(1)
             plain, html = (p.get_content() for p in message.iter_parts())
@@ -144,12 +194,14 @@ def test_failures_are_recorded_retried_and_reported(example: Path, tmp_path: Pat
         # the progress bar counts recipients, not attempts: retries never take it past its total
         assert all(int(done) <= 30 for done in re.findall(r"(\d+)/30\b", result.stderr)), result.stderr
         status = cli(example, db, "send", "2026-02", "--status").stdout.splitlines()
-        assert status[0] == "pending=0 sending=0 sent=28 failed_temporary=0 failed_permanent=1 unknown=1"
+        assert status[0] == "pending=0 sending=0 sent=28 failed_temporary=0 failed_permanent=1 unknown=1 skipped=0"
         assert "failed_permanent\tleser07@example.net\t550 5.1.1 No such user" in status
         assert any(line.startswith(f"unknown\t{unknown[0]}\tconnection lost during DATA") for line in status)
         resend = cli(example, db, "send", "2026-02", "--yes", "--resend-unknown", env=server.environment())
         assert resend.returncode == 2  # leser07 still has not got it
-        assert ledger(db)[unknown[0]][0] == "sent" and server.recorder.counts()[unknown[0]] == 2  # the operator chose to
+        assert (
+            ledger(db)[unknown[0]][0] == "sent" and server.recorder.counts()[unknown[0]] == 2
+        )  # the operator chose to
 
 
 def test_sigkill_mid_send_then_resume(example: Path, tmp_path: Path) -> None:
@@ -177,7 +229,9 @@ def test_sigkill_mid_send_then_resume(example: Path, tmp_path: Path) -> None:
                 assert counts[a] <= 1 and counts[a] == before[a]
             else:
                 assert rows[a][0] == "sent" and counts[a] == 1, (a, rows[a], counts[a])
-        assert sum(before.values()) >= 20 and sum(counts.values()) == len(addresses) - len(unknown) + sum(before[a] for a in unknown)
+        assert sum(before.values()) >= 20 and sum(counts.values()) == len(addresses) - len(unknown) + sum(
+            before[a] for a in unknown
+        )
 
 
 def test_only_one_sender_at_a_time(example: Path, tmp_path: Path) -> None:
@@ -186,7 +240,9 @@ def test_only_one_sender_at_a_time(example: Path, tmp_path: Path) -> None:
     with SmtpServer() as server, sender_lock(db):
         result = cli(example, db, "send", "2026-02", "--yes", env=server.environment())
         assert result.returncode == 1
-        assert result.stderr.strip() == f"rundbrief: another sender is running on {db} (lock {db}.send-lock)"  # no traceback
+        assert (
+            result.stderr.strip() == f"rundbrief: another sender is running on {db} (lock {db}.send-lock)"
+        )  # no traceback
         assert server.recorder.total == 0
 
 
@@ -196,7 +252,9 @@ def test_send_asks_first_and_refuses_without_a_terminal(example: Path, tmp_path:
     with SmtpServer() as server:
         result = cli(example, db, "send", "2026-02", env=server.environment(), stdin="")
         assert result.returncode == 1
-        assert result.stderr.strip() == "rundbrief: 2 messages would be sent; confirm with --yes (no terminal to ask on)"
+        assert (
+            result.stderr.strip() == "rundbrief: 2 messages would be sent; confirm with --yes (no terminal to ask on)"
+        )
         assert server.recorder.total == 0 and ledger(db) == {}
 
 
@@ -213,7 +271,10 @@ def test_dry_run_and_test_send_stay_outside_the_ledger(example: Path, tmp_path: 
     with SmtpServer() as server:
         test = cli(example, db, "send", "2026-02", "--test", "redaktion@example.org", env=server.environment())
         assert test.returncode == 0, test.stderr
-        assert server.recorder.message("redaktion@example.org")["Subject"] == "[TEST] Newsletter 02.2026: Kick-off & Kreativ-Gruppe"
+        assert (
+            server.recorder.message("redaktion@example.org")["Subject"]
+            == "[TEST] Newsletter 02.2026: Kick-off & Kreativ-Gruppe"
+        )
     assert ledger(db) == {}
 
 
@@ -237,7 +298,10 @@ def test_send_needs_secret_smtp_and_a_current_build(example: Path, tmp_path: Pat
         [sys.executable, "-m", "generator", "send", "2026-02", "--yes", "--project", str(example), "--db", str(db)],
         capture_output=True, text=True, env={k: v for k, v in os.environ.items() if k != "RUNDBRIEF_SECRET"}, check=False,
     )  # fmt: skip
-    assert no_secret.stderr.strip() == "rundbrief: RUNDBRIEF_SECRET must be set to a random secret of at least 16 characters"
+    assert (
+        no_secret.stderr.strip()
+        == "rundbrief: RUNDBRIEF_SECRET must be set to a random secret of at least 16 characters"
+    )
     no_smtp = cli(example, db, "send", "2026-02", "--yes", env={"RUNDBRIEF_SMTP_HOST": ""})
     assert no_smtp.stderr.strip().startswith("rundbrief: RUNDBRIEF_SMTP_HOST is not set")
     draft = cli(example, db, "send", "2027-01", "--yes")
@@ -247,7 +311,10 @@ def test_send_needs_secret_smtp_and_a_current_build(example: Path, tmp_path: Pat
     issue.write_text(original.replace("Wie Sie mitmachen", "Wie Sie jetzt mitmachen"), encoding="utf-8")
     try:
         stale = cli(example, db, "send", "2026-02", "--yes")
-        assert stale.stderr.strip() == "rundbrief: newsletter/2026-02/ is older than its content or templates; run rundbrief build first"
+        assert (
+            stale.stderr.strip()
+            == "rundbrief: newsletter/2026-02/ is older than its content or templates; run rundbrief build first"
+        )
     finally:
         issue.write_text(original, encoding="utf-8")
 
@@ -255,7 +322,9 @@ def test_send_needs_secret_smtp_and_a_current_build(example: Path, tmp_path: Pat
 def test_build_fails_when_a_subscriber_address_would_be_published(example: Path, tmp_path: Path) -> None:
     default_db = example / ".rundbrief" / "rundbrief.sqlite"
     csv_file = tmp_path / "liste.csv"
-    csv_file.write_text("email,consent\nheimlich@example.net,2026-01-01\nanna.muster@example.org,2026-01-01\n", encoding="utf-8")
+    csv_file.write_text(
+        "email,consent\nheimlich@example.net,2026-01-01\nanna.muster@example.org,2026-01-01\n", encoding="utf-8"
+    )
     assert cli(example, default_db, "subscribers", "import", str(csv_file)).returncode == 0
     page = example / "content" / "kontakt.md"
     original = page.read_text(encoding="utf-8")
@@ -264,7 +333,10 @@ def test_build_fails_when_a_subscriber_address_would_be_published(example: Path,
         page.write_text(original + "\nFragen an heimlich@example.net\n", encoding="utf-8")
         result = run("build", "--project", str(example))
         assert result.returncode == 1
-        assert "site/kontakt/index.html: error: a subscriber's address is in the build output: heimlich@example.net" in result.stderr
+        assert (
+            "site/kontakt/index.html: error: a subscriber's address is in the build output: heimlich@example.net"
+            in result.stderr
+        )
         assert "heimlich" not in (example / "site" / "kontakt" / "index.html").read_text(encoding="utf-8")
     finally:
         page.write_text(original, encoding="utf-8")
@@ -280,16 +352,23 @@ ATTACK = "=?UTF-8?B?eA0KQmNjOiBvcGZlckBib2VzZS5leGFtcGxl?=@example.org"  # x CR 
 def test_import_and_test_send_refuse_encoded_words_and_line_separators(example: Path, tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
     csv_file = tmp_path / "liste.csv"
-    csv_file.write_text(f"email,consent\n{ATTACK},2026-01-05\n\"le\u2028ser@example.org\",2026-01-05\nok@example.org,2026-01-05\n", encoding="utf-8")
+    csv_file.write_text(
+        f'email,consent\n{ATTACK},2026-01-05\n"le\u2028ser@example.org",2026-01-05\nok@example.org,2026-01-05\n',
+        encoding="utf-8",
+    )
     result = cli(example, db, "subscribers", "import", str(csv_file))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert lines[0] == (f'{csv_file}:2: email: not a valid address, found "{ATTACK}" (holds "=?", the start of an RFC 2047 '
                         "encoded word, which mail software decodes into header text)")  # fmt: skip
-    assert lines[1].startswith(f'{csv_file}:3: email: not a valid address, found "le\\u2028ser@example.org" (holds the character U+2028')
+    assert lines[1].startswith(
+        f'{csv_file}:3: email: not a valid address, found "le\\u2028ser@example.org" (holds the character U+2028'
+    )
     with SmtpServer() as server:
         test = cli(example, db, "send", "2026-02", "--test", ATTACK, env=server.environment())
-        assert test.returncode == 1 and test.stderr.startswith(f"rundbrief: --test {ATTACK!r} is not a usable address: holds \"=?\"")
+        assert test.returncode == 1 and test.stderr.startswith(
+            f'rundbrief: --test {ATTACK!r} is not a usable address: holds "=?"'
+        )
         assert server.recorder.total == 0 and server.recorder.mail_commands == 0
 
 
@@ -303,12 +382,17 @@ def test_titles_and_names_hiding_headers_are_sent_with_exactly_the_intended_head
     config = root / "mkdocs.yml"
     config.write_text(
         config.read_text(encoding="utf-8")
-        .replace("newsletter_name: Newsletter der Zukunftswerkstatt Kommunen", f'newsletter_name: "Newsletter {hidden}"')
+        .replace(
+            "newsletter_name: Newsletter der Zukunftswerkstatt Kommunen", f'newsletter_name: "Newsletter {hidden}"'
+        )
         .replace("name: Zukunftswerkstatt Kommunen\n", f'name: "Zukunftswerkstatt {hidden}"\n'),
         encoding="utf-8",
     )
     issue = root / "content" / "newsletter" / "2026-02.md"
-    issue.write_text(issue.read_text(encoding="utf-8").replace("title: Kick-off & Kreativ-Gruppe", f'title: "Kick-off {hidden}"'), encoding="utf-8")
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("title: Kick-off & Kreativ-Gruppe", f'title: "Kick-off {hidden}"'),
+        encoding="utf-8",
+    )
     assert run("build", "--project", str(root)).returncode == 0
     db = tmp_path / "db.sqlite"
     import_subscribers(root, db, tmp_path, ["a@example.net", "b@example.net"])
@@ -322,7 +406,9 @@ def test_titles_and_names_hiding_headers_are_sent_with_exactly_the_intended_head
                 "subject", "from", "to", "reply-to", "date", "message-id", "list-id", "list-unsubscribe",
                 "list-unsubscribe-post", "content-type", "mime-version",
             ])  # fmt: skip
-            assert message["To"] == address and "\n" not in str(message["Subject"]) + str(message["From"]) + str(message["List-Id"])
+            assert message["To"] == address and "\n" not in str(message["Subject"]) + str(message["From"]) + str(
+                message["List-Id"]
+            )
 
 
 # -- issue 10: the reply after DATA -------------------------------------------------------------
@@ -330,7 +416,12 @@ def test_a_refusal_after_the_message_body_is_no_sent_message(example: Path, tmp_
     db = tmp_path / "db.sqlite"
     addresses = ["a@example.net", "spaeter@example.net", "nie@example.net"]
     import_subscribers(example, db, tmp_path, addresses)
-    behaviour = Behaviour(data_replies={"spaeter@example.net": ["451 4.3.0 Try again later"], "nie@example.net": ["554 5.7.1 Message rejected as spam"]})
+    behaviour = Behaviour(
+        data_replies={
+            "spaeter@example.net": ["451 4.3.0 Try again later"],
+            "nie@example.net": ["554 5.7.1 Message rejected as spam"],
+        }
+    )
     with SmtpServer(behaviour) as server:
         result = cli(example, db, "send", "2026-02", "--yes", "--retry-after", "0.05", env=server.environment())
         assert result.returncode == 2, result.stderr
@@ -343,7 +434,7 @@ def test_a_refusal_after_the_message_body_is_no_sent_message(example: Path, tmp_
         assert server.recorder.refused_after_data == {"spaeter@example.net": 1, "nie@example.net": 1}
         status = cli(example, db, "send", "2026-02", "--status").stdout.splitlines()
         assert status == [
-            "pending=0 sending=0 sent=2 failed_temporary=0 failed_permanent=1 unknown=0",
+            "pending=0 sending=0 sent=2 failed_temporary=0 failed_permanent=1 unknown=0 skipped=0",
             "failed_permanent\tnie@example.net\tafter the message: 554 5.7.1 Message rejected as spam",
         ]
 
@@ -351,27 +442,39 @@ def test_a_refusal_after_the_message_body_is_no_sent_message(example: Path, tmp_
 # -- issue 10: failures of the relay are not failures of the recipients ---------------------------
 RELAY_CASES = {
     "login refused": (
-        Behaviour(login=("versand", "richtig")), {"user": "versand", "password": "falsch"},
+        Behaviour(login=("versand", "richtig")),
+        {"user": "versand", "password": "falsch"},
         "the SMTP server refused the login of 'versand': 535 5.7.8 Authentication credentials invalid; "
         "check RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD",
     ),
     "login demanded": (
-        Behaviour(mail_reply="530 5.7.0 Authentication required"), {},
+        Behaviour(mail_reply="530 5.7.0 Authentication required"),
+        {},
         "the SMTP server demands a login (MAIL FROM: 530 5.7.0 Authentication required); "
         "check RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD",
     ),
     "sender refused": (
-        Behaviour(mail_reply="553 5.7.1 Sender address rejected: not owned by user"), {},
+        Behaviour(mail_reply="553 5.7.1 Sender address rejected: not owned by user"),
+        {},
         "the SMTP server refused the sender wiralle@example.org (MAIL FROM: 553 5.7.1 Sender address rejected: not owned "
         "by user); check plugins.rundbrief.sender in mkdocs.yml and whether RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD may send as it",
     ),
     "no STARTTLS": (
-        Behaviour(), {"tls": "starttls"},
+        Behaviour(),
+        {"tls": "starttls"},
         "the SMTP server 127.0.0.1:{port} (RUNDBRIEF_SMTP_HOST, RUNDBRIEF_SMTP_PORT) does not offer STARTTLS; "
         "check RUNDBRIEF_SMTP_TLS (ssl for port 465, none only for a relay inside your own network)",
     ),
+    "relay access denied": (
+        Behaviour(rcpt_reply="554 5.7.1 <leser0@example.net>: Relay access denied"),
+        {},
+        "the SMTP server does not pass mail on to other domains for rundbrief (RCPT TO: 554 5.7.1 <leser0@example.net>: Relay "
+        "access denied); it is the relay's setting, not the recipient: check RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD "
+        "(most relays pass mail on only after a login) and RUNDBRIEF_SMTP_HOST",
+    ),
     "no TLS": (
-        Behaviour(), {"tls": "ssl"},
+        Behaviour(),
+        {"tls": "ssl"},
         "TLS with 127.0.0.1:{port} (RUNDBRIEF_SMTP_HOST, RUNDBRIEF_SMTP_PORT) failed: WRONG_VERSION_NUMBER; "
         "the server does not speak TLS from the start: for port 587 set RUNDBRIEF_SMTP_TLS=starttls",
     ),
@@ -392,12 +495,15 @@ def test_a_failing_relay_stops_the_send_and_everybody_stays_waiting(example: Pat
         assert f"rundbrief: the send stopped: {message.format(port=server.port)}\n" in result.stderr, result.stderr
         assert "No recipient is charged with this" in result.stderr
         assert all(int(done) == 0 for done in re.findall(r"(\d+)/8\b", result.stderr)), result.stderr
-        assert result.stdout.splitlines()[0] == "pending=8 sending=0 sent=0 failed_temporary=0 failed_permanent=0 unknown=0"
+        assert (
+            result.stdout.splitlines()[0]
+            == "pending=8 sending=0 sent=0 failed_temporary=0 failed_permanent=0 unknown=0 skipped=0"
+        ), result.stdout
         assert set(ledger(db).values()) == {("pending", "")}
         assert len(server.recorder.logins) <= 1 and server.recorder.mail_commands <= 1  # stopped at once
         assert server.recorder.total == 0
         # the setting is fixed (here: the relay is), and the same send delivers to each exactly once
-        behaviour.mail_reply = None
+        behaviour.mail_reply = behaviour.rcpt_reply = None
         fixed = {"user": "versand", "password": "richtig"} if behaviour.login else {}
         again = cli(example, db, "send", "2026-02", "--yes", env=server.environment(**fixed))
         assert again.returncode == 0, again.stderr
@@ -415,7 +521,9 @@ def test_a_relay_that_is_down_is_a_message_not_a_traceback(example: Path, tmp_pa
             "RUNDBRIEF_SMTP_PORT): [Errno 111] Connection refused\n") in result.stderr  # fmt: skip
     assert ledger(db) == {"a@example.net": ("pending", "")}
     test = cli(example, db, "send", "2026-02", "--test", "redaktion@example.org", env=env)
-    assert test.returncode == 1 and test.stderr.startswith("rundbrief: the test was not sent: cannot connect to the SMTP server")
+    assert test.returncode == 1 and test.stderr.startswith(
+        "rundbrief: the test was not sent: cannot connect to the SMTP server"
+    )
 
 
 def test_a_relay_expecting_tls_from_the_start_fails_within_seconds(example: Path, tmp_path: Path) -> None:
@@ -446,7 +554,9 @@ def test_a_send_resumed_after_a_rebuild_is_refused_unless_accepted(tmp_path: Pat
         first = cli(root, db, "send", "2026-02", "--yes", "--connections", "1", env=server.environment())
         assert first.returncode == 1 and server.recorder.total == 3
         issue = root / "content" / "newsletter" / "2026-02.md"
-        issue.write_text(issue.read_text(encoding="utf-8").replace("Wie Sie mitmachen", "Wie Sie jetzt mitmachen"), encoding="utf-8")
+        issue.write_text(
+            issue.read_text(encoding="utf-8").replace("Wie Sie mitmachen", "Wie Sie jetzt mitmachen"), encoding="utf-8"
+        )
         assert run("build", "--project", str(root)).returncode == 0
         behaviour.mail_reply = None
         refused = cli(root, db, "send", "2026-02", "--yes", env=server.environment())
@@ -458,13 +568,17 @@ def test_a_send_resumed_after_a_rebuild_is_refused_unless_accepted(tmp_path: Pat
         accepted = cli(root, db, "send", "2026-02", "--yes", "--accept-rebuild", env=server.environment())
         assert accepted.returncode == 0, accepted.stderr
         assert server.recorder.counts() == {a: 1 for a in addresses}
-        versions = {a: "jetzt mitmachen" in server.recorder.message(a).get_body(("plain",)).get_content() for a in addresses}  # type: ignore[union-attr]
+        versions = {
+            a: "jetzt mitmachen" in server.recorder.message(a).get_body(("plain",)).get_content() for a in addresses
+        }  # type: ignore[union-attr]
         assert sorted(versions.values()) == [False, False, False, True, True, True]
     with sqlite3.connect(db) as con:
         keys = dict(con.execute("SELECT email, build_key FROM deliveries"))
         current = con.execute("SELECT build_key FROM sends").fetchone()[0]
     assert current == (root / "newsletter" / "2026-02" / ".key").read_text(encoding="ascii")
-    assert {a for a in addresses if keys[a] == current} == {a for a in addresses if versions[a]}  # the ledger says who got which
+    assert {a for a in addresses if keys[a] == current} == {
+        a for a in addresses if versions[a]
+    }  # the ledger says who got which
 
 
 # -- issue 10: exports, the store's place and mode ----------------------------------------------
@@ -483,13 +597,19 @@ def test_export_defuses_cells_a_spreadsheet_would_run(example: Path, tmp_path: P
     store.close()
     rows = {row[0]: row[1] for row in csv.reader(io.StringIO(cli(example, db, "subscribers", "export").stdout))}
     assert rows["'=1+1@example.org"] == ""
-    assert rows["h@example.net"] == "'=HYPERLINK(\"https://boese.example\",\"Klick\")"
-    assert rows["p@example.net"] == "'+49 30 123" and rows["m@example.net"] == "'-2+3" and rows["a@example.net"] == "'@SUMME(A1)"
+    assert rows["h@example.net"] == '\'=HYPERLINK("https://boese.example","Klick")'
+    assert (
+        rows["p@example.net"] == "'+49 30 123"
+        and rows["m@example.net"] == "'-2+3"
+        and rows["a@example.net"] == "'@SUMME(A1)"
+    )
     assert rows["ok@example.net"] == "Anna Muster"
     again = tmp_path / "wieder.csv"  # an edited export imported again: the apostrophe comes off
     again.write_text("email,name,consent\n'=2+2@example.org,'-Max,2026-01-05\n", encoding="utf-8")
     assert cli(example, tmp_path / "zwei.sqlite", "subscribers", "import", str(again)).returncode == 0
-    assert cli(example, tmp_path / "zwei.sqlite", "subscribers", "list").stdout.split("\t")[0::3][:1] == ["=2+2@example.org"]
+    assert cli(example, tmp_path / "zwei.sqlite", "subscribers", "list").stdout.split("\t")[0::3][:1] == [
+        "=2+2@example.org"
+    ]
 
 
 def test_the_store_is_never_inside_the_configured_site_dir_and_only_its_owner_reads_it(tmp_path: Path) -> None:
@@ -497,16 +617,20 @@ def test_the_store_is_never_inside_the_configured_site_dir_and_only_its_owner_re
 
     root = copy_example(tmp_path / "example")
     config = root / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("site_dir: site", "site_dir: public"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("site_dir: site", "site_dir: public"), encoding="utf-8"
+    )
     for inside in ("public/abo.sqlite", "public", "newsletter/abo.sqlite", "content/media/abo.sqlite"):
         result = cli(root, root / inside, "subscribers", "count")
         assert result.returncode == 1 and "Traceback" not in result.stderr
         folder = inside.split("/")[0]
-        assert result.stderr.startswith(f"rundbrief: the subscriber store must not be inside {folder}/ (a build publishes or replaces"), result.stderr
+        assert result.stderr.startswith(
+            f"rundbrief: the subscriber store must not be inside {folder}/ (a build publishes or replaces"
+        ), result.stderr
         assert not (root / "public" / "abo.sqlite").exists()
     via_env = subprocess.run(
         [sys.executable, "-m", "generator", "subscribers", "count", "--project", str(root)],
-        capture_output=True, text=True, env=dict(os.environ, RUNDBRIEF_DB="public/abo.sqlite"), check=False,
+        capture_output=True, text=True, env=dict(os.environ, RUNDBRIEF_DB="public/abo.sqlite"), check=False, cwd=root,
     )  # fmt: skip
     assert via_env.returncode == 1 and "must not be inside public/" in via_env.stderr
     dry = cli(root, tmp_path / "db.sqlite", "send", "2026-02", "--dry-run", str(root / "public" / "x"))
@@ -516,3 +640,254 @@ def test_the_store_is_never_inside_the_configured_site_dir_and_only_its_owner_re
     assert db.stat().st_mode & 0o777 == 0o600
     for extra in db.parent.glob("abo.sqlite-*"):  # SQLite's -wal and -shm files, where they are left
         assert extra.stat().st_mode & 0o777 == 0o600, extra
+
+
+# -- issue 11: what a hostile tester found in the send path --------------------------------------
+def status_of(example: Path, db: Path) -> list[str]:
+    return cli(example, db, "send", "2026-02", "--status").stdout.splitlines()
+
+
+def test_who_unsubscribes_during_an_interrupted_send_is_skipped_on_resume(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    addresses = [f"leser{i}@example.net" for i in range(6)]
+    import_subscribers(example, db, tmp_path, addresses)
+    behaviour = Behaviour(mail_reply="530 5.7.0 Authentication required", mail_reply_after=2)
+    with SmtpServer(behaviour) as server:
+        first = cli(example, db, "send", "2026-02", "--yes", "--connections", "1", env=server.environment())
+        assert first.returncode == 1 and server.recorder.total == 2
+        assert cli(example, db, "subscribers", "remove", "leser3@example.net").returncode == 0
+        store = Store(db)  # leser4 unsubscribes, then asks again on the web and has not confirmed yet
+        store.unsubscribe(store.find("leser4@example.net").id, "test")  # type: ignore[union-attr]
+        store.request("leser4@example.net", "web 203.0.113.9")
+        store.close()
+        behaviour.mail_reply = None
+        resumed = cli(example, db, "send", "2026-02", "--yes", env=server.environment())
+        assert resumed.returncode == 0, resumed.stderr  # a skipped row is no failure
+        assert server.recorder.counts() == {
+            a: 1 for a in addresses if a not in ("leser3@example.net", "leser4@example.net")
+        }
+    assert status_of(example, db) == [
+        "pending=0 sending=0 sent=4 failed_temporary=0 failed_permanent=0 unknown=0 skipped=2",
+        "skipped\tleser3@example.net\tunsubscribed since the send started",
+        "skipped\tleser4@example.net\tno longer an active subscriber (pending) since the send started",
+    ]
+
+
+def test_who_unsubscribes_while_the_send_runs_is_skipped_at_the_moment_of_delivery(
+    example: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "db.sqlite"
+    addresses = [f"leser{i:02d}@example.net" for i in range(20)]
+    import_subscribers(example, db, tmp_path, addresses)
+    with SmtpServer(Behaviour(delay=0.05)) as server:
+        environment = dict(os.environ, RUNDBRIEF_SECRET=SECRET, **server.environment())
+        process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "send", "2026-02", "--yes", "--connections", "1", "--project", str(example), "--db", str(db)],
+            env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        server.wait_for(3)  # the send runs, its batch read long ago: the last one unsubscribes now
+        store = Store(db)
+        store.unsubscribe(store.find("leser19@example.net").id, "web 203.0.113.9")  # type: ignore[union-attr]
+        store.close()
+        assert process.wait(timeout=60) == 0, process.communicate()[1]
+        assert server.recorder.counts()["leser19@example.net"] == 0 and server.recorder.total == 19
+    assert ledger(db)["leser19@example.net"] == ("skipped", "unsubscribed since the send started")
+
+
+def test_the_same_refusal_of_every_message_stops_the_send_and_nobody_is_charged(example: Path, tmp_path: Path) -> None:
+    """554 5.2.252 SendAsDenied after every message: the relay refuses the sender, not 8 recipients."""
+    db = tmp_path / "db.sqlite"
+    addresses = [f"leser{i}@example.net" for i in range(8)]
+    import_subscribers(example, db, tmp_path, addresses)
+    refusal = "554 5.2.252 SendAsDenied; wiralle@example.org not allowed to send as wiralle@example.org"
+    behaviour = Behaviour(data_replies={a: [refusal] for a in addresses})
+    with SmtpServer(behaviour) as server:
+        result = cli(example, db, "send", "2026-02", "--yes", "--connections", "1", env=server.environment())
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert (f"rundbrief: the send stopped: the SMTP server refused the message for 5 recipients in a row with the same reply "
+                f"(after the message: {refusal}): it refuses the message or its sender, not these recipients. Check "
+                "plugins.rundbrief.sender in mkdocs.yml") in result.stderr, result.stderr  # fmt: skip
+        rows = ledger(db)
+        assert sorted(state for state, _ in rows.values()) == ["failed_temporary"] * 5 + ["pending"] * 3
+        assert all(
+            reply.startswith("not counted, the relay refused every message: ")
+            for state, reply in rows.values()
+            if state != "pending"
+        )
+        behaviour.data_replies.clear()  # the sender is fixed: everybody gets it once
+        again = cli(example, db, "send", "2026-02", "--yes", env=server.environment())
+        assert again.returncode == 0, again.stderr
+        assert server.recorder.counts() == {a: 1 for a in addresses}
+
+
+def test_a_relay_dropping_every_message_stops_the_send_and_unknown_stays_unknown(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    import_subscribers(example, db, tmp_path, [f"leser{i}@example.net" for i in range(8)])
+    with RawSmtpServer(after_body="DROP") as server:
+        started = time.monotonic()
+        result = cli(example, db, "send", "2026-02", "--yes", "--connections", "1", env=server.environment())
+        assert time.monotonic() - started < 30 and result.returncode == 1
+    assert ("rundbrief: the send stopped: the connection to the SMTP server was lost during or right after the message for 5 "
+            "recipients in a row") in result.stderr and "--resend-unknown" in result.stderr  # fmt: skip
+    assert sorted(state for state, _ in ledger(db).values()) == ["pending"] * 3 + ["unknown"] * 5
+    assert server.messages == 5
+
+
+def test_a_garbage_auth_challenge_is_a_relay_error_not_a_traceback(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "db.sqlite"
+    import_subscribers(example, db, tmp_path, ["a@example.net"])
+    offer = "250-raw\r\n250-AUTH CRAM-MD5 PLAIN LOGIN\r\n250 8BITMIME\r\n"
+    with RawSmtpServer(ehlo=offer, replies={"AUTH": "334 !!notbase64!!\r\n"}) as server:
+        settings = server.environment(user="versand", password="geheim")
+        result = cli(example, db, "send", "2026-02", "--yes", env=settings)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert (
+            f"rundbrief: the send stopped: login at the SMTP server 127.0.0.1:{server.port} (RUNDBRIEF_SMTP_HOST, RUNDBRIEF_SMTP_PORT) failed: its challenge is not valid"
+            in result.stderr
+        )
+        assert "check RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD" in result.stderr
+        assert ledger(db) == {"a@example.net": ("pending", "")}
+        from generator.send.webapp import ServiceConfigError, create_app
+
+        for key, value in {**settings, "RUNDBRIEF_SECRET": SECRET}.items():
+            monkeypatch.setenv(key, value)
+        with pytest.raises(ServiceConfigError, match="failed: its challenge is not valid .*check RUNDBRIEF_SMTP_USER"):
+            create_app(example, tmp_path / "web.sqlite", check_smtp=True, start_worker=False)
+
+
+@pytest.mark.parametrize(
+    "command, reply", [("MAIL", "xyz\r\n"), ("RCPT", "hello there\r\n"), ("RCPT", "354 go on\r\n")]
+)
+def test_a_garbage_reply_to_mail_or_rcpt_is_never_sent(example: Path, tmp_path: Path, command: str, reply: str) -> None:
+    db = tmp_path / "db.sqlite"
+    import_subscribers(example, db, tmp_path, ["a@example.net", "b@example.net"])
+    with RawSmtpServer(replies={command: reply}) as server:
+        result = cli(example, db, "send", "2026-02", "--yes", env=server.environment())
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert f"answered {command} {'FROM' if command == 'MAIL' else 'TO'} with " in result.stderr, result.stderr
+        assert "which is no valid answer to it; check RUNDBRIEF_SMTP_HOST and RUNDBRIEF_SMTP_PORT" in result.stderr
+        assert "DATA" not in server.commands and server.messages == 0
+    assert set(ledger(db).values()) == {("pending", "")}
+
+
+def test_a_250_to_the_data_command_stops_the_send_at_once(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    import_subscribers(example, db, tmp_path, ["a@example.net", "b@example.net"])
+    with RawSmtpServer(replies={"DATA": "250 ok whatever\r\n"}) as server:
+        started = time.monotonic()
+        result = cli(
+            example, db, "send", "2026-02", "--yes", env=server.environment()
+        )  # retry-after 60 s: no backoff sleep
+        assert time.monotonic() - started < 15 and result.returncode == 1
+    assert "answered DATA with 250 ok whatever, which is no valid answer to it" in result.stderr, result.stderr
+    assert set(ledger(db).values()) == {("pending", "")}  # DATA was refused: nothing handed over, nobody unknown
+
+
+def test_a_garbage_greeting_reads_as_a_sentence(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    import_subscribers(example, db, tmp_path, ["a@example.net"])
+    with RawSmtpServer(greet=lambda connection: connection.sendall(b"\x00\xff garbage\r\n")) as server:
+        result = cli(example, db, "send", "2026-02", "--yes", env=server.environment())
+    assert result.returncode == 1
+    assert (f"rundbrief: the send stopped: the SMTP server 127.0.0.1:{server.port} (RUNDBRIEF_SMTP_HOST, RUNDBRIEF_SMTP_PORT) did "
+            "not greet with an SMTP reply (a line that is not an SMTP reply (no reply code; it ended 'arbage')); check "
+            "RUNDBRIEF_SMTP_HOST and RUNDBRIEF_SMTP_PORT") in result.stderr, result.stderr  # fmt: skip
+    assert "-1" not in result.stderr
+
+
+def test_one_deadline_for_greeting_tls_and_login(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relay trickling "220-slow" lines answers every read in time; the whole opening still ends."""
+    from generator.send import smtp
+    from generator.send.webapp import ServiceConfigError, create_app
+
+    def trickle(connection: socket.socket) -> None:
+        for _ in range(40):
+            connection.sendall(b"220-slow\r\n")
+            time.sleep(0.25)
+        connection.sendall(b"220 ok\r\n")
+
+    monkeypatch.setattr(smtp, "OPEN_DEADLINE", 2.0)
+    with RawSmtpServer(greet=trickle) as server:
+        started = time.monotonic()
+        with pytest.raises(smtp.RelayError, match=r"did not finish greeting, TLS and login within 2 s"):
+            smtp.Connection(smtp.SmtpSettings("127.0.0.1", server.port, "none", None, None)).open()
+        assert time.monotonic() - started < 4
+        for key, value in {**server.environment(), "RUNDBRIEF_SECRET": SECRET}.items():
+            monkeypatch.setenv(key, value)
+        started = time.monotonic()
+        with pytest.raises(ServiceConfigError, match="did not finish greeting"):
+            create_app(example, tmp_path / "web.sqlite", check_smtp=True, start_worker=False)
+        assert time.monotonic() - started < 4
+
+
+def test_smtp_port_out_of_range_and_a_relative_db_from_the_current_folder(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    import_subscribers(example, db, tmp_path, ["a@example.net"])
+    for port in ("99999", "0"):
+        result = cli(
+            example,
+            db,
+            "send",
+            "2026-02",
+            "--yes",
+            env={"RUNDBRIEF_SMTP_HOST": "127.0.0.1", "RUNDBRIEF_SMTP_PORT": port},
+        )
+        assert (
+            result.stderr.strip()
+            == f"rundbrief: RUNDBRIEF_SMTP_PORT must be a port number from 1 to 65535, found '{port}'"
+        )
+    here = tmp_path / "hier"
+    here.mkdir()
+    for how in ({"args": ["--db", "abo.sqlite"], "env": {}}, {"args": [], "env": {"RUNDBRIEF_DB": "abo.sqlite"}}):
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "subscribers", "count", "--project", str(example), *how["args"]],
+            capture_output=True, text=True, env=dict(os.environ, **how["env"]), cwd=here, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert (here / "abo.sqlite").is_file() and not (example / "abo.sqlite").exists()
+        (here / "abo.sqlite").unlink()
+
+
+def test_list_id_of_a_long_non_ascii_name_keeps_its_id_and_every_header_line_is_short(tmp_path: Path) -> None:
+    from tests.emailfixture import copy_example
+
+    root = copy_example(tmp_path / "example")
+    config = root / "mkdocs.yml"
+    original = config.read_text(encoding="utf-8")
+    name = "Bürger-Rundbrief (Entwurf) <neu> der Gemeinde Überlingen am Bodensee und der umliegenden Ortschaften"
+    config.write_text(
+        original.replace("newsletter_name: Newsletter der Zukunftswerkstatt Kommunen", f'newsletter_name: "{name}"'),
+        encoding="utf-8",
+    )
+    assert run("build", "--project", str(root)).returncode == 0
+    db = tmp_path / "db.sqlite"
+    import_subscribers(root, db, tmp_path, ["a@example.net"])
+    with SmtpServer() as server:
+        assert cli(root, db, "send", "2026-02", "--yes", env=server.environment()).returncode == 0
+        raw = server.recorder.received["a@example.net"][0]
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    # folded where a space allows: longer lines only for one word that cannot be split (a URL, an id)
+    assert all(len(line) <= 78 or " " not in line.strip().split(": ", 1)[-1] for line in head.split("\r\n")), head
+    list_id = re.search(r"^List-Id:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head, re.MULTILINE)
+    assert list_id is not None
+    unfolded = re.sub(r"\r\n(?=[ \t])", "", list_id.group(1))
+    assert unfolded.count("<") == 1 and re.search(
+        r" <buerger-rundbrief-entwurf-neu-der-[a-z-]+\.zukunftswerkstatt\.example\.org>$", unfolded
+    ), unfolded
+    assert str(email.message_from_bytes(raw, policy=email.policy.default)["List-Id"]).startswith(name + " <")
+    # a service_url too long for a header line is an error of the settings, with its line
+    long_url = "https://zukunftswerkstatt.example.org/" + "a" * 1200
+    config.write_text(
+        original.replace("service_url: https://zukunftswerkstatt.example.org/abo/", f"service_url: {long_url}"),
+        encoding="utf-8",
+    )
+    check = run("check", "--project", str(root))
+    assert check.returncode == 1
+    assert (
+        "mkdocs.yml:59: error: plugins.rundbrief.service_url: at most 500 characters (every email carries it in a header), found 1238"
+        in check.stderr
+    ), check.stderr

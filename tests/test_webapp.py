@@ -43,10 +43,16 @@ class Service:
         self.url, self.db, self.smtp, self.app = url, db, smtp, app
 
     def request(
-        self, path: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None, method: str | None = None
+        self,
+        path: str,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
     ) -> tuple[int, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.url + path, data=body, headers=headers or {}, method=method or ("POST" if body is not None else "GET"))
+        req = urllib.request.Request(
+            self.url + path, data=body, headers=headers or {}, method=method or ("POST" if body is not None else "GET")
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as response:
                 return response.status, response.read().decode()
@@ -69,7 +75,9 @@ class Service:
     def outbox(self) -> list[tuple[str, str, str]]:
         """(address key, state, reply) of every confirmation mail, oldest first."""
         with sqlite3.connect(self.db) as con:
-            return [(r[0], r[1], r[2] or "") for r in con.execute("SELECT email_key, state, reply FROM outbox ORDER BY id")]
+            return [
+                (r[0], r[1], r[2] or "") for r in con.execute("SELECT email_key, state, reply FROM outbox ORDER BY id")
+            ]
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +238,11 @@ HOSTILE_ADDRESSES = [
     encoded_word("x\r\nBcc: opfer@boese.example\r\nReply-To: falle@boese.example") + "@example.org",  # as reported
     encoded_word("x\r\n") + "\r\n " + encoded_word("Bcc: opfer@boese.example") + "@example.org",  # folded
     "leser@example.org\r\nBcc: opfer@boese.example",
-    "le\u2028ser@example.org", "le\u0085ser@example.org", "le\x0bser@example.org", "le\x0cser@example.org", "le\x00ser@example.org",
+    "le\u2028ser@example.org",
+    "le\u0085ser@example.org",
+    "le\x0bser@example.org",
+    "le\x0cser@example.org",
+    "le\x00ser@example.org",
 ]
 
 
@@ -255,7 +267,10 @@ def test_one_confirmation_mail_per_address_and_hour(service: Service) -> None:
 
 
 def test_requests_per_client_are_limited(example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with SmtpServer() as smtp, running(example, tmp_path / "abo.sqlite", smtp, monkeypatch, limits=Limits(requests_per_client=3)) as service:
+    with (
+        SmtpServer() as smtp,
+        running(example, tmp_path / "abo.sqlite", smtp, monkeypatch, limits=Limits(requests_per_client=3)) as service,
+    ):
         for i in range(3):
             assert service.request("/abonnieren", {"email": f"n{i}@example.net"})[0] == 200
         status, page = service.request("/abonnieren", {"email": "n3@example.net"})
@@ -263,8 +278,13 @@ def test_requests_per_client_are_limited(example: Path, tmp_path: Path, monkeypa
         assert service.status("n3@example.net") is None
 
 
-def test_unconfirmed_requests_are_bounded_for_every_address_alike(example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with SmtpServer() as smtp, running(example, tmp_path / "abo.sqlite", smtp, monkeypatch, limits=Limits(pending=2)) as service:
+def test_unconfirmed_requests_are_bounded_for_every_address_alike(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (
+        SmtpServer() as smtp,
+        running(example, tmp_path / "abo.sqlite", smtp, monkeypatch, limits=Limits(pending=2)) as service,
+    ):
         assert service.request("/abonnieren", {"email": "a@example.net"})[0] == 200
         assert service.request("/abonnieren", {"email": "b@example.net"})[0] == 200
         new = service.request("/abonnieren", {"email": "c@example.net"})
@@ -288,7 +308,9 @@ def test_the_answer_never_waits_for_smtp(example: Path, tmp_path: Path, monkeypa
         smtp.wait_for_message("neu0@example.net")  # the mail still comes, from the worker
 
 
-def test_the_request_only_queues_the_confirmation(example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_request_only_queues_the_confirmation(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "abo.sqlite"
     with SmtpServer() as smtp, running(example, db, smtp, monkeypatch, start_worker=False) as service:
         assert service.request("/abonnieren", {"email": "neu@example.net"})[0] == 200
@@ -303,9 +325,14 @@ def test_the_request_only_queues_the_confirmation(example: Path, tmp_path: Path,
         assert service.outbox() == [("neu@example.net", "sent", "250 2.0.0 Queued")]
 
 
-def test_failed_confirmations_are_recorded_never_shown(example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_confirmations_are_recorded_never_shown(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "abo.sqlite"
-    with SmtpServer(Behaviour(permanent={"gibtsnicht@example.net"})) as smtp, running(example, db, smtp, monkeypatch) as service:
+    with (
+        SmtpServer(Behaviour(permanent={"gibtsnicht@example.net"})) as smtp,
+        running(example, db, smtp, monkeypatch) as service,
+    ):
         assert service.request("/abonnieren", {"email": "gibtsnicht@example.net"})[0] == 200
         deadline = time.monotonic() + 10
         while service.outbox()[0][1] != "failed" and time.monotonic() < deadline:
@@ -341,7 +368,9 @@ def test_head_never_changes_anything(service: Service) -> None:
     confirm = f"/bestaetigen?t={urllib.parse.quote(token_module.Tokens(SECRET).confirm(pending))}"
     for path in ("/abonnieren", unsubscribe, confirm, "/"):
         assert service.request(path, method="HEAD")[0] == 200, path
-    assert service.status("leser@example.net") is Status.ACTIVE and service.status("wartet@example.net") is Status.PENDING
+    assert (
+        service.status("leser@example.net") is Status.ACTIVE and service.status("wartet@example.net") is Status.PENDING
+    )
     assert service.outbox() == []
 
 
@@ -367,16 +396,29 @@ def test_unconfirmed_requests_expire(tmp_path: Path) -> None:
         store.request("ehemalig@example.net", "web again")
         active = active_subscriber(db, "aktiv@example.net")
         ten_days_ago = (datetime.now(timezone.utc) - timedelta(days=10)).isoformat()
-        store.db.execute("UPDATE subscribers SET requested_at = ? WHERE id IN (?, ?, ?)", (ten_days_ago, old.id, former.id, active))
-        store.db.execute("INSERT INTO outbox (subscriber_id, email_key, created_at, state) VALUES (?, 'alt@example.net', ?, 'sent')", (old.id, ten_days_ago))
+        store.db.execute(
+            "UPDATE subscribers SET requested_at = ? WHERE id IN (?, ?, ?)", (ten_days_ago, old.id, former.id, active)
+        )
+        store.db.execute(
+            "INSERT INTO outbox (subscriber_id, email_key, created_at, state) VALUES (?, 'alt@example.net', ?, 'sent')",
+            (old.id, ten_days_ago),
+        )
         assert store.expire() == 1
         assert store.find("alt@example.net") is None
-        assert store.db.execute("SELECT COUNT(*) FROM consent_events WHERE subscriber_id = ?", (old.id,)).fetchone()[0] == 0
+        assert (
+            store.db.execute("SELECT COUNT(*) FROM consent_events WHERE subscriber_id = ?", (old.id,)).fetchone()[0]
+            == 0
+        )
         assert store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
         assert store.get(fresh.id).status is Status.PENDING  # type: ignore[union-attr]
         assert store.get(former.id).status is Status.UNSUBSCRIBED  # type: ignore[union-attr]
         assert store.get(active).status is Status.ACTIVE  # type: ignore[union-attr]
-        kinds = [r[0] for r in store.db.execute("SELECT kind FROM consent_events WHERE subscriber_id = ? ORDER BY id", (former.id,))]
+        kinds = [
+            r[0]
+            for r in store.db.execute(
+                "SELECT kind FROM consent_events WHERE subscriber_id = ? ORDER BY id", (former.id,)
+            )
+        ]
         assert kinds == ["requested", "confirmed", "unsubscribed", "requested"]  # the proof stays
     finally:
         store.close()
@@ -385,7 +427,19 @@ def test_unconfirmed_requests_expire(tmp_path: Path) -> None:
 # -- serve ------------------------------------------------------------------------------------
 def serve(example: Path, db: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("RUNDBRIEF_")} | env
-    command = [sys.executable, "-m", "generator", "subscriptions", "serve", "--project", str(example), "--db", str(db), "--port", str(free_port())]
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "subscriptions",
+        "serve",
+        "--project",
+        str(example),
+        "--db",
+        str(db),
+        "--port",
+        str(free_port()),
+    ]
     return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=60, check=False)
 
 
@@ -395,10 +449,17 @@ def test_serve_refuses_to_start_without_a_secret_or_a_working_relay(example: Pat
     with SmtpServer(Behaviour(login=("abo", "richtig"))) as smtp:
         relay = smtp.environment(user="abo", password="richtig")
         cases = {
-            "RUNDBRIEF_SECRET must be set to a random secret of at least 16 characters": {**relay, "RUNDBRIEF_SECRET": "kurz"},
+            "RUNDBRIEF_SECRET must be set to a random secret of at least 16 characters": {
+                **relay,
+                "RUNDBRIEF_SECRET": "kurz",
+            },
             "RUNDBRIEF_SMTP_HOST is not set": {"RUNDBRIEF_SECRET": SECRET},
             "the SMTP server refused the login of 'abo': 535 5.7.8 Authentication credentials invalid; check "
-            "RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD": {**relay, "RUNDBRIEF_SMTP_PASSWORD": "falsch", "RUNDBRIEF_SECRET": SECRET},
+            "RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD": {
+                **relay,
+                "RUNDBRIEF_SMTP_PASSWORD": "falsch",
+                "RUNDBRIEF_SECRET": SECRET,
+            },
         }
         for message, env in cases.items():
             result = serve(example, db, env)
@@ -406,4 +467,55 @@ def test_serve_refuses_to_start_without_a_secret_or_a_working_relay(example: Pat
             assert "Traceback" not in result.stderr
     down = serve(example, db, {**relay, "RUNDBRIEF_SECRET": SECRET})  # the server is gone now
     assert down.returncode == 1
-    assert down.stderr.startswith(prefix + f"cannot connect to the SMTP server 127.0.0.1:{smtp.port} (RUNDBRIEF_SMTP_HOST, RUNDBRIEF_SMTP_PORT)")
+    assert down.stderr.startswith(
+        prefix + f"cannot connect to the SMTP server 127.0.0.1:{smtp.port} (RUNDBRIEF_SMTP_HOST, RUNDBRIEF_SMTP_PORT)"
+    )
+
+
+# -- issue 11: DNS rebinding, and the same work for known and new addresses -------------------------
+def test_only_the_services_own_host_and_the_configured_origins_are_taken(service: Service) -> None:
+    """A DNS-rebinding page names its own host (Host: boese.example) and its own origin; both
+    were taken as "same site" because the origin matched the Host header."""
+    request = urllib.request.Request(
+        service.url + "/abonnieren",
+        data=b"email=x%40example.net",
+        headers={"Host": "boese.example", "Origin": "http://boese.example"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400 and "Ungültige Anfrage" in refused.value.read().decode()
+    own = service.url  # the origin of the request's own Host, which is not one of the settings' origins
+    status, _ = service.request("/abonnieren", {"email": "y@example.net"}, {"Origin": own})
+    assert status == 403
+    assert service.status("x@example.net") is None and service.status("y@example.net") is None
+    status, page = service.request("/abonnieren", {"email": "z@example.net"}, {"Origin": SITE_ORIGIN})
+    assert status == 200 and "Fast geschafft" in page
+    request = urllib.request.Request(
+        service.url + "/", headers={"Host": "zukunftswerkstatt.example.org"}
+    )  # service_url's host
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def test_a_known_and_a_new_address_cost_the_same_statements(service: Service) -> None:
+    active_subscriber(service.db, "bekannt@example.net")
+    service.request("/abonnieren", {"email": "wartet@example.net"})  # pending, its mail queued this hour
+    statements: list[str] = []
+
+    def traced(address: str) -> list[str]:
+        statements.clear()
+        service.app.store.db.set_trace_callback(statements.append)
+        try:
+            assert service.request("/abonnieren", {"email": address})[0] == 200
+        finally:
+            service.app.store.db.set_trace_callback(None)
+        return [re.sub(r"'[^']*'|\b\d+\b", "?", sql) for sql in statements]  # the statements, without their values
+
+    new = traced("neu@example.net")
+    assert any("INSERT INTO outbox" in sql for sql in new)
+    assert traced("bekannt@example.net") == new
+    assert traced("wartet@example.net") == new
+    assert [key for key, _, _ in service.outbox()] == [
+        "wartet@example.net",
+        "neu@example.net",
+    ]  # mails only where they were due

@@ -34,6 +34,9 @@ SENDER_KEYS = ("name", "email")
 PARTNER_KEYS = ("label", "name", "logo", "url")
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_DOCS_DIR = "content"
+MAX_SERVICE_URL = (
+    500  # characters: with a token it stands in the List-Unsubscribe header, whose lines end at 998 octets
+)
 
 
 def read_mkdocs_values(path: Path, shown: str, diag: Diagnostics) -> tuple[dict[str, Any], YNode | None] | None:
@@ -96,7 +99,10 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     if nodes is None:
         return base, images
     if not values.get("docs_dir"):  # MkDocs would silently read docs/ instead
-        diag.error(Location(shown, 1), f"docs_dir: missing required field (rundbrief projects use docs_dir: {DEFAULT_DOCS_DIR})")
+        diag.error(
+            Location(shown, 1),
+            f"docs_dir: missing required field (rundbrief projects use docs_dir: {DEFAULT_DOCS_DIR})",
+        )
     if not site_url:
         diag.error(
             Location(shown, 1),
@@ -106,13 +112,18 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     elif not is_url(str(site_url)):
         diag.error(Location(shown, 1), f'site_url: expected a web address starting with https://, found "{site_url}"')
     if not site_name:
-        diag.error(Location(shown, 1), "site_name: missing required field (the name of the process, shown on every page)")
+        diag.error(
+            Location(shown, 1), "site_name: missing required field (the name of the process, shown on every page)"
+        )
     elif not site_name.isprintable():
         diag.error(Location(shown, 1), f"site_name: expected one line of text, found {site_name!r}")
     check_output_folder(root, base.site_dir, docs_dir, nodes, shown, diag)
     options = plugin_options(nodes)
     if options is None:
-        diag.error(Location(shown, nodes.line), f"plugins: the {PLUGIN_NAME} plugin is not enabled; add - {PLUGIN_NAME} under plugins:")
+        diag.error(
+            Location(shown, nodes.line),
+            f"plugins: the {PLUGIN_NAME} plugin is not enabled; add - {PLUGIN_NAME} under plugins:",
+        )
         return base, images
     if options is True or (isinstance(options, YScalar) and options.is_null):
         diag.error(
@@ -147,14 +158,28 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         site_name=base.site_name, site_url=base.site_url, docs_dir=docs_dir, site_dir=base.site_dir,
         newsletter_name=fields.text("newsletter_name") or site_name, organisation=fields.text("organisation"),
         logo=logo, sender_name=sender_name, sender_email=sender_email, reply_to=fields.email("reply_to"),
-        forward_note=fields.text("forward_note"), subscribe_url=fields.url("subscribe_url"), timezone=tz_name,
-        service_url=fields.url("service_url"), use_directory_urls=base.use_directory_urls, markdown=base.markdown,
+        forward_note=fields.text("forward_note"), subscribe_url=_service_url(fields, "subscribe_url"), timezone=tz_name,
+        service_url=_service_url(fields, "service_url"), use_directory_urls=base.use_directory_urls, markdown=base.markdown,
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
     )  # fmt: skip
     return settings, images
 
 
-def check_output_folder(root: Path, site_dir: str, docs_dir: str, nodes: YNode | None, shown: str, diag: Diagnostics) -> None:
+def _service_url(fields: Fields, key: str) -> str | None:
+    """A URL of the subscription service: at most ``MAX_SERVICE_URL`` characters, since every
+    email carries it (with a token) in a header line."""
+    value = fields.url(key)
+    if value is not None and len(value) > MAX_SERVICE_URL:
+        fields.error(
+            key, f"at most {MAX_SERVICE_URL} characters (every email carries it in a header), found {len(value)}"
+        )
+        return None
+    return value
+
+
+def check_output_folder(
+    root: Path, site_dir: str, docs_dir: str, nodes: YNode | None, shown: str, diag: Diagnostics
+) -> None:
     """site_dir is replaced as a whole by every build: it must not hold the project, its content,
     its emails or rundbrief's own state, nor lie inside the content."""
     line = nodes.entries["site_dir"][0] if isinstance(nodes, YMap) and "site_dir" in nodes.entries else 1
@@ -172,13 +197,19 @@ def check_output_folder(root: Path, site_dir: str, docs_dir: str, nodes: YNode |
             )
             return
     if site.is_relative_to(content) or site.is_relative_to(project / "newsletter"):
-        diag.error(Location(shown, line), f'site_dir: must not lie inside {docs_dir}/ or newsletter/, found "{site_dir}"')
+        diag.error(
+            Location(shown, line), f'site_dir: must not lie inside {docs_dir}/ or newsletter/, found "{site_dir}"'
+        )
 
 
 def read_dialect(listed: object, nodes: YNode | None, shown: str, diag: Diagnostics) -> MarkdownDialect:
     """``markdown_extensions`` as MkDocs reads it: names, or one-key mappings of a name to its
     options; MkDocs' built-in extensions first, each extension once."""
-    line = nodes.entries["markdown_extensions"][0] if isinstance(nodes, YMap) and "markdown_extensions" in nodes.entries else 1
+    line = (
+        nodes.entries["markdown_extensions"][0]
+        if isinstance(nodes, YMap) and "markdown_extensions" in nodes.entries
+        else 1
+    )
     names: list[str] = list(MKDOCS_EXTENSIONS)
     configs: dict[str, dict[str, Any]] = {}
     if listed is None:
@@ -198,7 +229,10 @@ def read_dialect(listed: object, nodes: YNode | None, shown: str, diag: Diagnost
             )
             continue
         if options is not None and not isinstance(options, dict):
-            diag.error(Location(shown, line), f"markdown_extensions[{position}].{name}: expected options as a mapping, found {options!r}")
+            diag.error(
+                Location(shown, line),
+                f"markdown_extensions[{position}].{name}: expected options as a mapping, found {options!r}",
+            )
             continue
         if name not in names:
             names.append(name)

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, HeaderParser
@@ -47,7 +47,10 @@ _DEFUSED_WORD_START = "=\u200b?"  # shown the same, but no longer an encoded wor
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MESSAGE_ID = re.compile(r"<[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*>")
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+MAX_LINE = 998  # octets in a line of a message, without its CRLF (RFC 5322 2.1.1)
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+)
 
 
 class MessageError(ValueError):
@@ -121,6 +124,7 @@ class Intended:
 
     names: frozenset[str]
     addresses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    list_id: str | None = None  # the raw id between the List-Id's angle brackets, exactly once
 
     def describe(self) -> str:
         return ", ".join(sorted(self.names))
@@ -135,6 +139,12 @@ def verify_message(data: bytes, intended: Intended) -> None:
     if end < 0:
         raise MessageError("the message has no blank line after its header")
     head = data[: end + 4]
+    for line in head.split(b"\r\n"):
+        if len(line) > MAX_LINE:  # RFC 5322 2.1.1: servers refuse such a message ("500 Line too long")
+            shown = line[:60].decode("utf-8", "replace")
+            raise MessageError(
+                f"a header line is {len(line)} octets long, more than the {MAX_LINE} allowed: {shown}..."
+            )
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -158,12 +168,22 @@ def _compare(parsed: Message, policy: Policy, intended: Intended, how: str) -> N
     for name, raw in parsed.raw_items():
         unfolded = _text(re.sub(r"\r?\n(?=[ \t])", "", str(raw)).rstrip("\r\n"))
         if _LINE_BREAKING.search(unfolded):
-            raise MessageError(f"parsed back {how}, the {name} header holds a line break or control character: {unfolded!r}")
+            raise MessageError(
+                f"parsed back {how}, the {name} header holds a line break or control character: {unfolded!r}"
+            )
         if ENCODED_WORD_START in unfolded or not unfolded.isascii():
             # only then can decoding differ from the raw text (the costly part, so not for every value)
             decoded = _decoded(name, unfolded, parsed, policy)
             if _LINE_BREAKING.search(decoded):
-                raise MessageError(f"parsed back {how}, the {name} header decodes to a line break or control character: {decoded!r}")
+                raise MessageError(
+                    f"parsed back {how}, the {name} header decodes to a line break or control character: {decoded!r}"
+                )
+        if name.lower() == "list-id" and intended.list_id is not None:
+            found_id = re.fullmatch(r"[^<>]*<([^<>]*)>", unfolded.strip())
+            if found_id is None or found_id.group(1) != intended.list_id:
+                raise MessageError(
+                    f"parsed back {how}, the List-Id is {unfolded!r}; intended: the id <{intended.list_id}>"
+                )
         wanted = intended.addresses.get(name.lower())
         if wanted is not None:
             if _PLAIN_ADDRESS.fullmatch(unfolded) and ENCODED_WORD_START not in unfolded:
@@ -188,9 +208,44 @@ def _decoded(name: str, unfolded: str, parsed: Message, policy: Policy) -> str:
         raise MessageError(f"the {name} header cannot be decoded: {err}") from None
 
 
-def list_id(settings: Settings) -> str:
+def list_id_value(settings: Settings) -> str:
+    """The list's identifier, ``slug.host`` (RFC 2919), as it stands between the angle brackets."""
     host = ascii_domain(urlsplit(settings.site_url or "").hostname or "rundbrief.invalid")
-    return f"{header_text(settings.newsletter_name)} <{slugify(settings.newsletter_name)}.{host}>"
+    return f"{slugify(settings.newsletter_name) or 'newsletter'}.{host}"
+
+
+def list_id(settings: Settings) -> str:
+    """The ``List-Id`` value: the name as a phrase, then ``<slug.host>`` as it is. The name is
+    RFC 2047-encoded when it holds anything but printable ASCII or an angle bracket, a quote
+    or a backslash (so no ``<`` of the name can pass for the id), quoted when it holds other
+    specials such as parentheses; the id is never encoded (Python's email package encodes the
+    whole folded rest of a long or non-ASCII value, id included)."""
+    name = header_text(settings.newsletter_name)
+    if not name.isascii() or any(ch in name for ch in '<>"\\'):
+        phrase = Header(name, "utf-8", maxlinelen=75).encode(linesep="\r\n")  # words of at most 75 characters
+        phrase = " ".join(phrase.split())  # one word per token: folded below, between words
+    elif re.fullmatch(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*", name):
+        phrase = name
+    else:
+        phrase = f'"{name}"'
+    return f"{phrase} <{list_id_value(settings)}>" if phrase else f"<{list_id_value(settings)}>"
+
+
+def fold(name: str, value: str, width: int = 78) -> bytes:
+    """``Name: value`` CRLF, folded at spaces so that lines stay within ``width`` where a space
+    allows (a single longer word, such as a URL, keeps its own line; :func:`verify_message`
+    refuses lines over 998 octets). Only for values whose spaces may be folding white space:
+    unstructured text, a phrase, a quoted string, a list after its commas."""
+    lines: list[str] = []
+    line = f"{name}:"
+    for word in value.split(" "):
+        if len(line) + 1 + len(word) > width and line.strip() and not line.endswith(":"):
+            lines.append(line)
+            line = " " + word
+        else:
+            line += " " + word
+    lines.append(line)
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
 def unsubscribe_mailto(settings: Settings) -> str | None:
@@ -238,8 +293,12 @@ class PreparedMessage:
         self.boundary = "=_rundbrief_" + uuid.uuid4().hex
         subject = EmailMessage(policy=SMTP)
         subject["Subject"] = header_text(body.subject)
-        self.fixed = _header_block(subject) + _sender_headers(settings) + (
-            f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'.encode()  # folded, as email folds it
+        self.fixed = (
+            _header_block(subject)
+            + _sender_headers(settings)
+            + (
+                f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'.encode()  # folded, as email folds it
+            )
         )
         self.mailto = unsubscribe_mailto(settings)
         names = set(_FIXED_NAMES) | ({"reply-to"} if settings.reply_to else set())
@@ -250,7 +309,7 @@ class PreparedMessage:
         # line belongs to the last line before it that starts with a name, the personal part
         # starts with one, and the fixed part ends with a complete line. So the part shared by
         # every copy is parsed back once, and each copy only costs its own four lines.
-        verify_message(self.fixed + b"\r\n", Intended(frozenset(names), senders))
+        verify_message(self.fixed + b"\r\n", Intended(frozenset(names), senders, list_id_value(settings)))
         self._personal = Intended(frozenset(_PERSONAL_NAMES))
         self._personal_with_to = frozenset(_PERSONAL_NAMES + ("to",))
 
@@ -270,6 +329,8 @@ class PreparedMessage:
         if not _MESSAGE_ID.fullmatch(msgid):
             raise MessageError(f"not a well-formed Message-ID: {msgid!r}")
         list_unsubscribe = f"<{unsubscribe}>" + (f", <{self.mailto}>" if self.mailto else "")
+        if len(list_unsubscribe) > 60:  # folded after its comma (the URLs themselves cannot be)
+            list_unsubscribe = list_unsubscribe.replace(">, <", ">,\r\n <")
         headers = (
             f"{to_header}"
             f"Date: {format_datetime(date or datetime.now().astimezone())}\r\n"
@@ -307,10 +368,10 @@ def _sender_headers(settings: Settings) -> bytes:
     headers["From"] = address(settings.sender_name, settings.sender_email)
     if settings.reply_to:
         headers["Reply-To"] = address(None, settings.reply_to)
-    headers["List-Id"] = list_id(settings)
     headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     headers["MIME-Version"] = "1.0"
-    return _header_block(headers)
+    # List-Id written as it is meant: the email package would encode the id along with the name
+    return _header_block(headers) + fold("List-Id", list_id(settings))
 
 
 def _pieces(text: str) -> list[bytes]:

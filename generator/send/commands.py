@@ -23,7 +23,7 @@ EXIT_NOT_ALL_SENT = 2  # ran to the end, but not every recipient has "sent": see
 
 db_option = click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="The subscriber store (default: RUNDBRIEF_DB, else .rundbrief/rundbrief.sqlite).",
+    help="The subscriber store (default: RUNDBRIEF_DB, else .rundbrief/rundbrief.sqlite in the project; a relative path is taken from the current folder).",
 )  # fmt: skip
 
 
@@ -84,7 +84,9 @@ def import_command(project: Path, db: Path | None, csv_file: Path) -> None:
         click.echo(problem, err=True)
     if report is None:
         fail(f"nothing was imported: {len(problems)} problem{'s' * (len(problems) != 1)} in {csv_file}")
-    click.echo(f"rundbrief: imported {report.added} subscribers ({report.known} already known, {report.duplicates} duplicates in the file)")
+    click.echo(
+        f"rundbrief: imported {report.added} subscribers ({report.known} already known, {report.duplicates} duplicates in the file)"
+    )
 
 
 @subscribers.command("list")
@@ -136,7 +138,12 @@ def export_command(project: Path, db: Path | None) -> None:
 @db_option
 @click.argument("slug")
 @click.option("--yes", is_flag=True, help="Send without asking.")
-@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), help="Write the messages into this folder instead.")
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the messages into this folder instead.",
+)
 @click.option("--test", "test_address", help="Send one copy, marked as a test, to this address (outside the ledger).")
 @click.option("--status", "status", is_flag=True, help="Show the ledger of this send and stop.")
 @click.option("--rate", type=click.FloatRange(min=0.01), default=None, help="At most this many messages per second.")
@@ -197,8 +204,10 @@ def send(
         fail(str(err))
     if test_address:
         send_test(settings, smtp, EmailBody(slug, f"[TEST] {subject}", "", html, text), test_address)
-    waiting = len(store.subscribers(Status.ACTIVE)) if not ledger.started() else sum(
-        ledger.summary().counts[s] for s in ("pending", "failed_temporary", "sending")
+    waiting = (
+        len(store.subscribers(Status.ACTIVE))
+        if not ledger.started()
+        else sum(ledger.summary().counts[s] for s in ("pending", "failed_temporary", "sending"))
     )
     if not yes:
         if not sys.stdin or not sys.stdin.isatty():
@@ -234,7 +243,8 @@ def send(
     for bar in bars:
         bar.close()
     print_status(ledger)
-    sys.exit(EXIT_ALL_SENT if summary.counts["sent"] == sum(summary.counts.values()) else EXIT_NOT_ALL_SENT)
+    done = summary.counts["sent"] + summary.counts["skipped"]  # a skipped row left the list: no failure
+    sys.exit(EXIT_ALL_SENT if done == sum(summary.counts.values()) else EXIT_NOT_ALL_SENT)
 
 
 def send_test(settings: Any, smtp: Any, body: Any, recipient: str) -> NoReturn:
@@ -276,7 +286,9 @@ def write_dry_run(model: Project, store: Store, tokens: Any, message: PreparedMe
     written = 0
     for subscriber in active:
         try:
-            data = message.personalise(subscriber.email, unsubscribe_url(model.settings.service_url or "", tokens, subscriber.id))
+            data = message.personalise(
+                subscriber.email, unsubscribe_url(model.settings.service_url or "", tokens, subscriber.id)
+            )
         except MessageError as err:
             click.echo(f"rundbrief: not written for {subscriber.email!r}: {err}", err=True)
             continue
@@ -330,7 +342,11 @@ def serve(project: Path, db: Path | None, host: str, port: int, trusted_proxy: s
         fail(f"cannot start the subscription service: {err}")
     proxy: dict[str, Any] = {}
     if trusted_proxy:
-        proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for"}, "clear_untrusted_proxy_headers": True}
+        proxy = {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_headers": {"x-forwarded-for"},
+            "clear_untrusted_proxy_headers": True,
+        }
     click.echo(f"rundbrief: subscriptions on http://{host}:{port}/", err=True)
     try:
         waitress.serve(app, host=host, port=port, ident="rundbrief", max_request_body_size=64 * MAX_BODY, **proxy)

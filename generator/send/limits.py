@@ -44,21 +44,22 @@ def client_key(remote_addr: str | None) -> str:
     return f"client:{ip}"
 
 
-def hit(db: sqlite3.Connection, key: str, limit: int, at: datetime | None = None) -> bool:
-    """Count one hit for ``key``; False when it is over ``limit`` in the current window.
+def hit(db: sqlite3.Connection, key: str, limit: int, at: datetime | None = None, count: int = 1) -> bool:
+    """Count ``count`` hits for ``key`` (0: the same statements, nothing counted); False when
+    that would take it over ``limit`` in the current window.
     Call inside a transaction (BEGIN IMMEDIATE): the read and the write must not interleave."""
     moment = at or datetime.now(timezone.utc)
     row = db.execute("SELECT window_start, hits FROM rate_limits WHERE key = ?", (key,)).fetchone()
     if row is None or datetime.fromisoformat(row[0]) <= moment - WINDOW:
         db.execute(
-            "INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1) "
-            "ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, hits = 1",
-            (key, stamp(moment)),
+            "INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, hits = excluded.hits",
+            (key, stamp(moment), count),
         )
-        return limit >= 1
-    if row[1] >= limit:
+        return limit >= count
+    if row[1] + count > limit:
         return False
-    db.execute("UPDATE rate_limits SET hits = hits + 1 WHERE key = ?", (key,))
+    db.execute("UPDATE rate_limits SET hits = hits + ? WHERE key = ?", (count, key))
     return True
 
 

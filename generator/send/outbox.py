@@ -36,22 +36,37 @@ from generator.send.store import Status, Store, Subscriber, email_key, now, stam
 
 log = logging.getLogger("rundbrief.subscriptions")
 MAX_ATTEMPTS = 3
+WAKE_DELAY = 0.2  # seconds a woken worker waits: the request's answer goes out before any SMTP work starts
 EXPIRE_EVERY = timedelta(minutes=10)
 CONFIRMATION_HEADERS = frozenset(
-    {"subject", "from", "to", "date", "message-id", "auto-submitted", "content-type", "content-transfer-encoding", "mime-version"}
+    {
+        "subject",
+        "from",
+        "to",
+        "date",
+        "message-id",
+        "auto-submitted",
+        "content-type",
+        "content-transfer-encoding",
+        "mime-version",
+    }
 )
 
 
 def recently_queued(db: sqlite3.Connection, address: str, interval: timedelta) -> bool:
     since = stamp(datetime.now(timezone.utc) - interval)
-    found = db.execute("SELECT 1 FROM outbox WHERE email_key = ? AND created_at > ? LIMIT 1", (email_key(address), since))
+    found = db.execute(
+        "SELECT 1 FROM outbox WHERE email_key = ? AND created_at > ? LIMIT 1", (email_key(address), since)
+    )
     return found.fetchone() is not None
 
 
-def enqueue(db: sqlite3.Connection, subscriber: Subscriber) -> None:
+def enqueue(db: sqlite3.Connection, subscriber: Subscriber, queue: bool = True) -> None:
+    """Queue a confirmation mail; ``queue`` False runs the same statement and queues nothing
+    (the request handler does the same work whether or not a mail goes out)."""
     db.execute(
-        "INSERT INTO outbox (subscriber_id, email_key, created_at, state) VALUES (?, ?, ?, 'queued')",
-        (subscriber.id, email_key(subscriber.email), now()),
+        "INSERT INTO outbox (subscriber_id, email_key, created_at, state) SELECT ?, ?, ?, 'queued' WHERE ?",
+        (subscriber.id, email_key(subscriber.email), now(), queue),
     )
 
 
@@ -127,7 +142,10 @@ class ConfirmationWorker:
                     self.send_due(store)
                 except Exception:  # the worker must outlive any one failure; the log has it
                     log.exception("the confirmation worker failed; it carries on")
-                self._wake.wait(timeout=self._seconds_to_next(store))
+                if self._wake.wait(timeout=self._seconds_to_next(store)):
+                    self._stop.wait(
+                        WAKE_DELAY
+                    )  # never beside the answer: its time must not tell whether a mail was queued
                 self._wake.clear()
         finally:
             store.close()
@@ -198,7 +216,8 @@ class ConfirmationWorker:
             return
         with store.transaction() as db:  # claimed once: several server processes may each run a worker
             claimed = db.execute(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state = 'queued'", (queued.id,)
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state = 'queued'",
+                (queued.id,),
             ).rowcount
         if not claimed:
             return

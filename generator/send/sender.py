@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,8 +35,9 @@ from generator.send.smtp import Connection, Outcome, RelayError, Result
 from generator.send.store import Store, now
 from generator.send.tokens import Tokens
 
-STATES = ("pending", "sending", "sent", "failed_temporary", "failed_permanent", "unknown")
+STATES = ("pending", "sending", "sent", "failed_temporary", "failed_permanent", "unknown", "skipped")
 MAX_ATTEMPTS = 5
+BREAKER_LIMIT = 5  # this many recipients in a row with the same refusal of the message, or lost after DATA: the relay
 
 
 class SendError(Exception):
@@ -44,6 +46,63 @@ class SendError(Exception):
 
 class BuildChanged(SendError):
     """The send was started with another build of the issue."""
+
+
+class RelayBroken(RelayError):
+    """The circuit breaker: the same refusal of the message, or a connection lost after DATA,
+    for ``BREAKER_LIMIT`` recipients in a row is the relay's doing, not theirs."""
+
+
+def _reply_key(reply: str) -> str:
+    """What makes two refusals "the same": the reply code and enhanced status code (the text
+    may hold a queue id or the address), else the whole reply."""
+    text = reply.removeprefix("after the message: ")
+    found = re.match(r"(\d{3})[ -]+(\d\.\d{1,3}\.\d{1,3})\b", text)
+    return f"{found.group(1)} {found.group(2)}" if found else text
+
+
+class Breaker:
+    """Counts consecutive recipients whose message the relay refused the same way after DATA
+    (5xx to DATA or after the body: about the message or the sender, never the address), or
+    whose connection was lost after DATA (``unknown``). Anything else starts over."""
+
+    def __init__(self, limit: int = BREAKER_LIMIT) -> None:
+        self.limit = limit
+        self.key: str | None = None
+        self.rows: list[int] = []
+        self.reply = ""
+
+    def record(self, subscriber_id: int, result: Result) -> bool:
+        """Whether the streak is long enough to stop the send."""
+        if result.outcome is Outcome.SKIPPED:
+            return False
+        key = None
+        if result.outcome is Outcome.UNKNOWN:
+            key = "unknown"
+        elif result.outcome is Outcome.PERMANENT and result.after_data:
+            key = _reply_key(result.reply)
+        if key is None or key != self.key:
+            self.key, self.rows = key, []
+        if key is not None:
+            self.rows.append(subscriber_id)
+            self.reply = result.reply
+        return len(self.rows) >= self.limit
+
+    def message(self) -> str:
+        n = len(self.rows)
+        if self.key == "unknown":
+            return (
+                f"the connection to the SMTP server was lost during or right after the message for {n} recipients in a row "
+                f"({self.reply}): the relay drops what it is given (a size limit, a filter, an overloaded server?). Check "
+                "RUNDBRIEF_SMTP_HOST and the relay's limits with its operator. Those recipients stay unknown (the relay may have "
+                "delivered them): check whether they arrived, then send again with --resend-unknown if not"
+            )
+        return (
+            f"the SMTP server refused the message for {n} recipients in a row with the same reply ({self.reply}): "
+            "it refuses the message or its sender, not these recipients. Check plugins.rundbrief.sender in mkdocs.yml and "
+            "whether RUNDBRIEF_SMTP_USER may send as it (or the message, if the reply names spam or content). "
+            f"Those {n} recipients are waiting again (failed_temporary)"
+        )
 
 
 @dataclass(slots=True)
@@ -100,7 +159,9 @@ class Ledger:
             if row is None or row["build_key"] == build_key:
                 return
             if not accept_rebuild:
-                sent = db.execute("SELECT COUNT(*) FROM deliveries WHERE slug = ? AND state = 'sent'", (self.slug,)).fetchone()[0]
+                sent = db.execute(
+                    "SELECT COUNT(*) FROM deliveries WHERE slug = ? AND state = 'sent'", (self.slug,)
+                ).fetchone()[0]
                 total = db.execute("SELECT COUNT(*) FROM deliveries WHERE slug = ?", (self.slug,)).fetchone()[0]
                 before = "another build" if row["build_key"] else "a build rundbrief did not record (an older version)"
                 raise BuildChanged(
@@ -130,14 +191,20 @@ class Ledger:
         """Rows left in 'sending' by a crash become 'unknown'; optionally unknown -> pending.
         A new run of send gives temporary failures their attempts again."""
         with self.store.transaction() as db:
-            db.execute("UPDATE deliveries SET run_attempts = 0, next_attempt_at = NULL WHERE slug = ? AND state = 'failed_temporary'", (self.slug,))
+            db.execute(
+                "UPDATE deliveries SET run_attempts = 0, next_attempt_at = NULL WHERE slug = ? AND state = 'failed_temporary'",
+                (self.slug,),
+            )
             recovered = db.execute(
                 "UPDATE deliveries SET state = 'unknown', reply = 'the sender stopped during this delivery', updated_at = ? "
                 "WHERE slug = ? AND state = 'sending'",
                 (now(), self.slug),
             ).rowcount
             if resend_unknown:
-                db.execute("UPDATE deliveries SET state = 'pending', updated_at = ? WHERE slug = ? AND state = 'unknown'", (now(), self.slug))
+                db.execute(
+                    "UPDATE deliveries SET state = 'pending', updated_at = ? WHERE slug = ? AND state = 'unknown'",
+                    (now(), self.slug),
+                )
         return recovered
 
     def due(self, limit: int = 500) -> list[tuple[int, str, int]]:
@@ -156,13 +223,63 @@ class Ledger:
         ).fetchone()
         return datetime.fromisoformat(row["at"]) if row and row["at"] else None
 
-    def mark_sending(self, subscriber_id: int, build_key: str) -> None:
+    def mark_sending(self, subscriber_id: int, build_key: str) -> bool:
+        """The row as ``sending``, if its subscriber is still active (False: it is skipped)."""
         # Durable before DATA goes out: this commit syncs the write-ahead log to disk, and with
         # it the outcome of every delivery before (see finish()).
         self.store.db.execute("PRAGMA synchronous=FULL")
+        marked = self.store.db.execute(
+            "UPDATE deliveries SET state = 'sending', build_key = ?, updated_at = ? WHERE slug = ? AND subscriber_id = ? "
+            "AND EXISTS (SELECT 1 FROM subscribers WHERE id = ? AND status = 'active')",
+            (build_key, now(), self.slug, subscriber_id, subscriber_id),
+        ).rowcount
+        if not marked:
+            self.skip_if_gone(subscriber_id)
+        return bool(marked)
+
+    def skip_if_gone(self, subscriber_id: int) -> bool:
+        """Whether the row's subscriber is no longer active (unsubscribed, asked again and not
+        confirmed, or removed) since the send started; if so the row becomes ``skipped``, with
+        the reason. One look-up by primary key, at the moment of delivery."""
+        row = self.store.db.execute("SELECT status FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
+        if row is not None and row["status"] == "active":
+            return False
+        if row is None:
+            reason = "removed from the subscribers since the send started"
+        elif row["status"] == "unsubscribed":
+            reason = "unsubscribed since the send started"
+        else:
+            reason = f"no longer an active subscriber ({row['status']}) since the send started"
         self.store.db.execute(
-            "UPDATE deliveries SET state = 'sending', build_key = ?, updated_at = ? WHERE slug = ? AND subscriber_id = ?",
-            (build_key, now(), self.slug, subscriber_id),
+            "UPDATE deliveries SET state = 'skipped', reply = ?, next_attempt_at = NULL, updated_at = ? "
+            "WHERE slug = ? AND subscriber_id = ? AND state IN ('pending', 'failed_temporary', 'sending')",
+            (reason, now(), self.slug, subscriber_id),
+        )
+        return True
+
+    def skip_gone(self) -> int:
+        """:meth:`skip_if_gone` for every row still to send whose subscriber left: one indexed
+        query per batch (the rows waiting, each subscriber by its primary key)."""
+        gone = self.store.db.execute(
+            "SELECT d.subscriber_id FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id "
+            "WHERE d.slug = ? AND d.state IN ('pending', 'failed_temporary') AND (s.status IS NULL OR s.status != 'active')",
+            (self.slug,),
+        ).fetchall()
+        return sum(self.skip_if_gone(row[0]) for row in gone)
+
+    def unmark(self, subscriber_id: int) -> None:
+        """Back to ``pending`` from ``sending``: the relay failed before the message was handed over."""
+        self.store.db.execute(
+            "UPDATE deliveries SET state = 'pending', updated_at = ? WHERE slug = ? AND subscriber_id = ? AND state = 'sending'",
+            (now(), self.slug, subscriber_id),
+        )
+
+    def reopen(self, subscriber_ids: list[int]) -> None:
+        """Refusals the circuit breaker put down to the relay: retryable again, not the recipients' failures."""
+        self.store.db.executemany(
+            "UPDATE deliveries SET state = 'failed_temporary', reply = 'not counted, the relay refused every message: ' || reply, "
+            "next_attempt_at = NULL, updated_at = ? WHERE slug = ? AND subscriber_id = ? AND state = 'failed_permanent'",
+            [(now(), self.slug, subscriber_id) for subscriber_id in subscriber_ids],
         )
 
     def finish(self, subscriber_id: int, result: Result, attempts: int, retry_after: float) -> None:
@@ -179,17 +296,28 @@ class Ledger:
             "UPDATE deliveries SET state = ?, reply = ?, next_attempt_at = ?, updated_at = ?, attempts = attempts + 1, "
             "run_attempts = run_attempts + 1, "
             "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE slug = ? AND subscriber_id = ?",
-            (result.outcome.value, result.reply[:1000], next_at, stamp, result.outcome.value, stamp, self.slug, subscriber_id),
+            (
+                result.outcome.value,
+                result.reply[:1000],
+                next_at,
+                stamp,
+                result.outcome.value,
+                stamp,
+                self.slug,
+                subscriber_id,
+            ),
         )
 
     def summary(self) -> SendSummary:
         counts = {state: 0 for state in STATES}
-        for row in self.store.db.execute("SELECT state, COUNT(*) AS n FROM deliveries WHERE slug = ? GROUP BY state", (self.slug,)):
+        for row in self.store.db.execute(
+            "SELECT state, COUNT(*) AS n FROM deliveries WHERE slug = ? GROUP BY state", (self.slug,)
+        ):
             counts[row["state"]] = row["n"]
         failures = [
             (row["email"], row["state"], row["reply"] or "")
             for row in self.store.db.execute(
-                "SELECT email, state, reply FROM deliveries WHERE slug = ? AND state IN ('failed_temporary', 'failed_permanent', 'unknown') "
+                "SELECT email, state, reply FROM deliveries WHERE slug = ? AND state IN ('failed_temporary', 'failed_permanent', 'unknown', 'skipped') "
                 "ORDER BY state, email",
                 (self.slug,),
             )
@@ -252,6 +380,8 @@ def send_issue(
             """Whether a row is done for this run (the progress bar counts rows, not attempts)."""
             return state != Outcome.TEMPORARY.value or run_attempts + 1 >= MAX_ATTEMPTS
 
+        breaker = Breaker()
+
         def work(connection: Connection, rows: list[tuple[int, str, int]]) -> None:
             for subscriber_id, address, attempts in rows:
                 if stop.is_set():
@@ -260,9 +390,15 @@ def send_issue(
                     limiter.wait()
                 result = prepare_and_deliver(connection, subscriber_id, address)
                 with db_turn:
-                    ledger.finish(subscriber_id, result, attempts, retry_after)
+                    if result.outcome is not Outcome.SKIPPED:  # a skipped row is recorded already, with its reason
+                        ledger.finish(subscriber_id, result, attempts, retry_after)
                     if finished(result.outcome.value, attempts):
                         progress.advanced(result.outcome.value)
+                    if breaker.record(subscriber_id, result):
+                        stop.set()
+                        if breaker.key != "unknown":
+                            ledger.reopen(breaker.rows)
+                        raise RelayBroken(breaker.message())
 
         def prepare_and_deliver(connection: Connection, subscriber_id: int, address: str) -> Result:
             # An address stored before the rules of generator.addresses, or a message that does
@@ -277,21 +413,29 @@ def send_issue(
                 )  # fmt: skip
             except MessageError as err:
                 return Result(Outcome.PERMANENT, f"not sent by rundbrief: {err}")
+            marked = False
 
-            def before_data() -> None:
+            def before_data() -> bool:
+                nonlocal marked
                 with db_turn:
-                    ledger.mark_sending(subscriber_id, build_key)
+                    marked = ledger.mark_sending(subscriber_id, build_key)
+                return marked
 
             try:
                 return connection.deliver(sender_address, address, data, before_data=before_data)
             except RelayError:
                 stop.set()
+                if marked:  # refused at the DATA command itself: nothing was handed over
+                    with db_turn:
+                        ledger.unmark(subscriber_id)
                 raise
 
         first_of_run = True
         try:
             with ThreadPoolExecutor(max_workers=len(connections)) as pool:
                 while not stop.is_set():
+                    for _ in range(ledger.skip_gone()):  # left since the send started; mark_sending checks each again
+                        progress.advanced(Outcome.SKIPPED.value)
                     batch = ledger.due()
                     if not batch:
                         retry_at = ledger.next_retry()
@@ -299,12 +443,14 @@ def send_issue(
                             break
                         sleep(max(0.0, (retry_at - datetime.now(timezone.utc)).total_seconds()))
                         continue
-                    if first_of_run:  # alone: a relay that refuses us (login, sender) does it once, not once per connection
+                    if (
+                        first_of_run
+                    ):  # alone: a relay that refuses us (login, sender) does it once, not once per connection
                         first_of_run = False
                         work(connections[0], batch[:1])
                         continue
                     shares = [batch[i :: len(connections)] for i in range(len(connections))]
-                    futures = [pool.submit(work, c, share) for c, share in zip(connections, shares)]
+                    futures = [pool.submit(work, c, share) for c, share in zip(connections, shares, strict=True)]
                     errors = [f.exception() for f in futures]
                     for error in errors:
                         if error is not None:

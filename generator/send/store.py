@@ -29,7 +29,7 @@ from generator.output import NEWSLETTER_DIR
 
 DEFAULT_DB = Path(".rundbrief") / "rundbrief.sqlite"
 PENDING_RETENTION = timedelta(days=8)  # a confirmation link is valid 7 days: one more as a margin
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -100,6 +100,32 @@ CREATE INDEX IF NOT EXISTS subscribers_pending ON subscribers (status, requested
 """
 
 
+# Version 3: a row whose subscriber left (unsubscribed, removed) after the send started is
+# "skipped" at the moment of its delivery. SQLite cannot change a CHECK constraint in place,
+# so the table is copied into one with the new constraint.
+MIGRATION_3 = """
+CREATE TABLE deliveries_3 (
+    slug TEXT NOT NULL REFERENCES sends(slug),
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
+    email TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed_temporary', 'failed_permanent', 'unknown', 'skipped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reply TEXT,
+    next_attempt_at TEXT,
+    updated_at TEXT NOT NULL,
+    sent_at TEXT,
+    build_key TEXT,
+    run_attempts INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (slug, subscriber_id)
+);
+INSERT INTO deliveries_3 (slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at, sent_at, build_key, run_attempts)
+    SELECT slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at, sent_at, build_key, run_attempts FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_3 RENAME TO deliveries;
+CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (slug, state)
+"""
+
+
 class StoreError(Exception):
     pass
 
@@ -157,9 +183,11 @@ def inside_published(project: Path, path: Path) -> str | None:
 
 
 def resolve_db(project: Path, explicit: Path | None) -> Path:
-    """``--db``, else ``RUNDBRIEF_DB``, else ``.rundbrief/rundbrief.sqlite``; never in published folders."""
+    """``--db``, else ``RUNDBRIEF_DB``, else ``.rundbrief/rundbrief.sqlite`` in the project; never in
+    published folders. A relative ``--db`` or ``RUNDBRIEF_DB`` is taken from the current folder, as
+    every other path on the command line (the CSV file of import, --dry-run)."""
     chosen = explicit or (Path(os.environ["RUNDBRIEF_DB"]) if os.environ.get("RUNDBRIEF_DB") else None)
-    path = (chosen if chosen and chosen.is_absolute() else project / (chosen or DEFAULT_DB)).resolve()
+    path = (chosen if chosen is not None else project / DEFAULT_DB).resolve()
     folder = inside_published(project, path)
     if folder is not None:
         raise StoreError(
@@ -202,10 +230,13 @@ class Store:
             return
         self.db.executescript(SCHEMA)
         with self.transaction() as db:  # one process migrates; the others find it done
-            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                for statement in MIGRATION_2.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number, migration in ((2, MIGRATION_2), (3, MIGRATION_3)):
+                if version < number:
+                    for statement in migration.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+            if version < SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -248,7 +279,15 @@ class Store:
             counts[row["status"]] = row["n"]
         return counts
 
-    def record(self, db: sqlite3.Connection, subscriber_id: int, kind: str, source: str, at: str | None = None, detail: str | None = None) -> None:
+    def record(
+        self,
+        db: sqlite3.Connection,
+        subscriber_id: int,
+        kind: str,
+        source: str,
+        at: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         db.execute(
             "INSERT INTO consent_events (subscriber_id, kind, at, source, detail) VALUES (?, ?, ?, ?, ?)",
             (subscriber_id, kind, at or now(), source, detail),
@@ -272,23 +311,22 @@ class Store:
             return self.request_in(db, address, source)
 
     def request_in(self, db: sqlite3.Connection, address: str, source: str) -> Subscriber:
-        """:meth:`request` inside the caller's transaction (the web service queues the mail in the same one)."""
+        """:meth:`request` inside the caller's transaction (the web service queues the mail in the same one).
+        The same statements whether or not the address is known (an upsert, then a read): the
+        time the answer takes tells nobody who subscribes."""
         stamp_ = now()
-        known = self.find(address)
-        if known is None:
-            cursor = db.execute(
-                "INSERT INTO subscribers (email, email_key, status, created_at, requested_at) VALUES (?, ?, 'pending', ?, ?)",
-                (address.strip(), email_key(address), stamp_, stamp_),
-            )
-            assert cursor.lastrowid is not None
-            subscriber_id = cursor.lastrowid
-        else:
-            subscriber_id = known.id
-            if known.status is not Status.ACTIVE:  # an active subscriber stays as they are
-                db.execute("UPDATE subscribers SET status = 'pending', requested_at = ? WHERE id = ?", (stamp_, subscriber_id))
-        self.record(db, subscriber_id, "requested", source, at=stamp_)
-        found = self.get(subscriber_id)
+        db.execute(
+            "INSERT INTO subscribers (email, email_key, status, created_at, requested_at) VALUES (?, ?, 'pending', ?, ?) "
+            "ON CONFLICT (email_key) DO UPDATE SET "  # an active subscriber stays as they are
+            "requested_at = CASE WHEN status = 'active' THEN requested_at ELSE excluded.requested_at END, "
+            "status = CASE WHEN status = 'active' THEN 'active' ELSE 'pending' END",
+            (address.strip(), email_key(address), stamp_, stamp_),
+        )
+        found = self._subscriber(
+            db.execute("SELECT * FROM subscribers WHERE email_key = ?", (email_key(address),)).fetchone()
+        )
         assert found is not None
+        self.record(db, found.id, "requested", source, at=stamp_)
         return found
 
     def pending_count(self) -> int:
@@ -299,16 +337,24 @@ class Store:
         cutoff = stamp((at or datetime.now(timezone.utc)) - PENDING_RETENTION)
         with self.transaction() as db:
             stale = "status = 'pending' AND COALESCE(requested_at, created_at) < ?"
-            never = [row[0] for row in db.execute(f"SELECT id FROM subscribers WHERE {stale} AND confirmed_at IS NULL", (cutoff,))]
+            never = [
+                row[0]
+                for row in db.execute(f"SELECT id FROM subscribers WHERE {stale} AND confirmed_at IS NULL", (cutoff,))
+            ]
             for chunk in (never[i : i + 500] for i in range(0, len(never), 500)):
                 marks = ",".join("?" * len(chunk))
                 db.execute(f"DELETE FROM consent_events WHERE subscriber_id IN ({marks})", chunk)
                 db.execute(f"DELETE FROM outbox WHERE subscriber_id IN ({marks})", chunk)
                 db.execute(f"DELETE FROM subscribers WHERE id IN ({marks})", chunk)
             # a former subscriber who asked again and did not confirm: back to where they were
-            db.execute(f"UPDATE subscribers SET status = 'unsubscribed' WHERE {stale} AND confirmed_at IS NOT NULL", (cutoff,))
+            db.execute(
+                f"UPDATE subscribers SET status = 'unsubscribed' WHERE {stale} AND confirmed_at IS NOT NULL", (cutoff,)
+            )
             db.execute("DELETE FROM outbox WHERE created_at < ?", (cutoff,))
-            db.execute("DELETE FROM rate_limits WHERE window_start < ?", (stamp(datetime.now(timezone.utc) - timedelta(hours=1)),))
+            db.execute(
+                "DELETE FROM rate_limits WHERE window_start < ?",
+                (stamp(datetime.now(timezone.utc) - timedelta(hours=1)),),
+            )
         return len(never)
 
     def confirm(self, subscriber_id: int, source: str) -> bool:

@@ -39,6 +39,7 @@ from generator.send.tokens import TokenError, Tokens, secret_from_environment
 
 log = logging.getLogger("rundbrief.subscriptions")
 MAX_BODY = 16 * 1024  # a subscription form is a few hundred bytes
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 # German words for the HTTP errors a visitor can meet (werkzeug's own pages are English)
 ERROR_PAGES = {
@@ -48,7 +49,10 @@ ERROR_PAGES = {
     413: ("Anfrage zu groß", "Die gesendeten Daten sind zu umfangreich."),
     429: ("Zu viele Anfragen", "Bitte versuchen Sie es in einer Stunde noch einmal."),
     500: ("Ein Fehler ist aufgetreten", "Bitte versuchen Sie es später noch einmal."),
-    503: ("Derzeit nicht möglich", "Gerade sind zu viele Anmeldungen offen. Bitte versuchen Sie es in einer Stunde noch einmal."),
+    503: (
+        "Derzeit nicht möglich",
+        "Gerade sind zu viele Anmeldungen offen. Bitte versuchen Sie es in einer Stunde noch einmal.",
+    ),
 }
 
 
@@ -86,7 +90,9 @@ def page(settings: Settings, title: str, body: str, status: int = 200) -> Respon
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the token in the address must not leak
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -109,7 +115,14 @@ class SubscriptionApp:
         self.worker = worker  # None: mails stay queued (a test, or a second process beside the one that sends)
         self.limits = limits
         self.lock = threading.Lock()
-        self.origins = {self._origin(u) for u in (settings.site_url, settings.service_url) if u}
+        # Explicit, from the settings only, never from the request (a Host header is whatever a
+        # DNS-rebinding page makes it): the pages that may post to the service, and the host
+        # names it answers to. Loopback names stay allowed for the operator's own checks and
+        # a reverse proxy that does not pass Host on; a browser names the host it resolved.
+        urls = [u for u in (settings.site_url, settings.service_url, settings.subscribe_url) if u]
+        self.origins = frozenset(self._origin(u) for u in urls)
+        service_urls = [u for u in (settings.service_url, settings.subscribe_url) if u]
+        self.hosts = frozenset((urlsplit(u).hostname or "").lower() for u in service_urls) | LOOPBACK_HOSTS
         # One endpoint per method: a HEAD (which werkzeug adds to every GET) can only ever show a page.
         self.routes = Map(
             [
@@ -133,6 +146,11 @@ class SubscriptionApp:
         request.max_content_length = MAX_BODY  # checked before the body is read, chunked bodies too
         request.max_form_memory_size = MAX_BODY
         try:
+            if not self._known_host(request):
+                log.warning("refused a request for the host %r (not the host of service_url)", request.host[:100])
+                response = error_page(self.settings, 400)
+                refused: Iterable[bytes] = response(environ, start_response)
+                return refused
             endpoint, _ = self.routes.bind_to_environ(environ).match()
             with self.lock:  # one SQLite connection, shared by the server's threads in turn
                 response = getattr(self, f"on_{endpoint}")(request)
@@ -149,21 +167,28 @@ class SubscriptionApp:
         return result
 
     # -- helpers --------------------------------------------------------------------
+    def _known_host(self, request: Request) -> bool:
+        """Whether the request names one of the service's own hosts (DNS rebinding names another)."""
+        host = request.host.lower()
+        name = host[1:].partition("]")[0] if host.startswith("[") else host.rpartition(":")[0] if ":" in host else host
+        return name in self.hosts
+
     def _cross_site(self, request: Request) -> bool:
-        """A browser's POST from another site: its Origin (or Referer) names a foreign origin."""
+        """A browser's POST from another site: its Origin (or Referer) is not one of the origins of
+        site_url, service_url and subscribe_url (never the request's own Host: an attacker's)."""
         origin = request.headers.get("Origin") or (self._origin(request.referrer) if request.referrer else "")
         if not origin:
             return False  # not a browser form post (browsers send Origin with every POST)
         if origin == "null":
             return True  # a sandboxed or privacy-stripped context: not one of our pages
-        return origin.lower() not in self.origins | {self._origin(request.host_url)}
+        return origin.lower() not in self.origins
 
     def _form(self, action: str, token: str, purpose: str, button: str) -> str:
         guard = self.tokens.form(purpose, token)
         return (
             f'<form method="post" action="{action}?t={quote(token)}">'
             f'<input type="hidden" name="guard" value="{html.escape(guard)}">'
-            f"<button type=\"submit\">{html.escape(button)}</button></form>"
+            f'<button type="submit">{html.escape(button)}</button></form>'
         )
 
     def confirm_link(self, subscriber_id: int) -> str:
@@ -202,15 +227,18 @@ class SubscriptionApp:
         # The same store work and the same answer whether or not the address is known, and no
         # SMTP here: nobody learns who subscribes, not even from the time the answer takes.
         with self.store.transaction() as db:
-            if self.store.pending_count() >= self.limits.pending or limit.full(db, "confirmations", self.limits.confirmations):
+            if self.store.pending_count() >= self.limits.pending or limit.full(
+                db, "confirmations", self.limits.confirmations
+            ):
                 return error_page(self.settings, 503)  # for every address alike: it reveals nobody
             subscriber = self.store.request_in(db, address_, _source(request))
-            queue = subscriber.status is Status.PENDING and not recently_queued(db, address_, self.limits.address_interval)
-            if queue:
-                limit.hit(db, "confirmations", self.limits.confirmations)
-                enqueue(db, subscriber)
-        if queue and self.worker is not None:
-            self.worker.wake()
+            recent = recently_queued(db, address_, self.limits.address_interval)  # asked for every address alike
+            queue = subscriber.status is Status.PENDING and not recent
+            # the same statements whether or not a mail is queued: each counts or writes one row, or none
+            limit.hit(db, "confirmations", self.limits.confirmations, count=int(queue))
+            enqueue(db, subscriber, queue)
+        if self.worker is not None:
+            self.worker.wake()  # every time alike; the worker starts a moment later, after the answer
         return page(
             self.settings, "Fast geschafft",
             "<p>Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie das Abonnement mit dem Link darin.</p>",
@@ -251,7 +279,12 @@ class SubscriptionApp:
         if self.store.get(subscriber_id) is None:
             return self._bad_link()
         if self._cross_site(request) or not self.tokens.check_form("confirm", token, request.form.get("guard", "")):
-            return page(self.settings, "Nicht möglich", "<p>Bitte bestätigen Sie über die Schaltfläche auf der Seite des Links.</p>", 403)
+            return page(
+                self.settings,
+                "Nicht möglich",
+                "<p>Bitte bestätigen Sie über die Schaltfläche auf der Seite des Links.</p>",
+                403,
+            )
         self.store.confirm(subscriber_id, _source(request))
         return page(self.settings, "Danke!", "<p>Ihr Abonnement ist bestätigt. Die nächste Ausgabe kommt zu Ihnen.</p>")
 
@@ -289,9 +322,16 @@ class SubscriptionApp:
             self.store.unsubscribe(subscriber_id, "one-click (RFC 8058)")
             return Response("Abgemeldet.\n", content_type="text/plain; charset=utf-8")
         if self._cross_site(request) or not self.tokens.check_form("unsubscribe", token, request.form.get("guard", "")):
-            return page(self.settings, "Nicht möglich", "<p>Bitte melden Sie sich über die Schaltfläche auf der Seite des Links ab.</p>", 403)
+            return page(
+                self.settings,
+                "Nicht möglich",
+                "<p>Bitte melden Sie sich über die Schaltfläche auf der Seite des Links ab.</p>",
+                403,
+            )
         self.store.unsubscribe(subscriber_id, _source(request))
-        return page(self.settings, "Abgemeldet", "<p>Sie erhalten den Newsletter nicht mehr. Schade, dass Sie gehen.</p>")
+        return page(
+            self.settings, "Abgemeldet", "<p>Sie erhalten den Newsletter nicht mehr. Schade, dass Sie gehen.</p>"
+        )
 
 
 def create_app(
