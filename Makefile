@@ -22,10 +22,11 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/rundbrief check
 
-## lint: type-check the package and check its import rules (docs/architecture.md)
+## lint: type-check the package, check its import rules (docs/architecture.md) and run ruff
 lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 
 ## browser: Debian's Chromium (headless) and axe-core, for the tests of what a person sees
 browser:

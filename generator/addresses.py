@@ -37,7 +37,8 @@ def address_problem(text: str) -> str | None:
         return 'holds "=?", the start of an RFC 2047 encoded word, which mail software decodes into header text'
     for ch in text:
         if unicodedata.category(ch) in _REFUSED_CATEGORIES:
-            return f"holds the character U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed')}), which an address cannot hold"
+            name = unicodedata.name(ch, "unnamed")
+            return f"holds the character U+{ord(ch):04X} ({name}), which an address cannot hold"
     return None
 
 

@@ -128,7 +128,8 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     if options is True or (isinstance(options, YScalar) and options.is_null):
         diag.error(
             Location(shown, nodes.line),
-            f"plugins.{PLUGIN_NAME}.sender: missing required field (name and email address the newsletter is sent from)",
+            f"plugins.{PLUGIN_NAME}.sender: missing required field (name and email address the newsletter is sent "
+            "from)",
         )
         return base, images
     assert not isinstance(options, bool)
@@ -159,7 +160,8 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         newsletter_name=fields.text("newsletter_name") or site_name, organisation=fields.text("organisation"),
         logo=logo, sender_name=sender_name, sender_email=sender_email, reply_to=fields.email("reply_to"),
         forward_note=fields.text("forward_note"), subscribe_url=_service_url(fields, "subscribe_url"), timezone=tz_name,
-        service_url=_service_url(fields, "service_url"), use_directory_urls=base.use_directory_urls, markdown=base.markdown,
+        service_url=_service_url(fields, "service_url"), use_directory_urls=base.use_directory_urls,
+        markdown=base.markdown,
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
     )  # fmt: skip
     return settings, images
@@ -187,7 +189,8 @@ def check_output_folder(
     project = Path(os.path.abspath(root))
     content = Path(os.path.abspath(root / docs_dir))
     owned = {"the project folder": project, f"the content folder {docs_dir}/": content,
-             "the emails' folder newsletter/": project / "newsletter", "rundbrief's folder .rundbrief/": project / ".rundbrief"}  # fmt: skip
+             "the emails' folder newsletter/": project / "newsletter",
+             "rundbrief's folder .rundbrief/": project / ".rundbrief"}  # fmt: skip
     for what, folder in owned.items():
         if folder.is_relative_to(site):
             diag.error(
@@ -225,7 +228,8 @@ def read_dialect(listed: object, nodes: YNode | None, shown: str, diag: Diagnost
         else:
             diag.error(
                 Location(shown, line),
-                f"markdown_extensions[{position}]: expected an extension name, or a name with its options, found {item!r}",
+                f"markdown_extensions[{position}]: expected an extension name, or a name with its options, found "
+                f"{item!r}",
             )
             continue
         if options is not None and not isinstance(options, dict):

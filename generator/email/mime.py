@@ -297,7 +297,8 @@ class PreparedMessage:
             _header_block(subject)
             + _sender_headers(settings)
             + (
-                f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'.encode()  # folded, as email folds it
+                # folded, as email folds it
+                f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'.encode()
             )
         )
         self.mailto = unsubscribe_mailto(settings)
@@ -345,8 +346,12 @@ class PreparedMessage:
         return b"".join(
             (
                 head,
-                b"--", b, b"\r\nContent-Type: text/plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n",
-                text, b"\r\n--", b, b"\r\nContent-Type: text/html; charset=\"utf-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n",
+                b"--", b,
+                b"\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
+                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+                text, b"\r\n--", b,
+                b"\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
+                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
                 html_part, b"\r\n--", b, b"--\r\n",
             )
         )  # fmt: skip

@@ -23,7 +23,10 @@ EXIT_NOT_ALL_SENT = 2  # ran to the end, but not every recipient has "sent": see
 
 db_option = click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="The subscriber store (default: RUNDBRIEF_DB, else .rundbrief/rundbrief.sqlite in the project; a relative path is taken from the current folder).",
+    help=(
+        "The subscriber store (default: RUNDBRIEF_DB, else .rundbrief/rundbrief.sqlite in the project; "
+        "a relative path is taken from the current folder)."
+    ),
 )  # fmt: skip
 
 
@@ -85,7 +88,8 @@ def import_command(project: Path, db: Path | None, csv_file: Path) -> None:
     if report is None:
         fail(f"nothing was imported: {len(problems)} problem{'s' * (len(problems) != 1)} in {csv_file}")
     click.echo(
-        f"rundbrief: imported {report.added} subscribers ({report.known} already known, {report.duplicates} duplicates in the file)"
+        f"rundbrief: imported {report.added} subscribers ({report.known} already known, {report.duplicates} "
+        "duplicates in the file)"
     )
 
 
@@ -151,7 +155,8 @@ def export_command(project: Path, db: Path | None) -> None:
               help="Seconds before retrying a temporary failure (doubling each time).")  # fmt: skip
 @click.option("--resend-unknown", "resend_unknown", is_flag=True, help="Send again to rows whose delivery is unknown.")
 @click.option("--accept-rebuild", "accept_rebuild", is_flag=True,
-              help="Resume a send although the issue was rebuilt since it started (the rest get the new version).")  # fmt: skip
+              help="Resume a send although the issue was rebuilt since it started "
+                   "(the rest get the new version).")  # fmt: skip
 @click.option("--connections", type=click.IntRange(1, 8), default=2, show_default=True,
               help="SMTP connections used at once (1 for relays that allow only one).")  # fmt: skip
 def send(
@@ -237,7 +242,8 @@ def send(
             bar.close()
         print_status(ledger)
         fail(
-            f"the send stopped: {err}\nNo recipient is charged with this: those not yet sent stay waiting, and the same "
+            f"the send stopped: {err}\nNo recipient is charged with this: those not yet sent stay waiting, and the "
+            "same "
             "send run again after the fix gives each of them the issue once."
         )
     for bar in bars:
@@ -314,7 +320,8 @@ def subscriptions_status(project: Path, db: Path | None) -> None:
     counts = {"queued": 0, "sending": 0, "sent": 0, "failed": 0} | {row["state"]: row["n"] for row in rows}
     click.echo(" ".join(f"{state}={count}" for state, count in counts.items()))
     for row in store.db.execute(
-        "SELECT created_at, email_key, state, reply FROM outbox WHERE state = 'failed' OR (state = 'queued' AND reply IS NOT NULL) "
+        "SELECT created_at, email_key, state, reply FROM outbox WHERE state = 'failed' OR (state = 'queued' AND "
+        "reply IS NOT NULL) "
         "ORDER BY id"
     ):
         click.echo(f"{row['state']}\t{row['email_key']}\t{row['created_at']}\t{row['reply']}")
@@ -326,7 +333,8 @@ def subscriptions_status(project: Path, db: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--trusted-proxy", "trusted_proxy", default=None,
-              help="The address of a reverse proxy in front: its X-Forwarded-For names the client (for the limits).")  # fmt: skip
+              help="The address of a reverse proxy in front: its X-Forwarded-For names the client "
+                   "(for the limits).")  # fmt: skip
 def serve(project: Path, db: Path | None, host: str, port: int, trusted_proxy: str | None) -> None:
     """Serve the subscription pages with waitress (any WSGI server can run generator.send.webapp:create_app)."""
     import logging

@@ -134,7 +134,8 @@ class ConfirmationWorker:
         try:
             with store.transaction() as db:  # a mail in flight when the service stopped: it may have arrived
                 db.execute(
-                    "UPDATE outbox SET state = 'failed', reply = 'the service stopped during this delivery' WHERE state = 'sending'"
+                    "UPDATE outbox SET state = 'failed', reply = 'the service stopped during this delivery' WHERE "
+                    "state = 'sending'"
                 )
             while not self._stop.is_set():
                 try:
@@ -237,7 +238,8 @@ class ConfirmationWorker:
             next_at = stamp(datetime.now(timezone.utc) + timedelta(seconds=delay))
         with store.transaction() as db:
             db.execute(
-                "UPDATE outbox SET state = ?, reply = ?, next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
+                "UPDATE outbox SET state = ?, reply = ?, next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? "
+                "ELSE sent_at END "
                 "WHERE id = ?",
                 (state, reply[:1000], next_at, state, now(), queued.id),
             )

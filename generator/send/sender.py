@@ -92,14 +92,18 @@ class Breaker:
         n = len(self.rows)
         if self.key == "unknown":
             return (
-                f"the connection to the SMTP server was lost during or right after the message for {n} recipients in a row "
-                f"({self.reply}): the relay drops what it is given (a size limit, a filter, an overloaded server?). Check "
-                "RUNDBRIEF_SMTP_HOST and the relay's limits with its operator. Those recipients stay unknown (the relay may have "
+                f"the connection to the SMTP server was lost during or right after the message for {n} recipients in "
+                "a row "
+                f"({self.reply}): the relay drops what it is given (a size limit, a filter, an overloaded server?). "
+                "Check "
+                "RUNDBRIEF_SMTP_HOST and the relay's limits with its operator. Those recipients stay unknown (the "
+                "relay may have "
                 "delivered them): check whether they arrived, then send again with --resend-unknown if not"
             )
         return (
             f"the SMTP server refused the message for {n} recipients in a row with the same reply ({self.reply}): "
-            "it refuses the message or its sender, not these recipients. Check plugins.rundbrief.sender in mkdocs.yml and "
+            "it refuses the message or its sender, not these recipients. Check plugins.rundbrief.sender in "
+            "mkdocs.yml and "
             "whether RUNDBRIEF_SMTP_USER may send as it (or the message, if the reply names spam or content). "
             f"Those {n} recipients are waiting again (failed_temporary)"
         )
@@ -165,7 +169,8 @@ class Ledger:
                 total = db.execute("SELECT COUNT(*) FROM deliveries WHERE slug = ?", (self.slug,)).fetchone()[0]
                 before = "another build" if row["build_key"] else "a build rundbrief did not record (an older version)"
                 raise BuildChanged(
-                    f"{self.slug} was rebuilt since its send started with {before}: {sent} of {total} recipients have the "
+                    f"{self.slug} was rebuilt since its send started with {before}: {sent} of {total} recipients "
+                    "have the "
                     f"earlier version. Send the rest the new version with --accept-rebuild, or rebuild the earlier one"
                 )
             db.execute("UPDATE sends SET build_key = ? WHERE slug = ?", (build_key, self.slug))
@@ -192,11 +197,13 @@ class Ledger:
         A new run of send gives temporary failures their attempts again."""
         with self.store.transaction() as db:
             db.execute(
-                "UPDATE deliveries SET run_attempts = 0, next_attempt_at = NULL WHERE slug = ? AND state = 'failed_temporary'",
+                "UPDATE deliveries SET run_attempts = 0, next_attempt_at = NULL WHERE slug = ? AND state = "
+                "'failed_temporary'",
                 (self.slug,),
             )
             recovered = db.execute(
-                "UPDATE deliveries SET state = 'unknown', reply = 'the sender stopped during this delivery', updated_at = ? "
+                "UPDATE deliveries SET state = 'unknown', reply = 'the sender stopped during this delivery', "
+                "updated_at = ? "
                 "WHERE slug = ? AND state = 'sending'",
                 (now(), self.slug),
             ).rowcount
@@ -210,7 +217,8 @@ class Ledger:
     def due(self, limit: int = 500) -> list[tuple[int, str, int]]:
         rows = self.store.db.execute(
             "SELECT subscriber_id, email, run_attempts FROM deliveries WHERE slug = ? AND "
-            "(state = 'pending' OR (state = 'failed_temporary' AND run_attempts < ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?))) "
+            "(state = 'pending' OR (state = 'failed_temporary' AND run_attempts < ? AND (next_attempt_at IS NULL OR "
+            "next_attempt_at <= ?))) "
             "ORDER BY state = 'pending' DESC, subscriber_id LIMIT ?",
             (self.slug, MAX_ATTEMPTS, now(), limit),
         ).fetchall()
@@ -218,7 +226,8 @@ class Ledger:
 
     def next_retry(self) -> datetime | None:
         row = self.store.db.execute(
-            "SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE slug = ? AND state = 'failed_temporary' AND run_attempts < ?",
+            "SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE slug = ? AND state = 'failed_temporary' AND "
+            "run_attempts < ?",
             (self.slug, MAX_ATTEMPTS),
         ).fetchone()
         return datetime.fromisoformat(row["at"]) if row and row["at"] else None
@@ -229,7 +238,8 @@ class Ledger:
         # it the outcome of every delivery before (see finish()).
         self.store.db.execute("PRAGMA synchronous=FULL")
         marked = self.store.db.execute(
-            "UPDATE deliveries SET state = 'sending', build_key = ?, updated_at = ? WHERE slug = ? AND subscriber_id = ? "
+            "UPDATE deliveries SET state = 'sending', build_key = ?, updated_at = ? WHERE slug = ? AND subscriber_id "
+            "= ? "
             "AND EXISTS (SELECT 1 FROM subscribers WHERE id = ? AND status = 'active')",
             (build_key, now(), self.slug, subscriber_id, subscriber_id),
         ).rowcount
@@ -262,7 +272,8 @@ class Ledger:
         query per batch (the rows waiting, each subscriber by its primary key)."""
         gone = self.store.db.execute(
             "SELECT d.subscriber_id FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id "
-            "WHERE d.slug = ? AND d.state IN ('pending', 'failed_temporary') AND (s.status IS NULL OR s.status != 'active')",
+            "WHERE d.slug = ? AND d.state IN ('pending', 'failed_temporary') AND (s.status IS NULL OR s.status != "
+            "'active')",
             (self.slug,),
         ).fetchall()
         return sum(self.skip_if_gone(row[0]) for row in gone)
@@ -270,15 +281,18 @@ class Ledger:
     def unmark(self, subscriber_id: int) -> None:
         """Back to ``pending`` from ``sending``: the relay failed before the message was handed over."""
         self.store.db.execute(
-            "UPDATE deliveries SET state = 'pending', updated_at = ? WHERE slug = ? AND subscriber_id = ? AND state = 'sending'",
+            "UPDATE deliveries SET state = 'pending', updated_at = ? WHERE slug = ? AND subscriber_id = ? AND state "
+            "= 'sending'",
             (now(), self.slug, subscriber_id),
         )
 
     def reopen(self, subscriber_ids: list[int]) -> None:
         """Refusals the circuit breaker put down to the relay: retryable again, not the recipients' failures."""
         self.store.db.executemany(
-            "UPDATE deliveries SET state = 'failed_temporary', reply = 'not counted, the relay refused every message: ' || reply, "
-            "next_attempt_at = NULL, updated_at = ? WHERE slug = ? AND subscriber_id = ? AND state = 'failed_permanent'",
+            "UPDATE deliveries SET state = 'failed_temporary', reply = 'not counted, the relay refused every "
+            "message: ' || reply, "
+            "next_attempt_at = NULL, updated_at = ? WHERE slug = ? AND subscriber_id = ? AND state = "
+            "'failed_permanent'",
             [(now(), self.slug, subscriber_id) for subscriber_id in subscriber_ids],
         )
 
@@ -317,7 +331,8 @@ class Ledger:
         failures = [
             (row["email"], row["state"], row["reply"] or "")
             for row in self.store.db.execute(
-                "SELECT email, state, reply FROM deliveries WHERE slug = ? AND state IN ('failed_temporary', 'failed_permanent', 'unknown', 'skipped') "
+                "SELECT email, state, reply FROM deliveries WHERE slug = ? AND state IN ('failed_temporary', "
+                "'failed_permanent', 'unknown', 'skipped') "
                 "ORDER BY state, email",
                 (self.slug,),
             )

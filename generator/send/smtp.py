@@ -228,7 +228,8 @@ class Connection:
                 client.close()
             if expired:
                 raise RelayError(
-                    f"the SMTP server {self.where} did not finish greeting, TLS and login within {OPEN_DEADLINE:.0f} s; "
+                    f"the SMTP server {self.where} did not finish greeting, TLS and login within {OPEN_DEADLINE:.0f} "
+                    "s; "
                     "check RUNDBRIEF_SMTP_HOST, RUNDBRIEF_SMTP_PORT and RUNDBRIEF_SMTP_TLS"
                 ) from None
             raise err if isinstance(err, RelayError) else self._open_error(err, timeout) from None
@@ -246,7 +247,8 @@ class Connection:
         s = self.settings
         if isinstance(err, ValueError):  # not from the login (that names its settings): a reply smtplib cannot read
             return RelayError(
-                f"the SMTP server {self.where} answered with something that is not SMTP: {err}; check RUNDBRIEF_SMTP_HOST and RUNDBRIEF_SMTP_PORT"
+                f"the SMTP server {self.where} answered with something that is not SMTP: {err}; check "
+                "RUNDBRIEF_SMTP_HOST and RUNDBRIEF_SMTP_PORT"
             )
         if isinstance(err, socket.gaierror):
             return RelayError(f"cannot find the SMTP server {s.host!r}: {err.strerror}; check RUNDBRIEF_SMTP_HOST")
@@ -265,8 +267,10 @@ class Connection:
         if isinstance(err, smtplib.SMTPResponseException):
             if not _is_reply(err.smtp_code):
                 return RelayError(
-                    f"the SMTP server {self.where} did not greet with an SMTP reply ({_reply(err.smtp_code, err.smtp_error)}); "
-                    "check RUNDBRIEF_SMTP_HOST and RUNDBRIEF_SMTP_PORT, and RUNDBRIEF_SMTP_TLS=ssl for a port that expects TLS at once"
+                    f"the SMTP server {self.where} did not greet with an SMTP reply "
+                    f"({_reply(err.smtp_code, err.smtp_error)}); "
+                    "check RUNDBRIEF_SMTP_HOST and RUNDBRIEF_SMTP_PORT, and RUNDBRIEF_SMTP_TLS=ssl for a port that "
+                    "expects TLS at once"
                 )
             return RelayError(
                 f"the SMTP server {self.where} refused the connection: {_reply(err.smtp_code, err.smtp_error)}"
@@ -307,13 +311,15 @@ class Connection:
             )
         except smtplib.SMTPAuthenticationError as err:
             raise RelayError(
-                f"the SMTP server refused the login of {user!r}: {_reply(err.smtp_code, err.smtp_error)}; check {_LOGIN_SETTINGS}"
+                f"the SMTP server refused the login of {user!r}: {_reply(err.smtp_code, err.smtp_error)}; check "
+                f"{_LOGIN_SETTINGS}"
             ) from None
         except smtplib.SMTPException as err:
             raise RelayError(f"login at the SMTP server {self.where} failed: {err}; check {_LOGIN_SETTINGS}") from None
         except (binascii.Error, ValueError) as err:  # a challenge that is not base64 (smtplib does not catch it)
             raise RelayError(
-                f"login at the SMTP server {self.where} failed: its challenge is not valid ({type(err).__name__}: {err}); "
+                f"login at the SMTP server {self.where} failed: its challenge is not valid ({type(err).__name__}: "
+                f"{err}); "
                 f"check {_LOGIN_SETTINGS} and RUNDBRIEF_SMTP_HOST"
             ) from None
 
@@ -379,8 +385,10 @@ class Connection:
             if code >= 500 and _RELAY_DENIED.search(_reply(code, message)):
                 self._drop()
                 raise RelayError(
-                    f"the SMTP server does not pass mail on to other domains for rundbrief (RCPT TO: {_reply(code, message)}); "
-                    f"it is the relay's setting, not the recipient: check {_LOGIN_SETTINGS} (most relays pass mail on only "
+                    "the SMTP server does not pass mail on to other domains for rundbrief (RCPT TO: "
+                    f"{_reply(code, message)}); "
+                    f"it is the relay's setting, not the recipient: check {_LOGIN_SETTINGS} (most relays pass mail "
+                    "on only "
                     "after a login) and RUNDBRIEF_SMTP_HOST"
                 )
             if code >= 400:
@@ -430,7 +438,8 @@ class Connection:
         out of step with SMTP. No recipient's fault, and nothing was handed over."""
         self._drop()
         return RelayError(
-            f"the SMTP server {self.where} answered {stage} with {_reply(code, message)}, which is no valid answer to it; "
+            f"the SMTP server {self.where} answered {stage} with {_reply(code, message)}, which is no valid answer "
+            "to it; "
             "check RUNDBRIEF_SMTP_HOST and RUNDBRIEF_SMTP_PORT (is it an SMTP relay?) and RUNDBRIEF_SMTP_TLS"
         )
 

@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     slug TEXT NOT NULL REFERENCES sends(slug),
     subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
     email TEXT NOT NULL,                     -- frozen when the send started
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed_temporary', 'failed_permanent', 'unknown')),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed_temporary', 'failed_permanent',
+                                         'unknown')),
     attempts INTEGER NOT NULL DEFAULT 0,
     reply TEXT,
     next_attempt_at TEXT,
@@ -108,7 +109,8 @@ CREATE TABLE deliveries_3 (
     slug TEXT NOT NULL REFERENCES sends(slug),
     subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
     email TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed_temporary', 'failed_permanent', 'unknown', 'skipped')),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed_temporary', 'failed_permanent',
+                                         'unknown', 'skipped')),
     attempts INTEGER NOT NULL DEFAULT 0,
     reply TEXT,
     next_attempt_at TEXT,
@@ -118,8 +120,10 @@ CREATE TABLE deliveries_3 (
     run_attempts INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (slug, subscriber_id)
 );
-INSERT INTO deliveries_3 (slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at, sent_at, build_key, run_attempts)
-    SELECT slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at, sent_at, build_key, run_attempts FROM deliveries;
+INSERT INTO deliveries_3 (slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at,
+                          sent_at, build_key, run_attempts)
+    SELECT slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at, sent_at, build_key,
+           run_attempts FROM deliveries;
 DROP TABLE deliveries;
 ALTER TABLE deliveries_3 RENAME TO deliveries;
 CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (slug, state)
@@ -298,7 +302,8 @@ class Store:
         if self.find(address) is not None:
             return False
         cursor = db.execute(
-            "INSERT INTO subscribers (email, email_key, name, status, created_at, confirmed_at) VALUES (?, ?, ?, 'active', ?, ?)",
+            "INSERT INTO subscribers (email, email_key, name, status, created_at, confirmed_at) VALUES (?, ?, ?, "
+            "'active', ?, ?)",
             (address.strip(), email_key(address), name, now(), consent_at),
         )
         assert cursor.lastrowid is not None
@@ -316,7 +321,8 @@ class Store:
         time the answer takes tells nobody who subscribes."""
         stamp_ = now()
         db.execute(
-            "INSERT INTO subscribers (email, email_key, status, created_at, requested_at) VALUES (?, ?, 'pending', ?, ?) "
+            "INSERT INTO subscribers (email, email_key, status, created_at, requested_at) VALUES (?, ?, 'pending', "
+            "?, ?) "
             "ON CONFLICT (email_key) DO UPDATE SET "  # an active subscriber stays as they are
             "requested_at = CASE WHEN status = 'active' THEN requested_at ELSE excluded.requested_at END, "
             "status = CASE WHEN status = 'active' THEN 'active' ELSE 'pending' END",
@@ -371,7 +377,8 @@ class Store:
     def unsubscribe(self, subscriber_id: int, source: str) -> bool:
         with self.transaction() as db:
             changed = db.execute(
-                "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ? WHERE id = ? AND status != 'unsubscribed'",
+                "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ? WHERE id = ? AND status != "
+                "'unsubscribed'",
                 (now(), subscriber_id),
             ).rowcount
             if changed:

@@ -71,7 +71,8 @@ def import_csv(store: Store, path: Path, shown_path: str) -> tuple[ImportReport 
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "email" not in header or "consent" not in header:
-        return None, [f"{shown_path}:1: expected the columns email and consent (optional: name, source), found {', '.join(header) or 'nothing'}"]
+        found = ", ".join(header) or "nothing"
+        return None, [f"{shown_path}:1: expected the columns email and consent (optional: name, source), found {found}"]
     reader.fieldnames = header
     unknown = [h for h in header if h not in COLUMNS]
     rows: list[tuple[str, str | None, str, str]] = []
@@ -88,7 +89,9 @@ def import_csv(store: Store, path: Path, shown_path: str) -> tuple[ImportReport 
         consent = _consent(row.get("consent") or "")
         if consent is None:
             found = shown((row.get("consent") or "").strip())
-            problems.append(f"{shown_path}:{line}: consent: expected the date of consent (YYYY-MM-DD), found \"{found}\"")
+            problems.append(
+                f"{shown_path}:{line}: consent: expected the date of consent (YYYY-MM-DD), found \"{found}\""
+            )
             continue
         if email_key(address) in seen:
             duplicates += 1
@@ -96,7 +99,9 @@ def import_csv(store: Store, path: Path, shown_path: str) -> tuple[ImportReport 
         seen.add(email_key(address))
         name = undefuse_cell((row.get("name") or "").strip()) or None
         if name and any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
-            problems.append(f"{shown_path}:{line}: name: must be one line without control characters, found \"{shown(name)}\"")
+            problems.append(
+                f"{shown_path}:{line}: name: must be one line without control characters, found \"{shown(name)}\""
+            )
             continue
         source = undefuse_cell((row.get("source") or "").strip()) or f"import {path.name}:{line}"
         rows.append((address, name, consent, source))

@@ -69,8 +69,10 @@ header {{ background: #283593; color: #fff; padding: 1rem 1.5rem; font-weight: b
 main {{ max-width: 36rem; margin: 2rem auto; background: #fff; padding: 1.5rem 2rem; border-radius: .3rem; }}
 h1 {{ font-size: 1.6rem; margin-top: 0; }}
 label {{ display: block; font-weight: bold; margin-bottom: .3rem; }}
-input[type=email] {{ width: 100%; box-sizing: border-box; padding: .6rem; font: inherit; border: 1px solid #52596b; border-radius: .2rem; }}
-button {{ margin-top: 1rem; padding: .7rem 1.3rem; font: inherit; font-weight: bold; color: #fff; background: #283593; border: 0; border-radius: .3rem; cursor: pointer; }}
+input[type=email] {{ width: 100%; box-sizing: border-box; padding: .6rem; font: inherit;
+  border: 1px solid #52596b; border-radius: .2rem; }}
+button {{ margin-top: 1rem; padding: .7rem 1.3rem; font: inherit; font-weight: bold; color: #fff;
+  background: #283593; border: 0; border-radius: .3rem; cursor: pointer; }}
 button:focus-visible, a:focus-visible, input:focus-visible {{ outline: 3px solid #ffb300; outline-offset: 2px; }}
 a {{ color: #2b3a9c; }}
 .note {{ color: #52596b; font-size: .9rem; }}
@@ -107,7 +109,8 @@ def error_page(settings: Settings, code: int) -> Response:
 
 class SubscriptionApp:
     def __init__(
-        self, store: Store, settings: Settings, tokens: Tokens, worker: ConfirmationWorker | None, limits: Limits = DEFAULT_LIMITS,
+        self, store: Store, settings: Settings, tokens: Tokens, worker: ConfirmationWorker | None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:  # fmt: skip
         self.store = store
         self.settings = settings
@@ -198,7 +201,8 @@ class SubscriptionApp:
     def _bad_link(self) -> Response:
         return page(
             self.settings, "Dieser Link ist ungültig",
-            "<p>Der Link ist unvollständig oder wurde verändert. Bitte verwenden Sie den vollständigen Link aus der E-Mail.</p>",
+            "<p>Der Link ist unvollständig oder wurde verändert. Bitte verwenden Sie den vollständigen Link aus der "
+            "E-Mail.</p>",
             400,
         )  # fmt: skip
 
@@ -251,7 +255,8 @@ class SubscriptionApp:
         except TokenError as err:
             if str(err) == "expired":
                 return page(self.settings, "Dieser Link ist abgelaufen",
-                            '<p>Bestätigungslinks gelten 7 Tage. <a href="abonnieren">Bitte melden Sie sich noch einmal an.</a></p>', 410)  # fmt: skip
+                            '<p>Bestätigungslinks gelten 7 Tage. '
+                            '<a href="abonnieren">Bitte melden Sie sich noch einmal an.</a></p>', 410)  # fmt: skip
             return self._bad_link()
         return token, subscriber_id
 
@@ -267,7 +272,8 @@ class SubscriptionApp:
             return page(self.settings, "Bereits bestätigt", "<p>Ihr Abonnement ist bereits aktiv.</p>")
         return page(
             self.settings, "Abonnement bestätigen",
-            f"<p>Bitte bestätigen Sie, dass <strong>{html.escape(subscriber.email)}</strong> den Newsletter erhalten soll.</p>"
+            f"<p>Bitte bestätigen Sie, dass <strong>{html.escape(subscriber.email)}</strong> den Newsletter erhalten "
+            "soll.</p>"
             + self._form("bestaetigen", token, "confirm", "Abonnement bestätigen"),
         )  # fmt: skip
 
