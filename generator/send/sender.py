@@ -27,10 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 from generator.addresses import address_problem
 from generator.email.mime import MessageError, PreparedMessage, message_id
+from generator.routes import UNSUBSCRIBE_PATH, Routes
 from generator.send.smtp import Connection, Outcome, RelayError, Result
 from generator.send.store import Store, now
 from generator.send.tokens import Tokens
@@ -139,8 +140,9 @@ def sender_lock(db_path: Path) -> Iterator[None]:
 
 
 def unsubscribe_url(service_url: str, tokens: Tokens, subscriber_id: int) -> str:
-    base = service_url if service_url.endswith("/") else service_url + "/"
-    return urljoin(base, "abmelden") + "?t=" + quote(tokens.unsubscribe(subscriber_id))
+    page = Routes.create(None, service_url=service_url).service(UNSUBSCRIBE_PATH)
+    assert page is not None
+    return page + "?t=" + quote(tokens.unsubscribe(subscriber_id))
 
 
 class Ledger:

@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from generator.addresses import AddressError, check_address
 from generator.content import load_project
 from generator.content.model import Settings
+from generator.routes import CONFIRM_PATH, Routes
 from generator.send import limits as limit
 from generator.send.limits import DEFAULT_LIMITS, Limits
 from generator.send.outbox import ConfirmationWorker, enqueue, recently_queued
@@ -195,8 +196,8 @@ class SubscriptionApp:
         )
 
     def confirm_link(self, subscriber_id: int) -> str:
-        base = (self.settings.service_url or "").rstrip("/")
-        return f"{base}/bestaetigen?t={quote(self.tokens.confirm(subscriber_id))}"
+        page = Routes.create(None, service_url=self.settings.service_url).service(CONFIRM_PATH) or CONFIRM_PATH
+        return f"{page}?t={quote(self.tokens.confirm(subscriber_id))}"
 
     def _bad_link(self) -> Response:
         return page(
