@@ -16,6 +16,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
+def smtp_environment(port: int, **settings: str) -> dict[str, str]:
+    """rundbrief's SMTP settings for a server on loopback at ``port``, plus ``settings``."""
+    environment = {"RUNDBRIEF_SMTP_HOST": "127.0.0.1", "RUNDBRIEF_SMTP_PORT": str(port), "RUNDBRIEF_SMTP_TLS": "none"}
+    environment.update({f"RUNDBRIEF_SMTP_{key.upper()}": value for key, value in settings.items()})
+    return environment
+
+
 @dataclass
 class Behaviour:
     temporary: dict[str, int] = field(default_factory=dict)  # address -> how many times to answer 451
@@ -146,13 +153,7 @@ class SmtpServer:
 
     def environment(self, **settings: str) -> dict[str, str]:
         """The sender's settings for this server; ``user="x", tls="ssl"`` -> RUNDBRIEF_SMTP_USER=x, ..._TLS=ssl."""
-        environment = {
-            "RUNDBRIEF_SMTP_HOST": "127.0.0.1",
-            "RUNDBRIEF_SMTP_PORT": str(self.port),
-            "RUNDBRIEF_SMTP_TLS": "none",
-        }
-        environment.update({f"RUNDBRIEF_SMTP_{key.upper()}": value for key, value in settings.items()})
-        return environment
+        return smtp_environment(self.port, **settings)
 
     def wait_for_message(self, address: str, timeout: float = 30) -> email.message.EmailMessage:
         """The first message to ``address``, waiting for it (confirmation mails come from a worker)."""
@@ -200,13 +201,7 @@ class RawSmtpServer:
         self.listener.close()
 
     def environment(self, **settings: str) -> dict[str, str]:
-        environment = {
-            "RUNDBRIEF_SMTP_HOST": "127.0.0.1",
-            "RUNDBRIEF_SMTP_PORT": str(self.port),
-            "RUNDBRIEF_SMTP_TLS": "none",
-        }
-        environment.update({f"RUNDBRIEF_SMTP_{key.upper()}": value for key, value in settings.items()})
-        return environment
+        return smtp_environment(self.port, **settings)
 
     def _accept(self) -> None:
         while not self.stopped.is_set():
