@@ -5,7 +5,7 @@ of mkdocs.yml, exactly what MkDocs converts the other pages with).
 Links and images are resolved as they are converted, by the project's routes: a link to
 ``2026-01.md`` becomes the absolute address of that issue's page, an image the absolute address
 of its file. The HTML is thus the same for every place that shows it; the site target
-(generator/site/bodyhtml.py) makes addresses relative to the page and images web-sized, the
+(generator/site/bodyimages.py) makes addresses relative to the page and images web-sized, the
 email target (generator/email/bodyhtml.py) makes the HTML email-safe.
 """
 
@@ -89,7 +89,7 @@ class _ReferencesExtension(Extension):
 # such lines (most quotes and descriptions) skip Python-Markdown (tests/test_shortcuts.py proves it).
 _PLAIN_SAFE = {
     "toc", "tables", "fenced_code", "attr_list", "md_in_html", "admonition", "smarty", "sane_lists", "footnotes",
-    "def_list", "abbr", "meta", "nl2br", "codehilite", "markdown.extensions.toc", "markdown.extensions.tables",
+    "def_list", "abbr", "meta", "codehilite", "markdown.extensions.toc", "markdown.extensions.tables",
     "markdown.extensions.fenced_code", "markdown.extensions.attr_list", "markdown.extensions.md_in_html",
     "markdown.extensions.admonition", "markdown.extensions.smarty", "markdown.extensions.sane_lists",
 }  # fmt: skip
@@ -105,7 +105,7 @@ class Converter:
         self.dialect = dialect
         self.routes = routes
         self._local = threading.local()
-        self._shortcut = set(dialect.extensions) <= _PLAIN_SAFE and "nl2br" not in dialect.extensions
+        self._shortcut = set(dialect.extensions) <= _PLAIN_SAFE
 
     def __getstate__(self) -> tuple[MarkdownDialect, Routes]:  # to worker processes: no thread state
         return self.dialect, self.routes

@@ -62,12 +62,6 @@ class Texts:
     def html(self, text: str, source: str) -> str:
         return self.get(text, source).html
 
-    def __getstate__(self) -> tuple[Converter, dict[TextKey, Converted]]:
-        return self.converter, self.converted
-
-    def __setstate__(self, state: tuple[Converter, dict[TextKey, Converted]]) -> None:
-        self.converter, self.converted = state
-
 
 _converter: Converter | None = None
 

@@ -223,13 +223,6 @@ class Settings:
     use_directory_urls: bool = True  # MkDocs' setting: newsletter/2026-02/ or newsletter/2026-02.html
     markdown: MarkdownDialect = MarkdownDialect()
 
-    @property
-    def subscribe_action(self) -> str | None:
-        """Where the site's subscription form posts: subscribe_url, else the service's form."""
-        if self.subscribe_url:
-            return self.subscribe_url
-        return (self.service_url.rstrip("/") + "/abonnieren") if self.service_url else None
-
 
 @dataclass(frozen=True, slots=True)
 class EventEntry:

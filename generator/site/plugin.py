@@ -206,7 +206,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             ],
             "feed_url": pages.FEED_FILE if self.site_url else None,
             "calendar_url": pages.CALENDAR_FILE,
-            "subscribe_url": settings.subscribe_action,
+            "subscribe_url": self.routes.subscribe_action,
         }
         env.globals["picture"] = self.images.picture
         return env
