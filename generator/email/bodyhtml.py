@@ -175,14 +175,14 @@ class EmailLinks:
     def image(self, src: str) -> tuple[str, int, int] | None:
         """(absolute URL of a 2x rendition, shown width, shown height), or None if not ours."""
         on_site = self.routes.relative_to_site(src)
-        parts = urlsplit(src)
-        if on_site is not None:
-            target = unquote(urlsplit(on_site).path)
-        elif parts.scheme or parts.netloc or src.startswith("/"):
-            return None
-        else:
-            target = unquote(urlsplit(self.routes.reference(src, self.folder)).path)
-            target = target[len(urlsplit(self.routes.site_url).path) :] if self.routes.site_url else target
+        if on_site is None:  # what raw HTML left relative: resolved as the conversion resolves links
+            parts = urlsplit(src)
+            if parts.scheme or parts.netloc or src.startswith("/"):
+                return None
+            on_site = self.routes.relative_to_site(self.routes.reference(src, self.folder))
+            if on_site is None:  # outside content/
+                return None
+        target = unquote(urlsplit(on_site).path)
         try:
             image = self.checker.check(target)
         except ImageProblem:
