@@ -9,7 +9,6 @@ no metadata: EXIF (with a phone's GPS position) is dropped, the orientation appl
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -20,7 +19,6 @@ from pathlib import Path, PurePosixPath
 from PIL import Image as PILImage
 from PIL import ImageOps
 
-from generator.content.images import ImageChecker, ImageProblem
 from generator.content.model import Image
 
 RENDITIONS_DIR = "_r"  # below the site's media folder
@@ -132,27 +130,3 @@ def _resize(rendition: Rendition, target: Path) -> None:
             )
         else:
             img.convert("RGBA").resize(size, PILImage.Resampling.LANCZOS).save(target, "PNG", optimize=True)
-
-
-RENDITIONS_FILE = ".renditions"  # beside a built email: the renditions it shows
-
-
-def write_rendition_list(folder: Path, renditions: tuple[Rendition, ...]) -> None:
-    """Which renditions an email in ``folder`` shows, so that a build reusing it, or a plain
-    ``mkdocs build`` of the site, writes them again."""
-    shown = [{"src": r.source.src, "url": r.url, "width": r.width, "height": r.height} for r in renditions]
-    (folder / RENDITIONS_FILE).write_text(json.dumps(shown, ensure_ascii=False), encoding="utf-8")
-
-
-def read_rendition_list(folder: Path, checker: ImageChecker) -> tuple[Rendition, ...] | None:
-    """The renditions a built email shows, from its list; None if the list is missing or no
-    longer matches the content."""
-    try:
-        shown = json.loads((folder / RENDITIONS_FILE).read_text(encoding="utf-8"))
-        renditions = []
-        for item in shown:
-            image = checker.check(str(item["src"]))
-            renditions.append(Rendition(image, str(item["url"]), int(item["width"]), int(item["height"])))
-    except (OSError, ValueError, TypeError, KeyError, ImageProblem):
-        return None
-    return tuple(renditions)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.manifest import read_key
 from generator.send.sender import sender_lock
 from generator.send.store import Store
 from tests.emailfixture import built_example, run
@@ -575,7 +576,7 @@ def test_a_send_resumed_after_a_rebuild_is_refused_unless_accepted(tmp_path: Pat
     with sqlite3.connect(db) as con:
         keys = dict(con.execute("SELECT email, build_key FROM deliveries"))
         current = con.execute("SELECT build_key FROM sends").fetchone()[0]
-    assert current == (root / "newsletter" / "2026-02" / ".key").read_text(encoding="ascii")
+    assert current == read_key(root / "newsletter" / "2026-02")
     assert {a for a in addresses if keys[a] == current} == {
         a for a in addresses if versions[a]
     }  # the ledger says who got which

@@ -4,7 +4,7 @@ Each issue becomes ``email.html``, ``email.txt`` and ``message.eml``. An email i
 again only when something it is made of changed: its key hashes the issue, the settings,
 the templates, the inliner, rundbrief's code and the image files it shows; unchanged emails
 are copied from the previous ``newsletter/``, with the list of the image renditions they show
-(``.renditions``), so that the site build writes those again. Many emails render on all cores.
+(``.build.json``, generator/manifest.py), so that the site build writes those again. Many emails render on all cores.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
-from generator.images import ImagePipeline, Rendition, read_rendition_list, write_rendition_list
+from generator.images import ImagePipeline, Rendition
+from generator.manifest import read_key, read_renditions, write_manifest
 from generator.texts import Texts, issue_source
 from generator.theme import EMAIL_TEMPLATES, email_template_dirs
 
-KEY_FILE = ".key"
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
 BACKGROUND_NICE = 5
 
@@ -215,8 +215,7 @@ def write_email(
         message_id=message_id(issue.slug, domain, hashlib.sha256(key.encode()).hexdigest()[:12]),
     )  # fmt: skip
     (folder / "message.eml").write_bytes(message)
-    write_rendition_list(folder, renditions)
-    (folder / KEY_FILE).write_text(key, encoding="ascii")  # last: an email without its key is rendered again
+    write_manifest(folder, key, renditions)  # last: an email without its key is rendered again
 
 
 def build_emails(
@@ -246,8 +245,8 @@ def build_emails(
         key = email_key(project, issue, inliner, templates, stats)
         old = previous_dir / issue.slug if previous_dir else None
         reused = None
-        if old and (old / KEY_FILE).is_file() and (old / KEY_FILE).read_text(encoding="ascii") == key:
-            reused = read_rendition_list(old, checker)
+        if old and read_key(old) == key:
+            reused = read_renditions(old, checker)
         if old and reused is not None:
             # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)
             shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=_link_or_copy)

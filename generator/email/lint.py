@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
@@ -73,13 +74,27 @@ _NEXT = re.compile(r"<!--|<[a-zA-Z]")
 _COMMENT_END = re.compile(r"-->")
 
 
-def _elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
+Attributes = Mapping[str, str | None]  # shared between equal tags: read only
+
+
+@lru_cache(maxsize=16384)  # the templates' tags repeat in every email: each is read once per process
+def _attributes(raw: str) -> Attributes:
+    """The attributes of a start tag's text after its name, entities decoded. The result is shared
+    between the tags with the same text: callers only read it."""
+    attrs: dict[str, str | None] = {}
+    for name, double, single, bare in _ATTRIBUTE.findall(raw):
+        value = double or single or bare
+        attrs[name.lower()] = unescape(value) if value or "=" in raw else None
+    return attrs
+
+
+def _elements(html: str) -> list[tuple[str, Attributes]]:
     """Start tags with their attributes (entities decoded), outside comments (Outlook's
     conditional markup among them) and style/script text. A scan, not a DOM: a fraction of the
     time of html.parser, and it sees what a client's sanitiser sees: tags and attributes. The
     markup is read from left to right as a browser does, so a ``<script>`` or ``<!--`` inside an
     attribute's quoted value (an alt text) is text."""
-    found: list[tuple[str, dict[str, str | None]]] = []
+    found: list[tuple[str, Attributes]] = []
     position = 0
     while (start := _NEXT.search(html, position)) is not None:
         if html.startswith("<!--", start.start()):
@@ -91,11 +106,7 @@ def _elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
             position = start.end()
             continue
         tag = match.group(1).lower()
-        attrs: dict[str, str | None] = {}
-        for name, double, single, bare in _ATTRIBUTE.findall(match.group(2)):
-            value = double or single or bare
-            attrs[name.lower()] = unescape(value) if value or "=" in match.group(2) else None
-        found.append((tag, attrs))
+        found.append((tag, _attributes(match.group(2))))
         position = match.end()
         if tag in ("style", "script"):  # raw text up to the end tag: no tags in it
             end = re.compile(rf"</{tag}\s*>", re.IGNORECASE).search(html, position)
@@ -132,7 +143,7 @@ def _style_features(style: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def client_findings(html: str, elements: list[tuple[str, dict[str, str | None]]] | None = None) -> list[Finding]:
+def client_findings(html: str, elements: list[tuple[str, Attributes]] | None = None) -> list[Finding]:
     """Layout-carrying elements and inline CSS that a target client does not support."""
     features = client_support()
     found: dict[str, Finding] = {}
@@ -145,55 +156,62 @@ def client_findings(html: str, elements: list[tuple[str, dict[str, str | None]]]
     return list(found.values())
 
 
-def rule_violations(
-    html: str, site_url: str, elements: list[tuple[str, dict[str, str | None]]] | None = None
-) -> list[str]:
+def rule_violations(html: str, site_url: str, elements: list[tuple[str, Attributes]] | None = None) -> list[str]:
     """rundbrief's own rules for every email (see the README); an empty list when all hold."""
     problems: list[str] = []
     host = urlsplit(site_url).hostname
     body = _CONDITIONAL.sub("", html)
     for tag, attrs in elements if elements is not None else _elements(html):
-        if tag in FORBIDDEN_ELEMENTS:
-            problems.append(f"<{tag}> must not be in an email")
-        if any(name.startswith("on") for name in attrs):
-            problems.append(f"<{tag}> has an event handler")
-        if tag == "link" and (attrs.get("rel") or "").lower() == "stylesheet":
-            problems.append("external stylesheets must not be in an email")
-        href = attrs.get("href") or ""
-        if tag == "a":
-            scheme = urlsplit(href).scheme.lower()
-            if href in PLACEHOLDERS:
-                pass
-            elif scheme not in ("https", "http", "mailto", "tel"):
-                problems.append(f"link is not absolute: {href!r}")
-        if tag == "img":
-            src = attrs.get("src") or ""
-            width = attrs.get("width") or ""
-            if not src.startswith("https://") and not src.startswith("http://"):
-                problems.append(f"image is not an absolute URL: {src!r}")
-            elif host and urlsplit(src).hostname != host:
-                problems.append(f"image is not on the published site: {src!r}")
-            if not width.isdigit() or int(width) > 600:
-                problems.append(f"image needs a numeric width of at most 600, found {width!r}: {src}")
-            if attrs.get("alt") is None:
-                problems.append(f"image without alt: {src}")
-            if attrs.get("border") != "0":
-                problems.append(f"image without border=0: {src}")
-            if "display:block" not in (attrs.get("style") or "").replace(" ", "").lower():
-                problems.append(f"image without display:block: {src}")
-        for name, value in attrs.items():
-            if value and name in _URL_ATTRIBUTES and _SCRIPT_URL.search(_URL_NOISE.sub("", value)):
-                problems.append(f"<{tag}> has a javascript: URL in {name}")
-        style = attrs.get("style") or ""
-        if FORBIDDEN_CSS.search(style):
-            problems.append(f"<{tag}> has layout CSS that Outlook or Gmail drop: {style!r}")
-        if tag == "table" and attrs.get("role") == "presentation":
-            if not (attrs.get("cellpadding") == attrs.get("cellspacing") == attrs.get("border") == "0"):
-                problems.append("a layout table needs cellpadding, cellspacing and border of 0")
+        problems.extend(_element_problems(tag, tuple(attrs.items()), host))
     tokens = {t for t in _TEMPLATE_TOKEN.findall(body) if t not in PLACEHOLDERS}
     if tokens:
         problems.append(f"unresolved template tokens: {', '.join(sorted(tokens))}")
     return problems
+
+
+@lru_cache(maxsize=16384)  # the templates' tags repeat in every email: each is checked once per process
+def _element_problems(tag: str, items: tuple[tuple[str, str | None], ...], host: str | None) -> tuple[str, ...]:
+    """What rundbrief's rules find in one tag with these attributes, on a site at ``host``."""
+    attrs = dict(items)
+    problems: list[str] = []
+    if tag in FORBIDDEN_ELEMENTS:
+        problems.append(f"<{tag}> must not be in an email")
+    if any(name.startswith("on") for name in attrs):
+        problems.append(f"<{tag}> has an event handler")
+    if tag == "link" and (attrs.get("rel") or "").lower() == "stylesheet":
+        problems.append("external stylesheets must not be in an email")
+    href = attrs.get("href") or ""
+    if tag == "a":
+        scheme = urlsplit(href).scheme.lower()
+        if href in PLACEHOLDERS:
+            pass
+        elif scheme not in ("https", "http", "mailto", "tel"):
+            problems.append(f"link is not absolute: {href!r}")
+    if tag == "img":
+        src = attrs.get("src") or ""
+        width = attrs.get("width") or ""
+        if not src.startswith("https://") and not src.startswith("http://"):
+            problems.append(f"image is not an absolute URL: {src!r}")
+        elif host and urlsplit(src).hostname != host:
+            problems.append(f"image is not on the published site: {src!r}")
+        if not width.isdigit() or int(width) > 600:
+            problems.append(f"image needs a numeric width of at most 600, found {width!r}: {src}")
+        if attrs.get("alt") is None:
+            problems.append(f"image without alt: {src}")
+        if attrs.get("border") != "0":
+            problems.append(f"image without border=0: {src}")
+        if "display:block" not in (attrs.get("style") or "").replace(" ", "").lower():
+            problems.append(f"image without display:block: {src}")
+    for name, value in attrs.items():
+        if value and name in _URL_ATTRIBUTES and _SCRIPT_URL.search(_URL_NOISE.sub("", value)):
+            problems.append(f"<{tag}> has a javascript: URL in {name}")
+    style = attrs.get("style") or ""
+    if FORBIDDEN_CSS.search(style):
+        problems.append(f"<{tag}> has layout CSS that Outlook or Gmail drop: {style!r}")
+    if tag == "table" and attrs.get("role") == "presentation":
+        if not (attrs.get("cellpadding") == attrs.get("cellspacing") == attrs.get("border") == "0"):
+            problems.append("a layout table needs cellpadding, cellspacing and border of 0")
+    return tuple(problems)
 
 
 def lint_email(html: str, site_url: str) -> tuple[list[str], list[Finding]]:

@@ -62,6 +62,7 @@ def template_environment(templates: Sequence[Path], *, html: bool) -> jinja2.Env
         keep_trailing_newline=True,
         trim_blocks=not html,
         lstrip_blocks=not html,
+        auto_reload=False,  # templates do not change during a build: no stat per email
     )
     env.finalize = lambda value: value if isinstance(value, Markup) or not isinstance(value, str) else defuse(value)
     env.filters["underline"] = _underline

@@ -13,6 +13,7 @@ from generator.content.model import Issue, Project
 from generator.email.build import email_key
 from generator.email.context import subject_for
 from generator.email.mime import MessageError, PreparedMessage
+from generator.manifest import read_key
 from generator.output import NEWSLETTER_DIR
 from generator.send.store import Status, Store, StoreError, inside_published, resolve_db
 
@@ -54,11 +55,11 @@ def load_model(project: Path) -> Project:
 def built_email(model: Project, issue: Issue) -> tuple[str, str, str]:
     """The built HTML and text of ``issue`` and its build key; refuses an email older than its content."""
     folder = model.root / NEWSLETTER_DIR / issue.slug
-    key_file = folder / ".key"
-    if not key_file.is_file():
+    built_key = read_key(folder)
+    if built_key is None:
         fail(f"{NEWSLETTER_DIR}/{issue.slug}/ is not built; run rundbrief build first")
     current = email_key(model, issue, model.settings.email_inliner)  # type: ignore[arg-type]
-    if key_file.read_text(encoding="ascii") != current:
+    if built_key != current:
         fail(f"{NEWSLETTER_DIR}/{issue.slug}/ is older than its content or templates; run rundbrief build first")
     html = (folder / "email.html").read_text(encoding="utf-8")
     return html, (folder / "email.txt").read_text(encoding="utf-8"), current

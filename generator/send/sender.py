@@ -7,7 +7,7 @@ crash a row still in ``sending`` is the only one whose fate is unknown; it becom
 the same send again resumes: pending rows are sent, temporary failures retried with backoff
 (``MAX_ATTEMPTS`` per run of ``send``), permanent failures (5xx) never.
 
-One issue, one version: the send records the build it sends (``newsletter/SLUG/.key``) and
+One issue, one version: the send records the build it sends (the key in ``newsletter/SLUG/.build.json``) and
 each row the build it was sent with; resuming with another build is refused unless the
 editor accepts it (``--accept-rebuild``). A failure of the relay (login, TLS, the sender
 refused) stops the whole send at once with :class:`RelayError`: no recipient is charged

@@ -76,7 +76,7 @@ CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (slug, state);
 # queue of the web service and its rate limits. ALTER TABLE keeps stores made by version 1.
 MIGRATION_2 = """
 ALTER TABLE subscribers ADD COLUMN requested_at TEXT;   -- the last web request (pending rows expire)
-ALTER TABLE sends ADD COLUMN build_key TEXT;            -- the build being sent (newsletter/SLUG/.key)
+ALTER TABLE sends ADD COLUMN build_key TEXT;            -- the build being sent (newsletter/SLUG/.build.json)
 ALTER TABLE deliveries ADD COLUMN build_key TEXT;       -- the build this row was sent with
 ALTER TABLE deliveries ADD COLUMN run_attempts INTEGER NOT NULL DEFAULT 0;  -- tries in this run of send
 CREATE TABLE IF NOT EXISTS outbox (                     -- confirmation mails of the web service

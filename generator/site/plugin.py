@@ -32,7 +32,8 @@ from generator.content import load_project
 from generator.content.images import ImageChecker
 from generator.content.loader import PEOPLE_FILE
 from generator.content.model import Issue, Phase, Project
-from generator.images import ImagePipeline, read_rendition_list
+from generator.images import ImagePipeline
+from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
 from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
 from generator.site import bodyimages, calendar, feed, pages
@@ -295,7 +296,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         newsletter = self._project().root / NEWSLETTER_DIR
         if newsletter.is_dir():
             for folder in sorted(p for p in newsletter.iterdir() if p.is_dir()):
-                if (shown := read_rendition_list(folder, self.image_checker)) is not None:
+                if (shown := read_renditions(folder, self.image_checker)) is not None:
                     self.images.add(shown)
 
     def on_build_error(self, *, error: Exception) -> None:

@@ -1,0 +1,57 @@
+"""What a built email in ``newsletter/<slug>/`` was made of: its build key and the image
+renditions it shows, in one file beside it (``.build.json``).
+
+The build reuses an email whose key is unchanged and writes the renditions it shows into the
+site again; a plain ``mkdocs build`` writes them too; the sender refuses an email whose key no
+longer matches its content. One small file, written last: an email without it is rendered again
+(and each file a build creates costs the kernel more than its bytes, a thousand emails over).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator.content.images import ImageChecker, ImageProblem
+from generator.images import Rendition
+
+MANIFEST_FILE = ".build.json"
+
+
+def write_manifest(folder: Path, key: str, renditions: tuple[Rendition, ...]) -> None:
+    shown = [{"src": r.source.src, "url": r.url, "width": r.width, "height": r.height} for r in renditions]
+    data = json.dumps({"key": key, "renditions": shown}, ensure_ascii=False)
+    # A manifest cut short by a killed build is no JSON object (its closing brace is missing):
+    # read as absent, so that email is rendered again.
+    (folder / MANIFEST_FILE).write_text(data, encoding="utf-8")
+
+
+def _read(folder: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def read_key(folder: Path) -> str | None:
+    """The build key of the email in ``folder``; None if it is not (completely) built."""
+    data = _read(folder)
+    key = data.get("key") if data else None
+    return key if isinstance(key, str) else None
+
+
+def read_renditions(folder: Path, checker: ImageChecker) -> tuple[Rendition, ...] | None:
+    """The renditions the email in ``folder`` shows; None if its manifest is missing or no
+    longer matches the content (an image it names is gone or changed its kind)."""
+    data = _read(folder)
+    if data is None:
+        return None
+    try:
+        renditions = []
+        for item in data["renditions"]:  # type: ignore[attr-defined]
+            image = checker.check(str(item["src"]))
+            renditions.append(Rendition(image, str(item["url"]), int(item["width"]), int(item["height"])))
+    except (OSError, ValueError, TypeError, KeyError, ImageProblem):
+        return None
+    return tuple(renditions)
