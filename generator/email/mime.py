@@ -293,24 +293,15 @@ class PreparedMessage:
         self.boundary = "=_rundbrief_" + uuid.uuid4().hex
         subject = EmailMessage(policy=SMTP)
         subject["Subject"] = header_text(body.subject)
-        self.fixed = (
-            _header_block(subject)
-            + _sender_headers(settings)
-            + (
-                # folded, as email folds it
-                f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'.encode()
-            )
-        )
+        subject_block = _header_block(subject)
+        self.fixed = subject_block + _project_headers(settings, self.boundary)
         self.mailto = unsubscribe_mailto(settings)
-        names = set(_FIXED_NAMES) | ({"reply-to"} if settings.reply_to else set())
-        senders = {"from": (intended_address(settings.sender_email),)}
-        if settings.reply_to:
-            senders["reply-to"] = (intended_address(settings.reply_to),)
-        # The header is verified in two parts that parse exactly as they do together: a header
-        # line belongs to the last line before it that starts with a name, the personal part
-        # starts with one, and the fixed part ends with a complete line. So the part shared by
-        # every copy is parsed back once, and each copy only costs its own four lines.
-        verify_message(self.fixed + b"\r\n", Intended(frozenset(names), senders, list_id_value(settings)))
+        # The header is verified in parts that parse exactly as they do together: a header line
+        # belongs to the last line before it that starts with a name, and each part starts with
+        # one and ends with a complete line. So the issue's subject is parsed back once per issue,
+        # the project's headers once per process (_project_headers), and each copy only costs
+        # its own four lines (personalise).
+        verify_message(subject_block + b"\r\n", Intended(frozenset({"subject"})))
         self._personal = Intended(frozenset(_PERSONAL_NAMES))
         self._personal_with_to = frozenset(_PERSONAL_NAMES + ("to",))
 
@@ -377,6 +368,35 @@ def _sender_headers(settings: Settings) -> bytes:
     headers["MIME-Version"] = "1.0"
     # List-Id written as it is meant: the email package would encode the id along with the name
     return _header_block(headers) + fold("List-Id", list_id(settings))
+
+
+_BOUNDARY = re.compile(r"=_rundbrief_[0-9a-f]{32}")
+
+
+def _project_headers(settings: Settings, boundary: str) -> bytes:
+    """The sender's headers and the Content-Type with ``boundary`` (``=_rundbrief_`` and 32 hex
+    digits), parsed back once per project: boundaries of that form all parse alike."""
+    if not _BOUNDARY.fullmatch(boundary):
+        raise MessageError(f"not a boundary of rundbrief's: {boundary!r}")
+    _verified_project_headers(settings)
+    return _project_headers_with(settings, boundary)
+
+
+def _project_headers_with(settings: Settings, boundary: str) -> bytes:
+    # folded, as email folds it
+    content_type = f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n'.encode()
+    return _sender_headers(settings) + content_type
+
+
+@lru_cache(maxsize=8)
+def _verified_project_headers(settings: Settings) -> None:
+    assert settings.sender_email, "PreparedMessage checks the sender first"
+    names = set(_FIXED_NAMES) - {"subject"} | ({"reply-to"} if settings.reply_to else set())
+    senders = {"from": (intended_address(settings.sender_email),)}
+    if settings.reply_to:
+        senders["reply-to"] = (intended_address(settings.reply_to),)
+    headers = _project_headers_with(settings, "=_rundbrief_" + "0" * 32)
+    verify_message(headers + b"\r\n", Intended(frozenset(names), senders, list_id_value(settings)))
 
 
 def _pieces(text: str) -> list[bytes]:
