@@ -2,17 +2,21 @@
 
 Templates ask for an image at a display width; that yields renditions (1x and 2x, never
 wider than the original) with their names and sizes at once, and the files are written
-after the pages, in parallel, from a cache keyed on the file's content. The copies carry
-no metadata: EXIF (with a phone's GPS position) is dropped, the orientation applied.
+from a cache keyed on the file's content. A pipeline made with ``background=True`` (the
+site's) starts making each new rendition in a worker process as soon as a page asks for it,
+so Pillow's time and memory are spent beside the page build, not after it in the build's
+process; the email workers make theirs as they render (``make``). The copies carry no
+metadata: EXIF (with a phone's GPS position) is dropped, the orientation applied.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -49,11 +53,14 @@ def _scaled_height(image: Image, width: int) -> int:
 
 
 class ImagePipeline:
-    def __init__(self, cache_dir: Path, media_prefix: str = "media") -> None:
+    def __init__(self, cache_dir: Path, media_prefix: str = "media", *, background: bool = False) -> None:
         self.cache_dir = cache_dir
         self.media_prefix = media_prefix
+        self.background = background
         self._digests: dict[Path, str] = {}
         self._wanted: dict[str, Rendition] = {}
+        self._making: dict[str, Future[None]] = {}  # cache file name -> its making in the background
+        self._pool: ProcessPoolExecutor | None = None
 
     def _digest(self, image: Image) -> str:
         digest = self._digests.get(image.path)
@@ -70,8 +77,11 @@ class ImagePipeline:
         stem = _UNSAFE_IN_NAME.sub("-", PurePosixPath(image.src).with_suffix("").as_posix().replace("/", "_"))
         suffix = ".jpg" if image.format == "JPEG" else ".png"
         url = f"{self.media_prefix}/{RENDITIONS_DIR}/{stem}-{width}-{self._digest(image)}{suffix}"
-        rendition = Rendition(image, url, width, _scaled_height(image, width))
-        self._wanted[url] = rendition
+        rendition = self._wanted.get(url)
+        if rendition is None:
+            rendition = self._wanted[url] = Rendition(image, url, width, _scaled_height(image, width))
+            if self.background:
+                self._start(rendition)
         return rendition
 
     def requested(self) -> tuple[Rendition, ...]:
@@ -92,25 +102,74 @@ class ImagePipeline:
         candidates = ((one.url, one.width),) + (((two.url, two.width),) if two.width > one.width else ())
         return Picture(src=one.url, candidates=candidates, width=one.width, height=one.height)
 
-    def write(self, site_dir: Path) -> int:
-        """Write every rendition asked for into ``site_dir``; returns how many were made anew."""
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        wanted = list(self._wanted.values())
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # Pillow releases the GIL
-            made = sum(pool.map(lambda r: self._write_one(r, site_dir), wanted))
+    def _cached(self, rendition: Rendition) -> Path:
+        return self.cache_dir / PurePosixPath(rendition.url).name
+
+    def _start(self, rendition: Rendition) -> None:
+        """Make ``rendition`` in the background unless it is cached or being made."""
+        cached = self._cached(rendition)
+        if cached.name in self._making or cached.exists():
+            return
+        if self._pool is None:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            # one process: the pages and the emails keep the other cores; forkserver, as the
+            # build runs threads (a fork would copy their locks)
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+        self._making[cached.name] = self._pool.submit(_make, rendition, cached)
+
+    def make(self) -> int:
+        """Make every rendition asked for that is not cached yet, here; returns how many."""
+        made = 0
+        for rendition in self._wanted.values():
+            cached = self._cached(rendition)
+            if not cached.exists():
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+                _make(rendition, cached)
+                made += 1
         return made
 
-    def _write_one(self, rendition: Rendition, site_dir: Path) -> bool:
-        cached = self.cache_dir / PurePosixPath(rendition.url).name
-        fresh = not cached.exists()
-        if fresh:
-            partial = cached.with_name(cached.name + f".{os.getpid()}.part")
-            _resize(rendition, partial)
-            partial.replace(cached)
-        target = site_dir / rendition.url
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, target)
-        return fresh
+    def close(self) -> None:
+        """Wait for the renditions being made in the background; raises what making one raised."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+        making, self._making = self._making, {}
+        for future in making.values():
+            future.result()
+
+    def abandon(self) -> None:
+        """The build failed: stop making renditions (those made stay in the cache)."""
+        pool, self._pool, self._making = self._pool, None, {}
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def write(self, site_dir: Path) -> int:
+        """Write every rendition asked for into ``site_dir``; returns how many were made anew."""
+        made = len(self._making)
+        self.close()
+        made += self.make()
+        for rendition in self._wanted.values():
+            target = site_dir / rendition.url
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(self._cached(rendition), target)
+        return made
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the file system allows: cached files are replaced, never rewritten."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        target.unlink()
+        _link_or_copy(source, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(source, target)
+
+
+def _make(rendition: Rendition, cached: Path) -> None:
+    partial = cached.with_name(cached.name + f".{os.getpid()}.part")
+    _resize(rendition, partial)
+    partial.replace(cached)
 
 
 def _resize(rendition: Rendition, target: Path) -> None:

@@ -44,19 +44,31 @@ def site_file(site_dir: Path, relative: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def email_addresses(email_dir: Path) -> list[str]:
+    """The addresses the built email in ``email_dir`` shows, read from its files."""
+    html = (email_dir / "email.html").read_text(encoding="utf-8") if (email_dir / "email.html").is_file() else ""
+    text = (email_dir / "email.txt").read_text(encoding="utf-8") if (email_dir / "email.txt").is_file() else ""
+    return list(dict.fromkeys(addresses(html, text)))
+
+
 def missing_on_site(
-    email_dir: Path, site_dir: Path, site_url: str, elsewhere: tuple[str, ...] = (), seen: dict[str, bool] | None = None
+    email_dir: Path,
+    site_dir: Path,
+    site_url: str,
+    elsewhere: tuple[str, ...] = (),
+    seen: dict[str, bool] | None = None,
+    shown: list[str] | None = None,
 ) -> list[str]:
     """Addresses below ``site_url`` in the email of ``email_dir`` that ``site_dir`` has no file for.
     ``elsewhere``: prefixes below the site's address served by something else (the subscription service);
-    ``seen``: what earlier emails of the same check found (the same logos and pages are in every email)."""
+    ``seen``: what earlier emails of the same check found (the same logos and pages are in every email);
+    ``shown``: the email's addresses if known (the build took them from the text it wrote), else its
+    files are read."""
     seen = {} if seen is None else seen
     base = site_url if site_url.endswith("/") else site_url + "/"
     base_parts = urlsplit(base)
     found: list[str] = []
-    html = (email_dir / "email.html").read_text(encoding="utf-8") if (email_dir / "email.html").is_file() else ""
-    text = (email_dir / "email.txt").read_text(encoding="utf-8") if (email_dir / "email.txt").is_file() else ""
-    for address in dict.fromkeys(addresses(html, text)):
+    for address in email_addresses(email_dir) if shown is None else shown:
         parts = urlsplit(address)
         if (parts.scheme, parts.netloc.lower()) not in (
             ("https", base_parts.netloc.lower()),

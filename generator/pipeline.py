@@ -96,7 +96,8 @@ def build_all(
         images = ImagePipeline(cache)
         images.add(tuple(renditions))
         images.write(staged_site)
-        verify_email_links(project, staged_mail, staged_site, diag, newsletter_dir)
+        known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
+        verify_email_links(project, staged_mail, staged_site, diag, newsletter_dir, known)
         for folder, leak in find_subscriber_leaks(
             project, subscribers, {staged_site: site_dir, staged_mail: newsletter_dir}
         ):

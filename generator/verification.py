@@ -8,6 +8,7 @@ Nothing here builds, so ``check`` runs without MkDocs: this module reads files o
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from generator.content.model import Project
@@ -18,9 +19,19 @@ from generator.output import NEWSLETTER_DIR
 from generator.texts import routes_for
 
 
-def verify_email_links(project: Project, emails: Path, site: Path, diag: Diagnostics, shown: Path) -> None:
+def verify_email_links(
+    project: Project,
+    emails: Path,
+    site: Path,
+    diag: Diagnostics,
+    shown: Path,
+    known: Mapping[str, list[str]] | None = None,
+) -> None:
     """Every image and link on the site that an email in ``emails`` shows names a file in ``site``
-    (``shown``: the newsletter folder as the editor knows it)."""
+    (``shown``: the newsletter folder as the editor knows it; ``known``: the addresses of the
+    emails just rendered, by slug, taken from the very text written into their files; the files
+    of the others are read)."""
+    known = known or {}
     site_url = project.settings.site_url or ""
     if not site_url:
         return
@@ -28,7 +39,7 @@ def verify_email_links(project: Project, emails: Path, site: Path, diag: Diagnos
     published = {issue.slug for issue in project.published}  # a draft's preview links to pages not yet public
     seen: dict[str, bool] = {}
     for folder in sorted(p for p in emails.iterdir() if p.is_dir() and p.name in published):
-        for address in missing_on_site(folder, site, site_url, elsewhere, seen):
+        for address in missing_on_site(folder, site, site_url, elsewhere, seen, known.get(folder.name)):
             where = (shown / folder.name / "email.html").relative_to(project.root).as_posix()
             diag.error(Location(where), f"email: shows {address}, but the site has no such file")
 

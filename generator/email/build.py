@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import pickle
 import shutil
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.images import ImagePipeline, Rendition
+from generator.linkcheck import addresses
 from generator.manifest import read_key, read_renditions, write_manifest
 from generator.texts import Texts, issue_source
 from generator.theme import EMAIL_TEMPLATES, email_template_dirs
@@ -45,6 +48,7 @@ class EmailResult:
     errors: tuple[str, ...] = ()  # an email with errors is not written
     warnings: tuple[str, ...] = ()
     renditions: tuple[Rendition, ...] = ()  # images it shows, for the site to serve
+    addresses: tuple[str, ...] | None = None  # the links and images it shows, if rendered here
 
 
 BUNDLED_TEMPLATES = EMAIL_TEMPLATES  # the templates rundbrief ships (generator/theme/email/)
@@ -145,7 +149,8 @@ class _Job:
     key: str  # what it is made of (see email_key)
 
 
-_Summary = tuple[str, tuple[str, ...], tuple[str, ...], tuple[Rendition, ...]]  # slug, errors, warnings, images
+# slug, errors, warnings, images, the addresses it shows
+_Summary = tuple[str, tuple[str, ...], tuple[str, ...], tuple[Rendition, ...], tuple[str, ...]]
 
 
 class _Worker:
@@ -163,19 +168,25 @@ class _Worker:
         self.images.clear()
         rendered = self.renderer.render(issue)
         renditions = self.images.requested()
+        shown: tuple[str, ...] = ()
         if not rendered.errors:
+            self.images.make()  # here, in this worker: the build only links them into the site
             write_email(job.folder, self.project, rendered, issue, job.key, renditions)
-        return job.slug, rendered.errors, rendered.warnings, renditions
+            # what the build checks against the site, found here (in parallel) in the written text
+            shown = tuple(dict.fromkeys(addresses(rendered.body.html, rendered.body.text)))
+        return job.slug, rendered.errors, rendered.warnings, renditions, shown
 
 
 _worker: _Worker | None = None
 
 
-def _start_worker(project: Project, inliner: Inliner, cache: Path, texts: Texts | None, nice: int) -> None:
+def _start_worker(inputs: Path, inliner: Inliner, cache: Path, nice: int) -> None:
     global _worker
     if nice:
         # emails are background work beside the site build: the MkDocs process keeps its core
         os.nice(nice)
+    with inputs.open("rb") as file:
+        project, texts = pickle.load(file)
     _worker = _Worker(project, inliner, cache, texts)
 
 
@@ -195,11 +206,18 @@ def render_emails(
     # forkserver, not fork: the build runs this from a thread while MkDocs runs in another
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])  # workers fork with the email code already imported
-    initargs = (project, inliner, cache, texts, BACKGROUND_NICE if background else 0)
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=initargs
-    ) as pool:
-        return list(pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+    cache.mkdir(parents=True, exist_ok=True)
+    # The model and the texts reach the workers through a file, streamed: as arguments of the
+    # pool they would be pickled into one bytes object per worker in this process (tens of MB
+    # at a thousand issues, the build's memory peak), while the site is built beside them.
+    with tempfile.NamedTemporaryFile(dir=cache, prefix="email-workers-", suffix=".pickle") as inputs:
+        pickle.dump((project, texts), inputs, protocol=pickle.HIGHEST_PROTOCOL)
+        inputs.flush()
+        initargs = (Path(inputs.name), inliner, cache, BACKGROUND_NICE if background else 0)
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=initargs
+        ) as pool:
+            return list(pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
 
 
 def write_email(
@@ -254,6 +272,6 @@ def build_emails(
         else:
             jobs.append(_Job(issue.slug, target_for(issue.slug), key))
     rendered = render_emails(project, jobs, inliner=inliner, cache=cache, background=background, texts=texts)
-    for slug, errors, warnings, renditions in rendered:
-        results.append(EmailResult(by_slug[slug], True, errors, warnings, renditions))
+    for slug, errors, warnings, renditions, shown in rendered:
+        results.append(EmailResult(by_slug[slug], True, errors, warnings, renditions, shown))
     return results

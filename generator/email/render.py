@@ -116,12 +116,14 @@ class EmailRenderer:
         if texts is None:
             texts = Texts(Converter(project.settings.markdown, routes))
         self.views = ViewBuilder(project, routes, texts, images, css)
+        self.html_template = self.html_env.get_template("email.html.j2")
+        self.text_template = self.text_env.get_template("email.txt.j2")
 
     def render(self, issue: Issue) -> RenderedEmail:
         view = self.views.build(issue)
-        document = self.html_env.get_template("email.html.j2").render(e=view)
+        document = self.html_template.render(e=view)
         html = inline_css(document, self.inliner).rstrip() + "\n"  # a MIME part ends with a line break
-        text = self.text_env.get_template("email.txt.j2").render(e=view)
+        text = self.text_template.render(e=view)
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
         text = re.sub(r"^(\w[^\n]*)\n\n(-{3,}|={3,})$", r"\1\n\2", text, flags=re.M)
         errors, warnings = self._check_size(html)

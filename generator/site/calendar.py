@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -205,3 +206,26 @@ class CalendarWriter:
 
     def single(self) -> list[tuple[CalendarEvent, bytes]]:
         return [(item, self.calendar(item.event.title, [ical])) for item, ical in self.events]
+
+
+def write_calendars(
+    site: Path,
+    items: list[CalendarEvent],
+    files: list[str],
+    *,
+    calendar_file: str,
+    title: str,
+    site_url: str | None,
+    tz_name: str,
+    previous: dict[str, Seen],
+    now: datetime,
+) -> None:
+    """The subscribable calendar of all ``items`` into ``site/calendar_file``, and each item's
+    own calendar into ``site/files[i]``. Runs in a process of its own beside the page build:
+    thousands of events are seconds of pure Python that would hold the interpreter lock."""
+    writer = CalendarWriter(items, site_url=site_url, tz_name=tz_name, previous=previous, now=now)
+    target = site / calendar_file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(writer.calendar(title))
+    for (_, data), path in zip(writer.single(), files, strict=True):
+        (site / path).write_bytes(data)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date, datetime, timezone
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -21,7 +22,7 @@ from markupsafe import Markup
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -153,7 +154,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         )
         self.tz = ZoneInfo(project.settings.timezone)
         self.today = build_day(self.tz)
-        self.images = ImagePipeline(project.root / CACHE_DIR / "images")
+        self.images = ImagePipeline(project.root / CACHE_DIR / "images", background=True)
         self.image_checker = ImageChecker(project.content_dir)
         self.site_url = project.settings.site_url or config.site_url or ""
         self.issue_pages = {f"{ISSUES_DIR}/{i.slug}.md": i for i in project.published}
@@ -179,11 +180,12 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
                 files.append(File.generated(config, src, content=f"# {title}\n"))
         urls = {file.src_uri: file.url for file in files.documentation_pages()}
         self.views = pages.SiteViews(project, lambda src: urls.get(src, src), self.today)
-        # Thousands of small .ics files cost the kernel more than the pages: they are written
-        # beside the page build (MkDocs emptied site_dir before this event; nothing else writes
-        # termine/*.ics), and on_post_build waits for them.
-        self.calendar_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rundbrief-ics")
-        self.calendars = self.calendar_thread.submit(self._write_calendars, Path(config.site_dir))
+        # Thousands of small .ics files cost the kernel more than the pages, and making them
+        # seconds of Python: they are written by a process of their own beside the page build
+        # (MkDocs emptied site_dir before this event; nothing else writes termine/*.ics), and
+        # on_post_build waits for them.
+        self.calendar_process = ProcessPoolExecutor(max_workers=1, mp_context=get_context("forkserver"))
+        self.calendars = self._write_calendars(Path(config.site_dir))
         return files
 
     # -- templates ------------------------------------------------------------------
@@ -241,19 +243,23 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if (issue := self.issue_pages.get(page.file.src_uri)) is not None:
             converted = self.texts.get(issue.body, issue_source(issue))
             page.toc = get_toc(list(converted.toc))  # type: ignore[arg-type]  # Python-Markdown's toc_tokens
-            html = bodyimages.site_html(converted.html, page.url, self.routes, self.image_checker, self.images)
-        else:
-            html = bodyimages.rewrite(html, page.url, self.image_checker, self.images)
-        if page.file.src_uri in self.feed_pages:
-            self.issue_html[page.file.src_uri] = html
-        return html
+            return ""  # the page's HTML is made just before it is rendered: on_page_context
+        return bodyimages.rewrite(html, page.url, self.image_checker, self.images)
 
+    @event_priority(100)  # before the search plugin indexes the page's content
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
         if self.project is None:
             return context
         views, src = self.views, page.file.src_uri
+        if (issue := self.issue_pages.get(src)) is not None:
+            # MkDocs converts every page before it renders the first: made here, only one issue
+            # page's HTML is alive at a time, not a thousand (on_post_page lets it go again).
+            converted = self.texts.get(issue.body, issue_source(issue))
+            page.content = bodyimages.site_html(converted.html, page.url, self.routes, self.image_checker, self.images)
+        if src in self.feed_pages:
+            self.issue_html[src] = page.content or ""
         extra: dict[str, Any] = {"views": views}
         if (issue := self.issue_pages.get(src)) is not None:
             extra["issue"] = views.issue(issue)
@@ -301,32 +307,30 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._wait_for_calendars()  # no writes into a staged folder that is about to be removed
+        if (images := getattr(self, "images", None)) is not None:
+            images.abandon()
 
     def _wait_for_calendars(self) -> None:
         if (writing := self.calendars) is not None:
             self.calendars = None
-            self.calendar_thread.shutdown()
+            self.calendar_process.shutdown()
             writing.result()  # raises what the writer raised
 
-    def _write_calendars(self, site: Path) -> None:
+    def _write_calendars(self, site: Path) -> Future[None]:
         """The subscribable calendar of all public events, and one file per event beside it."""
         settings = self._project().settings
-        now = datetime.now(timezone.utc).replace(microsecond=0)
         items = [
             calendar.CalendarEvent(
                 view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues)
             )
             for view in self.views.events
         ]
-
-        writer = calendar.CalendarWriter(
-            items, site_url=self.site_url, tz_name=settings.timezone, previous=self.previous_calendar, now=now
-        )
-        target = site / pages.CALENDAR_FILE
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(writer.calendar(f"{settings.site_name} – Termine"))
-        for item, data in writer.single():
-            (site / self.routes.event_calendar(item.event.id)).write_bytes(data)
+        return self.calendar_process.submit(
+            calendar.write_calendars, site, items, [self.routes.event_calendar(item.event.id) for item in items],
+            calendar_file=pages.CALENDAR_FILE, title=f"{settings.site_name} – Termine", site_url=self.site_url,
+            tz_name=settings.timezone, previous=self.previous_calendar,
+            now=datetime.now(timezone.utc).replace(microsecond=0),
+        )  # fmt: skip
 
     def _write_feed(self, site: Path) -> None:
         project = self._project()
