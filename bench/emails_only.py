@@ -1,20 +1,33 @@
-"""Render every email of a project cold (no cache, no previous newsletter/), as `rundbrief build` does."""
+"""Render every email of a project cold (no cache, no previous newsletter/), as `rundbrief build` does.
+
+Prints, as one JSON line, the seconds of its three parts: loading the content, converting the
+texts (in a build shared with the site: one conversion for both) and the emails themselves.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from generator.content import load_project
 from generator.email.build import build_emails
+from generator.texts import convert_texts
 
 if __name__ == "__main__":
+    started = time.perf_counter()
     project = load_project(Path(sys.argv[1])).project
+    loaded = time.perf_counter()
+    texts = convert_texts(project)
+    converted = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
         results = build_emails(
             project, lambda slug: Path(out) / slug, None, inliner=sys.argv[2] if len(sys.argv) > 2 else "css-inline",  # type: ignore[arg-type]
-            cache=Path(out) / "cache",
+            cache=Path(out) / "cache", texts=texts,
         )  # fmt: skip
+        done = time.perf_counter()
         bad = [r.issue.slug for r in results if not r.rendered or r.errors]
-        sys.exit(1 if bad else 0)
+    print(json.dumps({"load": loaded - started, "convert": converted - loaded, "emails": done - converted}))
+    sys.exit(1 if bad else 0)

@@ -16,7 +16,7 @@ if __name__ == "__main__":
     cwd, command = sys.argv[1], sys.argv[2:]
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    result = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(
@@ -26,6 +26,7 @@ if __name__ == "__main__":
                 "peak_mb": peak_kb / 1024,
                 "returncode": result.returncode,
                 "stderr": result.stderr.decode()[-2000:],
+                "stdout_tail": result.stdout.decode(errors="replace")[-2000:],
             }
         )
     )

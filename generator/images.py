@@ -59,6 +59,7 @@ class ImagePipeline:
         self.background = background
         self._digests: dict[Path, str] = {}
         self._wanted: dict[str, Rendition] = {}
+        self._known: dict[tuple[Image, int], Rendition] = {}  # every rendition named so far
         self._making: dict[str, Future[None]] = {}  # cache file name -> its making in the background
         self._pool: ProcessPoolExecutor | None = None
 
@@ -71,6 +72,10 @@ class ImagePipeline:
 
     def rendition(self, image: Image, width: int) -> Rendition:
         width = max(1, min(width, image.width))
+        known = self._known.get((image, width))
+        if known is not None:  # pages ask for the same logos and portraits again and again
+            self._wanted.setdefault(known.url, known)
+            return known
         # Only letters, digits, "_", "." and "-" from the file's path: the name goes into URLs and
         # HTML attributes, where "#", "?", "%", spaces or quotes would break it; the digest keeps
         # names apart that this makes alike.
@@ -82,6 +87,7 @@ class ImagePipeline:
             rendition = self._wanted[url] = Rendition(image, url, width, _scaled_height(image, width))
             if self.background:
                 self._start(rendition)
+        self._known[(image, width)] = rendition
         return rendition
 
     def requested(self) -> tuple[Rendition, ...]:

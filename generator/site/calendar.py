@@ -10,6 +10,7 @@ its data, so an unchanged site rebuilds byte for byte.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -53,6 +54,19 @@ def _unfolded(data: bytes) -> list[str]:
     return data.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").splitlines()
 
 
+_STAMP = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
+
+
+def _utc_stamp(text: str) -> datetime:
+    """``20260105T103000Z`` as a UTC datetime; ValueError otherwise (strptime, four thousand times
+    over, was a second of every build)."""
+    match = _STAMP.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a UTC date-time: {text!r}")
+    year, month, day, hour, minute, second = map(int, match.groups())
+    return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+
+
 def read_previous(data: bytes) -> dict[str, Seen]:
     """UID -> what was published, from a calendar built before (what cannot be read: nothing).
 
@@ -66,7 +80,7 @@ def read_previous(data: bytes) -> dict[str, Seen]:
             current = {}
         elif line == "END:VEVENT":
             try:
-                stamp = datetime.strptime(current["DTSTAMP"], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+                stamp = _utc_stamp(current["DTSTAMP"])
                 seen[current["UID"]] = Seen(current.get(FINGERPRINT, ""), int(current.get("SEQUENCE", "0")), stamp)
             except (KeyError, ValueError):
                 pass
