@@ -77,7 +77,7 @@ def build_all(
         staged_mail = outputs.stage(newsletter_dir)
         previous = newsletter_dir if newsletter_dir.is_dir() else None
         # The emails render in worker processes while MkDocs builds the site here: both cores work.
-        texts = convert_texts(project)  # once, for the site and the emails
+        texts = convert_texts(project, cache=project.root / CACHE_DIR)  # once, for the site and the emails
         with ThreadPoolExecutor(max_workers=1) as background:
             emails = background.submit(
                 build_emails, project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache,

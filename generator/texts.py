@@ -2,17 +2,27 @@
 descriptions. The site's pages and the emails both read the HTML from here.
 
 A large project converts on all cores before the site and the emails start; the result
-travels to the email workers with the model.
+travels to the email workers with the model. Conversions are kept between builds in one file
+(``texts.pickle`` in the build's cache folder), keyed by what a conversion depends on: the
+text, the folder it is written in, the dialect, the routes and the code that converts. A build
+converts only the texts that are new or changed, and the result is the same as converting all
+(tests/test_texts_cache.py, and the second project's byte-identical rebuild).
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import pickle
 import posixpath
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from importlib import metadata
+from pathlib import Path
 
+from generator import markup as markup_module
+from generator import routes as routes_module
 from generator.content.model import Issue, Project
 from generator.markup import Converted, Converter
 from generator.routes import ISSUES_DIR, Routes
@@ -76,15 +86,75 @@ def _convert_chunk(keys: list[TextKey]) -> list[Converted]:
     return [_converter.convert(text, folder) for folder, text in keys]
 
 
-def convert_texts(project: Project, issues: Iterable[Issue] | None = None) -> Texts:
-    """The texts of ``issues`` (default: the published ones), converted on all cores if many."""
+CACHE_FILE = "texts.pickle"
+_CACHE_FORMAT = 1
+
+
+def _stamp(converter: Converter) -> str:
+    """What every conversion of a build depends on besides its text and folder: the dialect, the
+    routes, rundbrief's converting code and the versions of the Markdown packages (a dialect
+    whose repr shows an object's address never matches again: safe, only slower)."""
+    digest = hashlib.sha256(repr((converter.dialect, converter.routes)).encode())
+    for module in (markup_module, routes_module):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    for package in ("Markdown", "pymdown-extensions", "Pygments"):
+        try:
+            digest.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package}=none".encode())
+    return digest.hexdigest()
+
+
+def _text_digest(key: TextKey) -> str:
+    return hashlib.sha256(f"{key[0]}\0{key[1]}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _read_cache(path: Path, stamp: str) -> dict[str, Converted]:
+    """The conversions of earlier builds with this ``stamp``; nothing if the file is missing,
+    damaged or from other code (it is a cache: rebuilding it is always right)."""
+    try:
+        with path.open("rb") as file:
+            data = pickle.load(file)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT or data.get("stamp") != stamp:
+        return {}
+    texts = data.get("texts")
+    return texts if isinstance(texts, dict) else {}
+
+
+def _write_cache(path: Path, stamp: str, texts: dict[str, Converted]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    with partial.open("wb") as file:
+        pickle.dump({"format": _CACHE_FORMAT, "stamp": stamp, "texts": texts}, file, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(path)  # whole or not at all: a killed build leaves the previous cache
+
+
+def convert_texts(project: Project, issues: Iterable[Issue] | None = None, cache: Path | None = None) -> Texts:
+    """The texts of ``issues`` (default: the published ones), converted on all cores if many;
+    ``cache``: the folder of the conversion cache, if one is kept."""
     converter = Converter(project.settings.markdown, routes_for(project))
     keys = list(
         dict.fromkeys(key for issue in (project.published if issues is None else issues) for key in issue_texts(issue))
     )
+    stamp = _stamp(converter) if cache is not None else ""
+    known = _read_cache(cache / CACHE_FILE, stamp) if cache is not None else {}
+    digests = {key: _text_digest(key) for key in keys} if cache is not None else {}
+    converted = {key: known[digests[key]] for key in keys if digests.get(key) in known}
+    missing = [key for key in keys if key not in converted]
+    converted.update(_convert(converter, missing))
+    if cache is not None:
+        kept = {digests[key]: converted[key] for key in keys}
+        if kept.keys() != known.keys():  # texts added, changed or gone: the cache follows the content
+            _write_cache(cache / CACHE_FILE, stamp, kept)
+    return Texts(converter, converted)
+
+
+def _convert(converter: Converter, keys: list[TextKey]) -> dict[TextKey, Converted]:
     workers = os.cpu_count() or 1
     if len(keys) < PARALLEL_FROM or workers < 2:
-        return Texts(converter, {key: converter.convert(key[1], key[0]) for key in keys})
+        return {key: converter.convert(key[1], key[0]) for key in keys}
     chunks = [keys[i :: workers * 4] for i in range(workers * 4)]
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
@@ -92,9 +162,8 @@ def convert_texts(project: Project, issues: Iterable[Issue] | None = None) -> Te
         max_workers=workers, mp_context=context, initializer=_start, initargs=(converter,)
     ) as pool:
         results = list(pool.map(_convert_chunk, chunks))
-    converted = {
+    return {
         key: html
         for chunk, result in zip(chunks, results, strict=True)
         for key, html in zip(chunk, result, strict=True)
     }
-    return Texts(converter, converted)

@@ -150,7 +150,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         project = self.project
         self.routes = routes_for(project)
         self.texts = (
-            self.preloaded_texts if self.preloaded is not None and self.preloaded_texts else convert_texts(project)
+            self.preloaded_texts
+            if self.preloaded is not None and self.preloaded_texts
+            else convert_texts(project, cache=project.root / CACHE_DIR)
         )
         self.tz = ZoneInfo(project.settings.timezone)
         self.today = build_day(self.tz)

@@ -1,0 +1,115 @@
+"""The conversion cache between builds: a build converts only new and changed texts, and what it
+reads from the cache is what converting anew gives (generator/texts.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.content import load_project
+from generator.markup import Converter
+from generator.texts import CACHE_FILE, convert_texts
+
+ISSUE = """\
+---
+title: Ausgabe {n}
+number: "{n:02d}.2026"
+date: 2026-05-{n:02d}
+statements:
+  - person: anna-muster
+    quote: "Wir haben **viel** vor, Ausgabe {n}."
+---
+
+# Rückblick {n}
+
+Text der Ausgabe {n} mit einem [Link](2026-01.md) und "Anführungszeichen" -- und mehr.
+
+| Tag | Programm |
+| --- | --- |
+| Montag | Werkstatt {n} |
+"""
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts Python-Markdown really converts (the real converter, counted)."""
+    converted: list[str] = []
+    original = Converter.convert
+
+    def convert(self: Converter, text: str, folder: str):  # type: ignore[no-untyped-def]
+        converted.append(text)
+        return original(self, text, folder)
+
+    monkeypatch.setattr(Converter, "convert", convert)
+    return converted
+
+
+@pytest.fixture
+def issues(project: Path, write: Callable[[str, str], Path]) -> Path:
+    (project / "mkdocs.yml").write_text(
+        (project / "mkdocs.yml").read_text(encoding="utf-8") + "markdown_extensions:\n  - tables\n  - smarty\n",
+        encoding="utf-8",
+    )
+    for n in range(2, 6):
+        write(f"newsletter/2026-{n:02d}.md", ISSUE.format(n=n))
+    return project
+
+
+def _html(project: Path, cache: Path | None) -> dict[tuple[str, str], tuple[str, object]]:
+    texts = convert_texts(load_project(project).project, cache=cache)
+    return {key: (value.html, value.toc) for key, value in texts.converted.items()}
+
+
+def test_a_second_conversion_reads_every_text_from_the_cache_and_equals_a_fresh_one(
+    issues: Path, tmp_path: Path, counting: list[str]
+) -> None:
+    cache = tmp_path / "cache"
+    first = _html(issues, cache)
+    assert (cache / CACHE_FILE).is_file()
+    assert len(counting) == len(first) > 8  # bodies and quotes of five issues
+    counting.clear()
+    second = _html(issues, cache)
+    assert counting == []
+    assert second == first == _html(issues, None)
+    assert "<table>" in next(html for (_, text), (html, _) in first.items() if "Programm" in text)
+
+
+def test_an_edited_text_alone_is_converted_again(
+    issues: Path, tmp_path: Path, counting: list[str], write: Callable[[str, str], Path]
+) -> None:
+    cache = tmp_path / "cache"
+    _html(issues, cache)
+    counting.clear()
+    write("newsletter/2026-03.md", ISSUE.format(n=3).replace("# Rückblick 3", "# Rückblick 3, geändert"))
+    after = _html(issues, cache)
+    assert len(counting) == 1 and "geändert" in counting[0]
+    assert after == _html(issues, None)
+
+
+def test_other_settings_convert_everything_again(issues: Path, tmp_path: Path, counting: list[str]) -> None:
+    cache = tmp_path / "cache"
+    before = _html(issues, cache)
+    config = issues / "mkdocs.yml"
+    # another site address: every link in every text points elsewhere
+    config.write_text(config.read_text(encoding="utf-8").replace("test.example.org", "neu.example.org"), "utf-8")
+    counting.clear()
+    after = _html(issues, cache)
+    assert len(counting) == len(before)
+    assert after == _html(issues, None)
+    assert any("neu.example.org" in html for html, _ in after.values())
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01.", b"\x80\x05}\x94."])
+def test_a_damaged_cache_is_ignored_and_written_anew(
+    issues: Path, tmp_path: Path, counting: list[str], damage: bytes
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / CACHE_FILE).write_bytes(damage)
+    assert _html(issues, cache) == _html(issues, None)
+    assert (cache / CACHE_FILE).read_bytes() != damage
+    counting.clear()
+    _html(issues, cache)
+    assert counting == []
