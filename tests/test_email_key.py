@@ -40,3 +40,15 @@ def test_replacing_an_image_the_email_shows_renders_it_again(project: Path) -> N
     Image.new("RGB", (200, 100), "#c62828").save(project / "content" / "media" / "foto.jpg", "JPEG")
     assert "(1 emails rendered, 0 unchanged)" in build(project)
     assert shown_sizes(project) == [("200", "100"), ("40", "40")]
+
+
+def test_replacing_an_image_a_statement_quote_shows_renders_it_again(project: Path) -> None:
+    issue = project / "content" / "newsletter" / "2026-01.md"
+    text = issue.read_text(encoding="utf-8").replace(
+        "---\n\n", 'statements:\n  - person: anna-muster\n    quote: "Unser Zeichen: ![Logo](../media/logo.png)"\n---\n\n', 1
+    )
+    issue.write_text(text, encoding="utf-8")
+    assert "(1 emails rendered, 0 unchanged)" in build(project)
+    assert "(0 emails rendered, 1 unchanged)" in build(project)
+    Image.new("RGB", (40, 40), "#2e7d32").save(project / "content" / "media" / "logo.png", "PNG")
+    assert "(1 emails rendered, 0 unchanged)" in build(project)

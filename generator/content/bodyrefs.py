@@ -99,7 +99,14 @@ def _references(
 
 
 def check_links(
-    ctx: Context, body: str, first_line: int, folder: str, pages: set[str], drafts: set[str], content: Path
+    ctx: Context,
+    body: str,
+    first_line: int,
+    folder: str,
+    pages: set[str],
+    drafts: set[str],
+    content: Path,
+    field: str = "body",
 ) -> None:
     """Every link in the body to a page or file of the project leads to one that is published:
     ``pages`` are the content paths of the Markdown pages the site has, ``drafts`` those that are
@@ -111,17 +118,19 @@ def check_links(
         target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
         if target == ".." or target.startswith("../"):
             ctx.error(
-                link.line, f"body: link {link.src}: leads outside content/; link to pages and files of the project only"
+                link.line,
+                f"{field}: link {link.src}: leads outside content/; link to pages and files of the project only",
             )
         elif target.endswith(".md"):
             if target in drafts:
-                ctx.error(link.line, f"body: link {link.src}: content/{target} is a draft, which is not published")
+                ctx.error(link.line, f"{field}: link {link.src}: content/{target} is a draft, which is not published")
             elif target not in pages:
                 ctx.error(
-                    link.line, f"body: link {link.src}: there is no page content/{target}{_suggest_page(target, pages)}"
+                    link.line,
+                    f"{field}: link {link.src}: there is no page content/{target}{_suggest_page(target, pages)}",
                 )
         elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
-            ctx.error(link.line, f"body: link {link.src}: file not found: content/{target}")
+            ctx.error(link.line, f"{field}: link {link.src}: file not found: content/{target}")
 
 
 def _suggest_page(target: str, pages: set[str]) -> str:
@@ -146,17 +155,20 @@ _HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 
-def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, source: str) -> tuple[Image, ...]:
+def check_body(
+    ctx: Context, body: str, first_line: int, images: ImageChecker, source: str, field: str = "body"
+) -> tuple[Image, ...]:
     """Alt text on every image; every image the body shows a file in content/, decoded; no
     script or local-file addresses in links. Returns the image files the body shows (those that
-    passed), in order, each once."""
+    passed), in order, each once. ``field``: what the messages call the text (a statement's
+    quote is Markdown too: ``statements[2].quote``)."""
     if "javascript:" in body.lower() or "vbscript:" in body.lower() or "file:" in body.lower():
         for link in find_links(body, first_line):
             scheme = urlsplit(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()
             if scheme in _SCRIPT_SCHEMES:
                 ctx.error(
                     link.line,
-                    f"body: link {link.src}: expected a web or mail address, or a page or file of the project",
+                    f"{field}: link {link.src}: expected a web or mail address, or a page or file of the project",
                 )
     if not may_show_images(body):
         return ()
@@ -165,22 +177,25 @@ def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, s
     for number, line in lines:
         for match in _ALT.finditer(line):
             if not match.group(1).strip():
-                ctx.error(number, "body: image without alt text; write what it shows between the brackets: ![...](...)")
+                ctx.error(
+                    number, f"{field}: image without alt text; write what it shows between the brackets: ![...](...)"
+                )
         for tag in _IMG_TAG.finditer(line):
             if not _HAS_ALT.search(tag.group(0)):
-                ctx.error(number, 'body: image without alt text; write what it shows as alt="..."')
+                ctx.error(number, f'{field}: image without alt text; write what it shows as alt="..."')
     for image in find_images(body, first_line, lines):
         parts = urlsplit(image.src)
         if parts.scheme.lower() in ("http", "https") or image.src.startswith("//"):
             ctx.error(
                 image.line,
-                f"body: image {image.src}: the site loads nothing from other hosts (privacy); "
+                f"{field}: image {image.src}: the site loads nothing from other hosts (privacy); "
                 "save the image in content/media/ and show it from there",
             )
             continue
         if parts.scheme or image.src.startswith("/"):
             ctx.error(
-                image.line, f"body: image {image.src}: expected a path relative to this file, such as ../media/foto.jpg"
+                image.line,
+                f"{field}: image {image.src}: expected a path relative to this file, such as ../media/foto.jpg",
             )
             continue
         target = content_path(image.src, source)
@@ -189,7 +204,7 @@ def check_body(ctx: Context, body: str, first_line: int, images: ImageChecker, s
         try:
             checked = images.check(target)
         except ImageProblem as problem:
-            ctx.error(image.line, f"body: image {image.src}: {problem}")
+            ctx.error(image.line, f"{field}: image {image.src}: {problem}")
             continue
         shown.setdefault(checked.src, checked)
     return tuple(shown.values())

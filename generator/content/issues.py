@@ -12,7 +12,7 @@ from generator.content.bodyrefs import check_body
 from generator.content.fields import Context, Fields, format_when, suggest
 from generator.content.frontmatter import read_text, split_front_matter
 from generator.content.images import ImageChecker
-from generator.content.model import Event, EventStatus, EventTime, Issue, Person, Statement
+from generator.content.model import Event, EventStatus, EventTime, Image, Issue, Person, Statement
 from generator.content.people import PERSON_KEYS, read_person_fields, read_photo
 from generator.content.yamlnodes import YNode, YScalar, describe, parse_yaml, quote
 from generator.diagnostics import Location
@@ -53,6 +53,12 @@ class IssueReader:
         self.ctx = ctx
         self.people = people
         self.images = images
+        self.source = ""  # the issue being read, below content/: its texts' links are relative to it
+
+    def _text_line(self, fields: Fields, key: str, text: str) -> int:
+        """The file line a Markdown field's text starts on: a text of several lines is written
+        as a block (``quote: |``), which starts on the line after its key."""
+        return fields.line_of(key) + (1 if "\n" in text.strip() else 0)
 
     # -- people ---------------------------------------------------------------------
     def person_by_id(self, node: YNode, name: str) -> Person | None:
@@ -115,7 +121,9 @@ class IssueReader:
         quote_text = fields.text("quote", required=True, single_line=False)
         if not people or quote_text is None:
             return None
-        return Statement(tuple(people), quote_text, photo, Location(self.ctx.path, fields.line))
+        line = self._text_line(fields, "quote", quote_text)
+        shown = check_body(self.ctx, quote_text, line, self.images, self.source, field=fields.name("quote"))
+        return Statement(tuple(people), quote_text, photo, Location(self.ctx.path, fields.line), line, shown)
 
     # -- events ---------------------------------------------------------------------
     def event(self, name: str, node: YNode) -> Event | EventRef | None:
@@ -150,12 +158,17 @@ class IssueReader:
         registration = fields.text("registration")
         address = fields.text("address", single_line=False)
         region = fields.text("region")
+        line = 0
+        shown: tuple[Image, ...] = ()
+        if description is not None:
+            line = self._text_line(fields, "description", description)
+            shown = check_body(self.ctx, description, line, self.images, self.source, field=fields.name("description"))
         if title is None or start is None or event_id is None or (location is None and online is None):
             return None
         return Event(
             id=event_id, title=title, start=start, end=end, location=location, address=address, region=region,
             online=online, status=status, description=description, registration=registration,
-            source=Location(self.ctx.path, fields.line),
+            source=Location(self.ctx.path, fields.line), description_line=line, description_images=shown,
         )  # fmt: skip
 
     # -- the issue ------------------------------------------------------------------
@@ -172,6 +185,7 @@ class IssueReader:
         fields = Fields(self.ctx, root, "", ISSUE_KEYS, line=1)
         if not fields.ok:
             return ReadIssue(None, [], 1)
+        self.source = path.relative_to(self.images.content_dir).as_posix()
         title = fields.text("title", required=True)
         number = fields.text("number", required=True)
         issue_date = fields.date("date", required=True)
@@ -184,8 +198,7 @@ class IssueReader:
         statements = [self.statement(n, node) for n, node in fields.items("statements")]
         contacts = [self.contact(n, node) for n, node in fields.items("contacts")]
         events = [e for e in entries if e is not None]
-        source = path.relative_to(self.images.content_dir).as_posix()
-        body_images = check_body(self.ctx, front.body, front.body_line, self.images, source)
+        body_images = check_body(self.ctx, front.body, front.body_line, self.images, self.source)
         if title is None or number is None or issue_date is None:
             return ReadIssue(None, events, fields.line_of("number"))
         issue = Issue(

@@ -100,12 +100,12 @@ def load_project(root: Path) -> LoadResult:
     _check_pages(content, set(phase_files) | set(issue_files), images, context)
     images.save()
     _check_numbers(issues, number_lines, diag)
-    _check_issue_links(content, issues, context)
     events = _unique_events(entries_by_issue, diag)
     issues = [
         replace(issue, events=tuple(events[e.id].event for e in entries_by_issue[issue.slug] if e.id in events))
         for issue in issues
     ]
+    _check_issue_links(content, issues, context)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
     entries = sorted(events.values(), key=lambda e: (e.event.start, e.event.title))
@@ -136,7 +136,19 @@ def _check_issue_links(content: Path, issues: list[Issue], context: Callable[[Pa
     for issue in issues:
         # a draft may link to another draft: both are published together, or the link is reported then
         shown, unpublished = (pages | drafts, set()) if issue.draft else (pages, drafts)
-        check_body_links(context(issue.path), issue.body, issue.body_line, ISSUES_DIR, shown, unpublished, content)
+        ctx = context(issue.path)
+        check_body_links(ctx, issue.body, issue.body_line, ISSUES_DIR, shown, unpublished, content)
+        # quotes and descriptions are Markdown of the issue too (an event named by id from
+        # another issue is checked there, where its description is written)
+        for number, statement in enumerate(issue.statements, start=1):
+            field = f"statements[{number}].quote"
+            check_body_links(ctx, statement.quote, statement.quote_line, ISSUES_DIR, shown, unpublished, content, field)
+        for number, event in enumerate(issue.events, start=1):
+            if event.description and event.source.path == ctx.path:
+                field = f"events[{number}].description"
+                check_body_links(
+                    ctx, event.description, event.description_line, ISSUES_DIR, shown, unpublished, content, field
+                )
 
 
 def _check_pages(content: Path, read: set[Path], images: ImageChecker, context: Callable[[Path], Context]) -> None:

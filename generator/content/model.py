@@ -124,6 +124,8 @@ class Event:
     description: str | None = None  # Markdown
     registration: str | None = None  # where to sign up: a URL, or text such as a deadline
     source: Location = field(default=Location(""), compare=False)
+    description_line: int = field(default=0, compare=False)  # the file line of description:, for messages
+    description_images: tuple[Image, ...] = ()  # the image files the description shows (checked)
 
     @property
     def end_date(self) -> date:
@@ -137,6 +139,8 @@ class Statement:
     quote: str  # Markdown
     photo: Photo | None = None  # the statement's own photo, else the first person's
     source: Location = field(default=Location(""), compare=False)
+    quote_line: int = field(default=0, compare=False)  # the file line of quote:, for messages
+    quote_images: tuple[Image, ...] = ()  # the image files the quote shows (checked)
 
     @property
     def shown_photo(self) -> Photo | None:

@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 import generator
 from generator import __version__
-from generator.content.bodyrefs import content_path, find_images, may_show_images
 from generator.content.images import ImageChecker
 from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
@@ -34,7 +33,7 @@ from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.images import ImagePipeline, Rendition
 from generator.linkcheck import addresses
 from generator.manifest import read_key, read_renditions, write_manifest
-from generator.texts import Texts, issue_source
+from generator.texts import Texts
 from generator.theme import EMAIL_TEMPLATES, email_template_dirs
 
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
@@ -115,14 +114,10 @@ def email_key(
     images += [s.shown_photo.image.path for s in issue.statements if s.shown_photo is not None]
     images += [p.logo.path for p in project.settings.partners if p.logo is not None]
     images += [project.settings.logo.path] if project.settings.logo else []
-    images += [image.path for image in issue.body_images]  # resolved and checked by the loader
-    # Event descriptions and quotes are Markdown too; the loader does not check images in them (yet),
-    # so their files are found here with the loader's own reader of image references.
-    source = issue_source(issue)
-    for text in [*(e.description for e in issue.events if e.description), *(s.quote for s in issue.statements)]:
-        if may_show_images(text):
-            found = (content_path(image.src, source) for image in find_images(text, 1))
-            images += [project.content_dir / target for target in found if target is not None]
+    # the images the Markdown texts show: resolved and checked by the loader
+    images += [image.path for image in issue.body_images]
+    images += [image.path for event in issue.events for image in event.description_images]
+    images += [image.path for statement in issue.statements for image in statement.quote_images]
     stats = {} if stats is None else stats
     for path in images:
         if path not in stats:
