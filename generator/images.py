@@ -99,7 +99,10 @@ class ImagePipeline:
     def add(self, renditions: tuple[Rendition, ...]) -> None:
         """Renditions asked for elsewhere (a worker process), to be written by this pipeline."""
         for rendition in renditions:
-            self._wanted[rendition.url] = rendition
+            if rendition.url not in self._wanted:
+                self._wanted[rendition.url] = rendition
+                if self.background:
+                    self._start(rendition)
 
     def picture(self, image: Image, display_width: int) -> Picture:
         """The image shown ``display_width`` CSS pixels wide (or narrower if it is smaller)."""

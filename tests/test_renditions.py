@@ -1,0 +1,85 @@
+"""Renditions made in the background (the site's, in a worker process while pages render) are the
+very files made in the build's own process, and a built email's manifest is read whole or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.content.images import ImageChecker
+from generator.images import ImagePipeline
+from generator.manifest import MANIFEST_FILE, read_key, read_renditions, write_manifest
+from tests.conftest import write_images
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    write_images(root / "media")
+    return root
+
+
+def _ask(pipeline: ImagePipeline, checker: ImageChecker) -> None:
+    for src in ("media/foto.jpg", "media/logo.png"):
+        image = checker.check(src)
+        pipeline.picture(image, 60)
+        pipeline.picture(image, 60)  # asked again, as every page asks for the logos
+
+
+def test_background_renditions_equal_those_made_here(content: Path, tmp_path: Path) -> None:
+    checker = ImageChecker(content)
+    here, there = ImagePipeline(tmp_path / "c1"), ImagePipeline(tmp_path / "c2", background=True)
+    _ask(here, checker)
+    _ask(there, checker)
+    assert [r.url for r in here.requested()] == [r.url for r in there.requested()]
+    assert len(here.requested()) == 3  # the photo at 60 and 120 px; the 40 px logo only once
+    assert here.write(tmp_path / "site1") == 3
+    assert there.write(tmp_path / "site2") == 3
+    for rendition in here.requested():
+        made_here = (tmp_path / "site1" / rendition.url).read_bytes()
+        assert made_here == (tmp_path / "site2" / rendition.url).read_bytes()
+        assert made_here[:2] in (b"\xff\xd8", b"\x89P")  # JPEG or PNG
+    # a second build finds them all in the cache
+    again = ImagePipeline(tmp_path / "c2", background=True)
+    _ask(again, checker)
+    assert again.write(tmp_path / "site3") == 0
+
+
+def test_a_rendition_that_cannot_be_made_fails_the_write(content: Path, tmp_path: Path) -> None:
+    checker = ImageChecker(content)
+    pipeline = ImagePipeline(tmp_path / "cache", background=True)
+    image = checker.check("media/foto.jpg")
+    (content / "media" / "foto.jpg").write_bytes(b"no longer a JPEG")  # replaced after the check
+    pipeline.picture(image, 60)
+    with pytest.raises(OSError):
+        pipeline.write(tmp_path / "site")
+
+
+def test_an_abandoned_pipeline_leaves_no_worker_behind(content: Path, tmp_path: Path) -> None:
+    pipeline = ImagePipeline(tmp_path / "cache", background=True)
+    _ask(pipeline, ImageChecker(content))
+    pipeline.abandon()
+    assert pipeline._pool is None
+
+
+def test_the_manifest_is_read_whole_or_not_at_all(content: Path, tmp_path: Path) -> None:
+    checker = ImageChecker(content)
+    pipeline = ImagePipeline(tmp_path / "cache")
+    _ask(pipeline, checker)
+    folder = tmp_path / "email"
+    folder.mkdir()
+    write_manifest(folder, "abc123", pipeline.requested())
+    assert read_key(folder) == "abc123"
+    assert read_renditions(folder, checker) == pipeline.requested()
+    data = (folder / MANIFEST_FILE).read_bytes()
+    for cut in (1, len(data) // 2, len(data) - 1):  # a build killed while writing it
+        (folder / MANIFEST_FILE).write_bytes(data[:cut])
+        assert read_key(folder) is None
+        assert read_renditions(folder, checker) is None
+    (folder / MANIFEST_FILE).unlink()
+    assert read_key(folder) is None
+    # an image it names was removed since: the email must be rendered again
+    write_manifest(folder, "abc123", pipeline.requested())
+    (content / "media" / "logo.png").unlink()
+    assert read_renditions(folder, ImageChecker(content)) is None
