@@ -6,11 +6,12 @@ the ledger's promise (nobody gets an issue twice, nobody is skipped silently) re
 Consent is kept as events (when, how, from where), the proof of double opt-in a public
 body must be able to show. The file is created readable by its owner only (0600).
 
-Retention (:meth:`Store.expire`, run by the subscription service): a web request that is not
-confirmed is deleted with its events after ``PENDING_RETENTION`` (the 7 days a confirmation
-link is valid, plus a day); a former subscriber who asked again but did not confirm goes back
-to ``unsubscribed``; queued confirmation mails and their outcomes are kept as long; rate-limit
-counters only until their hour is over.
+Retention (:meth:`Store.expire`, run by every command that opens the store and by the
+subscription service every 10 minutes): a web request that is not confirmed is deleted with its
+events after the retention period (``RUNDBRIEF_RETENTION_DAYS``, default 30, at least the 7 days
+a confirmation link is valid plus one); a former subscriber who asked again but did not confirm
+goes back to ``unsubscribed``; queued confirmation mails and their outcomes are kept as long;
+rate-limit counters only until their hour is over.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from generator.output import NEWSLETTER_DIR
 
 DEFAULT_DB = Path(".rundbrief") / "rundbrief.sqlite"
 PENDING_RETENTION = timedelta(days=8)  # a confirmation link is valid 7 days: one more as a margin
-SCHEMA_VERSION = 3
+DEFAULT_RETENTION = timedelta(days=30)  # RUNDBRIEF_RETENTION_DAYS: how long an unconfirmed sign-up is kept
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -130,6 +132,84 @@ CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (slug, state)
 """
 
 
+# Version 4: bounces, data-subject rights. A subscriber can be "bounced" (never sent to again,
+# kept with its history); consent events record that too. Subscriber ids are never used again
+# (AUTOINCREMENT), so the anonymous ledger rows an erased person leaves point at nobody, ever.
+# A ledger row may lose its subscriber (NULL once erased) and still count for its send. The
+# tables are copied (SQLite changes no CHECK or key in place); foreign keys are off meanwhile.
+MIGRATION_4 = """
+CREATE TABLE subscribers_4 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL UNIQUE,
+    name TEXT,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed', 'bounced')),
+    created_at TEXT NOT NULL,
+    confirmed_at TEXT,
+    unsubscribed_at TEXT,
+    requested_at TEXT,
+    bounced_at TEXT
+);
+INSERT INTO subscribers_4 (id, email, email_key, name, status, created_at, confirmed_at, unsubscribed_at, requested_at)
+    SELECT id, email, email_key, name, status, created_at, confirmed_at, unsubscribed_at, requested_at FROM subscribers;
+DROP TABLE subscribers;
+ALTER TABLE subscribers_4 RENAME TO subscribers;
+CREATE INDEX IF NOT EXISTS subscribers_pending ON subscribers (status, requested_at);
+CREATE TABLE consent_events_4 (
+    id INTEGER PRIMARY KEY,
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
+    kind TEXT NOT NULL CHECK (kind IN ('imported', 'requested', 'confirmed', 'unsubscribed', 'removed', 'bounced',
+                                       'restored')),
+    at TEXT NOT NULL,
+    source TEXT,
+    detail TEXT
+);
+INSERT INTO consent_events_4 SELECT id, subscriber_id, kind, at, source, detail FROM consent_events;
+DROP TABLE consent_events;
+ALTER TABLE consent_events_4 RENAME TO consent_events;
+CREATE INDEX IF NOT EXISTS consent_events_subscriber ON consent_events (subscriber_id);
+CREATE TABLE deliveries_4 (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL REFERENCES sends(slug),
+    subscriber_id INTEGER REFERENCES subscribers(id),  -- NULL once the person was erased
+    email TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed_temporary', 'failed_permanent',
+                                         'unknown', 'skipped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reply TEXT,
+    next_attempt_at TEXT,
+    updated_at TEXT NOT NULL,
+    sent_at TEXT,
+    build_key TEXT,
+    run_attempts INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (slug, subscriber_id)
+);
+INSERT INTO deliveries_4 (slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at, sent_at,
+                          build_key, run_attempts)
+    SELECT slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at, sent_at, build_key,
+           run_attempts FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_4 RENAME TO deliveries;
+CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (slug, state);
+CREATE INDEX IF NOT EXISTS deliveries_subscriber ON deliveries (subscriber_id);
+CREATE TABLE IF NOT EXISTS bounces (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL REFERENCES sends(slug),
+    subscriber_id INTEGER REFERENCES subscribers(id),  -- NULL once the person was erased
+    kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft')),
+    at TEXT NOT NULL,
+    source TEXT,                                       -- "mbox bounces.mbox", "imap INBOX", ...
+    detail TEXT,                                       -- status and diagnostic (NULL once erased)
+    UNIQUE (slug, subscriber_id)                       -- one bounce per person and send, however often reported
+);
+CREATE TABLE IF NOT EXISTS bounce_messages (           -- every message read once (SHA-256 of its bytes)
+    digest TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    outcome TEXT NOT NULL
+)
+"""
+
+
 class StoreError(Exception):
     pass
 
@@ -138,6 +218,7 @@ class Status(str, Enum):
     PENDING = "pending"
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"  # refused for good (README, "Bounces"): never sent to again, kept with its history
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +230,21 @@ class Subscriber:
     created_at: str
     confirmed_at: str | None
     unsubscribed_at: str | None
+
+
+def retention_from_environment() -> timedelta:
+    """``RUNDBRIEF_RETENTION_DAYS`` (whole days, default 30): how long an unconfirmed sign-up is kept.
+    Never less than ``PENDING_RETENTION``: a request must outlive its confirmation link."""
+    text = os.environ.get("RUNDBRIEF_RETENTION_DAYS", "").strip()
+    if not text:
+        return DEFAULT_RETENTION
+    minimum = PENDING_RETENTION.days
+    if not (text.isascii() and text.isdigit() and minimum <= int(text) <= 3650):
+        raise StoreError(
+            f"RUNDBRIEF_RETENTION_DAYS must be a whole number of days from {minimum} to 3650 (a confirmation link "
+            f"is valid 7 days), found {text[:40]!r}"
+        )
+    return timedelta(days=int(text))
 
 
 def now() -> str:
@@ -230,18 +326,30 @@ class Store:
             raise StoreError(f"cannot open the subscriber store {path}: {err}") from None
 
     def _migrate(self) -> None:
-        if self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"it was made by a newer rundbrief (schema {version}, this one knows {SCHEMA_VERSION})"
+            )
+        if version == SCHEMA_VERSION:
             return
         self.db.executescript(SCHEMA)
-        with self.transaction() as db:  # one process migrates; the others find it done
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            for number, migration in ((2, MIGRATION_2), (3, MIGRATION_3)):
-                if version < number:
-                    for statement in migration.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-            if version < SCHEMA_VERSION:
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.db.execute("PRAGMA foreign_keys=OFF")  # tables are copied and renamed (SQLite's own procedure)
+        try:
+            with self.transaction() as db:  # one process migrates; the others find it done
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                for number, migration in ((2, MIGRATION_2), (3, MIGRATION_3), (4, MIGRATION_4)):
+                    if version < number:
+                        for statement in migration.split(";"):
+                            if statement.strip():
+                                db.execute(statement)
+                if version < SCHEMA_VERSION:
+                    broken = db.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise sqlite3.DatabaseError(f"{len(broken)} rows point at nothing after the migration")
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        finally:
+            self.db.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:
         self.db.close()
@@ -338,9 +446,11 @@ class Store:
     def pending_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM subscribers WHERE status = 'pending'").fetchone()[0])
 
-    def expire(self, at: datetime | None = None) -> int:
-        """Apply the retention rules (module docstring); returns how many requests were deleted."""
-        cutoff = stamp((at or datetime.now(timezone.utc)) - PENDING_RETENTION)
+    def expire(self, at: datetime | None = None, retention: timedelta | None = None) -> int:
+        """Apply the retention rules (module docstring); returns how many requests were deleted.
+        ``retention`` None: ``RUNDBRIEF_RETENTION_DAYS`` (StoreError if it is no usable number)."""
+        kept = retention if retention is not None else retention_from_environment()
+        cutoff = stamp((at or datetime.now(timezone.utc)) - kept)
         with self.transaction() as db:
             stale = "status = 'pending' AND COALESCE(requested_at, created_at) < ?"
             never = [
