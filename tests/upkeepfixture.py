@@ -17,7 +17,7 @@ def rundbrief(
     """``rundbrief <command> --project P --db D <rest>``; a group's command is two words."""
     words = 2 if args[0] in GROUPS else 1
     command = [sys.executable, "-m", "generator", *args[:words], "--project", str(project), "--db", str(db)]
-    environment = dict(os.environ, RUNDBRIEF_SECRET=SECRET, **(env or {}))
+    environment = {**os.environ, "RUNDBRIEF_SECRET": SECRET, **(env or {})}
     return subprocess.run(
         [*command, *args[words:]], capture_output=True, text=True, env=environment, input=stdin, timeout=300,
         check=False,
