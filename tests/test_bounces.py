@@ -232,3 +232,23 @@ def test_hostile_and_forged_notices_change_nobody(example: Path, tmp_path: Path)
     missing = rundbrief(example, db, "bounces", "import", str(tmp_path / "nichts"))
     assert missing.returncode == 1
     assert missing.stderr.strip().endswith("is neither an mbox file, a Maildir nor imap (or imap:FOLDER)")
+
+
+def test_without_verp_the_plain_sender_goes_out_and_its_notices_are_not_taken(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["lena@example.net"])
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server, RUNDBRIEF_VERP="off")
+        assert paths == {"lena@example.net": "wiralle@example.org"}
+        wrong = rundbrief(example, db, "send", "2026-02", "--yes", env={**server.environment(), "RUNDBRIEF_VERP": "ja"})
+        assert wrong.returncode == 1 and wrong.stderr.strip() == "rundbrief: RUNDBRIEF_VERP must be on or off, found 'ja'"
+        bounce_box = {**server.environment(), "RUNDBRIEF_BOUNCE_ADDRESS": "bounces@example.org"}
+        via = send(example, db, "2026-02", server, **bounce_box)  # a mailbox of its own for the notices
+        assert re.fullmatch(r"bounces\+rb-[0-9a-f]+-[0-9a-f]{8}-[0-9a-f]{12}@example\.org", via["lena@example.net"])
+    source = tmp_path / "b.mbox"
+    write_mbox(source, [dsn("wiralle@example.org", "lena@example.net"), dsn(via["lena@example.net"], "lena@example.net")])
+    result = rundbrief(example, db, "bounces", "import", str(source))
+    assert result.stdout.splitlines()[:2] == [
+        "rundbrief: read 2 messages: 1 hard and 0 soft bounces recorded, 0 read before, 1 ignored",
+        "ignored\t1\tnot delivered to a rundbrief return path",
+    ]

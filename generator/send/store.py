@@ -464,7 +464,9 @@ class Store:
                 db.execute(f"DELETE FROM subscribers WHERE id IN ({marks})", chunk)
             # a former subscriber who asked again and did not confirm: back to where they were
             db.execute(
-                f"UPDATE subscribers SET status = 'unsubscribed' WHERE {stale} AND confirmed_at IS NOT NULL", (cutoff,)
+                "UPDATE subscribers SET status = CASE WHEN bounced_at IS NOT NULL THEN 'bounced' ELSE 'unsubscribed' "
+                f"END WHERE {stale} AND confirmed_at IS NOT NULL",
+                (cutoff,),
             )
             db.execute("DELETE FROM outbox WHERE created_at < ?", (cutoff,))
             db.execute(
@@ -476,7 +478,7 @@ class Store:
     def confirm(self, subscriber_id: int, source: str) -> bool:
         with self.transaction() as db:
             changed = db.execute(
-                "UPDATE subscribers SET status = 'active', confirmed_at = ?, unsubscribed_at = NULL "
+                "UPDATE subscribers SET status = 'active', confirmed_at = ?, unsubscribed_at = NULL, bounced_at = NULL "
                 "WHERE id = ? AND status = 'pending'",
                 (now(), subscriber_id),
             ).rowcount
