@@ -345,7 +345,7 @@ def subscriptions() -> None:
 @_project_option
 @db_option
 def subscriptions_status(project: Path, db: Path | None) -> None:
-    """The confirmation mails of the retention period (RUNDBRIEF_RETENTION_DAYS): counts by state, then every failure with the reply."""
+    """The confirmation mails kept (RUNDBRIEF_RETENTION_DAYS): counts by state, then every failure with the reply."""
     store = open_store(project, db)
     rows = store.db.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetchall()
     counts = {"queued": 0, "sending": 0, "sent": 0, "failed": 0} | {row["state"]: row["n"] for row in rows}
