@@ -9,7 +9,7 @@ store remembers every message it read by its SHA-256, so a second run counts not
 At most ``MAX_MESSAGE`` + 1 bytes of a message are read (IMAP fetches only that part).
 
 IMAP settings come from the environment only: ``RUNDBRIEF_IMAP_HOST``, ``_PORT``, ``_USER``,
-``_PASSWORD``, ``_TLS`` (``ssl`` by default, ``starttls``, or ``none`` for loopback only),
+``_PASSWORD``, ``_TLS`` (``ssl`` by default, ``starttls``, or ``none`` inside your own network),
 ``_FOLDER`` (default ``INBOX``) and ``_DONE_FOLDER``. Certificates are checked against the
 system's authorities (``SSL_CERT_FILE`` names another bundle, for a county's own CA).
 """

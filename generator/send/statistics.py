@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.send.sender import STATES
 from generator.send.store import Store
 
-STATES = ("pending", "sending", "sent", "failed_temporary", "failed_permanent", "unknown", "skipped")
+__all__ = ["STATES", "SendStatistics", "send_statistics"]
 
 
 @dataclass(frozen=True, slots=True)

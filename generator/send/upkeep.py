@@ -133,6 +133,7 @@ def backup_command(project: Path, db: Path | None, target: Path) -> None:
 
     if (inside := inside_published(project, target)) is not None:
         fail(f"a backup must not be written into {inside}/: it holds the subscribers")
+    open_store(project, db).close()  # the retention rules first: a backup keeps nothing they delete
     try:
         size = backup(resolve_db(project, db), target)
     except (BackupError, StoreError) as err:
@@ -163,6 +164,7 @@ def restore_command(project: Path, db: Path | None, source: Path, yes: bool) -> 
         restored = restore(path, source)
     except (BackupError, SendError) as err:
         fail(str(err))
+    open_store(project, db).close()  # the retention rules, on what the backup brought back
     click.echo(
         f"rundbrief: restored {source} into {path} ({restored.subscribers} subscribers); "
         f"{restored.reapplied} unsubscriptions and bounces since the backup applied again. "
