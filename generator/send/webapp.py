@@ -11,6 +11,8 @@ Abuse: request bodies are limited to ``MAX_BODY`` bytes; subscription requests p
 network and hour, confirmation mails per hour and unconfirmed requests at once are limited
 (generator.send.limits); confirmation mails are queued and sent by a worker
 (generator.send.outbox), at most one per address and hour.
+
+``GET /health`` (any Host) says whether the store answers: for a container's or a proxy's probe.
 """
 
 from __future__ import annotations
