@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test check lint install browser imap clean
+.PHONY: build test check lint install browser servers clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,14 @@ browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
-## imap: Debian's Dovecot (IMAP) and openssl, for the tests of bounces read from a real IMAP server;
-## the tests start it on a loopback port with their own configuration (no system service is used)
-imap:
-	@command -v dovecot >/dev/null && command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd openssl >/dev/null; }
+## servers: Debian's Dovecot (IMAP), nginx and openssl, for the tests of bounces read from a real IMAP
+## server and of deploy/nginx.conf; the tests start them on loopback ports with their own configuration
+## (no system service is used)
+servers:
+	@command -v dovecot >/dev/null && command -v nginx >/dev/null && command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd nginx openssl >/dev/null; }
 
 ## test: install, type-check, run the whole test suite
-test: lint browser imap
+test: lint browser servers
 	$(BIN)/pytest
 
 clean:

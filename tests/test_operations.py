@@ -5,13 +5,16 @@ lines), all run for real. The Containerfile itself cannot be built here (no cont
 from __future__ import annotations
 
 import functools
+import http.client
 import http.server
 import json
 import os
 import re
 import shlex
 import shutil
+import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import threading
@@ -314,3 +317,88 @@ def test_the_daily_build_moves_events_to_the_past_and_keeps_the_calendar_sequenc
         server.shutdown()
         server.server_close()
     assert event_sequence(www / "termine" / "kalender.ics", "regionalkonferenz-suedost-neu@") == 2
+
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is installed by `make test` (Makefile: servers)")
+def test_the_nginx_example_proxies_limits_and_redirects(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """deploy/nginx.conf with only its ports, certificate and folders changed, in front of the service."""
+    assert NGINX is not None
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "key.pem"), "-out",
+         str(tmp_path / "cert.pem"), "-days", "2", "-subj", "/CN=zukunftswerkstatt.example.org"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<h1>Die Website</h1>")
+    https, http_port = free_port(), free_port()
+    db = tmp_path / "abo.sqlite"
+    with SmtpServer() as smtp, running(example, db, smtp, monkeypatch, start_worker=False) as service:
+        site = (DEPLOY / "nginx.conf").read_text()
+        assert "listen 443 ssl http2;" in site and "client_max_body_size 16k;" in site
+        for old, new in {
+            "listen 443 ssl http2;": f"listen 127.0.0.1:{https} ssl http2;", "listen 80;": f"listen 127.0.0.1:{http_port};",
+            "/etc/letsencrypt/live/zukunftswerkstatt.example.org/fullchain.pem": str(tmp_path / "cert.pem"),
+            "/etc/letsencrypt/live/zukunftswerkstatt.example.org/privkey.pem": str(tmp_path / "key.pem"),
+            "/var/www/rundbrief/site": str(tmp_path / "site"), "http://127.0.0.1:8080/": f"{service.url}/",
+        }.items():  # fmt: skip
+            assert old in site, old
+            site = site.replace(old, new)
+        site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)  # no IPv6 on every machine
+        temp = tmp_path / "nginx"
+        temp.mkdir()
+        (tmp_path / "rundbrief.conf").write_text(site)
+        (tmp_path / "main.conf").write_text(
+            f"user root;\nworker_processes 1;\npid {temp}/nginx.pid;\nerror_log {temp}/error.log;\nevents {{}}\n"
+            f"http {{\n include /etc/nginx/mime.types;\n access_log {temp}/access.log;\n"
+            + "".join(f" {kind}_temp_path {temp}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+            + f" include {tmp_path}/rundbrief.conf;\n}}\n"
+        )  # fmt: skip
+        checked = subprocess.run([NGINX, "-t", "-c", str(tmp_path / "main.conf")], capture_output=True, text=True,
+                                 timeout=60, check=False)  # fmt: skip
+        assert checked.returncode == 0, checked.stderr
+        nginx = subprocess.Popen([NGINX, "-c", str(tmp_path / "main.conf"), "-g", "daemon off;"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 20
+            while True:  # nginx needs a moment to listen
+                try:
+                    socket.create_connection(("127.0.0.1", https), timeout=1).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline and nginx.poll() is None, (temp / "error.log").read_text()
+                    time.sleep(0.05)
+            context = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+            context.check_hostname = False  # the certificate names the public host; we connect to 127.0.0.1
+
+            def call(path: str, body: bytes | None = None, port: int = https) -> tuple[int, str, dict[str, str]]:
+                connection: http.client.HTTPConnection = (
+                    http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+                    if port == https else http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                )  # fmt: skip
+                connection.request("POST" if body is not None else "GET", path, body=body,
+                                   headers={"Host": "zukunftswerkstatt.example.org",
+                                            "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+                response = connection.getresponse()
+                result = response.status, response.read().decode("utf-8", "replace"), dict(response.getheaders())
+                connection.close()
+                return result
+
+            assert call("/")[:2] == (200, "<h1>Die Website</h1>")
+            status, page, headers = call("/abo/")
+            assert status == 200 and "Newsletter abonnieren" in page
+            assert headers["Strict-Transport-Security"] == "max-age=31536000"
+            assert call("/abo/health")[:2] == (200, "ok\n")  # from this host
+            moved = call("/abo/", port=http_port)
+            assert moved[0] == 301 and moved[2]["Location"] == "https://zukunftswerkstatt.example.org/abo/"
+            assert call("/abo/abonnieren", body=b"email=" + b"a" * 20_000)[0] == 413  # nginx: over 16 KB
+            statuses = [call("/abo/")[0] for _ in range(25)]  # 10 a minute, bursts of 20
+            assert 429 in statuses and statuses[:15] == [200] * 15, statuses
+            assert "abonnieren" not in (temp / "access.log").read_text()  # the service's requests are not logged
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=20)
