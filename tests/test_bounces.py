@@ -142,12 +142,17 @@ def test_bounces_from_a_real_imap_server_are_marked_read_and_count_once(example:
     import_addresses(example, db, tmp_path, ["gabi@example.net", "hans@example.net", "ina@example.net"])
     with SmtpServer() as server, Dovecot() as imap:
         paths = send(example, db, "2026-01", server)
-        imap.append("INBOX", dsn(paths["gabi@example.net"], "gabi@example.net"), auto_reply(paths["hans@example.net"]))
+        huge = dsn(paths["ina@example.net"], "ina@example.net") + b"x" * (MAX_MESSAGE + 100)  # only 2 MB are fetched
+        imap.append("INBOX", dsn(paths["gabi@example.net"], "gabi@example.net"), auto_reply(paths["hans@example.net"]),
+                    huge)  # fmt: skip
         first = rundbrief(example, db, "bounces", "import", "imap", env=imap.environment())
         assert first.returncode == 0, first.stderr
-        assert first.stdout.splitlines()[0] == (
-            "rundbrief: read 2 messages: 1 hard and 0 soft bounces recorded, 0 read before, 1 ignored"
-        )
+        assert first.stdout.splitlines()[:4] == [
+            "rundbrief: read 3 messages: 1 hard and 0 soft bounces recorded, 0 read before, 2 ignored",
+            "ignored\t1\tlarger than 2 MB",
+            "ignored\t1\tnot a delivery failure (an automatic reply?)",
+            "bounced\tgabi@example.net",
+        ]
         assert all("$RundbriefRead" in flags and "\\Seen" in flags for flags in imap.flags("INBOX"))
         again = rundbrief(example, db, "bounces", "import", "imap", env=imap.environment())
         assert again.stdout.splitlines()[0] == (
@@ -169,7 +174,7 @@ def test_bounces_from_a_real_imap_server_are_marked_read_and_count_once(example:
         assert moved.stdout.splitlines()[0] == (
             "rundbrief: read 1 messages: 0 hard and 0 soft bounces recorded, 1 read before, 0 ignored"
         )
-        assert len(imap.flags("Erledigt")) == 1 and len(imap.flags("INBOX")) == 2
+        assert len(imap.flags("Erledigt")) == 1 and len(imap.flags("INBOX")) == 3
         wrong = rundbrief(example, db, "bounces", "import", "imap",
                           env=imap.environment(RUNDBRIEF_IMAP_PASSWORD="falsch"))  # fmt: skip
         assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
