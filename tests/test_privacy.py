@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.send.store import SCHEMA_VERSION, Status, Store
+from generator.send.migrations import SCHEMA_VERSION
+from generator.send.store import Status, Store
 from tests.bouncemail import dsn
 from tests.emailfixture import built_example
 from tests.smtpserver import Behaviour, SmtpServer

@@ -21,8 +21,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.send.migrations import SCHEMA_VERSION
 from generator.send.sender import sender_lock
-from generator.send.store import SCHEMA_VERSION, Store, StoreError, now
+from generator.send.store import Store, StoreError, now
 
 
 class BackupError(Exception):

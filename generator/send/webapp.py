@@ -36,9 +36,10 @@ from generator.content.model import Settings
 from generator.routes import CONFIRM_PATH, Routes
 from generator.send import limits as limit
 from generator.send.limits import DEFAULT_LIMITS, Limits
+from generator.send.migrations import SCHEMA_VERSION
 from generator.send.outbox import ConfirmationWorker, enqueue, recently_queued
 from generator.send.smtp import Connection, RelayError, SmtpConfigError, SmtpSettings
-from generator.send.store import SCHEMA_VERSION, Status, Store, StoreError, resolve_db
+from generator.send.store import Status, Store, StoreError, resolve_db
 from generator.send.tokens import TokenError, Tokens, secret_from_environment
 
 log = logging.getLogger("rundbrief.subscriptions")
