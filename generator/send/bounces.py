@@ -183,20 +183,23 @@ def _send_of(db: sqlite3.Connection, tokens: Tokens, code: str) -> str | None:
 
 
 def _soft_streak(db: sqlite3.Connection, subscriber_id: int, slug: str) -> int:
-    """Consecutive sends to ``subscriber_id``, up to and including ``slug``, that bounced."""
+    """The number of consecutive sends to ``subscriber_id`` that bounced, in the run that holds
+    ``slug`` (notices of several sends may arrive in any order)."""
     rows = db.execute(
         "SELECT d.slug, b.id IS NOT NULL AS bounced FROM deliveries d JOIN sends s ON s.slug = d.slug "
         "LEFT JOIN bounces b ON b.slug = d.slug AND b.subscriber_id = d.subscriber_id "
-        "WHERE d.subscriber_id = ? AND s.started_at <= (SELECT started_at FROM sends WHERE slug = ?) "
-        "ORDER BY s.started_at DESC, s.slug DESC",
-        (subscriber_id, slug),
+        "WHERE d.subscriber_id = ? ORDER BY s.started_at, s.slug",
+        (subscriber_id,),
     ).fetchall()
-    streak = 0
-    for row in rows:
-        if not row["bounced"]:
-            break
-        streak += 1
-    return streak
+    bounced = [bool(row["bounced"]) for row in rows]
+    at = next(i for i, row in enumerate(rows) if row["slug"] == slug)
+    start = at
+    while start > 0 and bounced[start - 1]:
+        start -= 1
+    end = at
+    while end + 1 < len(bounced) and bounced[end + 1]:
+        end += 1
+    return end - start + 1
 
 
 def record(store: Store, tokens: Tokens, raw: bytes, source: str, limit: int, report: Report) -> None:
