@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test check lint install browser clean
+.PHONY: build test check lint install browser servers clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,14 @@ browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
+## servers: Debian's Dovecot (IMAP), nginx and openssl, for the tests of bounces read from a real IMAP
+## server and of deploy/nginx.conf; the tests start them on loopback ports with their own configuration
+## (no system service is used)
+servers:
+	@command -v dovecot >/dev/null && command -v nginx >/dev/null && command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd nginx openssl >/dev/null; }
+
 ## test: install, type-check, run the whole test suite
-test: lint browser
+test: lint browser servers
 	$(BIN)/pytest
 
 clean:

@@ -229,10 +229,16 @@ rundbrief: created a new project in {click.format_filename(folder)}/. Next:
 
 def _add_sending_commands() -> None:
     from generator.send.commands import send, subscribers, subscriptions
+    from generator.send.upkeep import bounces, erase_command, show_command, statistics_command, store
 
+    subscribers.add_command(show_command)
+    subscribers.add_command(erase_command)
     main.add_command(subscribers)
     main.add_command(send)
     main.add_command(subscriptions)
+    main.add_command(bounces)
+    main.add_command(statistics_command)
+    main.add_command(store)
 
 
 _add_sending_commands()

@@ -42,6 +42,7 @@ class Recorder:
     def __init__(self, behaviour: Behaviour | None = None) -> None:
         self.behaviour = behaviour or Behaviour()
         self.received: dict[str, list[bytes]] = defaultdict(list)
+        self.envelope_senders: dict[str, list[str]] = defaultdict(list)  # MAIL FROM of each message, per recipient
         self.lock = threading.Lock()
         self.dropped_rcpt = self.dropped_data = self.closed_421 = False
         self.logins: list[tuple[str, bool]] = []  # (user, accepted) for every AUTH attempt
@@ -107,6 +108,7 @@ class Recorder:
         with self.lock:
             for rcpt in envelope.rcpt_tos:
                 self.received[rcpt].append(envelope.content)
+                self.envelope_senders[rcpt].append(envelope.mail_from)
         if b.drop_data_after is not None and not self.dropped_data and self.total > b.drop_data_after:
             self.dropped_data = True
             server.transport.close()  # the message arrived, but the sender never hears so

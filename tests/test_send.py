@@ -94,7 +94,7 @@ def test_import_reports_bad_rows_and_imports_nothing(example: Path, tmp_path: Pa
     assert lines[0].startswith(f'{bad}:3: email: not a valid address, found "kein-at-zeichen"')
     assert lines[1] == f'{bad}:4: consent: expected the date of consent (YYYY-MM-DD), found "gestern"'
     assert lines[2] == f"rundbrief: nothing was imported: 2 problems in {bad}"
-    assert cli(example, db, "subscribers", "count").stdout.strip() == "pending=0 active=0 unsubscribed=0"
+    assert cli(example, db, "subscribers", "count").stdout.strip() == "pending=0 active=0 unsubscribed=0 bounced=0"
 
 
 def test_import_dedupes_lists_exports_and_removes(example: Path, tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_import_dedupes_lists_exports_and_removes(example: Path, tmp_path: Path)
         cli(example, db, "subscribers", "remove", "ANNA@example.org").stdout.strip()
         == "rundbrief: Anna@example.org unsubscribed"
     )
-    assert cli(example, db, "subscribers", "count").stdout.strip() == "pending=0 active=1 unsubscribed=1"
+    assert cli(example, db, "subscribers", "count").stdout.strip() == "pending=0 active=1 unsubscribed=1 bounced=0"
     exported = cli(example, db, "subscribers", "export").stdout.splitlines()
     assert exported[0] == "email,name,status,created,confirmed,unsubscribed"
     assert exported[1].startswith("Anna@example.org,Anna,unsubscribed,") and exported[2].startswith(
@@ -437,6 +437,7 @@ def test_a_refusal_after_the_message_body_is_no_sent_message(example: Path, tmp_
         assert status == [
             "pending=0 sending=0 sent=2 failed_temporary=0 failed_permanent=1 unknown=0 skipped=0",
             "failed_permanent\tnie@example.net\tafter the message: 554 5.7.1 Message rejected as spam",
+            "bounces: hard=0 soft=0",
         ]
 
 
@@ -457,8 +458,12 @@ RELAY_CASES = {
     "sender refused": (
         Behaviour(mail_reply="553 5.7.1 Sender address rejected: not owned by user"),
         {},
-        "the SMTP server refused the sender wiralle@example.org (MAIL FROM: 553 5.7.1 Sender address rejected: not owned "
-        "by user); check plugins.rundbrief.sender in mkdocs.yml and whether RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD may send as it",
+        # the return path carries the bounce token (VERP, README "Bounces")
+        "the SMTP server refused the sender wiralle@example.org as the return path wiralle+rb-{token}@example.org "
+        "(MAIL FROM: 553 5.7.1 Sender address rejected: not owned by user); check plugins.rundbrief.sender in mkdocs.yml and "
+        "whether RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD may send as it; a relay that takes only the plain sender "
+        "needs RUNDBRIEF_VERP=off (bounces are then not recognised) or RUNDBRIEF_BOUNCE_ADDRESS set to an address it "
+        "takes with +tokens",
     ),
     "no STARTTLS": (
         Behaviour(),
@@ -493,7 +498,8 @@ def test_a_failing_relay_stops_the_send_and_everybody_stays_waiting(example: Pat
         result = cli(example, db, "send", "2026-02", "--yes", env=server.environment(**settings))
         assert time.monotonic() - started < 10  # within seconds, not a timeout per recipient
         assert result.returncode == 1 and "Traceback" not in result.stderr
-        assert f"rundbrief: the send stopped: {message.format(port=server.port)}\n" in result.stderr, result.stderr
+        expected = re.escape(f"rundbrief: the send stopped: {message.format(port=server.port, token='TOKEN')}\n")
+        assert re.search(expected.replace("TOKEN", "[0-9a-f]+-[0-9a-f]{8}-[0-9a-f]{12}"), result.stderr), result.stderr
         assert "No recipient is charged with this" in result.stderr
         assert all(int(done) == 0 for done in re.findall(r"(\d+)/8\b", result.stderr)), result.stderr
         assert (
@@ -671,6 +677,7 @@ def test_who_unsubscribes_during_an_interrupted_send_is_skipped_on_resume(exampl
         "pending=0 sending=0 sent=4 failed_temporary=0 failed_permanent=0 unknown=0 skipped=2",
         "skipped\tleser3@example.net\tunsubscribed since the send started",
         "skipped\tleser4@example.net\tno longer an active subscriber (pending) since the send started",
+        "bounces: hard=0 soft=0",
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -37,10 +38,13 @@ def fail(message: str) -> NoReturn:
 
 
 def open_store(project: Path, db: Path | None) -> Store:
+    """The store, with the retention rules applied (every command that opens it does)."""
     try:
-        return Store(resolve_db(project, db))
+        store = Store(resolve_db(project, db))
+        store.expire()
     except StoreError as err:
         fail(str(err))
+    return store
 
 
 def load_model(project: Path) -> Project:
@@ -210,6 +214,7 @@ def send(
         fail(str(err))
     if test_address:
         send_test(settings, smtp, EmailBody(slug, f"[TEST] {subject}", "", html, text), test_address)
+    verp = return_paths(settings.sender_email, tokens, slug)
     waiting = (
         len(store.subscribers(Status.ACTIVE))
         if not ledger.started()
@@ -234,7 +239,7 @@ def send(
             store, slug, prepared, subject, [Connection(smtp) for _ in range(connections)],
             build_key=build_key, tokens=tokens, service_url=settings.service_url, sender_address=settings.sender_email,
             rate=rate, retry_after=retry_after, resend_unknown=resend_unknown, accept_rebuild=accept_rebuild,
-            progress=sender.Progress(started=started, advanced=advanced),
+            progress=sender.Progress(started=started, advanced=advanced), return_path=verp,
         )  # fmt: skip
     except sender.SendError as err:
         fail(str(err))
@@ -252,6 +257,20 @@ def send(
     print_status(ledger)
     done = summary.counts["sent"] + summary.counts["skipped"]  # a skipped row left the list: no failure
     sys.exit(EXIT_ALL_SENT if done == sum(summary.counts.values()) else EXIT_NOT_ALL_SENT)
+
+
+def return_paths(sender_address: str, tokens: Any, slug: str) -> Callable[[int], str] | None:
+    """Each subscriber's envelope sender (VERP, README "Bounces"), or None with RUNDBRIEF_VERP=off."""
+    from generator.send.bounces import BounceConfigError, bounce_base, return_path, verp_from_environment
+
+    try:
+        if not verp_from_environment():
+            return None
+        base = bounce_base(sender_address)
+        return_path(base, tokens, slug, 2**40)  # the longest the ids here make: refused now, not mid-send
+    except BounceConfigError as err:
+        fail(str(err))
+    return lambda subscriber_id: return_path(base, tokens, slug, subscriber_id)
 
 
 def send_test(settings: Any, smtp: Any, body: Any, recipient: str) -> NoReturn:
@@ -278,10 +297,22 @@ def send_test(settings: Any, smtp: Any, body: Any, recipient: str) -> NoReturn:
 
 
 def print_status(ledger: Any) -> None:
+    """The ledger's counts, every row not sent with the reason, then the bounces reported since."""
+    from generator.send.subscribers import shown
+
     summary = ledger.summary()
     click.echo(" ".join(f"{state}={count}" for state, count in summary.counts.items()))
     for address, state, reply in summary.failures:
-        click.echo(f"{state}\t{address}\t{reply}")
+        click.echo(f"{state}\t{shown(address)}\t{shown(reply)}")
+    bounces = ledger.store.db.execute(
+        "SELECT b.kind, d.email, b.detail FROM bounces b LEFT JOIN deliveries d ON d.slug = b.slug AND "
+        "d.subscriber_id = b.subscriber_id WHERE b.slug = ? ORDER BY b.kind, d.email",
+        (ledger.slug,),
+    ).fetchall()
+    kinds = [row["kind"] for row in bounces]
+    click.echo(f"bounces: hard={kinds.count('hard')} soft={kinds.count('soft')}")
+    for row in bounces:
+        click.echo(f"bounce_{row['kind']}\t{shown(row['email'] or '(erased)')}\t{shown(row['detail'] or '')}")
 
 
 def write_dry_run(model: Project, store: Store, tokens: Any, message: PreparedMessage, folder: Path) -> None:
@@ -315,7 +346,7 @@ def subscriptions() -> None:
 @_project_option
 @db_option
 def subscriptions_status(project: Path, db: Path | None) -> None:
-    """The confirmation mails of the last 8 days: counts by state, then every failure with the reply."""
+    """The confirmation mails kept (RUNDBRIEF_RETENTION_DAYS): counts by state, then every failure with the reply."""
     store = open_store(project, db)
     rows = store.db.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetchall()
     counts = {"queued": 0, "sending": 0, "sent": 0, "failed": 0} | {row["state"]: row["n"] for row in rows}

@@ -26,7 +26,7 @@ class Limits:
 
     requests_per_client: int = 30  # POST /abonnieren per client network and hour
     confirmations: int = 300  # confirmation mails per hour, all addresses together
-    pending: int = 5000  # unconfirmed requests at once (they expire after 8 days)
+    pending: int = 5000  # unconfirmed requests at once (they expire after RUNDBRIEF_RETENTION_DAYS, default 30)
     address_interval: timedelta = timedelta(hours=1)  # at most one confirmation mail per address in this time
 
 

@@ -373,6 +373,7 @@ def send_issue(
     accept_rebuild: bool = False,
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    return_path: Callable[[int], str] | None = None,
 ) -> SendSummary:
     """Send (or resume sending) ``slug`` to its frozen recipients; returns the ledger's counts.
 
@@ -380,6 +381,8 @@ def send_issue(
     (one waits for the server while another prepares); the ledger's writes take turns.
     Raises SendError (another sender, another build) before anything is sent, and RelayError
     when the relay fails: the send stops, and every row not yet sent stays retryable.
+    ``return_path`` gives each subscriber's envelope sender (VERP, generator.send.bounces);
+    None: ``sender_address`` for all.
     """
     progress = progress or Progress()
     ledger = Ledger(store, slug)
@@ -438,8 +441,9 @@ def send_issue(
                     marked = ledger.mark_sending(subscriber_id, build_key)
                 return marked
 
+            envelope = return_path(subscriber_id) if return_path is not None else sender_address
             try:
-                return connection.deliver(sender_address, address, data, before_data=before_data)
+                return connection.deliver(envelope, address, data, before_data=before_data)
             except RelayError:
                 stop.set()
                 if marked:  # refused at the DATA command itself: nothing was handed over

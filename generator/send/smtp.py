@@ -35,6 +35,7 @@ OPEN_TIMEOUT = 10.0  # seconds for each answer while connecting, TLS and login: 
 OPEN_DEADLINE = 30.0  # seconds for all of it together (connect, greeting, EHLO, STARTTLS, login)
 AUTH_CODES = {530, 534, 535, 538}  # authentication required, too weak, failed, encryption needed
 _LOGIN_SETTINGS = "RUNDBRIEF_SMTP_USER and RUNDBRIEF_SMTP_PASSWORD"
+_VERP = re.compile(r"([^@]+)\+rb-[0-9a-f]+-[0-9a-f]{8}-[0-9a-f]{12}@(.+)")  # a return path of generator.send.bounces
 
 
 class SmtpConfigError(Exception):
@@ -341,6 +342,14 @@ class Connection:
         reply = _reply(code, message)
         if code in AUTH_CODES:
             return RelayError(f"the SMTP server demands a login ({stage}: {reply}); check {_LOGIN_SETTINGS}")
+        verp = _VERP.fullmatch(sender)
+        if verp is not None:  # the return path with its bounce token (generator.send.bounces)
+            return RelayError(
+                f"the SMTP server refused the sender {verp.group(1)}@{verp.group(2)} as the return path {sender} "
+                f"({stage}: {reply}); check plugins.rundbrief.sender in mkdocs.yml and whether {_LOGIN_SETTINGS} "
+                "may send as it; a relay that takes only the plain sender needs RUNDBRIEF_VERP=off (bounces are "
+                "then not recognised) or RUNDBRIEF_BOUNCE_ADDRESS set to an address it takes with +tokens"
+            )
         return RelayError(
             f"the SMTP server refused the sender {sender} ({stage}: {reply}); check plugins.rundbrief.sender in "
             f"mkdocs.yml and whether {_LOGIN_SETTINGS} may send as it"

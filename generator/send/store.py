@@ -6,11 +6,12 @@ the ledger's promise (nobody gets an issue twice, nobody is skipped silently) re
 Consent is kept as events (when, how, from where), the proof of double opt-in a public
 body must be able to show. The file is created readable by its owner only (0600).
 
-Retention (:meth:`Store.expire`, run by the subscription service): a web request that is not
-confirmed is deleted with its events after ``PENDING_RETENTION`` (the 7 days a confirmation
-link is valid, plus a day); a former subscriber who asked again but did not confirm goes back
-to ``unsubscribed``; queued confirmation mails and their outcomes are kept as long; rate-limit
-counters only until their hour is over.
+Retention (:meth:`Store.expire`, run by every command that opens the store and by the
+subscription service every 10 minutes): a web request that is not confirmed is deleted with its
+events after the retention period (``RUNDBRIEF_RETENTION_DAYS``, default 30, at least the 7 days
+a confirmation link is valid plus one); a former subscriber who asked again but did not confirm
+goes back to ``unsubscribed``; queued confirmation mails and their outcomes are kept as long;
+rate-limit counters only until their hour is over.
 """
 
 from __future__ import annotations
@@ -26,109 +27,11 @@ from pathlib import Path
 
 from generator.diagnostics import Diagnostics
 from generator.output import NEWSLETTER_DIR
+from generator.send.migrations import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
 DEFAULT_DB = Path(".rundbrief") / "rundbrief.sqlite"
 PENDING_RETENTION = timedelta(days=8)  # a confirmation link is valid 7 days: one more as a margin
-SCHEMA_VERSION = 3
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS subscribers (
-    id INTEGER PRIMARY KEY,
-    email TEXT NOT NULL,
-    email_key TEXT NOT NULL UNIQUE,          -- lower-cased: one subscriber per address
-    name TEXT,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed')),
-    created_at TEXT NOT NULL,
-    confirmed_at TEXT,
-    unsubscribed_at TEXT
-);
-CREATE TABLE IF NOT EXISTS consent_events (
-    id INTEGER PRIMARY KEY,
-    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
-    kind TEXT NOT NULL CHECK (kind IN ('imported', 'requested', 'confirmed', 'unsubscribed', 'removed')),
-    at TEXT NOT NULL,
-    source TEXT,                             -- "import liste.csv:12", "web 203.0.113.9", ...
-    detail TEXT
-);
-CREATE TABLE IF NOT EXISTS sends (
-    slug TEXT PRIMARY KEY,
-    subject TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    recipients INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-    slug TEXT NOT NULL REFERENCES sends(slug),
-    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
-    email TEXT NOT NULL,                     -- frozen when the send started
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed_temporary', 'failed_permanent',
-                                         'unknown')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    reply TEXT,
-    next_attempt_at TEXT,
-    updated_at TEXT NOT NULL,
-    sent_at TEXT,
-    PRIMARY KEY (slug, subscriber_id)
-);
-CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (slug, state);
-"""
-
-# Version 2: what each send delivered (its build key), attempts per run, the confirmation
-# queue of the web service and its rate limits. ALTER TABLE keeps stores made by version 1.
-MIGRATION_2 = """
-ALTER TABLE subscribers ADD COLUMN requested_at TEXT;   -- the last web request (pending rows expire)
-ALTER TABLE sends ADD COLUMN build_key TEXT;            -- the build being sent (newsletter/SLUG/.build.json)
-ALTER TABLE deliveries ADD COLUMN build_key TEXT;       -- the build this row was sent with
-ALTER TABLE deliveries ADD COLUMN run_attempts INTEGER NOT NULL DEFAULT 0;  -- tries in this run of send
-CREATE TABLE IF NOT EXISTS outbox (                     -- confirmation mails of the web service
-    id INTEGER PRIMARY KEY,
-    subscriber_id INTEGER NOT NULL,
-    email_key TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT,
-    reply TEXT,
-    sent_at TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
-CREATE INDEX IF NOT EXISTS outbox_address ON outbox (email_key, created_at);
-CREATE TABLE IF NOT EXISTS rate_limits (                -- fixed windows: one row per key and window
-    key TEXT PRIMARY KEY,
-    window_start TEXT NOT NULL,
-    hits INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS subscribers_pending ON subscribers (status, requested_at);
-"""
-
-
-# Version 3: a row whose subscriber left (unsubscribed, removed) after the send started is
-# "skipped" at the moment of its delivery. SQLite cannot change a CHECK constraint in place,
-# so the table is copied into one with the new constraint.
-MIGRATION_3 = """
-CREATE TABLE deliveries_3 (
-    slug TEXT NOT NULL REFERENCES sends(slug),
-    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
-    email TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed_temporary', 'failed_permanent',
-                                         'unknown', 'skipped')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    reply TEXT,
-    next_attempt_at TEXT,
-    updated_at TEXT NOT NULL,
-    sent_at TEXT,
-    build_key TEXT,
-    run_attempts INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (slug, subscriber_id)
-);
-INSERT INTO deliveries_3 (slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at,
-                          sent_at, build_key, run_attempts)
-    SELECT slug, subscriber_id, email, state, attempts, reply, next_attempt_at, updated_at, sent_at, build_key,
-           run_attempts FROM deliveries;
-DROP TABLE deliveries;
-ALTER TABLE deliveries_3 RENAME TO deliveries;
-CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (slug, state)
-"""
-
+DEFAULT_RETENTION = timedelta(days=30)  # RUNDBRIEF_RETENTION_DAYS: how long an unconfirmed sign-up is kept
 
 class StoreError(Exception):
     pass
@@ -138,6 +41,7 @@ class Status(str, Enum):
     PENDING = "pending"
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"  # refused for good (README, "Bounces"): never sent to again, kept with its history
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +53,21 @@ class Subscriber:
     created_at: str
     confirmed_at: str | None
     unsubscribed_at: str | None
+
+
+def retention_from_environment() -> timedelta:
+    """``RUNDBRIEF_RETENTION_DAYS`` (whole days, default 30): how long an unconfirmed sign-up is kept.
+    Never less than ``PENDING_RETENTION``: a request must outlive its confirmation link."""
+    text = os.environ.get("RUNDBRIEF_RETENTION_DAYS", "").strip()
+    if not text:
+        return DEFAULT_RETENTION
+    minimum = PENDING_RETENTION.days
+    if not (text.isascii() and text.isdigit() and minimum <= int(text) <= 3650):
+        raise StoreError(
+            f"RUNDBRIEF_RETENTION_DAYS must be a whole number of days from {minimum} to 3650 (a confirmation link "
+            f"is valid 7 days), found {text[:40]!r}"
+        )
+    return timedelta(days=int(text))
 
 
 def now() -> str:
@@ -230,18 +149,30 @@ class Store:
             raise StoreError(f"cannot open the subscriber store {path}: {err}") from None
 
     def _migrate(self) -> None:
-        if self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"it was made by a newer rundbrief (schema {version}, this one knows {SCHEMA_VERSION})"
+            )
+        if version == SCHEMA_VERSION:
             return
         self.db.executescript(SCHEMA)
-        with self.transaction() as db:  # one process migrates; the others find it done
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            for number, migration in ((2, MIGRATION_2), (3, MIGRATION_3)):
-                if version < number:
-                    for statement in migration.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-            if version < SCHEMA_VERSION:
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.db.execute("PRAGMA foreign_keys=OFF")  # tables are copied and renamed (SQLite's own procedure)
+        try:
+            with self.transaction() as db:  # one process migrates; the others find it done
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                for number, migration in MIGRATIONS:
+                    if version < number:
+                        for statement in migration.split(";"):
+                            if statement.strip():
+                                db.execute(statement)
+                if version < SCHEMA_VERSION:
+                    broken = db.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise sqlite3.DatabaseError(f"{len(broken)} rows point at nothing after the migration")
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        finally:
+            self.db.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:
         self.db.close()
@@ -338,9 +269,11 @@ class Store:
     def pending_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM subscribers WHERE status = 'pending'").fetchone()[0])
 
-    def expire(self, at: datetime | None = None) -> int:
-        """Apply the retention rules (module docstring); returns how many requests were deleted."""
-        cutoff = stamp((at or datetime.now(timezone.utc)) - PENDING_RETENTION)
+    def expire(self, at: datetime | None = None, retention: timedelta | None = None) -> int:
+        """Apply the retention rules (module docstring); returns how many requests were deleted.
+        ``retention`` None: ``RUNDBRIEF_RETENTION_DAYS`` (StoreError if it is no usable number)."""
+        kept = retention if retention is not None else retention_from_environment()
+        cutoff = stamp((at or datetime.now(timezone.utc)) - kept)
         with self.transaction() as db:
             stale = "status = 'pending' AND COALESCE(requested_at, created_at) < ?"
             never = [
@@ -354,7 +287,9 @@ class Store:
                 db.execute(f"DELETE FROM subscribers WHERE id IN ({marks})", chunk)
             # a former subscriber who asked again and did not confirm: back to where they were
             db.execute(
-                f"UPDATE subscribers SET status = 'unsubscribed' WHERE {stale} AND confirmed_at IS NOT NULL", (cutoff,)
+                "UPDATE subscribers SET status = CASE WHEN bounced_at IS NOT NULL THEN 'bounced' ELSE 'unsubscribed' "
+                f"END WHERE {stale} AND confirmed_at IS NOT NULL",
+                (cutoff,),
             )
             db.execute("DELETE FROM outbox WHERE created_at < ?", (cutoff,))
             db.execute(
@@ -366,7 +301,7 @@ class Store:
     def confirm(self, subscriber_id: int, source: str) -> bool:
         with self.transaction() as db:
             changed = db.execute(
-                "UPDATE subscribers SET status = 'active', confirmed_at = ?, unsubscribed_at = NULL "
+                "UPDATE subscribers SET status = 'active', confirmed_at = ?, unsubscribed_at = NULL, bounced_at = NULL "
                 "WHERE id = ? AND status = 'pending'",
                 (now(), subscriber_id),
             ).rowcount

@@ -11,12 +11,15 @@ Abuse: request bodies are limited to ``MAX_BODY`` bytes; subscription requests p
 network and hour, confirmation mails per hour and unconfirmed requests at once are limited
 (generator.send.limits); confirmation mails are queued and sent by a worker
 (generator.send.outbox), at most one per address and hour.
+
+``GET /health`` (any Host) says whether the store answers: for a container's or a proxy's probe.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -33,6 +36,7 @@ from generator.content.model import Settings
 from generator.routes import CONFIRM_PATH, Routes
 from generator.send import limits as limit
 from generator.send.limits import DEFAULT_LIMITS, Limits
+from generator.send.migrations import SCHEMA_VERSION
 from generator.send.outbox import ConfirmationWorker, enqueue, recently_queued
 from generator.send.smtp import Connection, RelayError, SmtpConfigError, SmtpSettings
 from generator.send.store import Status, Store, StoreError, resolve_db
@@ -41,6 +45,8 @@ from generator.send.tokens import TokenError, Tokens, secret_from_environment
 log = logging.getLogger("rundbrief.subscriptions")
 MAX_BODY = 16 * 1024  # a subscription form is a few hundred bytes
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+HEALTH_PATH = "/health"  # for a container's or a load balancer's probe, under any Host: it tells nothing
+HEALTH_TIMEOUT_MS = 2000  # a store locked longer than this is reported unhealthy
 
 # German words for the HTTP errors a visitor can meet (werkzeug's own pages are English)
 ERROR_PAGES = {
@@ -137,6 +143,7 @@ class SubscriptionApp:
                 Rule("/bestaetigen", endpoint="confirm", methods=["POST"]),
                 Rule("/abmelden", endpoint="unsubscribe_page", methods=["GET"]),
                 Rule("/abmelden", endpoint="unsubscribe", methods=["POST"]),
+                Rule(HEALTH_PATH, endpoint="health", methods=["GET"]),
             ]
         )
 
@@ -150,7 +157,7 @@ class SubscriptionApp:
         request.max_content_length = MAX_BODY  # checked before the body is read, chunked bodies too
         request.max_form_memory_size = MAX_BODY
         try:
-            if not self._known_host(request):
+            if request.path != HEALTH_PATH and not self._known_host(request):
                 log.warning("refused a request for the host %r (not the host of service_url)", request.host[:100])
                 response = error_page(self.settings, 400)
                 refused: Iterable[bytes] = response(environ, start_response)
@@ -208,6 +215,31 @@ class SubscriptionApp:
         )  # fmt: skip
 
     # -- pages ----------------------------------------------------------------------
+    def on_health(self, request: Request) -> Response:
+        """200 when the store answers a read and grants the write lock within 2 s, else 503."""
+        db = self.store.db
+        try:
+            db.execute(f"PRAGMA busy_timeout = {HEALTH_TIMEOUT_MS}")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            db.execute("SELECT COUNT(*) FROM subscribers").fetchone()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
+            healthy = version == SCHEMA_VERSION
+            problem = "" if healthy else f"schema {version}, expected {SCHEMA_VERSION}"
+        except sqlite3.Error as err:
+            healthy, problem = False, str(err)
+        finally:
+            try:
+                db.execute("PRAGMA busy_timeout = 30000")
+            except sqlite3.Error:
+                pass
+        if not healthy:
+            log.error("health check: the store is not usable: %s", problem)
+        response = Response("ok\n" if healthy else "store unavailable\n", status=200 if healthy else 503,
+                            content_type="text/plain; charset=utf-8")  # fmt: skip
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     def on_home(self, request: Request) -> Response:
         return page(
             self.settings, "Newsletter abonnieren",
@@ -364,6 +396,7 @@ def create_app(
         smtp = SmtpSettings.from_environment()
         path = resolve_db(result.project.root, db)
         store = Store(path)
+        store.expire()  # also checks RUNDBRIEF_RETENTION_DAYS before the service takes requests
     except (TokenError, SmtpConfigError, StoreError) as err:
         raise ServiceConfigError(str(err)) from None
     if check_smtp:
@@ -374,7 +407,6 @@ def create_app(
             store.close()
             raise ServiceConfigError(str(err)) from None
         probe.close()
-    store.expire()
     app = SubscriptionApp(store, settings, tokens, None, limits)
     if start_worker:
         app.worker = ConfirmationWorker(path, settings, smtp, app.confirm_link, retry_after=retry_after)

@@ -1,0 +1,58 @@
+#!/bin/sh
+# The daily build and deploy of the public site (README, "Running it"): events move from
+# upcoming to past with the day of the build, so the site is built every day.
+#
+#   deploy/daily-build.sh PROJECT TARGET
+#
+# PROJECT is the project's working copy (mkdocs.yml, content/). Its site/ is kept between runs:
+# the calendar carries each event's SEQUENCE and DTSTAMP over from the previous
+# site/termine/kalender.ics, so calendar apps see a changed event as an update. If site/ is gone
+# (a fresh CI machine), RUNDBRIEF_PREVIOUS_SITE (the public address of the site) fetches the
+# published calendar first.
+# TARGET is where the site is published: a local folder (the web server's root), replaced as a
+# whole at the end, or rsync's host:path (rsync and ssh access needed).
+#
+# Environment: RUNDBRIEF (the command; default rundbrief), RUNDBRIEF_BUILD_OPTIONS (default
+# empty; --strict once the legal pages are written), RUNDBRIEF_PULL=1 (git pull --ff-only first,
+# for a working copy on a server), RUNDBRIEF_TODAY (pins the day; for tests).
+# Exit status: 0 built and deployed; anything else: nothing was deployed (the message says why),
+# and the site stays as it was (rundbrief build writes all or nothing).
+set -eu
+
+usage="usage: daily-build.sh PROJECT TARGET"
+project=${1:?$usage}
+target=${2:?$usage}
+rundbrief=${RUNDBRIEF:-rundbrief}
+case "$rundbrief" in /*) ;; */*) rundbrief="$(pwd)/$rundbrief" ;; esac
+case "$target" in /*|*:*) ;; *) target="$(pwd)/$target" ;; esac
+
+cd "$project"
+if [ "${RUNDBRIEF_PULL:-0}" = 1 ]; then
+    git pull --ff-only --quiet
+fi
+if [ ! -f site/termine/kalender.ics ] && [ -n "${RUNDBRIEF_PREVIOUS_SITE:-}" ]; then
+    mkdir -p site/termine
+    if ! curl --fail --silent --show-error --max-time 60 -o site/termine/kalender.ics \
+        "${RUNDBRIEF_PREVIOUS_SITE%/}/termine/kalender.ics"; then
+        rm -f site/termine/kalender.ics
+        echo "daily-build: the published calendar could not be fetched; SEQUENCE starts again" >&2
+    fi
+fi
+
+# shellcheck disable=SC2086 # the options are words
+"$rundbrief" build --project . ${RUNDBRIEF_BUILD_OPTIONS:-}
+
+case "$target" in
+*:*)
+    rsync -a --delete --delay-updates site/ "$target/"
+    ;;
+*)
+    rm -rf "$target.new" "$target.old"
+    mkdir -p "$(dirname "$target")"
+    cp -a site "$target.new"
+    if [ -d "$target" ]; then mv "$target" "$target.old"; fi
+    mv "$target.new" "$target"
+    rm -rf "$target.old"
+    ;;
+esac
+echo "daily-build: deployed $(pwd)/site to $target"

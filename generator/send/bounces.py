@@ -1,0 +1,258 @@
+"""Bounces: which message came back, for whom, from which send, and what follows.
+
+Most refusals arrive after the send, as a delivery status notification (RFC 3464, or one of
+the older formats flufl.bounce, Mailman's detector library, knows) to the envelope sender.
+rundbrief sends each message with its own envelope sender (VERP): the sender's local part,
+``+``, and a token ``rb-<subscriber id>-<send code>-<mac>``, where the mac is an HMAC (with
+``RUNDBRIEF_SECRET``) of the send and the subscriber. A notification counts only when the
+address it was delivered to carries a token whose mac is right and whose send and subscriber
+are a row of the ledger: a forged or garbled notification, one for an address never sent to,
+or one naming somebody else in its text changes nobody. flufl.bounce only says whether the
+message is a failure at all, and whether it is permanent (hard) or temporary (soft).
+
+Bounce messages come from the internet: a message that cannot be parsed, is larger than
+``MAX_MESSAGE`` or trips a detector is counted as ignored, with the reason, never as a crash.
+Each message is remembered by the SHA-256 of its bytes, and each person has at most one
+bounce per send: reading the same mailbox twice counts nothing twice.
+
+A hard bounce, or soft bounces in ``RUNDBRIEF_BOUNCE_LIMIT`` consecutive sends (default 3),
+makes the subscriber ``bounced``: never sent to again, kept with its history.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import hashlib
+import logging
+import os
+import re
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from generator.addresses import AddressError, check_address
+from generator.send.store import Store, now
+from generator.send.subscribers import shown
+from generator.send.tokens import Tokens
+
+MAX_MESSAGE = 2 * 1024 * 1024  # bytes: a notification is a few KB; the rest of a larger one is not read
+DEFAULT_LIMIT = 3
+# Headers in which the address a message was delivered to appears: the final server's
+# Delivered-To / X-Original-To / Envelope-To, and the To: the reporting server writes.
+ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
+_TOKEN = re.compile(r"\+rb-([0-9a-f]{1,12})-([0-9a-f]{8})-([0-9a-f]{12})@", re.IGNORECASE)
+
+Kind = Literal["hard", "soft"]
+
+# flufl.bounce logs a detector's exception with its traceback before raising it; the exception is
+# reported here as one reason ("the bounce detector cannot read it"), so its log stays quiet.
+_detector_log = logging.getLogger("flufl.bounce")
+_detector_log.addHandler(logging.NullHandler())
+_detector_log.propagate = False
+
+
+class BounceConfigError(Exception):
+    pass
+
+
+def limit_from_environment() -> int:
+    """``RUNDBRIEF_BOUNCE_LIMIT``: soft bounces in this many consecutive sends make a subscriber bounced."""
+    text = os.environ.get("RUNDBRIEF_BOUNCE_LIMIT", "").strip()
+    if not text:
+        return DEFAULT_LIMIT
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 100):
+        raise BounceConfigError(f"RUNDBRIEF_BOUNCE_LIMIT must be a whole number from 1 to 100, found {text[:40]!r}")
+    return int(text)
+
+
+def verp_from_environment() -> bool:
+    """``RUNDBRIEF_VERP``: ``on`` (default) or ``off`` (the plain sender; bounces are then not recognised)."""
+    text = os.environ.get("RUNDBRIEF_VERP", "on").strip().lower()
+    if text not in ("on", "off"):
+        raise BounceConfigError(f"RUNDBRIEF_VERP must be on or off, found {text[:40]!r}")
+    return text == "on"
+
+
+def bounce_base(sender: str) -> str:
+    """``RUNDBRIEF_BOUNCE_ADDRESS`` (a mailbox for notifications), else the newsletter's sender."""
+    chosen = os.environ.get("RUNDBRIEF_BOUNCE_ADDRESS", "").strip()
+    if not chosen:
+        return sender
+    try:
+        return check_address(chosen)
+    except AddressError as err:
+        raise BounceConfigError(f"RUNDBRIEF_BOUNCE_ADDRESS is not a usable address: {err}") from None
+
+
+def return_path(base: str, tokens: Tokens, slug: str, subscriber_id: int) -> str:
+    """The envelope sender of one message: ``local+rb-<id>-<send>-<mac>@domain``."""
+    local, _, domain = base.rpartition("@")
+    token = f"rb-{subscriber_id:x}-{tokens.send_code(slug)}-{tokens.bounce_mac(slug, subscriber_id)}"
+    local = local.partition("+")[0] + "+" + token
+    if len(local.encode("utf-8")) > 64:  # RFC 5321's limit for a local part
+        raise BounceConfigError(
+            f"the return path {local}@{domain} is longer than 64 characters before the @; set "
+            "RUNDBRIEF_BOUNCE_ADDRESS to an address with a shorter name (or RUNDBRIEF_VERP=off)"
+        )
+    return f"{local}@{domain}"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What one message says: the token it was delivered to, and the failure it reports."""
+
+    token: tuple[int, str, str] | None  # (subscriber id, send code, mac)
+    kind: Kind | None  # None: not a failure notice (an out-of-office reply, say)
+    detail: str
+    problem: str | None = None  # why the message cannot be used at all
+
+
+def _text(value: object) -> str:
+    try:
+        return str(value)
+    except Exception:  # a header compat32 cannot decode: nothing of it is used
+        return ""
+
+
+def _tokens_in(message: email.message.Message) -> set[tuple[int, str, str]]:
+    found = set()
+    for name in ENVELOPE_HEADERS:
+        for value in message.get_all(name) or []:
+            for match in _TOKEN.finditer(_text(value)[:2000]):
+                found.add((int(match.group(1), 16), match.group(2).lower(), match.group(3).lower()))
+    return found
+
+
+def _detail(message: email.message.Message, addresses: set[bytes]) -> str:
+    """The status and diagnostic of a DSN (RFC 3464), else the addresses flufl.bounce found."""
+    parts = []
+    for part in message.walk():
+        if part.get_content_type() == "message/delivery-status":
+            for block in part.get_payload() if part.is_multipart() else []:
+                if isinstance(block, email.message.Message):
+                    for name in ("Status", "Diagnostic-Code"):
+                        if block.get(name):
+                            parts.append(f"{name}: {_text(block.get(name))}")
+    if not parts:
+        parts = [b.decode("ascii", "replace") for b in sorted(addresses)[:3]]
+    return shown(" ".join(" ".join(parts).split()))[:300]
+
+
+def read_notice(raw: bytes) -> Notice:
+    """Parse one message from the internet; never raises."""
+    if len(raw) > MAX_MESSAGE:
+        return Notice(None, None, "", f"larger than {MAX_MESSAGE // (1024 * 1024)} MB")
+    try:
+        message = email.message_from_bytes(raw)
+        tokens = _tokens_in(message)
+    except Exception as err:  # the email package on hostile bytes
+        return Notice(None, None, "", f"not a readable message ({type(err).__name__})")
+    if len(tokens) > 1:
+        return Notice(None, None, "", "more than one rundbrief return path")
+    token = next(iter(tokens), None)
+    if token is None:
+        return Notice(None, None, "", "not delivered to a rundbrief return path")
+    from flufl.bounce import all_failures
+
+    try:
+        temporary, permanent = all_failures(message)
+    except Exception as err:  # a detector tripped over a malformed message
+        return Notice(token, None, "", f"the bounce detector cannot read it ({type(err).__name__})")
+    if not (temporary or permanent):
+        return Notice(token, None, "", "not a delivery failure (an automatic reply?)")
+    kind: Kind = "hard" if permanent else "soft"
+    return Notice(token, kind, _detail(message, set(permanent) | set(temporary)))
+
+
+@dataclass(slots=True)
+class Report:
+    read: int = 0
+    recorded: Counter[str] = field(default_factory=Counter)  # hard, soft
+    already: int = 0  # messages read before (same bytes), or a second report of the same bounce
+    ignored: Counter[str] = field(default_factory=Counter)  # reason -> count
+    bounced: list[str] = field(default_factory=list)  # addresses that became "bounced" now
+
+
+def _send_of(db: sqlite3.Connection, tokens: Tokens, code: str) -> str | None:
+    for (slug,) in db.execute("SELECT slug FROM sends"):
+        if tokens.send_code(slug) == code:
+            return str(slug)
+    return None
+
+
+def _soft_streak(db: sqlite3.Connection, subscriber_id: int, slug: str) -> int:
+    """The number of consecutive sends to ``subscriber_id`` that bounced, in the run that holds
+    ``slug`` (notices of several sends may arrive in any order)."""
+    rows = db.execute(
+        "SELECT d.slug, b.id IS NOT NULL AS bounced FROM deliveries d JOIN sends s ON s.slug = d.slug "
+        "LEFT JOIN bounces b ON b.slug = d.slug AND b.subscriber_id = d.subscriber_id "
+        "WHERE d.subscriber_id = ? ORDER BY s.started_at, s.slug",
+        (subscriber_id,),
+    ).fetchall()
+    bounced = [bool(row["bounced"]) for row in rows]
+    at = next(i for i, row in enumerate(rows) if row["slug"] == slug)
+    start = at
+    while start > 0 and bounced[start - 1]:
+        start -= 1
+    end = at
+    while end + 1 < len(bounced) and bounced[end + 1]:
+        end += 1
+    return end - start + 1
+
+
+def record(store: Store, tokens: Tokens, raw: bytes, source: str, limit: int, report: Report) -> None:
+    """Read one message and record what it proves, in one transaction."""
+    report.read += 1
+    digest = hashlib.sha256(raw[: MAX_MESSAGE + 1]).hexdigest()
+    notice = read_notice(raw)
+    with store.transaction() as db:
+        if db.execute("SELECT 1 FROM bounce_messages WHERE digest = ?", (digest,)).fetchone():
+            report.already += 1
+            return
+        outcome = _apply(db, store, tokens, notice, source, limit, report)
+        db.execute("INSERT INTO bounce_messages (digest, at, outcome) VALUES (?, ?, ?)", (digest, now(), outcome))
+
+
+def _apply(
+    db: sqlite3.Connection, store: Store, tokens: Tokens, notice: Notice, source: str, limit: int, report: Report
+) -> str:
+    def ignore(reason: str) -> str:
+        report.ignored[reason] += 1
+        return f"ignored: {reason}"
+
+    if notice.problem is not None:
+        return ignore(notice.problem)
+    assert notice.token is not None and notice.kind is not None
+    subscriber_id, code, mac = notice.token
+    slug = _send_of(db, tokens, code)
+    if slug is None or not tokens.check_bounce(slug, subscriber_id, mac):
+        return ignore("a return path rundbrief did not make (unknown send, or a wrong signature)")
+    row = db.execute(
+        "SELECT d.subscriber_id, s.status, s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
+        "WHERE d.slug = ? AND d.subscriber_id = ?",
+        (slug, subscriber_id),
+    ).fetchone()
+    if row is None:
+        return ignore("nobody of that send (erased since?)")
+    kind = notice.kind
+    inserted = db.execute(
+        "INSERT INTO bounces (slug, subscriber_id, kind, at, source, detail) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (slug, subscriber_id) DO UPDATE SET kind = 'hard', detail = excluded.detail "
+        "WHERE excluded.kind = 'hard' AND kind = 'soft'",
+        (slug, subscriber_id, kind, now(), source, notice.detail),
+    ).rowcount
+    if not inserted:
+        report.already += 1
+        return "already recorded"
+    report.recorded[kind] += 1
+    if row["status"] == "active" and (kind == "hard" or _soft_streak(db, subscriber_id, slug) >= limit):
+        why = "a hard bounce" if kind == "hard" else f"soft bounces in {limit} consecutive sends"
+        db.execute(
+            "UPDATE subscribers SET status = 'bounced', bounced_at = ? WHERE id = ? AND status = 'active'",
+            (now(), subscriber_id),
+        )
+        store.record(db, subscriber_id, "bounced", source, detail=f"{why} ({slug}): {notice.detail}"[:500])
+        report.bounced.append(row["email"])
+    return f"{kind} bounce of {slug}"

@@ -1,0 +1,214 @@
+"""Where bounce messages are read from: an mbox file, a Maildir, or an IMAP mailbox.
+
+Each source yields ``(raw bytes, done)``; ``done()`` is called after the message's outcome is
+committed to the store, and marks it read where the source allows: a Maildir message moves to
+``cur/`` with the Seen flag; an IMAP message gets the keyword ``$RundbriefRead`` (and
+``\\Seen``), or is moved to ``RUNDBRIEF_IMAP_DONE_FOLDER`` if that is set, and later runs
+leave it alone. An mbox file is not rewritten (the mail server may be appending to it): the
+store remembers every message it read by its SHA-256, so a second run counts nothing twice.
+At most ``MAX_MESSAGE`` + 1 bytes of a message are read (IMAP fetches only that part).
+
+IMAP settings come from the environment only: ``RUNDBRIEF_IMAP_HOST``, ``_PORT``, ``_USER``,
+``_PASSWORD``, ``_TLS`` (``ssl`` by default, ``starttls``, or ``none`` inside your own network),
+``_FOLDER`` (default ``INBOX``) and ``_DONE_FOLDER``. Certificates are checked against the
+system's authorities (``SSL_CERT_FILE`` names another bundle, for a county's own CA).
+"""
+
+from __future__ import annotations
+
+import imaplib
+import mailbox
+import os
+import re
+import ssl
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.send.bounces import MAX_MESSAGE
+
+KEYWORD = "$RundbriefRead"
+DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+Item = tuple[bytes, Callable[[], None]]
+
+
+class SourceError(Exception):
+    """The source cannot be read: the message names the setting or path to check."""
+
+
+def _nothing() -> None:
+    return None
+
+
+def read_mbox(path: Path) -> Iterator[Item]:
+    try:
+        box = mailbox.mbox(path, create=False)
+        keys = box.keys()
+    except (OSError, mailbox.Error) as err:
+        raise SourceError(f"cannot read the mbox file {path}: {err}") from None
+    for key in keys:
+        handle = box.get_file(key)
+        try:
+            yield handle.read(MAX_MESSAGE + 1), _nothing
+        finally:
+            handle.close()
+
+
+def read_maildir(path: Path) -> Iterator[Item]:
+    try:
+        box = mailbox.Maildir(path, factory=None, create=False)
+        keys = box.keys()
+    except (OSError, mailbox.Error) as err:
+        raise SourceError(f"cannot read the Maildir {path}: {err}") from None
+    for key in keys:
+        try:
+            handle = box.get_file(key)
+        except KeyError:  # taken away by a mail client meanwhile
+            continue
+        try:
+            data = handle.read(MAX_MESSAGE + 1)
+        finally:
+            handle.close()
+
+        def done(key: str = key) -> None:
+            message = box.get_message(key)
+            if message.get_subdir() == "new" or "S" not in message.get_flags():
+                message.set_subdir("cur")
+                message.add_flag("S")
+                box[key] = message
+
+        yield data, done
+
+
+@dataclass(frozen=True, slots=True)
+class ImapSettings:
+    host: str
+    port: int
+    tls: str
+    user: str
+    password: str
+    folder: str
+    done_folder: str | None
+
+    @classmethod
+    def from_environment(cls, folder: str | None = None) -> ImapSettings:
+        env = os.environ
+        host = env.get("RUNDBRIEF_IMAP_HOST", "").strip()
+        user = env.get("RUNDBRIEF_IMAP_USER", "").strip()
+        password = env.get("RUNDBRIEF_IMAP_PASSWORD", "")
+        if not (host and user and password):
+            raise SourceError("RUNDBRIEF_IMAP_HOST, RUNDBRIEF_IMAP_USER and RUNDBRIEF_IMAP_PASSWORD must be set")
+        tls = env.get("RUNDBRIEF_IMAP_TLS", "ssl").strip().lower()
+        if tls not in DEFAULT_PORTS:
+            raise SourceError(f"RUNDBRIEF_IMAP_TLS must be ssl, starttls or none, found {tls[:40]!r}")
+        port_text = env.get("RUNDBRIEF_IMAP_PORT", "").strip()
+        if port_text and not (port_text.isascii() and port_text.isdigit() and 1 <= int(port_text) <= 65535):
+            raise SourceError(f"RUNDBRIEF_IMAP_PORT must be a port number from 1 to 65535, found {port_text[:40]!r}")
+        chosen = folder or env.get("RUNDBRIEF_IMAP_FOLDER", "").strip() or "INBOX"
+        done = env.get("RUNDBRIEF_IMAP_DONE_FOLDER", "").strip() or None
+        for name in (chosen, done or ""):
+            if any(not ch.isprintable() or ch == '"' for ch in name):
+                raise SourceError(f"an IMAP folder name must be one line without quotes, found {name[:40]!r}")
+        port = int(port_text) if port_text else DEFAULT_PORTS[tls]
+        return cls(host, port, tls, user, password, chosen, done)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\") + '"'
+
+
+def _connect(s: ImapSettings) -> imaplib.IMAP4:
+    where = f"{s.host}:{s.port} (RUNDBRIEF_IMAP_HOST, RUNDBRIEF_IMAP_PORT)"
+    try:
+        if s.tls == "ssl":
+            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                s.host, s.port, ssl_context=ssl.create_default_context(), timeout=30
+            )
+        else:
+            client = imaplib.IMAP4(s.host, s.port, timeout=30)
+            if s.tls == "starttls":
+                client.starttls(ssl_context=ssl.create_default_context())
+    except ssl.SSLError as err:
+        raise SourceError(
+            f"TLS with the IMAP server {where} failed: {err.reason or err}; check RUNDBRIEF_IMAP_TLS"
+        ) from None
+    except (OSError, imaplib.IMAP4.error) as err:
+        raise SourceError(f"cannot connect to the IMAP server {where}: {err}") from None
+    try:
+        client.login(s.user, s.password)
+    except (OSError, imaplib.IMAP4.error) as err:
+        client.shutdown()
+        raise SourceError(
+            f"the IMAP server refused the login of {s.user!r} ({err}); check RUNDBRIEF_IMAP_USER and "
+            "RUNDBRIEF_IMAP_PASSWORD"
+        ) from None
+    return client
+
+
+def _ok(result: tuple[str, list[Any]], what: str) -> list[Any]:
+    status, data = result
+    if status != "OK":
+        raise SourceError(f"the IMAP server refused {what}: {data!r:.200}")
+    return data
+
+
+def read_imap(settings: ImapSettings) -> Iterator[Item]:
+    client = _connect(settings)
+    try:
+        try:
+            _ok(client.select(_quoted(settings.folder)), f"the folder {settings.folder!r} (RUNDBRIEF_IMAP_FOLDER)")
+            found = _ok(client.uid("SEARCH", "UNKEYWORD", KEYWORD), "the search")
+        except imaplib.IMAP4.error as err:
+            raise SourceError(f"the IMAP server refused the folder or the search: {err}") from None
+        listed = found[0] if found and isinstance(found[0], bytes) else b""
+        uids = [uid.decode("ascii") for uid in listed.split() if uid.isdigit()]
+        offered = _ok(client.capability(), "CAPABILITY")  # after login: servers offer more then
+        movable = settings.done_folder is not None and b"MOVE" in (offered[0] or b"").upper().split()
+        for uid in uids:
+            data = _ok(client.uid("FETCH", uid, f"(BODY.PEEK[]<0.{MAX_MESSAGE + 1}>)"), "fetching a message")
+            raw = next((item[1] for item in data if isinstance(item, tuple) and len(item) == 2), None)
+            if not isinstance(raw, bytes):
+                continue  # gone meanwhile
+
+            def done(uid: str = uid) -> None:
+                try:
+                    if settings.done_folder is None:
+                        _ok(client.uid("STORE", uid, "+FLAGS", f"({KEYWORD} \\Seen)"), "marking a message as read")
+                    elif movable:
+                        _ok(client.uid("MOVE", uid, _quoted(settings.done_folder)), "moving a message (DONE_FOLDER)")
+                    else:
+                        _ok(client.uid("COPY", uid, _quoted(settings.done_folder)), "copying a message (DONE_FOLDER)")
+                        _ok(client.uid("STORE", uid, "+FLAGS", f"({KEYWORD} \\Deleted)"), "marking a message")
+                except (OSError, imaplib.IMAP4.error) as err:
+                    raise SourceError(f"the IMAP server failed while marking a message as read: {err}") from None
+
+            yield raw, done
+        if settings.done_folder is not None and not movable:
+            client.expunge()
+    except (OSError, imaplib.IMAP4.error) as err:
+        raise SourceError(f"the connection to the IMAP server failed: {err}") from None
+    finally:
+        try:
+            client.logout()
+        except (OSError, imaplib.IMAP4.error):
+            client.shutdown()
+
+
+_IMAP = re.compile(r"imap(?::(.+))?", re.IGNORECASE | re.DOTALL)
+
+
+def open_source(source: str) -> tuple[str, Iterator[Item]]:
+    """``imap`` or ``imap:FOLDER``, a Maildir (a folder with cur/, new/, tmp/), or an mbox file."""
+    matched = _IMAP.fullmatch(source)
+    if matched and not Path(source).exists():
+        settings = ImapSettings.from_environment(matched.group(1))
+        return f"imap {settings.folder}", read_imap(settings)
+    path = Path(source)
+    if path.is_dir():
+        if not all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
+            raise SourceError(f"{source} is a folder but no Maildir (it needs cur/, new/ and tmp/)")
+        return f"maildir {path.name}", read_maildir(path)
+    if not path.is_file():
+        raise SourceError(f"{source} is neither an mbox file, a Maildir nor imap (or imap:FOLDER)")
+    return f"mbox {path.name}", read_mbox(path)

@@ -1,0 +1,172 @@
+"""The command line of keeping the list healthy and lawful: ``bounces import``, ``subscribers
+show`` and ``erase``, ``statistics``, ``store backup`` and ``restore`` (README, "Sending").
+
+Exit statuses: 0 done; 1 nothing (or, for ``bounces import``, not everything) was done, and the
+one-line message says why: a setting, a path, an unknown address, a damaged backup."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from generator.send.commands import _project_option, db_option, fail, open_store
+from generator.send.store import inside_published, resolve_db
+from generator.send.subscribers import shown
+
+
+@click.group()
+def bounces() -> None:
+    """Read delivery failure notices (bounces) into the store."""
+
+
+@bounces.command("import")
+@_project_option
+@db_option
+@click.argument("source")
+def bounces_import(project: Path, db: Path | None, source: str) -> None:
+    """Read bounces from SOURCE: an mbox file, a Maildir folder, or imap (imap:FOLDER) with the
+    RUNDBRIEF_IMAP_* settings. Messages read before count nothing twice."""
+    from generator.send.bounces import BounceConfigError, Report, limit_from_environment, record
+    from generator.send.mailboxes import SourceError, open_source
+    from generator.send.tokens import TokenError, Tokens, secret_from_environment
+
+    try:
+        tokens = Tokens(secret_from_environment())
+        limit = limit_from_environment()
+    except (TokenError, BounceConfigError) as err:
+        fail(str(err))
+    store = open_store(project, db)
+    report = Report()
+    try:
+        label, messages = open_source(source)
+        for raw, done in messages:
+            record(store, tokens, raw, label, limit, report)
+            done()
+    except SourceError as err:
+        summarise(report)
+        fail(f"bounces import stopped: {err}")
+    summarise(report)
+
+
+def summarise(report: object) -> None:
+    from generator.send.bounces import Report
+
+    assert isinstance(report, Report)
+    click.echo(
+        f"rundbrief: read {report.read} messages: {report.recorded['hard']} hard and {report.recorded['soft']} soft "
+        f"bounces recorded, {report.already} read before, {sum(report.ignored.values())} ignored"
+    )
+    for reason, count in sorted(report.ignored.items()):
+        click.echo(f"ignored\t{count}\t{reason}")
+    for address in report.bounced:
+        click.echo(f"bounced\t{shown(address)}")
+
+
+@click.command("show")
+@_project_option
+@db_option
+@click.argument("address")
+def show_command(project: Path, db: Path | None, address: str) -> None:
+    """Print everything stored about ADDRESS (GDPR Art. 15)."""
+    from generator.send.privacy import describe
+
+    lines = describe(open_store(project, db), address)
+    if lines is None:
+        fail(f"nothing is stored about {shown(address)}")
+    for line in lines:
+        click.echo(line)
+
+
+@click.command("erase")
+@_project_option
+@db_option
+@click.argument("address")
+@click.option("--yes", is_flag=True, help="Erase without asking.")
+def erase_command(project: Path, db: Path | None, address: str, yes: bool) -> None:
+    """Delete ADDRESS and everything about it; its ledger rows stay, anonymised (GDPR Art. 17)."""
+    from generator.send.privacy import erase
+
+    store = open_store(project, db)
+    if store.find(address) is None:
+        fail(f"nothing is stored about {shown(address)}")
+    if not yes:
+        if not sys.stdin or not sys.stdin.isatty():
+            fail(f"erasing {shown(address)} cannot be undone; confirm with --yes (no terminal to ask on)")
+        click.confirm(f"Erase {shown(address)} for good?", abort=True)
+    erased = erase(store, address)
+    if erased is None:
+        fail(f"nothing is stored about {shown(address)}")
+    click.echo(
+        f"rundbrief: erased {shown(erased.email)}: the subscriber and {erased.events} consent events deleted; "
+        f"{erased.deliveries} deliveries and {erased.bounces} bounces kept without the address, for the statistics"
+    )
+
+
+@click.command("statistics")
+@_project_option
+@db_option
+def statistics_command(project: Path, db: Path | None) -> None:
+    """Per send: recipients, the ledger's counts by state, and bounces (nothing is tracked)."""
+    from generator.send.statistics import STATES, send_statistics
+
+    click.echo("\t".join(("send", "started", "recipients", *STATES, "bounces_hard", "bounces_soft")))
+    for s in send_statistics(open_store(project, db)):
+        cells = (s.slug, s.started_at, s.recipients, *(s.states[state] for state in STATES), s.hard, s.soft)
+        click.echo("\t".join(shown(str(cell)) for cell in cells))
+
+
+@click.group()
+def store() -> None:
+    """Back up and restore the subscriber store."""
+
+
+@store.command("backup")
+@_project_option
+@db_option
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(project: Path, db: Path | None, target: Path) -> None:
+    """Write a consistent copy of the store to TARGET while the service runs (SQLite's backup API)."""
+    from generator.send.backup import BackupError, backup
+    from generator.send.store import StoreError
+
+    if (inside := inside_published(project, target)) is not None:
+        fail(f"a backup must not be written into {inside}/: it holds the subscribers")
+    open_store(project, db).close()  # the retention rules first: a backup keeps nothing they delete
+    try:
+        size = backup(resolve_db(project, db), target)
+    except (BackupError, StoreError) as err:
+        fail(str(err))
+    click.echo(f"rundbrief: backup written to {target} ({size} bytes)")
+
+
+@store.command("restore")
+@_project_option
+@db_option
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Restore without asking.")
+def restore_command(project: Path, db: Path | None, source: Path, yes: bool) -> None:
+    """Replace the store's contents with the backup SOURCE (no send may run meanwhile)."""
+    from generator.send.backup import BackupError, restore
+    from generator.send.sender import SendError
+    from generator.send.store import StoreError
+
+    try:
+        path = resolve_db(project, db)
+    except StoreError as err:
+        fail(str(err))
+    if not yes:
+        if not sys.stdin or not sys.stdin.isatty():
+            fail(f"restoring replaces everything in {path}; confirm with --yes (no terminal to ask on)")
+        click.confirm(f"Replace everything in {path} with {source}?", abort=True)
+    try:
+        restored = restore(path, source)
+    except (BackupError, SendError) as err:
+        fail(str(err))
+    open_store(project, db).close()  # the retention rules, on what the backup brought back
+    click.echo(
+        f"rundbrief: restored {source} into {path} ({restored.subscribers} subscribers); "
+        f"{restored.reapplied} unsubscriptions and bounces since the backup applied again. "
+        "Erasures made since the backup are not in it: repeat them (rundbrief subscribers erase)"
+    )

@@ -1,0 +1,270 @@
+"""Bounces for real: sends to a real SMTP server on loopback with per-recipient return paths,
+notices as mail servers write them (RFC 3464, and flufl.bounce's non-standard samples), read
+from an mbox file, a Maildir and a real IMAP server (Dovecot, TLS) into a real SQLite store."""
+
+from __future__ import annotations
+
+import mailbox
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from generator.send.bounces import MAX_MESSAGE
+from generator.send.tokens import Tokens
+from tests.bouncemail import Dovecot, auto_reply, delivered_to, dovecot_available, dsn, fixture
+from tests.emailfixture import built_example
+from tests.smtpserver import SmtpServer
+from tests.upkeepfixture import SECRET, import_addresses, rundbrief
+
+RETURN_PATH = re.compile(r"wiralle\+rb-[0-9a-f]+-[0-9a-f]{8}-[0-9a-f]{12}@example\.org")
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_example(tmp_path_factory.mktemp("bounces"))
+
+
+def send(example: Path, db: Path, slug: str, server: SmtpServer, **env: str) -> dict[str, str]:
+    """Send ``slug``; the envelope sender each recipient's message had."""
+    before = {a: len(v) for a, v in server.recorder.envelope_senders.items()}
+    result = rundbrief(example, db, "send", slug, "--yes", env={**server.environment(), **env})
+    assert result.returncode == 0, result.stderr
+    return {a: v[-1] for a, v in server.recorder.envelope_senders.items() if len(v) > before.get(a, 0)}
+
+
+def statuses(db: Path) -> dict[str, str]:
+    with sqlite3.connect(db) as con:
+        return dict(con.execute("SELECT email, status FROM subscribers").fetchall())
+
+
+def write_mbox(path: Path, messages: list[bytes]) -> None:
+    box = mailbox.mbox(path)
+    for raw in messages:
+        box.add(raw)
+    box.close()
+
+
+def test_bounces_from_an_mbox_count_once_and_a_hard_bounce_is_never_sent_again(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    addresses = ["anna@example.net", "bert@example.net", "carla@example.net", "dora@example.net",
+                 "userx@example.de", "xxxxx@local.ie", "userx@its.example.nl"]  # fmt: skip
+    import_addresses(example, db, tmp_path, addresses)
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server)
+        assert set(paths) == set(addresses)
+        assert all(RETURN_PATH.fullmatch(p) for p in paths.values()), paths
+        assert len(set(paths.values())) == len(addresses)  # one return path per recipient
+        notices = [
+            dsn(paths["anna@example.net"], "anna@example.net"),  # RFC 3464, permanent
+            dsn(paths["bert@example.net"], "bert@example.net", status="4.2.2", action="delayed",
+                diagnostic="452 4.2.2 <{rcpt}>: Mailbox full"),  # fmt: skip
+            auto_reply(paths["carla@example.net"]),  # an out-of-office reply to the return path: no bounce
+            delivered_to(paths["userx@example.de"], fixture("qmail_01.txt")),
+            delivered_to(paths["xxxxx@local.ie"], fixture("postfix_01.txt")),
+            delivered_to(paths["userx@its.example.nl"], fixture("exim_01.txt")),
+            dsn(paths["anna@example.net"], "anna@example.net", reporter="mx2.example.net"),  # a second report
+        ]
+        source = tmp_path / "bounces.mbox"
+        write_mbox(source, notices)
+        first = rundbrief(example, db, "bounces", "import", str(source))
+        assert first.returncode == 0, first.stderr
+        lines = first.stdout.splitlines()
+        assert lines[0] == "rundbrief: read 7 messages: 4 hard and 1 soft bounces recorded, 1 read before, 1 ignored"
+        assert "ignored\t1\tnot a delivery failure (an automatic reply?)" in lines
+        assert sorted(line for line in lines if line.startswith("bounced\t")) == [
+            "bounced\tanna@example.net", "bounced\tuserx@example.de", "bounced\tuserx@its.example.nl",
+            "bounced\txxxxx@local.ie",
+        ]  # fmt: skip
+        again = rundbrief(example, db, "bounces", "import", str(source))
+        assert again.stdout.splitlines()[0] == (
+            "rundbrief: read 7 messages: 0 hard and 0 soft bounces recorded, 7 read before, 0 ignored"
+        )
+        listed = rundbrief(example, db, "subscribers", "list", "--status", "bounced").stdout.splitlines()
+        assert sorted(line.split("\t")[0] for line in listed) == [
+            "anna@example.net", "userx@example.de", "userx@its.example.nl", "xxxxx@local.ie",
+        ]  # fmt: skip
+        assert statuses(db)["bert@example.net"] == "active"  # one soft bounce is no reason to stop
+        status = rundbrief(example, db, "send", "2026-01", "--status").stdout.splitlines()
+        assert "bounces: hard=4 soft=1" in status
+        assert any(
+            line.startswith("bounce_hard\tanna@example.net\tStatus: 5.1.1 Diagnostic-Code: smtp; 550 5.1.1")
+            for line in status
+        ), status
+        assert any(line.startswith("bounce_soft\tbert@example.net\tStatus: 4.2.2") for line in status)
+        # the next send leaves out everybody who bounced for good
+        server.recorder.received.clear()
+        second = send(example, db, "2026-02", server)
+        assert sorted(second) == ["bert@example.net", "carla@example.net", "dora@example.net"]
+        assert server.recorder.counts()["anna@example.net"] == 0
+    stats = rundbrief(example, db, "statistics").stdout.splitlines()
+    assert stats[0].split("\t") == [
+        "send", "started", "recipients", "pending", "sending", "sent", "failed_temporary", "failed_permanent",
+        "unknown", "skipped", "bounces_hard", "bounces_soft",
+    ]  # fmt: skip
+    first_send = stats[1].split("\t")
+    assert first_send[0] == "2026-01" and first_send[2] == "7" and first_send[5] == "7" and first_send[-2:] == ["4", "1"]
+    assert stats[2].split("\t")[0] == "2026-02" and stats[2].split("\t")[2] == "3"
+
+
+def test_soft_bounces_in_three_consecutive_sends_from_a_maildir(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["eva@example.net", "fritz@example.net"])
+    maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    full = "452 4.2.2 <{rcpt}>: Mailbox full"
+    late = b""
+    with SmtpServer() as server:
+        for slug in ("2026-01", "2026-02", "2026-03"):
+            paths = send(example, db, slug, server)
+            if slug == "2026-02":  # fritz's notice of this send comes last of all
+                late = dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="delayed",
+                           diagnostic=full)  # fmt: skip
+            maildir.add(dsn(paths["eva@example.net"], "eva@example.net", status="4.2.2", action="delayed",
+                            diagnostic=full))  # fmt: skip
+            if slug != "2026-02":
+                maildir.add(dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="delayed",
+                                diagnostic=full))  # fmt: skip
+            result = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
+            assert result.returncode == 0, result.stderr
+            if slug != "2026-03":
+                assert statuses(db)["eva@example.net"] == "active", slug
+        assert "bounced\teva@example.net" in result.stdout.splitlines()
+    assert statuses(db) == {"eva@example.net": "bounced", "fritz@example.net": "active"}  # fritz: 2 of 3 so far
+    maildir.add(late)  # the missing notice arrives: three sends in a row, in whatever order they were reported
+    result = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
+    assert result.stdout.splitlines() == [
+        "rundbrief: read 6 messages: 0 hard and 1 soft bounces recorded, 5 read before, 0 ignored",
+        "bounced\tfritz@example.net",
+    ]
+    assert statuses(db) == {"eva@example.net": "bounced", "fritz@example.net": "bounced"}
+    # every message was marked read (moved to cur/ with the Seen flag), and a run over them counts nothing
+    assert sorted(message.get_subdir() + ":" + message.get_flags() for message in maildir) == ["cur:S"] * 6
+    again = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
+    assert again.stdout.splitlines()[0] == "rundbrief: read 6 messages: 0 hard and 0 soft bounces recorded, 6 read before, 0 ignored"
+    shown = rundbrief(example, db, "subscribers", "show", "eva@example.net").stdout
+    assert "status: bounced" in shown and "bounces (send, kind, time, source, detail): 3" in shown
+    assert re.search(r"bounced  maildir Maildir  soft bounces in 3 consecutive sends \(2026-03\)", shown), shown
+
+
+@pytest.mark.skipif(not dovecot_available(), reason="Dovecot is installed by `make test` (Makefile: imap)")
+def test_bounces_from_a_real_imap_server_are_marked_read_and_count_once(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["gabi@example.net", "hans@example.net", "ina@example.net"])
+    with SmtpServer() as server, Dovecot() as imap:
+        paths = send(example, db, "2026-01", server)
+        huge = dsn(paths["ina@example.net"], "ina@example.net") + b"x" * (MAX_MESSAGE + 100)  # only 2 MB are fetched
+        imap.append("INBOX", dsn(paths["gabi@example.net"], "gabi@example.net"), auto_reply(paths["hans@example.net"]),
+                    huge)  # fmt: skip
+        first = rundbrief(example, db, "bounces", "import", "imap", env=imap.environment())
+        assert first.returncode == 0, first.stderr
+        assert first.stdout.splitlines()[:4] == [
+            "rundbrief: read 3 messages: 1 hard and 0 soft bounces recorded, 0 read before, 2 ignored",
+            "ignored\t1\tlarger than 2 MB",
+            "ignored\t1\tnot a delivery failure (an automatic reply?)",
+            "bounced\tgabi@example.net",
+        ]
+        assert all("$RundbriefRead" in flags and "\\Seen" in flags for flags in imap.flags("INBOX"))
+        again = rundbrief(example, db, "bounces", "import", "imap", env=imap.environment())
+        assert again.stdout.splitlines()[0] == (
+            "rundbrief: read 0 messages: 0 hard and 0 soft bounces recorded, 0 read before, 0 ignored"
+        )
+        # with a folder for what was read, messages are moved there; a folder that is missing is a
+        # one-line message, and the bounce recorded before it still counts once
+        imap.append("INBOX", dsn(paths["hans@example.net"], "hans@example.net"))
+        done = imap.environment(RUNDBRIEF_IMAP_DONE_FOLDER="Erledigt")
+        missing = rundbrief(example, db, "bounces", "import", "imap", env=done)
+        assert missing.returncode == 1 and "Traceback" not in missing.stderr
+        assert missing.stderr.startswith(
+            "rundbrief: bounces import stopped: the IMAP server refused moving a message (DONE_FOLDER)"
+        ), missing.stderr
+        assert "bounced\thans@example.net" in missing.stdout.splitlines()
+        imap.append("Erledigt")
+        moved = rundbrief(example, db, "bounces", "import", "imap", env=done)
+        assert moved.returncode == 0, moved.stderr
+        assert moved.stdout.splitlines()[0] == (
+            "rundbrief: read 1 messages: 0 hard and 0 soft bounces recorded, 1 read before, 0 ignored"
+        )
+        assert len(imap.flags("Erledigt")) == 1 and len(imap.flags("INBOX")) == 3
+        wrong = rundbrief(example, db, "bounces", "import", "imap",
+                          env=imap.environment(RUNDBRIEF_IMAP_PASSWORD="falsch"))  # fmt: skip
+        assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+        assert wrong.stderr.startswith("rundbrief: bounces import stopped: the IMAP server refused the login of 'bounces'")
+        plain = rundbrief(example, db, "bounces", "import", "imap", env=imap.environment(RUNDBRIEF_IMAP_TLS="tls"))
+        assert plain.stderr.strip() == "rundbrief: bounces import stopped: RUNDBRIEF_IMAP_TLS must be ssl, starttls or none, found 'tls'"
+    assert statuses(db) == {"gabi@example.net": "bounced", "hans@example.net": "bounced", "ina@example.net": "active"}
+
+
+def test_hostile_and_forged_notices_change_nobody(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["jana@example.net", "kai@example.net"])
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server)
+    import_addresses(example, db, tmp_path, ["jana@example.net", "kai@example.net", "later@example.net"])
+    with sqlite3.connect(db) as con:
+        later = con.execute("SELECT id FROM subscribers WHERE email = 'later@example.net'").fetchone()[0]
+        jana = con.execute("SELECT id FROM subscribers WHERE email = 'jana@example.net'").fetchone()[0]
+    tokens = Tokens(SECRET)
+    code = tokens.send_code("2026-01")
+    jana_path = paths["jana@example.net"]
+    wrong_mac = re.sub(r"-[0-9a-f]{12}@", "-0123456789ab@", jana_path)
+    never_sent = f"wiralle+rb-{later:x}-{code}-{tokens.bounce_mac('2026-01', later)}@example.org"  # signed, not a recipient
+    unknown_send = f"wiralle+rb-{jana:x}-{tokens.send_code('2099-01')}-{tokens.bounce_mac('2099-01', jana)}@example.org"
+    huge = dsn(jana_path, "jana@example.net") + b"\n" + b"x" * (MAX_MESSAGE + 10)
+    notices = [
+        b"\x00\xff\xfe garbage \r\n\r\n\x80\x81" * 50,  # no message at all
+        b"Content-Type: multipart/report; boundary=\"\r\nTo: " + jana_path.encode() + b"\r\n\r\n--\r\n--x--",  # broken MIME
+        huge,  # larger than a notice ever is, with a right token
+        dsn(wrong_mac, "jana@example.net"),  # a guessed signature
+        dsn(never_sent, "later@example.net"),  # right signature, but the send never went to them
+        dsn(unknown_send, "jana@example.net"),  # a send that does not exist
+        dsn("wiralle@example.org", "kai@example.net"),  # names kai, but not sent to a return path
+        dsn(f"{jana_path}\r\nBcc: x@example.net", "jana@example.net").replace(b"\nBcc", b"\n Bcc"),  # CRLF in the address
+        dsn(jana_path, "jana@example.net").replace(b"To: ", b"To: " + paths["kai@example.net"].encode() + b", ", 1),  # two tokens
+        dsn("=?utf-8?q?wiralle+rb-1-00000000-000000000000=0D=0A?=@example.org", "kai@example.net"),  # encoded CRLF
+        dsn(jana_path, "kai@example.net"),  # jana's return path, naming kai: the signed token decides, never the text
+    ]
+    source = tmp_path / "hostile.mbox"
+    write_mbox(source, notices)
+    result = rundbrief(example, db, "bounces", "import", str(source))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "rundbrief: read 11 messages: 1 hard and 0 soft bounces recorded, 0 read before, 10 ignored", lines
+    reasons = {line.split("\t")[2]: int(line.split("\t")[1]) for line in lines[1:] if line.startswith("ignored")}
+    assert reasons == {
+        "not delivered to a rundbrief return path": 3,  # garbage, the plain sender, an encoded word
+        "the bounce detector cannot read it (IndexError)": 1,  # the broken MIME, reported, not raised
+        "larger than 2 MB": 1,
+        "a return path rundbrief did not make (unknown send, or a wrong signature)": 2,
+        "nobody of that send (erased since?)": 1,
+        "more than one rundbrief return path": 1,
+        "not a delivery failure (an automatic reply?)": 1,  # the CRLF ended the header: no report left
+    }
+    assert lines[-1] == "bounced\tjana@example.net"
+    assert statuses(db) == {"jana@example.net": "bounced", "kai@example.net": "active", "later@example.net": "active"}
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT slug, subscriber_id, kind FROM bounces").fetchall() == [("2026-01", jana, "hard")]
+    missing = rundbrief(example, db, "bounces", "import", str(tmp_path / "nichts"))
+    assert missing.returncode == 1
+    assert missing.stderr.strip().endswith("is neither an mbox file, a Maildir nor imap (or imap:FOLDER)")
+
+
+def test_without_verp_the_plain_sender_goes_out_and_its_notices_are_not_taken(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["lena@example.net"])
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server, RUNDBRIEF_VERP="off")
+        assert paths == {"lena@example.net": "wiralle@example.org"}
+        wrong = rundbrief(example, db, "send", "2026-02", "--yes", env={**server.environment(), "RUNDBRIEF_VERP": "ja"})
+        assert wrong.returncode == 1 and wrong.stderr.strip() == "rundbrief: RUNDBRIEF_VERP must be on or off, found 'ja'"
+        bounce_box = {**server.environment(), "RUNDBRIEF_BOUNCE_ADDRESS": "bounces@example.org"}
+        via = send(example, db, "2026-02", server, **bounce_box)  # a mailbox of its own for the notices
+        assert re.fullmatch(r"bounces\+rb-[0-9a-f]+-[0-9a-f]{8}-[0-9a-f]{12}@example\.org", via["lena@example.net"])
+    source = tmp_path / "b.mbox"
+    write_mbox(source, [dsn("wiralle@example.org", "lena@example.net"), dsn(via["lena@example.net"], "lena@example.net")])
+    result = rundbrief(example, db, "bounces", "import", str(source))
+    assert result.stdout.splitlines()[:2] == [
+        "rundbrief: read 2 messages: 1 hard and 0 soft bounces recorded, 0 read before, 1 ignored",
+        "ignored\t1\tnot delivered to a rundbrief return path",
+    ]
