@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from generator.diagnostics import Diagnostics, Level, Location
+from generator.preview.build import _strict_for_editors
 from generator.preview.emailview import local_addresses, variant
+from generator.preview.pages import GUIDE_ERRORS, error_page
 from generator.preview.server import _inside
 from tests.conftest import make_project, write_images
 from tests.emailfixture import TODAY, run
@@ -125,7 +128,8 @@ def test_serve_shows_every_email_with_local_images(served: Served) -> None:
     draft = served.wait_for("/_email/2026-03/", "Betreff")
     assert "Newsletter 03.2026: Geheimer Entwurf" in draft and 'class="draft"' in draft
     assert served.get("/_email/keine-ausgabe/")[0] == 404
-    assert "Was die Meldungen bedeuten" in served.wait_for("/_guide/", "Leitfaden für die Redaktion")
+    guide = served.wait_for("/_guide/", "Leitfaden für die Redaktion")
+    assert f'id="{GUIDE_ERRORS}"' in guide and "rundbrief new" in guide  # the error page links there
 
 
 def test_serve_shows_content_errors_on_every_page_and_recovers(served: Served) -> None:
@@ -156,7 +160,9 @@ def test_serve_refuses_paths_outside_the_preview_and_foreign_hosts(served: Serve
 def test_serve_escapes_editors_text(rich: Path) -> None:
     issue = rich / ISSUE
     escaped = HOSTILE.replace("'", "''")
-    issue.write_text(issue.read_text(encoding="utf-8").replace("title: Erste Ausgabe", f"title: '{escaped}'"), encoding="utf-8")
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("title: Erste Ausgabe", f"title: '{escaped}'"), encoding="utf-8"
+    )
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "generator", "serve", "--project", str(rich), "--port", str(port)],
@@ -169,7 +175,9 @@ def test_serve_escapes_editors_text(rich: Path) -> None:
             assert "<script>alert(1)" not in page
             assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;Zitat&#34; &amp; &#39;mehr&#39;" in page
         # and an error message quoting hostile text is escaped on the error page too
-        issue.write_text(issue.read_text(encoding="utf-8").replace(*BAD_DATE).replace("2026-13-12", "<b>x</b>"), encoding="utf-8")
+        issue.write_text(
+            issue.read_text(encoding="utf-8").replace(*BAD_DATE).replace("2026-13-12", "<b>x</b>"), encoding="utf-8"
+        )
         page = server.wait_for("/", "Der Inhalt hat Fehler")
         assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
     finally:
@@ -197,12 +205,28 @@ EMAIL = """<html><head><style>@media (prefers-color-scheme: dark) { td { color: 
 def test_variants() -> None:
     site = "https://test.example.org/"
     assert variant(EMAIL, "normal", site) == local_addresses(EMAIL, site)
-    assert 'src="/media/_r/a.jpg"' in variant(EMAIL, "normal", site) and 'href="/newsletter/x/"' in variant(EMAIL, "normal", site)
+    assert 'src="/media/_r/a.jpg"' in variant(EMAIL, "normal", site) and 'href="/newsletter/x/"' in variant(
+        EMAIL, "normal", site
+    )
     assert "<style" not in variant(EMAIL, "ohne-style", site) and 'style="' not in EMAIL
     dark = variant(EMAIL, "dunkel", site)
     assert "@media (min-width: 0px) { td { color: #fff" in dark and "screen and (max-width: 0px)" in dark
     blocked = variant(EMAIL, "ohne-bilder", site)
     assert '<img alt="Die Gruppe" width="600">' in blocked
+
+
+def test_the_preview_counts_a_misspelt_field_as_an_error() -> None:
+    diag = Diagnostics()
+    diag.warning(Location("content/newsletter/a.md", 3), 'summray: unknown field, ignored (did you mean "summary"?)')
+    diag.warning(Location("content/impressum.md", 2), "placeholder: this legal page ...", reminder=True)
+    _strict_for_editors(diag)
+    assert [p.level for p in diag.problems] == [Level.ERROR, Level.WARNING]
+    assert (
+        str(diag.problems[0])
+        == 'content/newsletter/a.md:3: error: summray: unknown field, ignored (did you mean "summary"?)'
+    )
+    page = error_page(1, diag.errors)
+    assert f'href="/_guide/#{GUIDE_ERRORS}"' in page and "Der Inhalt hat Fehler" in page
 
 
 def test_paths_leaving_the_folder_are_refused(tmp_path: Path) -> None:

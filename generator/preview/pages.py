@@ -22,6 +22,7 @@ from generator.preview.emailview import VARIANTS, EmailFacts
 RELOAD_PATH = "/_rundbrief/reload"
 EMAILS_PATH = "/_email/"
 GUIDE_PATH = "/_guide/"
+GUIDE_ERRORS = "9-was-die-meldungen-bedeuten"  # the guide's section on messages, linked from the error page
 GUIDE_FILE = "redaktion.md"  # generator/preview/redaktion.md, a copy of docs/redaktion.md
 
 # Waits (long poll) for the next build and reloads the page when there is one; after a lost
@@ -102,7 +103,7 @@ Jede Zeile nennt die Datei und die Zeile darin (<code>Datei:Zeile: error: Meldun
 {% endfor %}</pre>
 {%- endif %}
 <p>Was die Meldungen bedeuten:
-<a href="/_guide/#was-die-meldungen-bedeuten">Leitfaden, Abschnitt „Was die Meldungen bedeuten“</a>.</p>
+<a href="/_guide/#{{ guide_errors }}">Leitfaden, Abschnitt „Was die Meldungen bedeuten“</a>.</p>
 {% endblock %}"""
 
 _BUILDING = """{% extends "layout" %}{% block main %}
@@ -207,6 +208,7 @@ def _environment() -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.globals["guide_errors"] = GUIDE_ERRORS
     return env
 
 
