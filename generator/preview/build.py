@@ -33,7 +33,7 @@ from generator.pipeline import report_emails
 from generator.preview.model import preview_project
 from generator.site.build import SiteBuildError, build_site
 from generator.site.plugin import CACHE_DIR
-from generator.texts import convert_texts
+from generator.texts import convert_texts, routes_for
 from generator.verification import verify_email_links
 
 PREVIEW_DIR = f"{STATE_DIR}/preview"  # below the project: one folder per preview build
@@ -54,6 +54,7 @@ class IssueEntry:
     draft: bool
     source: str  # the file, as the editor knows it: content/newsletter/<slug>.md
     preheader: str  # the line mail programs show after the subject (as email.context makes it)
+    url: str  # its page, site-relative ("newsletter/2026-02/", or "newsletter/2026-02.html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +155,11 @@ def rebuild(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewB
     finally:
         if not ok:
             shutil.rmtree(folder, ignore_errors=True)
+    routes = routes_for(project)
     issues = tuple(
-        IssueEntry(i.slug, i.title, i.number, i.date, i.draft, i.source.path, i.summary or i.title)
+        IssueEntry(
+            i.slug, i.title, i.number, i.date, i.draft, i.source.path, i.summary or i.title, routes.issue(i.slug)
+        )
         for i in sorted(project.issues, key=lambda i: (i.date, i.number), reverse=True)
     )
     return PreviewBuild(

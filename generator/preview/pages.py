@@ -134,7 +134,7 @@ gespeichert wird, und lädt offene Seiten von selbst neu. Wie alles geht, steht 
 <td>{{ i.title }}{% if i.draft %} <span class="draft">Entwurf</span>{% endif %}</td>
 <td><code>{{ i.source }}</code></td>
 <td><a href="/_email/{{ i.slug | urlencode }}/">E-Mail</a> ·
-<a href="/newsletter/{{ i.slug | urlencode }}/">Seite</a></td></tr>
+<a href="/{{ i.url }}">Seite</a></td></tr>
 {%- endfor %}
 </tbody></table>
 {%- else %}
@@ -157,7 +157,7 @@ _EMAIL = """{% extends "layout" %}{% block main %}
 <tr><th>Absender</th><td>{{ facts.sender }}</td></tr>
 {%- if facts.reply_to %}<tr><th>Antwort an</th><td>{{ facts.reply_to }}</td></tr>{% endif %}
 <tr><th>Größe</th><td>{{ "%.1f" | format(facts.size / 1024) }} KB von höchstens 100 KB ({{ facts.size_percent }} %, {{ facts.size_state }})</td></tr>
-<tr><th>Datei</th><td><code>{{ issue.source }}</code> · <a href="/newsletter/{{ issue.slug | urlencode }}/">die Seite der Ausgabe</a></td></tr>
+<tr><th>Datei</th><td><code>{{ issue.source }}</code> · <a href="/{{ issue.url }}">die Seite der Ausgabe</a></td></tr>
 </table>
 <h2>Prüfung für E-Mail-Programme</h2>
 {%- if facts.errors %}<pre class="errors">{% for m in facts.errors %}{{ m }}

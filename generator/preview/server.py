@@ -185,7 +185,10 @@ class Preview:
 
     # -- serving -------------------------------------------------------------------
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        status, headers, body = self.respond(environ)
+        try:
+            status, headers, body = self.respond(environ)
+        except OSError:  # a file of a build that was just replaced and removed: the next answer has it
+            status, headers, body = _html(pages.building_page(self.number), "503 Service Unavailable")
         headers = [*headers, ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
         if environ.get("REQUEST_METHOD") == "HEAD":
             headers.append(("Content-Length", str(len(body))))
