@@ -245,11 +245,12 @@ def serve(project: Path, port: int, host: str) -> None:
     if not (project / CONFIG_FILE).is_file():
         click.echo(f"rundbrief: {project / CONFIG_FILE} fehlt: --project muss der Projektordner sein", err=True)
         sys.exit(1)
-    diag = load_project(project).diagnostics
-    for problem in diag.sorted():  # the legal-page reminders, once; the preview shows everything else
+    loaded = load_project(project)
+    for problem in loaded.diagnostics.sorted():  # the legal-page reminders, once; the preview shows the rest
         if problem.reminder:
             click.echo(str(problem), err=True)
-    preview = Preview(project, loopback_only=host.strip("[]") in LOOPBACK_NAMES)
+    watched = (loaded.project.settings.docs_dir, "theme")  # and mkdocs.yml; a changed docs_dir needs a restart
+    preview = Preview(project, loopback_only=host.strip("[]") in LOOPBACK_NAMES, watched=watched)
     try:
         server = make_server(preview, host, port)
     except OSError as err:

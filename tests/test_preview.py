@@ -4,6 +4,7 @@ port, stopped in teardown), its email variants, and drafts that never reach a no
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -17,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from generator.diagnostics import Diagnostics, Level, Location
-from generator.preview.build import _strict_for_editors
+from generator.preview.build import PreviewBuild, _strict_for_editors
 from generator.preview.emailview import local_addresses, variant
 from generator.preview.pages import GUIDE_ERRORS, error_page
-from generator.preview.server import _inside
+from generator.preview.server import Preview, _inside
 from tests.conftest import make_project, write_images
 from tests.emailfixture import TODAY, run
 from tests.sitefixture import make_rich
@@ -135,7 +136,11 @@ def test_serve_shows_every_email_with_local_images(served: Served) -> None:
 def test_serve_shows_content_errors_on_every_page_and_recovers(served: Served) -> None:
     issue = served.root / ISSUE
     good = issue.read_text(encoding="utf-8")
+    _, answer, _ = served.get("/_rundbrief/reload?build=-1")  # a page's script: which build is this?
+    seen = json.loads(answer)["build"]
     issue.write_text(good.replace(*BAD_DATE), encoding="utf-8")
+    _, answer, _ = served.get(f"/_rundbrief/reload?build={seen}")  # waits for the next build
+    assert json.loads(answer)["build"] > seen
     for path in ("/newsletter/2026-01/", "/newsletter/2026-02/", "/", "/_email/", "/_email/2026-02/"):
         page = served.wait_for(path, "Der Inhalt hat Fehler", seconds=30)
         assert "content/newsletter/2026-01.md:4: error: date:" in page
@@ -227,6 +232,40 @@ def test_the_preview_counts_a_misspelt_field_as_an_error() -> None:
     )
     page = error_page(1, diag.errors)
     assert f'href="/_guide/#{GUIDE_ERRORS}"' in page and "Der Inhalt hat Fehler" in page
+
+
+def test_a_burst_of_changes_makes_one_build_of_the_pluggable_rebuild(tmp_path: Path) -> None:
+    """The server calls one function per build; a faster build plugs in there. Changes in quick
+    succession make one build; the preview's own writes below the project make none."""
+    made: list[Path] = []
+
+    def fake(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewBuild:
+        made.append(folder)
+        (folder / "site").mkdir(parents=True)
+        (folder / "site" / "index.html").write_text(f"<html><body>Build {len(made)}</body></html>", encoding="utf-8")
+        (folder / "newsletter").mkdir()
+        return PreviewBuild(folder, ())
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    preview = Preview(tmp_path, fake, debounce=0.1)
+    preview.start()
+    try:
+        assert preview.wait_for_build(0, 10) == 1
+        for n in range(5):
+            (tmp_path / "content" / f"seite-{n}.md").write_text("# Seite\n", encoding="utf-8")
+            time.sleep(0.02)
+        assert preview.wait_for_build(1, 10) == 2
+        time.sleep(0.6)
+        assert preview.number == 2 and len(made) == 2
+        (tmp_path / "mkdocs.yml").write_text("site_name: Anders\n", encoding="utf-8")
+        assert preview.wait_for_build(2, 10) == 3
+        status, _, body = preview.respond({"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_HOST": "localhost:8000"})
+        assert status == "200 OK" and b"Build 3" in body and b"/_rundbrief/reload?build=" in body
+        assert [p for p in made if p.exists()] == made[1:]  # the build before is kept for requests in flight
+    finally:
+        preview.stop()
+    assert not [p for p in made if p.exists()]
 
 
 def test_paths_leaving_the_folder_are_refused(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ from generator.preview.emailview import VARIANTS, email_facts, variant
 
 log = logging.getLogger("rundbrief.preview")
 
-WATCHED = ("content", "theme")  # folders below the project; and mkdocs.yml
+WATCHED = ("content", "theme")  # folders below the project (content: docs_dir); and mkdocs.yml
 DEBOUNCE = 0.2  # seconds without a change before a build starts
 LONG_POLL = 20.0  # seconds a reload request waits for the next build
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -75,9 +75,16 @@ class Preview:
     """The state of the preview (the last builds) and the WSGI application that serves it."""
 
     def __init__(
-        self, root: Path, rebuild: Rebuild = rebuild, *, loopback_only: bool = True, debounce: float = DEBOUNCE
+        self,
+        root: Path,
+        rebuild: Rebuild = rebuild,
+        *,
+        loopback_only: bool = True,
+        debounce: float = DEBOUNCE,
+        watched: tuple[str, ...] = WATCHED,
     ) -> None:
         self.root = root.resolve()
+        self.watched = watched
         self.base = self.root / PREVIEW_DIR
         self.rebuild = rebuild
         self.loopback_only = loopback_only
@@ -103,7 +110,7 @@ class Preview:
         self._builder.start()
         observer = Observer()
         handler = _Changes(self.root, self.changed)
-        for name in WATCHED:
+        for name in self.watched:
             if (self.root / name).is_dir():
                 observer.schedule(handler, str(self.root / name), recursive=True)
         observer.schedule(handler, str(self.root), recursive=False)
@@ -150,18 +157,23 @@ class Preview:
             shutil.rmtree(folder, ignore_errors=True)
             message = f"rundbrief: internal error while building the preview: {type(err).__name__}: {err}"
             done = PreviewBuild(None, (Problem(Location(CONFIG_FILE), Level.ERROR, message),))
+        # Kept: this build and the good one before (requests in flight may still read it; the
+        # next build reuses its emails). Removed before the new build is announced.
+        keep = {b.folder for b in (done, self.good if done.folder else self._older) if b is not None and b.folder}
+        for old in self._own_folders():
+            if old not in keep and old != self.good_folder():
+                shutil.rmtree(old, ignore_errors=True)
         with self._state:
             self.current = done
             if done.folder is not None:
                 self._older, self.good = self.good, done
             self.number += 1
             self._state.notify_all()
-        keep = {b.folder for b in (self.good, self._older) if b is not None and b.folder is not None}
-        for old in self._own_folders():
-            if old not in keep and old != folder:
-                shutil.rmtree(old, ignore_errors=True)
         self.on_build(done)
         return done
+
+    def good_folder(self) -> Path | None:
+        return self.good.folder if self.good is not None else None
 
     def _own_folders(self) -> list[Path]:
         if not self.base.is_dir():
