@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from generator.diagnostics import Diagnostics, Level, Location
-from generator.preview.build import PreviewBuild, _strict_for_editors
+from generator.preview.build import PreviewBuild, _strict_for_editors, rebuild
 from generator.preview.emailview import local_addresses, variant
 from generator.preview.pages import GUIDE_ERRORS, error_page
 from generator.preview.server import Preview, _inside
@@ -292,3 +292,15 @@ def test_legal_reminders_only_from_build_and_check(rich: Path) -> None:
         result = run(*command, "--project", str(rich))
         assert result.returncode == 0, result.stderr
         assert REMINDER not in result.stderr + result.stdout, (command, result.stderr)
+
+
+def test_a_broken_template_is_shown_with_its_file_and_line(rich: Path) -> None:
+    theme = rich / "theme" / "email"
+    theme.mkdir(parents=True)
+    (theme / "email.html.j2").write_text("<html>\n<body>\n{% if e.subject %}\n</body>\n", encoding="utf-8")
+    done = rebuild(rich, rich / ".rundbrief" / "preview" / "test-1", None)
+    assert done.folder is None and not (rich / ".rundbrief" / "preview" / "test-1").exists()
+    assert [str(p) for p in done.errors] == [
+        "theme/email/email.html.j2:3: error: template: Unexpected end of template. Jinja was looking for the "
+        "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'."
+    ]

@@ -22,9 +22,12 @@ from datetime import date
 from pathlib import Path
 from typing import cast
 
+import jinja2
+
 from generator.content import load_project
+from generator.content.model import Project
 from generator.content.settings import CONFIG_FILE
-from generator.diagnostics import Diagnostics, Level, Location, LogProblems, Problem
+from generator.diagnostics import Diagnostics, Level, Location, LogProblems, Problem, display_path
 from generator.email.build import build_emails
 from generator.email.render import Inliner
 from generator.images import ImagePipeline
@@ -120,38 +123,13 @@ def rebuild(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewB
         return PreviewBuild(None, tuple(diag.sorted()), seconds=time.perf_counter() - started)
     project = preview_project(loaded)
     _log_into(diag, project.settings.docs_dir)
-    site, mail = folder / SITE, folder / NEWSLETTER_DIR
-    mail.mkdir(parents=True)
-    cache = project.root / CACHE_DIR / "images"
-    inliner = cast(Inliner, project.settings.email_inliner)
-    reuse = previous.newsletter if previous is not None else None
+    messages: dict[str, tuple[str, ...]] = {}
     ok = False
     try:
-        texts = convert_texts(project)
-        with ThreadPoolExecutor(max_workers=1) as background:  # as pipeline.build_all: emails beside the site
-            emails = background.submit(
-                build_emails, project, lambda slug: mail / slug, reuse if reuse and reuse.is_dir() else None,
-                inliner=inliner, cache=cache, background=True, texts=texts,
-            )  # fmt: skip
-            try:
-                build_site(project, site, strict=False, texts=texts)
-            except SiteBuildError as err:
-                diag.error(Location(CONFIG_FILE), f"mkdocs: {err}")
-            finally:
-                results = emails.result()
-        report_emails(results, diag)
-        messages = {r.issue.slug: (*r.errors, *r.warnings) for r in results if r.rendered}
-        for r in results:  # an email reused from the previous build: its messages were found then
-            if not r.rendered and previous is not None:
-                messages[r.issue.slug] = previous.email_messages.get(r.issue.slug, ())
-        if not diag.errors:
-            images = ImagePipeline(cache)
-            for r in results:
-                images.add(r.renditions)
-            images.write(site)
-            known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
-            verify_email_links(project, mail, site, diag, root / NEWSLETTER_DIR, known)
+        messages = _build_into(project, diag, folder, previous)
         ok = not diag.errors
+    except jinja2.TemplateError as err:  # an edit of a template in theme/: the editor's to fix
+        diag.error(_template_location(err, root), f"template: {err.message or type(err).__name__}")
     finally:
         if not ok:
             shutil.rmtree(folder, ignore_errors=True)
@@ -170,3 +148,47 @@ def rebuild(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewB
         project.settings.site_url or "",
         time.perf_counter() - started,
     )
+
+
+def _build_into(
+    project: Project, diag: Diagnostics, folder: Path, previous: PreviewBuild | None
+) -> dict[str, tuple[str, ...]]:
+    """The site and the emails into ``folder``, as pipeline.build_all does (without its swap);
+    the emails' messages by slug."""
+    site, mail = folder / SITE, folder / NEWSLETTER_DIR
+    mail.mkdir(parents=True)
+    cache = project.root / CACHE_DIR / "images"
+    inliner = cast(Inliner, project.settings.email_inliner)
+    reuse = previous.newsletter if previous is not None else None
+    texts = convert_texts(project)
+    with ThreadPoolExecutor(max_workers=1) as background:  # emails beside the site, as the build does
+        emails = background.submit(
+            build_emails, project, lambda slug: mail / slug, reuse if reuse and reuse.is_dir() else None,
+            inliner=inliner, cache=cache, background=True, texts=texts,
+        )  # fmt: skip
+        try:
+            build_site(project, site, strict=False, texts=texts)
+        except SiteBuildError as err:
+            diag.error(Location(CONFIG_FILE), f"mkdocs: {err}")
+        finally:
+            results = emails.result()
+    report_emails(results, diag)
+    messages = {r.issue.slug: (*r.errors, *r.warnings) for r in results if r.rendered}
+    for r in results:  # an email reused from the previous build: its messages were found then
+        if not r.rendered and previous is not None:
+            messages[r.issue.slug] = previous.email_messages.get(r.issue.slug, ())
+    if not diag.errors:
+        images = ImagePipeline(cache)
+        for r in results:
+            images.add(r.renditions)
+        images.write(site)
+        known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
+        verify_email_links(project, mail, site, diag, project.root / NEWSLETTER_DIR, known)
+    return messages
+
+
+def _template_location(err: jinja2.TemplateError, root: Path) -> Location:
+    """The template file and line a template error names, as the editor knows the file."""
+    name = getattr(err, "filename", None) or getattr(err, "name", None)
+    line = getattr(err, "lineno", 0) or 0
+    return Location(display_path(Path(name), root) if name else CONFIG_FILE, line if name else 0)
