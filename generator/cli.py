@@ -52,9 +52,12 @@ def _configure_logging(verbose: bool, problems: logging.Handler) -> None:
     logger.propagate = False
 
 
-def report(diag: Diagnostics) -> None:
+def report(diag: Diagnostics, *, reminders: bool = True) -> None:
+    """Every problem, in file order. The legal-page reminders are the project's to-do list, not a
+    fault of this command's: only build, check and serve print them (``reminders=False``: left out)."""
     for problem in diag.sorted():
-        click.echo(str(problem), err=True)
+        if reminders or not problem.reminder:
+            click.echo(str(problem), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,21 +155,21 @@ def email(project: Path, slug: str) -> None:
     diag, model = result.diagnostics, result.project
     issue = model.issue(slug)
     if issue is None:
-        report(diag)
+        report(diag, reminders=False)
         known = ", ".join(i.slug for i in model.issues) or "none"
         click.echo(f"rundbrief: no issue {slug!r} in content/newsletter/ (issues: {known})", err=True)
         sys.exit(1)
     if diag.errors:
-        report(diag)
+        report(diag, reminders=False)
         click.echo(f"rundbrief: email failed, nothing was written: {diag.summary()}", err=True)
         sys.exit(1)
     try:
         folder = build_one_email(model, issue, diag)
     except BuildFailed as err:
-        report(diag)
+        report(diag, reminders=False)
         click.echo(f"rundbrief: email failed, nothing was written: {err}", err=True)
         sys.exit(1)
-    report(diag)
+    report(diag, reminders=False)
     for name in ("email.html", "email.txt", "message.eml"):
         click.echo((folder / name).relative_to(model.root).as_posix())
 
@@ -225,6 +228,67 @@ rundbrief: created a new project in {click.format_filename(folder)}/. Next:
   4. rundbrief check{where}    checks everything and names each problem with file and line.
   5. rundbrief build{where}    builds the website into site/ and the emails into newsletter/."""
     )
+
+
+@main.command()
+@project_option
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The port to serve on.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="The address to serve on (default: this computer only)."
+)
+def serve(project: Path, port: int, host: str) -> None:
+    """Live preview of the website and every email, drafts included, rebuilt on every change."""
+    import signal
+
+    from generator.preview.server import LOOPBACK_NAMES, Preview, make_server
+
+    if not (project / CONFIG_FILE).is_file():
+        click.echo(f"rundbrief: {project / CONFIG_FILE} fehlt: --project muss der Projektordner sein", err=True)
+        sys.exit(1)
+    loaded = load_project(project)
+    for problem in loaded.diagnostics.sorted():  # the legal-page reminders, once; the preview shows the rest
+        if problem.reminder:
+            click.echo(str(problem), err=True)
+    watched = (loaded.project.settings.docs_dir, "theme")  # and mkdocs.yml; a changed docs_dir needs a restart
+    preview = Preview(project, loopback_only=host.strip("[]") in LOOPBACK_NAMES, watched=watched)
+    try:
+        server = make_server(preview, host, port)
+    except OSError as err:
+        click.echo(
+            f"rundbrief: die Vorschau kann {host}:{port} nicht öffnen ({err.strerror or err}); "
+            f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}",
+            err=True,
+        )
+        sys.exit(1)
+
+    def built(done: Any) -> None:
+        if done.errors:
+            for problem in done.errors:
+                click.echo(str(problem), err=True)
+            click.echo(f"rundbrief: Vorschau: {len(done.errors)} Fehler, die Seiten zeigen sie", err=True)
+        else:
+            click.echo(f"rundbrief: Vorschau gebaut in {done.seconds:.1f} s", err=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    preview.on_build = built
+    signal.signal(signal.SIGTERM, stop)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"rundbrief: Vorschau unter http://{shown}:{port}/ – E-Mails: http://{shown}:{port}/_email/, "
+        f"Leitfaden: http://{shown}:{port}/_guide/ – beenden mit Strg+C",
+        err=True,
+    )
+    preview.start()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        preview.stop()
+        click.echo("rundbrief: Vorschau beendet", err=True)
 
 
 def _add_sending_commands() -> None:

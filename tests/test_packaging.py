@@ -50,6 +50,8 @@ def test_installed_wheel_carries_templates_data_and_skeleton(tmp_path: Path) -> 
         cwd=tmp_path, env=env, check=True,
     ).stdout  # fmt: skip
     assert Path(where.strip()).is_relative_to(installed)
+    guide = installed / "generator" / "preview" / "redaktion.md"  # the preview serves it at /_guide/
+    assert guide.read_text(encoding="utf-8") == (REPO / "docs" / "redaktion.md").read_text(encoding="utf-8")
 
     created = run("init", "projekt", cwd=tmp_path, env=env)
     assert created.returncode == 0, created.stderr

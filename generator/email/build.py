@@ -66,7 +66,7 @@ def _stat(path: Path) -> str:
     return f"{path}:{info.st_size}:{info.st_mtime_ns}"
 
 
-_NOT_BUILT = {"send", "cli.py", "__main__.py", "skeleton"}
+_NOT_BUILT = {"send", "cli.py", "__main__.py", "skeleton", "preview"}
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +74,7 @@ def _code_digest() -> bytes:
     """rundbrief's code and data: an upgrade or a local change renders every email again. All of
     the package, not a list of the modules an email passes through: such a list misses the next
     helper an email starts to use (it missed formatting, images and the content model). Only what
-    a build cannot reach is left out: sending and the command line (import-linter holds that no
+    a build cannot reach is left out: sending, the command line and the preview server (import-linter holds that no
     build module imports them)."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(generator.__file__).parent

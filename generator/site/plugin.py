@@ -174,8 +174,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         project = self.project
         if (people := files.get_file_from_path(PEOPLE_FILE)) is not None:
             files.remove(people)  # the people register is data for pages, not a file to publish
+        public = {issue.slug for issue in project.published}  # the preview's project publishes drafts
         for issue in project.issues:
-            if issue.draft and (file := files.get_file_from_path(f"{ISSUES_DIR}/{issue.slug}.md")) is not None:
+            if issue.slug in public:
+                continue
+            if (file := files.get_file_from_path(f"{ISSUES_DIR}/{issue.slug}.md")) is not None:
                 files.remove(file)  # drafts never reach the public site
         for src, (_, title) in GENERATED.items():
             if files.get_file_from_path(src) is None:

@@ -1,0 +1,1 @@
+"""``rundbrief serve``: the editors' local preview of the site and the emails, drafts included."""

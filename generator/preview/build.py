@@ -1,0 +1,194 @@
+"""One preview build: the site and every email, drafts included, into a folder of the preview's own.
+
+``rebuild(root, folder, previous)`` is the one call the server makes after a change; it builds
+everything again, reusing unchanged emails of ``previous`` (the email build's cache key). A
+faster, incremental build can replace it without touching the server: it only has to return a
+:class:`PreviewBuild`.
+
+The preview never writes into ``site/`` or ``newsletter/`` (what gets published): each build
+goes into a new folder below ``.rundbrief/preview/``; the server switches to it when it is
+complete and removes the one before later.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import cast
+
+import jinja2
+
+from generator.content import load_project
+from generator.content.model import Project
+from generator.content.settings import CONFIG_FILE
+from generator.diagnostics import Diagnostics, Level, Location, LogProblems, Problem, display_path
+from generator.email.build import build_emails
+from generator.email.render import Inliner
+from generator.images import ImagePipeline
+from generator.output import NEWSLETTER_DIR, STATE_DIR
+from generator.pipeline import report_emails
+from generator.preview.model import preview_project
+from generator.site.build import SiteBuildError, build_site
+from generator.site.plugin import CACHE_DIR
+from generator.texts import convert_texts, routes_for
+from generator.verification import verify_email_links
+
+PREVIEW_DIR = f"{STATE_DIR}/preview"  # below the project: one folder per preview build
+SITE = "site"
+# Warnings the preview shows as errors: a misspelt optional field is silently ignored by a
+# build, and the editor should see at once that the field did not take effect.
+_AS_ERRORS = (": unknown field, ignored",)
+
+
+@dataclass(frozen=True, slots=True)
+class IssueEntry:
+    """An issue as the preview's pages list it."""
+
+    slug: str
+    title: str
+    number: str
+    date: date
+    draft: bool
+    source: str  # the file, as the editor knows it: content/newsletter/<slug>.md
+    preheader: str  # the line mail programs show after the subject (as email.context makes it)
+    url: str  # its page, site-relative ("newsletter/2026-02/", or "newsletter/2026-02.html")
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewBuild:
+    """What one preview build made, or why it could not."""
+
+    folder: Path | None  # holds site/ and newsletter/; None when the build failed
+    problems: tuple[Problem, ...]  # every problem, in file order (errors stop the build)
+    issues: tuple[IssueEntry, ...] = ()  # newest first
+    email_messages: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the build's, by slug
+    site_url: str = ""
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.level is Level.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.level is Level.WARNING)
+
+    @property
+    def site(self) -> Path | None:
+        return None if self.folder is None else self.folder / SITE
+
+    @property
+    def newsletter(self) -> Path | None:
+        return None if self.folder is None else self.folder / NEWSLETTER_DIR
+
+    def issue(self, slug: str) -> IssueEntry | None:
+        return next((i for i in self.issues if i.slug == slug), None)
+
+
+Rebuild = Callable[[Path, Path, "PreviewBuild | None"], PreviewBuild]
+
+
+def _strict_for_editors(diag: Diagnostics) -> None:
+    """The preview's page reports what a build passes over silently as errors."""
+    diag.problems[:] = [
+        Problem(p.location, Level.ERROR, p.message)
+        if p.level is Level.WARNING and any(mark in p.message for mark in _AS_ERRORS)
+        else p
+        for p in diag.problems
+    ]
+
+
+def _log_into(diag: Diagnostics, docs_dir: str) -> None:
+    """MkDocs' warnings (broken links) into this build's problems, its progress nowhere."""
+    logger = logging.getLogger("mkdocs")
+    logger.handlers[:] = [LogProblems(diag, docs_dir, CONFIG_FILE)]
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
+def rebuild(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewBuild:
+    """Load and check the project at ``root``, then build its site and all emails (drafts
+    included) into ``folder`` (new, not yet existing). A failed build leaves no folder."""
+    started = time.perf_counter()
+    result = load_project(root)
+    diag, loaded = result.diagnostics, result.project
+    _strict_for_editors(diag)
+    if diag.errors:
+        return PreviewBuild(None, tuple(diag.sorted()), seconds=time.perf_counter() - started)
+    project = preview_project(loaded)
+    _log_into(diag, project.settings.docs_dir)
+    messages: dict[str, tuple[str, ...]] = {}
+    ok = False
+    try:
+        messages = _build_into(project, diag, folder, previous)
+        ok = not diag.errors
+    except jinja2.TemplateError as err:  # an edit of a template in theme/: the editor's to fix
+        diag.error(_template_location(err, root), f"template: {err.message or type(err).__name__}")
+    finally:
+        if not ok:
+            shutil.rmtree(folder, ignore_errors=True)
+    routes = routes_for(project)
+    issues = tuple(
+        IssueEntry(
+            i.slug, i.title, i.number, i.date, i.draft, i.source.path, i.summary or i.title, routes.issue(i.slug)
+        )
+        for i in sorted(project.issues, key=lambda i: (i.date, i.number), reverse=True)
+    )
+    return PreviewBuild(
+        folder if ok else None,
+        tuple(diag.sorted()),
+        issues,
+        messages,
+        project.settings.site_url or "",
+        time.perf_counter() - started,
+    )
+
+
+def _build_into(
+    project: Project, diag: Diagnostics, folder: Path, previous: PreviewBuild | None
+) -> dict[str, tuple[str, ...]]:
+    """The site and the emails into ``folder``, as pipeline.build_all does (without its swap);
+    the emails' messages by slug."""
+    site, mail = folder / SITE, folder / NEWSLETTER_DIR
+    mail.mkdir(parents=True)
+    cache = project.root / CACHE_DIR / "images"
+    inliner = cast(Inliner, project.settings.email_inliner)
+    reuse = previous.newsletter if previous is not None else None
+    texts = convert_texts(project)
+    with ThreadPoolExecutor(max_workers=1) as background:  # emails beside the site, as the build does
+        emails = background.submit(
+            build_emails, project, lambda slug: mail / slug, reuse if reuse and reuse.is_dir() else None,
+            inliner=inliner, cache=cache, background=True, texts=texts,
+        )  # fmt: skip
+        try:
+            build_site(project, site, strict=False, texts=texts)
+        except SiteBuildError as err:
+            diag.error(Location(CONFIG_FILE), f"mkdocs: {err}")
+        finally:
+            results = emails.result()
+    report_emails(results, diag)
+    messages = {r.issue.slug: (*r.errors, *r.warnings) for r in results if r.rendered}
+    for r in results:  # an email reused from the previous build: its messages were found then
+        if not r.rendered and previous is not None:
+            messages[r.issue.slug] = previous.email_messages.get(r.issue.slug, ())
+    if not diag.errors:
+        images = ImagePipeline(cache)
+        for r in results:
+            images.add(r.renditions)
+        images.write(site)
+        known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
+        verify_email_links(project, mail, site, diag, project.root / NEWSLETTER_DIR, known)
+    return messages
+
+
+def _template_location(err: jinja2.TemplateError, root: Path) -> Location:
+    """The template file and line a template error names, as the editor knows the file."""
+    name = getattr(err, "filename", None) or getattr(err, "name", None)
+    line = getattr(err, "lineno", 0) or 0
+    return Location(display_path(Path(name), root) if name else CONFIG_FILE, line if name else 0)

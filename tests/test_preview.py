@@ -1,0 +1,306 @@
+"""`rundbrief serve`: the preview over real HTTP (a server in a subprocess on a free loopback
+port, stopped in teardown), its email variants, and drafts that never reach a normal build."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.diagnostics import Diagnostics, Level, Location
+from generator.preview.build import PreviewBuild, _strict_for_editors, rebuild
+from generator.preview.emailview import local_addresses, variant
+from generator.preview.pages import GUIDE_ERRORS, error_page
+from generator.preview.server import Preview, _inside
+from tests.conftest import make_project, write_images
+from tests.emailfixture import TODAY, run
+from tests.sitefixture import make_rich
+
+ISSUE = Path("content/newsletter/2026-01.md")
+BAD_DATE = ("date: 2026-05-12", "date: 2026-13-12")
+HOSTILE = "<script>alert(1)</script> \"Zitat\" & 'mehr'"
+
+
+@pytest.fixture
+def rich(tmp_path: Path) -> Path:
+    write_images(tmp_path / "images")
+    return make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Served:
+    def __init__(self, root: Path, port: int, process: subprocess.Popen[str]) -> None:
+        self.root, self.port, self.process = root, port, process
+        self.base = f"http://127.0.0.1:{port}"
+
+    def get(self, path: str, host: str | None = None) -> tuple[int, str, dict[str, str]]:
+        """One raw GET: the path exactly as given (urllib would not send ``/../`` as it is)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.putrequest("GET", path, skip_host=True)
+            connection.putheader("Host", host or f"127.0.0.1:{self.port}")
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, response.read().decode("utf-8", "replace"), dict(response.getheaders())
+        finally:
+            connection.close()
+
+    def wait_for(self, path: str, wanted: str, seconds: float = 90) -> str:
+        deadline = time.monotonic() + seconds
+        last = ""
+        while time.monotonic() < deadline:
+            try:
+                status, last, _ = self.get(path)
+            except (ConnectionError, OSError):
+                status = 0
+            if status == 200 and wanted in last:
+                return last
+            time.sleep(0.2)
+        raise AssertionError(f"{path} did not show {wanted!r} within {seconds} s; last answer: {last[:500]!r}")
+
+
+@pytest.fixture
+def served(rich: Path) -> Iterator[Served]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--project", str(rich), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, RUNDBRIEF_TODAY=TODAY),
+    )  # fmt: skip
+    server = Served(rich, port, process)
+    try:
+        server.wait_for("/newsletter/2026-01/", "Erste Ausgabe")
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors
+    assert "Traceback" not in errors, errors
+    assert not list((rich / ".rundbrief" / "preview").glob(f"{process.pid}-*"))  # its builds are removed
+
+
+def test_serve_shows_the_site_and_drafts_marked(served: Served) -> None:
+    page = served.wait_for("/newsletter/2026-01/", "Erste Ausgabe")
+    assert "/_rundbrief/reload" in page  # live reload
+    draft = served.wait_for("/newsletter/2026-03/", "Geheimer Entwurf")
+    assert "Entwurf – nur in der Vorschau, nicht veröffentlicht" in draft
+    archive = served.wait_for("/newsletter/", "Geheimer Entwurf")
+    assert re.search(r"Geheimer Entwurf</a> <span class=\"rb-draft\">Entwurf</span>", archive)
+    assert 'class="rb-draft"' not in served.wait_for("/newsletter/2026-02/", "Regionalkonferenzen")
+    # the preview builds into a folder of its own: what gets published stays untouched
+    assert not (served.root / "site").exists() and not (served.root / "newsletter").exists()
+
+
+def test_serve_shows_every_email_with_local_images(served: Served) -> None:
+    index = served.wait_for("/_email/", "E-Mails aller Ausgaben")
+    assert "Geheimer Entwurf" in index and "/_email/2026-03/" in index and "Leitfaden" in index
+    page = served.wait_for("/_email/2026-02/", "Betreff")
+    assert "Newsletter 02.2026: Regionalkonferenzen &amp; mehr" in page
+    assert "Testprozess &lt;test@example.org&gt;" in page  # the sender as the message carries it
+    assert re.search(r"\d+\.\d KB von höchstens 100 KB", page)
+    for name, width in (("normal", 602), ("normal", 377), ("ohne-style", 602), ("dunkel", 602), ("ohne-bilder", 602)):
+        assert f'src="/_email/2026-02/email.html?ansicht={name}" width="{width}"' in page
+    assert "Textfassung" in page and "Newsletter 02.2026" in page
+    status, html, headers = served.get("/_email/2026-02/email.html?ansicht=normal")
+    images = re.findall(r'<img[^>]* src="([^"]+)"', html)
+    assert status == 200 and images and all(src.startswith("/media/_r/") for src in images), images
+    assert "https://test.example.org/" not in html  # nothing from the public site
+    assert headers["Content-Security-Policy"] == "script-src 'none'"
+    status, _, headers = served.get(images[0])
+    assert status == 200 and headers["Content-Type"] == "image/jpeg"
+    _, blocked, _ = served.get("/_email/2026-02/email.html?ansicht=ohne-bilder")
+    assert "<img" in blocked and not re.search(r"<img[^>]* src=", blocked)
+    _, plain, _ = served.get("/_email/2026-02/email.html?ansicht=ohne-style")
+    assert "<style" not in plain and "<style" in html
+    draft = served.wait_for("/_email/2026-03/", "Betreff")
+    assert "Newsletter 03.2026: Geheimer Entwurf" in draft and 'class="draft"' in draft
+    assert served.get("/_email/keine-ausgabe/")[0] == 404
+    guide = served.wait_for("/_guide/", "Leitfaden für die Redaktion")
+    assert f'id="{GUIDE_ERRORS}"' in guide and "rundbrief new" in guide  # the error page links there
+
+
+def test_serve_shows_content_errors_on_every_page_and_recovers(served: Served) -> None:
+    issue = served.root / ISSUE
+    good = issue.read_text(encoding="utf-8")
+    _, answer, _ = served.get("/_rundbrief/reload?build=-1")  # a page's script: which build is this?
+    seen = json.loads(answer)["build"]
+    issue.write_text(good.replace(*BAD_DATE), encoding="utf-8")
+    _, answer, _ = served.get(f"/_rundbrief/reload?build={seen}")  # waits for the next build
+    assert json.loads(answer)["build"] > seen
+    for path in ("/newsletter/2026-01/", "/newsletter/2026-02/", "/", "/_email/", "/_email/2026-02/"):
+        page = served.wait_for(path, "Der Inhalt hat Fehler", seconds=30)
+        assert "content/newsletter/2026-01.md:4: error: date:" in page
+    status, _, headers = served.get("/assets/stylesheets/rundbrief.css")  # styles of the last good build
+    assert status == 200 and headers["Content-Type"].startswith("text/css")
+    issue.write_text(good, encoding="utf-8")  # fixed: the pages come back by themselves
+    page = served.wait_for("/newsletter/2026-01/", "Erste Ausgabe", seconds=30)
+    assert "Der Inhalt hat Fehler" not in page
+    assert "Der Inhalt hat Fehler" not in served.wait_for("/_email/2026-01/", "Betreff", seconds=30)
+
+
+def test_serve_refuses_paths_outside_the_preview_and_foreign_hosts(served: Served, tmp_path: Path) -> None:
+    for path in ("/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/newsletter/..%2f..%2f..%2fmkdocs.yml",
+                 "/_email/..%2f..%2fsite/", "/_email/2026-01/../../../mkdocs.yml", "/..\\..\\mkdocs.yml"):  # fmt: skip
+        status, body, _ = served.get(path)
+        assert status in (302, 400, 404), (path, status)
+        assert "root:" not in body and "site_name" not in body, path
+    status, body, _ = served.get("/", host="attacker.example")
+    assert status == 400 and "Erste Ausgabe" not in body
+
+
+def test_serve_escapes_editors_text(rich: Path) -> None:
+    issue = rich / ISSUE
+    escaped = HOSTILE.replace("'", "''")
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("title: Erste Ausgabe", f"title: '{escaped}'"), encoding="utf-8"
+    )
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--project", str(rich), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=dict(os.environ, RUNDBRIEF_TODAY=TODAY),
+    )  # fmt: skip
+    server = Served(rich, port, process)
+    try:
+        for path in ("/_email/", "/_email/2026-01/"):
+            page = server.wait_for(path, "alert(1)")
+            assert "<script>alert(1)" not in page
+            assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;Zitat&#34; &amp; &#39;mehr&#39;" in page
+        # and an error message quoting hostile text is escaped on the error page too
+        issue.write_text(
+            issue.read_text(encoding="utf-8").replace(*BAD_DATE).replace("2026-13-12", "<b>x</b>"), encoding="utf-8"
+        )
+        page = server.wait_for("/", "Der Inhalt hat Fehler")
+        assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+
+
+def test_a_normal_build_never_shows_drafts(rich: Path) -> None:
+    result = run("build", "--project", str(rich))
+    assert result.returncode == 0, result.stderr
+    site = rich / "site"
+    assert not (site / "newsletter" / "2026-03").exists() and not (rich / "newsletter" / "2026-03").exists()
+    pages = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
+    assert "Geheimer Entwurf" not in pages and 'class="rb-draft"' not in pages
+
+
+# -- the email variants, without a server ----------------------------------------------
+
+EMAIL = """<html><head><style>@media (prefers-color-scheme: dark) { td { color: #fff !important; } }
+@media screen and (prefers-color-scheme: light) { td { color: #000; } }</style></head>
+<body><img src="https://test.example.org/media/_r/a.jpg" alt="Die Gruppe" width="600">
+<a href="https://test.example.org/newsletter/x/">Web</a></body></html>"""
+
+
+def test_variants() -> None:
+    site = "https://test.example.org/"
+    assert variant(EMAIL, "normal", site) == local_addresses(EMAIL, site)
+    assert 'src="/media/_r/a.jpg"' in variant(EMAIL, "normal", site) and 'href="/newsletter/x/"' in variant(
+        EMAIL, "normal", site
+    )
+    assert "<style" not in variant(EMAIL, "ohne-style", site) and 'style="' not in EMAIL
+    dark = variant(EMAIL, "dunkel", site)
+    assert "@media (min-width: 0px) { td { color: #fff" in dark and "screen and (max-width: 0px)" in dark
+    blocked = variant(EMAIL, "ohne-bilder", site)
+    assert '<img alt="Die Gruppe" width="600">' in blocked
+
+
+def test_the_preview_counts_a_misspelt_field_as_an_error() -> None:
+    diag = Diagnostics()
+    diag.warning(Location("content/newsletter/a.md", 3), 'summray: unknown field, ignored (did you mean "summary"?)')
+    diag.warning(Location("content/impressum.md", 2), "placeholder: this legal page ...", reminder=True)
+    _strict_for_editors(diag)
+    assert [p.level for p in diag.problems] == [Level.ERROR, Level.WARNING]
+    assert (
+        str(diag.problems[0])
+        == 'content/newsletter/a.md:3: error: summray: unknown field, ignored (did you mean "summary"?)'
+    )
+    page = error_page(1, diag.errors)
+    assert f'href="/_guide/#{GUIDE_ERRORS}"' in page and "Der Inhalt hat Fehler" in page
+
+
+def test_a_burst_of_changes_makes_one_build_of_the_pluggable_rebuild(tmp_path: Path) -> None:
+    """The server calls one function per build; a faster build plugs in there. Changes in quick
+    succession make one build; the preview's own writes below the project make none."""
+    made: list[Path] = []
+
+    def fake(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewBuild:
+        made.append(folder)
+        (folder / "site").mkdir(parents=True)
+        (folder / "site" / "index.html").write_text(f"<html><body>Build {len(made)}</body></html>", encoding="utf-8")
+        (folder / "newsletter").mkdir()
+        return PreviewBuild(folder, ())
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    preview = Preview(tmp_path, fake, debounce=0.1)
+    preview.start()
+    try:
+        assert preview.wait_for_build(0, 10) == 1
+        for n in range(5):
+            (tmp_path / "content" / f"seite-{n}.md").write_text("# Seite\n", encoding="utf-8")
+            time.sleep(0.02)
+        assert preview.wait_for_build(1, 10) == 2
+        time.sleep(0.6)
+        assert preview.number == 2 and len(made) == 2
+        (tmp_path / "mkdocs.yml").write_text("site_name: Anders\n", encoding="utf-8")
+        assert preview.wait_for_build(2, 10) == 3
+        status, _, body = preview.respond({"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_HOST": "localhost:8000"})
+        assert status == "200 OK" and b"Build 3" in body and b"/_rundbrief/reload?build=" in body
+        assert [p for p in made if p.exists()] == made[1:]  # the build before is kept for requests in flight
+    finally:
+        preview.stop()
+    assert not [p for p in made if p.exists()]
+
+
+def test_paths_leaving_the_folder_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "site" / "a").mkdir(parents=True)
+    (tmp_path / "geheim").write_text("x", encoding="utf-8")
+    (tmp_path / "site" / "link").symlink_to(tmp_path / "geheim")
+    assert _inside(tmp_path / "site", "/a/") == (tmp_path / "site" / "a").resolve()
+    for path in ("/../geheim", "/a/../../geheim", "/link", "/a\\..\\..\\geheim", "/a/\0"):
+        assert _inside(tmp_path / "site", path) is None, path
+
+
+# -- item 4: the legal-page reminders once, by build, check and serve only -------------
+
+REMINDER = "warning: placeholder: this legal page still has the placeholder text"
+
+
+def test_legal_reminders_only_from_build_and_check(rich: Path) -> None:
+    (rich / "content" / "impressum.md").write_text("---\nplaceholder: true\n---\n# Impressum\n", encoding="utf-8")
+    for command in (("check",), ("build",)):
+        result = run(*command, "--project", str(rich))
+        assert result.returncode == 0, result.stderr
+        assert result.stderr.count(REMINDER) == 1, (command, result.stderr)
+    for command in (("email", "2026-01"), ("new", "Nächste Ausgabe")):
+        result = run(*command, "--project", str(rich))
+        assert result.returncode == 0, result.stderr
+        assert REMINDER not in result.stderr + result.stdout, (command, result.stderr)
+
+
+def test_a_broken_template_is_shown_with_its_file_and_line(rich: Path) -> None:
+    theme = rich / "theme" / "email"
+    theme.mkdir(parents=True)
+    (theme / "email.html.j2").write_text("<html>\n<body>\n{% if e.subject %}\n</body>\n", encoding="utf-8")
+    done = rebuild(rich, rich / ".rundbrief" / "preview" / "test-1", None)
+    assert done.folder is None and not (rich / ".rundbrief" / "preview" / "test-1").exists()
+    assert [str(p) for p in done.errors] == [
+        "theme/email/email.html.j2:3: error: template: Unexpected end of template. Jinja was looking for the "
+        "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'."
+    ]
