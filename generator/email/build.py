@@ -267,6 +267,9 @@ def build_emails(
         else:
             jobs.append(_Job(issue.slug, target_for(issue.slug), key))
     rendered = render_emails(project, jobs, inliner=inliner, cache=cache, background=background, texts=texts)
+    # the same logos, pages and calendars in every email: each address kept once
+    shared: dict[str, str] = {}
     for slug, errors, warnings, renditions, shown in rendered:
+        shown = tuple(shared.setdefault(address, address) for address in shown)
         results.append(EmailResult(by_slug[slug], True, errors, warnings, renditions, shown))
     return results

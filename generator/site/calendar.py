@@ -10,6 +10,7 @@ its data, so an unchanged site rebuilds byte for byte.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -243,3 +244,12 @@ def write_calendars(
     target.write_bytes(writer.calendar(title))
     for (_, data), path in zip(writer.single(), files, strict=True):
         (site / path).write_bytes(data)
+
+
+def write_calendars_from(job: Path) -> None:
+    """:func:`write_calendars` with the arguments pickled in the file ``job`` (by the build, to
+    the file it owns): thousands of events as a pickled argument would stay in the build's memory
+    for as long as the worker runs (multiprocessing's feeder thread holds the last item it sent)."""
+    with job.open("rb") as file:
+        args, kwargs = pickle.load(file)
+    write_calendars(*args, **kwargs)

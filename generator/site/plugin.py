@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import os
+import pickle
+import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date, datetime, timezone
 from multiprocessing import get_context
@@ -319,6 +321,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if (writing := self.calendars) is not None:
             self.calendars = None
             self.calendar_process.shutdown()
+            self.calendar_job.unlink(missing_ok=True)
             writing.result()  # raises what the writer raised
 
     def _write_calendars(self, site: Path) -> Future[None]:
@@ -330,12 +333,18 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             )
             for view in self.views.events
         ]
-        return self.calendar_process.submit(
-            calendar.write_calendars, site, items, [self.routes.event_calendar(item.event.id) for item in items],
-            calendar_file=pages.CALENDAR_FILE, title=f"{settings.site_name} – Termine", site_url=self.site_url,
-            tz_name=settings.timezone, previous=self.previous_calendar,
-            now=datetime.now(timezone.utc).replace(microsecond=0),
-        )  # fmt: skip
+        args = (site, items, [self.routes.event_calendar(item.event.id) for item in items])
+        kwargs = {
+            "calendar_file": pages.CALENDAR_FILE, "title": f"{settings.site_name} – Termine",
+            "site_url": self.site_url, "tz_name": settings.timezone, "previous": self.previous_calendar,
+            "now": datetime.now(timezone.utc).replace(microsecond=0),
+        }  # fmt: skip
+        cache = self._project().root / CACHE_DIR
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache, prefix="calendars-", suffix=".pickle", delete=False) as job:
+            pickle.dump((args, kwargs), job, protocol=pickle.HIGHEST_PROTOCOL)  # streamed, see write_calendars_from
+        self.calendar_job = Path(job.name)
+        return self.calendar_process.submit(calendar.write_calendars_from, self.calendar_job)
 
     def _write_feed(self, site: Path) -> None:
         project = self._project()
