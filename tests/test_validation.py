@@ -170,18 +170,42 @@ def test_phase_problems(project: Path, write: Callable[..., Path]) -> None:
     ]
 
 
-def test_legal_pages_missing_or_placeholder_are_reminded(project: Path, write: Callable[..., Path]) -> None:
+def test_legal_pages_missing_are_reminded_and_placeholders_refused(project: Path, write: Callable[..., Path]) -> None:
     (project / "content" / "datenschutz.md").unlink()
     write("impressum.md", "---\ntitle: Impressum\nplaceholder: true\nhide: [navigation]\n---\n\n# Impressum\n")
     write("barrierefreiheit.md", "---\nplaceholder: false\n---\n\n# Barrierefreiheit\n")
     result = load_project(project)
     assert [str(p) for p in result.diagnostics.sorted()] == [
         "content/datenschutz.md: warning: legal page missing: every public site needs its Datenschutz page",
+        "content/impressum.md:3: error: placeholder: this legal page still has the placeholder text, which must not "
+        "be published; replace it with the publisher's text and remove the line placeholder: true (for a site that "
+        "is not public yet, set allow_placeholders: true in the rundbrief plugin's options)",
+    ]
+    assert [page.path for page in result.project.legal_pages] == ["impressum.md", "barrierefreiheit.md"]
+    # a preview (mkdocs serve, one email alone) publishes nothing: only reminded
+    preview = load_project(project, preview=True)
+    assert [str(p) for p in preview.diagnostics.sorted()][1:] == [
         "content/impressum.md:3: warning: placeholder: this legal page still has the placeholder text; replace it "
         "with the publisher's text and remove the line placeholder: true",
     ]
-    assert all(p.reminder for p in result.diagnostics.problems)
-    assert [page.path for page in result.project.legal_pages] == ["impressum.md", "barrierefreiheit.md"]
+    assert all(p.reminder for p in preview.diagnostics.problems)
+
+
+def test_placeholders_are_allowed_only_by_an_explicit_setting(project: Path, write: Callable[..., Path]) -> None:
+    write("impressum.md", "---\nplaceholder: true\n---\n\n# Impressum\n")
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "      allow_placeholders: true\n", encoding="utf-8")
+    result = load_project(project)
+    assert result.diagnostics.errors == []
+    assert [str(p.location) for p in result.diagnostics.warnings] == ["content/impressum.md:2"]
+    config.write_text(text + "      allow_placeholders: yes\n", encoding="utf-8")
+    assert [str(p) for p in load_project(project).diagnostics.errors] == [
+        'mkdocs.yml:16: error: plugins.rundbrief.allow_placeholders: expected true or false, found "yes"',
+        "content/impressum.md:2: error: placeholder: this legal page still has the placeholder text, which must not "
+        "be published; replace it with the publisher's text and remove the line placeholder: true (for a site that "
+        "is not public yet, set allow_placeholders: true in the rundbrief plugin's options)",
+    ]
 
 
 def test_site_url_and_sender_are_required(project: Path) -> None:

@@ -222,6 +222,7 @@ class Settings:
     service_url: str | None = None  # the public address of `rundbrief subscriptions serve`
     use_directory_urls: bool = True  # MkDocs' setting: newsletter/2026-02/ or newsletter/2026-02.html
     markdown: MarkdownDialect = MarkdownDialect()
+    allow_placeholders: bool = False  # placeholder legal pages are reminders, not errors (a site not yet public)
 
 
 @dataclass(frozen=True, slots=True)

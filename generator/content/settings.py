@@ -27,7 +27,7 @@ CONFIG_FILE = "mkdocs.yml"
 PLUGIN_NAME = "rundbrief"
 SETTINGS_KEYS = (
     "newsletter_name", "organisation", "logo", "sender", "reply_to", "forward_note", "partners", "subscribe_url",
-    "timezone", "email_inliner", "service_url",
+    "timezone", "email_inliner", "service_url", "allow_placeholders",
 )  # fmt: skip
 EMAIL_INLINERS = ("css-inline", "premailer")
 SENDER_KEYS = ("name", "email")
@@ -163,6 +163,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         service_url=_service_url(fields, "service_url"), use_directory_urls=base.use_directory_urls,
         markdown=base.markdown,
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
+        allow_placeholders=fields.boolean("allow_placeholders", False),
     )  # fmt: skip
     return settings, images
 

@@ -74,6 +74,7 @@ class RundbriefConfig(base.Config):
     timezone = _Passthrough()
     email_inliner = _Passthrough()
     service_url = _Passthrough()
+    allow_placeholders = _Passthrough()
 
 
 def build_day(tz: ZoneInfo) -> date:
@@ -130,7 +131,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self._reset()
         add_templates(config)
         if self.preloaded is None:  # run by plain `mkdocs build` or `mkdocs serve`: load and report here
-            result = load_project(Path(config.config_file_path).parent)
+            # `mkdocs serve` is a preview: placeholder legal pages are reminders there, errors in a build
+            result = load_project(Path(config.config_file_path).parent, preview=self.command == "serve")
             for problem in result.diagnostics.warnings:
                 (log.info if problem.reminder else log.warning)(str(problem))
             if errors := [str(p) for p in result.diagnostics.errors]:
