@@ -49,6 +49,11 @@ events:
     start: 2027-02-26 09:30
     online: https://video.example.org/workshop
     status: postponed
+  - id: webinar
+    title: Webinar
+    start: 2026-10-01 18:00
+    online: https://video.example.org/webinar
+    registration: https://anmeldung.example.org/webinar
 statements:
   - person: anna-muster
     quote: Wir sind dabei, weil es um *unsere* Zukunft geht.

@@ -142,6 +142,26 @@ def test_plain_text_is_readable_with_every_link(example: Path, slug: str) -> Non
     assert max(len(line) for line in text.splitlines() if "://" not in line) <= 76  # only URLs exceed the wrap width
 
 
+def event_block(html: str, title: str) -> str:
+    start = html.rindex('<td class="event"', 0, html.index(f">{title}</div>"))
+    return html[start : html.index("</td></tr>", start)]
+
+
+def test_events_show_their_status_as_of_the_issue_date(example: Path) -> None:
+    html, text = built(example, "2026-03", "email.html"), built(example, "2026-03", "email.txt")
+    # 2026-03 is dated after the first three regional conferences: over, so nothing to add or join
+    for title in ("Regionalkonferenz Nordost", "Regionalkonferenz Südost"):
+        assert "In Kalender eintragen" not in event_block(html, title), title
+    postponed = event_block(html, "Regionalkonferenz Südost")
+    assert '<s class="void" style="text-decoration: line-through;">Freitag, 6. November 2026, 15:00–19:00 Uhr</s> – neuer Termin folgt' in postponed
+    cancelled = event_block(html, "Verwaltungsworkshop")
+    assert "<s " in cancelled and "In Kalender eintragen" not in cancelled and "neuer Termin folgt" not in cancelled
+    hybrid = event_block(html, "Jugendforum „Unser Landkreis 2040“")
+    assert ">Vor Ort und online</div>" in hybrid and "Online teilnehmen" in hybrid and "In Kalender eintragen" in hybrid
+    assert "Bisheriger Termin: Freitag, 6. November 2026, 15:00–19:00 Uhr – neuer Termin\nfolgt" in text
+    assert "termine/2026-12-04-verwaltungsworkshop.ics" not in text
+
+
 def parse(data: bytes) -> EmailMessage:
     message = email.message_from_bytes(data, policy=policy.default)
     assert isinstance(message, EmailMessage)

@@ -129,12 +129,42 @@ def test_events_page_splits_upcoming_and_past_and_links_issues(rich: Path) -> No
     upcoming_html, past_html = between(html, "Kommende Termine", "Vergangene Termine"), between(html, "Vergangene Termine")
     upcoming, past = text_of(upcoming_html), text_of(past_html)
     assert event_names(upcoming_html) == ["Regionalkonferenz Süd", "Jugendforum", "Workshop", "Messe"]
-    assert event_names(past_html) == ["Regionalkonferenz Nord", "Auftakt"]  # newest first
+    assert event_names(past_html) == ["Webinar", "Regionalkonferenz Nord", "Auftakt"]  # newest first
     assert "Erwähnt in Ausgabe 01.2026, Ausgabe 02.2026" in past  # the Auftakt is in both issues
     assert "Online teilnehmen" in upcoming
     assert "Geheimes Treffen" not in html
-    for event_id in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben"):
-        assert f'id="{event_id}"' in html and f'href="{event_id}.ics"' in html
+    for event_id in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben", "webinar"):
+        assert f'id="{event_id}"' in html
+
+
+def event_card(html: str, event_id: str) -> str:
+    return between(html, f'id="{event_id}"', "</article>")
+
+
+def test_events_show_their_status_as_the_public_reads_it(rich: Path) -> None:
+    html = page(rich, "termine")
+    # only what is still ahead and scheduled offers calendar, join and registration links
+    for event_id in ("messe", "forum"):
+        assert f'href="{event_id}.ics"' in event_card(html, event_id)
+    assert "Online teilnehmen" in event_card(html, "forum")
+    for event_id in ("base-event", "konferenz-nord", "webinar", "konferenz-sued", "verschoben"):
+        card = event_card(html, event_id)
+        assert ".ics" not in card and "In Kalender eintragen" not in card, event_id
+        assert "Online teilnehmen" not in card and "Anmeldung" not in card, event_id
+    # a postponed event's old date is struck out, and the public is told a new one follows
+    postponed = event_card(html, "verschoben")
+    assert re.search(r'<s><span class="rb-sr-only">Bisheriger Termin: </span><time[^>]*>Freitag, 26\. Februar 2027, '
+                     r"09:30 Uhr</time></s> <span class=\"rb-event__note\">neuer Termin folgt</span>", postponed)
+    assert "<s>" in event_card(html, "konferenz-sued") and "neuer Termin folgt" not in event_card(html, "konferenz-sued")
+    assert "<s>" not in event_card(html, "messe")
+    # online events have a place line
+    assert text_of(between(postponed, '<p class="rb-event__where">', "</p>")).strip() == "Online"
+    assert text_of(between(event_card(html, "forum"), '<p class="rb-event__where">', "</p>")).strip() == (
+        "Jugendhaus Vor Ort und online"
+    )
+    # the start page offers the same
+    home = page(rich, "")
+    assert 'href="termine/forum.ics"' in home and "verschoben.ics" not in home
 
 
 def test_statements_page_lists_every_statement_with_its_issue(rich: Path) -> None:
@@ -207,7 +237,7 @@ def events_by_uid(cal: Calendar) -> dict[str, object]:
 def test_calendar_is_valid_with_berlin_times_and_statuses(rich: Path) -> None:
     cal = calendar(rich)
     events = events_by_uid(cal)
-    assert set(events) == {f"{i}@test.example.org" for i in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben")}
+    assert set(events) == {f"{i}@test.example.org" for i in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben", "webinar")}
     nord = events["konferenz-nord@test.example.org"]
     start = nord.decoded("DTSTART")  # type: ignore[attr-defined]
     assert start == datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN)
@@ -273,6 +303,8 @@ def test_events_jsonld(rich: Path) -> None:
     assert data["verschoben"]["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
     assert data["forum"]["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
     assert data["messe"]["startDate"] == "2027-05-07"
+    assert data["verschoben"]["eventStatus"] == "https://schema.org/EventPostponed"
+    assert data["verschoben"]["startDate"] == "2027-02-26T09:30:00+01:00"  # as schema.org asks: the old date stays
     assert nord["organizer"] == {"@type": "Organization", "name": "Landkreis Test"}
 
 

@@ -15,7 +15,9 @@ from generator.content.images import ImageChecker
 from generator.content.model import Image, Issue, Person, Photo, Project
 from generator.email.bodyhtml import EmailLinks, email_html
 from generator.email.plaintext import html_to_text
-from generator.formatting import EVENT_STATUS_LABELS, event_when, long_date
+from generator.formatting import (
+    EVENT_STATUS_LABELS, POSTPONED_NOTE, event_attendance, event_date_void, event_open, event_when, long_date,
+)  # fmt: skip
 from generator.images import ImagePipeline
 from generator.routes import Routes
 from generator.texts import Texts, issue_source
@@ -51,6 +53,10 @@ class EmailEvent:
     description_html: Markup | None
     description_text: str | None
     ics_url: str
+    open: bool  # calendar, join and registration links are offered: scheduled, not over on the issue's date
+    date_void: bool  # cancelled or postponed: the date is shown struck out
+    note: str  # after the struck date: "neuer Termin folgt" for a postponed event
+    attendance: str | None  # "Online", "Vor Ort und online"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +183,11 @@ class ViewBuilder:
                     description_html=Markup(description) if description else None,
                     description_text=html_to_text(description) if description else None,
                     ics_url=self.url(self.routes.event_calendar(event.id)),
+                    # an email is read from its issue's date on: what was over by then offers nothing
+                    open=event_open(event, issue.date),
+                    date_void=event_date_void(event),
+                    note=POSTPONED_NOTE if event.status.value == "postponed" else "",
+                    attendance=event_attendance(event),
                 )  # fmt: skip
             )
         statements = []

@@ -18,7 +18,10 @@ from markupsafe import Markup, escape
 
 from generator import routes
 from generator.content.model import Event, EventEntry, EventStatus, Issue, Phase, Project, Statement
-from generator.formatting import EVENT_STATUS_LABELS, PHASE_STATUS_LABELS, event_when, long_date
+from generator.formatting import (
+    EVENT_STATUS_LABELS, PHASE_STATUS_LABELS, POSTPONED_NOTE, event_attendance, event_date_void, event_open,
+    event_when, long_date,
+)  # fmt: skip
 
 CALENDAR_FILE = routes.CALENDAR_FILE
 FEED_FILE = routes.FEED_FILE
@@ -49,6 +52,10 @@ class EventView:
     ics_url: str
     url: str  # its place on the Termine page
     issues: tuple[IssueLink, ...]
+    open: bool  # calendar, join and registration links are offered (scheduled and not over)
+    date_void: bool  # cancelled or postponed: the date is shown struck out
+    note: str  # after the struck date: "neuer Termin folgt" for a postponed event
+    attendance: str | None  # "Online", "Vor Ort und online"
 
     @property
     def id(self) -> str:
@@ -108,6 +115,10 @@ class SiteViews:
             ics_url=routes.Routes.event_calendar(event.id),
             url=f"{self.url_for(routes.EVENTS_PAGE)}#{event.id}",
             issues=tuple(self.links[slug] for slug in entry.issues if slug in public),
+            open=event_open(event, self.today),
+            date_void=event_date_void(event),
+            note=POSTPONED_NOTE if event.status is EventStatus.POSTPONED else "",
+            attendance=event_attendance(event),
         )
 
     # -- pages ----------------------------------------------------------------------
