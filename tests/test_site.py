@@ -11,6 +11,7 @@ from datetime import datetime
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -313,3 +314,23 @@ def test_issues_are_not_in_the_navigation(rich: Path) -> None:
     nav = nav[nav.index('<nav class="md-nav md-nav--primary"') :]
     nav = nav[: nav.index("</nav>")]
     assert "2026-02" not in nav and "Regionalkonferenzen &amp; mehr" not in nav
+
+
+def test_feed_and_calendar_folders_have_their_sitemaps(rich: Path) -> None:
+    """Material asks for sitemap.xml beside every <link rel="alternate"> (the feed, the calendar):
+    a sitemap of that folder's pages answers, instead of a 404 on every page."""
+    head = page(rich, "")
+    assert 'rel="alternate" type="application/atom+xml"' in head and 'href="newsletter/feed.xml"' in head
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = {
+        folder: [e.text for e in ET.parse(rich / "site" / folder / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
+        for folder in ("newsletter", "termine")
+    }
+    assert locs == {
+        "newsletter": [
+            "https://test.example.org/newsletter/",
+            "https://test.example.org/newsletter/2026-01/",
+            "https://test.example.org/newsletter/2026-02/",
+        ],  # no draft
+        "termine": ["https://test.example.org/termine/"],
+    }

@@ -16,7 +16,13 @@ from generator.content.model import Image, Issue, Person, Photo, Project
 from generator.email.bodyhtml import EmailLinks, email_html
 from generator.email.plaintext import html_to_text
 from generator.formatting import (
-    EVENT_STATUS_LABELS, POSTPONED_NOTE, event_attendance, event_date_void, event_open, event_when, long_date,
+    EVENT_STATUS_LABELS,
+    POSTPONED_NOTE,
+    event_attendance,
+    event_date_void,
+    event_open,
+    event_when,
+    long_date,
 )  # fmt: skip
 from generator.images import ImagePipeline
 from generator.routes import Routes

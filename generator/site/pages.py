@@ -19,8 +19,14 @@ from markupsafe import Markup, escape
 from generator import routes
 from generator.content.model import Event, EventEntry, EventStatus, Issue, Phase, Project, Statement
 from generator.formatting import (
-    EVENT_STATUS_LABELS, PHASE_STATUS_LABELS, POSTPONED_NOTE, event_attendance, event_date_void, event_open,
-    event_when, long_date,
+    EVENT_STATUS_LABELS,
+    PHASE_STATUS_LABELS,
+    POSTPONED_NOTE,
+    event_attendance,
+    event_date_void,
+    event_open,
+    event_when,
+    long_date,
 )  # fmt: skip
 
 CALENDAR_FILE = routes.CALENDAR_FILE

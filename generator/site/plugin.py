@@ -35,7 +35,7 @@ from generator.content.model import Issue, Phase, Project
 from generator.images import ImagePipeline, read_rendition_list
 from generator.output import NEWSLETTER_DIR
 from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
-from generator.site import bodyimages, calendar, feed, pages
+from generator.site import bodyimages, calendar, feed, pages, sitemaps
 from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.theme import SITE_TEMPLATES
 
@@ -120,6 +120,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.feed_pages: set[str] = set()
         self.issue_html: dict[str, str] = {}
         self.calendars: Future[None] | None = None
+        self.page_urls: list[str] = []
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this keeps the plugin across `mkdocs serve` rebuilds (MkDocs' rule); each
@@ -179,6 +180,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             if files.get_file_from_path(src) is None:
                 files.append(File.generated(config, src, content=f"# {title}\n"))
         urls = {file.src_uri: file.url for file in files.documentation_pages()}
+        self.page_urls = list(urls.values())
         self.views = pages.SiteViews(project, lambda src: urls.get(src, src), self.today)
         # Thousands of small .ics files cost the kernel more than the pages: they are written
         # beside the page build (MkDocs emptied site_dir before this event; nothing else writes
@@ -286,6 +288,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self._wait_for_calendars()
         if self.site_url:
             self._write_feed(site)
+            self._write_folder_sitemaps(site)
         if self.preloaded is None:
             # A plain `mkdocs build`: the emails built before show renditions no page asks for; the
             # site serves them too, or every sent email would lose its images with this site.
@@ -328,6 +331,14 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         target.write_bytes(writer.calendar(f"{settings.site_name} – Termine"))
         for item, data in writer.single():
             (site / self.routes.event_calendar(item.event.id)).write_bytes(data)
+
+    def _write_folder_sitemaps(self, site: Path) -> None:
+        """Beside the feed and the calendar: see sitemaps.py (only with site_url, as the feed)."""
+        announced = [pages.CALENDAR_FILE, pages.FEED_FILE]
+        for folder, urls in sitemaps.folder_sitemaps(announced, self.page_urls).items():
+            target = site / folder / sitemaps.SITEMAP_FILE
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(sitemaps.sitemap_xml(self.absolute(url) for url in urls))
 
     def _write_feed(self, site: Path) -> None:
         project = self._project()
