@@ -29,4 +29,5 @@ def sitemap_xml(absolute_urls: Iterable[str]) -> bytes:
     root = ET.Element("urlset", xmlns=SITEMAP_NS)
     for url in absolute_urls:
         ET.SubElement(ET.SubElement(root, "url"), "loc").text = url
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
