@@ -334,3 +334,15 @@ def test_feed_and_calendar_folders_have_their_sitemaps(rich: Path) -> None:
         ],  # no draft
         "termine": ["https://test.example.org/termine/"],
     }
+
+
+def test_german_everywhere_and_alt_texts_name_what_is_shown(rich: Path) -> None:
+    missing = (rich / "site" / "404.html").read_text(encoding="utf-8")
+    assert "<h1>Seite nicht gefunden</h1>" in missing and "Not found" not in missing
+    assert '<html lang="de"' in missing
+    for html in (page(rich, ""), missing):
+        logos = re.findall(r'<a [^>]*class="md-(?:header|nav)__button md-logo"[^>]*>\s*<img [^>]*alt="([^"]*)"', html)
+        assert logos == ["Zeichen des Testprozesses", "Zeichen des Testprozesses"]
+    email_html = (rich / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
+    (header_logo,) = re.findall(r'<td class="header"[^>]*>\s*<img [^>]*alt="([^"]*)"', email_html)
+    assert header_logo == "Zeichen des Testprozesses"  # not the organisation's name

@@ -211,6 +211,7 @@ class Settings:
     newsletter_name: str
     organisation: str | None = None
     logo: Image | None = None
+    logo_alt: str | None = None  # what the logo shows: the email header's and the site header's alt text
     sender_name: str | None = None
     sender_email: str | None = None
     reply_to: str | None = None

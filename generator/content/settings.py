@@ -27,7 +27,7 @@ CONFIG_FILE = "mkdocs.yml"
 PLUGIN_NAME = "rundbrief"
 SETTINGS_KEYS = (
     "newsletter_name", "organisation", "logo", "sender", "reply_to", "forward_note", "partners", "subscribe_url",
-    "timezone", "email_inliner", "service_url", "allow_placeholders",
+    "timezone", "email_inliner", "service_url", "allow_placeholders", "logo_alt",
 )  # fmt: skip
 EMAIL_INLINERS = ("css-inline", "premailer")
 SENDER_KEYS = ("name", "email")
@@ -154,6 +154,12 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         fields.error("email_inliner", f'expected css-inline or premailer, found "{inliner}"')
         inliner = EMAIL_INLINERS[0]
     logo = read_image(fields, "logo", images) if fields.has("logo") else None
+    logo_alt = fields.text("logo_alt")
+    if fields.has("logo") and logo_alt is None:
+        fields.missing(
+            "logo_alt", ' (what the logo shows, such as "Zukunftswerkstatt Kommunen": the email shows it where '
+            "images are not loaded, screen readers read it)",
+        )  # fmt: skip
     partners = [_read_partner(ctx, node, name, images) for name, node in fields.items("partners")]
     settings = Settings(
         site_name=base.site_name, site_url=base.site_url, docs_dir=docs_dir, site_dir=base.site_dir,
@@ -163,7 +169,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         service_url=_service_url(fields, "service_url"), use_directory_urls=base.use_directory_urls,
         markdown=base.markdown,
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
-        allow_placeholders=fields.boolean("allow_placeholders", False),
+        allow_placeholders=fields.boolean("allow_placeholders", False), logo_alt=logo_alt,
     )  # fmt: skip
     return settings, images
 

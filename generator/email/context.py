@@ -217,9 +217,7 @@ class ViewBuilder:
             newsletter_name=settings.newsletter_name,
             organisation=settings.organisation,
             forward_note=settings.forward_note,
-            logo=self.image(settings.logo, 160, settings.organisation or settings.newsletter_name)
-            if settings.logo
-            else None,
+            logo=self.image(settings.logo, 160, settings.logo_alt or "") if settings.logo else None,
             number=issue.number,
             date_text=long_date(issue.date),
             title=issue.title,

@@ -29,9 +29,9 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.templates import TemplateContext
 
 from generator.content import load_project
-from generator.content.images import ImageChecker
+from generator.content.images import ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE
-from generator.content.model import Issue, Phase, Project
+from generator.content.model import Image, Issue, Phase, Project
 from generator.images import ImagePipeline, read_rendition_list
 from generator.output import NEWSLETTER_DIR
 from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
@@ -75,6 +75,7 @@ class RundbriefConfig(base.Config):
     email_inliner = _Passthrough()
     service_url = _Passthrough()
     allow_placeholders = _Passthrough()
+    logo_alt = _Passthrough()
 
 
 def build_day(tz: ZoneInfo) -> date:
@@ -197,7 +198,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         env.filters["markdown"] = self._markdown_filter
         if self.project is None:  # the error pages: Material's page with rundbrief's frame, empty
             env.globals["rundbrief"] = {
-                "settings": {"partners": (), "newsletter_name": config.site_name},
+                "settings": {"partners": (), "newsletter_name": config.site_name, "logo_alt": None},
                 "legal_links": [], "feed_url": None, "calendar_url": pages.CALENDAR_FILE, "subscribe_url": None,
             }  # fmt: skip
             return env
@@ -212,8 +213,20 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             "calendar_url": pages.CALENDAR_FILE,
             "subscribe_url": self.routes.subscribe_action,
         }
+        env.globals["rundbrief"]["site_logo"] = self._site_logo(config)
         env.globals["picture"] = self.images.picture
         return env
+
+    def _site_logo(self, config: MkDocsConfig) -> Image | None:
+        """Material's ``theme.logo`` as a checked image of the content, so that the header shows a
+        web-sized copy with its size; None for an SVG or a file outside the content."""
+        logo = config.theme.get("logo")
+        if not isinstance(logo, str) or not logo:
+            return None
+        try:
+            return self.image_checker.check(logo)
+        except ImageProblem:
+            return None
 
     def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
         """An issue's body alone: the loader has read its front-matter already (with line numbers
