@@ -212,8 +212,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             "feed_url": pages.FEED_FILE if self.site_url else None,
             "calendar_url": pages.CALENDAR_FILE,
             "subscribe_url": self.routes.subscribe_action,
+            "site_logo": self._site_logo(config),
         }
-        env.globals["rundbrief"]["site_logo"] = self._site_logo(config)
         env.globals["picture"] = self.images.picture
         return env
 
