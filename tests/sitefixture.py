@@ -116,7 +116,9 @@ def make_rich(root: Path) -> Path:
         (content / "prozess" / f"{slug}.md").write_text(text, encoding="utf-8")
     config = root / "mkdocs.yml"
     config.write_text(
-        config.read_text(encoding="utf-8").replace("  font: false\n", "  font: false\n  logo: media/logo.png\n")
+        config.read_text(encoding="utf-8")
+        .replace("  font: false\n", "  font: false\n  logo: media/logo.png\n")
+        .replace("plugins:\n", "plugins:\n  - search:\n      lang: de\n")
         + "      logo: media/logo.png\n"
         + "      logo_alt: Zeichen des Testprozesses\n"
         + "      organisation: Landkreis Test\n"

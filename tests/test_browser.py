@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import REPO
 from tests.emailfixture import built_example
@@ -232,3 +233,41 @@ def test_email(example_site: Path, browser: Browser, slug: str, scheme: str, cli
     assert problems == []
     assert overflow <= 0, f"the email scrolls sideways by {overflow} px"
     assert broken == []
+
+
+# What a visitor types -> a page that shows it. (Material searches the last word typed as a
+# prefix; in a trial, "Regionalkonferenzen" did not find the singular "Regionalkonferenz".)
+SEARCHES = {
+    "Regionalkonferenz": "termine/#regionalkonferenz-nordost",  # an event's title
+    "Gelbensande": "termine/#regionalkonferenz-nordost",  # a place
+    "Sandra Lindner": "stimmen/#stimme-2026-02-1",  # a person's name
+    "Sozialplanerin": "newsletter/2026-02/#kontakt-2",  # a contact's role
+    "Lüchow": "termine/#regionalkonferenz-suedost",  # a place with an umlaut, of a postponed event
+}
+
+
+def search(page: Page, query: str) -> None:
+    """Types the query into Material's search box until its worker, which builds the index after
+    the page has loaded, answers (at most 15 s)."""
+    page.click("input.md-search__input")  # opens the search as a visitor does
+    for _ in range(30):
+        page.fill("input.md-search__input", "")
+        page.type("input.md-search__input", query)
+        try:
+            page.wait_for_selector(".md-search-result__item", timeout=500)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"no search results for {query!r}")
+
+
+@pytest.mark.parametrize("query", list(SEARCHES))
+def test_search_finds_what_the_pages_show(server: str, browser: Browser, query: str) -> None:
+    page, problems = visit(browser, f"{server}/", server)
+    search(page, query)
+    found = page.eval_on_selector_all(
+        ".md-search-result__item a.md-search-result__link", "links => links.map(a => a.href)"
+    )
+    page.close()
+    assert problems == []
+    assert f"{server}/{SEARCHES[query]}" in found, found

@@ -346,3 +346,24 @@ def test_german_everywhere_and_alt_texts_name_what_is_shown(rich: Path) -> None:
     email_html = (rich / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
     (header_logo,) = re.findall(r'<td class="header"[^>]*>\s*<img [^>]*alt="([^"]*)"', email_html)
     assert header_logo == "Zeichen des Testprozesses"  # not the organisation's name
+
+
+def test_search_index_has_what_each_page_shows(rich: Path) -> None:
+    """Material indexes the Markdown body only; events, statements, people and places that the
+    templates add are indexed too, each at its place on the page (German stemming configured)."""
+    index = json.loads((rich / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    docs = {doc["location"]: doc for doc in index["docs"]}
+    nord = docs["termine/#konferenz-nord"]
+    assert nord["title"] == "Regionalkonferenz Nord"
+    assert "Freitag, 25. September 2026, 15:00–19:00 Uhr" in nord["text"] and "Gelbensande" in nord["text"]
+    assert "Region: Nordosten" in nord["text"]
+    assert docs["newsletter/2026-02/#konferenz-nord"]["title"] == "Regionalkonferenz Nord"  # the issue shows it too
+    assert "neuer Termin folgt" in docs["termine/#verschoben"]["text"]
+    anna = docs["stimmen/#stimme-2026-02-1"]
+    assert anna["title"] == "Anna Muster" and "Sozialplanerin" in anna["text"] and "unsere" in anna["text"]
+    assert docs["newsletter/2026-02/#kontakt-1"]["title"] == "Anna Muster"
+    assert "anna@example.org" in docs["newsletter/2026-02/#kontakt-1"]["text"]
+    assert "Geheimes Treffen" not in json.dumps(index)  # nothing of the draft
+    # the pages themselves show their body once: the indexed text is not printed a second time
+    html = page(rich, "termine")
+    assert html.count('id="konferenz-nord"') == 1

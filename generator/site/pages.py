@@ -72,6 +72,28 @@ class EventView:
 class StatementView:
     statement: Statement
     issue: IssueLink
+    index: int  # its place in its issue, from 1
+
+    @property
+    def anchor(self) -> str:
+        """Its id on every page that shows it."""
+        return statement_anchor(self.issue.issue.slug, self.index)
+
+
+def statement_anchor(slug: str, index: int) -> str:
+    return f"stimme-{slug}-{index}"
+
+
+def contact_anchor(index: int) -> str:
+    return f"kontakt-{index}"
+
+
+def issue_anchor(slug: str) -> str:
+    return f"ausgabe-{slug}"
+
+
+def phase_anchor(slug: str) -> str:
+    return f"phase-{slug}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +111,7 @@ class IssueView:
     issue: Issue
     date_text: str
     events: tuple[EventView, ...]
+    statements: tuple[StatementView, ...]
     previous: IssueLink | None
     next: IssueLink | None
 
@@ -140,6 +163,7 @@ class SiteViews:
             issue=issue,
             date_text=long_date(issue.date),
             events=tuple(self._event_by_id[e.id] for e in issue.events if e.id in self._event_by_id),
+            statements=self._statement_views(issue),
             previous=self.links[self.published[index - 1].slug] if index > 0 else None,
             next=self.links[self.published[index + 1].slug] if index + 1 < len(self.published) else None,
         )
@@ -156,11 +180,11 @@ class SiteViews:
 
     def statements(self) -> list[StatementView]:
         """Every statement of every published issue, newest issue first."""
-        return [
-            StatementView(statement, self.links[issue.slug])
-            for issue in reversed(self.published)
-            for statement in issue.statements
-        ]
+        return [view for issue in reversed(self.published) for view in self._statement_views(issue)]
+
+    def _statement_views(self, issue: Issue) -> tuple[StatementView, ...]:
+        link = self.links[issue.slug]
+        return tuple(StatementView(s, link, n) for n, s in enumerate(issue.statements, start=1))
 
     def phases(self) -> list[PhaseView]:
         return [

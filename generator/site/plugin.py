@@ -21,7 +21,7 @@ from markupsafe import Markup
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -35,7 +35,7 @@ from generator.content.model import Image, Issue, Phase, Project
 from generator.images import ImagePipeline, read_rendition_list
 from generator.output import NEWSLETTER_DIR
 from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
-from generator.site import bodyimages, calendar, feed, pages, sitemaps
+from generator.site import bodyimages, calendar, feed, pages, searchtext, sitemaps
 from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.theme import SITE_TEMPLATES
 
@@ -215,6 +215,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             "site_logo": self._site_logo(config),
         }
         env.globals["picture"] = self.images.picture
+        env.globals["anchor"] = {
+            "contact": pages.contact_anchor, "issue": pages.issue_anchor, "phase": pages.phase_anchor,
+        }  # fmt: skip
         return env
 
     def _site_logo(self, config: MkDocsConfig) -> Image | None:
@@ -264,12 +267,22 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             self.issue_html[page.file.src_uri] = html
         return html
 
+    @event_priority(100)  # before Material's search plugin indexes page.content
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
+        # rundbrief's templates show the body alone (rb_body); the search index gets, beside it,
+        # what the page's template adds: events, statements, people, places (searchtext.py)
+        context["rb_body"] = Markup(page.content or "")  # type: ignore[typeddict-unknown-key]
         if self.project is None:
             return context
         views, src = self.views, page.file.src_uri
+        if (issue := self.issue_pages.get(src)) is not None:
+            shown = searchtext.issue_text(views, issue, self._search_markdown)
+        else:
+            shown = searchtext.page_text(views, src, self._search_markdown)
+        if shown:
+            page.content = (page.content or "") + shown
         extra: dict[str, Any] = {"views": views}
         if (issue := self.issue_pages.get(src)) is not None:
             extra["issue"] = views.issue(issue)
@@ -367,6 +380,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             content_html={i.slug: self.issue_html.get(f"{ISSUES_DIR}/{i.slug}.md", "") for i in published},
         )
         (site / pages.FEED_FILE).write_bytes(data)
+
+    def _search_markdown(self, text: str) -> str:
+        return self.texts.html(text, f"{ISSUES_DIR}/index.md")
 
     @pass_context
     def _markdown_filter(self, context: Context, text: str | None) -> Markup:
