@@ -33,6 +33,12 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def built(root: Path, slug: str, name: str) -> str:
+    """A built file without the soft hyphens and zero-width spaces the build puts into long words
+    and addresses (test_long_words_get_soft_hyphens checks those; the golden files keep them)."""
+    return raw(root, slug, name).replace("\u00ad", "").replace("\u200b", "")
+
+
+def raw(root: Path, slug: str, name: str) -> str:
     return (root / "newsletter" / slug / name).read_text(encoding="utf-8")
 
 
@@ -41,7 +47,7 @@ def built(root: Path, slug: str, name: str) -> str:
 @pytest.mark.parametrize("name", ["email.html", "email.txt"])
 def test_matches_golden(example: Path, slug: str, name: str) -> None:
     golden = GOLDEN / f"{slug}.{name}"
-    actual = built(example, slug, name)
+    actual = raw(example, slug, name)
     if UPDATE:
         golden.write_text(actual, encoding="utf-8")
     assert golden.is_file(), "run with RUNDBRIEF_UPDATE_GOLDEN=1 once to create it"
@@ -175,8 +181,8 @@ def test_message_eml_is_multipart_alternative(example: Path) -> None:
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
     assert all(p.get_content_charset() == "utf-8" for p in parts)
     # on the wire every line ends in CRLF (RFC 5322); the content is otherwise the same
-    assert parts[0].get_content().replace("\r\n", "\n") == built(example, "2026-02", "email.txt")
-    assert parts[1].get_content().replace("\r\n", "\n") == built(example, "2026-02", "email.html")
+    assert parts[0].get_content().replace("\r\n", "\n") == raw(example, "2026-02", "email.txt")
+    assert parts[1].get_content().replace("\r\n", "\n") == raw(example, "2026-02", "email.html")
     assert message["Subject"] == "Newsletter 02.2026: Kick-off & Kreativ-Gruppe"
     assert message["From"] == "Zukunftswerkstatt Kommunen <wiralle@example.org>"
     assert message["Reply-To"] == "wiralle@example.org"

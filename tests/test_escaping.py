@@ -104,12 +104,18 @@ events:
     location: {v("Ort")}
     address: {v("Terminadresse")}
     region: {v("Region")}
-    registration: {v("Anmeldetext")}
+    registration: '{HOSTILE_URL}'
     online: '{HOSTILE_URL}'
     status: postponed
   - id: zweiter-termin
     title: {v("Zweittermin")}
     start: 2027-02-01
+    location: Kreishaus
+    registration: {v("Anmeldetext")}
+    online: '{HOSTILE_URL}'
+  - id: dritter-termin
+    title: Dritter Termin
+    start: 2027-02-02
     location: Kreishaus
     registration: '{HOSTILE_URL}'
 statements:
@@ -198,7 +204,7 @@ class Page(HTMLParser):
 
     @property
     def text(self) -> str:
-        return re.sub(r"\s+", " ", " ".join(self.texts))
+        return re.sub(r"\s+", " ", " ".join(self.texts)).replace("\u00ad", "")  # soft hyphens: invisible
 
     def values(self, attribute: str) -> list[str]:
         return [attrs[attribute] for _, attrs in self.elements if attribute in attrs]

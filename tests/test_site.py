@@ -45,7 +45,12 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def page(root: Path, path: str) -> str:
-    return (root / "site" / path / "index.html").read_text(encoding="utf-8")
+    """A page's HTML without the soft hyphens and <wbr> the build adds (test_hyphenation checks those)."""
+    return visible((root / "site" / path / "index.html").read_text(encoding="utf-8"))
+
+
+def visible(html: str) -> str:
+    return html.replace("\u00ad", "").replace("<wbr>", "")
 
 
 def text_of(html: str) -> str:
@@ -187,7 +192,7 @@ def test_process_page_shows_the_timeline(rich: Path) -> None:
 
 def test_every_page_has_footer_legal_links_partners_and_feed_discovery(rich: Path) -> None:
     for html_file in (rich / "site").rglob("*.html"):
-        html = html_file.read_text(encoding="utf-8")
+        html = visible(html_file.read_text(encoding="utf-8"))
         if "md-footer" not in html:
             continue
         footer = text_of(html[html.index('<footer class="md-footer"') :])
@@ -367,3 +372,13 @@ def test_search_index_has_what_each_page_shows(rich: Path) -> None:
     # the pages themselves show their body once: the indexed text is not printed a second time
     html = page(rich, "termine")
     assert html.count('id="konferenz-nord"') == 1
+
+
+def test_long_words_break_with_a_hyphen(rich: Path) -> None:
+    raw = (rich / "site" / "termine" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="de"' in raw
+    assert "Regi\u00ado\u00adnal\u00adkon\u00adfe\u00adrenz Nord" in raw  # soft hyphens in the text
+    assert 'id="konferenz-nord"' in raw
+    assert re.findall(r"<[^>]*\u00ad[^>]*>", raw) == []  # never in tags or attributes
+    css = (rich / "site" / "assets" / "stylesheets" / "rundbrief.css").read_text(encoding="utf-8")
+    assert ".md-typeset { -webkit-hyphens: auto; hyphens: auto; }" in css

@@ -28,6 +28,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.templates import TemplateContext
 
+from generator import hyphenation
 from generator.content import load_project
 from generator.content.images import ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE
@@ -304,7 +305,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             # Later steps use only the title, URL and anchors, which stay.
             page.markdown = ""
             page.content = ""
-        return output
+        # long German words break with a hyphen on phones; long addresses break at / @ .
+        return hyphenation.hyphenate_html(output, hyphenation.WBR)
 
     # -- files beside the pages -----------------------------------------------------
     def on_post_build(self, *, config: MkDocsConfig) -> None:
