@@ -148,6 +148,19 @@ def test_plain_text_is_readable_with_every_link(example: Path, slug: str) -> Non
     assert max(len(line) for line in text.splitlines() if "://" not in line) <= 76  # only URLs exceed the wrap width
 
 
+def test_every_issue_carries_publisher_claim_slogan_and_the_process_contact(example: Path) -> None:
+    for slug in SLUGS:
+        html, text = built(example, slug, "email.html"), built(example, slug, "email.txt")
+        header = html[html.index('<td class="header"') : html.index("</td></tr>", html.index('<td class="header"'))]
+        assert "<strong>Landkreis Rostock</strong> · <span class=\"claim\"" in header and "So weit. So gut." in header
+        assert ">Wir alle – gemeinsam besser</div>" in header
+        assert ">So erreichen Sie uns</h2>" in html and 'href="mailto:wiralle@example.org"' in html
+        assert text.startswith("Landkreis Rostock · So weit. So gut.\nNewsletter der Zukunftswerkstatt Kommunen\n"
+                               "Wir alle – gemeinsam besser\n")
+        assert "So erreichen Sie uns\n--------------------\n\nProjektbüro Zukunftswerkstatt Kommunen\nLandkreis Rostock\n" \
+               "August-Bebel-Straße 3\n18209 Bad Doberan\nE-Mail: wiralle@example.org\n" in text
+
+
 def event_block(html: str, title: str) -> str:
     start = html.rindex('<td class="event"', 0, html.index(f">{title}</div>"))
     return html[start : html.index("</td></tr>", start)]

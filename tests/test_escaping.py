@@ -52,6 +52,12 @@ plugins:
   - rundbrief:
       newsletter_name: {v("Newslettername")}
       organisation: {v("Herausgeber")}
+      claim: {v("Claim")}
+      slogan: {v("Slogan")}
+      contact:
+        name: {v("Kontaktstelle")}
+        email: buero@example.org
+        address: {v("Postanschrift")}
       subscribe_url: '{HOSTILE_URL}'
       sender:
         name: Testprozess
@@ -261,6 +267,10 @@ def test_every_plain_text_field_is_shown_as_text(hostile: Path) -> None:
     assert "mailto:kontakt&info@example.org" in hrefs
     feeds = [a for tag, a in issue.elements if tag == "link" and a.get("type") == "application/atom+xml"]
     assert feeds and feeds[0]["title"] == shown("Newslettername")
+
+    for label in ("Herausgeber", "Claim", "Slogan", "Kontaktstelle", "Postanschrift"):
+        assert shown(label) in issue.text, label  # the banner above and the contact block below every page
+    assert "mailto:buero@example.org" in hrefs
 
     events = site_page(hostile, "termine")
     for label in ("Termintitel", "Ort", "Terminadresse", "Region", "Anmeldetext", "Zweittermin"):

@@ -223,3 +223,35 @@ def test_site_url_and_sender_are_required(project: Path) -> None:
         "mkdocs.yml:12: error: plugins.rundbrief.sender: missing required field (name and email address the newsletter is sent from)",
         'mkdocs.yml:13: error: plugins.rundbrief.email_inliner: expected css-inline or premailer, found "premailr"',
     ]
+
+
+def test_brand_slogan_and_contact_settings_are_checked(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text
+        + "      claim: " + "So weit. " * 20 + "\n"  # line 16
+        + '      slogan: "Wir alle\\r\\nBcc: x@example.org"\n'
+        + "      contact:\n"
+        + "        name: Projektbüro\n"
+        + "        email: buero(at)example.org\n"  # line 20
+        + "        address: |\n"
+        + "          1\n          2\n          3\n          4\n          5\n          6\n"
+        + "        fax: 0381 1234\n",
+        encoding="utf-8",
+    )
+    assert messages(project) == [
+        "mkdocs.yml:16: error: plugins.rundbrief.claim: at most 120 characters (one line in the header of the site "
+        "and the email), found 179",
+        "mkdocs.yml:17: error: plugins.rundbrief.slogan: must be a single line without control characters, found "
+        '"Wir alle\\r\\nBcc: x@example.org"',
+        'mkdocs.yml:20: error: plugins.rundbrief.contact.email: expected an email address, found "buero(at)example.org"',
+        "mkdocs.yml:21: error: plugins.rundbrief.contact.address: at most 5 lines of at most 120 characters (a postal "
+        "address), found 6 lines, the longest 1 characters",
+        "mkdocs.yml:28: warning: plugins.rundbrief.contact.fax: unknown field, ignored",
+    ]
+    config.write_text(text + "      contact:\n        address: |\n          Am Markt 1\n          18055 Rostock\n", encoding="utf-8")
+    result = load_project(project)
+    assert [str(p) for p in result.diagnostics.problems] == []
+    contact = result.project.settings.contact
+    assert contact is not None and contact.address_lines == ("Am Markt 1", "18055 Rostock") and contact.name is None

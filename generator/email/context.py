@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from generator.content.images import ImageChecker
-from generator.content.model import Image, Issue, Person, Photo, Project
+from generator.content.model import Image, Issue, Person, Photo, ProcessContact, Project
 from generator.email.bodyhtml import EmailLinks, email_html
 from generator.email.plaintext import html_to_text
 from generator.formatting import (
@@ -101,6 +101,9 @@ class EmailView:
     css: Markup
     newsletter_name: str
     organisation: str | None
+    claim: str | None  # the publisher's, beside its name at the top
+    slogan: str | None  # the campaign's, under the newsletter's name
+    contact: ProcessContact | None  # the process's general contact, in every issue
     forward_note: str | None
     logo: EmailImage | None
     number: str
@@ -216,6 +219,9 @@ class ViewBuilder:
             css=self.css,
             newsletter_name=settings.newsletter_name,
             organisation=settings.organisation,
+            claim=settings.claim,
+            slogan=settings.slogan,
+            contact=settings.contact,
             forward_note=settings.forward_note,
             logo=self.image(settings.logo, 160, settings.logo_alt or "") if settings.logo else None,
             number=issue.number,

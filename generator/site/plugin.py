@@ -77,6 +77,9 @@ class RundbriefConfig(base.Config):
     service_url = _Passthrough()
     allow_placeholders = _Passthrough()
     logo_alt = _Passthrough()
+    claim = _Passthrough()
+    slogan = _Passthrough()
+    contact = _Passthrough()
 
 
 def build_day(tz: ZoneInfo) -> date:
