@@ -32,3 +32,4 @@ def test_markup_code_comments_and_attributes_are_left_alone() -> None:
     result = hyphenate_html(html)
     assert result.count(SHY) == 2 * 5  # the heading's and the link's text only
     assert result.replace(SHY, "") == html
+

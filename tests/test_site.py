@@ -19,6 +19,8 @@ import pytest
 from icalendar import Calendar
 from PIL import Image
 
+from generator.content.model import Person
+from generator.site.pages import initials
 from tests.conftest import make_project, write_images
 from tests.sitefixture import make_rich
 
@@ -382,3 +384,23 @@ def test_long_words_break_with_a_hyphen(rich: Path) -> None:
     assert re.findall(r"<[^>]*\u00ad[^>]*>", raw) == []  # never in tags or attributes
     css = (rich / "site" / "assets" / "stylesheets" / "rundbrief.css").read_text(encoding="utf-8")
     assert ".md-typeset { -webkit-hyphens: auto; hyphens: auto; }" in css
+
+
+def test_cards_without_a_picture_get_a_placeholder_of_the_same_shape(rich: Path) -> None:
+    statements = page(rich, "stimmen")
+    # Heike Sommer (inline, no portrait): her initials in the portrait's circle, hidden from screen readers
+    assert '<span class="rb-statement__photo rb-statement__initials" aria-hidden="true">HS</span>' in statements
+    archive = page(rich, "newsletter")
+    first = between(archive, 'id="ausgabe-2026-01"', "</article>")  # the first issue has no cover
+    assert '<span class="rb-issue-card__cover rb-issue-card__mark" aria-hidden="true">' in first
+    assert 'alt="Zeichen des Testprozesses"' in first  # the process's mark
+    second = between(archive, 'id="ausgabe-2026-02"', "</article>")
+    assert "rb-issue-card__mark" not in second and 'class="rb-issue-card__cover"' in second
+
+
+def test_initials_of_a_statement_without_a_portrait() -> None:
+    assert initials((Person(None, "Dr. Kerstin Wolf"),)) == "KW"
+    assert initials((Person(None, "Heike Sommer"),)) == "HS"
+    assert initials((Person(None, "Prof. Dr. Henning von Bombeck"),)) == "HB"
+    assert initials((Person(None, "Lena Kraft"), Person(None, "Ole Peters"))) == "LO"
+    assert initials((Person(None, "Cher"),)) == "C"

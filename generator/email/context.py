@@ -32,6 +32,7 @@ from generator.texts import Texts, issue_source
 UNSUBSCRIBE_PLACEHOLDER = "%%unsubscribe_url%%"
 PLACEHOLDERS = (UNSUBSCRIBE_PLACEHOLDER,)
 # Hides the rest of the body text from the inbox preview after the preheader.
+PARTNER_LOGO_WIDTH = 160  # three side by side in 600 px, one under the other on a phone
 PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 60)
 
 
@@ -236,7 +237,7 @@ class ViewBuilder:
             photos=tuple(self.photo(p) for p in issue.photos),
             contacts=tuple(self.person(p) for p in issue.contacts),
             partners=tuple(
-                EmailPartner(p.label, p.name, p.url, self.image(p.logo, 180, p.name) if p.logo else None)
+                EmailPartner(p.label, p.name, p.url, self.image(p.logo, PARTNER_LOGO_WIDTH, p.name) if p.logo else None)
                 for p in settings.partners
             ),
             web_url=self.url(self.routes.issue(issue.slug)),

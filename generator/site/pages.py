@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from generator import routes
-from generator.content.model import Event, EventEntry, EventStatus, Issue, Phase, Project, Statement
+from generator.content.model import Event, EventEntry, EventStatus, Issue, Person, Phase, Project, Statement
 from generator.formatting import (
     EVENT_STATUS_LABELS,
     PHASE_STATUS_LABELS,
@@ -78,6 +78,19 @@ class StatementView:
     def anchor(self) -> str:
         """Its id on every page that shows it."""
         return statement_anchor(self.issue.issue.slug, self.index)
+
+
+_TITLES = {"dr.", "prof.", "dipl.-ing.", "frau", "herr"}
+
+
+def initials(people: tuple[Person, ...]) -> str:
+    """The placeholder of a statement without a portrait: "KW" for Dr. Kerstin Wolf; for people
+    speaking together, the first letter of each one's name (at most three)."""
+    if len(people) == 1:
+        words = [w for w in people[0].name.split() if w.lower() not in _TITLES and w[:1].isalpha()]
+        return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper() if words else "?"
+    letters = [next((w[0] for w in p.name.split() if w.lower() not in _TITLES and w[:1].isalpha()), "") for p in people]
+    return "".join(letters[:3]).upper() or "?"
 
 
 def statement_anchor(slug: str, index: int) -> str:

@@ -219,6 +219,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             "site_logo": self._site_logo(config),
         }
         env.globals["picture"] = self.images.picture
+        env.globals["initials"] = pages.initials
         env.globals["anchor"] = {
             "contact": pages.contact_anchor, "issue": pages.issue_anchor, "phase": pages.phase_anchor,
         }  # fmt: skip
