@@ -241,7 +241,7 @@ SEARCHES = {
     "Regionalkonferenz": "termine/#regionalkonferenz-nordost",  # an event's title
     "Gelbensande": "termine/#regionalkonferenz-nordost",  # a place
     "Sandra Lindner": "stimmen/#stimme-2026-02-1",  # a person's name
-    "Sozialplanerin": "newsletter/2026-02/#kontakt-2",  # a contact's role
+    "Sozialplanerin": "newsletter/2026-02/#kontakt-1",  # a contact's role
     "Lüchow": "termine/#regionalkonferenz-suedost",  # a place with an umlaut, of a postponed event
 }
 
