@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,15 +193,15 @@ _STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.DOTALL | re.IGNORECAS
 
 
 def open_email(
-    browser: Browser, example_site: Path, html: str, width: int, scheme: str
+    browser: Browser, site: Path, html: str, width: int, scheme: str, site_url: str = f"https://{EMAIL_HOST}/"
 ) -> tuple[Page, list[str]]:
     """The built email as a browser-based mail client shows it; its images come from the site."""
     problems: list[str] = []
 
     def serve(route: Route) -> None:
         url = route.request.url
-        path = url.split(EMAIL_HOST, 1)[1].lstrip("/") if url.startswith(f"https://{EMAIL_HOST}/") else None
-        target = example_site / path if path else None
+        path = url[len(site_url) :] if url.startswith(site_url) else None
+        target = site / path if path else None
         if target is not None and target.is_file():
             route.fulfill(path=str(target))
         else:
@@ -271,3 +275,45 @@ def test_search_finds_what_the_pages_show(server: str, browser: Browser, query: 
     page.close()
     assert problems == []
     assert f"{server}/{SEARCHES[query]}" in found, found
+
+
+SECOND = REPO / "tests" / "projects" / "zukunftswerkstatt"  # a small town's process, never tuned for
+SECOND_URL = "https://beteiligung.example.net/hollerbrueck/"
+
+
+@pytest.fixture(scope="module")
+def second_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("second") / "projekt"
+    shutil.copytree(SECOND, root)
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--project", str(root)], capture_output=True, text=True,
+        env=dict(os.environ, RUNDBRIEF_TODAY="2027-06-20"), timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("client", ["style", "no-style"], ids=["with-style", "inline-only"])
+def test_emails_of_another_project_at_phone_width(
+    second_project: Path, browser: Browser, scheme: str, client: str
+) -> None:
+    """Every email of the second project (long addresses and compounds, tables, a hybrid and a
+    postponed event) at 375 px: no axe-core finding, no sideways scrolling, with or without <style>."""
+    findings: dict[str, list[str]] = {}
+    emails = sorted((second_project / "newsletter").glob("*/email.html"))
+    assert len(emails) == 5
+    for path in emails:
+        html = path.read_text(encoding="utf-8")
+        if client == "no-style":
+            html = _STYLE_BLOCK.sub("", html)
+        page, problems = open_email(browser, second_project / "public", html, 375, scheme, SECOND_URL)
+        problems += axe_findings(page)
+        if (overflow := page.evaluate(OVERFLOW)) > 0:
+            problems.append(f"scrolls sideways by {overflow} px")
+        if broken := page.evaluate(BROKEN_IMAGES):
+            problems.append(f"broken images: {broken}")
+        page.close()
+        if problems:
+            findings[path.parent.name] = problems
+    assert findings == {}
