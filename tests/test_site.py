@@ -359,6 +359,7 @@ def test_search_index_has_what_each_page_shows(rich: Path) -> None:
     """Material indexes the Markdown body only; events, statements, people and places that the
     templates add are indexed too, each at its place on the page (German stemming configured)."""
     index = json.loads((rich / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["de"]  # the German stemmer and stop words, as mkdocs.yml configures
     docs = {doc["location"]: doc for doc in index["docs"]}
     nord = docs["termine/#konferenz-nord"]
     assert nord["title"] == "Regionalkonferenz Nord"
