@@ -255,3 +255,15 @@ def test_brand_slogan_and_contact_settings_are_checked(project: Path) -> None:
     assert [str(p) for p in result.diagnostics.problems] == []
     contact = result.project.settings.contact
     assert contact is not None and contact.address_lines == ("Am Markt 1", "18055 Rostock") and contact.name is None
+
+
+def test_a_logo_needs_its_alternative_text(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "      logo: media/logo.png\n", encoding="utf-8")
+    assert messages(project) == [
+        'mkdocs.yml:12: error: plugins.rundbrief.logo_alt: missing required field (what the logo shows, such as '
+        '"Zukunftswerkstatt Kommunen": the email shows it where images are not loaded, screen readers read it)'
+    ]
+    config.write_text(text + "      logo: media/logo.png\n      logo_alt: Zeichen des Testprozesses\n", encoding="utf-8")
+    assert messages(project) == []
