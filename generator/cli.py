@@ -151,7 +151,7 @@ def email(project: Path, slug: str) -> None:
     """Render one issue's email into newsletter/SLUG/ (drafts too, for a preview)."""
     from generator.pipeline import BuildFailed, build_one_email
 
-    result = load_project(project)
+    result = load_project(project, preview=True)  # placeholder legal pages only remind: nothing is published
     diag, model = result.diagnostics, result.project
     issue = model.issue(slug)
     if issue is None:
@@ -223,7 +223,8 @@ def init(folder: Path) -> None:
 rundbrief: created a new project in {click.format_filename(folder)}/. Next:
   1. In mkdocs.yml, replace the example values (site_name, site_url, the sender's name and address).
   2. Replace the placeholder texts of the legal pages (content/impressum.md, datenschutz.md,
-     barrierefreiheit.md) and remove their line placeholder: true.
+     barrierefreiheit.md) and remove their line placeholder: true. Until then check and build
+     refuse them; for a site that is not public yet, set allow_placeholders: true in mkdocs.yml.
   3. Write the first issue in {issue.as_posix()}; set draft: false to publish it.
   4. rundbrief check{where}    checks everything and names each problem with file and line.
   5. rundbrief build{where}    builds the website into site/ and the emails into newsletter/."""

@@ -15,6 +15,9 @@ EVENT_STATUS_LABELS = {
     EventStatus.CANCELLED: "Abgesagt",
     EventStatus.POSTPONED: "Verschoben",
 }
+# What a postponed event's struck-out date is followed by, until the editors announce the new date
+# (as a new event).
+POSTPONED_NOTE = "neuer Termin folgt"
 PHASE_STATUS_LABELS = {
     PhaseStatus.DONE: "abgeschlossen",
     PhaseStatus.ACTIVE: "läuft",
@@ -53,3 +56,21 @@ def event_when(event: Event) -> str:
     if event.end_date != start.day:
         return f"{text} bis {weekday_date(event.end_date)}"
     return text
+
+
+def event_open(event: Event, today: date) -> bool:
+    """Whether the public can still act on an event: add it to a calendar, join it online, sign
+    up. Not for a cancelled or postponed one (its date is void), nor once its last day is over."""
+    return event.status is EventStatus.SCHEDULED and event.end_date >= today
+
+
+def event_date_void(event: Event) -> bool:
+    """A cancelled or postponed event's date no longer holds: it is shown struck out."""
+    return event.status is not EventStatus.SCHEDULED
+
+
+def event_attendance(event: Event) -> str | None:
+    """The place line of an online event: "Online", or "Vor Ort und online" for a hybrid one."""
+    if not event.online:
+        return None
+    return "Vor Ort und online" if event.location or event.address else "Online"

@@ -55,12 +55,15 @@ def portrait(path: Path, initials: str, colour: str) -> None:
     img.save(path, "JPEG", quality=80, optimize=True)
 
 
-def logo(path: Path, text: str, colour: str, width: int = 480) -> None:
+def logo(path: Path, text: str, colour: str) -> None:
+    """The sign with the organisation's name beside it; as wide as the longest line needs."""
+    lines = text.split("\n")
+    measure = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
+    width = 146 + max(round(measure.textlength(line, font=font(38))) for line in lines) + 20
     img = Image.new("RGBA", (width, 160), (255, 255, 255, 0))
     draw = ImageDraw.Draw(img)
     draw.rounded_rectangle((4, 20, 124, 140), radius=24, fill=colour)
     draw.text((64, 80), text[0], font=font(80), fill="white", anchor="mm")
-    lines = text.split("\n")
     for i, line in enumerate(lines):
         draw.text((146, 80 + (i - (len(lines) - 1) / 2) * 44), line, font=font(38), fill=colour, anchor="lm")
     img.save(path, "PNG", optimize=True)
@@ -91,11 +94,15 @@ def main() -> None:
     }  # fmt: skip
     for name, (initials, colour) in people.items():
         portrait(MEDIA / "personen" / f"{name}.jpg", initials, colour)
+    logos()
+
+
+def logos() -> None:
     logo(MEDIA / "logos" / "zwk.png", "Zukunftswerkstatt\nKommunen", "#283593")
     mark(MEDIA / "logos" / "zwk-zeichen.png", "#283593")
     logo(MEDIA / "logos" / "foerderer.png", "Bundesministerium\nfür Beispielwesen", "#37474f")
     logo(MEDIA / "logos" / "kompetenznetz.png", "Kompetenznetz\nDemografie", "#00695c")
-    logo(MEDIA / "logos" / "landkreis.png", "Landkreis\nRostock", "#1565c0", width=400)
+    logo(MEDIA / "logos" / "landkreis.png", "Landkreis\nRostock", "#1565c0")
 
 
 if __name__ == "__main__":

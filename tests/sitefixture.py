@@ -49,6 +49,11 @@ events:
     start: 2027-02-26 09:30
     online: https://video.example.org/workshop
     status: postponed
+  - id: webinar
+    title: Webinar
+    start: 2026-10-01 18:00
+    online: https://video.example.org/webinar
+    registration: https://anmeldung.example.org/webinar
 statements:
   - person: anna-muster
     quote: Wir sind dabei, weil es um *unsere* Zukunft geht.
@@ -112,6 +117,10 @@ def make_rich(root: Path) -> Path:
     config = root / "mkdocs.yml"
     config.write_text(
         config.read_text(encoding="utf-8")
+        .replace("  font: false\n", "  font: false\n  logo: media/logo.png\n")
+        .replace("plugins:\n", "plugins:\n  - search:\n      lang: de\n")
+        + "      logo: media/logo.png\n"
+        + "      logo_alt: Zeichen des Testprozesses\n"
         + "      organisation: Landkreis Test\n"
         + "      subscribe_url: https://abo.test.example.org/abonnieren\n"
         + "      partners:\n        - label: Gefördert vom\n          name: Ministerium\n          logo: media/logo.png\n",

@@ -178,3 +178,24 @@ def test_personalised_messages_keep_their_headers(to: str, unsubscribe: str, sub
     plain, html_part = (part.get_content() for part in parsed.iter_parts())
     assert plain.strip() == header_url(unsubscribe)  # one line, ASCII, and no encoded word
     assert "%%unsubscribe_url%%" not in plain + html_part
+
+
+def test_claim_slogan_and_contact_are_shown_as_text(project: Path, write: Callable[..., Path]) -> None:
+    """The new settings reach the email escaped, never as markup, and the plain text as written."""
+    hostile = '<b>Fett</b> & "Zitat" <script>alert(1)</script>'
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + "      organisation: Landkreis Test\n"
+        + f"      claim: '{hostile}'\n      slogan: '{hostile} Slogan'\n"
+        + f"      contact:\n        name: '{hostile} Büro'\n        email: buero@example.org\n"
+        + f"        address: |\n          {hostile} Straße 1\n          12345 Ort\n",
+        encoding="utf-8",
+    )
+    write("newsletter/2026-02.md", issue_file("Text."))
+    html = render(project)
+    assert "<script" not in html and "<b>" not in html
+    escaped = '&lt;b&gt;Fett&lt;/b&gt; &amp; "Zitat" &lt;script&gt;alert(1)&lt;/script&gt;'  # as the inliner writes it
+    for shown in (f'{escaped}</span></div>', f"{escaped} Slogan</div>", f"{escaped} Büro</strong>", f"{escaped} Straße 1<br>12345 Ort"):
+        assert shown in html, shown
+    assert 'href="mailto:buero@example.org"' in html

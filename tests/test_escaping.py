@@ -52,6 +52,12 @@ plugins:
   - rundbrief:
       newsletter_name: {v("Newslettername")}
       organisation: {v("Herausgeber")}
+      claim: {v("Claim")}
+      slogan: {v("Slogan")}
+      contact:
+        name: {v("Kontaktstelle")}
+        email: buero@example.org
+        address: {v("Postanschrift")}
       subscribe_url: '{HOSTILE_URL}'
       sender:
         name: Testprozess
@@ -104,12 +110,18 @@ events:
     location: {v("Ort")}
     address: {v("Terminadresse")}
     region: {v("Region")}
-    registration: {v("Anmeldetext")}
+    registration: '{HOSTILE_URL}'
     online: '{HOSTILE_URL}'
     status: postponed
   - id: zweiter-termin
     title: {v("Zweittermin")}
     start: 2027-02-01
+    location: Kreishaus
+    registration: {v("Anmeldetext")}
+    online: '{HOSTILE_URL}'
+  - id: dritter-termin
+    title: Dritter Termin
+    start: 2027-02-02
     location: Kreishaus
     registration: '{HOSTILE_URL}'
 statements:
@@ -198,7 +210,7 @@ class Page(HTMLParser):
 
     @property
     def text(self) -> str:
-        return re.sub(r"\s+", " ", " ".join(self.texts))
+        return re.sub(r"\s+", " ", " ".join(self.texts)).replace("\u00ad", "")  # soft hyphens: invisible
 
     def values(self, attribute: str) -> list[str]:
         return [attrs[attribute] for _, attrs in self.elements if attribute in attrs]
@@ -255,6 +267,10 @@ def test_every_plain_text_field_is_shown_as_text(hostile: Path) -> None:
     assert "mailto:kontakt&info@example.org" in hrefs
     feeds = [a for tag, a in issue.elements if tag == "link" and a.get("type") == "application/atom+xml"]
     assert feeds and feeds[0]["title"] == shown("Newslettername")
+
+    for label in ("Herausgeber", "Claim", "Slogan", "Kontaktstelle", "Postanschrift"):
+        assert shown(label) in issue.text, label  # the banner above and the contact block below every page
+    assert "mailto:buero@example.org" in hrefs
 
     events = site_page(hostile, "termine")
     for label in ("Termintitel", "Ort", "Terminadresse", "Region", "Anmeldetext", "Zweittermin"):

@@ -124,7 +124,7 @@ def test_a_table_admonition_and_footnote_in_site_email_and_text(tmp_path: Path) 
     assert re.search(r"<td[^>]*>Montag</td>", page) and 'class="admonition note"' in page and 'class="footnote"' in page
     html = (root / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
     assert re.search(r"<td[^>]*>Montag</td>", html) and re.search(r"<td[^>]*text-align:\s*right[^>]*>Auftakt</td>", html)
-    assert re.search(r'<td style="[^"]*border-left:\s*4px solid[^"]*"><p style="[^"]*font-weight:\s*bold[^"]*">Gut zu wissen</p>', html)
+    assert re.search(r'<td class="rb-box" style="[^"]*border-left:\s*4px solid[^"]*"><p style="[^"]*font-weight:\s*bold[^"]*">Gut zu wissen</p>', html)
     assert "<sup>1</sup>" in html and "Die Fußnote." in html and "#fn" not in html and "!!!" not in html
     text = (root / "newsletter" / "2026-02" / "email.txt").read_text(encoding="utf-8")
     assert "Tag    | Programm" in text and "Montag | Auftakt" in text

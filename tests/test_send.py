@@ -896,6 +896,6 @@ def test_list_id_of_a_long_non_ascii_name_keeps_its_id_and_every_header_line_is_
     check = run("check", "--project", str(root))
     assert check.returncode == 1
     assert (
-        "mkdocs.yml:59: error: plugins.rundbrief.service_url: at most 500 characters (every email carries it in a header), found 1238"
+        "mkdocs.yml:69: error: plugins.rundbrief.service_url: at most 500 characters (every email carries it in a header), found 1238"
         in check.stderr
     ), check.stderr

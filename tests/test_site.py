@@ -11,6 +11,7 @@ from datetime import datetime
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -18,6 +19,8 @@ import pytest
 from icalendar import Calendar
 from PIL import Image
 
+from generator.content.model import Person
+from generator.site.pages import initials
 from tests.conftest import make_project, write_images
 from tests.sitefixture import make_rich
 
@@ -44,7 +47,12 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def page(root: Path, path: str) -> str:
-    return (root / "site" / path / "index.html").read_text(encoding="utf-8")
+    """A page's HTML without the soft hyphens and <wbr> the build adds (test_hyphenation checks those)."""
+    return visible((root / "site" / path / "index.html").read_text(encoding="utf-8"))
+
+
+def visible(html: str) -> str:
+    return html.replace("\u00ad", "").replace("<wbr>", "")
 
 
 def text_of(html: str) -> str:
@@ -129,12 +137,42 @@ def test_events_page_splits_upcoming_and_past_and_links_issues(rich: Path) -> No
     upcoming_html, past_html = between(html, "Kommende Termine", "Vergangene Termine"), between(html, "Vergangene Termine")
     upcoming, past = text_of(upcoming_html), text_of(past_html)
     assert event_names(upcoming_html) == ["Regionalkonferenz Süd", "Jugendforum", "Workshop", "Messe"]
-    assert event_names(past_html) == ["Regionalkonferenz Nord", "Auftakt"]  # newest first
+    assert event_names(past_html) == ["Webinar", "Regionalkonferenz Nord", "Auftakt"]  # newest first
     assert "Erwähnt in Ausgabe 01.2026, Ausgabe 02.2026" in past  # the Auftakt is in both issues
     assert "Online teilnehmen" in upcoming
     assert "Geheimes Treffen" not in html
-    for event_id in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben"):
-        assert f'id="{event_id}"' in html and f'href="{event_id}.ics"' in html
+    for event_id in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben", "webinar"):
+        assert f'id="{event_id}"' in html
+
+
+def event_card(html: str, event_id: str) -> str:
+    return between(html, f'id="{event_id}"', "</article>")
+
+
+def test_events_show_their_status_as_the_public_reads_it(rich: Path) -> None:
+    html = page(rich, "termine")
+    # only what is still ahead and scheduled offers calendar, join and registration links
+    for event_id in ("messe", "forum"):
+        assert f'href="{event_id}.ics"' in event_card(html, event_id)
+    assert "Online teilnehmen" in event_card(html, "forum")
+    for event_id in ("base-event", "konferenz-nord", "webinar", "konferenz-sued", "verschoben"):
+        card = event_card(html, event_id)
+        assert ".ics" not in card and "In Kalender eintragen" not in card, event_id
+        assert "Online teilnehmen" not in card and "Anmeldung" not in card, event_id
+    # a postponed event's old date is struck out, and the public is told a new one follows
+    postponed = event_card(html, "verschoben")
+    assert re.search(r'<s><span class="rb-sr-only">Bisheriger Termin: </span><time[^>]*>Freitag, 26\. Februar 2027, '
+                     r"09:30 Uhr</time></s> <span class=\"rb-event__note\">neuer Termin folgt</span>", postponed)
+    assert "<s>" in event_card(html, "konferenz-sued") and "neuer Termin folgt" not in event_card(html, "konferenz-sued")
+    assert "<s>" not in event_card(html, "messe")
+    # online events have a place line
+    assert text_of(between(postponed, '<p class="rb-event__where">', "</p>")).strip() == "Online"
+    assert text_of(between(event_card(html, "forum"), '<p class="rb-event__where">', "</p>")).strip() == (
+        "Jugendhaus Vor Ort und online"
+    )
+    # the start page offers the same
+    home = page(rich, "")
+    assert 'href="termine/forum.ics"' in home and "verschoben.ics" not in home
 
 
 def test_statements_page_lists_every_statement_with_its_issue(rich: Path) -> None:
@@ -156,7 +194,7 @@ def test_process_page_shows_the_timeline(rich: Path) -> None:
 
 def test_every_page_has_footer_legal_links_partners_and_feed_discovery(rich: Path) -> None:
     for html_file in (rich / "site").rglob("*.html"):
-        html = html_file.read_text(encoding="utf-8")
+        html = visible(html_file.read_text(encoding="utf-8"))
         if "md-footer" not in html:
             continue
         footer = text_of(html[html.index('<footer class="md-footer"') :])
@@ -207,7 +245,7 @@ def events_by_uid(cal: Calendar) -> dict[str, object]:
 def test_calendar_is_valid_with_berlin_times_and_statuses(rich: Path) -> None:
     cal = calendar(rich)
     events = events_by_uid(cal)
-    assert set(events) == {f"{i}@test.example.org" for i in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben")}
+    assert set(events) == {f"{i}@test.example.org" for i in ("base-event", "konferenz-nord", "konferenz-sued", "messe", "forum", "verschoben", "webinar")}
     nord = events["konferenz-nord@test.example.org"]
     start = nord.decoded("DTSTART")  # type: ignore[attr-defined]
     assert start == datetime(2026, 9, 25, 15, 0, tzinfo=BERLIN)
@@ -273,6 +311,8 @@ def test_events_jsonld(rich: Path) -> None:
     assert data["verschoben"]["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
     assert data["forum"]["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
     assert data["messe"]["startDate"] == "2027-05-07"
+    assert data["verschoben"]["eventStatus"] == "https://schema.org/EventPostponed"
+    assert data["verschoben"]["startDate"] == "2027-02-26T09:30:00+01:00"  # as schema.org asks: the old date stays
     assert nord["organizer"] == {"@type": "Organization", "name": "Landkreis Test"}
 
 
@@ -281,3 +321,87 @@ def test_issues_are_not_in_the_navigation(rich: Path) -> None:
     nav = nav[nav.index('<nav class="md-nav md-nav--primary"') :]
     nav = nav[: nav.index("</nav>")]
     assert "2026-02" not in nav and "Regionalkonferenzen &amp; mehr" not in nav
+
+
+def test_feed_and_calendar_folders_have_their_sitemaps(rich: Path) -> None:
+    """Material asks for sitemap.xml beside every <link rel="alternate"> (the feed, the calendar):
+    a sitemap of that folder's pages answers, instead of a 404 on every page."""
+    head = page(rich, "")
+    assert 'rel="alternate" type="application/atom+xml"' in head and 'href="newsletter/feed.xml"' in head
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = {
+        folder: [e.text for e in ET.parse(rich / "site" / folder / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
+        for folder in ("newsletter", "termine")
+    }
+    assert locs == {
+        "newsletter": [
+            "https://test.example.org/newsletter/",
+            "https://test.example.org/newsletter/2026-01/",
+            "https://test.example.org/newsletter/2026-02/",
+        ],  # no draft
+        "termine": ["https://test.example.org/termine/"],
+    }
+
+
+def test_german_everywhere_and_alt_texts_name_what_is_shown(rich: Path) -> None:
+    missing = (rich / "site" / "404.html").read_text(encoding="utf-8")
+    assert "<h1>Seite nicht gefunden</h1>" in missing and "Not found" not in missing
+    assert '<html lang="de"' in missing
+    for html in (page(rich, ""), missing):
+        logos = re.findall(r'<a [^>]*class="md-(?:header|nav)__button md-logo"[^>]*>\s*<img [^>]*alt="([^"]*)"', html)
+        assert logos == ["Zeichen des Testprozesses", "Zeichen des Testprozesses"]
+    email_html = (rich / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
+    (header_logo,) = [re.findall(r'alt="([^"]*)"', tag)[0] for tag in re.findall(r"<img [^>]*>", email_html) if 'class="logo"' in tag]
+    assert header_logo == "Zeichen des Testprozesses"  # not the organisation's name
+
+
+def test_search_index_has_what_each_page_shows(rich: Path) -> None:
+    """Material indexes the Markdown body only; events, statements, people and places that the
+    templates add are indexed too, each at its place on the page (German stemming configured)."""
+    index = json.loads((rich / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["de"]  # the German stemmer and stop words, as mkdocs.yml configures
+    docs = {doc["location"]: doc for doc in index["docs"]}
+    nord = docs["termine/#konferenz-nord"]
+    assert nord["title"] == "Regionalkonferenz Nord"
+    assert "Freitag, 25. September 2026, 15:00–19:00 Uhr" in nord["text"] and "Gelbensande" in nord["text"]
+    assert "Region: Nordosten" in nord["text"]
+    assert docs["newsletter/2026-02/#konferenz-nord"]["title"] == "Regionalkonferenz Nord"  # the issue shows it too
+    assert "neuer Termin folgt" in docs["termine/#verschoben"]["text"]
+    anna = docs["stimmen/#stimme-2026-02-1"]
+    assert anna["title"] == "Anna Muster" and "Sozialplanerin" in anna["text"] and "unsere" in anna["text"]
+    assert docs["newsletter/2026-02/#kontakt-1"]["title"] == "Anna Muster"
+    assert "anna@example.org" in docs["newsletter/2026-02/#kontakt-1"]["text"]
+    assert "Geheimes Treffen" not in json.dumps(index)  # nothing of the draft
+    # the pages themselves show their body once: the indexed text is not printed a second time
+    html = page(rich, "termine")
+    assert html.count('id="konferenz-nord"') == 1
+
+
+def test_long_words_break_with_a_hyphen(rich: Path) -> None:
+    raw = (rich / "site" / "termine" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="de"' in raw
+    assert "Regi\u00ado\u00adnal\u00adkon\u00adfe\u00adrenz Nord" in raw  # soft hyphens in the text
+    assert 'id="konferenz-nord"' in raw
+    assert re.findall(r"<[^>]*\u00ad[^>]*>", raw) == []  # never in tags or attributes
+    css = (rich / "site" / "assets" / "stylesheets" / "rundbrief.css").read_text(encoding="utf-8")
+    assert ".md-typeset { -webkit-hyphens: auto; hyphens: auto; }" in css
+
+
+def test_cards_without_a_picture_get_a_placeholder_of_the_same_shape(rich: Path) -> None:
+    statements = page(rich, "stimmen")
+    # Heike Sommer (inline, no portrait): her initials in the portrait's circle, hidden from screen readers
+    assert '<span class="rb-statement__photo rb-statement__initials" aria-hidden="true">HS</span>' in statements
+    archive = page(rich, "newsletter")
+    first = between(archive, 'id="ausgabe-2026-01"', "</article>")  # the first issue has no cover
+    assert '<span class="rb-issue-card__cover rb-issue-card__mark" aria-hidden="true">' in first
+    assert 'alt="Zeichen des Testprozesses"' in first  # the process's mark
+    second = between(archive, 'id="ausgabe-2026-02"', "</article>")
+    assert "rb-issue-card__mark" not in second and 'class="rb-issue-card__cover"' in second
+
+
+def test_initials_of_a_statement_without_a_portrait() -> None:
+    assert initials((Person(None, "Dr. Kerstin Wolf"),)) == "KW"
+    assert initials((Person(None, "Heike Sommer"),)) == "HS"
+    assert initials((Person(None, "Prof. Dr. Henning von Bombeck"),)) == "HB"
+    assert initials((Person(None, "Lena Kraft"), Person(None, "Ole Peters"))) == "LO"
+    assert initials((Person(None, "Cher"),)) == "C"

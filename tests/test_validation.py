@@ -170,18 +170,42 @@ def test_phase_problems(project: Path, write: Callable[..., Path]) -> None:
     ]
 
 
-def test_legal_pages_missing_or_placeholder_are_reminded(project: Path, write: Callable[..., Path]) -> None:
+def test_legal_pages_missing_are_reminded_and_placeholders_refused(project: Path, write: Callable[..., Path]) -> None:
     (project / "content" / "datenschutz.md").unlink()
     write("impressum.md", "---\ntitle: Impressum\nplaceholder: true\nhide: [navigation]\n---\n\n# Impressum\n")
     write("barrierefreiheit.md", "---\nplaceholder: false\n---\n\n# Barrierefreiheit\n")
     result = load_project(project)
     assert [str(p) for p in result.diagnostics.sorted()] == [
         "content/datenschutz.md: warning: legal page missing: every public site needs its Datenschutz page",
+        "content/impressum.md:3: error: placeholder: this legal page still has the placeholder text, which must not "
+        "be published; replace it with the publisher's text and remove the line placeholder: true (for a site that "
+        "is not public yet, set allow_placeholders: true in the rundbrief plugin's options)",
+    ]
+    assert [page.path for page in result.project.legal_pages] == ["impressum.md", "barrierefreiheit.md"]
+    # a preview (mkdocs serve, one email alone) publishes nothing: only reminded
+    preview = load_project(project, preview=True)
+    assert [str(p) for p in preview.diagnostics.sorted()][1:] == [
         "content/impressum.md:3: warning: placeholder: this legal page still has the placeholder text; replace it "
         "with the publisher's text and remove the line placeholder: true",
     ]
-    assert all(p.reminder for p in result.diagnostics.problems)
-    assert [page.path for page in result.project.legal_pages] == ["impressum.md", "barrierefreiheit.md"]
+    assert all(p.reminder for p in preview.diagnostics.problems)
+
+
+def test_placeholders_are_allowed_only_by_an_explicit_setting(project: Path, write: Callable[..., Path]) -> None:
+    write("impressum.md", "---\nplaceholder: true\n---\n\n# Impressum\n")
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "      allow_placeholders: true\n", encoding="utf-8")
+    result = load_project(project)
+    assert result.diagnostics.errors == []
+    assert [str(p.location) for p in result.diagnostics.warnings] == ["content/impressum.md:2"]
+    config.write_text(text + "      allow_placeholders: yes\n", encoding="utf-8")
+    assert [str(p) for p in load_project(project).diagnostics.errors] == [
+        'mkdocs.yml:16: error: plugins.rundbrief.allow_placeholders: expected true or false, found "yes"',
+        "content/impressum.md:2: error: placeholder: this legal page still has the placeholder text, which must not "
+        "be published; replace it with the publisher's text and remove the line placeholder: true (for a site that "
+        "is not public yet, set allow_placeholders: true in the rundbrief plugin's options)",
+    ]
 
 
 def test_site_url_and_sender_are_required(project: Path) -> None:
@@ -199,3 +223,47 @@ def test_site_url_and_sender_are_required(project: Path) -> None:
         "mkdocs.yml:12: error: plugins.rundbrief.sender: missing required field (name and email address the newsletter is sent from)",
         'mkdocs.yml:13: error: plugins.rundbrief.email_inliner: expected css-inline or premailer, found "premailr"',
     ]
+
+
+def test_brand_slogan_and_contact_settings_are_checked(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text
+        + "      claim: " + "So weit. " * 20 + "\n"  # line 16
+        + '      slogan: "Wir alle\\r\\nBcc: x@example.org"\n'
+        + "      contact:\n"
+        + "        name: Projektbüro\n"
+        + "        email: buero(at)example.org\n"  # line 20
+        + "        address: |\n"
+        + "          1\n          2\n          3\n          4\n          5\n          6\n"
+        + "        fax: 0381 1234\n",
+        encoding="utf-8",
+    )
+    assert messages(project) == [
+        "mkdocs.yml:16: error: plugins.rundbrief.claim: at most 120 characters (one line in the header of the site "
+        "and the email), found 179",
+        "mkdocs.yml:17: error: plugins.rundbrief.slogan: must be a single line without control characters, found "
+        '"Wir alle\\r\\nBcc: x@example.org"',
+        'mkdocs.yml:20: error: plugins.rundbrief.contact.email: expected an email address, found "buero(at)example.org"',
+        "mkdocs.yml:21: error: plugins.rundbrief.contact.address: at most 5 lines of at most 120 characters (a postal "
+        "address), found 6 lines, the longest 1 characters",
+        "mkdocs.yml:28: warning: plugins.rundbrief.contact.fax: unknown field, ignored",
+    ]
+    config.write_text(text + "      contact:\n        address: |\n          Am Markt 1\n          18055 Rostock\n", encoding="utf-8")
+    result = load_project(project)
+    assert [str(p) for p in result.diagnostics.problems] == []
+    contact = result.project.settings.contact
+    assert contact is not None and contact.address_lines == ("Am Markt 1", "18055 Rostock") and contact.name is None
+
+
+def test_a_logo_needs_its_alternative_text(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "      logo: media/logo.png\n", encoding="utf-8")
+    assert messages(project) == [
+        'mkdocs.yml:12: error: plugins.rundbrief.logo_alt: missing required field (what the logo shows, such as '
+        '"Zukunftswerkstatt Kommunen": the email shows it where images are not loaded, screen readers read it)'
+    ]
+    config.write_text(text + "      logo: media/logo.png\n      logo_alt: Zeichen des Testprozesses\n", encoding="utf-8")
+    assert messages(project) == []

@@ -1,8 +1,11 @@
 """The legal pages every public body's site must have, and whether they are still placeholders.
 
 A German public body's site needs an Impressum (DDG § 5), a privacy notice (GDPR Art. 13)
-and an accessibility statement (BITV 2.0 § 7). The example ships placeholders marked with
-``placeholder: true`` in their front-matter; until an editor replaces them, check reminds.
+and an accessibility statement (BITV 2.0 § 7). ``rundbrief init`` writes placeholders marked with
+``placeholder: true`` in their front-matter. A placeholder must not go live: it is an error of
+``check`` and ``build`` unless the editors allow placeholders explicitly (``allow_placeholders:
+true`` in the plugin options, for a site that is not public yet) or the build is a preview
+(``mkdocs serve``, ``rundbrief email``); then it is a reminder.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 from generator.content.fields import Context, Fields
 from generator.content.frontmatter import read_text, split_front_matter
 from generator.content.model import LegalPage
+from generator.content.settings import PLUGIN_NAME
 from generator.content.yamlnodes import YMap, parse_yaml
 from generator.diagnostics import Location, display_path
 
@@ -22,8 +26,11 @@ LEGAL_PAGES = (
 )
 
 
-def check_legal_pages(content: Path, root: Path, ctx: Context) -> tuple[LegalPage, ...]:
-    """The legal pages that exist (for the footer); reminders for missing and placeholder ones."""
+def check_legal_pages(
+    content: Path, root: Path, ctx: Context, *, allow_placeholders: bool = False
+) -> tuple[LegalPage, ...]:
+    """The legal pages that exist (for the footer); reminders for missing ones, errors for
+    placeholders (reminders where ``allow_placeholders``)."""
     found = []
     for name, label in LEGAL_PAGES:
         path = content / name
@@ -35,12 +42,19 @@ def check_legal_pages(content: Path, root: Path, ctx: Context) -> tuple[LegalPag
             continue
         found.append(LegalPage(name, label))
         line = _placeholder_line(path, shown, ctx)
-        if line:
+        if line and allow_placeholders:
             ctx.diag.warning(
                 Location(shown, line),
                 "placeholder: this legal page still has the placeholder text; replace it with the publisher's "
                 "text and remove the line placeholder: true",
                 reminder=True,
+            )
+        elif line:
+            ctx.diag.error(
+                Location(shown, line),
+                "placeholder: this legal page still has the placeholder text, which must not be published; "
+                "replace it with the publisher's text and remove the line placeholder: true (for a site that "
+                f"is not public yet, set allow_placeholders: true in the {PLUGIN_NAME} plugin's options)",
             )
     return tuple(found)
 

@@ -191,6 +191,17 @@ class Partner:
     url: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessContact:
+    """The process's general contact (a shared mailbox, a postal address), in every issue and
+    in the site's footer."""
+
+    name: str | None = None
+    email: str | None = None
+    address_lines: tuple[str, ...] = ()
+    phone: str | None = None
+
+
 # What MkDocs converts every page with, whatever mkdocs.yml lists (MkDocs' MarkdownExtensions.builtins).
 MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")
 
@@ -215,6 +226,7 @@ class Settings:
     newsletter_name: str
     organisation: str | None = None
     logo: Image | None = None
+    logo_alt: str | None = None  # what the logo shows: the email header's and the site header's alt text
     sender_name: str | None = None
     sender_email: str | None = None
     reply_to: str | None = None
@@ -226,6 +238,10 @@ class Settings:
     service_url: str | None = None  # the public address of `rundbrief subscriptions serve`
     use_directory_urls: bool = True  # MkDocs' setting: newsletter/2026-02/ or newsletter/2026-02.html
     markdown: MarkdownDialect = MarkdownDialect()
+    allow_placeholders: bool = False  # placeholder legal pages are reminders, not errors (a site not yet public)
+    claim: str | None = None  # the publisher's claim beside its name ("So weit. So gut.")
+    slogan: str | None = None  # the campaign's slogan ("Wir alle – gemeinsam besser")
+    contact: ProcessContact | None = None
 
 
 @dataclass(frozen=True, slots=True)

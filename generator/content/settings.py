@@ -18,7 +18,7 @@ from generator.content.fields import Context, Fields, is_url
 from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker
 from generator.content.mkdocsyaml import load_mkdocs_yaml
-from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect, Partner, Settings
+from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect, Partner, ProcessContact, Settings
 from generator.content.people import read_image
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml
 from generator.diagnostics import Diagnostics, Location
@@ -27,11 +27,15 @@ CONFIG_FILE = "mkdocs.yml"
 PLUGIN_NAME = "rundbrief"
 SETTINGS_KEYS = (
     "newsletter_name", "organisation", "logo", "sender", "reply_to", "forward_note", "partners", "subscribe_url",
-    "timezone", "email_inliner", "service_url",
+    "timezone", "email_inliner", "service_url", "allow_placeholders", "logo_alt", "claim", "slogan", "contact",
 )  # fmt: skip
 EMAIL_INLINERS = ("css-inline", "premailer")
 SENDER_KEYS = ("name", "email")
 PARTNER_KEYS = ("label", "name", "logo", "url")
+CONTACT_KEYS = ("name", "email", "address", "phone")
+# Lengths that fit a header line on a phone and a footer block: longer text is an error, not cut off.
+MAX_LINE = {"claim": 120, "slogan": 120, "contact.name": 120, "contact.phone": 40}
+MAX_ADDRESS_LINES, MAX_ADDRESS_LINE = 5, 120
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_DOCS_DIR = "content"
 MAX_SERVICE_URL = (
@@ -154,7 +158,15 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         fields.error("email_inliner", f'expected css-inline or premailer, found "{inliner}"')
         inliner = EMAIL_INLINERS[0]
     logo = read_image(fields, "logo", images) if fields.has("logo") else None
+    logo_alt = fields.text("logo_alt")
+    if fields.has("logo") and logo_alt is None:
+        fields.missing(
+            "logo_alt", ' (what the logo shows, such as "Zukunftswerkstatt Kommunen": the email shows it where '
+            "images are not loaded, screen readers read it)",
+        )  # fmt: skip
     partners = [_read_partner(ctx, node, name, images) for name, node in fields.items("partners")]
+    claim, slogan = _short_text(fields, "claim"), _short_text(fields, "slogan")
+    contact = _read_contact(fields)
     settings = Settings(
         site_name=base.site_name, site_url=base.site_url, docs_dir=docs_dir, site_dir=base.site_dir,
         newsletter_name=fields.text("newsletter_name") or site_name, organisation=fields.text("organisation"),
@@ -163,6 +175,8 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         service_url=_service_url(fields, "service_url"), use_directory_urls=base.use_directory_urls,
         markdown=base.markdown,
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
+        allow_placeholders=fields.boolean("allow_placeholders", False), logo_alt=logo_alt, claim=claim,
+        slogan=slogan, contact=contact,
     )  # fmt: skip
     return settings, images
 
@@ -243,6 +257,44 @@ def read_dialect(listed: object, nodes: YNode | None, shown: str, diag: Diagnost
         if options:
             configs[name] = options
     return MarkdownDialect(tuple(names), configs)
+
+
+def _short_text(fields: Fields, key: str, limit_key: str | None = None) -> str | None:
+    value = fields.text(key)
+    limit = MAX_LINE[limit_key or key]
+    if value is not None and len(value) > limit:
+        fields.error(key, f"at most {limit} characters (one line in the header of the site and the email), "
+                          f"found {len(value)}")  # fmt: skip
+        return None
+    return value
+
+
+def _read_contact(fields: Fields) -> ProcessContact | None:
+    """The process's general contact, shown in every issue and in the site's footer."""
+    if not fields.has("contact"):
+        return None
+    contact = fields.nested("contact", CONTACT_KEYS)
+    if contact is None or not contact.ok:
+        return None
+    name = _short_text(contact, "name", "contact.name")
+    email = contact.email("email")
+    phone = _short_text(contact, "phone", "contact.phone")
+    address = contact.text("address", single_line=False)
+    lines: tuple[str, ...] = ()
+    if address is not None:
+        lines = tuple(line.strip() for line in address.split("\n") if line.strip())
+        if len(lines) > MAX_ADDRESS_LINES or any(len(line) > MAX_ADDRESS_LINE for line in lines):
+            contact.error(
+                "address", f"at most {MAX_ADDRESS_LINES} lines of at most {MAX_ADDRESS_LINE} characters (a postal "
+                f"address), found {len(lines)} line{'s' * (len(lines) != 1)}, the longest "
+                f"{max(len(line) for line in lines)} characters",
+            )  # fmt: skip
+            lines = ()
+    if name is None and email is None and not lines:
+        if contact.ok:
+            contact.missing("name", " (the name of the office or mailbox, such as \"Projektbüro\")")
+        return None
+    return ProcessContact(name=name, email=email, address_lines=lines, phone=phone)
 
 
 def _read_partner(ctx: Context, node: YNode, name: str, images: ImageChecker) -> Partner | None:

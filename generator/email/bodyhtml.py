@@ -80,6 +80,7 @@ _BOX = "border-left:4px solid #3949ab;background-color:#f3f4fb;padding:12px 16px
 _BOX_TITLE = "margin:0 0 6px;font-weight:bold;"
 _PRE = "white-space:pre-wrap;word-wrap:break-word;font-family:Consolas,Menlo,monospace;font-size:14px;" \
     "background-color:#f5f5f5;padding:12px;margin:0 0 16px;"  # fmt: skip
+_KIND = "data-rb-kind"  # marks what gets a class of ours once the editors' classes are dropped
 _TERM = "margin:0;font-weight:bold;"
 _DEFINITION = "margin:0 0 12px 16px;"
 
@@ -94,6 +95,7 @@ def _box(element: lxml.html.HtmlElement, title: lxml.html.HtmlElement | None) ->
     table.set("style", "margin:0 0 16px;")
     row = lxml.html.Element("tr")
     cell = lxml.html.Element("td", style=_BOX)
+    cell.set(_KIND, "box")
     table.append(row)
     row.append(cell)
     if title is not None:
@@ -146,12 +148,16 @@ def email_markup(fragment: str) -> str:
     for element in root.iter("th", "td"):
         if element.get("style") is None:
             element.set("style", _HEADER_CELL if element.tag == "th" else _CELL)
+            element.set(_KIND, "head" if element.tag == "th" else "cell")
             if (align := element.attrib.pop("align", None)) is not None:
                 element.set("style", element.get("style", "").replace("text-align:left;", f"text-align:{align};"))
     for element in root.iter("pre"):
         element.set("style", _PRE)
+        element.set(_KIND, "pre")
     for element in root.iter():
         element.attrib.pop("class", None)
+        if (kind := element.attrib.pop(_KIND, None)) is not None:
+            element.set("class", f"rb-{kind}")  # for the dark mode's colours (email.css)
     inner = (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
     return inner
 

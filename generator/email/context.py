@@ -12,10 +12,18 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from generator.content.images import ImageChecker
-from generator.content.model import Image, Issue, Person, Photo, Project
+from generator.content.model import Image, Issue, Person, Photo, ProcessContact, Project
 from generator.email.bodyhtml import EmailLinks, email_html
 from generator.email.plaintext import html_to_text
-from generator.formatting import EVENT_STATUS_LABELS, event_when, long_date
+from generator.formatting import (
+    EVENT_STATUS_LABELS,
+    POSTPONED_NOTE,
+    event_attendance,
+    event_date_void,
+    event_open,
+    event_when,
+    long_date,
+)  # fmt: skip
 from generator.images import ImagePipeline
 from generator.routes import Routes
 from generator.texts import Texts, issue_source
@@ -24,6 +32,7 @@ from generator.texts import Texts, issue_source
 UNSUBSCRIBE_PLACEHOLDER = "%%unsubscribe_url%%"
 PLACEHOLDERS = (UNSUBSCRIBE_PLACEHOLDER,)
 # Hides the rest of the body text from the inbox preview after the preheader.
+PARTNER_LOGO_WIDTH = 160  # three side by side in 600 px, one under the other on a phone
 PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 60)
 
 
@@ -51,6 +60,10 @@ class EmailEvent:
     description_html: Markup | None
     description_text: str | None
     ics_url: str
+    open: bool  # calendar, join and registration links are offered: scheduled, not over on the issue's date
+    date_void: bool  # cancelled or postponed: the date is shown struck out
+    note: str  # after the struck date: "neuer Termin folgt" for a postponed event
+    attendance: str | None  # "Online", "Vor Ort und online"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +102,9 @@ class EmailView:
     css: Markup
     newsletter_name: str
     organisation: str | None
+    claim: str | None  # the publisher's, beside its name at the top
+    slogan: str | None  # the campaign's, under the newsletter's name
+    contact: ProcessContact | None  # the process's general contact, in every issue
     forward_note: str | None
     logo: EmailImage | None
     number: str
@@ -177,6 +193,11 @@ class ViewBuilder:
                     description_html=Markup(description) if description else None,
                     description_text=html_to_text(description) if description else None,
                     ics_url=self.url(self.routes.event_calendar(event.id)),
+                    # an email is read from its issue's date on: what was over by then offers nothing
+                    open=event_open(event, issue.date),
+                    date_void=event_date_void(event),
+                    note=POSTPONED_NOTE if event.status.value == "postponed" else "",
+                    attendance=event_attendance(event),
                 )  # fmt: skip
             )
         statements = []
@@ -199,10 +220,11 @@ class ViewBuilder:
             css=self.css,
             newsletter_name=settings.newsletter_name,
             organisation=settings.organisation,
+            claim=settings.claim,
+            slogan=settings.slogan,
+            contact=settings.contact,
             forward_note=settings.forward_note,
-            logo=self.image(settings.logo, 160, settings.organisation or settings.newsletter_name)
-            if settings.logo
-            else None,
+            logo=self.image(settings.logo, 160, settings.logo_alt or "") if settings.logo else None,
             number=issue.number,
             date_text=long_date(issue.date),
             title=issue.title,
@@ -215,7 +237,7 @@ class ViewBuilder:
             photos=tuple(self.photo(p) for p in issue.photos),
             contacts=tuple(self.person(p) for p in issue.contacts),
             partners=tuple(
-                EmailPartner(p.label, p.name, p.url, self.image(p.logo, 180, p.name) if p.logo else None)
+                EmailPartner(p.label, p.name, p.url, self.image(p.logo, PARTNER_LOGO_WIDTH, p.name) if p.logo else None)
                 for p in settings.partners
             ),
             web_url=self.url(self.routes.issue(issue.slug)),

@@ -17,8 +17,17 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from generator import routes
-from generator.content.model import Event, EventEntry, EventStatus, Issue, Phase, Project, Statement
-from generator.formatting import EVENT_STATUS_LABELS, PHASE_STATUS_LABELS, event_when, long_date
+from generator.content.model import Event, EventEntry, EventStatus, Issue, Person, Phase, Project, Statement
+from generator.formatting import (
+    EVENT_STATUS_LABELS,
+    PHASE_STATUS_LABELS,
+    POSTPONED_NOTE,
+    event_attendance,
+    event_date_void,
+    event_open,
+    event_when,
+    long_date,
+)  # fmt: skip
 
 CALENDAR_FILE = routes.CALENDAR_FILE
 FEED_FILE = routes.FEED_FILE
@@ -49,6 +58,10 @@ class EventView:
     ics_url: str
     url: str  # its place on the Termine page
     issues: tuple[IssueLink, ...]
+    open: bool  # calendar, join and registration links are offered (scheduled and not over)
+    date_void: bool  # cancelled or postponed: the date is shown struck out
+    note: str  # after the struck date: "neuer Termin folgt" for a postponed event
+    attendance: str | None  # "Online", "Vor Ort und online"
 
     @property
     def id(self) -> str:
@@ -59,6 +72,41 @@ class EventView:
 class StatementView:
     statement: Statement
     issue: IssueLink
+    index: int  # its place in its issue, from 1
+
+    @property
+    def anchor(self) -> str:
+        """Its id on every page that shows it."""
+        return statement_anchor(self.issue.issue.slug, self.index)
+
+
+_TITLES = {"dr.", "prof.", "dipl.-ing.", "frau", "herr"}
+
+
+def initials(people: tuple[Person, ...]) -> str:
+    """The placeholder of a statement without a portrait: "KW" for Dr. Kerstin Wolf; for people
+    speaking together, the first letter of each one's name (at most three)."""
+    if len(people) == 1:
+        words = [w for w in people[0].name.split() if w.lower() not in _TITLES and w[:1].isalpha()]
+        return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper() if words else "?"
+    letters = [next((w[0] for w in p.name.split() if w.lower() not in _TITLES and w[:1].isalpha()), "") for p in people]
+    return "".join(letters[:3]).upper() or "?"
+
+
+def statement_anchor(slug: str, index: int) -> str:
+    return f"stimme-{slug}-{index}"
+
+
+def contact_anchor(index: int) -> str:
+    return f"kontakt-{index}"
+
+
+def issue_anchor(slug: str) -> str:
+    return f"ausgabe-{slug}"
+
+
+def phase_anchor(slug: str) -> str:
+    return f"phase-{slug}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +124,7 @@ class IssueView:
     issue: Issue
     date_text: str
     events: tuple[EventView, ...]
+    statements: tuple[StatementView, ...]
     previous: IssueLink | None
     next: IssueLink | None
 
@@ -108,6 +157,10 @@ class SiteViews:
             ics_url=routes.Routes.event_calendar(event.id),
             url=f"{self.url_for(routes.EVENTS_PAGE)}#{event.id}",
             issues=tuple(self.links[slug] for slug in entry.issues if slug in public),
+            open=event_open(event, self.today),
+            date_void=event_date_void(event),
+            note=POSTPONED_NOTE if event.status is EventStatus.POSTPONED else "",
+            attendance=event_attendance(event),
         )
 
     # -- pages ----------------------------------------------------------------------
@@ -123,6 +176,7 @@ class SiteViews:
             issue=issue,
             date_text=long_date(issue.date),
             events=tuple(self._event_by_id[e.id] for e in issue.events if e.id in self._event_by_id),
+            statements=self._statement_views(issue),
             previous=self.links[self.published[index - 1].slug] if index > 0 else None,
             next=self.links[self.published[index + 1].slug] if index + 1 < len(self.published) else None,
         )
@@ -139,11 +193,11 @@ class SiteViews:
 
     def statements(self) -> list[StatementView]:
         """Every statement of every published issue, newest issue first."""
-        return [
-            StatementView(statement, self.links[issue.slug])
-            for issue in reversed(self.published)
-            for statement in issue.statements
-        ]
+        return [view for issue in reversed(self.published) for view in self._statement_views(issue)]
+
+    def _statement_views(self, issue: Issue) -> tuple[StatementView, ...]:
+        link = self.links[issue.slug]
+        return tuple(StatementView(s, link, n) for n, s in enumerate(issue.statements, start=1))
 
     def phases(self) -> list[PhaseView]:
         return [

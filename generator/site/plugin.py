@@ -31,15 +31,16 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.templates import TemplateContext
 
+from generator import hyphenation
 from generator.content import load_project
-from generator.content.images import ImageChecker
+from generator.content.images import ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE
-from generator.content.model import Issue, Phase, Project
+from generator.content.model import Image, Issue, Phase, Project
 from generator.images import ImagePipeline
 from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
 from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
-from generator.site import bodyimages, calendar, feed, pages
+from generator.site import bodyimages, calendar, feed, pages, searchtext, sitemaps
 from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.theme import SITE_TEMPLATES
 
@@ -78,6 +79,11 @@ class RundbriefConfig(base.Config):
     timezone = _Passthrough()
     email_inliner = _Passthrough()
     service_url = _Passthrough()
+    allow_placeholders = _Passthrough()
+    logo_alt = _Passthrough()
+    claim = _Passthrough()
+    slogan = _Passthrough()
+    contact = _Passthrough()
 
 
 def build_day(tz: ZoneInfo) -> date:
@@ -123,6 +129,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.feed_pages: set[str] = set()
         self.issue_html: dict[str, str] = {}
         self.calendars: Future[None] | None = None
+        self.page_urls: list[str] = []
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this keeps the plugin across `mkdocs serve` rebuilds (MkDocs' rule); each
@@ -134,7 +141,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self._reset()
         add_templates(config)
         if self.preloaded is None:  # run by plain `mkdocs build` or `mkdocs serve`: load and report here
-            result = load_project(Path(config.config_file_path).parent)
+            # `mkdocs serve` is a preview: placeholder legal pages are reminders there, errors in a build
+            result = load_project(Path(config.config_file_path).parent, preview=self.command == "serve")
             for problem in result.diagnostics.warnings:
                 (log.info if problem.reminder else log.warning)(str(problem))
             if errors := [str(p) for p in result.diagnostics.errors]:
@@ -186,6 +194,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             if files.get_file_from_path(src) is None:
                 files.append(File.generated(config, src, content=f"# {title}\n"))
         urls = {file.src_uri: file.url for file in files.documentation_pages()}
+        self.page_urls = list(urls.values())
         self.views = pages.SiteViews(project, lambda src: urls.get(src, src), self.today)
         # Thousands of small .ics files cost the kernel more than the pages, and making them
         # seconds of Python: they are written by a process of their own beside the page build
@@ -203,7 +212,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         env.filters["markdown"] = self._markdown_filter
         if self.project is None:  # the error pages: Material's page with rundbrief's frame, empty
             env.globals["rundbrief"] = {
-                "settings": {"partners": (), "newsletter_name": config.site_name},
+                "settings": {"partners": (), "newsletter_name": config.site_name, "logo_alt": None},
                 "legal_links": [], "feed_url": None, "calendar_url": pages.CALENDAR_FILE, "subscribe_url": None,
             }  # fmt: skip
             return env
@@ -217,9 +226,25 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             "feed_url": pages.FEED_FILE if self.site_url else None,
             "calendar_url": pages.CALENDAR_FILE,
             "subscribe_url": self.routes.subscribe_action,
+            "site_logo": self._site_logo(config),
         }
         env.globals["picture"] = self.images.picture
+        env.globals["initials"] = pages.initials
+        env.globals["anchor"] = {
+            "contact": pages.contact_anchor, "issue": pages.issue_anchor, "phase": pages.phase_anchor,
+        }  # fmt: skip
         return env
+
+    def _site_logo(self, config: MkDocsConfig) -> Image | None:
+        """Material's ``theme.logo`` as a checked image of the content, so that the header shows a
+        web-sized copy with its size; None for an SVG or a file outside the content."""
+        logo = config.theme.get("logo")
+        if not isinstance(logo, str) or not logo:
+            return None
+        try:
+            return self.image_checker.check(logo)
+        except ImageProblem:
+            return None
 
     def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
         """An issue's body alone: the loader has read its front-matter already (with line numbers
@@ -253,20 +278,29 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             return ""  # the page's HTML is made just before it is rendered: on_page_context
         return bodyimages.rewrite(html, page.url, self.image_checker, self.images)
 
-    @event_priority(100)  # before the search plugin indexes the page's content
+    @event_priority(100)  # before Material's search plugin indexes page.content
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        if self.project is None:
-            return context
-        views, src = self.views, page.file.src_uri
-        if (issue := self.issue_pages.get(src)) is not None:
+        if self.project is not None and (issue := self.issue_pages.get(page.file.src_uri)) is not None:
             # MkDocs converts every page before it renders the first: made here, only one issue
             # page's HTML is alive at a time, not a thousand (on_post_page lets it go again).
             converted = self.texts.get(issue.body, issue_source(issue))
             page.content = bodyimages.site_html(converted.html, page.url, self.routes, self.image_checker, self.images)
+        # rundbrief's templates show the body alone (rb_body); the search index gets, beside it,
+        # what the page's template adds: events, statements, people, places (searchtext.py)
+        context["rb_body"] = Markup(page.content or "")  # type: ignore[typeddict-unknown-key]
+        if self.project is None:
+            return context
+        views, src = self.views, page.file.src_uri
         if src in self.feed_pages:
             self.issue_html[src] = page.content or ""
+        if (issue := self.issue_pages.get(src)) is not None:
+            shown = searchtext.issue_text(views, issue, self._search_markdown)
+        else:
+            shown = searchtext.page_text(views, src, self._search_markdown)
+        if shown:
+            page.content = (page.content or "") + shown
         extra: dict[str, Any] = {"views": views}
         if (issue := self.issue_pages.get(src)) is not None:
             extra["issue"] = views.issue(issue)
@@ -288,7 +322,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             # Later steps use only the title, URL and anchors, which stay.
             page.markdown = ""
             page.content = ""
-        return output
+        # long German words break with a hyphen on phones; long addresses break at / @ .
+        return hyphenation.hyphenate_html(output, hyphenation.WBR)
 
     # -- files beside the pages -----------------------------------------------------
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -298,6 +333,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self._wait_for_calendars()
         if self.site_url:
             self._write_feed(site)
+            self._write_folder_sitemaps(site)
         if self.preloaded is None:
             # A plain `mkdocs build`: the emails built before show renditions no page asks for; the
             # site serves them too, or every sent email would lose its images with this site.
@@ -346,6 +382,14 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.calendar_job = Path(job.name)
         return self.calendar_process.submit(calendar.write_calendars_from, self.calendar_job)
 
+    def _write_folder_sitemaps(self, site: Path) -> None:
+        """Beside the feed and the calendar: see sitemaps.py (only with site_url, as the feed)."""
+        announced = [pages.CALENDAR_FILE, pages.FEED_FILE]
+        for folder, urls in sitemaps.folder_sitemaps(announced, self.page_urls).items():
+            target = site / folder / sitemaps.SITEMAP_FILE
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(sitemaps.sitemap_xml(self.absolute(url) for url in urls))
+
     def _write_feed(self, site: Path) -> None:
         project = self._project()
         published = list(project.published)
@@ -360,6 +404,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             content_html={i.slug: self.issue_html.get(f"{ISSUES_DIR}/{i.slug}.md", "") for i in published},
         )
         (site / pages.FEED_FILE).write_bytes(data)
+
+    def _search_markdown(self, text: str) -> str:
+        return self.texts.html(text, f"{ISSUES_DIR}/index.md")
 
     @pass_context
     def _markdown_filter(self, context: Context, text: str | None) -> Markup:

@@ -1,0 +1,35 @@
+"""Soft hyphens in long German words and break opportunities in long addresses: text only."""
+
+from __future__ import annotations
+
+from generator.hyphenation import SHY, WBR, ZERO_WIDTH_SPACE, hyphenate_html, hyphenate_text
+
+
+def test_long_words_get_soft_hyphens_where_german_allows() -> None:
+    assert hyphenate_text("Das Kreisentwicklungskonzept") == f"Das Kreis{SHY}ent{SHY}wick{SHY}lungs{SHY}kon{SHY}zept"
+    assert hyphenate_text("Kurze Wörter bleiben") == "Kurze Wörter bleiben"  # under 12 letters
+    assert hyphenate_text("Seniorenbeauftragter").replace(SHY, "") == "Seniorenbeauftragter"
+    assert hyphenate_text("Sozialplanerin 03843 000-701") == f"Sozi{SHY}al{SHY}pla{SHY}ne{SHY}rin 03843 000-701"  # at least 3 letters each side
+
+
+def test_long_addresses_get_break_opportunities_only_in_text() -> None:
+    url = "www.hollerbrueck.example.net/zukunft"
+    assert hyphenate_text(url, WBR) == "www<wbr>.hollerbrueck<wbr>.example<wbr>.net/<wbr>zukunft"
+    mail = "m.voigt-okafor@hollerbrueck.example.net"
+    assert hyphenate_text(mail).replace(ZERO_WIDTH_SPACE, "") == mail
+    assert f"@{ZERO_WIDTH_SPACE}hollerbrueck" in hyphenate_text(mail)
+    assert hyphenate_text("kurz@y.de") == "kurz@y.de"
+
+
+def test_markup_code_comments_and_attributes_are_left_alone() -> None:
+    html = (
+        '<h1 title="Kreisentwicklungskonzept">Kreisentwicklungskonzept</h1>'
+        "<pre>Kreisentwicklungskonzept</pre><code>Kreisentwicklungskonzept</code>"
+        "<!--[if mso]><center>Kreisentwicklungskonzept</center><![endif]-->"
+        "<style>.Kreisentwicklungskonzept{}</style><title>Kreisentwicklungskonzept</title>"
+        '<a href="https://www.hollerbrueck.example.net/zukunft">Kreisentwicklungskonzept</a>'
+    )
+    result = hyphenate_html(html)
+    assert result.count(SHY) == 2 * 5  # the heading's and the link's text only
+    assert result.replace(SHY, "") == html
+
