@@ -12,8 +12,13 @@ attributes, comments (Outlook's conditional blocks) and ``script``, ``style``, `
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
+import threading
 from functools import cache, lru_cache
+from pathlib import Path
 
 import pyphen
 
@@ -25,14 +30,51 @@ MIN_LETTERS = 12  # shorter words fit any line
 _WORD = re.compile(rf"[^\W\d_]{{{MIN_LETTERS},}}")
 _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"]{12,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _ADDRESS_BREAK = re.compile(r"(?<=[/@])(?=.)|(?<=.)(?=\.)")
+# What is never changed, in runs: tags, comments, protected elements and the white space between
+# them (a page is thousands of tags and blanks: split into runs, the text between them is few
+# pieces). A protected element ends at the first end tag of any protected kind: one inside
+# another (code in pre) ends the run early, and the rest is tags again.
 _PROTECTED = re.compile(
-    r"<!--.*?-->|<(script|style|pre|code|textarea|title)\b[^>]*>.*?</\1\s*>|<[^>]*>", re.DOTALL | re.IGNORECASE
+    r"((?:<!--.*?-->|<(?:script|style|pre|code|textarea|title)\b[^>]*>.*?"
+    r"</(?:script|style|pre|code|textarea|title)\s*>|<[^>]*>|\s+)+)",
+    re.DOTALL | re.IGNORECASE,
 )
+_MAY_CHANGE = re.compile(rf"[^\W\d_]{{{MIN_LETTERS}}}|[/@.]")  # a long word, or an address's mark
+
+
+LANGUAGE = "de_DE"
 
 
 @cache
 def _dictionary() -> pyphen.Pyphen:
-    return pyphen.Pyphen(lang="de_DE", left=3, right=3)
+    return pyphen.Pyphen(lang=LANGUAGE, left=3, right=3)
+
+
+def use_cache(folder: Path) -> None:
+    """Read the German patterns from ``folder`` (a build's cache), parsed by an earlier build:
+    pyphen parses its dictionary file in half a second, in every process that hyphenates, and
+    unpickles it in a twentieth. The cache names pyphen's version and the file's size and time."""
+    source = pyphen.LANGUAGES[pyphen.language_fallback(LANGUAGE)]  # pyphen's own key of its cache
+    if source in pyphen.hdcache:
+        return
+    info = source.stat()
+    key = hashlib.sha256(f"{pyphen.__version__}|{source}|{info.st_size}|{info.st_mtime_ns}".encode()).hexdigest()[:16]
+    cached = folder / f"hyphenation-{key}.pickle"
+    try:
+        with cached.open("rb") as file:
+            patterns = pickle.load(file)
+        if isinstance(patterns, pyphen.HyphDict):
+            pyphen.hdcache[source] = patterns
+            return
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+        pass
+    patterns = pyphen.HyphDict(source)
+    pyphen.hdcache[source] = patterns
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.{threading.get_ident()}.part")  # per writer
+    with partial.open("wb") as file:
+        pickle.dump(patterns, file, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(cached)
 
 
 @lru_cache(maxsize=65536)  # a process's words repeat across pages and emails
@@ -53,10 +95,10 @@ def hyphenate_text(text: str, breaker: str = ZERO_WIDTH_SPACE) -> str:
 
 def hyphenate_html(html: str, breaker: str = ZERO_WIDTH_SPACE) -> str:
     """HTML with its text (only) hyphenated; ``breaker`` may be markup (``<wbr>``) or a character."""
-    parts, last = [], 0
-    for protected in _PROTECTED.finditer(html):
-        parts.append(hyphenate_text(html[last : protected.start()], breaker))
-        parts.append(protected.group())
-        last = protected.end()
-    parts.append(hyphenate_text(html[last:], breaker))
-    return "".join(parts)
+    pieces = _PROTECTED.split(html)  # text, protected run, text, ...
+    pieces[0::2] = [_changed(text, breaker) for text in pieces[0::2]]
+    return "".join(pieces)
+
+
+def _changed(text: str, breaker: str) -> str:
+    return hyphenate_text(text, breaker) if len(text) >= MIN_LETTERS and _MAY_CHANGE.search(text) else text

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -176,7 +177,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def _make(rendition: Rendition, cached: Path) -> None:
-    partial = cached.with_name(cached.name + f".{os.getpid()}.part")
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.{threading.get_ident()}.part")  # per writer
     _resize(rendition, partial)
     partial.replace(cached)
 

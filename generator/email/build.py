@@ -30,6 +30,7 @@ from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
+from generator.hyphenation import use_cache
 from generator.images import ImagePipeline, Rendition
 from generator.linkcheck import addresses
 from generator.manifest import read_key, read_renditions, write_manifest
@@ -155,6 +156,7 @@ class _Worker:
         self.project = project
         self.issues = {issue.slug: issue for issue in project.issues}
         self.images = ImagePipeline(cache)
+        use_cache(cache.parent)  # the German hyphenation patterns, parsed once per project
         self.renderer = EmailRenderer(project, self.images, templates_dir(project), inliner, texts)
 
     def render(self, job: _Job) -> _Summary:

@@ -167,6 +167,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.tz = ZoneInfo(project.settings.timezone)
         self.today = build_day(self.tz)
         self.images = ImagePipeline(project.root / CACHE_DIR / "images", background=True)
+        hyphenation.use_cache(project.root / CACHE_DIR)
         self.image_checker = ImageChecker(project.content_dir)
         self.site_url = project.settings.site_url or config.site_url or ""
         self.issue_pages = {f"{ISSUES_DIR}/{i.slug}.md": i for i in project.published}
