@@ -63,6 +63,40 @@ def _staged_outputs(project: Project) -> Iterator[StagedOutputs]:
         outputs.close()
 
 
+def build_into(
+    project: Project, diag: Diagnostics, site: Path, mail: Path, previous: Path | None, *, strict: bool
+) -> list[EmailResult]:
+    """The site into ``site`` and every published issue's email into ``mail`` (both folders of
+    the caller's: a build's staged output, or a preview's folder), reusing unchanged emails of
+    ``previous``; then the renditions the emails show, and the check that every site address an
+    email shows is a file of ``site``. Problems go into ``diag`` (SiteBuildError from MkDocs)."""
+    cache = project.root / CACHE_DIR
+    inliner = cast(Inliner, project.settings.email_inliner)
+    texts = convert_texts(project, cache=cache)  # once, for the site and the emails
+    # The emails render in worker processes while MkDocs builds the site here: both cores work.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        emails = background.submit(
+            build_emails, project, lambda slug: mail / slug, previous, inliner=inliner, cache=cache / "images",
+            background=True, texts=texts,
+        )  # fmt: skip
+        try:
+            build_site(project, site, strict=strict, texts=texts)
+        except SiteBuildError:
+            emails.cancel()
+            raise
+        finally:
+            results = emails.result()
+    renditions = report_emails(results, diag)
+    if diag.failed(strict=strict):
+        return results
+    images = ImagePipeline(cache / "images")
+    images.add(tuple(renditions))
+    images.write(site)
+    known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
+    verify_email_links(project, mail, site, diag, project.root / NEWSLETTER_DIR, known)
+    return results
+
+
 def build_all(
     project: Project, diag: Diagnostics, *, strict: bool, subscribers: frozenset[str] = frozenset()
 ) -> BuildReport:
@@ -70,34 +104,16 @@ def build_all(
     the addresses that must not turn up in the output (the caller reads them from the store)."""
     site_dir = project.root / project.settings.site_dir
     newsletter_dir = project.root / NEWSLETTER_DIR
-    cache = project.root / CACHE_DIR / "images"
-    inliner = cast(Inliner, project.settings.email_inliner)
     with _staged_outputs(project) as outputs:
         staged_site = outputs.stage(site_dir)
         staged_mail = outputs.stage(newsletter_dir)
         previous = newsletter_dir if newsletter_dir.is_dir() else None
-        # The emails render in worker processes while MkDocs builds the site here: both cores work.
-        texts = convert_texts(project, cache=project.root / CACHE_DIR)  # once, for the site and the emails
-        with ThreadPoolExecutor(max_workers=1) as background:
-            emails = background.submit(
-                build_emails, project, lambda slug: staged_mail / slug, previous, inliner=inliner, cache=cache,
-                background=True, texts=texts,
-            )  # fmt: skip
-            try:
-                build_site(project, staged_site, strict=strict, texts=texts)
-            except SiteBuildError as err:
-                emails.cancel()
-                raise BuildFailed(str(err)) from err
-            finally:
-                results = emails.result()
-        renditions = report_emails(results, diag)
+        try:
+            results = build_into(project, diag, staged_site, staged_mail, previous, strict=strict)
+        except SiteBuildError as err:
+            raise BuildFailed(str(err)) from err
         if diag.failed(strict=strict):
             raise BuildFailed(diag.summary())
-        images = ImagePipeline(cache)
-        images.add(tuple(renditions))
-        images.write(staged_site)
-        known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
-        verify_email_links(project, staged_mail, staged_site, diag, newsletter_dir, known)
         for folder, leak in find_subscriber_leaks(
             project, subscribers, {staged_site: site_dir, staged_mail: newsletter_dir}
         ):

@@ -16,11 +16,9 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import cast
 
 import jinja2
 
@@ -28,16 +26,11 @@ from generator.content import load_project
 from generator.content.model import Project
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import Diagnostics, Level, Location, LogProblems, Problem, display_path
-from generator.email.build import build_emails
-from generator.email.render import Inliner
-from generator.images import ImagePipeline
 from generator.output import NEWSLETTER_DIR, STATE_DIR
-from generator.pipeline import report_emails
+from generator.pipeline import build_into
 from generator.preview.model import preview_project
-from generator.site.build import SiteBuildError, build_site
-from generator.site.plugin import CACHE_DIR
-from generator.texts import convert_texts, routes_for
-from generator.verification import verify_email_links
+from generator.site.build import SiteBuildError
+from generator.texts import routes_for
 
 PREVIEW_DIR = f"{STATE_DIR}/preview"  # below the project: one folder per preview build
 SITE = "site"
@@ -157,33 +150,16 @@ def _build_into(
     the emails' messages by slug."""
     site, mail = folder / SITE, folder / NEWSLETTER_DIR
     mail.mkdir(parents=True)
-    cache = project.root / CACHE_DIR / "images"
-    inliner = cast(Inliner, project.settings.email_inliner)
     reuse = previous.newsletter if previous is not None else None
-    texts = convert_texts(project)
-    with ThreadPoolExecutor(max_workers=1) as background:  # emails beside the site, as the build does
-        emails = background.submit(
-            build_emails, project, lambda slug: mail / slug, reuse if reuse and reuse.is_dir() else None,
-            inliner=inliner, cache=cache, background=True, texts=texts,
-        )  # fmt: skip
-        try:
-            build_site(project, site, strict=False, texts=texts)
-        except SiteBuildError as err:
-            diag.error(Location(CONFIG_FILE), f"mkdocs: {err}")
-        finally:
-            results = emails.result()
-    report_emails(results, diag)
+    try:
+        results = build_into(project, diag, site, mail, reuse if reuse and reuse.is_dir() else None, strict=False)
+    except SiteBuildError as err:
+        diag.error(Location(CONFIG_FILE), f"mkdocs: {err}")
+        return {}
     messages = {r.issue.slug: (*r.errors, *r.warnings) for r in results if r.rendered}
     for r in results:  # an email reused from the previous build: its messages were found then
         if not r.rendered and previous is not None:
             messages[r.issue.slug] = previous.email_messages.get(r.issue.slug, ())
-    if not diag.errors:
-        images = ImagePipeline(cache)
-        for r in results:
-            images.add(r.renditions)
-        images.write(site)
-        known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
-        verify_email_links(project, mail, site, diag, project.root / NEWSLETTER_DIR, known)
     return messages
 
 
