@@ -1,15 +1,18 @@
-"""What a built email in ``newsletter/<slug>/`` was made of: its build key and the image
-renditions it shows, in one file beside it (``.build.json``).
+"""What a built email in ``newsletter/<slug>/`` was made of: its build key, the image renditions
+it shows and the site addresses it links to, in one file beside it (``.build.json``).
 
 The build reuses an email whose key is unchanged and writes the renditions it shows into the
 site again; a plain ``mkdocs build`` writes them too; the sender refuses an email whose key no
-longer matches its content. One small file, written last: an email without it is rendered again
-(and each file a build creates costs the kernel more than its bytes, a thousand emails over).
+longer matches its content; the build checks the addresses of a reused email against the new
+site without reading the email again (they were taken from the very text written beside it).
+One small file, written last: an email without it is rendered again (and each file a build
+creates costs the kernel more than its bytes, a thousand emails over).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.content.images import ImageChecker, ImageProblem
@@ -18,9 +21,16 @@ from generator.images import Rendition
 MANIFEST_FILE = ".build.json"
 
 
-def write_manifest(folder: Path, key: str, renditions: tuple[Rendition, ...]) -> None:
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    key: str
+    renditions: tuple[Rendition, ...]
+    addresses: tuple[str, ...]
+
+
+def write_manifest(folder: Path, key: str, renditions: tuple[Rendition, ...], addresses: tuple[str, ...]) -> None:
     shown = [{"src": r.source.src, "url": r.url, "width": r.width, "height": r.height} for r in renditions]
-    data = json.dumps({"key": key, "renditions": shown}, ensure_ascii=False)
+    data = json.dumps({"key": key, "renditions": shown, "addresses": list(addresses)}, ensure_ascii=False)
     # A manifest cut short by a killed build is no JSON object (its closing brace is missing):
     # read as absent, so that email is rendered again.
     (folder / MANIFEST_FILE).write_text(data, encoding="utf-8")
@@ -41,9 +51,9 @@ def read_key(folder: Path) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def read_renditions(folder: Path, checker: ImageChecker) -> tuple[Rendition, ...] | None:
-    """The renditions the email in ``folder`` shows; None if its manifest is missing or no
-    longer matches the content (an image it names is gone or changed its kind)."""
+def read_manifest(folder: Path, checker: ImageChecker) -> Manifest | None:
+    """What the email in ``folder`` was made of; None if its manifest is missing or damaged, or
+    no longer matches the content (an image it names is gone or changed its kind)."""
     data = _read(folder)
     if data is None:
         return None
@@ -52,6 +62,20 @@ def read_renditions(folder: Path, checker: ImageChecker) -> tuple[Rendition, ...
         for item in data["renditions"]:  # type: ignore[attr-defined]
             image = checker.check(str(item["src"]))
             renditions.append(Rendition(image, str(item["url"]), int(item["width"]), int(item["height"])))
+        addresses = data["addresses"]
+        key = data["key"]
+        if (
+            not isinstance(key, str)
+            or not isinstance(addresses, list)
+            or not all(isinstance(a, str) for a in addresses)
+        ):
+            return None
     except (OSError, ValueError, TypeError, KeyError, ImageProblem):
         return None
-    return tuple(renditions)
+    return Manifest(key, tuple(renditions), tuple(addresses))
+
+
+def read_renditions(folder: Path, checker: ImageChecker) -> tuple[Rendition, ...] | None:
+    """The renditions the email in ``folder`` shows (see read_manifest)."""
+    manifest = read_manifest(folder, checker)
+    return manifest.renditions if manifest is not None else None

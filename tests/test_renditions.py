@@ -9,7 +9,7 @@ import pytest
 
 from generator.content.images import ImageChecker
 from generator.images import ImagePipeline
-from generator.manifest import MANIFEST_FILE, read_key, read_renditions, write_manifest
+from generator.manifest import MANIFEST_FILE, read_key, read_manifest, read_renditions, write_manifest
 from tests.conftest import write_images
 
 
@@ -69,17 +69,20 @@ def test_the_manifest_is_read_whole_or_not_at_all(content: Path, tmp_path: Path)
     _ask(pipeline, checker)
     folder = tmp_path / "email"
     folder.mkdir()
-    write_manifest(folder, "abc123", pipeline.requested())
+    write_manifest(folder, "abc123", pipeline.requested(), ("https://example.org/a/", "https://example.org/b.ics"))
     assert read_key(folder) == "abc123"
     assert read_renditions(folder, checker) == pipeline.requested()
+    manifest = read_manifest(folder, checker)
+    assert manifest is not None and manifest.addresses == ("https://example.org/a/", "https://example.org/b.ics")
     data = (folder / MANIFEST_FILE).read_bytes()
     for cut in (1, len(data) // 2, len(data) - 1):  # a build killed while writing it
         (folder / MANIFEST_FILE).write_bytes(data[:cut])
         assert read_key(folder) is None
         assert read_renditions(folder, checker) is None
+        assert read_manifest(folder, checker) is None
     (folder / MANIFEST_FILE).unlink()
     assert read_key(folder) is None
     # an image it names was removed since: the email must be rendered again
-    write_manifest(folder, "abc123", pipeline.requested())
+    write_manifest(folder, "abc123", pipeline.requested(), ())
     (content / "media" / "logo.png").unlink()
     assert read_renditions(folder, ImageChecker(content)) is None

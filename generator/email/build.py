@@ -33,7 +33,7 @@ from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.hyphenation import use_cache
 from generator.images import ImagePipeline, Rendition
 from generator.linkcheck import addresses
-from generator.manifest import read_key, read_renditions, write_manifest
+from generator.manifest import read_manifest, write_manifest
 from generator.texts import Texts
 from generator.theme import EMAIL_TEMPLATES, email_template_dirs
 
@@ -168,9 +168,9 @@ class _Worker:
         shown: tuple[str, ...] = ()
         if not rendered.errors:
             self.images.make()  # here, in this worker: the build only links them into the site
-            write_email(job.folder, self.project, rendered, issue, job.key, renditions)
-            # what the build checks against the site, found here (in parallel) in the written text
+            # what the build checks against the site, found here (in parallel) in the text written
             shown = tuple(dict.fromkeys(addresses(rendered.body.html, rendered.body.text)))
+            write_email(job.folder, self.project, rendered, issue, job.key, renditions, shown)
         return job.slug, rendered.errors, rendered.warnings, renditions, shown
 
 
@@ -218,7 +218,13 @@ def render_emails(
 
 
 def write_email(
-    folder: Path, project: Project, rendered: RenderedEmail, issue: Issue, key: str, renditions: tuple[Rendition, ...]
+    folder: Path,
+    project: Project,
+    rendered: RenderedEmail,
+    issue: Issue,
+    key: str,
+    renditions: tuple[Rendition, ...],
+    shown: tuple[str, ...],
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     body = rendered.body
@@ -230,7 +236,7 @@ def write_email(
         message_id=message_id(issue.slug, domain, hashlib.sha256(key.encode()).hexdigest()[:12]),
     )  # fmt: skip
     (folder / "message.eml").write_bytes(message)
-    write_manifest(folder, key, renditions)  # last: an email without its key is rendered again
+    write_manifest(folder, key, renditions, shown)  # last: an email without its key is rendered again
 
 
 def build_emails(
@@ -260,12 +266,12 @@ def build_emails(
         key = email_key(project, issue, inliner, templates, stats)
         old = previous_dir / issue.slug if previous_dir else None
         reused = None
-        if old and read_key(old) == key:
-            reused = read_renditions(old, checker)
+        if old and (manifest := read_manifest(old, checker)) is not None and manifest.key == key:
+            reused = manifest
         if old and reused is not None:
             # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)
             shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=_link_or_copy)
-            results.append(EmailResult(issue, False, renditions=reused))
+            results.append(EmailResult(issue, False, renditions=reused.renditions, addresses=reused.addresses))
         else:
             jobs.append(_Job(issue.slug, target_for(issue.slug), key))
     rendered = render_emails(project, jobs, inliner=inliner, cache=cache, background=background, texts=texts)
