@@ -30,7 +30,7 @@ def test_a_store_of_schema_3_is_migrated_with_everything_in_it(tmp_path: Path) -
         con.executescript((FIXTURES / "store-v3.sql").read_text())
     store = Store(db)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.count() == {"pending": 1, "active": 2, "unsubscribed": 1, "bounced": 0}

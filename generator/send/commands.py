@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,9 +42,14 @@ def open_store(project: Path, db: Path | None) -> Store:
     """The store, with the retention rules applied (every command that opens it does)."""
     try:
         store = Store(resolve_db(project, db))
+    except StoreError as err:
+        fail(str(err))
+    try:
         store.expire()
     except StoreError as err:
         fail(str(err))
+    except sqlite3.Error as err:  # a damaged store: one line, and what to do
+        fail(f"the subscriber store {store.path} cannot be used: {err} (restore a backup: rundbrief store restore)")
     return store
 
 

@@ -7,7 +7,7 @@ procedure for changing a CHECK or a key), and checked with ``foreign_key_check``
 version is written.
 """
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -186,4 +186,15 @@ CREATE TABLE IF NOT EXISTS bounce_messages (           -- every message read onc
 """
 
 
-MIGRATIONS = ((2, MIGRATION_2), (3, MIGRATION_3), (4, MIGRATION_4))
+# Version 5: tombstones of erasures (generator.send.privacy): no address, only a keyed hash
+# (HMAC with RUNDBRIEF_SECRET) of it and when it was erased, kept to erase the person again when
+# a backup from before the erasure is restored.
+MIGRATION_5 = """
+CREATE TABLE IF NOT EXISTS erasures (
+    digest TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+)
+"""
+
+
+MIGRATIONS = ((2, MIGRATION_2), (3, MIGRATION_3), (4, MIGRATION_4), (5, MIGRATION_5))

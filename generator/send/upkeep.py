@@ -87,7 +87,12 @@ def show_command(project: Path, db: Path | None, address: str) -> None:
 def erase_command(project: Path, db: Path | None, address: str, yes: bool) -> None:
     """Delete ADDRESS and everything about it; its ledger rows stay, anonymised (GDPR Art. 17)."""
     from generator.send.privacy import erase
+    from generator.send.tokens import TokenError, secret_from_environment
 
+    try:
+        secret = secret_from_environment()  # the key of the erasure's tombstone (README, "Data-subject rights")
+    except TokenError as err:
+        fail(str(err))
     store = open_store(project, db)
     if store.find(address) is None:
         fail(f"nothing is stored about {shown(address)}")
@@ -95,13 +100,19 @@ def erase_command(project: Path, db: Path | None, address: str, yes: bool) -> No
         if not sys.stdin or not sys.stdin.isatty():
             fail(f"erasing {shown(address)} cannot be undone; confirm with --yes (no terminal to ask on)")
         click.confirm(f"Erase {shown(address)} for good?", abort=True)
-    erased = erase(store, address)
+    erased = erase(store, address, secret)
     if erased is None:
         fail(f"nothing is stored about {shown(address)}")
     click.echo(
         f"rundbrief: erased {shown(erased.email)}: the subscriber and {erased.events} consent events deleted; "
         f"{erased.deliveries} deliveries and {erased.bounces} bounces kept without the address, for the statistics"
     )
+    if not erased.checkpointed:
+        click.echo(
+            "rundbrief: another process reads the store, so its write-ahead log could not be emptied yet: the address "
+            "stays in the -wal file until the next checkpoint (run the erase again later, or stop the service for a "
+            "moment)"
+        )
 
 
 @click.command("statistics")
@@ -133,6 +144,12 @@ def backup_command(project: Path, db: Path | None, target: Path) -> None:
 
     if (inside := inside_published(project, target)) is not None:
         fail(f"a backup must not be written into {inside}/: it holds the subscribers")
+    try:
+        path = resolve_db(project, db)
+    except StoreError as err:
+        fail(str(err))
+    if not path.is_file():  # a typo in RUNDBRIEF_DB must not back up a new, empty store every night
+        fail(f"there is no store at {shown(str(path))} (check --db or RUNDBRIEF_DB); nothing was backed up")
     open_store(project, db).close()  # the retention rules first: a backup keeps nothing they delete
     try:
         size = backup(resolve_db(project, db), target)
@@ -160,13 +177,26 @@ def restore_command(project: Path, db: Path | None, source: Path, yes: bool) -> 
         if not sys.stdin or not sys.stdin.isatty():
             fail(f"restoring replaces everything in {path}; confirm with --yes (no terminal to ask on)")
         click.confirm(f"Replace everything in {path} with {source}?", abort=True)
+    from generator.send.tokens import TokenError, secret_from_environment
+
     try:
-        restored = restore(path, source)
+        secret = secret_from_environment()  # the tombstones of erasures are keyed with it
+    except TokenError as err:
+        fail(str(err))
+    try:
+        restored = restore(path, source, secret)
     except (BackupError, SendError) as err:
         fail(str(err))
     open_store(project, db).close()  # the retention rules, on what the backup brought back
     click.echo(
-        f"rundbrief: restored {source} into {path} ({restored.subscribers} subscribers); "
-        f"{restored.reapplied} unsubscriptions and bounces since the backup applied again. "
-        "Erasures made since the backup are not in it: repeat them (rundbrief subscribers erase)"
+        f"rundbrief: restored {shown(str(source))} into {path} ({restored.subscribers} subscribers); "
+        f"{restored.reapplied} unsubscriptions and bounces since the backup applied again; "
+        f"{restored.erased} people erased since the backup erased again"
     )
+    if restored.previous_unreadable:
+        click.echo(
+            "rundbrief: the store before the restore could not be read: unsubscriptions, bounces and erasures made "
+            "after the backup could not be applied again; check them"
+        )
+    if restored.replaced_file:
+        click.echo("rundbrief: the damaged store file was replaced: restart the subscription service")
