@@ -116,5 +116,9 @@ def erase(store: Store, address: str, secret: str) -> Erased | None:
             "INSERT INTO erasures (digest, at) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET at = excluded.at",
             (tombstone(secret, row["email_key"]), now()),
         )
-    busy = store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    store.db.execute("PRAGMA busy_timeout = 3000")  # a reader that holds the log for long is reported, not awaited
+    try:
+        busy = store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    finally:
+        store.db.execute("PRAGMA busy_timeout = 30000")
     return Erased(row["email"], deliveries, bounces, events, checkpointed=not busy)
