@@ -58,7 +58,7 @@ def test_bounces_from_an_mbox_count_once_and_a_hard_bounce_is_never_sent_again(e
         assert len(set(paths.values())) == len(addresses)  # one return path per recipient
         notices = [
             dsn(paths["anna@example.net"], "anna@example.net"),  # RFC 3464, permanent
-            dsn(paths["bert@example.net"], "bert@example.net", status="4.2.2", action="delayed",
+            dsn(paths["bert@example.net"], "bert@example.net", status="4.2.2", action="failed",
                 diagnostic="452 4.2.2 <{rcpt}>: Mailbox full"),  # fmt: skip
             auto_reply(paths["carla@example.net"]),  # an out-of-office reply to the return path: no bounce
             delivered_to(paths["userx@example.de"], fixture("qmail_01.txt")),
@@ -118,12 +118,12 @@ def test_soft_bounces_in_three_consecutive_sends_from_a_maildir(example: Path, t
         for slug in ("2026-01", "2026-02", "2026-03"):
             paths = send(example, db, slug, server)
             if slug == "2026-02":  # fritz's notice of this send comes last of all
-                late = dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="delayed",
+                late = dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="failed",
                            diagnostic=full)  # fmt: skip
-            maildir.add(dsn(paths["eva@example.net"], "eva@example.net", status="4.2.2", action="delayed",
+            maildir.add(dsn(paths["eva@example.net"], "eva@example.net", status="4.2.2", action="failed",
                             diagnostic=full))  # fmt: skip
             if slug != "2026-02":
-                maildir.add(dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="delayed",
+                maildir.add(dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="failed",
                                 diagnostic=full))  # fmt: skip
             result = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
             assert result.returncode == 0, result.stderr
@@ -268,3 +268,38 @@ def test_without_verp_the_plain_sender_goes_out_and_its_notices_are_not_taken(ex
         "rundbrief: read 2 messages: 1 hard and 0 soft bounces recorded, 0 read before, 1 ignored",
         "ignored\t1\tnot delivered to a rundbrief return path",
     ]
+
+
+def test_the_report_s_action_and_status_decide_and_a_refused_sender_is_charged_to_nobody(
+    example: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "abo.sqlite"
+    addresses = ["verz@example.net", "voll@example.net", "weg@example.net", "dmarc1@example.net", "dmarc2@example.net"]
+    import_addresses(example, db, tmp_path, addresses)
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server)
+    blocked = "550 5.7.26 This mail has been blocked because the sender is unauthenticated (DMARC)"
+    notices = [
+        dsn(paths["verz@example.net"], "verz@example.net", status="4.4.7", action="delayed",
+            diagnostic="451 4.4.7 still trying"),  # a delay is no failure
+        dsn(paths["voll@example.net"], "voll@example.net", status="4.2.2", action="failed",
+            diagnostic="452 4.2.2 Mailbox full (gave up)"),  # given up on a temporary reason: soft
+        dsn(paths["weg@example.net"], "weg@example.net", status="5.1.1", action="failed"),  # hard
+        dsn(paths["dmarc1@example.net"], "dmarc1@example.net", status="5.7.26", action="failed", diagnostic=blocked),
+        dsn(paths["dmarc2@example.net"], "dmarc2@example.net", status="5.7.1", action="failed",
+            diagnostic="550 5.7.1 Service unavailable; client host blocked using a spam list"),
+    ]  # fmt: skip
+    source = tmp_path / "b.mbox"
+    write_mbox(source, notices)
+    result = rundbrief(example, db, "bounces", "import", str(source))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "rundbrief: read 5 messages: 1 hard and 1 soft bounces recorded, 0 read before, 1 ignored"
+    assert "ignored\t1\tnot a delivery failure (a delay or a delivery report)" in lines
+    assert [line for line in lines if line.startswith("bounced\t")] == ["bounced\tweg@example.net"]
+    assert any(line.startswith("rejected\t2\t2026-01\tthe receiving servers refused the sender") for line in lines)
+    assert statuses(db) == {a: "bounced" if a == "weg@example.net" else "active" for a in addresses}
+    status = rundbrief(example, db, "send", "2026-01", "--status").stdout.splitlines()
+    assert "bounces: hard=1 soft=1" in status
+    assert any(line.startswith("bounce_soft\tvoll@example.net\tStatus: 4.2.2") for line in status), status
+    assert any(line.startswith("sender rejected: 2 notices refused the sender (5.7.x") for line in status), status

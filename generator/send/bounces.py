@@ -7,8 +7,16 @@ rundbrief sends each message with its own envelope sender (VERP): the sender's l
 ``RUNDBRIEF_SECRET``) of the send and the subscriber. A notification counts only when the
 address it was delivered to carries a token whose mac is right and whose send and subscriber
 are a row of the ledger: a forged or garbled notification, one for an address never sent to,
-or one naming somebody else in its text changes nobody. flufl.bounce only says whether the
-message is a failure at all, and whether it is permanent (hard) or temporary (soft).
+or one naming somebody else in its text changes nobody.
+
+Whether a notice is a failure, and which, is read from the report itself when it is an RFC 3464
+delivery status notification (``message/delivery-status``): per recipient, ``Action: failed``
+is a failure, and the class of its ``Status`` decides, 5.x.x hard, 4.x.x soft (a server that gave
+up on a full mailbox); ``delayed``, ``delivered``, ``relayed`` and ``expanded`` are no failure.
+A ``5.7.x`` status (DMARC, SPF, a policy or spam block) refuses the sender, not the recipient:
+it is recorded as a rejection of the send, reported by ``bounces import`` and ``send --status``,
+and charged to nobody. Other formats are left to flufl.bounce (Mailman's detectors), which
+says whether the message is a failure at all, and whether it is permanent (hard) or temporary (soft).
 
 Bounce messages come from the internet: a message that cannot be parsed, is larger than
 ``MAX_MESSAGE`` or trips a detector is counted as ignored, with the reason, never as a crash.
@@ -44,7 +52,8 @@ DEFAULT_LIMIT = 3
 ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
 _TOKEN = re.compile(r"\+rb-([0-9a-f]{1,12})-([0-9a-f]{8})-([0-9a-f]{12})@", re.IGNORECASE)
 
-Kind = Literal["hard", "soft"]
+Kind = Literal["hard", "soft", "sender"]  # sender: refused for the sender (5.7.x), charged to nobody
+_STATUS = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})")
 
 # flufl.bounce logs a detector's exception with its traceback before raising it; the exception is
 # reported here as one reason ("the bounce detector cannot read it"), so its log stays quiet.
@@ -140,6 +149,37 @@ def _detail(message: email.message.Message, addresses: set[bytes]) -> str:
     return shown(" ".join(" ".join(parts).split()))[:300]
 
 
+def _first_word(value: object) -> str:
+    return (_text(value).split() or [""])[0].lower()
+
+
+def _delivery_status(message: email.message.Message) -> tuple[Kind | None, str] | None:
+    """What an RFC 3464 report says, read from its per-recipient fields: the kind of failure (None:
+    no failure, a delay or a delivery) and its detail; None if the message holds no such report."""
+    blocks: list[email.message.Message] = []
+    for part in message.walk():
+        if part.get_content_type() == "message/delivery-status" and part.is_multipart():
+            blocks += [b for b in part.get_payload() if isinstance(b, email.message.Message) and b.get("Action")]
+    if not blocks:
+        return None
+    kinds: list[tuple[Kind, email.message.Message]] = []
+    for block in blocks:
+        if _first_word(block.get("Action")) != "failed":
+            continue
+        status = _STATUS.match(_first_word(block.get("Status")))
+        if status is not None and status.group(1) == "5" and status.group(2) == "7":
+            kinds.append(("sender", block))
+        elif status is not None and status.group(1) == "4":
+            kinds.append(("soft", block))
+        else:
+            kinds.append(("hard", block))  # 5.x.x, or a failure without a usable status
+    if not kinds:
+        return None, ""
+    kind, block = min(kinds, key=lambda item: ("hard", "soft", "sender").index(item[0]))  # the gravest
+    parts = [f"{name}: {_text(block.get(name))}" for name in ("Status", "Diagnostic-Code") if block.get(name)]
+    return kind, shown(" ".join(" ".join(parts).split()))[:300]
+
+
 def read_notice(raw: bytes) -> Notice:
     """Parse one message from the internet; never raises."""
     if len(raw) > MAX_MESSAGE:
@@ -154,6 +194,14 @@ def read_notice(raw: bytes) -> Notice:
     token = next(iter(tokens), None)
     if token is None:
         return Notice(None, None, "", "not delivered to a rundbrief return path")
+    try:
+        report = _delivery_status(message)
+    except Exception as err:  # the email package on a hostile report
+        return Notice(token, None, "", f"not a readable report ({type(err).__name__})")
+    if report is not None:
+        if report[0] is None:
+            return Notice(token, None, "", "not a delivery failure (a delay or a delivery report)")
+        return Notice(token, report[0], report[1])
     from flufl.bounce import all_failures
 
     try:
@@ -173,6 +221,7 @@ class Report:
     already: int = 0  # messages read before (same bytes), or a second report of the same bounce
     ignored: Counter[str] = field(default_factory=Counter)  # reason -> count
     bounced: list[str] = field(default_factory=list)  # addresses that became "bounced" now
+    rejected: Counter[str] = field(default_factory=Counter)  # send -> notices refusing the sender (5.7.x)
 
 
 def _send_of(db: sqlite3.Connection, tokens: Tokens, code: str) -> str | None:
@@ -237,6 +286,14 @@ def _apply(
     if row is None:
         return ignore("nobody of that send (erased since?)")
     kind = notice.kind
+    if kind == "sender":
+        db.execute(
+            "INSERT INTO sender_rejections (slug, subscriber_id, at, source, detail) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (slug, subscriber_id) DO NOTHING",
+            (slug, subscriber_id, now(), source, notice.detail),
+        )
+        report.rejected[slug] += 1
+        return f"sender rejected in {slug} (5.7.x): charged to nobody"
     inserted = db.execute(
         "INSERT INTO bounces (slug, subscriber_id, kind, at, source, detail) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (slug, subscriber_id) DO UPDATE SET kind = 'hard', detail = excluded.detail "

@@ -317,6 +317,13 @@ def print_status(ledger: Any) -> None:
     ).fetchall()
     kinds = [row["kind"] for row in bounces]
     click.echo(f"bounces: hard={kinds.count('hard')} soft={kinds.count('soft')}")
+    rejected = ledger.store.db.execute("SELECT COUNT(*) FROM sender_rejections WHERE slug = ?", (ledger.slug,))
+    count = rejected.fetchone()[0]
+    if count:
+        click.echo(
+            f"sender rejected: {count} notices refused the sender (5.7.x: DMARC, SPF or a policy), charged to "
+            "nobody; check the sender domain's SPF, DKIM and DMARC and the relay"
+        )
     for row in bounces:
         click.echo(f"bounce_{row['kind']}\t{shown(row['email'] or '(erased)')}\t{shown(row['detail'] or '')}")
 

@@ -188,11 +188,21 @@ CREATE TABLE IF NOT EXISTS bounce_messages (           -- every message read onc
 
 # Version 5: tombstones of erasures (generator.send.privacy): no address, only a keyed hash
 # (HMAC with RUNDBRIEF_SECRET) of it and when it was erased, kept to erase the person again when
-# a backup from before the erasure is restored.
+# a backup from before the erasure is restored. Notices that refuse the sender (5.7.x: DMARC, SPF,
+# a policy), one per person and send, charged to nobody: a problem of the send.
 MIGRATION_5 = """
 CREATE TABLE IF NOT EXISTS erasures (
     digest TEXT PRIMARY KEY,
     at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sender_rejections (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL REFERENCES sends(slug),
+    subscriber_id INTEGER REFERENCES subscribers(id),  -- NULL once the person was erased
+    at TEXT NOT NULL,
+    source TEXT,
+    detail TEXT,                                       -- status and diagnostic (NULL once erased)
+    UNIQUE (slug, subscriber_id)
 )
 """
 

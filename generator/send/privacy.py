@@ -97,6 +97,7 @@ def erase_row(db: sqlite3.Connection, sid: int, key: str) -> tuple[int, int, int
     bounces = db.execute(
         "UPDATE bounces SET subscriber_id = NULL, detail = NULL WHERE subscriber_id = ?", (sid,)
     ).rowcount
+    db.execute("UPDATE sender_rejections SET subscriber_id = NULL, detail = NULL WHERE subscriber_id = ?", (sid,))
     events = db.execute("DELETE FROM consent_events WHERE subscriber_id = ?", (sid,)).rowcount
     db.execute("DELETE FROM outbox WHERE subscriber_id = ? OR email_key = ?", (sid, key))
     db.execute("DELETE FROM subscribers WHERE id = ?", (sid,))

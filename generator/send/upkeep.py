@@ -62,6 +62,11 @@ def summarise(report: object) -> None:
         click.echo(f"ignored\t{count}\t{reason}")
     for address in report.bounced:
         click.echo(f"bounced\t{shown(address)}")
+    for slug, count in sorted(report.rejected.items()):
+        click.echo(
+            f"rejected\t{count}\t{shown(slug)}\tthe receiving servers refused the sender (5.7.x: DMARC, SPF or a "
+            "policy): nobody was marked bounced; check the sender domain's SPF, DKIM and DMARC and the relay"
+        )
 
 
 @click.command("show")
