@@ -241,7 +241,7 @@ def test_hostile_and_forged_notices_change_nobody(example: Path, tmp_path: Path)
         "more than one rundbrief return path": 1,
         "not a delivery failure (an automatic reply?)": 1,  # the CRLF ended the header: no report left
     }
-    assert lines[-1] == "bounced\tjana@example.net"
+    assert lines[-2:] == ["bounced\tjana@example.net", "left\t6\tmessages not for a rundbrief return path: not marked read, not moved"]
     assert statuses(db) == {"jana@example.net": "bounced", "kai@example.net": "active", "later@example.net": "active"}
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT slug, subscriber_id, kind FROM bounces").fetchall() == [("2026-01", jana, "hard")]
@@ -303,3 +303,61 @@ def test_the_report_s_action_and_status_decide_and_a_refused_sender_is_charged_t
     assert "bounces: hard=1 soft=1" in status
     assert any(line.startswith("bounce_soft\tvoll@example.net\tStatus: 4.2.2") for line in status), status
     assert any(line.startswith("sender rejected: 2 notices refused the sender (5.7.x") for line in status), status
+
+
+def citizen_mail(to: str, subject: str) -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "buergerin@example.net"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content("Wann ist das nächste Treffen?")
+    return message.as_bytes()
+
+
+@pytest.mark.skipif(not dovecot_available(), reason="Dovecot is installed by `make test` (Makefile: imap)")
+def test_only_notices_for_rundbrief_return_paths_are_marked_or_moved_and_nobody_else_s_deleted_mail_is_expunged(
+    example: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["olga@example.net"])
+    # a server that offers no MOVE: messages are copied, flagged Deleted and expunged (UID EXPUNGE)
+    without_move = "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS\n"
+    with SmtpServer() as server, Dovecot(without_move) as imap:
+        paths = send(example, db, "2026-01", server)
+        imap.append("INBOX", citizen_mail("wiralle@example.org", "Frage"), citizen_mail("wiralle@example.org", "Alt"),
+                    dsn(paths["olga@example.net"], "olga@example.net"))  # fmt: skip
+        client = imap.client()  # a colleague's mail client deleted "Alt" but did not expunge yet
+        client.select("INBOX")
+        client.uid("STORE", "2", "+FLAGS", "(\\Deleted)")
+        client.logout()
+        imap.append("Erledigt")
+        result = rundbrief(example, db, "bounces", "import", "imap", env=imap.environment(RUNDBRIEF_IMAP_DONE_FOLDER="Erledigt"))
+        assert result.returncode == 0, result.stderr
+        assert "bounced\tolga@example.net" in result.stdout.splitlines()
+        assert "left\t2\tmessages not for a rundbrief return path: not marked read, not moved" in result.stdout
+        flags = imap.flags("INBOX")
+        assert len(flags) == 2 and len(imap.flags("Erledigt")) == 1
+        assert "\\Seen" not in flags[0] and "$RundbriefRead" not in flags[0]  # the citizen's mail is untouched
+        assert "\\Deleted" in flags[1]  # still there: only the client that flagged it expunges it
+        # without a done folder, the citizen's mail stays unread as well
+        imap.append("INBOX", dsn(paths["olga@example.net"], "olga@example.net", reporter="mx9.example.net"))
+        again = rundbrief(example, db, "bounces", "import", "imap", env=imap.environment())
+        assert again.returncode == 0, again.stderr
+        flags = imap.flags("INBOX")
+        assert "\\Seen" not in flags[0] and "\\Seen" in flags[2] and "$RundbriefRead" in flags[2]
+
+
+def test_a_maildir_citizen_s_mail_stays_new_and_unread(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["paul@example.net"])
+    maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server)
+    human = maildir.add(citizen_mail("wiralle@example.org", "Frage"))
+    notice = maildir.add(dsn(paths["paul@example.net"], "paul@example.net"))
+    result = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "Maildir" / "new" / human).is_file()  # not moved, not renamed
+    assert maildir.get_message(notice).get_subdir() == "cur" and "S" in maildir.get_message(notice).get_flags()

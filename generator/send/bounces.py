@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import email
 import email.message
+import email.parser
 import hashlib
 import logging
 import os
@@ -183,7 +184,12 @@ def _delivery_status(message: email.message.Message) -> tuple[Kind | None, str] 
 def read_notice(raw: bytes) -> Notice:
     """Parse one message from the internet; never raises."""
     if len(raw) > MAX_MESSAGE:
-        return Notice(None, None, "", f"larger than {MAX_MESSAGE // (1024 * 1024)} MB")
+        try:  # the headers still say whose it is (so it is marked read as ours)
+            found = _tokens_in(email.parser.BytesHeaderParser().parsebytes(raw[:MAX_MESSAGE]))
+        except Exception:
+            found = set()
+        token = next(iter(found)) if len(found) == 1 else None
+        return Notice(token, None, "", f"larger than {MAX_MESSAGE // (1024 * 1024)} MB")
     try:
         message = email.message_from_bytes(raw)
         tokens = _tokens_in(message)
@@ -222,6 +228,7 @@ class Report:
     ignored: Counter[str] = field(default_factory=Counter)  # reason -> count
     bounced: list[str] = field(default_factory=list)  # addresses that became "bounced" now
     rejected: Counter[str] = field(default_factory=Counter)  # send -> notices refusing the sender (5.7.x)
+    left: int = 0  # messages not for a rundbrief return path: not marked read, not moved
 
 
 def _send_of(db: sqlite3.Connection, tokens: Tokens, code: str) -> str | None:
@@ -251,17 +258,30 @@ def _soft_streak(db: sqlite3.Connection, subscriber_id: int, slug: str) -> int:
     return end - start + 1
 
 
-def record(store: Store, tokens: Tokens, raw: bytes, source: str, limit: int, report: Report) -> None:
-    """Read one message and record what it proves, in one transaction."""
+def _ours(db: sqlite3.Connection, tokens: Tokens, notice: Notice) -> bool:
+    """Whether the message was delivered to a return path rundbrief made (its signature is right)."""
+    if notice.token is None:
+        return False
+    subscriber_id, code, mac = notice.token
+    slug = _send_of(db, tokens, code)
+    return slug is not None and tokens.check_bounce(slug, subscriber_id, mac)
+
+
+def record(store: Store, tokens: Tokens, raw: bytes, source: str, limit: int, report: Report) -> bool:
+    """Read one message and record what it proves, in one transaction. True if the message was
+    delivered to a rundbrief return path: only such a message may be marked read or moved (the
+    mailbox may be the sender's, where citizens' replies arrive too)."""
     report.read += 1
     digest = hashlib.sha256(raw[: MAX_MESSAGE + 1]).hexdigest()
     notice = read_notice(raw)
     with store.transaction() as db:
+        ours = _ours(db, tokens, notice)
         if db.execute("SELECT 1 FROM bounce_messages WHERE digest = ?", (digest,)).fetchone():
             report.already += 1
-            return
+            return ours
         outcome = _apply(db, store, tokens, notice, source, limit, report)
         db.execute("INSERT INTO bounce_messages (digest, at, outcome) VALUES (?, ?, ?)", (digest, now(), outcome))
+    return ours
 
 
 def _apply(

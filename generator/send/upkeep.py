@@ -42,8 +42,10 @@ def bounces_import(project: Path, db: Path | None, source: str) -> None:
     try:
         label, messages = open_source(source)
         for raw, done in messages:
-            record(store, tokens, raw, label, limit, report)
-            done()
+            if record(store, tokens, raw, label, limit, report):
+                done()  # only a message for a rundbrief return path is marked read or moved
+            else:
+                report.left += 1
     except SourceError as err:
         summarise(report)
         fail(f"bounces import stopped: {err}")
@@ -67,6 +69,8 @@ def summarise(report: object) -> None:
             f"rejected\t{count}\t{shown(slug)}\tthe receiving servers refused the sender (5.7.x: DMARC, SPF or a "
             "policy): nobody was marked bounced; check the sender domain's SPF, DKIM and DMARC and the relay"
         )
+    if report.left:
+        click.echo(f"left\t{report.left}\tmessages not for a rundbrief return path: not marked read, not moved")
 
 
 @click.command("show")
