@@ -134,14 +134,14 @@ def test_soft_bounces_in_three_consecutive_sends_from_a_maildir(example: Path, t
     maildir.add(late)  # the missing notice arrives: three sends in a row, in whatever order they were reported
     result = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
     assert result.stdout.splitlines() == [
-        "rundbrief: read 6 messages: 0 hard and 1 soft bounces recorded, 5 read before, 0 ignored",
+        "rundbrief: read 1 messages: 0 hard and 1 soft bounces recorded, 0 read before, 0 ignored",
         "bounced\tfritz@example.net",
     ]
     assert statuses(db) == {"eva@example.net": "bounced", "fritz@example.net": "bounced"}
-    # every message was marked read (moved to cur/ with the Seen flag), and a run over them counts nothing
+    # every message was marked read (moved to cur/ with the Seen flag), and a run skips them unopened
     assert sorted(message.get_subdir() + ":" + message.get_flags() for message in maildir) == ["cur:S"] * 6
     again = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
-    assert again.stdout.splitlines()[0] == "rundbrief: read 6 messages: 0 hard and 0 soft bounces recorded, 6 read before, 0 ignored"
+    assert again.stdout.splitlines()[0] == "rundbrief: read 0 messages: 0 hard and 0 soft bounces recorded, 0 read before, 0 ignored"
     shown = rundbrief(example, db, "subscribers", "show", "eva@example.net").stdout
     assert "status: bounced" in shown and "bounces (send, kind, time, source, detail): 3" in shown
     assert re.search(r"bounced  maildir Maildir  soft bounces in 3 consecutive sends \(2026-03\)", shown), shown
@@ -361,3 +361,40 @@ def test_a_maildir_citizen_s_mail_stays_new_and_unread(example: Path, tmp_path: 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "Maildir" / "new" / human).is_file()  # not moved, not renamed
     assert maildir.get_message(notice).get_subdir() == "cur" and "S" in maildir.get_message(notice).get_flags()
+
+
+def test_a_maildir_message_is_renamed_not_rewritten_and_a_hostile_or_vanished_one_never_sticks(
+    example: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["rita@example.net"])
+    root = tmp_path / "Maildir"
+    maildir = mailbox.Maildir(root, create=True)
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server)
+    notice = dsn(paths["rita@example.net"], "rita@example.net").replace(b"\r\n", b"\n")
+    (root / "new" / "1733.M1P1.host").write_bytes(notice)
+    nested = f"To: {paths['rita@example.net']}\nMIME-Version: 1.0\n" + "".join(
+        f"Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n" for i in range(3000)
+    ) + "Content-Type: text/plain\n\nx\n"
+    (root / "new" / "1734.M2P1.host").write_text(nested)
+    (root / "cur" / "1700.M0P1.host:2,S").write_bytes(b"read long ago")  # seen: not even opened
+    for run in (1, 2):
+        result = rundbrief(example, db, "bounces", "import", str(root))
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    first = rundbrief(example, db, "bounces", "import", str(root))
+    assert first.stdout.splitlines()[0].startswith("rundbrief: read 1 messages:")  # only the nested one is left
+    assert (root / "cur" / "1733.M1P1.host:2,S").read_bytes() == notice  # renamed, the bytes as they came
+    assert statuses(db)["rita@example.net"] == "bounced"
+    assert maildir.get_message("1733.M1P1.host").get_flags() == "S"
+    # a message a mail client takes away while the import runs is skipped
+    from generator.send.mailboxes import read_maildir
+
+    (root / "new" / "1800.M3P1.host").write_bytes(b"Subject: a\n\nx\n")
+    (root / "new" / "1801.M4P1.host").write_bytes(b"Subject: b\n\nx\n")
+    items = read_maildir(root)
+    _, done = next(items)
+    for name in ("1800.M3P1.host", "1801.M4P1.host", "1734.M2P1.host"):
+        (root / "new" / name).unlink(missing_ok=True)
+    done()  # its file is gone: nothing to mark, no error
+    assert list(items) == []

@@ -182,7 +182,15 @@ def _delivery_status(message: email.message.Message) -> tuple[Kind | None, str] 
 
 
 def read_notice(raw: bytes) -> Notice:
-    """Parse one message from the internet; never raises."""
+    """Parse one message from the internet; never raises (a message nested thousands of MIME
+    levels deep makes the email package recurse too deep: ignored with the reason)."""
+    try:
+        return _read_notice(raw)
+    except Exception as err:
+        return Notice(None, None, "", f"not a readable message ({type(err).__name__})")
+
+
+def _read_notice(raw: bytes) -> Notice:
     if len(raw) > MAX_MESSAGE:
         try:  # the headers still say whose it is (so it is marked read as ours)
             found = _tokens_in(email.parser.BytesHeaderParser().parsebytes(raw[:MAX_MESSAGE]))

@@ -57,28 +57,46 @@ def read_mbox(path: Path) -> Iterator[Item]:
             handle.close()
 
 
+def _seen(name: str) -> bool:
+    """Whether a Maildir file name carries the Seen flag (``<unique>:2,<flags>``, flags sorted)."""
+    _, sep, info = name.partition(":")
+    return bool(sep) and info.startswith("2,") and "S" in info[2:]
+
+
+def _seen_name(name: str) -> str:
+    """The name of ``name`` with the Seen flag added (Maildir spec: ``cur/<unique>:2,<flags>``)."""
+    unique, sep, info = name.partition(":")
+    flags = info[2:] if sep and info.startswith("2,") else ""
+    return f"{unique}:2,{''.join(sorted(set(flags) | {'S'}))}"
+
+
 def read_maildir(path: Path) -> Iterator[Item]:
+    """Each message in ``new/`` and each in ``cur/`` without the Seen flag (a seen message was
+    read before, by rundbrief or a person: skipped without opening it). ``done()`` renames the
+    file to ``cur/<unique>:2,S`` (its bytes stay as they are); a file that vanished meanwhile (a
+    mail client took it) is skipped."""
     try:
-        box = mailbox.Maildir(path, factory=None, create=False)
-        keys = box.keys()
-    except (OSError, mailbox.Error) as err:
+        listed = [(sub, entry.name) for sub in ("new", "cur") for entry in os.scandir(path / sub) if entry.is_file()]
+    except OSError as err:
         raise SourceError(f"cannot read the Maildir {path}: {err}") from None
-    for key in keys:
-        try:
-            handle = box.get_file(key)
-        except KeyError:  # taken away by a mail client meanwhile
+    for sub, name in listed:
+        if name.startswith(".") or (sub == "cur" and _seen(name)):
             continue
         try:
-            data = handle.read(MAX_MESSAGE + 1)
-        finally:
-            handle.close()
+            with open(path / sub / name, "rb") as handle:
+                data = handle.read(MAX_MESSAGE + 1)
+        except FileNotFoundError:  # taken away by a mail client meanwhile
+            continue
+        except OSError as err:
+            raise SourceError(f"cannot read {path / sub / name}: {err.strerror or err}") from None
 
-        def done(key: str = key) -> None:
-            message = box.get_message(key)
-            if message.get_subdir() == "new" or "S" not in message.get_flags():
-                message.set_subdir("cur")
-                message.add_flag("S")
-                box[key] = message
+        def done(sub: str = sub, name: str = name) -> None:
+            try:
+                os.rename(path / sub / name, path / "cur" / _seen_name(name))
+            except FileNotFoundError:
+                pass  # moved or deleted by a mail client meanwhile: nothing left to mark
+            except OSError as err:
+                raise SourceError(f"cannot mark {path / sub / name} as read: {err.strerror or err}") from None
 
         yield data, done
 
