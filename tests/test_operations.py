@@ -75,6 +75,17 @@ def test_health_checks_the_store_under_any_host(example: Path, tmp_path: Path, m
         service.app.store.db.close()  # the store is gone under the running service
         assert get(service.url + "/health") == (503, "store unavailable\n")
         service.app.store = Store(db)
+        assert get(service.url + "/health") == (200, "ok\n")
+        # the file deleted, or replaced by another, under the running service: sign-ups would vanish
+        moved = db.with_name("abo-alt.sqlite")
+        db.rename(moved)
+        assert get(service.url + "/health") == (503, "store unavailable\n")
+        moved.rename(db)
+        assert get(service.url + "/health") == (200, "ok\n")
+        copy = db.with_name("abo-kopie.sqlite")
+        shutil.copyfile(db, copy)
+        os.replace(copy, db)  # another file at the same path
+        assert get(service.url + "/health") == (503, "store unavailable\n")
 
 
 # -- backups while the service writes --------------------------------------------------------------

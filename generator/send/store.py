@@ -152,6 +152,8 @@ class Store:
             self.path = path
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
+            opened = os.stat(path)
+            self.identity = (opened.st_dev, opened.st_ino)  # the file this connection has open
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -188,6 +190,17 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def moved(self) -> str | None:
+        """Why the path no longer names the file this connection writes into (deleted, replaced,
+        moved away: a running service would write sign-ups into a file nobody reads), else None."""
+        try:
+            current = os.stat(self.path)
+        except OSError as err:
+            return f"the store {self.path} is gone ({err.strerror or err})"
+        if (current.st_dev, current.st_ino) != self.identity:
+            return f"the store {self.path} was replaced by another file since the service opened it; restart it"
+        return None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
