@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import mailbox
 import re
+import time
 import sqlite3
 from pathlib import Path
 
@@ -398,3 +399,32 @@ def test_a_maildir_message_is_renamed_not_rewritten_and_a_hostile_or_vanished_on
         (root / "new" / name).unlink(missing_ok=True)
     done()  # its file is gone: nothing to mark, no error
     assert list(items) == []
+
+
+def test_a_new_confirmation_starts_a_new_count_of_soft_bounces(example: Path, tmp_path: Path) -> None:
+    from generator.send.store import Store
+
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["gina@example.net"])
+    limit = {"RUNDBRIEF_BOUNCE_LIMIT": "2"}
+    full = "452 4.2.2 <{rcpt}>: Mailbox full"
+    source = tmp_path / "b.mbox"
+    with SmtpServer() as server:
+        sent = {}
+        for slug in ("2026-01", "2026-02"):
+            sent[slug] = send(example, db, slug, server)["gina@example.net"]
+        write_mbox(source, [dsn(sent[s], "gina@example.net", status="4.2.2", diagnostic=full) for s in sent])
+        assert "bounced\tgina@example.net" in rundbrief(example, db, "bounces", "import", str(source), env=limit).stdout
+        store = Store(db)  # she signs up again on the web and confirms
+        with store.transaction() as con:
+            again = store.request_in(con, "gina@example.net", "web 127.0.0.1")
+        assert store.confirm(again.id, "web 127.0.0.1")
+        store.close()
+        time.sleep(0.01)
+        third = send(example, db, "2026-03", server)["gina@example.net"]
+    late_hard = dsn(sent["2026-01"], "gina@example.net", reporter="mx7.example.net")  # an old send's late notice
+    write_mbox(tmp_path / "c.mbox", [dsn(third, "gina@example.net", status="4.2.2", diagnostic=full), late_hard])
+    result = rundbrief(example, db, "bounces", "import", str(tmp_path / "c.mbox"), env=limit)
+    assert result.returncode == 0, result.stderr
+    assert "bounced\tgina@example.net" not in result.stdout  # one soft bounce since the new consent
+    assert statuses(db) == {"gina@example.net": "active"}

@@ -248,13 +248,15 @@ def _send_of(db: sqlite3.Connection, tokens: Tokens, code: str) -> str | None:
 
 def _soft_streak(db: sqlite3.Connection, subscriber_id: int, slug: str) -> int:
     """The number of consecutive sends to ``subscriber_id`` that bounced, in the run that holds
-    ``slug`` (notices of several sends may arrive in any order)."""
+    ``slug`` (notices of several sends may arrive in any order), counting only sends started
+    after the subscriber's latest confirmation."""
     rows = db.execute(
         "SELECT d.slug, b.id IS NOT NULL AS bounced FROM deliveries d JOIN sends s ON s.slug = d.slug "
+        "JOIN subscribers p ON p.id = d.subscriber_id "
         "LEFT JOIN bounces b ON b.slug = d.slug AND b.subscriber_id = d.subscriber_id "
-        "WHERE d.subscriber_id = ? ORDER BY s.started_at, s.slug",
+        "WHERE d.subscriber_id = ? AND s.started_at > COALESCE(p.confirmed_at, '') ORDER BY s.started_at, s.slug",
         (subscriber_id,),
-    ).fetchall()
+    ).fetchall()  # only sends after the latest confirmation: a new consent starts a new count
     bounced = [bool(row["bounced"]) for row in rows]
     at = next(i for i, row in enumerate(rows) if row["slug"] == slug)
     start = at
@@ -307,7 +309,8 @@ def _apply(
     if slug is None or not tokens.check_bounce(slug, subscriber_id, mac):
         return ignore("a return path rundbrief did not make (unknown send, or a wrong signature)")
     row = db.execute(
-        "SELECT d.subscriber_id, s.status, s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
+        "SELECT d.subscriber_id, s.status, s.email, sends.started_at > COALESCE(s.confirmed_at, '') AS current "
+        "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id JOIN sends ON sends.slug = d.slug "
         "WHERE d.slug = ? AND d.subscriber_id = ?",
         (slug, subscriber_id),
     ).fetchone()
@@ -332,7 +335,9 @@ def _apply(
         report.already += 1
         return "already recorded"
     report.recorded[kind] += 1
-    if row["status"] == "active" and (kind == "hard" or _soft_streak(db, subscriber_id, slug) >= limit):
+    # a notice about a send from before the latest confirmation is kept, but changes nobody: the new consent wins
+    current = row["status"] == "active" and row["current"]
+    if current and (kind == "hard" or _soft_streak(db, subscriber_id, slug) >= limit):
         why = "a hard bounce" if kind == "hard" else f"soft bounces in {limit} consecutive sends"
         db.execute(
             "UPDATE subscribers SET status = 'bounced', bounced_at = ? WHERE id = ? AND status = 'active'",
