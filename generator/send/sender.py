@@ -179,12 +179,17 @@ class Ledger:
             db.execute("UPDATE sends SET build_key = ? WHERE slug = ?", (build_key, self.slug))
 
     def freeze(self, subject: str, build_key: str) -> int:
-        """Create the send and its rows from the active subscribers, once."""
+        """Create the send and its rows from the active subscribers, once; SendError if there are none."""
         with self.store.transaction() as db:
             if db.execute("SELECT 1 FROM sends WHERE slug = ?", (self.slug,)).fetchone():
                 return 0
             stamp = now()
             rows = db.execute("SELECT id, email FROM subscribers WHERE status = 'active' ORDER BY id").fetchall()
+            if not rows:  # recorded, the empty send would be "resumed" for ever: later subscribers never get it
+                raise SendError(
+                    f"there are no active subscribers: {self.slug} was not sent and not recorded; import or wait for "
+                    "subscribers, then send it"
+                )
             db.execute(
                 "INSERT INTO sends (slug, subject, started_at, recipients, build_key) VALUES (?, ?, ?, ?, ?)",
                 (self.slug, subject, stamp, len(rows), build_key),
