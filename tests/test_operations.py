@@ -240,6 +240,10 @@ def test_the_systemd_units_verify_and_their_command_line_serves(example: Path, t
     argv[argv.index("8080")] = str(port)
     db = tmp_path / "state" / "rundbrief.sqlite"
     assert unit_value(unit, "Environment") == "RUNDBRIEF_DB=/var/lib/rundbrief/rundbrief.sqlite"
+    # a wrong relay password: serve refuses to start; systemd tries 5 times in 30 minutes, then stops
+    unit_section = unit.read_text().partition("[Service]")[0]
+    assert "StartLimitIntervalSec=30min" in unit_section and "StartLimitBurst=5" in unit_section
+    assert int(unit_value(unit, "RestartSec")) >= 30
     with SmtpServer() as smtp:
         env = dict(os.environ, RUNDBRIEF_SECRET=WEB_SECRET, RUNDBRIEF_DB=str(db), **smtp.environment())
         process = serve_until_healthy(argv, env, port)
@@ -548,3 +552,59 @@ def test_restore_never_gives_an_id_of_a_lost_subscriber_to_a_new_one(example: Pa
     assert rundbrief(example, db, "store", "restore", str(backup), "--yes").returncode == 0
     import_addresses(example, db, tmp_path, ["neu@example.net"])
     assert people(db)["neu@example.net"][0] > lost_id
+
+
+def test_the_daily_build_stages_beside_a_target_with_a_slash_and_checks_the_store_it_is_given(tmp_path: Path) -> None:
+    project = copy_example(tmp_path / "projekt")
+    www = tmp_path / "www" / "site"
+    env = dict(os.environ, RUNDBRIEF=str(RUNDBRIEF), RUNDBRIEF_TODAY="2027-01-10")
+    env.pop("RUNDBRIEF_DB", None)
+
+    def daily(target: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(DEPLOY / "daily-build.sh"), str(project), target], env={**env, **extra},
+                              capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+
+    missing = daily(f"{www}/", RUNDBRIEF_DB=str(tmp_path / "tippfehler.sqlite"))
+    assert missing.returncode == 1 and "the check for subscriber addresses would be off" in missing.stderr
+    assert not www.exists()
+    db = tmp_path / "abo.sqlite"
+    Store(db).close()
+    for _ in range(2):  # the second run replaces the first site
+        result = daily(f"{www}//", RUNDBRIEF_DB=str(db))
+        assert result.returncode == 0, result.stderr
+        assert f"rundbrief: checked the output against the 0 addresses of the subscriber store {db}" in result.stdout
+        assert result.stdout.strip().endswith(f"daily-build: deployed {project}/site to {www}")
+        assert (www / "index.html").is_file() and not (www / ".new").exists()
+        assert sorted(p.name for p in www.parent.iterdir()) == ["site"]  # nothing staged is left, inside or beside
+    unchecked = daily(str(www))
+    assert unchecked.returncode == 0, unchecked.stderr
+    assert "rundbrief: no subscriber store at " in unchecked.stdout
+
+
+def test_the_workflow_pins_the_host_key_and_asks_for_no_more_than_it_needs() -> None:
+    workflow = (DEPLOY / "github-workflow-daily.yml").read_text()
+    assert "ssh-keyscan -H \"" not in workflow and "secrets.DEPLOY_KNOWN_HOSTS" in workflow
+    assert "\npermissions:\n  contents: read" in workflow
+    assert "StrictHostKeyChecking=yes" in workflow
+
+
+def test_the_trusted_proxy_comes_from_the_environment_too(example: Path, tmp_path: Path) -> None:
+    """RUNDBRIEF_TRUSTED_PROXY (the Containerfile's way): the proxy's X-Forwarded-For names the client."""
+    port = free_port()
+    db = tmp_path / "abo.sqlite"
+    with SmtpServer() as smtp:
+        env = dict(os.environ, RUNDBRIEF_SECRET=WEB_SECRET, RUNDBRIEF_DB=str(db), RUNDBRIEF_TRUSTED_PROXY="127.0.0.1",
+                   **smtp.environment())  # fmt: skip
+        argv = [str(RUNDBRIEF), "subscriptions", "serve", "--project", str(example), "--port", str(port)]
+        process = serve_until_healthy(argv, env, port)
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/abonnieren", data=b"email=kein-adresse", method="POST",
+                headers={"X-Forwarded-For": "203.0.113.9", "Content-Type": "application/x-www-form-urlencoded"},
+            )  # fmt: skip
+            with pytest.raises(urllib.error.HTTPError):  # 400: no address; the request was counted first
+                urllib.request.urlopen(request, timeout=30)
+        finally:
+            stop(process)
+    with sqlite3.connect(db) as con:
+        assert [row[0] for row in con.execute("SELECT key FROM rate_limits")] == ["client:203.0.113.9"]

@@ -377,9 +377,9 @@ def subscriptions_status(project: Path, db: Path | None) -> None:
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--trusted-proxy", "trusted_proxy", default=None,
+@click.option("--trusted-proxy", "trusted_proxy", default=None, envvar="RUNDBRIEF_TRUSTED_PROXY",
               help="The address of a reverse proxy in front: its X-Forwarded-For names the client "
-                   "(for the limits).")  # fmt: skip
+                   "(for the limits). Default: RUNDBRIEF_TRUSTED_PROXY.")  # fmt: skip
 def serve(project: Path, db: Path | None, host: str, port: int, trusted_proxy: str | None) -> None:
     """Serve the subscription pages with waitress (any WSGI server can run generator.send.webapp:create_app)."""
     import logging
