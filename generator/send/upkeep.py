@@ -119,8 +119,7 @@ def erase_command(project: Path, db: Path | None, address: str, yes: bool) -> No
     if not erased.checkpointed:
         click.echo(
             "rundbrief: another process reads the store, so its write-ahead log could not be emptied yet: the address "
-            "stays in the -wal file until the next checkpoint (run the erase again later, or stop the service for a "
-            "moment)"
+            "stays in the -wal file until the next checkpoint (stopping the service for a moment empties it)"
         )
 
 
