@@ -487,7 +487,7 @@ def test_a_backup_that_cannot_be_migrated_is_refused_before_the_store_is_touched
         con.executescript("CREATE TABLE subscribers (x); CREATE TABLE consent_events (x); CREATE TABLE sends (x); "
                           "CREATE TABLE deliveries (x);")
     result = rundbrief(example, db, "store", "restore", str(fake), "--yes")
-    assert result.returncode == 1 and result.stderr.startswith(f"rundbrief: the backup {fake} cannot be used: ")
+    assert result.returncode == 1 and result.stderr.startswith(f"rundbrief: the backup {fake} cannot be used: its migration failed (")
     assert len(result.stderr.strip().splitlines()) == 1
     assert people(db) == {"anna@example.net": (1, "active")}
     assert rundbrief(example, db, "subscribers", "count").stdout.startswith("pending=0 active=1")

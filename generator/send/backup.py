@@ -4,14 +4,16 @@
 the pages of one read transaction: a consistent copy, whatever the service or a send writes
 meanwhile (in WAL mode a reader blocks no writer). The copy is checked (``integrity_check``),
 written beside the target, synced and renamed, so the target is always a whole backup, readable
-by its owner only.
+by its owner only. It refuses a store that does not exist, and a target that is the store or one
+of its SQLite files, is no regular file, or exists and is no earlier backup.
 
-:func:`restore` checks a backup the same way, then copies it into the live store with the same
-API (the service's connection sees the restored rows at its next query), while it holds the
-sender's lock (no send runs meanwhile). A restored store is migrated like any old store.
-Unsubscriptions and bounces that happened after the backup are applied again (nobody who left
-gets the newsletter because of a restore). Erasures since the backup cannot be: nothing of an
-erased person is kept, so the command says to repeat them.
+:func:`restore` copies the backup (opened by an escaped ``file:`` URI, read-only) to a temporary
+file beside the store, checks and migrates it there, applies what the current store knows and the
+backup must not undo (unsubscriptions and bounces, erasures by their tombstones, the highest
+subscriber id ever issued), and only then copies it into the live store with the same API (the
+service's connection sees the restored rows at its next query), while it holds the sender's lock.
+The live store is read without migrating it, so a damaged one can be restored over (a file that is
+no SQLite database at all is replaced; the service must then be restarted).
 """
 
 from __future__ import annotations
@@ -209,7 +211,10 @@ def restore(store_path: Path, source: Path, secret: str | None = None) -> Restor
             try:
                 staged = Store(work)  # migrates a backup made by an older rundbrief; a fake one fails here
             except StoreError as err:
-                raise BackupError(f"the backup {shown(str(source))} cannot be used: {err}") from None
+                why = str(err).replace(f"cannot open the subscriber store {work}: ", "")
+                raise BackupError(
+                    f"the backup {shown(str(source))} cannot be used: its migration failed ({why})"
+                ) from None
             try:
                 problem = staged.db.execute("PRAGMA integrity_check").fetchone()[0]
                 if problem != "ok" or staged.db.execute("PRAGMA foreign_key_check").fetchone() is not None:
