@@ -608,3 +608,15 @@ def test_the_trusted_proxy_comes_from_the_environment_too(example: Path, tmp_pat
             stop(process)
     with sqlite3.connect(db) as con:
         assert [row[0] for row in con.execute("SELECT key FROM rate_limits")] == ["client:203.0.113.9"]
+
+
+def test_restore_into_a_store_that_is_not_there_makes_it(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["anna@example.net"])
+    backup = tmp_path / "b.sqlite"
+    assert rundbrief(example, db, "store", "backup", str(backup)).returncode == 0
+    fresh = tmp_path / "neu" / "abo.sqlite"
+    restored = rundbrief(example, fresh, "store", "restore", str(backup), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert "restart" not in restored.stdout
+    assert people(fresh) == {"anna@example.net": (1, "active")} and fresh.stat().st_mode & 0o777 == 0o600

@@ -241,9 +241,10 @@ def _install(work: Path, store_path: Path) -> bool:
     """Copy the checked, migrated ``work`` into the store with SQLite's backup API (a running
     service sees the rows at its next query); when the store is no SQLite file SQLite can
     write into, replace the file (True: a running service must be restarted)."""
+    existed = store_path.exists()
     source = sqlite3.connect(work)
     try:
-        if store_path.exists():
+        if existed:
             target = sqlite3.connect(store_path, timeout=30)
             try:
                 target.execute("PRAGMA journal_mode=WAL")
@@ -261,7 +262,7 @@ def _install(work: Path, store_path: Path) -> bool:
         store_path.with_name(store_path.name + end).unlink(missing_ok=True)
     os.replace(work, store_path)
     _sync_dir(store_path.parent)
-    return True
+    return existed  # a store that was not there is simply made; nothing had it open
 
 
 def _keep_ids_above(store: Store, highest: int) -> None:
