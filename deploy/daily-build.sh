@@ -12,9 +12,15 @@
 # TARGET is where the site is published: a local folder (the web server's root), replaced as a
 # whole at the end, or rsync's host:path (rsync and ssh access needed).
 #
+# A local TARGET is staged beside it (TARGET.new, TARGET.old), never inside it: a trailing slash
+# is taken off.
+#
 # Environment: RUNDBRIEF (the command; default rundbrief), RUNDBRIEF_BUILD_OPTIONS (default
 # empty; --strict once the legal pages are written), RUNDBRIEF_PULL=1 (git pull --ff-only first,
-# for a working copy on a server), RUNDBRIEF_TODAY (pins the day; for tests).
+# for a working copy on a server), RUNDBRIEF_TODAY (pins the day; for tests), RUNDBRIEF_DB (the
+# subscriber store, e.g. /var/lib/rundbrief/rundbrief.sqlite on the server of the service: the
+# build refuses to publish any of its addresses; set, it must exist and be readable, so a typo
+# cannot switch that check off; the build prints which store it checked).
 # Exit status: 0 built and deployed; anything else: nothing was deployed (the message says why),
 # and the site stays as it was (rundbrief build writes all or nothing).
 set -eu
@@ -25,6 +31,18 @@ target=${2:?$usage}
 rundbrief=${RUNDBRIEF:-rundbrief}
 case "$rundbrief" in /*) ;; */*) rundbrief="$(pwd)/$rundbrief" ;; esac
 case "$target" in /*|*:*) ;; *) target="$(pwd)/$target" ;; esac
+while [ "${target%/}" != "$target" ] && [ "$target" != / ]; do target=${target%/}; done  # site/ -> site
+case "$target" in
+/ | *: | "") echo "daily-build: TARGET must name a folder, not $target" >&2; exit 2 ;;
+esac
+if [ -n "${RUNDBRIEF_DB:-}" ]; then
+    case "$RUNDBRIEF_DB" in /*) ;; *) RUNDBRIEF_DB="$(pwd)/$RUNDBRIEF_DB" ;; esac
+    if [ ! -r "$RUNDBRIEF_DB" ]; then
+        echo "daily-build: RUNDBRIEF_DB=$RUNDBRIEF_DB is no readable file: the check for subscriber addresses would be off; nothing was built" >&2
+        exit 1
+    fi
+    export RUNDBRIEF_DB
+fi
 
 cd "$project"
 if [ "${RUNDBRIEF_PULL:-0}" = 1 ]; then

@@ -91,22 +91,32 @@ def check(project: Path, strict: bool) -> None:
     )
 
 
-def subscriber_addresses(root: Path) -> frozenset[str]:
-    """The subscribers' addresses, which a build must not publish (none without a store). The
+def subscriber_addresses(root: Path) -> tuple[frozenset[str], str]:
+    """The subscribers' addresses, which a build must not publish (none without a store), and a
+    line saying which store was checked (or that none was: on a server, set RUNDBRIEF_DB). The
     command line reads them: the build itself knows nothing of sending."""
     from generator.send.store import Store, StoreError, resolve_db
 
     try:
         db = resolve_db(root, None)
-    except StoreError:
-        return frozenset()  # a store in a published folder is refused by every command using it
+    except StoreError as err:  # a store in a published folder: refused by every command that uses it
+        return frozenset(), f"rundbrief: the output was not checked for subscriber addresses: {err}"
     if not db.is_file():
-        return frozenset()
-    store = Store(db)
+        return frozenset(), (
+            f"rundbrief: no subscriber store at {db}: the output was not checked for subscriber addresses "
+            "(set RUNDBRIEF_DB where the store is)"
+        )
     try:
-        return frozenset(store.active_addresses())
+        store = Store(db)
+    except StoreError as err:  # unreadable (another user's file, damaged): the build must not go out unchecked
+        click.echo(f"rundbrief: build failed, nothing was written: {err}; the output cannot be checked for "
+                   "subscriber addresses", err=True)  # fmt: skip
+        sys.exit(1)
+    try:
+        found = frozenset(store.active_addresses())
     finally:
         store.close()
+    return found, f"rundbrief: checked the output against the {len(found)} addresses of the subscriber store {db}"
 
 
 @main.command()
@@ -130,8 +140,9 @@ def build(project: Path, strict: bool, verbose: bool) -> None:
         report(diag)
         click.echo(f"rundbrief: build failed, nothing was written: {diag.summary()}", err=True)
         sys.exit(1)
+    addresses, checked = subscriber_addresses(model.root)
     try:
-        built = build_all(model, diag, strict=strict, subscribers=subscriber_addresses(model.root))
+        built = build_all(model, diag, strict=strict, subscribers=addresses)
     except BuildFailed as err:
         report(diag)
         click.echo(f"rundbrief: build failed, nothing was written: {err}", err=True)
@@ -142,6 +153,7 @@ def build(project: Path, strict: bool, verbose: bool) -> None:
         f"({built.emails_rendered} emails rendered, {built.emails_reused} unchanged) "
         f"in {time.perf_counter() - started:.1f} s ({diag.summary()})"
     )
+    click.echo(checked)
 
 
 @main.command()

@@ -145,7 +145,8 @@ class Dovecot:
     user = "bounces"
     password = "geheim-imap-123"
 
-    def __init__(self) -> None:
+    def __init__(self, extra_conf: str = "") -> None:
+        self.extra_conf = extra_conf  # more settings (imap_capability = ...: a server that offers less)
         # Not below pytest's tmp_path (mode 0700): Dovecot's auth and mail processes run as
         # other users (dovecot, nobody) and must reach the files.
         self.root = Path(tempfile.mkdtemp(prefix="rundbrief-dovecot-"))
@@ -165,7 +166,7 @@ class Dovecot:
             check=True, capture_output=True, timeout=60,
         )  # fmt: skip
         (root / "passwd").write_text(f"{self.user}:{{PLAIN}}{self.password}::::::\n")
-        (root / "dovecot.conf").write_text(DOVECOT_CONF.format(root=root, port=self.port))
+        (root / "dovecot.conf").write_text(DOVECOT_CONF.format(root=root, port=self.port) + self.extra_conf)
         self.process = subprocess.Popen(
             ["dovecot", "-F", "-c", str(root / "dovecot.conf")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )

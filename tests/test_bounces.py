@@ -7,6 +7,7 @@ from __future__ import annotations
 import mailbox
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_bounces_from_an_mbox_count_once_and_a_hard_bounce_is_never_sent_again(e
         assert len(set(paths.values())) == len(addresses)  # one return path per recipient
         notices = [
             dsn(paths["anna@example.net"], "anna@example.net"),  # RFC 3464, permanent
-            dsn(paths["bert@example.net"], "bert@example.net", status="4.2.2", action="delayed",
+            dsn(paths["bert@example.net"], "bert@example.net", status="4.2.2", action="failed",
                 diagnostic="452 4.2.2 <{rcpt}>: Mailbox full"),  # fmt: skip
             auto_reply(paths["carla@example.net"]),  # an out-of-office reply to the return path: no bounce
             delivered_to(paths["userx@example.de"], fixture("qmail_01.txt")),
@@ -118,12 +119,12 @@ def test_soft_bounces_in_three_consecutive_sends_from_a_maildir(example: Path, t
         for slug in ("2026-01", "2026-02", "2026-03"):
             paths = send(example, db, slug, server)
             if slug == "2026-02":  # fritz's notice of this send comes last of all
-                late = dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="delayed",
+                late = dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="failed",
                            diagnostic=full)  # fmt: skip
-            maildir.add(dsn(paths["eva@example.net"], "eva@example.net", status="4.2.2", action="delayed",
+            maildir.add(dsn(paths["eva@example.net"], "eva@example.net", status="4.2.2", action="failed",
                             diagnostic=full))  # fmt: skip
             if slug != "2026-02":
-                maildir.add(dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="delayed",
+                maildir.add(dsn(paths["fritz@example.net"], "fritz@example.net", status="4.2.2", action="failed",
                                 diagnostic=full))  # fmt: skip
             result = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
             assert result.returncode == 0, result.stderr
@@ -134,14 +135,14 @@ def test_soft_bounces_in_three_consecutive_sends_from_a_maildir(example: Path, t
     maildir.add(late)  # the missing notice arrives: three sends in a row, in whatever order they were reported
     result = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
     assert result.stdout.splitlines() == [
-        "rundbrief: read 6 messages: 0 hard and 1 soft bounces recorded, 5 read before, 0 ignored",
+        "rundbrief: read 1 messages: 0 hard and 1 soft bounces recorded, 0 read before, 0 ignored",
         "bounced\tfritz@example.net",
     ]
     assert statuses(db) == {"eva@example.net": "bounced", "fritz@example.net": "bounced"}
-    # every message was marked read (moved to cur/ with the Seen flag), and a run over them counts nothing
+    # every message was marked read (moved to cur/ with the Seen flag), and a run skips them unopened
     assert sorted(message.get_subdir() + ":" + message.get_flags() for message in maildir) == ["cur:S"] * 6
     again = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
-    assert again.stdout.splitlines()[0] == "rundbrief: read 6 messages: 0 hard and 0 soft bounces recorded, 6 read before, 0 ignored"
+    assert again.stdout.splitlines()[0] == "rundbrief: read 0 messages: 0 hard and 0 soft bounces recorded, 0 read before, 0 ignored"
     shown = rundbrief(example, db, "subscribers", "show", "eva@example.net").stdout
     assert "status: bounced" in shown and "bounces (send, kind, time, source, detail): 3" in shown
     assert re.search(r"bounced  maildir Maildir  soft bounces in 3 consecutive sends \(2026-03\)", shown), shown
@@ -241,7 +242,7 @@ def test_hostile_and_forged_notices_change_nobody(example: Path, tmp_path: Path)
         "more than one rundbrief return path": 1,
         "not a delivery failure (an automatic reply?)": 1,  # the CRLF ended the header: no report left
     }
-    assert lines[-1] == "bounced\tjana@example.net"
+    assert lines[-2:] == ["bounced\tjana@example.net", "left\t6\tmessages not for a rundbrief return path: not marked read, not moved"]
     assert statuses(db) == {"jana@example.net": "bounced", "kai@example.net": "active", "later@example.net": "active"}
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT slug, subscriber_id, kind FROM bounces").fetchall() == [("2026-01", jana, "hard")]
@@ -268,3 +269,162 @@ def test_without_verp_the_plain_sender_goes_out_and_its_notices_are_not_taken(ex
         "rundbrief: read 2 messages: 1 hard and 0 soft bounces recorded, 0 read before, 1 ignored",
         "ignored\t1\tnot delivered to a rundbrief return path",
     ]
+
+
+def test_the_report_s_action_and_status_decide_and_a_refused_sender_is_charged_to_nobody(
+    example: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "abo.sqlite"
+    addresses = ["verz@example.net", "voll@example.net", "weg@example.net", "dmarc1@example.net", "dmarc2@example.net"]
+    import_addresses(example, db, tmp_path, addresses)
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server)
+    blocked = "550 5.7.26 This mail has been blocked because the sender is unauthenticated (DMARC)"
+    notices = [
+        dsn(paths["verz@example.net"], "verz@example.net", status="4.4.7", action="delayed",
+            diagnostic="451 4.4.7 still trying"),  # a delay is no failure
+        dsn(paths["voll@example.net"], "voll@example.net", status="4.2.2", action="failed",
+            diagnostic="452 4.2.2 Mailbox full (gave up)"),  # given up on a temporary reason: soft
+        dsn(paths["weg@example.net"], "weg@example.net", status="5.1.1", action="failed"),  # hard
+        dsn(paths["dmarc1@example.net"], "dmarc1@example.net", status="5.7.26", action="failed", diagnostic=blocked),
+        dsn(paths["dmarc2@example.net"], "dmarc2@example.net", status="5.7.1", action="failed",
+            diagnostic="550 5.7.1 Service unavailable; client host blocked using a spam list"),
+    ]  # fmt: skip
+    source = tmp_path / "b.mbox"
+    write_mbox(source, notices)
+    result = rundbrief(example, db, "bounces", "import", str(source))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "rundbrief: read 5 messages: 1 hard and 1 soft bounces recorded, 0 read before, 1 ignored"
+    assert "ignored\t1\tnot a delivery failure (a delay or a delivery report)" in lines
+    assert [line for line in lines if line.startswith("bounced\t")] == ["bounced\tweg@example.net"]
+    assert any(line.startswith("rejected\t2\t2026-01\tthe receiving servers refused the sender") for line in lines)
+    assert statuses(db) == {a: "bounced" if a == "weg@example.net" else "active" for a in addresses}
+    status = rundbrief(example, db, "send", "2026-01", "--status").stdout.splitlines()
+    assert "bounces: hard=1 soft=1" in status
+    assert any(line.startswith("bounce_soft\tvoll@example.net\tStatus: 4.2.2") for line in status), status
+    assert any(line.startswith("sender rejected: 2 notices refused the sender (5.7.x") for line in status), status
+
+
+def citizen_mail(to: str, subject: str) -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "buergerin@example.net"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content("Wann ist das nächste Treffen?")
+    return message.as_bytes()
+
+
+@pytest.mark.skipif(not dovecot_available(), reason="Dovecot is installed by `make test` (Makefile: imap)")
+def test_only_notices_for_rundbrief_return_paths_are_marked_or_moved_and_nobody_else_s_deleted_mail_is_expunged(
+    example: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["olga@example.net"])
+    # a server that offers no MOVE: messages are copied, flagged Deleted and expunged (UID EXPUNGE)
+    without_move = "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS\n"
+    with SmtpServer() as server, Dovecot(without_move) as imap:
+        paths = send(example, db, "2026-01", server)
+        imap.append("INBOX", citizen_mail("wiralle@example.org", "Frage"), citizen_mail("wiralle@example.org", "Alt"),
+                    dsn(paths["olga@example.net"], "olga@example.net"))  # fmt: skip
+        client = imap.client()  # a colleague's mail client deleted "Alt" but did not expunge yet
+        client.select("INBOX")
+        client.uid("STORE", "2", "+FLAGS", "(\\Deleted)")
+        client.logout()
+        imap.append("Erledigt")
+        result = rundbrief(example, db, "bounces", "import", "imap", env=imap.environment(RUNDBRIEF_IMAP_DONE_FOLDER="Erledigt"))
+        assert result.returncode == 0, result.stderr
+        assert "bounced\tolga@example.net" in result.stdout.splitlines()
+        assert "left\t2\tmessages not for a rundbrief return path: not marked read, not moved" in result.stdout
+        flags = imap.flags("INBOX")
+        assert len(flags) == 2 and len(imap.flags("Erledigt")) == 1
+        assert "\\Seen" not in flags[0] and "$RundbriefRead" not in flags[0]  # the citizen's mail is untouched
+        assert "\\Deleted" in flags[1]  # still there: only the client that flagged it expunges it
+        # without a done folder, the citizen's mail stays unread as well
+        imap.append("INBOX", dsn(paths["olga@example.net"], "olga@example.net", reporter="mx9.example.net"))
+        again = rundbrief(example, db, "bounces", "import", "imap", env=imap.environment())
+        assert again.returncode == 0, again.stderr
+        flags = imap.flags("INBOX")
+        assert "\\Seen" not in flags[0] and "\\Seen" in flags[2] and "$RundbriefRead" in flags[2]
+
+
+def test_a_maildir_citizen_s_mail_stays_new_and_unread(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["paul@example.net"])
+    maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server)
+    human = maildir.add(citizen_mail("wiralle@example.org", "Frage"))
+    notice = maildir.add(dsn(paths["paul@example.net"], "paul@example.net"))
+    result = rundbrief(example, db, "bounces", "import", str(tmp_path / "Maildir"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "Maildir" / "new" / human).is_file()  # not moved, not renamed
+    assert maildir.get_message(notice).get_subdir() == "cur" and "S" in maildir.get_message(notice).get_flags()
+
+
+def test_a_maildir_message_is_renamed_not_rewritten_and_a_hostile_or_vanished_one_never_sticks(
+    example: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["rita@example.net"])
+    root = tmp_path / "Maildir"
+    maildir = mailbox.Maildir(root, create=True)
+    with SmtpServer() as server:
+        paths = send(example, db, "2026-01", server)
+    notice = dsn(paths["rita@example.net"], "rita@example.net").replace(b"\r\n", b"\n")
+    (root / "new" / "1733.M1P1.host").write_bytes(notice)
+    nested = f"To: {paths['rita@example.net']}\nMIME-Version: 1.0\n" + "".join(
+        f"Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n" for i in range(3000)
+    ) + "Content-Type: text/plain\n\nx\n"
+    (root / "new" / "1734.M2P1.host").write_text(nested)
+    (root / "cur" / "1700.M0P1.host:2,S").write_bytes(b"read long ago")  # seen: not even opened
+    for _ in range(2):  # a message nested too deep is ignored every time, never stuck
+        result = rundbrief(example, db, "bounces", "import", str(root))
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    third = rundbrief(example, db, "bounces", "import", str(root))
+    assert third.stdout.splitlines()[0].startswith("rundbrief: read 1 messages:")  # only the nested one is left
+    assert (root / "cur" / "1733.M1P1.host:2,S").read_bytes() == notice  # renamed, the bytes as they came
+    assert statuses(db)["rita@example.net"] == "bounced"
+    assert maildir.get_message("1733.M1P1.host").get_flags() == "S"
+    # a message a mail client takes away while the import runs is skipped
+    from generator.send.mailboxes import read_maildir
+
+    (root / "new" / "1800.M3P1.host").write_bytes(b"Subject: a\n\nx\n")
+    (root / "new" / "1801.M4P1.host").write_bytes(b"Subject: b\n\nx\n")
+    items = read_maildir(root)
+    _, done = next(items)
+    for name in ("1800.M3P1.host", "1801.M4P1.host", "1734.M2P1.host"):
+        (root / "new" / name).unlink(missing_ok=True)
+    done()  # its file is gone: nothing to mark, no error
+    assert list(items) == []
+
+
+def test_a_new_confirmation_starts_a_new_count_of_soft_bounces(example: Path, tmp_path: Path) -> None:
+    from generator.send.store import Store
+
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["gina@example.net"])
+    limit = {"RUNDBRIEF_BOUNCE_LIMIT": "2"}
+    full = "452 4.2.2 <{rcpt}>: Mailbox full"
+    source = tmp_path / "b.mbox"
+    with SmtpServer() as server:
+        sent = {}
+        for slug in ("2026-01", "2026-02"):
+            sent[slug] = send(example, db, slug, server)["gina@example.net"]
+        write_mbox(source, [dsn(sent[s], "gina@example.net", status="4.2.2", diagnostic=full) for s in sent])
+        assert "bounced\tgina@example.net" in rundbrief(example, db, "bounces", "import", str(source), env=limit).stdout
+        store = Store(db)  # she signs up again on the web and confirms
+        with store.transaction() as con:
+            again = store.request_in(con, "gina@example.net", "web 127.0.0.1")
+        assert store.confirm(again.id, "web 127.0.0.1")
+        store.close()
+        time.sleep(0.01)
+        third = send(example, db, "2026-03", server)["gina@example.net"]
+    late_hard = dsn(sent["2026-01"], "gina@example.net", reporter="mx7.example.net")  # an old send's late notice
+    write_mbox(tmp_path / "c.mbox", [dsn(third, "gina@example.net", status="4.2.2", diagnostic=full), late_hard])
+    result = rundbrief(example, db, "bounces", "import", str(tmp_path / "c.mbox"), env=limit)
+    assert result.returncode == 0, result.stderr
+    assert "bounced\tgina@example.net" not in result.stdout  # one soft bounce since the new consent
+    assert statuses(db) == {"gina@example.net": "active"}

@@ -35,7 +35,7 @@ from tests.emailfixture import copy_example
 from tests.smtpserver import SmtpServer, free_port
 from tests.test_webapp import SECRET as WEB_SECRET
 from tests.test_webapp import running
-from tests.upkeepfixture import rundbrief
+from tests.upkeepfixture import import_addresses, rundbrief
 
 DEPLOY = REPO / "deploy"
 RUNDBRIEF = Path(sys.executable).parent / "rundbrief"
@@ -75,6 +75,17 @@ def test_health_checks_the_store_under_any_host(example: Path, tmp_path: Path, m
         service.app.store.db.close()  # the store is gone under the running service
         assert get(service.url + "/health") == (503, "store unavailable\n")
         service.app.store = Store(db)
+        assert get(service.url + "/health") == (200, "ok\n")
+        # the file deleted, or replaced by another, under the running service: sign-ups would vanish
+        moved = db.with_name("abo-alt.sqlite")
+        db.rename(moved)
+        assert get(service.url + "/health") == (503, "store unavailable\n")
+        moved.rename(db)
+        assert get(service.url + "/health") == (200, "ok\n")
+        copy = db.with_name("abo-kopie.sqlite")
+        shutil.copyfile(db, copy)
+        os.replace(copy, db)  # another file at the same path
+        assert get(service.url + "/health") == (503, "store unavailable\n")
 
 
 # -- backups while the service writes --------------------------------------------------------------
@@ -111,7 +122,7 @@ def consistent(path: Path) -> int:
     transaction, so a copy of one moment has all three or none."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert con.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 5
         people = con.execute("SELECT COUNT(*) FROM subscribers").fetchone()[0]
         events = con.execute("SELECT COUNT(DISTINCT subscriber_id) FROM consent_events WHERE kind = 'requested'").fetchone()[0]
         mails = con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
@@ -154,7 +165,7 @@ def test_backup_and_restore_while_the_service_takes_subscriptions(
         assert set(answers) == {200}
         assert restored.stdout.startswith(f"rundbrief: restored {tmp_path / 'backups' / 'abo-0.sqlite'} into {db} ")
         assert "1 unsubscriptions and bounces since the backup applied again" in restored.stdout
-        assert "repeat them (rundbrief subscribers erase)" in restored.stdout
+        assert "0 people erased since the backup erased again" in restored.stdout
         store = Store(db)
         try:
             assert store.find("w0@example.net").status.value == "unsubscribed"  # type: ignore[union-attr]
@@ -229,6 +240,10 @@ def test_the_systemd_units_verify_and_their_command_line_serves(example: Path, t
     argv[argv.index("8080")] = str(port)
     db = tmp_path / "state" / "rundbrief.sqlite"
     assert unit_value(unit, "Environment") == "RUNDBRIEF_DB=/var/lib/rundbrief/rundbrief.sqlite"
+    # a wrong relay password: serve refuses to start; systemd tries 5 times in 30 minutes, then stops
+    unit_section = unit.read_text().partition("[Service]")[0]
+    assert "StartLimitIntervalSec=30min" in unit_section and "StartLimitBurst=5" in unit_section
+    assert int(unit_value(unit, "RestartSec")) >= 30
     with SmtpServer() as smtp:
         env = dict(os.environ, RUNDBRIEF_SECRET=WEB_SECRET, RUNDBRIEF_DB=str(db), **smtp.environment())
         process = serve_until_healthy(argv, env, port)
@@ -403,3 +418,206 @@ def test_the_nginx_example_proxies_limits_and_redirects(
         finally:
             nginx.terminate()
             nginx.wait(timeout=20)
+
+
+# -- backup and restore: what they refuse, what they keep ---------------------------------------------------
+def people(db: Path) -> dict[str, tuple[int, str]]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        return {row[0]: (row[1], row[2]) for row in con.execute("SELECT email_key, id, status FROM subscribers")}
+
+
+def test_a_backup_replaces_only_an_earlier_backup_never_the_store_or_another_file(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "store" / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["anna@example.net"])
+    before = db.read_bytes()
+    text = tmp_path / "notes.txt"
+    text.write_text("keep me\n")
+    (tmp_path / "folder").mkdir()
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(db)
+    wal = db.with_name(db.name + "-wal")
+    for target, why in (
+        (db, "the backup would replace the store itself"),
+        (wal, "the backup would replace the store itself"),
+        (link, "the backup would replace the store itself"),
+        (text, "exists and is no rundbrief backup"),
+        (Path("/dev/null"), "exists and is no regular file"),
+    ):
+        result = rundbrief(example, db, "store", "backup", str(target))
+        assert result.returncode == 1 and why in result.stderr, (target, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert text.read_text() == "keep me\n" and people(db) == {"anna@example.net": (1, "active")}
+    assert db.read_bytes()[:100] == before[:100]
+    # an earlier backup is replaced by a newer one
+    target = tmp_path / "nightly.sqlite"
+    assert rundbrief(example, db, "store", "backup", str(target)).returncode == 0
+    import_addresses(example, db, tmp_path, ["bert@example.net"])
+    again = rundbrief(example, db, "store", "backup", str(target))
+    assert again.returncode == 0, again.stderr
+    assert set(people(target)) == {"anna@example.net", "bert@example.net"}
+
+
+def test_a_backup_of_a_store_that_is_not_there_is_refused_and_creates_nothing(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "tippfehler" / "abo.sqlite"
+    result = rundbrief(example, db, "store", "backup", str(tmp_path / "b.sqlite"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"rundbrief: there is no store at {db} (check --db or RUNDBRIEF_DB); nothing was backed up"
+    )
+    assert not db.exists() and not (tmp_path / "b.sqlite").exists()
+
+
+@pytest.mark.parametrize("name", ["nightly#2.sqlite", "night%20ly.sqlite", "a?b.sqlite"])
+def test_restore_reads_a_backup_whatever_its_name(example: Path, tmp_path: Path, name: str) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["anna@example.net"])
+    backup = tmp_path / name
+    assert rundbrief(example, db, "store", "backup", str(backup)).returncode == 0
+    import_addresses(example, db, tmp_path, ["bert@example.net"])
+    restored = rundbrief(example, db, "store", "restore", str(backup), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert set(people(db)) == {"anna@example.net"}
+    assert not (tmp_path / "nightly").exists() and not (tmp_path / "a").exists()
+
+
+def test_a_backup_that_cannot_be_migrated_is_refused_before_the_store_is_touched(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["anna@example.net"])
+    fake = tmp_path / "fake.sqlite"
+    with sqlite3.connect(fake) as con:  # the four table names, nothing a migration can work with
+        con.executescript("CREATE TABLE subscribers (x); CREATE TABLE consent_events (x); CREATE TABLE sends (x); "
+                          "CREATE TABLE deliveries (x);")
+    result = rundbrief(example, db, "store", "restore", str(fake), "--yes")
+    assert result.returncode == 1 and result.stderr.startswith(f"rundbrief: the backup {fake} cannot be used: its migration failed (")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert people(db) == {"anna@example.net": (1, "active")}
+    assert rundbrief(example, db, "subscribers", "count").stdout.startswith("pending=0 active=1")
+    assert not list(tmp_path.glob(".abo.sqlite.restore-*"))
+
+
+def test_a_good_backup_restores_a_damaged_store_and_commands_say_one_line_before(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["anna@example.net"])
+    backup = tmp_path / "b.sqlite"
+    assert rundbrief(example, db, "store", "backup", str(backup)).returncode == 0
+    with sqlite3.connect(db) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the first page's schema is garbage now
+    db.write_bytes(bytes(data))
+    broken = rundbrief(example, db, "subscribers", "count")
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert len(broken.stderr.strip().splitlines()) == 1 and broken.stderr.startswith("rundbrief: ")
+    restored = rundbrief(example, db, "store", "restore", str(backup), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert people(db) == {"anna@example.net": (1, "active")}
+    assert rundbrief(example, db, "subscribers", "count").stdout.startswith("pending=0 active=1")
+
+
+def test_restore_erases_again_who_was_erased_and_a_new_consent_wins(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["anna@example.net", "bert@example.net", "carla@example.net"])
+    backup = tmp_path / "b.sqlite"
+    assert rundbrief(example, db, "store", "backup", str(backup)).returncode == 0
+    for address in ("anna@example.net", "bert@example.net"):
+        assert rundbrief(example, db, "subscribers", "erase", address, "--yes").returncode == 0
+    time.sleep(0.01)
+    import_addresses(example, db, tmp_path, ["bert@example.net"])  # bert consents anew after the erasure
+    with sqlite3.connect(db) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert "anna@example.net" not in "\n".join(con.iterdump())  # the tombstone holds no address
+    restored = rundbrief(example, db, "store", "restore", str(backup), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert "2 people erased since the backup erased again" in restored.stdout  # anna; bert's old row
+    assert set(people(db)) == {"carla@example.net"}
+    # the backup's bert predates the erasure; his new consent is in no backup, so he imports again
+    import_addresses(example, db, tmp_path, ["anna@example.net", "bert@example.net"])
+    assert {k: v[1] for k, v in people(db).items()} == dict.fromkeys(
+        ["anna@example.net", "bert@example.net", "carla@example.net"], "active"
+    )
+    # a backup made after the new consent keeps it through a restore
+    later = tmp_path / "later.sqlite"
+    assert rundbrief(example, db, "store", "backup", str(later)).returncode == 0
+    again = rundbrief(example, db, "store", "restore", str(later), "--yes")
+    assert "0 people erased since the backup erased again" in again.stdout
+    assert set(people(db)) == {"anna@example.net", "bert@example.net", "carla@example.net"}
+
+
+def test_restore_never_gives_an_id_of_a_lost_subscriber_to_a_new_one(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["anna@example.net"])
+    backup = tmp_path / "b.sqlite"
+    assert rundbrief(example, db, "store", "backup", str(backup)).returncode == 0
+    import_addresses(example, db, tmp_path, ["lost@example.net"])
+    lost_id = people(db)["lost@example.net"][0]
+    assert rundbrief(example, db, "store", "restore", str(backup), "--yes").returncode == 0
+    import_addresses(example, db, tmp_path, ["neu@example.net"])
+    assert people(db)["neu@example.net"][0] > lost_id
+
+
+def test_the_daily_build_stages_beside_a_target_with_a_slash_and_checks_the_store_it_is_given(tmp_path: Path) -> None:
+    project = copy_example(tmp_path / "projekt")
+    www = tmp_path / "www" / "site"
+    env = dict(os.environ, RUNDBRIEF=str(RUNDBRIEF), RUNDBRIEF_TODAY="2027-01-10")
+    env.pop("RUNDBRIEF_DB", None)
+
+    def daily(target: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(DEPLOY / "daily-build.sh"), str(project), target], env={**env, **extra},
+                              capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+
+    missing = daily(f"{www}/", RUNDBRIEF_DB=str(tmp_path / "tippfehler.sqlite"))
+    assert missing.returncode == 1 and "the check for subscriber addresses would be off" in missing.stderr
+    assert not www.exists()
+    db = tmp_path / "abo.sqlite"
+    Store(db).close()
+    for _ in range(2):  # the second run replaces the first site
+        result = daily(f"{www}//", RUNDBRIEF_DB=str(db))
+        assert result.returncode == 0, result.stderr
+        assert f"rundbrief: checked the output against the 0 addresses of the subscriber store {db}" in result.stdout
+        assert result.stdout.strip().endswith(f"daily-build: deployed {project}/site to {www}")
+        assert (www / "index.html").is_file() and not (www / ".new").exists()
+        assert sorted(p.name for p in www.parent.iterdir()) == ["site"]  # nothing staged is left, inside or beside
+    unchecked = daily(str(www))
+    assert unchecked.returncode == 0, unchecked.stderr
+    assert "rundbrief: no subscriber store at " in unchecked.stdout
+
+
+def test_the_workflow_pins_the_host_key_and_asks_for_no_more_than_it_needs() -> None:
+    workflow = (DEPLOY / "github-workflow-daily.yml").read_text()
+    assert "ssh-keyscan -H \"" not in workflow and "secrets.DEPLOY_KNOWN_HOSTS" in workflow
+    assert "\npermissions:\n  contents: read" in workflow
+    assert "StrictHostKeyChecking=yes" in workflow
+
+
+def test_the_trusted_proxy_comes_from_the_environment_too(example: Path, tmp_path: Path) -> None:
+    """RUNDBRIEF_TRUSTED_PROXY (the Containerfile's way): the proxy's X-Forwarded-For names the client."""
+    port = free_port()
+    db = tmp_path / "abo.sqlite"
+    with SmtpServer() as smtp:
+        env = dict(os.environ, RUNDBRIEF_SECRET=WEB_SECRET, RUNDBRIEF_DB=str(db), RUNDBRIEF_TRUSTED_PROXY="127.0.0.1",
+                   **smtp.environment())  # fmt: skip
+        argv = [str(RUNDBRIEF), "subscriptions", "serve", "--project", str(example), "--port", str(port)]
+        process = serve_until_healthy(argv, env, port)
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/abonnieren", data=b"email=kein-adresse", method="POST",
+                headers={"X-Forwarded-For": "203.0.113.9", "Content-Type": "application/x-www-form-urlencoded"},
+            )  # fmt: skip
+            with pytest.raises(urllib.error.HTTPError):  # 400: no address; the request was counted first
+                urllib.request.urlopen(request, timeout=30)
+        finally:
+            stop(process)
+    with sqlite3.connect(db) as con:
+        assert [row[0] for row in con.execute("SELECT key FROM rate_limits")] == ["client:203.0.113.9"]
+
+
+def test_restore_into_a_store_that_is_not_there_makes_it(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["anna@example.net"])
+    backup = tmp_path / "b.sqlite"
+    assert rundbrief(example, db, "store", "backup", str(backup)).returncode == 0
+    fresh = tmp_path / "neu" / "abo.sqlite"
+    restored = rundbrief(example, fresh, "store", "restore", str(backup), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert "restart" not in restored.stdout
+    assert people(fresh) == {"anna@example.net": (1, "active")} and fresh.stat().st_mode & 0o777 == 0o600

@@ -4,6 +4,7 @@ migration of a store made before bounces (schema 3)."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def test_a_store_of_schema_3_is_migrated_with_everything_in_it(tmp_path: Path) -
         con.executescript((FIXTURES / "store-v3.sql").read_text())
     store = Store(db)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.count() == {"pending": 1, "active": 2, "unsubscribed": 1, "bounced": 0}
@@ -136,3 +137,54 @@ def test_unconfirmed_sign_ups_are_deleted_after_the_retention_period_by_any_comm
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT COUNT(*) FROM consent_events WHERE subscriber_id = ?", (old.id,)).fetchone()[0] == 0
         assert con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_an_erased_address_stays_in_no_file_while_the_service_holds_the_store_open(
+    example: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, [f"p{n}@example.net" for n in range(50)] + ["geheim-xyz@example.net"])
+    service = Store(db)  # the web service keeps its connection open all the time
+    try:
+        assert service.find("geheim-xyz@example.net") is not None
+        erased = rundbrief(example, db, "subscribers", "erase", "geheim-xyz@example.net", "--yes")
+        assert erased.returncode == 0, erased.stderr
+        assert "write-ahead log could not be emptied" not in erased.stdout
+        # read in another process: closing a file in this one would drop the service connection's POSIX locks
+        files = [str(p) for p in tmp_path.iterdir() if p.name.startswith("abo.sqlite")]
+        assert len(files) >= 3  # the store, its -wal and -shm
+        found = subprocess.run(["grep", "-c", "geheim-xyz", *files], capture_output=True, text=True, check=False)
+        assert found.stdout.split() == [f"{f}:0" for f in files], found.stdout
+        assert service.find("geheim-xyz@example.net") is None
+        # a reader in the middle of a read transaction holds the log: the command says so
+        import_addresses(example, db, tmp_path, ["zwei-xyz@example.net"])
+        service.db.execute("BEGIN")
+        service.db.execute("SELECT COUNT(*) FROM subscribers").fetchone()
+        held = rundbrief(example, db, "subscribers", "erase", "zwei-xyz@example.net", "--yes")
+        service.db.execute("COMMIT")
+        assert held.returncode == 0, held.stderr
+        assert "the address stays in the -wal file until the next checkpoint" in held.stdout
+    finally:
+        service.close()
+
+
+def test_show_erase_and_remove_find_an_address_in_the_form_the_mail_arrived_in(example: Path, tmp_path: Path) -> None:
+    import unicodedata
+
+    db = tmp_path / "abo.sqlite"
+    import_addresses(example, db, tmp_path, ["jörg@müller.example", "eva@xn--bcher-kva.example"])
+    nfd = unicodedata.normalize("NFD", "Jörg@xn--mller-kva.example")
+    shown = rundbrief(example, db, "subscribers", "show", nfd)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[0] == "address: jörg@müller.example"
+    assert rundbrief(example, db, "subscribers", "remove", "eva@XN--BCHER-KVA.example").returncode == 0
+    assert rundbrief(example, db, "subscribers", "erase", nfd, "--yes").returncode == 0
+    assert rundbrief(example, db, "subscribers", "list").stdout.split("\t")[:2] == ["eva@bücher.example", "unsubscribed"]
+
+
+def test_a_very_long_value_is_cut_in_the_one_line_error(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "abo.sqlite"
+    Store(db).close()
+    result = rundbrief(example, db, "subscribers", "show", "x" * 100_000 + "@example.net")
+    assert result.returncode == 1
+    assert len(result.stderr) < 500 and result.stderr.strip().endswith("... (100012 characters)")

@@ -899,3 +899,44 @@ def test_list_id_of_a_long_non_ascii_name_keeps_its_id_and_every_header_line_is_
         "mkdocs.yml:69: error: plugins.rundbrief.service_url: at most 500 characters (every email carries it in a header), found 1238"
         in check.stderr
     ), check.stderr
+
+
+def test_a_person_erased_while_their_message_is_in_data_has_an_anonymous_sent_row(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    import_subscribers(example, db, tmp_path, ["erin@example.net"])
+    with SmtpServer(Behaviour(delay=3.0)) as server:
+        environment = dict(os.environ, RUNDBRIEF_SECRET=SECRET, **server.environment())
+        process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "send", "2026-02", "--yes", "--connections", "1", "--project",
+             str(example), "--db", str(db)],
+            env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while ledger(db).get("erin@example.net", ("",))[0] != "sending":  # the message is in DATA now
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        erased = cli(example, db, "subscribers", "erase", "erin@example.net", "--yes")
+        assert erased.returncode == 0, erased.stderr
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        assert server.recorder.counts()["erin@example.net"] == 1
+    assert ledger(db) == {"(erased)": ("sent", "")}  # what the relay accepted, without the address or its reply
+    assert out.splitlines()[0] == "pending=0 sending=0 sent=1 failed_temporary=0 failed_permanent=0 unknown=0 skipped=0"
+
+
+def test_a_send_to_nobody_is_refused_and_not_recorded_so_later_subscribers_get_it(example: Path, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    Store(db).close()
+    with SmtpServer() as server:
+        empty = cli(example, db, "send", "2026-02", "--yes", env=server.environment())
+        assert empty.returncode == 1 and "Traceback" not in empty.stderr
+        assert empty.stderr.strip() == (
+            "rundbrief: there are no active subscribers: 2026-02 was not sent and not recorded; import or wait for "
+            "subscribers, then send it"
+        )
+        with sqlite3.connect(db) as con:
+            assert con.execute("SELECT COUNT(*) FROM sends").fetchone()[0] == 0
+        import_subscribers(example, db, tmp_path, ["spaet@example.net"])
+        later = cli(example, db, "send", "2026-02", "--yes", env=server.environment())
+        assert later.returncode == 0, later.stderr
+        assert server.recorder.counts()["spaet@example.net"] == 1

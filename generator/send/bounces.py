@@ -7,8 +7,16 @@ rundbrief sends each message with its own envelope sender (VERP): the sender's l
 ``RUNDBRIEF_SECRET``) of the send and the subscriber. A notification counts only when the
 address it was delivered to carries a token whose mac is right and whose send and subscriber
 are a row of the ledger: a forged or garbled notification, one for an address never sent to,
-or one naming somebody else in its text changes nobody. flufl.bounce only says whether the
-message is a failure at all, and whether it is permanent (hard) or temporary (soft).
+or one naming somebody else in its text changes nobody.
+
+Whether a notice is a failure, and which, is read from the report itself when it is an RFC 3464
+delivery status notification (``message/delivery-status``): per recipient, ``Action: failed``
+is a failure, and the class of its ``Status`` decides, 5.x.x hard, 4.x.x soft (a server that gave
+up on a full mailbox); ``delayed``, ``delivered``, ``relayed`` and ``expanded`` are no failure.
+A ``5.7.x`` status (DMARC, SPF, a policy or spam block) refuses the sender, not the recipient:
+it is recorded as a rejection of the send, reported by ``bounces import`` and ``send --status``,
+and charged to nobody. Other formats are left to flufl.bounce (Mailman's detectors), which
+says whether the message is a failure at all, and whether it is permanent (hard) or temporary (soft).
 
 Bounce messages come from the internet: a message that cannot be parsed, is larger than
 ``MAX_MESSAGE`` or trips a detector is counted as ignored, with the reason, never as a crash.
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import email
 import email.message
+import email.parser
 import hashlib
 import logging
 import os
@@ -44,7 +53,8 @@ DEFAULT_LIMIT = 3
 ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
 _TOKEN = re.compile(r"\+rb-([0-9a-f]{1,12})-([0-9a-f]{8})-([0-9a-f]{12})@", re.IGNORECASE)
 
-Kind = Literal["hard", "soft"]
+Kind = Literal["hard", "soft", "sender"]  # sender: refused for the sender (5.7.x), charged to nobody
+_STATUS = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})")
 
 # flufl.bounce logs a detector's exception with its traceback before raising it; the exception is
 # reported here as one reason ("the bounce detector cannot read it"), so its log stays quiet.
@@ -140,10 +150,54 @@ def _detail(message: email.message.Message, addresses: set[bytes]) -> str:
     return shown(" ".join(" ".join(parts).split()))[:300]
 
 
+def _first_word(value: object) -> str:
+    return (_text(value).split() or [""])[0].lower()
+
+
+def _delivery_status(message: email.message.Message) -> tuple[Kind | None, str] | None:
+    """What an RFC 3464 report says, read from its per-recipient fields: the kind of failure (None:
+    no failure, a delay or a delivery) and its detail; None if the message holds no such report."""
+    blocks: list[email.message.Message] = []
+    for part in message.walk():
+        if part.get_content_type() == "message/delivery-status" and part.is_multipart():
+            blocks += [b for b in part.get_payload() if isinstance(b, email.message.Message) and b.get("Action")]
+    if not blocks:
+        return None
+    kinds: list[tuple[Kind, email.message.Message]] = []
+    for block in blocks:
+        if _first_word(block.get("Action")) != "failed":
+            continue
+        status = _STATUS.match(_first_word(block.get("Status")))
+        if status is not None and status.group(1) == "5" and status.group(2) == "7":
+            kinds.append(("sender", block))
+        elif status is not None and status.group(1) == "4":
+            kinds.append(("soft", block))
+        else:
+            kinds.append(("hard", block))  # 5.x.x, or a failure without a usable status
+    if not kinds:
+        return None, ""
+    kind, block = min(kinds, key=lambda item: ("hard", "soft", "sender").index(item[0]))  # the gravest
+    parts = [f"{name}: {_text(block.get(name))}" for name in ("Status", "Diagnostic-Code") if block.get(name)]
+    return kind, shown(" ".join(" ".join(parts).split()))[:300]
+
+
 def read_notice(raw: bytes) -> Notice:
-    """Parse one message from the internet; never raises."""
+    """Parse one message from the internet; never raises (a message nested thousands of MIME
+    levels deep makes the email package recurse too deep: ignored with the reason)."""
+    try:
+        return _read_notice(raw)
+    except Exception as err:
+        return Notice(None, None, "", f"not a readable message ({type(err).__name__})")
+
+
+def _read_notice(raw: bytes) -> Notice:
     if len(raw) > MAX_MESSAGE:
-        return Notice(None, None, "", f"larger than {MAX_MESSAGE // (1024 * 1024)} MB")
+        try:  # the headers still say whose it is (so it is marked read as ours)
+            found = _tokens_in(email.parser.BytesHeaderParser().parsebytes(raw[:MAX_MESSAGE]))
+        except Exception:
+            found = set()
+        token = next(iter(found)) if len(found) == 1 else None
+        return Notice(token, None, "", f"larger than {MAX_MESSAGE // (1024 * 1024)} MB")
     try:
         message = email.message_from_bytes(raw)
         tokens = _tokens_in(message)
@@ -154,6 +208,14 @@ def read_notice(raw: bytes) -> Notice:
     token = next(iter(tokens), None)
     if token is None:
         return Notice(None, None, "", "not delivered to a rundbrief return path")
+    try:
+        report = _delivery_status(message)
+    except Exception as err:  # the email package on a hostile report
+        return Notice(token, None, "", f"not a readable report ({type(err).__name__})")
+    if report is not None:
+        if report[0] is None:
+            return Notice(token, None, "", "not a delivery failure (a delay or a delivery report)")
+        return Notice(token, report[0], report[1])
     from flufl.bounce import all_failures
 
     try:
@@ -173,6 +235,8 @@ class Report:
     already: int = 0  # messages read before (same bytes), or a second report of the same bounce
     ignored: Counter[str] = field(default_factory=Counter)  # reason -> count
     bounced: list[str] = field(default_factory=list)  # addresses that became "bounced" now
+    rejected: Counter[str] = field(default_factory=Counter)  # send -> notices refusing the sender (5.7.x)
+    left: int = 0  # messages not for a rundbrief return path: not marked read, not moved
 
 
 def _send_of(db: sqlite3.Connection, tokens: Tokens, code: str) -> str | None:
@@ -184,13 +248,15 @@ def _send_of(db: sqlite3.Connection, tokens: Tokens, code: str) -> str | None:
 
 def _soft_streak(db: sqlite3.Connection, subscriber_id: int, slug: str) -> int:
     """The number of consecutive sends to ``subscriber_id`` that bounced, in the run that holds
-    ``slug`` (notices of several sends may arrive in any order)."""
+    ``slug`` (notices of several sends may arrive in any order), counting only sends started
+    after the subscriber's latest confirmation."""
     rows = db.execute(
         "SELECT d.slug, b.id IS NOT NULL AS bounced FROM deliveries d JOIN sends s ON s.slug = d.slug "
+        "JOIN subscribers p ON p.id = d.subscriber_id "
         "LEFT JOIN bounces b ON b.slug = d.slug AND b.subscriber_id = d.subscriber_id "
-        "WHERE d.subscriber_id = ? ORDER BY s.started_at, s.slug",
+        "WHERE d.subscriber_id = ? AND s.started_at > COALESCE(p.confirmed_at, '') ORDER BY s.started_at, s.slug",
         (subscriber_id,),
-    ).fetchall()
+    ).fetchall()  # only sends after the latest confirmation: a new consent starts a new count
     bounced = [bool(row["bounced"]) for row in rows]
     at = next(i for i, row in enumerate(rows) if row["slug"] == slug)
     start = at
@@ -202,17 +268,30 @@ def _soft_streak(db: sqlite3.Connection, subscriber_id: int, slug: str) -> int:
     return end - start + 1
 
 
-def record(store: Store, tokens: Tokens, raw: bytes, source: str, limit: int, report: Report) -> None:
-    """Read one message and record what it proves, in one transaction."""
+def _ours(db: sqlite3.Connection, tokens: Tokens, notice: Notice) -> bool:
+    """Whether the message was delivered to a return path rundbrief made (its signature is right)."""
+    if notice.token is None:
+        return False
+    subscriber_id, code, mac = notice.token
+    slug = _send_of(db, tokens, code)
+    return slug is not None and tokens.check_bounce(slug, subscriber_id, mac)
+
+
+def record(store: Store, tokens: Tokens, raw: bytes, source: str, limit: int, report: Report) -> bool:
+    """Read one message and record what it proves, in one transaction. True if the message was
+    delivered to a rundbrief return path: only such a message may be marked read or moved (the
+    mailbox may be the sender's, where citizens' replies arrive too)."""
     report.read += 1
     digest = hashlib.sha256(raw[: MAX_MESSAGE + 1]).hexdigest()
     notice = read_notice(raw)
     with store.transaction() as db:
+        ours = _ours(db, tokens, notice)
         if db.execute("SELECT 1 FROM bounce_messages WHERE digest = ?", (digest,)).fetchone():
             report.already += 1
-            return
+            return ours
         outcome = _apply(db, store, tokens, notice, source, limit, report)
         db.execute("INSERT INTO bounce_messages (digest, at, outcome) VALUES (?, ?, ?)", (digest, now(), outcome))
+    return ours
 
 
 def _apply(
@@ -230,13 +309,22 @@ def _apply(
     if slug is None or not tokens.check_bounce(slug, subscriber_id, mac):
         return ignore("a return path rundbrief did not make (unknown send, or a wrong signature)")
     row = db.execute(
-        "SELECT d.subscriber_id, s.status, s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
+        "SELECT d.subscriber_id, s.status, s.email, sends.started_at > COALESCE(s.confirmed_at, '') AS current "
+        "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id JOIN sends ON sends.slug = d.slug "
         "WHERE d.slug = ? AND d.subscriber_id = ?",
         (slug, subscriber_id),
     ).fetchone()
     if row is None:
         return ignore("nobody of that send (erased since?)")
     kind = notice.kind
+    if kind == "sender":
+        db.execute(
+            "INSERT INTO sender_rejections (slug, subscriber_id, at, source, detail) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (slug, subscriber_id) DO NOTHING",
+            (slug, subscriber_id, now(), source, notice.detail),
+        )
+        report.rejected[slug] += 1
+        return f"sender rejected in {slug} (5.7.x): charged to nobody"
     inserted = db.execute(
         "INSERT INTO bounces (slug, subscriber_id, kind, at, source, detail) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (slug, subscriber_id) DO UPDATE SET kind = 'hard', detail = excluded.detail "
@@ -247,7 +335,9 @@ def _apply(
         report.already += 1
         return "already recorded"
     report.recorded[kind] += 1
-    if row["status"] == "active" and (kind == "hard" or _soft_streak(db, subscriber_id, slug) >= limit):
+    # a notice about a send from before the latest confirmation is kept, but changes nobody: the new consent wins
+    current = row["status"] == "active" and row["current"]
+    if current and (kind == "hard" or _soft_streak(db, subscriber_id, slug) >= limit):
         why = "a hard bounce" if kind == "hard" else f"soft bounces in {limit} consecutive sends"
         db.execute(
             "UPDATE subscribers SET status = 'bounced', bounced_at = ? WHERE id = ? AND status = 'active'",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,9 +42,14 @@ def open_store(project: Path, db: Path | None) -> Store:
     """The store, with the retention rules applied (every command that opens it does)."""
     try:
         store = Store(resolve_db(project, db))
+    except StoreError as err:
+        fail(str(err))
+    try:
         store.expire()
     except StoreError as err:
         fail(str(err))
+    except sqlite3.Error as err:  # a damaged store: one line, and what to do
+        fail(f"the subscriber store {store.path} cannot be used: {err} (restore a backup: rundbrief store restore)")
     return store
 
 
@@ -311,6 +317,13 @@ def print_status(ledger: Any) -> None:
     ).fetchall()
     kinds = [row["kind"] for row in bounces]
     click.echo(f"bounces: hard={kinds.count('hard')} soft={kinds.count('soft')}")
+    rejected = ledger.store.db.execute("SELECT COUNT(*) FROM sender_rejections WHERE slug = ?", (ledger.slug,))
+    count = rejected.fetchone()[0]
+    if count:
+        click.echo(
+            f"sender rejected: {count} notices refused the sender (5.7.x: DMARC, SPF or a policy), charged to "
+            "nobody; check the sender domain's SPF, DKIM and DMARC and the relay"
+        )
     for row in bounces:
         click.echo(f"bounce_{row['kind']}\t{shown(row['email'] or '(erased)')}\t{shown(row['detail'] or '')}")
 
@@ -364,9 +377,9 @@ def subscriptions_status(project: Path, db: Path | None) -> None:
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--trusted-proxy", "trusted_proxy", default=None,
+@click.option("--trusted-proxy", "trusted_proxy", default=None, envvar="RUNDBRIEF_TRUSTED_PROXY",
               help="The address of a reverse proxy in front: its X-Forwarded-For names the client "
-                   "(for the limits).")  # fmt: skip
+                   "(for the limits). Default: RUNDBRIEF_TRUSTED_PROXY.")  # fmt: skip
 def serve(project: Path, db: Path | None, host: str, port: int, trusted_proxy: str | None) -> None:
     """Serve the subscription pages with waitress (any WSGI server can run generator.send.webapp:create_app)."""
     import logging

@@ -1,7 +1,9 @@
 """Where bounce messages are read from: an mbox file, a Maildir, or an IMAP mailbox.
 
 Each source yields ``(raw bytes, done)``; ``done()`` is called after the message's outcome is
-committed to the store, and marks it read where the source allows: a Maildir message moves to
+committed to the store, and only for a message delivered to a rundbrief return path (a signed
+token; the mailbox may be the sender's, shared with citizens' replies: everything else is left
+as it was, unread and in place), and marks it read where the source allows: a Maildir message moves to
 ``cur/`` with the Seen flag; an IMAP message gets the keyword ``$RundbriefRead`` (and
 ``\\Seen``), or is moved to ``RUNDBRIEF_IMAP_DONE_FOLDER`` if that is set, and later runs
 leave it alone. An mbox file is not rewritten (the mail server may be appending to it): the
@@ -55,28 +57,46 @@ def read_mbox(path: Path) -> Iterator[Item]:
             handle.close()
 
 
+def _seen(name: str) -> bool:
+    """Whether a Maildir file name carries the Seen flag (``<unique>:2,<flags>``, flags sorted)."""
+    _, sep, info = name.partition(":")
+    return bool(sep) and info.startswith("2,") and "S" in info[2:]
+
+
+def _seen_name(name: str) -> str:
+    """The name of ``name`` with the Seen flag added (Maildir spec: ``cur/<unique>:2,<flags>``)."""
+    unique, sep, info = name.partition(":")
+    flags = info[2:] if sep and info.startswith("2,") else ""
+    return f"{unique}:2,{''.join(sorted(set(flags) | {'S'}))}"
+
+
 def read_maildir(path: Path) -> Iterator[Item]:
+    """Each message in ``new/`` and each in ``cur/`` without the Seen flag (a seen message was
+    read before, by rundbrief or a person: skipped without opening it). ``done()`` renames the
+    file to ``cur/<unique>:2,S`` (its bytes stay as they are); a file that vanished meanwhile (a
+    mail client took it) is skipped."""
     try:
-        box = mailbox.Maildir(path, factory=None, create=False)
-        keys = box.keys()
-    except (OSError, mailbox.Error) as err:
+        listed = [(sub, entry.name) for sub in ("new", "cur") for entry in os.scandir(path / sub) if entry.is_file()]
+    except OSError as err:
         raise SourceError(f"cannot read the Maildir {path}: {err}") from None
-    for key in keys:
-        try:
-            handle = box.get_file(key)
-        except KeyError:  # taken away by a mail client meanwhile
+    for sub, name in listed:
+        if name.startswith(".") or (sub == "cur" and _seen(name)):
             continue
         try:
-            data = handle.read(MAX_MESSAGE + 1)
-        finally:
-            handle.close()
+            with open(path / sub / name, "rb") as handle:
+                data = handle.read(MAX_MESSAGE + 1)
+        except FileNotFoundError:  # taken away by a mail client meanwhile
+            continue
+        except OSError as err:
+            raise SourceError(f"cannot read {path / sub / name}: {err.strerror or err}") from None
 
-        def done(key: str = key) -> None:
-            message = box.get_message(key)
-            if message.get_subdir() == "new" or "S" not in message.get_flags():
-                message.set_subdir("cur")
-                message.add_flag("S")
-                box[key] = message
+        def done(sub: str = sub, name: str = name) -> None:
+            try:
+                os.rename(path / sub / name, path / "cur" / _seen_name(name))
+            except FileNotFoundError:
+                pass  # moved or deleted by a mail client meanwhile: nothing left to mark
+            except OSError as err:
+                raise SourceError(f"cannot mark {path / sub / name} as read: {err.strerror or err}") from None
 
         yield data, done
 
@@ -164,7 +184,9 @@ def read_imap(settings: ImapSettings) -> Iterator[Item]:
         listed = found[0] if found and isinstance(found[0], bytes) else b""
         uids = [uid.decode("ascii") for uid in listed.split() if uid.isdigit()]
         offered = _ok(client.capability(), "CAPABILITY")  # after login: servers offer more then
-        movable = settings.done_folder is not None and b"MOVE" in (offered[0] or b"").upper().split()
+        capabilities = (offered[0] or b"").upper().split()
+        movable = settings.done_folder is not None and b"MOVE" in capabilities
+        copied: list[str] = []  # copied to DONE_FOLDER and flagged Deleted: only these are expunged
         for uid in uids:
             data = _ok(client.uid("FETCH", uid, f"(BODY.PEEK[]<0.{MAX_MESSAGE + 1}>)"), "fetching a message")
             raw = next((item[1] for item in data if isinstance(item, tuple) and len(item) == 2), None)
@@ -180,12 +202,16 @@ def read_imap(settings: ImapSettings) -> Iterator[Item]:
                     else:
                         _ok(client.uid("COPY", uid, _quoted(settings.done_folder)), "copying a message (DONE_FOLDER)")
                         _ok(client.uid("STORE", uid, "+FLAGS", f"({KEYWORD} \\Deleted)"), "marking a message")
+                        copied.append(uid)
                 except (OSError, imaplib.IMAP4.error) as err:
                     raise SourceError(f"the IMAP server failed while marking a message as read: {err}") from None
 
             yield raw, done
-        if settings.done_folder is not None and not movable:
-            client.expunge()
+        if copied and b"UIDPLUS" in capabilities:
+            # UID EXPUNGE (RFC 4315) removes only these; a plain EXPUNGE would also delete every message
+            # somebody else had flagged Deleted in the folder. Without UIDPLUS they stay, flagged and
+            # skipped (they carry the keyword), until a mail client expunges the folder.
+            _ok(client.uid("EXPUNGE", ",".join(copied)), "removing the moved messages (UID EXPUNGE)")
     except (OSError, imaplib.IMAP4.error) as err:
         raise SourceError(f"the connection to the IMAP server failed: {err}") from None
     finally:

@@ -7,7 +7,7 @@ procedure for changing a CHECK or a key), and checked with ``foreign_key_check``
 version is written.
 """
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -186,4 +186,25 @@ CREATE TABLE IF NOT EXISTS bounce_messages (           -- every message read onc
 """
 
 
-MIGRATIONS = ((2, MIGRATION_2), (3, MIGRATION_3), (4, MIGRATION_4))
+# Version 5: tombstones of erasures (generator.send.privacy): no address, only a keyed hash
+# (HMAC with RUNDBRIEF_SECRET) of it and when it was erased, kept to erase the person again when
+# a backup from before the erasure is restored. Notices that refuse the sender (5.7.x: DMARC, SPF,
+# a policy), one per person and send, charged to nobody: a problem of the send.
+MIGRATION_5 = """
+CREATE TABLE IF NOT EXISTS erasures (
+    digest TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sender_rejections (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL REFERENCES sends(slug),
+    subscriber_id INTEGER REFERENCES subscribers(id),  -- NULL once the person was erased
+    at TEXT NOT NULL,
+    source TEXT,
+    detail TEXT,                                       -- status and diagnostic (NULL once erased)
+    UNIQUE (slug, subscriber_id)
+)
+"""
+
+
+MIGRATIONS = ((2, MIGRATION_2), (3, MIGRATION_3), (4, MIGRATION_4), (5, MIGRATION_5))

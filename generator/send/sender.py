@@ -149,6 +149,7 @@ class Ledger:
     def __init__(self, store: Store, slug: str) -> None:
         self.store = store
         self.slug = slug
+        self._rows: dict[int, int] = {}  # subscriber id -> ledger row id, of the rows marked sending
 
     def started(self) -> bool:
         return self.store.db.execute("SELECT 1 FROM sends WHERE slug = ?", (self.slug,)).fetchone() is not None
@@ -178,12 +179,17 @@ class Ledger:
             db.execute("UPDATE sends SET build_key = ? WHERE slug = ?", (build_key, self.slug))
 
     def freeze(self, subject: str, build_key: str) -> int:
-        """Create the send and its rows from the active subscribers, once."""
+        """Create the send and its rows from the active subscribers, once; SendError if there are none."""
         with self.store.transaction() as db:
             if db.execute("SELECT 1 FROM sends WHERE slug = ?", (self.slug,)).fetchone():
                 return 0
             stamp = now()
             rows = db.execute("SELECT id, email FROM subscribers WHERE status = 'active' ORDER BY id").fetchall()
+            if not rows:  # recorded, the empty send would be "resumed" for ever: later subscribers never get it
+                raise SendError(
+                    f"there are no active subscribers: {self.slug} was not sent and not recorded; import or wait for "
+                    "subscribers, then send it"
+                )
             db.execute(
                 "INSERT INTO sends (slug, subject, started_at, recipients, build_key) VALUES (?, ?, ?, ?, ?)",
                 (self.slug, subject, stamp, len(rows), build_key),
@@ -242,12 +248,14 @@ class Ledger:
         marked = self.store.db.execute(
             "UPDATE deliveries SET state = 'sending', build_key = ?, updated_at = ? WHERE slug = ? AND subscriber_id "
             "= ? "
-            "AND EXISTS (SELECT 1 FROM subscribers WHERE id = ? AND status = 'active')",
+            "AND EXISTS (SELECT 1 FROM subscribers WHERE id = ? AND status = 'active') RETURNING id",
             (build_key, now(), self.slug, subscriber_id, subscriber_id),
-        ).rowcount
-        if not marked:
+        ).fetchone()
+        if marked is None:
             self.skip_if_gone(subscriber_id)
-        return bool(marked)
+            return False
+        self._rows[subscriber_id] = int(marked[0])  # finish() finds the row by it, even once the person is erased
+        return True
 
     def skip_if_gone(self, subscriber_id: int) -> bool:
         """Whether the row's subscriber is no longer active (unsubscribed, asked again and not
@@ -282,6 +290,7 @@ class Ledger:
 
     def unmark(self, subscriber_id: int) -> None:
         """Back to ``pending`` from ``sending``: the relay failed before the message was handed over."""
+        self._rows.pop(subscriber_id, None)
         self.store.db.execute(
             "UPDATE deliveries SET state = 'pending', updated_at = ? WHERE slug = ? AND subscriber_id = ? AND state "
             "= 'sending'",
@@ -308,19 +317,27 @@ class Ledger:
         if result.outcome is Outcome.TEMPORARY:
             delay = retry_after * (2 ** max(0, attempts))
             next_at = (datetime.now(timezone.utc) + timedelta(seconds=delay)).isoformat(timespec="milliseconds")
+        # By the row's id where it was marked sending: a person erased while their message was in DATA
+        # has an anonymous row (no subscriber, "skipped"), and the relay's 250 must still land as "sent"
+        # (an anonymous row keeps no reply; any other outcome leaves it skipped: nobody to send to).
+        row_id = self._rows.pop(subscriber_id, None)
+        where = "id = ?" if row_id is not None else "slug = ? AND subscriber_id = ?"
         self.store.db.execute(
-            "UPDATE deliveries SET state = ?, reply = ?, next_attempt_at = ?, updated_at = ?, attempts = attempts + 1, "
-            "run_attempts = run_attempts + 1, "
-            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE slug = ? AND subscriber_id = ?",
+            "UPDATE deliveries SET "
+            "state = CASE WHEN subscriber_id IS NULL AND ? != 'sent' THEN state ELSE ? END, "
+            "reply = CASE WHEN subscriber_id IS NULL THEN NULL ELSE ? END, "
+            "next_attempt_at = CASE WHEN subscriber_id IS NULL THEN NULL ELSE ? END, "
+            "updated_at = ?, attempts = attempts + 1, run_attempts = run_attempts + 1, "
+            f"sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE {where}",
             (
+                result.outcome.value,
                 result.outcome.value,
                 result.reply[:1000],
                 next_at,
                 stamp,
                 result.outcome.value,
                 stamp,
-                self.slug,
-                subscriber_id,
+                *((row_id,) if row_id is not None else (self.slug, subscriber_id)),
             ),
         )
 

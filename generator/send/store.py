@@ -82,6 +82,17 @@ def email_key(address: str) -> str:
     return address.strip().lower()
 
 
+def lookup_key(address: str) -> str:
+    """The key ``address`` is stored under: normalised by the one address rule, as ``import`` and
+    the web form store it (a request in the form the mail arrived in, ``xn--`` or NFD, finds it)."""
+    from generator.addresses import AddressError, check_address
+
+    try:
+        return email_key(check_address(address))
+    except AddressError:
+        return email_key(address)  # stored before the rule, perhaps: looked up as it is
+
+
 def published_dirs(project: Path) -> dict[str, Path]:
     """The folders a build reads, publishes or replaces, by the name the editor knows them:
     the content folder (``docs_dir``), the configured ``site_dir``, and ``newsletter/``."""
@@ -141,9 +152,12 @@ class Store:
             self.path = path
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
+            opened = os.stat(path)
+            self.identity = (opened.st_dev, opened.st_ino)  # the file this connection has open
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA secure_delete=ON")  # freed pages are zeroed: an erased address leaves no trace
             self._migrate()
         except (OSError, sqlite3.Error) as err:
             raise StoreError(f"cannot open the subscriber store {path}: {err}") from None
@@ -177,6 +191,17 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def moved(self) -> str | None:
+        """Why the path no longer names the file this connection writes into (deleted, replaced,
+        moved away: a running service would write sign-ups into a file nobody reads), else None."""
+        try:
+            current = os.stat(self.path)
+        except OSError as err:
+            return f"the store {self.path} is gone ({err.strerror or err})"
+        if (current.st_dev, current.st_ino) != self.identity:
+            return f"the store {self.path} was replaced by another file since the service opened it; restart it"
+        return None
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         self.db.execute("BEGIN IMMEDIATE")
@@ -197,7 +222,7 @@ class Store:
         )  # fmt: skip
 
     def find(self, address: str) -> Subscriber | None:
-        row = self.db.execute("SELECT * FROM subscribers WHERE email_key = ?", (email_key(address),)).fetchone()
+        row = self.db.execute("SELECT * FROM subscribers WHERE email_key = ?", (lookup_key(address),)).fetchone()
         return self._subscriber(row)
 
     def get(self, subscriber_id: int) -> Subscriber | None:

@@ -33,9 +33,15 @@ def defuse_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def shown(value: str) -> str:
-    """A value as a message may print it: control characters written as escapes."""
-    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in value)
+SHOWN_LENGTH = 300  # characters of a value a message prints; the rest is cut (a 100,000-character "address")
+
+
+def shown(value: str, limit: int = SHOWN_LENGTH) -> str:
+    """A value as a message may print it: control characters written as escapes, at most
+    ``limit`` characters of it (then "..." and how long it was)."""
+    cut = value if len(value) <= limit else value[:limit]
+    text = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in cut)
+    return text if cut is value else f"{text}... ({len(value)} characters)"
 
 
 def undefuse_cell(value: str) -> str:

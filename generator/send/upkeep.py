@@ -42,8 +42,10 @@ def bounces_import(project: Path, db: Path | None, source: str) -> None:
     try:
         label, messages = open_source(source)
         for raw, done in messages:
-            record(store, tokens, raw, label, limit, report)
-            done()
+            if record(store, tokens, raw, label, limit, report):
+                done()  # only a message for a rundbrief return path is marked read or moved
+            else:
+                report.left += 1
     except SourceError as err:
         summarise(report)
         fail(f"bounces import stopped: {err}")
@@ -62,6 +64,13 @@ def summarise(report: object) -> None:
         click.echo(f"ignored\t{count}\t{reason}")
     for address in report.bounced:
         click.echo(f"bounced\t{shown(address)}")
+    for slug, count in sorted(report.rejected.items()):
+        click.echo(
+            f"rejected\t{count}\t{shown(slug)}\tthe receiving servers refused the sender (5.7.x: DMARC, SPF or a "
+            "policy): nobody was marked bounced; check the sender domain's SPF, DKIM and DMARC and the relay"
+        )
+    if report.left:
+        click.echo(f"left\t{report.left}\tmessages not for a rundbrief return path: not marked read, not moved")
 
 
 @click.command("show")
@@ -87,7 +96,12 @@ def show_command(project: Path, db: Path | None, address: str) -> None:
 def erase_command(project: Path, db: Path | None, address: str, yes: bool) -> None:
     """Delete ADDRESS and everything about it; its ledger rows stay, anonymised (GDPR Art. 17)."""
     from generator.send.privacy import erase
+    from generator.send.tokens import TokenError, secret_from_environment
 
+    try:
+        secret = secret_from_environment()  # the key of the erasure's tombstone (README, "Data-subject rights")
+    except TokenError as err:
+        fail(str(err))
     store = open_store(project, db)
     if store.find(address) is None:
         fail(f"nothing is stored about {shown(address)}")
@@ -95,13 +109,18 @@ def erase_command(project: Path, db: Path | None, address: str, yes: bool) -> No
         if not sys.stdin or not sys.stdin.isatty():
             fail(f"erasing {shown(address)} cannot be undone; confirm with --yes (no terminal to ask on)")
         click.confirm(f"Erase {shown(address)} for good?", abort=True)
-    erased = erase(store, address)
+    erased = erase(store, address, secret)
     if erased is None:
         fail(f"nothing is stored about {shown(address)}")
     click.echo(
         f"rundbrief: erased {shown(erased.email)}: the subscriber and {erased.events} consent events deleted; "
         f"{erased.deliveries} deliveries and {erased.bounces} bounces kept without the address, for the statistics"
     )
+    if not erased.checkpointed:
+        click.echo(
+            "rundbrief: another process reads the store, so its write-ahead log could not be emptied yet: the address "
+            "stays in the -wal file until the next checkpoint (stopping the service for a moment empties it)"
+        )
 
 
 @click.command("statistics")
@@ -133,6 +152,12 @@ def backup_command(project: Path, db: Path | None, target: Path) -> None:
 
     if (inside := inside_published(project, target)) is not None:
         fail(f"a backup must not be written into {inside}/: it holds the subscribers")
+    try:
+        path = resolve_db(project, db)
+    except StoreError as err:
+        fail(str(err))
+    if not path.is_file():  # a typo in RUNDBRIEF_DB must not back up a new, empty store every night
+        fail(f"there is no store at {shown(str(path))} (check --db or RUNDBRIEF_DB); nothing was backed up")
     open_store(project, db).close()  # the retention rules first: a backup keeps nothing they delete
     try:
         size = backup(resolve_db(project, db), target)
@@ -160,13 +185,26 @@ def restore_command(project: Path, db: Path | None, source: Path, yes: bool) -> 
         if not sys.stdin or not sys.stdin.isatty():
             fail(f"restoring replaces everything in {path}; confirm with --yes (no terminal to ask on)")
         click.confirm(f"Replace everything in {path} with {source}?", abort=True)
+    from generator.send.tokens import TokenError, secret_from_environment
+
     try:
-        restored = restore(path, source)
+        secret = secret_from_environment()  # the tombstones of erasures are keyed with it
+    except TokenError as err:
+        fail(str(err))
+    try:
+        restored = restore(path, source, secret)
     except (BackupError, SendError) as err:
         fail(str(err))
     open_store(project, db).close()  # the retention rules, on what the backup brought back
     click.echo(
-        f"rundbrief: restored {source} into {path} ({restored.subscribers} subscribers); "
-        f"{restored.reapplied} unsubscriptions and bounces since the backup applied again. "
-        "Erasures made since the backup are not in it: repeat them (rundbrief subscribers erase)"
+        f"rundbrief: restored {shown(str(source))} into {path} ({restored.subscribers} subscribers); "
+        f"{restored.reapplied} unsubscriptions and bounces since the backup applied again; "
+        f"{restored.erased} people erased since the backup erased again"
     )
+    if restored.previous_unreadable:
+        click.echo(
+            "rundbrief: the store before the restore could not be read: unsubscriptions, bounces and erasures made "
+            "after the backup could not be applied again; check them"
+        )
+    if restored.replaced_file:
+        click.echo("rundbrief: the damaged store file was replaced: restart the subscription service")

@@ -216,7 +216,8 @@ class SubscriptionApp:
 
     # -- pages ----------------------------------------------------------------------
     def on_health(self, request: Request) -> Response:
-        """200 when the store answers a read and grants the write lock within 2 s, else 503."""
+        """200 when the store answers a read and grants the write lock within 2 s, and its path still
+        names the file the service has open (same device and inode: not deleted or replaced), else 503."""
         db = self.store.db
         try:
             db.execute(f"PRAGMA busy_timeout = {HEALTH_TIMEOUT_MS}")
@@ -224,8 +225,9 @@ class SubscriptionApp:
             db.execute("SELECT COUNT(*) FROM subscribers").fetchone()
             db.execute("BEGIN IMMEDIATE")
             db.execute("ROLLBACK")
-            healthy = version == SCHEMA_VERSION
-            problem = "" if healthy else f"schema {version}, expected {SCHEMA_VERSION}"
+            moved = self.store.moved()  # the path must still name the file this connection has open
+            healthy = version == SCHEMA_VERSION and moved is None
+            problem = moved or ("" if healthy else f"schema {version}, expected {SCHEMA_VERSION}")
         except sqlite3.Error as err:
             healthy, problem = False, str(err)
         finally:
