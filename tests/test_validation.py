@@ -267,3 +267,18 @@ def test_a_logo_needs_its_alternative_text(project: Path) -> None:
     ]
     config.write_text(text + "      logo: media/logo.png\n      logo_alt: Zeichen des Testprozesses\n", encoding="utf-8")
     assert messages(project) == []
+
+
+def test_raw_html_in_other_pages_is_checked_too(project: Path) -> None:
+    """The start page, legal pages and the like reach the site as written, like issue bodies."""
+    (project / "content" / "kontakt.md").write_text(
+        "---\ntitle: Kontakt\n---\n\n# Kontakt\n\n<script\n  src=\"https://evil.example/x.js\"></script>\n\n"
+        '<p style="background: url(//evil.example/b.png)">Text</p>\n\n`<script>` als Code\n',
+        encoding="utf-8",
+    )
+    assert messages(project) == [
+        'content/kontakt.md:7: error: body: <script src="https://evil.example/x.js">: scripts are not allowed in '
+        "content; remove the element",
+        'content/kontakt.md:10: error: body: <p style="background: url(//evil.example/b.png)">: the site loads '
+        "nothing from other hosts (privacy); save the file in content/media/ and use it from there",
+    ]

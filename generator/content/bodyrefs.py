@@ -5,6 +5,11 @@ readable image (``check`` decodes it) inside ``content/``. Found here: inline im
 ``![alt](../media/foto.jpg)``, reference images ``![alt][ref]`` with their ``[ref]: path``, and
 raw ``<img src="...">``. Paths are relative to the Markdown file, as in MkDocs. Other kinds of
 files (SVG, say) and web addresses are MkDocs' business, as before; so are code blocks and spans.
+
+Raw HTML reaches the site as written, so it is checked too (``check_raw_html``): nothing that
+runs script (``<script>``, ``on...=`` handlers, ``javascript:`` addresses), no embedded pages
+or plugins (``<iframe>``, ``<object>``, ``<embed>``), and nothing loaded from other hosts
+(``src``, ``srcset``, ``poster``, ``<link href>``, ``url(...)`` in styles).
 """
 
 from __future__ import annotations
@@ -155,6 +160,107 @@ _HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_TAG = re.compile(r"""(?<!\\)<([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
+_CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.IGNORECASE)
+_EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "portal"})
+# Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
+_LOADING = frozenset({"src", "srcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"})
+_LOADING_HREF = frozenset({"link", "base", "image", "use", "feimage", "script"})
+_SCRIPT_MESSAGE = "scripts are not allowed in content"
+_PRIVACY_MESSAGE = (
+    "the site loads nothing from other hosts (privacy); save the file in content/media/ and use it from there"
+)
+
+
+def _from_elsewhere(address: str) -> bool:
+    compact = re.sub(r"[\x00-\x20]", "", address)
+    try:
+        parts = urlsplit(compact)
+    except ValueError:  # http://[broken: a browser may still try it
+        return "//" in compact
+    return parts.scheme.lower() in ("http", "https", "ftp") or bool(parts.netloc)
+
+
+def _is_script_address(address: str) -> bool:
+    compact = re.sub(r"[\x00-\x20]", "", address).lower()
+    return compact.startswith(("javascript:", "vbscript:"))
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body") -> None:
+    """Raw HTML that runs script, embeds pages or loads from other hosts: one error for each,
+    at its line. Code blocks and code spans are text, not HTML; so are HTML comments."""
+    lines = body_lines(body, first_line)
+    if not any("<" in line for _, line in lines):
+        return
+    text = "\n".join(line for _, line in lines)
+    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    starts = [0]
+    for position, char in enumerate(text):
+        if char == "\n":
+            starts.append(position + 1)
+
+    def line_at(offset: int) -> int:
+        low, high = 0, len(starts) - 1
+        while low < high:  # the last line starting at or before offset
+            middle = (low + high + 1) // 2
+            if starts[middle] <= offset:
+                low = middle
+            else:
+                high = middle - 1
+        return lines[low][0]
+
+    for tag in _TAG.finditer(text):
+        name, line = tag.group(1).lower(), line_at(tag.start())
+        attributes = [
+            (a.group(1), html.unescape(next((g for g in a.groups()[1:] if g is not None), "")))
+            for a in _ATTRIBUTE.finditer(tag.group(2))
+        ]
+        source = next(
+            (f' {key}="{_shorten(value)}"' for key, value in attributes if key.lower() in ("src", "data")), ""
+        )
+        written = f"<{tag.group(1)}{source}>"
+        if name == "script":  # one error for the element, whatever its attributes
+            ctx.error(line, f"{field}: {written}: {_SCRIPT_MESSAGE}; remove the element")
+            continue
+        if name in _EMBEDDING:
+            ctx.error(
+                line,
+                f"{field}: {written}: embedded pages and plugins are not allowed in content (privacy and security: "
+                "the site loads nothing from other hosts and runs no scripts of its texts); link to the page instead",
+            )
+            continue
+        for written_key, value in attributes:
+            key = written_key.lower()
+            shown = f'<{tag.group(1)} {written_key}="{_shorten(value)}">'
+            if key.startswith("on"):
+                ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; remove the {written_key} attribute")
+            elif key == "style":
+                if any(_from_elsewhere(url.group(1)) for url in _CSS_URL.finditer(value)):
+                    ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+            elif key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):
+                if name == "img" and key == "src":
+                    continue  # the image check reports it, with its own advice
+                addresses = [a.split()[0] for a in value.split(",") if a.split()] if key == "srcset" else [value]
+                if any(_is_script_address(a) for a in addresses):
+                    ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; use a web address or a file of the project")
+                elif any(_from_elsewhere(a) for a in addresses):
+                    ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+    for style in _STYLE_ELEMENT.finditer(text):
+        for url in _CSS_URL.finditer(style.group(1)):
+            if _from_elsewhere(url.group(1)):
+                ctx.error(
+                    line_at(style.start() + url.start(1)), f"{field}: <style> url({url.group(1)}): {_PRIVACY_MESSAGE}"
+                )
+
+
 def check_body(
     ctx: Context, body: str, first_line: int, images: ImageChecker, source: str, field: str = "body"
 ) -> tuple[Image, ...]:
@@ -162,6 +268,8 @@ def check_body(
     script or local-file addresses in links. Returns the image files the body shows (those that
     passed), in order, each once. ``field``: what the messages call the text (a statement's
     quote is Markdown too: ``statements[2].quote``)."""
+    if "<" in body:
+        check_raw_html(ctx, body, first_line, field)
     if "javascript:" in body.lower() or "vbscript:" in body.lower() or "file:" in body.lower():
         for link in find_links(body, first_line):
             scheme = urlsplit(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()
