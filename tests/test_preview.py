@@ -272,6 +272,60 @@ def test_a_burst_of_changes_makes_one_build_of_the_pluggable_rebuild(tmp_path: P
     assert not [p for p in made if p.exists()]
 
 
+def _one_page_preview(tmp_path: Path) -> Preview:
+    """A started preview whose one build is a page "Build 1" (stop it)."""
+
+    def fake(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewBuild:
+        (folder / "site").mkdir(parents=True)
+        (folder / "site" / "index.html").write_text("<html><body>Build 1</body></html>", encoding="utf-8")
+        (folder / "newsletter").mkdir()
+        return PreviewBuild(folder, ())
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
+    preview = Preview(tmp_path, fake, debounce=0.05)
+    preview.start()
+    assert preview.wait_for_build(0, 10) == 1
+    return preview
+
+
+def _get(preview: Preview, path: str, query: str = "") -> tuple[str, bytes]:
+    """One request through the WSGI application, as the server makes it (errors included)."""
+    answer: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        answer.append(status)
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "HTTP_HOST": "127.0.0.1:8000"}
+    body = b"".join(preview(environ, start_response))
+    return answer[0], body
+
+
+def test_reload_takes_only_a_plain_build_number(tmp_path: Path) -> None:
+    """A superscript two passes str.isdigit() but not int(); 5,000 digits pass neither int():
+    either was a 500 and a traceback in the editor's terminal. Both are an unknown build."""
+    preview = _one_page_preview(tmp_path)
+    try:
+        for value in ("%C2%B2", "9" * 5000, "-5", "1e3", "", "%EF%BC%91"):  # ², digits, minus, fullwidth 1
+            status, body = _get(preview, "/_rundbrief/reload", f"build={value}")
+            assert (status, json.loads(body)) == ("200 OK", {"build": 1}), value[:20]
+        started = time.monotonic()
+        status, body = _get(preview, "/_rundbrief/reload", "build=0")
+        assert (status, json.loads(body)) == ("200 OK", {"build": 1}) and time.monotonic() - started < 5
+    finally:
+        preview.stop()
+
+
+def test_a_name_too_long_for_any_file_is_not_found(tmp_path: Path) -> None:
+    """The system refuses to look up a name over 255 bytes: that was a 503 "being built" page."""
+    preview = _one_page_preview(tmp_path)
+    try:
+        for path in ("/" + "a" * 256, "/newsletter/" + "ä" * 128 + "/", "/" + "a" * 256 + "/index.html"):
+            status, body = _get(preview, path)
+            assert status == "404 Not Found" and b"Nicht gefunden" in body, path
+    finally:
+        preview.stop()
+
+
 def test_paths_leaving_the_folder_are_refused(tmp_path: Path) -> None:
     (tmp_path / "site" / "a").mkdir(parents=True)
     (tmp_path / "geheim").write_text("x", encoding="utf-8")
