@@ -106,7 +106,9 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
             content,
             root,
             context(content / "index.md"),
-            allow_placeholders=preview or settings.allow_placeholders,
+            # settings that could not be read (a YAML error, say) may well allow them: reminders
+            # then, not errors telling to set what may be set already
+            allow_placeholders=preview or settings.allow_placeholders or not settings.options_read,
         )  # fmt: skip
         if content.is_dir()
         else ()
