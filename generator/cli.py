@@ -196,6 +196,7 @@ def new(project: Path, title: str, number: str | None, day: Any) -> None:
             title,
             number=number,
             day=day.date() if day else date.today(),
+            person=next((p.id for p in model.people if p.id), None),  # the examples name a real person
         )
     except NewIssueError as err:
         click.echo(f"rundbrief: {err}", err=True)
