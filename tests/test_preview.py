@@ -369,3 +369,13 @@ def test_a_broken_template_is_shown_with_its_file_and_line(rich: Path) -> None:
         "theme/email/email.html.j2:3: error: template: Unexpected end of template. Jinja was looking for the "
         "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'."
     ]
+
+
+def test_the_guides_links_to_the_preview_are_relative() -> None:
+    """The guide names http://127.0.0.1:8000/; at /_guide/ its links lead to the preview that
+    serves it, on whatever port (serve --port 8123) or address."""
+    from generator.preview.pages import guide_page
+
+    page = guide_page(1)
+    assert 'href="/_email/"' in page and 'href="/_guide/"' in page
+    assert 'href="http://127.0.0.1:8000' not in page and "127.0.0.1:8000/_email/" in page  # the text stays
