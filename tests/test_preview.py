@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -192,6 +193,24 @@ def test_serve_escapes_editors_text(rich: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=60)
+
+
+def test_events_only_drafts_mention_are_marked_on_the_preview(
+    rich: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Termine page of the preview shows a draft's events: marked "Entwurf" like the draft,
+    so nobody takes one for announced; events of published issues are not marked."""
+    monkeypatch.setenv("RUNDBRIEF_TODAY", TODAY)
+    done = rebuild(rich, tmp_path / "vorschau", None)
+    try:
+        assert done.folder is not None, done.problems
+        page = (done.folder / "site" / "termine" / "index.html").read_text(encoding="utf-8").replace("\u00ad", "")
+        cards = re.findall(r'<article class="rb-event[^"]*" id="([^"]+)">\s*<h\d[^>]*>(.*?)</h\d>', page, re.DOTALL)
+        marked = {event_id for event_id, title in cards if 'class="rb-draft">Entwurf' in title}
+        assert marked == {"nur-im-entwurf"} and len(cards) > 1, cards
+    finally:
+        if done.folder is not None:
+            shutil.rmtree(done.folder, ignore_errors=True)
 
 
 def test_a_normal_build_never_shows_drafts(rich: Path) -> None:
