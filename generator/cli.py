@@ -240,6 +240,25 @@ def init(folder: Path) -> None:
     )
 
 
+def bind_hint(err: OSError, port: int) -> str:
+    """What to do when the preview cannot open its address, by the reason the system gives."""
+    import errno
+    import socket
+
+    if isinstance(err, socket.gaierror):
+        return "diesen Rechnernamen gibt es nicht; --host 127.0.0.1 (nur dieser Rechner) oder weglassen"
+    if err.errno == errno.EADDRINUSE:
+        return f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}"
+    if err.errno == errno.EADDRNOTAVAIL:
+        return (
+            "diese Adresse gehört nicht zu diesem Rechner; --host 127.0.0.1 (nur dieser Rechner, die Vorgabe) "
+            "oder --host 0.0.0.0 (alle Adressen dieses Rechners, auch im Netz)"
+        )
+    if err.errno == errno.EACCES:
+        return "Ports unter 1024 brauchen Administratorrechte; ein anderer Port: rundbrief serve --port 8000"
+    return "--host und --port prüfen (Vorgabe: --host 127.0.0.1 --port 8000)"
+
+
 @main.command()
 @project_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The port to serve on.")
@@ -264,11 +283,8 @@ def serve(project: Path, port: int, host: str) -> None:
     try:
         server = make_server(preview, host, port)
     except OSError as err:
-        click.echo(
-            f"rundbrief: die Vorschau kann {host}:{port} nicht öffnen ({err.strerror or err}); "
-            f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}",
-            err=True,
-        )
+        click.echo(f"rundbrief: die Vorschau kann {host}:{port} nicht öffnen ({err.strerror or err}); "
+                   f"{bind_hint(err, port)}", err=True)  # fmt: skip
         sys.exit(1)
 
     def built(done: Any) -> None:

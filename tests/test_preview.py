@@ -398,3 +398,23 @@ def test_the_guides_links_to_the_preview_are_relative() -> None:
     page = guide_page(1)
     assert 'href="/_email/"' in page and 'href="/_guide/"' in page
     assert 'href="http://127.0.0.1:8000' not in page and "127.0.0.1:8000/_email/" in page  # the text stays
+
+
+def test_the_hint_when_the_preview_cannot_open_its_address(tmp_path: Path) -> None:
+    """--host 192.0.2.1 (not an address of this machine) was told "already started? other port"."""
+    import errno
+
+    from generator.cli import bind_hint
+    from generator.preview.server import make_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        with pytest.raises(OSError) as in_use:
+            make_server(Preview(tmp_path), "127.0.0.1", port)
+    assert bind_hint(in_use.value, port) == f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}"
+    not_here = bind_hint(OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"), 8000)
+    assert not_here.startswith("diese Adresse gehört nicht zu diesem Rechner; --host 127.0.0.1") and "--port" not in not_here
+    assert "Administratorrechte" in bind_hint(PermissionError(errno.EACCES, "Permission denied"), 80)
+    assert "Rechnernamen" in bind_hint(socket.gaierror(-2, "Name or service not known"), 8000)
