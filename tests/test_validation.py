@@ -318,3 +318,22 @@ def test_raw_html_in_other_pages_is_checked_too(project: Path) -> None:
         'content/kontakt.md:10: error: body: <p style="background: url(//evil.example/b.png)">: the site loads '
         "nothing from other hosts (privacy); save the file in content/media/ and use it from there",
     ]
+
+
+def test_link_addresses_with_parentheses_are_read_whole(project: Path, write: Callable[..., Path]) -> None:
+    """Python-Markdown reads balanced parentheses as part of the address: the message quotes it
+    whole (it stopped at "alert(7"), and a file name with parentheses is found."""
+    (project / "content" / "media" / "foto (1).jpg").write_bytes(
+        (project / "content" / "media" / "foto.jpg").read_bytes()
+    )
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Klammern\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n'
+        "[x](javascript:alert(7)) und [y](https://de.wikipedia.org/wiki/Rostock_(Begriffskl%C3%A4rung))\n\n"
+        "![Foto](../media/foto%20(1).jpg) und [z](../media/fehlt(2).pdf)\n",
+    )
+    assert messages(project) == [
+        "content/newsletter/2026-02.md:7: error: body: link javascript:alert(7): expected a web or mail address, "
+        "or a page or file of the project",
+        "content/newsletter/2026-02.md:9: error: body: link ../media/fehlt(2).pdf: file not found: content/media/fehlt(2).pdf",
+    ]
