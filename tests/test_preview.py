@@ -413,8 +413,27 @@ def test_the_hint_when_the_preview_cannot_open_its_address(tmp_path: Path) -> No
         port = int(taken.getsockname()[1])
         with pytest.raises(OSError) as in_use:
             make_server(Preview(tmp_path), "127.0.0.1", port)
-    assert bind_hint(in_use.value, port) == f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}"
+    assert (
+        bind_hint(in_use.value, port) == f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}"
+    )
     not_here = bind_hint(OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"), 8000)
-    assert not_here.startswith("diese Adresse gehört nicht zu diesem Rechner; --host 127.0.0.1") and "--port" not in not_here
+    assert (
+        not_here.startswith("diese Adresse gehört nicht zu diesem Rechner; --host 127.0.0.1")
+        and "--port" not in not_here
+    )
     assert "Administratorrechte" in bind_hint(PermissionError(errno.EACCES, "Permission denied"), 80)
     assert "Rechnernamen" in bind_hint(socket.gaierror(-2, "Name or service not known"), 8000)
+
+
+def test_the_subject_cell_has_no_folding_blank(tmp_path: Path) -> None:
+    """A long subject is folded right after "Subject:"; the email page showed the folding blank."""
+    from generator.preview.emailview import email_facts
+
+    subject = "Newsletter 03.2026: " + "Ein sehr langer Titel mit vielen Wörtern " * 3
+    (tmp_path / "email.html").write_text("<html><body><p>Hallo</p></body></html>", encoding="utf-8")
+    (tmp_path / "email.txt").write_text("Hallo\n", encoding="utf-8")
+    (tmp_path / "message.eml").write_bytes(
+        b"From:\r\n Testprozess <test@example.org>\r\nSubject:\r\n " + subject.strip().encode() + b"\r\n\r\nHallo\r\n"
+    )
+    facts = email_facts(tmp_path, "https://test.example.org/", ())
+    assert facts.subject == subject.strip() and facts.sender == "Testprozess <test@example.org>"
