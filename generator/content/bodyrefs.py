@@ -168,6 +168,8 @@ _TAG = re.compile(r"""(?<!\\)<([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*'
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.IGNORECASE)
+_ATTR_LIST = re.compile(r"\{:?[ \t]*([^{}\n]*?)[ \t]*\}")
+_HANDLER = re.compile(r"on[a-z]{3,}")  # onclick, onerror, onload, ... (not "one")
 _EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "portal"})
 # Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
 _LOADING = frozenset({"src", "srcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"})
@@ -201,7 +203,7 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
     """Raw HTML that runs script, embeds pages or loads from other hosts: one error for each,
     at its line. Code blocks and code spans are text, not HTML; so are HTML comments."""
     lines = body_lines(body, first_line)
-    if not any("<" in line for _, line in lines):
+    if not any("<" in line or "{" in line for _, line in lines):
         return
     text = "\n".join(line for _, line in lines)
     text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
@@ -241,27 +243,39 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
             )
             continue
         for written_key, value in attributes:
-            key = written_key.lower()
-            shown = f'<{tag.group(1)} {written_key}="{_shorten(value)}">'
-            if key.startswith("on"):
-                ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; remove the {written_key} attribute")
-            elif key == "style":
-                if any(_from_elsewhere(url.group(1)) for url in _CSS_URL.finditer(value)):
-                    ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
-            elif key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):
-                if name == "img" and key == "src":
-                    continue  # the image check reports it, with its own advice
-                addresses = [a.split()[0] for a in value.split(",") if a.split()] if key == "srcset" else [value]
-                if any(_is_script_address(a) for a in addresses):
-                    ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; use a web address or a file of the project")
-                elif any(_from_elsewhere(a) for a in addresses):
-                    ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+            _check_attribute(ctx, line, field, name, written_key, value, f"<{tag.group(1)} {{}}>")
+    for attr_list in _ATTR_LIST.finditer(text):  # attr_list: {: onclick="..." } puts it on the element
+        for attribute in _ATTRIBUTE.finditer(attr_list.group(1)):
+            given = [g for g in attribute.groups()[1:] if g is not None]
+            if given:
+                _check_attribute(ctx, line_at(attr_list.start()), field, "", attribute.group(1),
+                                 html.unescape(given[0]), "{{: {} }}")  # fmt: skip
     for style in _STYLE_ELEMENT.finditer(text):
         for url in _CSS_URL.finditer(style.group(1)):
             if _from_elsewhere(url.group(1)):
                 ctx.error(
                     line_at(style.start() + url.start(1)), f"{field}: <style> url({url.group(1)}): {_PRIVACY_MESSAGE}"
                 )
+
+
+def _check_attribute(ctx: Context, line: int, field: str, name: str, written_key: str, value: str, form: str) -> None:
+    """One attribute of the element ``name`` ("" for an attr_list's): no script, nothing loaded
+    from other hosts. ``form``: how the message shows it, with {} for key="value"."""
+    key = written_key.lower()
+    shown = form.format(f'{written_key}="{_shorten(value)}"')
+    if _HANDLER.fullmatch(key):
+        ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; remove the {written_key} attribute")
+    elif key == "style":
+        if any(_from_elsewhere(url.group(1)) for url in _CSS_URL.finditer(value)):
+            ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+    elif key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):
+        if name == "img" and key == "src":
+            return  # the image check reports it, with its own advice
+        addresses = [a.split()[0] for a in value.split(",") if a.split()] if key == "srcset" else [value]
+        if any(_is_script_address(a) for a in addresses):
+            ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; use a web address or a file of the project")
+        elif any(_from_elsewhere(a) for a in addresses):
+            ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
 
 
 def check_body(
@@ -271,7 +285,7 @@ def check_body(
     script or local-file addresses in links. Returns the image files the body shows (those that
     passed), in order, each once. ``field``: what the messages call the text (a statement's
     quote is Markdown too: ``statements[2].quote``)."""
-    if "<" in body:
+    if "<" in body or "{" in body:
         check_raw_html(ctx, body, first_line, field)
     if "javascript:" in body.lower() or "vbscript:" in body.lower() or "file:" in body.lower():
         for link in find_links(body, first_line):
