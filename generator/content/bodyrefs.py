@@ -14,6 +14,7 @@ or plugins (``<iframe>``, ``<object>``, ``<embed>``), and nothing loaded from ot
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import html
 import posixpath
@@ -207,20 +208,12 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
         return
     text = "\n".join(line for _, line in lines)
     text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    starts = [0]
-    for position, char in enumerate(text):
-        if char == "\n":
-            starts.append(position + 1)
+    starts = [0]  # where each line starts in text (comments were replaced by their line breaks)
+    for piece in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(piece) + 1)
 
     def line_at(offset: int) -> int:
-        low, high = 0, len(starts) - 1
-        while low < high:  # the last line starting at or before offset
-            middle = (low + high + 1) // 2
-            if starts[middle] <= offset:
-                low = middle
-            else:
-                high = middle - 1
-        return lines[low][0]
+        return lines[bisect.bisect_right(starts, offset) - 1][0]
 
     for tag in _TAG.finditer(text):
         name, line = tag.group(1).lower(), line_at(tag.start())
