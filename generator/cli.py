@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -208,6 +209,7 @@ def new(project: Path, title: str, number: str | None, day: Any) -> None:
             title,
             number=number,
             day=day.date() if day else date.today(),
+            person=next((p.id for p in model.people if p.id), None),  # the examples name a real person
         )
     except NewIssueError as err:
         click.echo(f"rundbrief: {err}", err=True)
@@ -228,19 +230,45 @@ def init(folder: Path) -> None:
         sys.exit(1)
     for path in written:
         click.echo((folder / path).as_posix())
-    where = "" if folder.resolve() == Path.cwd().resolve() else f" --project {click.format_filename(folder)}"
+    # as the guide's section 1: into the folder, then the commands without --project
     issue = next(p for p in written if p.parts[:2] == ("content", ISSUES_DIR))
+    steps = [
+        "In mkdocs.yml, replace the example values (site_name, site_url, the sender's name and address).",
+        "Replace the placeholder texts of the legal pages (content/impressum.md, datenschutz.md,\n"
+        "     barrierefreiheit.md) and remove their line placeholder: true. Until then check and build\n"
+        "     refuse them (3 errors); for a site that is not public yet, uncomment\n"
+        "     allow_placeholders: true in mkdocs.yml: then they are reminders.",
+        f"Write the first issue in {issue.as_posix()}; set draft: false to publish it.",
+        "rundbrief check    checks everything and names each problem with file and line.",
+        "rundbrief serve    the preview in the browser, drafts included: http://127.0.0.1:8000/",
+        "rundbrief build    builds the website into site/ and the emails into newsletter/.",
+    ]
+    if folder.resolve() != Path.cwd().resolve():
+        steps.insert(0, f"cd {shlex.quote(click.format_filename(folder))}")
+    listed = "\n".join(f"  {n}. {step}" for n, step in enumerate(steps, start=1))
     click.echo(
-        f"""
-rundbrief: created a new project in {click.format_filename(folder)}/. Next:
-  1. In mkdocs.yml, replace the example values (site_name, site_url, the sender's name and address).
-  2. Replace the placeholder texts of the legal pages (content/impressum.md, datenschutz.md,
-     barrierefreiheit.md) and remove their line placeholder: true. Until then check and build
-     refuse them; for a site that is not public yet, set allow_placeholders: true in mkdocs.yml.
-  3. Write the first issue in {issue.as_posix()}; set draft: false to publish it.
-  4. rundbrief check{where}    checks everything and names each problem with file and line.
-  5. rundbrief build{where}    builds the website into site/ and the emails into newsletter/."""
+        f"\nrundbrief: created a new project in {click.format_filename(folder)}/. Next:\n{listed}\n"
+        "The editors' guide: docs/redaktion.md of rundbrief, also at http://127.0.0.1:8000/_guide/ while serve runs."
     )
+
+
+def bind_hint(err: OSError, port: int) -> str:
+    """What to do when the preview cannot open its address, by the reason the system gives."""
+    import errno
+    import socket
+
+    if isinstance(err, socket.gaierror):
+        return "diesen Rechnernamen gibt es nicht; --host 127.0.0.1 (nur dieser Rechner) oder weglassen"
+    if err.errno == errno.EADDRINUSE:
+        return f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}"
+    if err.errno == errno.EADDRNOTAVAIL:
+        return (
+            "diese Adresse gehört nicht zu diesem Rechner; --host 127.0.0.1 (nur dieser Rechner, die Vorgabe) "
+            "oder --host 0.0.0.0 (alle Adressen dieses Rechners, auch im Netz)"
+        )
+    if err.errno == errno.EACCES:
+        return "Ports unter 1024 brauchen Administratorrechte; ein anderer Port: rundbrief serve --port 8000"
+    return "--host und --port prüfen (Vorgabe: --host 127.0.0.1 --port 8000)"
 
 
 @main.command()
@@ -267,11 +295,8 @@ def serve(project: Path, port: int, host: str) -> None:
     try:
         server = make_server(preview, host, port)
     except OSError as err:
-        click.echo(
-            f"rundbrief: die Vorschau kann {host}:{port} nicht öffnen ({err.strerror or err}); "
-            f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}",
-            err=True,
-        )
+        click.echo(f"rundbrief: die Vorschau kann {host}:{port} nicht öffnen ({err.strerror or err}); "
+                   f"{bind_hint(err, port)}", err=True)  # fmt: skip
         sys.exit(1)
 
     def built(done: Any) -> None:

@@ -58,7 +58,12 @@ def _yaml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML string
 
 
-def template(title: str, number: str, day: date) -> str:
+EXAMPLE_PERSON = "erika-muster"  # the person in generator/skeleton/content/people.yml
+
+
+def template(title: str, number: str, day: date, person: str = EXAMPLE_PERSON) -> str:
+    """The new issue's text; ``person``: a person id of the project, for the commented examples
+    (uncommented, every example passes ``rundbrief check`` once its photo is in place)."""
     q = _yaml_string
     return f"""---
 # Neue Ausgabe. Felder ausfüllen; mit "rundbrief check" prüfen.
@@ -84,23 +89,32 @@ draft: true
 #     location: Heidetreff Gelbensande
 #     address: Am Heidetreff 1, 18182 Gelbensande
 #     region: nordöstlicher Landkreis
-#   - id: regionalkonferenz-nordost    # ein Termin aus einer früheren Ausgabe: nur seine id
+#   # Ein Termin aus einer früheren Ausgabe: nur seine id, etwa "- id: regionalkonferenz-nordost"
 
 # Stimmen (optional): person ist eine id aus content/people.yml, oder name/role direkt.
 # statements:
-#   - person: anna-muster
+#   - person: {person}
 #     quote: Wir sind dabei, weil ...
 
 # Kontakte (optional): ids aus content/people.yml
-# contacts: [anna-muster]
+# contacts: [{person}]
 ---
 
 Hier beginnt der Text der Ausgabe. Überschriften mit ##, Listen mit -, Links mit [Text](https://...).
 """
 
 
-def create_issue(issues_dir: Path, issues: tuple[Issue, ...], title: str, *, number: str | None, day: date) -> Path:
-    """Write the new issue file and return its path; never overwrites."""
+def create_issue(
+    issues_dir: Path,
+    issues: tuple[Issue, ...],
+    title: str,
+    *,
+    number: str | None,
+    day: date,
+    person: str | None = None,
+) -> Path:
+    """Write the new issue file and return its path; never overwrites. ``person``: a person id of
+    the project for the commented examples (default: the skeleton's)."""
     title = title.strip()
     if not title or bad_characters(title, single_line=True):
         raise NewIssueError("the title must be one line of text")
@@ -113,7 +127,7 @@ def create_issue(issues_dir: Path, issues: tuple[Issue, ...], title: str, *, num
     issues_dir.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(template(title, number, day))
+            handle.write(template(title, number, day, person or EXAMPLE_PERSON))
     except FileExistsError:
         raise NewIssueError(f"{path} exists already; it was not changed") from None
     return path

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from generator.content import load_project
 from generator.content.model import Issue
 from generator.diagnostics import Location
-from generator.newissue import NewIssueError, file_name, next_number
+from generator.newissue import NewIssueError, create_issue, file_name, next_number
+from generator.newproject import create_project
 
 
 def issue(number: str, day: date) -> Issue:
@@ -49,7 +53,56 @@ def test_next_number_unknown_style_asks_for_the_number() -> None:
 
 @pytest.mark.parametrize(
     ("number", "title", "expected"),
-    [("02.2026", "T", "2026-02.md"), ("2026-02", "T", "2026-02.md"), ("12", "T", "12.md"), ("Sommer", "Grüße aus Schwaan", "gruesse-aus-schwaan.md")],
+    [
+        ("02.2026", "T", "2026-02.md"),
+        ("2026-02", "T", "2026-02.md"),
+        ("12", "T", "12.md"),
+        ("Sommer", "Grüße aus Schwaan", "gruesse-aus-schwaan.md"),
+    ],
 )
 def test_file_name(number: str, title: str, expected: str) -> None:
     assert file_name(number, title) == expected
+
+
+_EXAMPLE_LINE = re.compile(r"# ( |[a-z_]+:(?: |$)|- )")  # a commented field, list item or continuation
+
+
+def _uncomment_examples(text: str) -> str:
+    """The issue with every commented example in its front-matter in use: the leading "# " of
+    each commented line that is YAML (a field, a list item, an indented line) removed, as the
+    guide tells editors to; commented explanations stay comments."""
+    lines = text.split("\n")
+    close = lines.index("---", 1)
+    for i in range(1, close):
+        if _EXAMPLE_LINE.match(lines[i]):
+            lines[i] = lines[i][2:]
+    return "\n".join(lines)
+
+
+def test_every_commented_example_of_a_new_projects_issue_passes_check(tmp_path: Path) -> None:
+    """rundbrief init's first issue: its examples name people of the skeleton's people.yml, and
+    all of them uncommented at once check clean (with the photo the cover example names in place)."""
+    root = tmp_path / "projekt"
+    create_project(root, date(2026, 5, 4))
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("# allow_placeholders: true", "allow_placeholders: true")
+    )
+    (issue_file,) = (root / "content" / "newsletter").glob("*.md")
+    text = issue_file.read_text(encoding="utf-8")
+    used = _uncomment_examples(text)
+    assert used.count("\n# ") < text.count("\n# ") - 15  # the examples were uncommented (not the explanations)
+    assert "\ncover:\n  src: media/foto.jpg\n" in used and "\nstatements:\n  - person: " in used
+    issue_file.write_text(used, encoding="utf-8")
+    (root / "content" / "media").mkdir()
+    Image.new("RGB", (120, 80), "#3949ab").save(root / "content" / "media" / "foto.jpg", "JPEG")
+    result = load_project(root)
+    assert [str(p) for p in result.diagnostics.errors] == []
+    (issue,) = result.project.issues
+    assert issue.cover is not None and len(issue.events) == 1 and len(issue.statements) == 1 and issue.contacts
+
+
+def test_rundbrief_new_names_a_person_of_the_project_in_its_examples(tmp_path: Path) -> None:
+    path = create_issue(tmp_path, (), "Titel", number="01", day=date(2026, 5, 4), person="anna-muster")
+    text = path.read_text(encoding="utf-8")
+    assert "#   - person: anna-muster\n" in text and "# contacts: [anna-muster]\n" in text and "erika" not in text

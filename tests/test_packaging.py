@@ -47,9 +47,13 @@ def test_installed_wheel_carries_templates_data_and_skeleton(tmp_path: Path) -> 
         shutil.copy(REPO / name, source / name)
     wheels, installed = tmp_path / "wheels", tmp_path / "installed"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)], check=True, timeout=300)
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)], check=True, timeout=300
+    )
     (wheel,) = wheels.glob("rundbrief-*.whl")
-    subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(installed), str(wheel)], check=True, timeout=300)
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--no-index", "--target", str(installed), str(wheel)], check=True, timeout=300
+    )
     shutil.rmtree(source)  # the sources are gone: only the installed package is left
 
     env = dict(os.environ, PYTHONPATH=str(installed), RUNDBRIEF_TODAY="2026-06-01")
@@ -64,7 +68,7 @@ def test_installed_wheel_carries_templates_data_and_skeleton(tmp_path: Path) -> 
     created = run("init", "projekt", cwd=tmp_path, env=env)
     assert created.returncode == 0, created.stderr
     project = tmp_path / "projekt"
-    assert "rundbrief check --project projekt" in created.stdout
+    assert "1. cd projekt\n" in created.stdout and "5. rundbrief check " in created.stdout
     refused = run("build", "--project", "projekt", cwd=tmp_path, env=env)  # the legal pages are placeholders
     assert refused.returncode == 1
     assert [line.split(": ")[0] for line in refused.stderr.splitlines() if ": error: " in line] == [
@@ -146,7 +150,9 @@ def test_a_project_theme_overrides_single_templates(tmp_path: Path) -> None:
 
 def test_example_repository_theme_overrides_nothing() -> None:
     assert sorted(p.name for p in (REPO / "theme").iterdir()) == ["README.md"]
-    assert (REPO / "theme" / "README.md").read_bytes() == (REPO / "generator" / "skeleton" / "theme" / "README.md").read_bytes()
+    assert (REPO / "theme" / "README.md").read_bytes() == (
+        REPO / "generator" / "skeleton" / "theme" / "README.md"
+    ).read_bytes()
 
 
 # -- commands that do not build load no MkDocs, Material or CSS inliner ----------------------
@@ -182,14 +188,18 @@ def test_commands_that_do_not_build_load_no_renderer_dependencies(args: list[str
 
 def test_the_subscription_service_loads_no_renderer_dependencies() -> None:
     code = f"import sys, generator.send.webapp; print(sorted(m for m in {BUILD_FREE!r} if m in sys.modules))"
-    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60, check=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60, check=True
+    )
     assert probe.stdout.strip() == "[]"
 
 
 def test_a_build_loads_them() -> None:
     """The probe can fail: the build command does import MkDocs."""
     code = "import sys, generator.pipeline; print('mkdocs' in sys.modules)"
-    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60, check=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60, check=True
+    )
     assert probe.stdout.strip() == "True"
 
 
@@ -206,3 +216,31 @@ def test_check_reads_env_tags_without_mkdocs(tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stderr
     unset = {k: v for k, v in env.items() if k != "RB_SITE_URL"}
     assert "site_url" in run("check", "--project", "p", cwd=tmp_path, env=unset).stderr  # "nope" is no URL
+
+
+def test_init_next_steps_and_the_guide_agree(tmp_path: Path) -> None:
+    """A new editor follows the guide's section 1 after init: the guide names the commands init
+    prints, and says what the first check reports (the placeholders are errors, not warnings) and
+    how allow_placeholders turns them into reminders."""
+    created = run("init", "mein-prozess", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    steps = created.stdout.split("Next:", 1)[1]
+    guide = (REPO / "docs" / "redaktion.md").read_text(encoding="utf-8")
+    setup = guide.split("## 1. Einrichten", 1)[1].split("\n## 2.", 1)[0]
+    for command in (
+        "rundbrief init mein-prozess",
+        "cd mein-prozess",
+        "rundbrief check",
+        "rundbrief serve",
+        "pip install",
+    ):
+        assert command in setup, command
+    for command in ("cd mein-prozess\n", "rundbrief check ", "rundbrief serve ", "allow_placeholders: true"):
+        assert command in steps, command
+    assert "allow_placeholders: true" in setup and "drei\nFehler" in setup
+    assert "| `error: placeholder: this legal page still has the placeholder text, which must not be published" in guide
+    checked = run("check", cwd=tmp_path / "mein-prozess")
+    assert checked.returncode == 1 and checked.stderr.count(": error: placeholder: ") == 3  # "drei Fehler"
+    allow_placeholders(tmp_path / "mein-prozess")
+    checked = run("check", cwd=tmp_path / "mein-prozess")
+    assert checked.returncode == 0 and checked.stderr.count(": warning: placeholder: ") == 3, checked.stderr

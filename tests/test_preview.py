@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -194,6 +195,24 @@ def test_serve_escapes_editors_text(rich: Path) -> None:
         process.communicate(timeout=60)
 
 
+def test_events_only_drafts_mention_are_marked_on_the_preview(
+    rich: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Termine page of the preview shows a draft's events: marked "Entwurf" like the draft,
+    so nobody takes one for announced; events of published issues are not marked."""
+    monkeypatch.setenv("RUNDBRIEF_TODAY", TODAY)
+    done = rebuild(rich, tmp_path / "vorschau", None)
+    try:
+        assert done.folder is not None, done.problems
+        page = (done.folder / "site" / "termine" / "index.html").read_text(encoding="utf-8").replace("\u00ad", "")
+        cards = re.findall(r'<article class="rb-event[^"]*" id="([^"]+)">\s*<h\d[^>]*>(.*?)</h\d>', page, re.DOTALL)
+        marked = {event_id for event_id, title in cards if 'class="rb-draft">Entwurf' in title}
+        assert marked == {"nur-im-entwurf"} and len(cards) > 1, cards
+    finally:
+        if done.folder is not None:
+            shutil.rmtree(done.folder, ignore_errors=True)
+
+
 def test_a_normal_build_never_shows_drafts(rich: Path) -> None:
     result = run("build", "--project", str(rich))
     assert result.returncode == 0, result.stderr
@@ -272,6 +291,60 @@ def test_a_burst_of_changes_makes_one_build_of_the_pluggable_rebuild(tmp_path: P
     assert not [p for p in made if p.exists()]
 
 
+def _one_page_preview(tmp_path: Path) -> Preview:
+    """A started preview whose one build is a page "Build 1" (stop it)."""
+
+    def fake(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewBuild:
+        (folder / "site").mkdir(parents=True)
+        (folder / "site" / "index.html").write_text("<html><body>Build 1</body></html>", encoding="utf-8")
+        (folder / "newsletter").mkdir()
+        return PreviewBuild(folder, ())
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
+    preview = Preview(tmp_path, fake, debounce=0.05)
+    preview.start()
+    assert preview.wait_for_build(0, 10) == 1
+    return preview
+
+
+def _get(preview: Preview, path: str, query: str = "") -> tuple[str, bytes]:
+    """One request through the WSGI application, as the server makes it (errors included)."""
+    answer: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        answer.append(status)
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "HTTP_HOST": "127.0.0.1:8000"}
+    body = b"".join(preview(environ, start_response))
+    return answer[0], body
+
+
+def test_reload_takes_only_a_plain_build_number(tmp_path: Path) -> None:
+    """A superscript two passes str.isdigit() but not int(); 5,000 digits pass neither int():
+    either was a 500 and a traceback in the editor's terminal. Both are an unknown build."""
+    preview = _one_page_preview(tmp_path)
+    try:
+        for value in ("%C2%B2", "9" * 5000, "-5", "1e3", "", "%EF%BC%91"):  # ², digits, minus, fullwidth 1
+            status, body = _get(preview, "/_rundbrief/reload", f"build={value}")
+            assert (status, json.loads(body)) == ("200 OK", {"build": 1}), value[:20]
+        started = time.monotonic()
+        status, body = _get(preview, "/_rundbrief/reload", "build=0")
+        assert (status, json.loads(body)) == ("200 OK", {"build": 1}) and time.monotonic() - started < 5
+    finally:
+        preview.stop()
+
+
+def test_a_name_too_long_for_any_file_is_not_found(tmp_path: Path) -> None:
+    """The system refuses to look up a name over 255 bytes: that was a 503 "being built" page."""
+    preview = _one_page_preview(tmp_path)
+    try:
+        for path in ("/" + "a" * 256, "/newsletter/" + "ä" * 128 + "/", "/" + "a" * 256 + "/index.html"):
+            status, body = _get(preview, path)
+            assert status == "404 Not Found" and b"Nicht gefunden" in body, path
+    finally:
+        preview.stop()
+
+
 def test_paths_leaving_the_folder_are_refused(tmp_path: Path) -> None:
     (tmp_path / "site" / "a").mkdir(parents=True)
     (tmp_path / "geheim").write_text("x", encoding="utf-8")
@@ -315,3 +388,52 @@ def test_a_broken_template_is_shown_with_its_file_and_line(rich: Path) -> None:
         "theme/email/email.html.j2:3: error: template: Unexpected end of template. Jinja was looking for the "
         "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'."
     ]
+
+
+def test_the_guides_links_to_the_preview_are_relative() -> None:
+    """The guide names http://127.0.0.1:8000/; at /_guide/ its links lead to the preview that
+    serves it, on whatever port (serve --port 8123) or address."""
+    from generator.preview.pages import guide_page
+
+    page = guide_page(1)
+    assert 'href="/_email/"' in page and 'href="/_guide/"' in page
+    assert 'href="http://127.0.0.1:8000' not in page and "127.0.0.1:8000/_email/" in page  # the text stays
+
+
+def test_the_hint_when_the_preview_cannot_open_its_address(tmp_path: Path) -> None:
+    """--host 192.0.2.1 (not an address of this machine) was told "already started? other port"."""
+    import errno
+
+    from generator.cli import bind_hint
+    from generator.preview.server import make_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        with pytest.raises(OSError) as in_use:
+            make_server(Preview(tmp_path), "127.0.0.1", port)
+    assert (
+        bind_hint(in_use.value, port) == f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}"
+    )
+    not_here = bind_hint(OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"), 8000)
+    assert (
+        not_here.startswith("diese Adresse gehört nicht zu diesem Rechner; --host 127.0.0.1")
+        and "--port" not in not_here
+    )
+    assert "Administratorrechte" in bind_hint(PermissionError(errno.EACCES, "Permission denied"), 80)
+    assert "Rechnernamen" in bind_hint(socket.gaierror(-2, "Name or service not known"), 8000)
+
+
+def test_the_subject_cell_has_no_folding_blank(tmp_path: Path) -> None:
+    """A long subject is folded right after "Subject:"; the email page showed the folding blank."""
+    from generator.preview.emailview import email_facts
+
+    subject = "Newsletter 03.2026: " + "Ein sehr langer Titel mit vielen Wörtern " * 3
+    (tmp_path / "email.html").write_text("<html><body><p>Hallo</p></body></html>", encoding="utf-8")
+    (tmp_path / "email.txt").write_text("Hallo\n", encoding="utf-8")
+    (tmp_path / "message.eml").write_bytes(
+        b"From:\r\n Testprozess <test@example.org>\r\nSubject:\r\n " + subject.strip().encode() + b"\r\n\r\nHallo\r\n"
+    )
+    facts = email_facts(tmp_path, "https://test.example.org/", ())
+    assert facts.subject == subject.strip() and facts.sender == "Testprozess <test@example.org>"

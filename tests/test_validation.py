@@ -44,8 +44,10 @@ def test_all_problems_of_all_files_are_reported_together(project: Path) -> None:
         expected = (FIXTURES / "invalid" / f"{name}.expected").read_text(encoding="utf-8").splitlines()
         assert set(expected) <= set(found)
     # the two issues that are otherwise readable share the number 02.2026: that is reported too
-    assert "content/newsletter/unknown-person.md:3: error: number: \"02.2026\" is already the number of " \
+    assert (
+        'content/newsletter/unknown-person.md:3: error: number: "02.2026" is already the number of '
         "content/newsletter/photo-missing-file.md:3; every issue needs its own number" in found
+    )
     assert len(found) == 1 + 2 + 1 + 1 + 1
 
 
@@ -127,13 +129,17 @@ def test_missing_plugin_and_missing_config(project: Path) -> None:
         "mkdocs.yml:1: error: plugins: the rundbrief plugin is not enabled; add - rundbrief under plugins:"
     ]
     config.unlink()
-    assert messages(project) == ["mkdocs.yml: error: not found: run rundbrief in the project folder, or pass --project DIR"]
+    assert messages(project) == [
+        "mkdocs.yml: error: not found: run rundbrief in the project folder, or pass --project DIR"
+    ]
 
 
 def test_docs_dir_is_required(project: Path) -> None:
     config = project / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("docs_dir: content\n", ""), encoding="utf-8")
-    assert messages(project) == ["mkdocs.yml:1: error: docs_dir: missing required field (rundbrief projects use docs_dir: content)"]
+    assert messages(project) == [
+        "mkdocs.yml:1: error: docs_dir: missing required field (rundbrief projects use docs_dir: content)"
+    ]
 
 
 def test_nested_unknown_key_is_suggested(project: Path, write: Callable[..., Path]) -> None:
@@ -164,7 +170,7 @@ def test_phase_problems(project: Path, write: Callable[..., Path]) -> None:
     write("prozess/messe.md", "---\ntitle: Messe\nstatus: finished\n---\n")
     assert messages(project) == [
         'content/prozess/messe.md:3: error: status: expected one of done, active, planned, found "finished"',
-        'content/prozess/workshop.md:1: error: status: missing required field (done, active or planned)',
+        "content/prozess/workshop.md:1: error: status: missing required field (done, active or planned)",
         'content/prozess/workshop.md:3: error: order: expected a whole number, found "erste"',
         'content/prozess/workshop.md:5: error: end: must not be before start (2026-05-01), found "2026-04-01"',
     ]
@@ -208,6 +214,22 @@ def test_placeholders_are_allowed_only_by_an_explicit_setting(project: Path, wri
     ]
 
 
+def test_placeholders_are_reminders_when_the_settings_cannot_be_read(project: Path, write: Callable[..., Path]) -> None:
+    """One YAML error in mkdocs.yml hides allow_placeholders: the placeholders must not add errors
+    telling to set what may well be set."""
+    write("impressum.md", "---\nplaceholder: true\n---\n\n# Impressum\n")
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8") + "      allow_placeholders: true\n"
+    config.write_text(text.replace("site_name: Testprozess", "site_name: [kaputt"), encoding="utf-8")
+    result = load_project(project)
+    assert [str(p) for p in result.diagnostics.errors] == [
+        "mkdocs.yml:2: error: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence)"
+    ]
+    assert [str(p).partition(" this")[0] for p in result.diagnostics.warnings] == [
+        "content/impressum.md:2: warning: placeholder:"
+    ]
+
+
 def test_site_url_and_sender_are_required(project: Path) -> None:
     config = project / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
@@ -217,8 +239,16 @@ def test_site_url_and_sender_are_required(project: Path) -> None:
         "the emails' links and images, the feed and the calendar point there)"
     ]
     config.write_text(text.replace("https://test.example.org/", "test.example.org"), encoding="utf-8")
-    assert messages(project) == ['mkdocs.yml:1: error: site_url: expected a web address starting with https://, found "test.example.org"']
-    config.write_text(text.replace("      sender:\n        name: Testprozess\n        email: test@example.org\n", "      email_inliner: premailr\n"), encoding="utf-8")
+    assert messages(project) == [
+        'mkdocs.yml:1: error: site_url: expected a web address starting with https://, found "test.example.org"'
+    ]
+    config.write_text(
+        text.replace(
+            "      sender:\n        name: Testprozess\n        email: test@example.org\n",
+            "      email_inliner: premailr\n",
+        ),
+        encoding="utf-8",
+    )
     assert messages(project) == [
         "mkdocs.yml:12: error: plugins.rundbrief.sender: missing required field (name and email address the newsletter is sent from)",
         'mkdocs.yml:13: error: plugins.rundbrief.email_inliner: expected css-inline or premailer, found "premailr"',
@@ -230,7 +260,9 @@ def test_brand_slogan_and_contact_settings_are_checked(project: Path) -> None:
     text = config.read_text(encoding="utf-8")
     config.write_text(
         text
-        + "      claim: " + "So weit. " * 20 + "\n"  # line 16
+        + "      claim: "
+        + "So weit. " * 20
+        + "\n"  # line 16
         + '      slogan: "Wir alle\\r\\nBcc: x@example.org"\n'
         + "      contact:\n"
         + "        name: Projektbüro\n"
@@ -250,7 +282,9 @@ def test_brand_slogan_and_contact_settings_are_checked(project: Path) -> None:
         "address), found 6 lines, the longest 1 characters",
         "mkdocs.yml:28: warning: plugins.rundbrief.contact.fax: unknown field, ignored",
     ]
-    config.write_text(text + "      contact:\n        address: |\n          Am Markt 1\n          18055 Rostock\n", encoding="utf-8")
+    config.write_text(
+        text + "      contact:\n        address: |\n          Am Markt 1\n          18055 Rostock\n", encoding="utf-8"
+    )
     result = load_project(project)
     assert [str(p) for p in result.diagnostics.problems] == []
     contact = result.project.settings.contact
@@ -262,8 +296,44 @@ def test_a_logo_needs_its_alternative_text(project: Path) -> None:
     text = config.read_text(encoding="utf-8")
     config.write_text(text + "      logo: media/logo.png\n", encoding="utf-8")
     assert messages(project) == [
-        'mkdocs.yml:12: error: plugins.rundbrief.logo_alt: missing required field (what the logo shows, such as '
+        "mkdocs.yml:12: error: plugins.rundbrief.logo_alt: missing required field (what the logo shows, such as "
         '"Zukunftswerkstatt Kommunen": the email shows it where images are not loaded, screen readers read it)'
     ]
-    config.write_text(text + "      logo: media/logo.png\n      logo_alt: Zeichen des Testprozesses\n", encoding="utf-8")
+    config.write_text(
+        text + "      logo: media/logo.png\n      logo_alt: Zeichen des Testprozesses\n", encoding="utf-8"
+    )
     assert messages(project) == []
+
+
+def test_raw_html_in_other_pages_is_checked_too(project: Path) -> None:
+    """The start page, legal pages and the like reach the site as written, like issue bodies."""
+    (project / "content" / "kontakt.md").write_text(
+        '---\ntitle: Kontakt\n---\n\n# Kontakt\n\n<script\n  src="https://evil.example/x.js"></script>\n\n'
+        '<p style="background: url(//evil.example/b.png)">Text</p>\n\n`<script>` als Code\n',
+        encoding="utf-8",
+    )
+    assert messages(project) == [
+        'content/kontakt.md:7: error: body: <script src="https://evil.example/x.js">: scripts are not allowed in '
+        "content; remove the element",
+        'content/kontakt.md:10: error: body: <p style="background: url(//evil.example/b.png)">: the site loads '
+        "nothing from other hosts (privacy); save the file in content/media/ and use it from there",
+    ]
+
+
+def test_link_addresses_with_parentheses_are_read_whole(project: Path, write: Callable[..., Path]) -> None:
+    """Python-Markdown reads balanced parentheses as part of the address: the message quotes it
+    whole (it stopped at "alert(7"), and a file name with parentheses is found."""
+    (project / "content" / "media" / "foto (1).jpg").write_bytes(
+        (project / "content" / "media" / "foto.jpg").read_bytes()
+    )
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Klammern\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n'
+        "[x](javascript:alert(7)) und [y](https://de.wikipedia.org/wiki/Rostock_(Begriffskl%C3%A4rung))\n\n"
+        "![Foto](../media/foto%20(1).jpg) und [z](../media/fehlt(2).pdf)\n",
+    )
+    assert messages(project) == [
+        "content/newsletter/2026-02.md:7: error: body: link javascript:alert(7): expected a web or mail address, "
+        "or a page or file of the project",
+        "content/newsletter/2026-02.md:9: error: body: link ../media/fehlt(2).pdf: file not found: content/media/fehlt(2).pdf",
+    ]

@@ -5,10 +5,16 @@ readable image (``check`` decodes it) inside ``content/``. Found here: inline im
 ``![alt](../media/foto.jpg)``, reference images ``![alt][ref]`` with their ``[ref]: path``, and
 raw ``<img src="...">``. Paths are relative to the Markdown file, as in MkDocs. Other kinds of
 files (SVG, say) and web addresses are MkDocs' business, as before; so are code blocks and spans.
+
+Raw HTML reaches the site as written, so it is checked too (``check_raw_html``): nothing that
+runs script (``<script>``, ``on...=`` handlers, ``javascript:`` addresses), no embedded pages
+or plugins (``<iframe>``, ``<object>``, ``<embed>``), and nothing loaded from other hosts
+(``src``, ``srcset``, ``poster``, ``<link href>``, ``url(...)`` in styles).
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import html
 import posixpath
@@ -22,10 +28,13 @@ from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
-_INLINE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|([^\s)]+))")
+# An inline target may hold balanced parentheses, as Python-Markdown reads it: [x](javascript:alert(7))
+# is the whole javascript:alert(7), foto(1).jpg the whole name (two levels deep here).
+_TARGET = r"((?:[^\s()]|\((?:[^\s()]|\([^\s()]*\))*\))+)"
+_INLINE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|" + _TARGET + ")")
 _REFERENCE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
 _DEFINITION = re.compile(r" {0,3}\[(?!\^)((?:[^\]\\]|\\.)+)\]:\s*(?:<([^>\n]*)>|(\S+))")  # [^1]: is a footnote
-_LINK = re.compile(r"(?<!!)\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|([^\s)]+))")
+_LINK = re.compile(r"(?<!!)\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|" + _TARGET + ")")
 _REFERENCE_LINK = re.compile(r"(?<!!)\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
 _HTML_A = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
@@ -155,6 +164,113 @@ _HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_TAG = re.compile(r"""(?<!\\)<([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
+_CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.IGNORECASE)
+_ATTR_LIST = re.compile(r"\{:?[ \t]*([^{}\n]*?)[ \t]*\}")
+_HANDLER = re.compile(r"on[a-z]{3,}")  # onclick, onerror, onload, ... (not "one")
+_EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "portal"})
+# Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
+_LOADING = frozenset({"src", "srcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"})
+_LOADING_HREF = frozenset({"link", "base", "image", "use", "feimage", "script"})
+_SCRIPT_MESSAGE = "scripts are not allowed in content"
+_PRIVACY_MESSAGE = (
+    "the site loads nothing from other hosts (privacy); save the file in content/media/ and use it from there"
+)
+
+
+def _from_elsewhere(address: str) -> bool:
+    compact = re.sub(r"[\x00-\x20]", "", address)
+    try:
+        parts = urlsplit(compact)
+    except ValueError:  # http://[broken: a browser may still try it
+        return "//" in compact
+    return parts.scheme.lower() in ("http", "https", "ftp") or bool(parts.netloc)
+
+
+def _is_script_address(address: str) -> bool:
+    compact = re.sub(r"[\x00-\x20]", "", address).lower()
+    return compact.startswith(("javascript:", "vbscript:"))
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body") -> None:
+    """Raw HTML that runs script, embeds pages or loads from other hosts: one error for each,
+    at its line. Code blocks and code spans are text, not HTML; so are HTML comments."""
+    lines = body_lines(body, first_line)
+    if not any("<" in line or "{" in line for _, line in lines):
+        return
+    text = "\n".join(line for _, line in lines)
+    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    starts = [0]  # where each line starts in text (comments were replaced by their line breaks)
+    for piece in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(piece) + 1)
+
+    def line_at(offset: int) -> int:
+        return lines[bisect.bisect_right(starts, offset) - 1][0]
+
+    for tag in _TAG.finditer(text):
+        name, line = tag.group(1).lower(), line_at(tag.start())
+        attributes = [
+            (a.group(1), html.unescape(next((g for g in a.groups()[1:] if g is not None), "")))
+            for a in _ATTRIBUTE.finditer(tag.group(2))
+        ]
+        source = next(
+            (f' {key}="{_shorten(value)}"' for key, value in attributes if key.lower() in ("src", "data")), ""
+        )
+        written = f"<{tag.group(1)}{source}>"
+        if name == "script":  # one error for the element, whatever its attributes
+            ctx.error(line, f"{field}: {written}: {_SCRIPT_MESSAGE}; remove the element")
+            continue
+        if name in _EMBEDDING:
+            ctx.error(
+                line,
+                f"{field}: {written}: embedded pages and plugins are not allowed in content (privacy and security: "
+                "the site loads nothing from other hosts and runs no scripts of its texts); link to the page instead",
+            )
+            continue
+        for written_key, value in attributes:
+            _check_attribute(ctx, line, field, name, written_key, value, f"<{tag.group(1)} {{}}>")
+    for attr_list in _ATTR_LIST.finditer(text):  # attr_list: {: onclick="..." } puts it on the element
+        for attribute in _ATTRIBUTE.finditer(attr_list.group(1)):
+            given = [g for g in attribute.groups()[1:] if g is not None]
+            if given:
+                _check_attribute(ctx, line_at(attr_list.start()), field, "", attribute.group(1),
+                                 html.unescape(given[0]), "{{: {} }}")  # fmt: skip
+    for style in _STYLE_ELEMENT.finditer(text):
+        for url in _CSS_URL.finditer(style.group(1)):
+            if _from_elsewhere(url.group(1)):
+                ctx.error(
+                    line_at(style.start() + url.start(1)), f"{field}: <style> url({url.group(1)}): {_PRIVACY_MESSAGE}"
+                )
+
+
+def _check_attribute(ctx: Context, line: int, field: str, name: str, written_key: str, value: str, form: str) -> None:
+    """One attribute of the element ``name`` ("" for an attr_list's): no script, nothing loaded
+    from other hosts. ``form``: how the message shows it, with {} for key="value"."""
+    key = written_key.lower()
+    shown = form.format(f'{written_key}="{_shorten(value)}"')
+    if _HANDLER.fullmatch(key):
+        ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; remove the {written_key} attribute")
+    elif key == "style":
+        if any(_from_elsewhere(url.group(1)) for url in _CSS_URL.finditer(value)):
+            ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+    elif key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):
+        if name == "img" and key == "src":
+            return  # the image check reports it, with its own advice
+        addresses = [a.split()[0] for a in value.split(",") if a.split()] if key == "srcset" else [value]
+        if any(_is_script_address(a) for a in addresses):
+            ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; use a web address or a file of the project")
+        elif any(_from_elsewhere(a) for a in addresses):
+            ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+
+
 def check_body(
     ctx: Context, body: str, first_line: int, images: ImageChecker, source: str, field: str = "body"
 ) -> tuple[Image, ...]:
@@ -162,6 +278,8 @@ def check_body(
     script or local-file addresses in links. Returns the image files the body shows (those that
     passed), in order, each once. ``field``: what the messages call the text (a statement's
     quote is Markdown too: ``statements[2].quote``)."""
+    if "<" in body or "{" in body:
+        check_raw_html(ctx, body, first_line, field)
     if "javascript:" in body.lower() or "vbscript:" in body.lower() or "file:" in body.lower():
         for link in find_links(body, first_line):
             scheme = urlsplit(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()

@@ -1,9 +1,13 @@
-"""Symbolic links in ``content/``: nothing outside it may reach the site.
+"""Symbolic links in ``content/`` and in ``theme/``: nothing outside them may reach the site.
 
 MkDocs copies every file below docs_dir and follows links to files and folders, so a link to
-``/etc/passwd``, to a private folder or to an issue file elsewhere would be published. The rule:
+``/etc/passwd``, to a private folder or to an issue file elsewhere would be published. The same
+holds for the theme: MkDocs copies every file of ``custom_dir`` that is not a template into the
+site, and the emails read their templates and stylesheet from ``theme/email/``. The rule, for
+``content/``, for ``theme/`` and for a ``custom_dir`` elsewhere in the project (each its own
+folder):
 
-- a link to a file or folder inside ``content/`` is fine (an alias: MkDocs publishes the target's
+- a link to a file or folder inside the same folder (``content/``, say) is fine (an alias: MkDocs publishes the target's
   content under the link's name);
 - a link that leads outside ``content/``, directly or through other links, is an error;
 - a link to nothing is an error (MkDocs would fail copying it);
@@ -23,14 +27,23 @@ from generator.diagnostics import Diagnostics, Location, display_path
 
 
 def check_links(content: Path, root: Path, diag: Diagnostics) -> None:
-    """Report every link below ``content`` that breaks the rule above."""
+    """Report every link below ``content`` (the content folder, the theme or ``custom_dir``)
+    that breaks the rule above."""
     real_content = Path(os.path.realpath(content))
     shown_content = display_path(content, root)
+    if content.is_symlink() and not real_content.is_relative_to(Path(os.path.realpath(root))):
+        diag.error(
+            Location(shown_content),
+            f"a link to the folder {display_path(real_content, root)}, outside the project; nothing outside the "
+            f"project is published: copy the folder into the project instead",
+        )
+        return
     finished: set[Path] = set()  # real folders walked completely
     reported: set[Path] = set()  # real places of links already reported
 
     def shown(real: Path) -> str:
-        return f"{shown_content}/{real.relative_to(real_content).as_posix()}"
+        inside = real.relative_to(real_content).as_posix()
+        return shown_content if inside == "." else f"{shown_content}/{inside}"
 
     def walk(folder: Path, real_folder: Path, open_folders: tuple[Path, ...]) -> None:
         """``open_folders``: the real folders being walked, from content/ down to this one."""

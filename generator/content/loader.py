@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
@@ -25,6 +26,7 @@ from generator.diagnostics import Diagnostics, Location, display_path
 from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
 
 PEOPLE_FILE = "people.yml"
+THEME_DIR = "theme"  # the project's own templates (theme/site/ for MkDocs' custom_dir, theme/email/)
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -71,6 +73,7 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     if not content.is_dir() and (root / "mkdocs.yml").is_file():
         diag.error(Location(settings.docs_dir), "content folder not found (docs_dir in mkdocs.yml)")
     check_links(content, root, diag)
+    _check_theme_links(root, settings.custom_dir, diag)
     tz = ZoneInfo(settings.timezone)
 
     def context(path: Path) -> Context:
@@ -100,8 +103,12 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
 
     legal_pages = (
         check_legal_pages(
-            content, root, context(content / "index.md"),
-            allow_placeholders=preview or settings.allow_placeholders,
+            content,
+            root,
+            context(content / "index.md"),
+            # settings that could not be read (a YAML error, say) may well allow them: reminders
+            # then, not errors telling to set what may be set already
+            allow_placeholders=preview or settings.allow_placeholders or not settings.options_read,
         )  # fmt: skip
         if content.is_dir()
         else ()
@@ -124,6 +131,20 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
         people=tuple(people.values()), phases=tuple(phases), events=tuple(entries), legal_pages=legal_pages,
     )  # fmt: skip
     return LoadResult(project, diag)
+
+
+def _check_theme_links(root: Path, custom_dir: str | None, diag: Diagnostics) -> None:
+    """The links in ``theme/`` and in ``custom_dir`` (where it lies outside ``theme/``): MkDocs
+    publishes the theme's files that are not templates, and the emails read ``theme/email/``."""
+    theme = root / THEME_DIR
+    if theme.is_dir() or theme.is_symlink():
+        check_links(theme, root, diag)
+    if custom_dir is None:
+        return
+    custom = root / custom_dir
+    real_theme = Path(os.path.realpath(theme))
+    if (custom.is_dir() or custom.is_symlink()) and not Path(os.path.realpath(custom)).is_relative_to(real_theme):
+        check_links(custom, root, diag)
 
 
 _FENCE = ("---", "...")

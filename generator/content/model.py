@@ -242,6 +242,8 @@ class Settings:
     claim: str | None = None  # the publisher's claim beside its name ("So weit. So gut.")
     slogan: str | None = None  # the campaign's slogan ("Wir alle – gemeinsam besser")
     contact: ProcessContact | None = None
+    custom_dir: str | None = None  # MkDocs' theme.custom_dir, relative to the project (its links are checked)
+    options_read: bool = False  # the plugin's options could be read (else allow_placeholders is unknown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,11 +94,14 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     site_name = str(values.get("site_name") or "")
     site_url = values.get("site_url") or None
     images: ImageChecker = images_for(root / docs_dir)
+    theme = values.get("theme")
+    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
     base = Settings(
         site_name=site_name, site_url=str(site_url) if site_url else None, docs_dir=docs_dir,
         site_dir=str(values.get("site_dir") or "site"), newsletter_name=site_name,
         use_directory_urls=values.get("use_directory_urls", True) is not False,
         markdown=read_dialect(values.get("markdown_extensions"), nodes, shown, diag),
+        custom_dir=str(custom_dir) if isinstance(custom_dir, str) and custom_dir else None,
     )  # fmt: skip
     if nodes is None:
         return base, images
@@ -176,7 +179,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         markdown=base.markdown,
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
         allow_placeholders=fields.boolean("allow_placeholders", False), logo_alt=logo_alt, claim=claim,
-        slogan=slogan, contact=contact,
+        slogan=slogan, contact=contact, custom_dir=base.custom_dir, options_read=True,
     )  # fmt: skip
     return settings, images
 
@@ -292,7 +295,7 @@ def _read_contact(fields: Fields) -> ProcessContact | None:
             lines = ()
     if name is None and email is None and not lines:
         if contact.ok:
-            contact.missing("name", " (the name of the office or mailbox, such as \"Projektbüro\")")
+            contact.missing("name", ' (the name of the office or mailbox, such as "Projektbüro")')
         return None
     return ProcessContact(name=name, email=email, address_lines=lines, phone=phone)
 

@@ -101,9 +101,11 @@ def email_facts(folder: Path, site_url: str, build_messages: tuple[str, ...]) ->
         if message not in errors and message not in warnings:
             (errors if message in violations else warnings).append(message)
     return EmailFacts(
-        subject=str(headers.get("Subject", "")),
-        sender=str(headers.get("From", "")),
-        reply_to=str(headers.get("Reply-To", "")),
+        # a long header is folded right after its name ("Subject:" CRLF " Newsletter ..."): the
+        # folding blank is not part of the value
+        subject=str(headers.get("Subject", "")).strip(),
+        sender=str(headers.get("From", "")).strip(),
+        reply_to=str(headers.get("Reply-To", "")).strip(),
         size=len(html.encode("utf-8")),
         errors=tuple(errors),
         warnings=tuple(dict.fromkeys(warnings)),

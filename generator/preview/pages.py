@@ -8,6 +8,7 @@ the guide, which is rundbrief's own Markdown, and the script below.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from importlib import resources
 
@@ -259,7 +260,13 @@ def email_page(build: int, issue: IssueEntry, facts: EmailFacts) -> str:
     )
 
 
+_GUIDE_PREVIEW_LINK = re.compile(r'href="https?://(?:127\.0\.0\.1|localhost):8000/')
+
+
 def guide_page(build: int) -> str:
     text = resources.files("generator.preview").joinpath(GUIDE_FILE).read_text(encoding="utf-8")
     body = markdown.markdown(text, extensions=["tables", "fenced_code", "toc"], output_format="html")
+    # The guide names the default address (http://127.0.0.1:8000/...); its links lead to this
+    # preview's own pages, whatever address and port it serves at.
+    body = _GUIDE_PREVIEW_LINK.sub('href="/', body)
     return _render("guide", build, title="Leitfaden für die Redaktion", body=Markup(body))

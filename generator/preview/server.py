@@ -45,6 +45,8 @@ log = logging.getLogger("rundbrief.preview")
 
 WATCHED = ("content", "theme")  # folders below the project (content: docs_dir); and mkdocs.yml
 DEBOUNCE = 0.2  # seconds without a change before a build starts
+_BUILD_NUMBER = re.compile(r"[0-9]{1,18}")
+NAME_MAX = 255  # bytes of one file name (Linux, macOS)
 LONG_POLL = 20.0  # seconds a reload request waits for the next build
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _IGNORED_NAME = re.compile(r"(^[.~#])|(~$)|(\.sw[a-p]$)")  # editors' temporary and backup files
@@ -220,7 +222,9 @@ class Preview:
             number, current, good = self.number, self.current, self.good
         if path == pages.RELOAD_PATH:
             seen = query.get("build", ["-1"])[0]
-            number = self.wait_for_build(int(seen) if seen.lstrip("-").isdigit() else -1, LONG_POLL)
+            # a page's own build number: 1 to 18 ASCII digits (str.isdigit() also takes "²", which int()
+            # refuses, and int() refuses more than 4,300 digits); anything else is an unknown build
+            number = self.wait_for_build(int(seen) if _BUILD_NUMBER.fullmatch(seen) else -1, LONG_POLL)
             return "200 OK", [("Content-Type", "application/json")], f'{{"build": {number}}}'.encode()
         if path.rstrip("/") == pages.GUIDE_PATH.rstrip("/"):
             return _html(pages.guide_page(number))
@@ -303,6 +307,8 @@ def _inside(folder: Path, path: str) -> Path | None:
     parts = [p for p in path.split("/") if p]
     if any(p in (".", "..") or "\\" in p or "\0" in p for p in parts):
         return None
+    if any(len(p.encode("utf-8", "surrogateescape")) > NAME_MAX for p in parts):
+        return None  # no file has such a name (the system refuses to look it up): not found
     base = folder.resolve()
     target = base.joinpath(*parts).resolve()
     return target if target == base or target.is_relative_to(base) else None

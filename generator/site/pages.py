@@ -62,6 +62,7 @@ class EventView:
     date_void: bool  # cancelled or postponed: the date is shown struck out
     note: str  # after the struck date: "neuer Termin folgt" for a postponed event
     attendance: str | None  # "Online", "Vor Ort und online"
+    draft: bool = False  # only drafts mention it (the preview, which shows drafts): marked "Entwurf"
 
     @property
     def id(self) -> str:
@@ -161,6 +162,7 @@ class SiteViews:
             date_void=event_date_void(event),
             note=POSTPONED_NOTE if event.status is EventStatus.POSTPONED else "",
             attendance=event_attendance(event),
+            draft=all(self.links[slug].issue.draft for slug in entry.issues if slug in public),
         )
 
     # -- pages ----------------------------------------------------------------------
