@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime, time, timezone
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +19,8 @@ import pytest
 from icalendar import Calendar
 from PIL import Image
 
-from generator.content.model import Person
+from generator.content.model import Event, EventTime, Person
+from generator.site.calendar import CalendarEvent, CalendarWriter, Seen, read_previous
 from generator.site.pages import initials
 from tests.conftest import make_project, write_images
 from tests.sitefixture import make_rich
@@ -261,6 +262,47 @@ def test_calendar_is_valid_with_berlin_times_and_statuses(rich: Path) -> None:
     assert b"DTSTAMP:" in (rich / "site" / "termine" / "kalender.ics").read_bytes()
     single = events_by_uid(calendar(rich, "messe.ics"))
     assert list(single) == ["messe@test.example.org"]
+
+
+def test_calendar_offers_join_and_registration_links_only_for_open_events(rich: Path) -> None:
+    """As on the page: a postponed, cancelled or past event's join and sign-up links are not
+    published (in the full calendar, the event's own file and the JSON-LD)."""
+    for path in ("kalender.ics", "verschoben.ics", "webinar.ics", "forum.ics"):
+        text = (rich / "site" / "termine" / path).read_bytes().decode().replace("\r\n ", "")
+        assert "video.example.org/workshop" not in text and "video.example.org/webinar" not in text, path
+        assert "anmeldung.example.org" not in text, path
+    forum = str(events_by_uid(calendar(rich))["forum@test.example.org"]["DESCRIPTION"])  # type: ignore[index]
+    assert "Online: https://video.example.org/forum" in forum  # scheduled and not over: offered
+    html = page(rich, "termine")
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
+    assert match is not None
+    data = {item["@id"].split("#")[1]: item for item in json.loads(match.group(1))}
+    assert data["verschoben"]["location"] == {"@type": "VirtualLocation"}
+    assert data["verschoben"]["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
+    assert data["webinar"]["location"] == {"@type": "VirtualLocation"}
+    assert {"@type": "VirtualLocation", "url": "https://video.example.org/forum"} in data["forum"]["location"]
+
+
+def test_calendar_sequence_grows_when_an_event_stops_offering_its_links() -> None:
+    """The links leaving the description are a change the subscribed calendar must see."""
+    start = EventTime.of(datetime.combine(date(2027, 1, 5), time(18), BERLIN))
+    event = Event("w", "Webinar", start, online="https://v.example.org/w",
+                  registration="https://a.example.org/w")  # fmt: skip
+    then, later = datetime(2027, 1, 1, tzinfo=timezone.utc), datetime(2027, 1, 6, tzinfo=timezone.utc)
+
+    def ics(open_: bool, previous: dict[str, Seen], now: datetime) -> bytes:
+        items = [CalendarEvent(event, "https://x.example.org/termine/#w", (), open_)]
+        return CalendarWriter(items, site_url="https://x.example.org", tz_name="Europe/Berlin", previous=previous,
+                              now=now).calendar("T")  # fmt: skip
+
+    first = ics(True, {}, then)
+    assert b"Online: https://v.example.org/w" in first.replace(b"\r\n ", b"")
+    assert ics(True, read_previous(first), later) == first  # unchanged: same bytes
+    second = ics(False, read_previous(first), later)
+    flat = second.replace(b"\r\n ", b"")
+    assert b"v.example.org" not in flat and b"a.example.org" not in flat
+    seen = read_previous(second)["w@x.example.org"]
+    assert seen.sequence == 1 and seen.stamp == later
 
 
 def test_calendar_uids_stable_and_sequence_grows_only_on_change(rich: Path) -> None:

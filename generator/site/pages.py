@@ -247,7 +247,9 @@ def event_jsonld(view: EventView, absolute: Callable[[str], str], organiser: str
         place = {"@type": "Place", "name": event.location}
         if event.address:
             place["address"] = event.address.replace("\n", ", ")
-    online = {"@type": "VirtualLocation", "url": event.online} if event.online else None
+    online: dict[str, str] | None = None
+    if event.online:  # the join link only while it can be used, as on the page (the mode stays)
+        online = {"@type": "VirtualLocation", "url": event.online} if view.open else {"@type": "VirtualLocation"}
     if place and online:
         data["eventAttendanceMode"] = "https://schema.org/MixedEventAttendanceMode"
         data["location"] = [place, online]

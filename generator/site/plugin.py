@@ -366,7 +366,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         settings = self._project().settings
         items = [
             calendar.CalendarEvent(
-                view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues)
+                view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues), view.open
             )
             for view in self.views.events
         ]
