@@ -257,6 +257,47 @@ def test_brand_slogan_and_contact_settings_are_checked(project: Path) -> None:
     assert contact is not None and contact.address_lines == ("Am Markt 1", "18055 Rostock") and contact.name is None
 
 
+def test_bidirectional_controls_in_settings_are_control_characters(project: Path) -> None:
+    """U+202E in a slogan or a contact reads "exe.pdf" backwards in the header of every page and
+    email: rejected as site_name rejects it (LRM/RLM marks stay allowed)."""
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '      organisation: "Landkreis \\u202Eevil"\n'  # line 16
+        + '      slogan: "Slogan \\u2066isoliert"\n'
+        + "      contact:\n"
+        + '        name: "Projektb\u00fcro \\u202Dx"\n'
+        + '        address: "Am Markt 1\\n18055 \\u202BRostock \\u200F"\n',  # line 20
+        encoding="utf-8",
+    )
+    assert messages(project) == [
+        'mkdocs.yml:16: error: plugins.rundbrief.organisation: must be a single line without control characters, found "Landkreis \\u202eevil"',
+        'mkdocs.yml:17: error: plugins.rundbrief.slogan: must be a single line without control characters, found "Slogan \\u2066isoliert"',
+        'mkdocs.yml:19: error: plugins.rundbrief.contact.name: must be a single line without control characters, found "Projektbüro \\u202dx"',
+        'mkdocs.yml:20: error: plugins.rundbrief.contact.address: must be text without control characters, found "Am Markt 1\\n18055 \\u202bRostock \\u200f"',
+    ]
+
+
+def test_a_contact_with_a_rejected_address_and_no_name_gets_one_error(project: Path) -> None:
+    """Any one of name, email and address makes a contact: an address that was given but
+    rejected is the only error, not also a "name: missing required field"."""
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text + "      contact:\n        address: |\n" + "".join(f"          Zeile {i}\n" for i in range(1, 7)),
+        encoding="utf-8",
+    )
+    assert messages(project) == [
+        "mkdocs.yml:17: error: plugins.rundbrief.contact.address: at most 5 lines of at most 120 characters (a postal "
+        "address), found 6 lines, the longest 7 characters",
+    ]
+    config.write_text(text + "      contact:\n        phone: 0381 1234\n", encoding="utf-8")
+    assert messages(project) == [
+        "mkdocs.yml:17: error: plugins.rundbrief.contact.name: missing required field (or email or address; the name "
+        'of the office or mailbox, such as "Projektbüro")',
+    ]
+
+
 def test_a_logo_needs_its_alternative_text(project: Path) -> None:
     config = project / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")

@@ -291,8 +291,11 @@ def _read_contact(fields: Fields) -> ProcessContact | None:
             )  # fmt: skip
             lines = ()
     if name is None and email is None and not lines:
-        if contact.ok:
-            contact.missing("name", " (the name of the office or mailbox, such as \"Projektbüro\")")
+        # any one of name, email and address makes a contact; one that was given but rejected has
+        # had its error already (a second one, "name: missing", would mislead)
+        if not any(contact.has(key) for key in ("name", "email", "address")):
+            hint = ' (or email or address; the name of the office or mailbox, such as "Projektbüro")'
+            contact.missing("name", hint)
         return None
     return ProcessContact(name=name, email=email, address_lines=lines, phone=phone)
 
