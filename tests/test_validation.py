@@ -208,6 +208,32 @@ def test_placeholders_are_allowed_only_by_an_explicit_setting(project: Path, wri
     ]
 
 
+def test_a_placeholder_mark_is_not_lost_to_a_slip_or_a_page_name(project: Path, write: Callable[..., Path]) -> None:
+    """"Placeholder: True" on a legal page, "placeholder: true" on any other page (kontakt.md, a
+    legal page in a subfolder): held back all the same; a slip that says false: did you mean."""
+    write("impressum.md", "---\nPlaceholder: True\n---\n\n# Impressum\n")
+    write("datenschutz.md", "---\nplaceholer: false\ntitle: Datenschutz\n---\n\n# Datenschutz\n")
+    write("kontakt.md", "---\ntitle: Kontakt\nplaceholder: true\n---\n\n# Kontakt\n")
+    write("recht/impressum.md", "---\nplaceholder: yes\n---\n\n# Impressum\n")
+    write("ueber.md", "---\nplaceholder: false\ntemplate: main.html\n---\n\n# Über uns\n")
+    other = (
+        "this page is marked as a placeholder, which must not be published (only content/impressum.md, "
+        "content/datenschutz.md, content/barrierefreiheit.md are looked for as legal pages); replace its "
+        "placeholder text and remove the line placeholder: true"
+    )
+    allow = " (for a site that is not public yet, set allow_placeholders: true in the rundbrief plugin's options)"
+    assert messages(project) == [
+        'content/datenschutz.md:2: warning: placeholer: unknown field, ignored (did you mean "placeholder"?)',
+        'content/impressum.md:2: error: Placeholder: read as "placeholder" (write it so); placeholder: this legal '
+        "page still has the placeholder text, which must not be published; replace it with the publisher's text "
+        "and remove the line placeholder: true" + allow,
+        f"content/kontakt.md:3: error: placeholder: {other}{allow}",
+        f"content/recht/impressum.md:2: error: placeholder: {other}{allow}",
+    ]
+    preview = load_project(project, preview=True).diagnostics
+    assert preview.errors == [] and len(preview.warnings) == 4
+
+
 def test_site_url_and_sender_are_required(project: Path) -> None:
     config = project / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
