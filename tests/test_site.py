@@ -20,6 +20,7 @@ from icalendar import Calendar
 from PIL import Image
 
 from generator.content.model import Event, EventTime, Person
+from generator.hyphenation import hyphenate_word
 from generator.site.calendar import CalendarEvent, CalendarWriter, Seen, read_previous
 from generator.site.pages import initials
 from tests.conftest import make_project, write_images
@@ -363,6 +364,19 @@ def test_issues_are_not_in_the_navigation(rich: Path) -> None:
     nav = nav[nav.index('<nav class="md-nav md-nav--primary"') :]
     nav = nav[: nav.index("</nav>")]
     assert "2026-02" not in nav and "Regionalkonferenzen &amp; mehr" not in nav
+
+
+def test_the_404_page_is_hyphenated_as_the_pages_are(rich: Path) -> None:
+    """MkDocs renders 404.html as a static template, not a page: the header and footer there
+    (the slogan, long words) get the same soft hyphens, or a long word scrolls sideways on a phone."""
+    not_found = (rich / "site" / "404.html").read_text(encoding="utf-8")
+    start = (rich / "site" / "index.html").read_text(encoding="utf-8")
+    word = hyphenate_word("Barrierefreiheit")
+    assert "\u00ad" in word and word in start  # the pages: hyphenated
+    footer = not_found[not_found.index('<footer class="md-footer"') :]
+    assert word in footer and "Barrierefreiheit" not in footer
+    sitemap = (rich / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "\u00ad" not in sitemap and "<wbr>" not in sitemap
 
 
 def test_feed_and_calendar_folders_have_their_sitemaps(rich: Path) -> None:

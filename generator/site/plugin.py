@@ -326,6 +326,13 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         # long German words break with a hyphen on phones; long addresses break at / @ .
         return hyphenation.hyphenate_html(output, hyphenation.WBR)
 
+    def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
+        """The static templates: 404.html shows the same header as the pages (the slogan, the
+        claim) and gets the same hyphenation; sitemap.xml is not HTML and stays as it is."""
+        if not template_name.endswith(".html"):
+            return output_content
+        return hyphenation.hyphenate_html(output_content, hyphenation.WBR)
+
     # -- files beside the pages -----------------------------------------------------
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.project is None:
