@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -74,3 +75,25 @@ def event_attendance(event: Event) -> str | None:
     if not event.online:
         return None
     return "Vor Ort und online" if event.location or event.address else "Online"
+
+
+_PHONE_START = re.compile(r"[+\d][\d\s()./-]*")  # the number at the start of a phone field
+TEL_DIGITS = (5, 16)  # fewer is no number to dial; E.164 has at most 15, a trunk 0 adds one
+
+
+def tel_href(phone: str) -> str | None:
+    """The ``tel:`` link of a phone field written for people ("03843 000-0 (Mo–Fr 9–15 Uhr)"):
+    only its leading number, as ``+`` and digits ("tel:038430000"); "+49 (0)381 1234" drops the
+    trunk 0 that is not dialled from abroad. None where there is no number to dial: the text is
+    then shown without a link."""
+    match = _PHONE_START.match(phone.strip())
+    if match is None:
+        return None
+    number = match.group()
+    international = number.startswith("+")
+    if international:
+        number = number.replace("(0)", "", 1)
+    digits = re.sub(r"\D", "", number)
+    if not TEL_DIGITS[0] <= len(digits) <= TEL_DIGITS[1]:
+        return None
+    return f"tel:{'+' if international else ''}{digits}"

@@ -20,6 +20,7 @@ from icalendar import Calendar
 from PIL import Image
 
 from generator.content.model import Event, EventTime, Person
+from generator.formatting import tel_href
 from generator.hyphenation import hyphenate_word
 from generator.site.calendar import CalendarEvent, CalendarWriter, Seen, read_previous
 from generator.site.pages import initials
@@ -364,6 +365,38 @@ def test_issues_are_not_in_the_navigation(rich: Path) -> None:
     nav = nav[nav.index('<nav class="md-nav md-nav--primary"') :]
     nav = nav[: nav.index("</nav>")]
     assert "2026-02" not in nav and "Regionalkonferenzen &amp; mehr" not in nav
+
+
+@pytest.mark.parametrize(
+    ("phone", "href"),
+    [
+        ("03843 000-0 (Mo–Fr 9–15 Uhr)", "tel:038430000"),  # free text after the number: not in the link
+        ("+49 (0)381 1234-5", "tel:+4938112345"),  # the trunk 0 is not dialled from abroad
+        ("0381 / 12 34", "tel:03811234"),
+        ("Zentrale, Durchwahl folgt", None),  # nothing to dial: shown without a link
+        ("12 34", None),
+    ],
+)
+def test_tel_links_carry_only_the_number(phone: str, href: str | None) -> None:
+    assert tel_href(phone) == href
+
+
+def test_a_free_text_phone_links_only_its_number(tmp_path: Path) -> None:
+    """The settings' contact (the footer of every page) and a person's card (the issue's contacts)."""
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '      contact:\n        name: Projektbüro\n        phone: "03843 000-0 (Mo–Fr 9–15 Uhr)"\n',
+        encoding="utf-8",
+    )
+    people = root / "content" / "people.yml"
+    people.write_text(people.read_text(encoding="utf-8").replace("  name: Anna Muster\n", "  name: Anna Muster\n  phone: 0381 12 34 (nur vormittags)\n", 1), encoding="utf-8")
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    issue = page(root, "newsletter/2026-02")
+    assert '<br>Telefon: <a href="tel:038430000">03843 000-0 (Mo–Fr 9–15 Uhr)</a>' in issue
+    assert '<br>Telefon: <a href="tel:03811234">0381 12 34 (nur vormittags)</a>' in issue
 
 
 def test_the_404_page_is_hyphenated_as_the_pages_are(rich: Path) -> None:

@@ -36,6 +36,7 @@ from generator.content import load_project
 from generator.content.images import ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE
 from generator.content.model import Image, Issue, Phase, Project
+from generator.formatting import tel_href
 from generator.images import ImagePipeline
 from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
@@ -211,6 +212,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if config.site_description:  # and this, in every page's <meta name="description">
             config.site_description = pages.as_html(config.site_description)
         env.filters["markdown"] = self._markdown_filter
+        env.filters["tel"] = tel_href  # every template may use it, the error pages' too
         if self.project is None:  # the error pages: Material's page with rundbrief's frame, empty
             env.globals["rundbrief"] = {
                 "settings": {"partners": (), "newsletter_name": config.site_name, "logo_alt": None},
