@@ -334,3 +334,25 @@ def test_a_logo_needs_its_alternative_text(project: Path) -> None:
     ]
     config.write_text(text + "      logo: media/logo.png\n      logo_alt: Zeichen des Testprozesses\n", encoding="utf-8")
     assert messages(project) == []
+
+
+@pytest.mark.parametrize(
+    ("alt", "problem"),
+    [
+        ("logo.png", ", not be a file name"),
+        ("Logo", ", not be a file name"),  # the logo's file name without its ending
+        ("2024", " in words, not be a number or a sign"),
+        ('"---"', " in words, not be a number or a sign"),
+    ],
+)
+def test_a_logo_alt_that_describes_nothing_is_refused(project: Path, alt: str, problem: str) -> None:
+    """As a photo's alt: a file name or a number is no description of the logo."""
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + f"      logo: media/logo.png\n      logo_alt: {alt}\n", encoding="utf-8"
+    )
+    found = alt.strip('"')
+    assert messages(project) == [
+        f"mkdocs.yml:17: error: plugins.rundbrief.logo_alt: must describe what the image shows{problem} (what "
+        f'the logo shows, such as "Zukunftswerkstatt Kommunen"), found "{found}"'
+    ]
