@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from generator.content.model import Event, EventStatus, PhaseStatus
+from generator.content.model import Event, EventStatus, Issue, PhaseStatus
 
 LOCALE = "de_DE"
 EVENT_STATUS_LABELS = {
@@ -63,6 +64,24 @@ def event_open(event: Event, today: date) -> bool:
     """Whether the public can still act on an event: add it to a calendar, join it online, sign
     up. Not for a cancelled or postponed one (its date is void), nor once its last day is over."""
     return event.status is EventStatus.SCHEDULED and event.end_date >= today
+
+
+EMAIL_TIME = time(8, 0)  # an issue's email is dated its day at 08:00 (the Date header)
+
+
+def message_date(issue: Issue, tz: ZoneInfo) -> datetime:
+    """The email's own date and time: its Date header, and the moment it is read from."""
+    return datetime.combine(issue.date, EMAIL_TIME, tz)
+
+
+def event_open_at(event: Event, moment: datetime) -> bool:
+    """:func:`event_open` at a moment (an email's date): an event whose given end time is before
+    it is over, even on that day. Without an end time only the day counts, as for the site."""
+    if event.status is not EventStatus.SCHEDULED:
+        return False
+    if event.end is not None and event.end.moment is not None:
+        return event.end.moment > moment
+    return event.end_date >= moment.date()
 
 
 def event_date_void(event: Event) -> bool:

@@ -107,9 +107,7 @@ def _placeholder_mark(path: Path, shown: str, ctx: Context, *, quiet: bool) -> t
     return 0, ""
 
 
-def check_other_pages(
-    pages: Iterable[Path], context: Callable[[Path], Context], *, allow_placeholders: bool
-) -> None:
+def check_other_pages(pages: Iterable[Path], context: Callable[[Path], Context], *, allow_placeholders: bool) -> None:
     """A page other than the three legal pages (``kontakt.md``, ``recht/impressum.md``) marked
     ``placeholder: true`` is held back as a legal page is: an error (a reminder where allowed)."""
     for path in pages:
