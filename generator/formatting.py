@@ -20,6 +20,9 @@ EVENT_STATUS_LABELS = {
 # What a postponed event's struck-out date is followed by, until the editors announce the new date
 # (as a new event).
 POSTPONED_NOTE = "neuer Termin folgt"
+# What a screen reader says before a struck-out date (the strike itself is not read out): a
+# postponed event's date was the date so far, a new one follows; a cancelled event's is simply off.
+VOID_DATE_LABELS = {EventStatus.CANCELLED: "Abgesagter Termin: ", EventStatus.POSTPONED: "Bisheriger Termin: "}
 PHASE_STATUS_LABELS = {
     PhaseStatus.DONE: "abgeschlossen",
     PhaseStatus.ACTIVE: "läuft",

@@ -86,6 +86,13 @@ def hyphenate_word(word: str) -> str:
     return str(_dictionary().inserted(word, hyphen=SHY))
 
 
+def _hyphenated(match: re.Match[str]) -> str:
+    """A long word with its soft hyphens; one in capitals only (an acronym, "BITV", "DSGVO" run
+    together) is left whole: the German patterns are for words, not for letters read one by one."""
+    word = match.group()
+    return word if word.isupper() else hyphenate_word(word)
+
+
 def broken_run(run: str, breaker: str = WBR) -> str:
     """``run`` with ``breaker`` after every :data:`RUN` characters (entities count as one)."""
     return breaker.join(_CHUNK.findall(run)) if len(run) > RUN else run
@@ -99,10 +106,10 @@ def hyphenate_text(text: str, breaker: str = WBR) -> str:
     """Plain text (no markup) with soft hyphens in long words and ``breaker`` in long addresses."""
     parts, last = [], 0
     for address in _ADDRESS.finditer(text):
-        parts.append(_WORD.sub(lambda m: hyphenate_word(m.group()), text[last : address.start()]))
+        parts.append(_WORD.sub(_hyphenated, text[last : address.start()]))
         parts.append(_broken_address(address.group(), breaker) if len(address.group()) >= 20 else address.group())
         last = address.end()
-    parts.append(_WORD.sub(lambda m: hyphenate_word(m.group()), text[last:]))
+    parts.append(_WORD.sub(_hyphenated, text[last:]))
     return "".join(parts)
 
 

@@ -44,3 +44,11 @@ def test_markup_code_comments_and_attributes_are_left_alone() -> None:
     assert result.count(SHY) == 2 * 5  # the heading's and the link's text only
     assert result.replace(SHY, "") == html
 
+
+
+def test_words_in_capitals_are_left_whole() -> None:
+    """An acronym or a word in capitals is read letter by letter or shouted: no soft hyphens;
+    the same word in lower case is hyphenated (surnames too: invisible unless a line breaks)."""
+    assert hyphenate_text("Die ABCDEFGHIJKLMN-Regeln") == "Die ABCDEFGHIJKLMN-Regeln"
+    assert hyphenate_text("KREISENTWICKLUNGSKONZEPT") == "KREISENTWICKLUNGSKONZEPT"
+    assert SHY in hyphenate_text("Kreisentwicklungskonzept")

@@ -167,6 +167,8 @@ def test_events_show_their_status_as_the_public_reads_it(rich: Path) -> None:
     assert re.search(r'<s><span class="rb-sr-only">Bisheriger Termin: </span><time[^>]*>Freitag, 26\. Februar 2027, '
                      r"09:30 Uhr</time></s> <span class=\"rb-event__note\">neuer Termin folgt</span>", postponed)
     assert "<s>" in event_card(html, "konferenz-sued") and "neuer Termin folgt" not in event_card(html, "konferenz-sued")
+    # a cancelled event's struck date is read out as what it is: no new date is to follow
+    assert '<s><span class="rb-sr-only">Abgesagter Termin: </span><time' in event_card(html, "konferenz-sued")
     assert "<s>" not in event_card(html, "messe")
     # online events have a place line
     assert text_of(between(postponed, '<p class="rb-event__where">', "</p>")).strip() == "Online"

@@ -22,6 +22,7 @@ from generator.formatting import (
     EVENT_STATUS_LABELS,
     PHASE_STATUS_LABELS,
     POSTPONED_NOTE,
+    VOID_DATE_LABELS,
     event_attendance,
     event_date_void,
     event_open,
@@ -61,6 +62,7 @@ class EventView:
     open: bool  # calendar, join and registration links are offered (scheduled and not over)
     date_void: bool  # cancelled or postponed: the date is shown struck out
     note: str  # after the struck date: "neuer Termin folgt" for a postponed event
+    void_label: str  # before the struck date, for screen readers: "Abgesagter Termin: ", "Bisheriger Termin: "
     attendance: str | None  # "Online", "Vor Ort und online"
 
     @property
@@ -160,6 +162,7 @@ class SiteViews:
             open=event_open(event, self.today),
             date_void=event_date_void(event),
             note=POSTPONED_NOTE if event.status is EventStatus.POSTPONED else "",
+            void_label=VOID_DATE_LABELS.get(event.status, ""),
             attendance=event_attendance(event),
         )
 
