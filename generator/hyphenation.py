@@ -5,7 +5,10 @@ hyphenation dictionary; Gmail and Outlook support no ``hyphens`` at all, and a n
 breaks "Kreisentwicklungskonzept" anywhere, without a hyphen, or scrolls sideways. So long words
 get soft hyphens (U+00AD, invisible unless a line breaks there) at the places the German patterns
 of LibreOffice (pyphen) allow, and long addresses shown as text (``www.…``, ``name@host``) get a
-break opportunity after each ``/`` and ``@`` and before each ``.``. Only text is changed: tags,
+break opportunity after each ``/`` and ``@``, before each ``.`` and every 20 characters of a longer
+run between them (a document ID, a long path). The break opportunity is ``<wbr>`` on the site and
+in the email: a character (U+200B) would be copied with the address and break it in a To: field.
+Only text is changed: tags,
 attributes, comments (Outlook's conditional blocks) and ``script``, ``style``, ``pre``, ``code``,
 ``textarea`` and ``title`` are left as they are.
 """
@@ -23,13 +26,14 @@ from pathlib import Path
 import pyphen
 
 SHY = "\u00ad"
-ZERO_WIDTH_SPACE = "\u200b"  # a break opportunity every mail client knows (GMX and WEB.DE drop <wbr>)
-WBR = "<wbr>"
+WBR = "<wbr>"  # not a character: copied text stays whole (GMX and WEB.DE drop it: see email.css)
 MIN_LETTERS = 12  # shorter words fit any line
 
 _WORD = re.compile(rf"[^\W\d_]{{{MIN_LETTERS},}}")
 _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"]{12,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _ADDRESS_BREAK = re.compile(r"(?<=[/@])(?=.)|(?<=.)(?=\.)")
+RUN = 20  # at most this many characters of an address or of code without a break opportunity
+_CHUNK = re.compile(rf"(?:&#?\w+;|.){{1,{RUN}}}", re.DOTALL)  # an entity is one character
 # What is never changed, in runs: tags, comments, protected elements and the white space between
 # them (a page is thousands of tags and blanks: split into runs, the text between them is few
 # pieces). A protected element ends at the first end tag of any protected kind: one inside
@@ -82,18 +86,34 @@ def hyphenate_word(word: str) -> str:
     return str(_dictionary().inserted(word, hyphen=SHY))
 
 
-def hyphenate_text(text: str, breaker: str = ZERO_WIDTH_SPACE) -> str:
+def _hyphenated(match: re.Match[str]) -> str:
+    """A long word with its soft hyphens; one in capitals only (an acronym, "BITV", "DSGVO" run
+    together) is left whole: the German patterns are for words, not for letters read one by one."""
+    word = match.group()
+    return word if word.isupper() else hyphenate_word(word)
+
+
+def broken_run(run: str, breaker: str = WBR) -> str:
+    """``run`` with ``breaker`` after every :data:`RUN` characters (entities count as one)."""
+    return breaker.join(_CHUNK.findall(run)) if len(run) > RUN else run
+
+
+def _broken_address(address: str, breaker: str) -> str:
+    return breaker.join(broken_run(piece, breaker) for piece in _ADDRESS_BREAK.split(address))
+
+
+def hyphenate_text(text: str, breaker: str = WBR) -> str:
     """Plain text (no markup) with soft hyphens in long words and ``breaker`` in long addresses."""
     parts, last = [], 0
     for address in _ADDRESS.finditer(text):
-        parts.append(_WORD.sub(lambda m: hyphenate_word(m.group()), text[last : address.start()]))
-        parts.append(_ADDRESS_BREAK.sub(breaker, address.group()) if len(address.group()) >= 20 else address.group())
+        parts.append(_WORD.sub(_hyphenated, text[last : address.start()]))
+        parts.append(_broken_address(address.group(), breaker) if len(address.group()) >= 20 else address.group())
         last = address.end()
-    parts.append(_WORD.sub(lambda m: hyphenate_word(m.group()), text[last:]))
+    parts.append(_WORD.sub(_hyphenated, text[last:]))
     return "".join(parts)
 
 
-def hyphenate_html(html: str, breaker: str = ZERO_WIDTH_SPACE) -> str:
+def hyphenate_html(html: str, breaker: str = WBR) -> str:
     """HTML with its text (only) hyphenated; ``breaker`` may be markup (``<wbr>``) or a character."""
     pieces = _PROTECTED.split(html)  # text, protected run, text, ...
     pieces[0::2] = [_changed(text, breaker) for text in pieces[0::2]]

@@ -317,3 +317,44 @@ def test_emails_of_another_project_at_phone_width(
         if problems:
             findings[path.parent.name] = problems
     assert findings == {}
+
+
+LONG_URL = "https://docs.google.com/document/d/1aBcD3fGhIjKlMnOpQrStUvWxYz0123456789abcdefgh/edit?usp=sharing"
+LONG_PATH = "https://www.example.org/" + "Abschnitt" * 20
+LONG_CODE = "Kreisentwicklungskonzept_" + "x" * 44
+
+
+@pytest.mark.parametrize("client", ["style", "no-style"], ids=["with-style", "inline-only"])
+def test_an_email_with_long_addresses_and_code_fits_a_phone(tmp_path: Path, browser: Browser, client: str) -> None:
+    """One unbreakable token (a document's ID, a long path, a line of code) must not widen the
+    email beyond 375 px, with or without <style>; the addresses copy whole (no U+200B in them)."""
+    root = tmp_path / "projekt"
+    shutil.copytree(SECOND, root)
+    issue = root / "content" / "newsletter" / "2027-06-zukunftsplan.md"
+    issue.write_text(
+        issue.read_text(encoding="utf-8")
+        + f"\n\nDas Protokoll: {LONG_URL}\n\nDer Pfad: <{LONG_PATH}>\n\n```\n{LONG_CODE}\n```\n\n"
+        f"Schreiben Sie an [kreisentwicklungskonzept@example.org](mailto:kreisentwicklungskonzept@example.org).\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--project", str(root)], capture_output=True, text=True,
+        env=dict(os.environ, RUNDBRIEF_TODAY="2027-06-20"), timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    html = (root / "newsletter" / "2027-06-zukunftsplan" / "email.html").read_text(encoding="utf-8")
+    if client == "no-style":
+        html = _STYLE_BLOCK.sub("", html)
+    page, problems = open_email(browser, root / "public", html, 375, "light", SECOND_URL)
+    overflow = page.evaluate(OVERFLOW)
+    copied = page.evaluate(
+        """() => [...document.querySelectorAll('a, pre, p')].filter(e => /@|https?:|Kreisentw/.test(e.textContent)).map(e => {
+             const r = document.createRange(); r.selectNodeContents(e); const s = getSelection();
+             s.removeAllRanges(); s.addRange(r); return s.toString(); })"""
+    )
+    page.close()
+    assert problems == []
+    assert overflow <= 0, f"the email scrolls sideways by {overflow} px"
+    for token in (LONG_URL, LONG_PATH, LONG_CODE, "kreisentwicklungskonzept@example.org"):
+        assert any(token in text for text in copied), (token, copied)
+    assert not any("\u200b" in text for text in copied), copied

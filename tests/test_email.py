@@ -6,18 +6,23 @@ import email
 import os
 import re
 import shutil
+from datetime import date, datetime, time
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from generator.content import load_project
+from generator.content.model import Event, EventStatus, EventTime
 from generator.email.build import BUNDLED_TEMPLATES
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.lint import client_findings, rule_violations
 from generator.email.mime import build_message
 from generator.email.render import MAX_STYLE_BYTES, WARN_BYTES, EmailRenderer
+from generator.formatting import event_open_at, message_date
 from generator.images import ImagePipeline
 from tests.emailfixture import built_example, run, styles
 
@@ -179,6 +184,28 @@ def test_events_show_their_status_as_of_the_issue_date(example: Path) -> None:
     assert ">Vor Ort und online</div>" in hybrid and "Online teilnehmen" in hybrid and "In Kalender eintragen" in hybrid
     assert "Bisheriger Termin: Freitag, 6. November 2026, 15:00–19:00 Uhr – neuer Termin\nfolgt" in text
     assert "termine/2026-12-04-verwaltungsworkshop.ics" not in text
+
+
+def test_an_event_over_before_the_emails_own_time_offers_nothing() -> None:
+    """The email is dated 08:00 of its issue's day: an event of that morning that ended at 07:30
+    is over when it is read (no "Online teilnehmen"); one ending at 09:00 is not; without an end
+    time only the day counts, as on the site."""
+    berlin = ZoneInfo("Europe/Berlin")
+    issue_day = date(2026, 11, 20)
+    moment = message_date(SimpleNamespace(date=issue_day), berlin)  # type: ignore[arg-type]
+    assert moment == datetime(2026, 11, 20, 8, 0, tzinfo=berlin)
+
+    def event(start: str, end: str | None, status: EventStatus = EventStatus.SCHEDULED) -> Event:
+        def at(hm: str) -> EventTime:
+            return EventTime.of(datetime.combine(issue_day, time.fromisoformat(hm), berlin))
+
+        return Event("e", "E", at(start), at(end) if end else None, online="https://v.example.org/", status=status)
+
+    assert not event_open_at(event("06:00", "07:30"), moment)
+    assert event_open_at(event("07:00", "09:00"), moment)
+    assert event_open_at(event("06:00", None), moment)
+    assert not event_open_at(event("07:00", "09:00", EventStatus.CANCELLED), moment)
+    assert event_open_at(Event("d", "D", EventTime(issue_day)), moment)  # a whole day: open all of it
 
 
 def parse(data: bytes) -> EmailMessage:

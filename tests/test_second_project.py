@@ -321,7 +321,10 @@ def test_the_calendar_has_every_public_event(build: Build) -> None:
     assert "DTSTART;TZID=Europe/Berlin:20270416T150000" in events["jugendcamp"]
     assert "DTEND;TZID=Europe/Berlin:20270418T130000" in events["jugendcamp"]
     assert "LOCATION:" not in events["sprechstunde-februar"]
-    assert "https://meet.example.net/hollerbrueck/buergerforum-mobilitaet" in events["buergerforum-mobilitaet"]
+    assert "Online: https://meet.example.net/hollerbrueck/fragestunde" in events["fragestunde-zukunftsplan"]
+    assert "Anmeldung: Ohne Anmeldung" in events["fragestunde-zukunftsplan"]  # upcoming: join and sign-up offered
+    assert "meet.example.net" not in events["buergerforum-mobilitaet"]  # over: as on the page, no join link
+    assert "Anmeldung:" not in events["werkstattwoche"]
     assert "DTEND" not in events["stadtrat-beschluss"]  # no end given: none made up
     for event_id in EVENTS:
         assert (build.site / "termine" / f"{event_id}.ics").is_file(), event_id

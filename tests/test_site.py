@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime, time, timezone
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +19,10 @@ import pytest
 from icalendar import Calendar
 from PIL import Image
 
-from generator.content.model import Person
+from generator.content.model import Event, EventTime, Person
+from generator.formatting import tel_href
+from generator.hyphenation import hyphenate_word
+from generator.site.calendar import CalendarEvent, CalendarWriter, Seen, read_previous
 from generator.site.pages import initials
 from tests.conftest import make_project, write_images
 from tests.sitefixture import make_rich
@@ -164,6 +167,8 @@ def test_events_show_their_status_as_the_public_reads_it(rich: Path) -> None:
     assert re.search(r'<s><span class="rb-sr-only">Bisheriger Termin: </span><time[^>]*>Freitag, 26\. Februar 2027, '
                      r"09:30 Uhr</time></s> <span class=\"rb-event__note\">neuer Termin folgt</span>", postponed)
     assert "<s>" in event_card(html, "konferenz-sued") and "neuer Termin folgt" not in event_card(html, "konferenz-sued")
+    # a cancelled event's struck date is read out as what it is: no new date is to follow
+    assert '<s><span class="rb-sr-only">Abgesagter Termin: </span><time' in event_card(html, "konferenz-sued")
     assert "<s>" not in event_card(html, "messe")
     # online events have a place line
     assert text_of(between(postponed, '<p class="rb-event__where">', "</p>")).strip() == "Online"
@@ -263,6 +268,47 @@ def test_calendar_is_valid_with_berlin_times_and_statuses(rich: Path) -> None:
     assert list(single) == ["messe@test.example.org"]
 
 
+def test_calendar_offers_join_and_registration_links_only_for_open_events(rich: Path) -> None:
+    """As on the page: a postponed, cancelled or past event's join and sign-up links are not
+    published (in the full calendar, the event's own file and the JSON-LD)."""
+    for path in ("kalender.ics", "verschoben.ics", "webinar.ics", "forum.ics"):
+        text = (rich / "site" / "termine" / path).read_bytes().decode().replace("\r\n ", "")
+        assert "video.example.org/workshop" not in text and "video.example.org/webinar" not in text, path
+        assert "anmeldung.example.org" not in text, path
+    forum = str(events_by_uid(calendar(rich))["forum@test.example.org"]["DESCRIPTION"])  # type: ignore[index]
+    assert "Online: https://video.example.org/forum" in forum  # scheduled and not over: offered
+    html = page(rich, "termine")
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
+    assert match is not None
+    data = {item["@id"].split("#")[1]: item for item in json.loads(match.group(1))}
+    assert data["verschoben"]["location"] == {"@type": "VirtualLocation"}
+    assert data["verschoben"]["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
+    assert data["webinar"]["location"] == {"@type": "VirtualLocation"}
+    assert {"@type": "VirtualLocation", "url": "https://video.example.org/forum"} in data["forum"]["location"]
+
+
+def test_calendar_sequence_grows_when_an_event_stops_offering_its_links() -> None:
+    """The links leaving the description are a change the subscribed calendar must see."""
+    start = EventTime.of(datetime.combine(date(2027, 1, 5), time(18), BERLIN))
+    event = Event("w", "Webinar", start, online="https://v.example.org/w",
+                  registration="https://a.example.org/w")  # fmt: skip
+    then, later = datetime(2027, 1, 1, tzinfo=timezone.utc), datetime(2027, 1, 6, tzinfo=timezone.utc)
+
+    def ics(open_: bool, previous: dict[str, Seen], now: datetime) -> bytes:
+        items = [CalendarEvent(event, "https://x.example.org/termine/#w", (), open_)]
+        return CalendarWriter(items, site_url="https://x.example.org", tz_name="Europe/Berlin", previous=previous,
+                              now=now).calendar("T")  # fmt: skip
+
+    first = ics(True, {}, then)
+    assert b"Online: https://v.example.org/w" in first.replace(b"\r\n ", b"")
+    assert ics(True, read_previous(first), later) == first  # unchanged: same bytes
+    second = ics(False, read_previous(first), later)
+    flat = second.replace(b"\r\n ", b"")
+    assert b"v.example.org" not in flat and b"a.example.org" not in flat
+    seen = read_previous(second)["w@x.example.org"]
+    assert seen.sequence == 1 and seen.stamp == later
+
+
 def test_calendar_uids_stable_and_sequence_grows_only_on_change(rich: Path) -> None:
     before = (rich / "site" / "termine" / "kalender.ics").read_bytes()
     assert build(rich).returncode == 0
@@ -321,6 +367,51 @@ def test_issues_are_not_in_the_navigation(rich: Path) -> None:
     nav = nav[nav.index('<nav class="md-nav md-nav--primary"') :]
     nav = nav[: nav.index("</nav>")]
     assert "2026-02" not in nav and "Regionalkonferenzen &amp; mehr" not in nav
+
+
+@pytest.mark.parametrize(
+    ("phone", "href"),
+    [
+        ("03843 000-0 (Mo–Fr 9–15 Uhr)", "tel:038430000"),  # free text after the number: not in the link
+        ("+49 (0)381 1234-5", "tel:+4938112345"),  # the trunk 0 is not dialled from abroad
+        ("0381 / 12 34", "tel:03811234"),
+        ("Zentrale, Durchwahl folgt", None),  # nothing to dial: shown without a link
+        ("12 34", None),
+    ],
+)
+def test_tel_links_carry_only_the_number(phone: str, href: str | None) -> None:
+    assert tel_href(phone) == href
+
+
+def test_a_free_text_phone_links_only_its_number(tmp_path: Path) -> None:
+    """The settings' contact (the footer of every page) and a person's card (the issue's contacts)."""
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '      contact:\n        name: Projektbüro\n        phone: "03843 000-0 (Mo–Fr 9–15 Uhr)"\n',
+        encoding="utf-8",
+    )
+    people = root / "content" / "people.yml"
+    people.write_text(people.read_text(encoding="utf-8").replace("  name: Anna Muster\n", "  name: Anna Muster\n  phone: 0381 12 34 (nur vormittags)\n", 1), encoding="utf-8")
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    issue = page(root, "newsletter/2026-02")
+    assert '<br>Telefon: <a href="tel:038430000">03843 000-0 (Mo–Fr 9–15 Uhr)</a>' in issue
+    assert '<br>Telefon: <a href="tel:03811234">0381 12 34 (nur vormittags)</a>' in issue
+
+
+def test_the_404_page_is_hyphenated_as_the_pages_are(rich: Path) -> None:
+    """MkDocs renders 404.html as a static template, not a page: the header and footer there
+    (the slogan, long words) get the same soft hyphens, or a long word scrolls sideways on a phone."""
+    not_found = (rich / "site" / "404.html").read_text(encoding="utf-8")
+    start = (rich / "site" / "index.html").read_text(encoding="utf-8")
+    word = hyphenate_word("Barrierefreiheit")
+    assert "\u00ad" in word and word in start  # the pages: hyphenated
+    footer = not_found[not_found.index('<footer class="md-footer"') :]
+    assert word in footer and "Barrierefreiheit" not in footer
+    sitemap = (rich / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "\u00ad" not in sitemap and "<wbr>" not in sitemap
 
 
 def test_feed_and_calendar_folders_have_their_sitemaps(rich: Path) -> None:

@@ -230,6 +230,32 @@ def test_placeholders_are_reminders_when_the_settings_cannot_be_read(project: Pa
     ]
 
 
+def test_a_placeholder_mark_is_not_lost_to_a_slip_or_a_page_name(project: Path, write: Callable[..., Path]) -> None:
+    """ "Placeholder: True" on a legal page, "placeholder: true" on any other page (kontakt.md, a
+    legal page in a subfolder): held back all the same; a slip that says false: did you mean."""
+    write("impressum.md", "---\nPlaceholder: True\n---\n\n# Impressum\n")
+    write("datenschutz.md", "---\nplaceholer: false\ntitle: Datenschutz\n---\n\n# Datenschutz\n")
+    write("kontakt.md", "---\ntitle: Kontakt\nplaceholder: true\n---\n\n# Kontakt\n")
+    write("recht/impressum.md", "---\nplaceholder: yes\n---\n\n# Impressum\n")
+    write("ueber.md", "---\nplaceholder: false\ntemplate: main.html\n---\n\n# Über uns\n")
+    other = (
+        "this page is marked as a placeholder, which must not be published (only content/impressum.md, "
+        "content/datenschutz.md, content/barrierefreiheit.md are looked for as legal pages); replace its "
+        "placeholder text and remove the line placeholder: true"
+    )
+    allow = " (for a site that is not public yet, set allow_placeholders: true in the rundbrief plugin's options)"
+    assert messages(project) == [
+        'content/datenschutz.md:2: warning: placeholer: unknown field, ignored (did you mean "placeholder"?)',
+        'content/impressum.md:2: error: Placeholder: read as "placeholder" (write it so); placeholder: this legal '
+        "page still has the placeholder text, which must not be published; replace it with the publisher's text "
+        "and remove the line placeholder: true" + allow,
+        f"content/kontakt.md:3: error: placeholder: {other}{allow}",
+        f"content/recht/impressum.md:2: error: placeholder: {other}{allow}",
+    ]
+    preview = load_project(project, preview=True).diagnostics
+    assert preview.errors == [] and len(preview.warnings) == 4
+
+
 def test_site_url_and_sender_are_required(project: Path) -> None:
     config = project / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
@@ -291,6 +317,47 @@ def test_brand_slogan_and_contact_settings_are_checked(project: Path) -> None:
     assert contact is not None and contact.address_lines == ("Am Markt 1", "18055 Rostock") and contact.name is None
 
 
+def test_bidirectional_controls_in_settings_are_control_characters(project: Path) -> None:
+    """U+202E in a slogan or a contact reads "exe.pdf" backwards in the header of every page and
+    email: rejected as site_name rejects it (LRM/RLM marks stay allowed)."""
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '      organisation: "Landkreis \\u202Eevil"\n'  # line 16
+        + '      slogan: "Slogan \\u2066isoliert"\n'
+        + "      contact:\n"
+        + '        name: "Projektb\u00fcro \\u202Dx"\n'
+        + '        address: "Am Markt 1\\n18055 \\u202BRostock \\u200F"\n',  # line 20
+        encoding="utf-8",
+    )
+    assert messages(project) == [
+        'mkdocs.yml:16: error: plugins.rundbrief.organisation: must be a single line without control characters, found "Landkreis \\u202eevil"',
+        'mkdocs.yml:17: error: plugins.rundbrief.slogan: must be a single line without control characters, found "Slogan \\u2066isoliert"',
+        'mkdocs.yml:19: error: plugins.rundbrief.contact.name: must be a single line without control characters, found "Projektbüro \\u202dx"',
+        'mkdocs.yml:20: error: plugins.rundbrief.contact.address: must be text without control characters, found "Am Markt 1\\n18055 \\u202bRostock \\u200f"',
+    ]
+
+
+def test_a_contact_with_a_rejected_address_and_no_name_gets_one_error(project: Path) -> None:
+    """Any one of name, email and address makes a contact: an address that was given but
+    rejected is the only error, not also a "name: missing required field"."""
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text + "      contact:\n        address: |\n" + "".join(f"          Zeile {i}\n" for i in range(1, 7)),
+        encoding="utf-8",
+    )
+    assert messages(project) == [
+        "mkdocs.yml:17: error: plugins.rundbrief.contact.address: at most 5 lines of at most 120 characters (a postal "
+        "address), found 6 lines, the longest 7 characters",
+    ]
+    config.write_text(text + "      contact:\n        phone: 0381 1234\n", encoding="utf-8")
+    assert messages(project) == [
+        "mkdocs.yml:17: error: plugins.rundbrief.contact.name: missing required field (or email or address; the name "
+        'of the office or mailbox, such as "Projektbüro")',
+    ]
+
+
 def test_a_logo_needs_its_alternative_text(project: Path) -> None:
     config = project / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
@@ -336,4 +403,26 @@ def test_link_addresses_with_parentheses_are_read_whole(project: Path, write: Ca
         "content/newsletter/2026-02.md:7: error: body: link javascript:alert(7): expected a web or mail address, "
         "or a page or file of the project",
         "content/newsletter/2026-02.md:9: error: body: link ../media/fehlt(2).pdf: file not found: content/media/fehlt(2).pdf",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("alt", "problem"),
+    [
+        ("logo.png", ", not be a file name"),
+        ("Logo", ", not be a file name"),  # the logo's file name without its ending
+        ("2024", " in words, not be a number or a sign"),
+        ('"---"', " in words, not be a number or a sign"),
+    ],
+)
+def test_a_logo_alt_that_describes_nothing_is_refused(project: Path, alt: str, problem: str) -> None:
+    """As a photo's alt: a file name or a number is no description of the logo."""
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + f"      logo: media/logo.png\n      logo_alt: {alt}\n", encoding="utf-8"
+    )
+    found = alt.strip('"')
+    assert messages(project) == [
+        f"mkdocs.yml:17: error: plugins.rundbrief.logo_alt: must describe what the image shows{problem} (what "
+        f'the logo shows, such as "Zukunftswerkstatt Kommunen"), found "{found}"'
     ]

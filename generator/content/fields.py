@@ -35,6 +35,11 @@ _DATETIME = re.compile(
 _TIME_ONLY = re.compile(_TIME + r"(?: *Uhr)?", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+")
 _LINE_BREAKS = {"\u2028", "\u2029", "\u0085"}
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder what
+# follows them: "Ausgabe \u202efdp.exe" reads "Ausgabe exe.pdf" in a Subject, a <title>, a feed.
+# They count as control characters. The marks U+200E/U+200F (LRM/RLM) and U+061C (ALM) stay
+# allowed: they reorder nothing beyond their neighbours and belong in mixed-direction names.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 DATE_EXPECTED = 'a date "YYYY-MM-DD" or "DD.MM.YYYY"'
 WHEN_EXPECTED = 'a date or "YYYY-MM-DD HH:MM"'
@@ -48,12 +53,13 @@ def suggest(word: str, choices: Sequence[str]) -> str:
 
 
 def bad_characters(text: str, *, single_line: bool) -> bool:
-    """Whether text has characters that must not be in a value: control characters
-    (and, in single-line values such as titles, which become email headers, line breaks)."""
+    """Whether text has characters that must not be in a value: control characters, bidirectional
+    controls (:data:`BIDI_CONTROLS`) (and, in single-line values such as titles, which become email
+    headers, line breaks)."""
     for ch in text:
         if ch in "\n\t" and not single_line:
             continue
-        if ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc":
+        if ch in _LINE_BREAKS or ch in BIDI_CONTROLS or unicodedata.category(ch) == "Cc":
             return True
     return False
 

@@ -6,18 +6,26 @@ and an accessibility statement (BITV 2.0 § 7). ``rundbrief init`` writes placeh
 ``check`` and ``build`` unless the editors allow placeholders explicitly (``allow_placeholders:
 true`` in the plugin options, for a site that is not public yet) or the build is a preview
 (``mkdocs serve``, ``rundbrief email``); then it is a reminder.
+
+The mark must not be lost to a slip: on a legal page a key spelt nearly so (``Placeholder``,
+``placeholer``) that says true counts as the mark (an error naming the spelling), one that says
+anything else is warned about with "did you mean". Any other page (``kontakt.md``, a legal page
+in a subfolder) marked so is held back the same way: a page marked as a placeholder is never
+published, whatever its name.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from generator.content.fields import Context, Fields
 from generator.content.frontmatter import read_text, split_front_matter
 from generator.content.model import LegalPage
 from generator.content.settings import PLUGIN_NAME
-from generator.content.yamlnodes import YMap, parse_yaml
-from generator.diagnostics import Location, display_path
+from generator.content.yamlnodes import YMap, YScalar, parse_yaml
+from generator.diagnostics import Diagnostics, Location, display_path
 
 LEGAL_PAGES = (
     ("impressum.md", "Impressum"),
@@ -41,36 +49,82 @@ def check_legal_pages(
             )
             continue
         found.append(LegalPage(name, label))
-        line = _placeholder_line(path, shown, ctx)
+        line, key = _placeholder_mark(path, shown, ctx, quiet=False)
+        spelt = f'{key}: read as "placeholder" (write it so); ' if key and key != MARK else ""
         if line and allow_placeholders:
             ctx.diag.warning(
                 Location(shown, line),
-                "placeholder: this legal page still has the placeholder text; replace it with the publisher's "
+                f"{spelt}placeholder: this legal page still has the placeholder text; replace it with the publisher's "
                 "text and remove the line placeholder: true",
                 reminder=True,
             )
         elif line:
             ctx.diag.error(
                 Location(shown, line),
-                "placeholder: this legal page still has the placeholder text, which must not be published; "
+                f"{spelt}placeholder: this legal page still has the placeholder text, which must not be published; "
                 "replace it with the publisher's text and remove the line placeholder: true (for a site that "
                 f"is not public yet, set allow_placeholders: true in the {PLUGIN_NAME} plugin's options)",
             )
     return tuple(found)
 
 
-def _placeholder_line(path: Path, shown: str, ctx: Context) -> int:
-    """The line of ``placeholder: true`` in the page's front-matter, or 0."""
-    text = read_text(path, shown, ctx.diag)
+MARK = "placeholder"
+_TRUE_WORDS = {"true", "yes", "on", "1", "ja"}  # where the mark is not ours to check strictly, it is read loosely
+
+
+def _near_mark(key: str) -> bool:
+    """``key`` is the mark or a slip of it: another case, a letter missing or swapped."""
+    folded = key.casefold()
+    return folded == MARK or difflib.SequenceMatcher(None, folded, MARK).ratio() >= 0.8
+
+
+def _placeholder_mark(path: Path, shown: str, ctx: Context, *, quiet: bool) -> tuple[int, str]:
+    """(line, key) of the front-matter's ``placeholder: true`` or of a slip of it saying true,
+    else (0, ""). ``quiet``: a page whose front-matter is MkDocs' business (its problems are not
+    ours to report), else slips that do not say true are warned about."""
+    diag = Diagnostics() if quiet else ctx.diag
+    text = read_text(path, shown, diag)
     if text is None or not text.startswith("---"):
-        return 0
-    front = split_front_matter(text, shown, ctx.diag)
+        return 0, ""
+    front = split_front_matter(text, shown, diag)
     if front is None:
-        return 0
-    root = parse_yaml(front.yaml_text, ctx.diag, shown, line_offset=front.yaml_line_offset)
-    if not isinstance(root, YMap) or "placeholder" not in root.entries:
-        return 0
-    # An ordinary page may carry any MkDocs or Material metadata: only this key is ours.
-    only_ours = YMap({"placeholder": root.entries["placeholder"]}, root.line)
-    fields = Fields(Context(ctx.diag, shown, ctx.tz), only_ours, "", ("placeholder",))
-    return fields.line_of("placeholder") if fields.boolean("placeholder", False) else 0
+        return 0, ""
+    root = parse_yaml(front.yaml_text, diag, shown, line_offset=front.yaml_line_offset)
+    if not isinstance(root, YMap):
+        return 0, ""
+    for key, (key_line, node) in root.entries.items():
+        if not _near_mark(key):
+            continue  # an ordinary page may carry any MkDocs or Material metadata: only this key is ours
+        exact = key == MARK
+        only_ours = YMap({MARK: (key_line, node)}, root.line)
+        reading = Diagnostics() if quiet or not exact else diag  # a slip's value is only looked at
+        fields = Fields(Context(reading, shown, ctx.tz), only_ours, "", (MARK,))
+        loose = (quiet or not exact) and isinstance(node, YScalar) and node.text.strip().casefold() in _TRUE_WORDS
+        if fields.boolean(MARK, False) or loose:
+            return fields.line_of(MARK), key
+        if not exact and not quiet:
+            diag.warning(Location(shown, key_line), f'{key}: unknown field, ignored (did you mean "{MARK}"?)')
+    return 0, ""
+
+
+def check_other_pages(pages: Iterable[Path], context: Callable[[Path], Context], *, allow_placeholders: bool) -> None:
+    """A page other than the three legal pages (``kontakt.md``, ``recht/impressum.md``) marked
+    ``placeholder: true`` is held back as a legal page is: an error (a reminder where allowed)."""
+    for path in pages:
+        ctx = context(path)
+        line, key = _placeholder_mark(path, ctx.path, ctx, quiet=True)
+        if not line:
+            continue
+        message = (
+            f"{key}: this page is marked as a placeholder, which must not be published (only content/"
+            f"{', content/'.join(name for name, _ in LEGAL_PAGES)} are looked for as legal pages); replace its "
+            f"placeholder text and remove the line {key}: true"
+        )
+        if allow_placeholders:
+            ctx.diag.warning(Location(ctx.path, line), message, reminder=True)
+        else:
+            ctx.diag.error(
+                Location(ctx.path, line),
+                f"{message} (for a site that is not public yet, set allow_placeholders: true in the {PLUGIN_NAME} "
+                "plugin's options)",
+            )

@@ -15,7 +15,7 @@ from generator.content.fields import Context
 from generator.content.frontmatter import read_text
 from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader
-from generator.content.legal import check_legal_pages
+from generator.content.legal import LEGAL_PAGES, check_legal_pages, check_other_pages
 from generator.content.links import check_links
 from generator.content.model import Event, EventEntry, Issue, Phase, Project
 from generator.content.people import load_people
@@ -113,7 +113,13 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
         if content.is_dir()
         else ()
     )
-    _check_pages(content, set(phase_files) | set(issue_files), images, context)
+    other_pages = _other_pages(content, set(phase_files) | set(issue_files))
+    _check_pages(other_pages, images, context, content)
+    legal_files = {content / name for name, _ in LEGAL_PAGES}
+    check_other_pages(
+        [path for path in other_pages if path not in legal_files], context,
+        allow_placeholders=preview or settings.allow_placeholders,
+    )  # fmt: skip
     images.save()
     _check_numbers(issues, number_lines, diag)
     events = _unique_events(entries_by_issue, diag)
@@ -181,15 +187,23 @@ def _check_issue_links(content: Path, issues: list[Issue], context: Callable[[Pa
                 )
 
 
-def _check_pages(content: Path, read: set[Path], images: ImageChecker, context: Callable[[Path], Context]) -> None:
-    """The images in the other pages MkDocs publishes (the start page, legal pages, ...): their
-    front-matter is MkDocs' business, only the body is read."""
+def _other_pages(content: Path, read: set[Path]) -> list[Path]:
+    """The other pages MkDocs publishes (the start page, legal pages, ...)."""
     if not content.is_dir():
-        return
-    for path in sorted(content.rglob("*.md")):
+        return []
+    return [
+        path
+        for path in sorted(content.rglob("*.md"))
+        if path not in read
+        and not any(part.startswith((".", "~")) for part in path.relative_to(content).parts)
+        and path.is_file()
+    ]
+
+
+def _check_pages(pages: list[Path], images: ImageChecker, context: Callable[[Path], Context], content: Path) -> None:
+    """The images in the other pages: their front-matter is MkDocs' business, only the body is read."""
+    for path in pages:
         parts = path.relative_to(content).parts
-        if path in read or any(part.startswith((".", "~")) for part in parts) or not path.is_file():
-            continue
         ctx = context(path)
         quiet = Diagnostics()  # an unreadable page is MkDocs' to report
         text = read_text(path, ctx.path, quiet)

@@ -41,12 +41,21 @@ def read_photo(ctx: Context, node: YNode, prefix: str, images: ImageChecker) -> 
     alt = fields.text("alt", required=True)
     credit = fields.text("credit", required=True, hint=' (the rights holder, shown as "Foto: ...")')
     caption = fields.text("caption", single_line=False)
-    if alt is not None and _looks_like_file_name(alt, fields.text("src")):
-        fields.error("alt", f"must describe what the image shows, not be a file name, found {quote(alt)}")
+    if alt is not None and (problem := alt_text_problem(alt, fields.text("src"))) is not None:
+        fields.error("alt", f"{problem}, found {quote(alt)}")
         alt = None
     if image is None or alt is None or credit is None:
         return None
     return Photo(image=image, alt=alt, credit=credit, caption=caption, source=Location(ctx.path, fields.line))
+
+
+def alt_text_problem(alt: str, src: str | None) -> str | None:
+    """Why ``alt`` does not describe an image (a file name, a number), or None."""
+    if _looks_like_file_name(alt, src):
+        return "must describe what the image shows, not be a file name"
+    if not any(ch.isalpha() for ch in alt):
+        return "must describe what the image shows in words, not be a number or a sign"
+    return None
 
 
 def _looks_like_file_name(alt: str, src: str | None) -> bool:

@@ -19,8 +19,8 @@ from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker
 from generator.content.mkdocsyaml import load_mkdocs_yaml
 from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect, Partner, ProcessContact, Settings
-from generator.content.people import read_image
-from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml
+from generator.content.people import alt_text_problem, read_image
+from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml, quote
 from generator.diagnostics import Diagnostics, Location
 
 CONFIG_FILE = "mkdocs.yml"
@@ -162,7 +162,11 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         inliner = EMAIL_INLINERS[0]
     logo = read_image(fields, "logo", images) if fields.has("logo") else None
     logo_alt = fields.text("logo_alt")
-    if fields.has("logo") and logo_alt is None:
+    if logo_alt is not None and (problem := alt_text_problem(logo_alt, fields.text("logo"))) is not None:
+        fields.error("logo_alt", f"{problem} (what the logo shows, such as \"Zukunftswerkstatt Kommunen\"), "
+                                 f"found {quote(logo_alt)}")  # fmt: skip
+        logo_alt = None
+    if fields.has("logo") and logo_alt is None and not fields.has("logo_alt"):
         fields.missing(
             "logo_alt", ' (what the logo shows, such as "Zukunftswerkstatt Kommunen": the email shows it where '
             "images are not loaded, screen readers read it)",
@@ -294,8 +298,11 @@ def _read_contact(fields: Fields) -> ProcessContact | None:
             )  # fmt: skip
             lines = ()
     if name is None and email is None and not lines:
-        if contact.ok:
-            contact.missing("name", ' (the name of the office or mailbox, such as "Projektbüro")')
+        # any one of name, email and address makes a contact; one that was given but rejected has
+        # had its error already (a second one, "name: missing", would mislead)
+        if not any(contact.has(key) for key in ("name", "email", "address")):
+            hint = ' (or email or address; the name of the office or mailbox, such as "Projektbüro")'
+            contact.missing("name", hint)
         return None
     return ProcessContact(name=name, email=email, address_lines=lines, phone=phone)
 

@@ -18,6 +18,7 @@ import lxml.html
 import nh3
 
 from generator.content.images import ImageChecker, ImageProblem
+from generator.hyphenation import RUN, broken_run
 from generator.images import ImagePipeline
 from generator.routes import Routes
 
@@ -229,7 +230,26 @@ def defuse(text: str) -> str:
     return _TOKENS.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1], text)
 
 
+_CODE = re.compile(r"(<(pre|code)\b[^>]*>)(.*?)(</\2>)", re.DOTALL | re.IGNORECASE)
+_CODE_RUN = re.compile(rf"(?:&#?\w+;|[^\s<&]){{{RUN + 1},}}")
+
+
+def breakable_code(fragment: str) -> str:
+    """Code with ``<wbr>`` every :data:`RUN` characters of a longer run without blanks: in the
+    layout table a long line of code would widen the email beyond a phone's screen
+    (``white-space: pre-wrap`` breaks only at blanks, ``word-wrap`` does not narrow a table cell)."""
+
+    def runs(text: str) -> str:
+        return _CODE_RUN.sub(lambda m: broken_run(m.group()), text)
+
+    def code(match: re.Match[str]) -> str:
+        inner = re.sub(r"(?<=>)[^<]+|^[^<]+", lambda m: runs(m.group()), match.group(3))
+        return match.group(1) + inner + match.group(4)
+
+    return _CODE.sub(code, fragment)
+
+
 def email_html(converted: str, links: EmailLinks) -> str:
     """The email target of a text of the one conversion: sanitised, in email markup, absolute."""
-    html_text = _rewrite(email_markup(sanitise(converted)), links)
+    html_text = breakable_code(_rewrite(email_markup(sanitise(converted)), links))
     return _TEXT.sub(lambda m: ">" + defuse(m.group(1)) + "<", html_text)

@@ -18,7 +18,6 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,6 +29,7 @@ from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailRenderer, Inliner, RenderedEmail
+from generator.formatting import message_date
 from generator.hyphenation import use_cache
 from generator.images import ImagePipeline, Rendition
 from generator.linkcheck import addresses
@@ -132,10 +132,6 @@ def _link_or_copy(source: str, target: str) -> None:
         os.link(source, target)
     except OSError:  # another file system, or links not allowed
         shutil.copy2(source, target)
-
-
-def message_date(issue: Issue, tz: ZoneInfo) -> datetime:
-    return datetime.combine(issue.date, time(8, 0), tz)
 
 
 @dataclass(frozen=True, slots=True)

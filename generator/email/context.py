@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
@@ -20,9 +21,10 @@ from generator.formatting import (
     POSTPONED_NOTE,
     event_attendance,
     event_date_void,
-    event_open,
+    event_open_at,
     event_when,
     long_date,
+    message_date,
 )  # fmt: skip
 from generator.images import ImagePipeline
 from generator.routes import Routes
@@ -60,7 +62,7 @@ class EmailEvent:
     description_html: Markup | None
     description_text: str | None
     ics_url: str
-    open: bool  # calendar, join and registration links are offered: scheduled, not over on the issue's date
+    open: bool  # calendar, join and registration links are offered: scheduled, not over at the email's date
     date_void: bool  # cancelled or postponed: the date is shown struck out
     note: str  # after the struck date: "neuer Termin folgt" for a postponed event
     attendance: str | None  # "Online", "Vor Ort und online"
@@ -193,8 +195,9 @@ class ViewBuilder:
                     description_html=Markup(description) if description else None,
                     description_text=html_to_text(description) if description else None,
                     ics_url=self.url(self.routes.event_calendar(event.id)),
-                    # an email is read from its issue's date on: what was over by then offers nothing
-                    open=event_open(event, issue.date),
+                    # an email is read from its own date on (08:00 of its issue's day): what was over
+                    # by then offers nothing, an event of that morning included
+                    open=event_open_at(event, message_date(issue, ZoneInfo(settings.timezone))),
                     date_void=event_date_void(event),
                     note=POSTPONED_NOTE if event.status.value == "postponed" else "",
                     attendance=event_attendance(event),

@@ -21,7 +21,7 @@ from generator.email.bodyhtml import defuse
 from generator.email.context import ViewBuilder
 from generator.email.lint import lint_email
 from generator.email.plaintext import fill
-from generator.hyphenation import hyphenate_html
+from generator.hyphenation import WBR, hyphenate_html
 from generator.images import ImagePipeline
 from generator.markup import Converter
 from generator.texts import Texts, routes_for
@@ -123,9 +123,10 @@ class EmailRenderer:
     def render(self, issue: Issue) -> RenderedEmail:
         view = self.views.build(issue)
         document = self.html_template.render(e=view)
-        # soft hyphens in long words, break opportunities in long addresses: Gmail and Outlook know no
-        # `hyphens`, and GMX and WEB.DE keep no <style> to shrink a heading on a phone
-        document = hyphenate_html(document)
+        # soft hyphens in long words, break opportunities (<wbr>, not a character that would be copied
+        # with an address) in long addresses: Gmail and Outlook know no `hyphens`, and GMX and WEB.DE
+        # keep no <style> to shrink a heading on a phone
+        document = hyphenate_html(document, WBR)
         html = inline_css(document, self.inliner).rstrip() + "\n"  # a MIME part ends with a line break
         text = self.text_template.render(e=view)
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

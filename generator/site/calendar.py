@@ -44,6 +44,7 @@ class CalendarEvent:
     event: Event
     url: str  # the event on the Termine page
     issue_urls: tuple[str, ...]  # the issues that mention it
+    open: bool  # scheduled and not over: only then its join and registration links are shown
 
 
 def uid_for(event: Event, site_url: str | None) -> str:
@@ -95,9 +96,9 @@ def _description(item: CalendarEvent) -> str:
     parts = []
     if item.event.description:
         parts.append(item.event.description.strip())
-    if item.event.registration:
-        parts.append(f"Anmeldung: {item.event.registration}")
-    if item.event.online:
+    if item.open and item.event.registration:  # as on the site: no sign-up or join link for a
+        parts.append(f"Anmeldung: {item.event.registration}")  # cancelled, postponed or past event
+    if item.open and item.event.online:
         parts.append(f"Online: {item.event.online}")
     parts.append(f"Mehr: {item.url}")
     parts.extend(f"Newsletter: {url}" for url in item.issue_urls)

@@ -22,6 +22,7 @@ from generator.formatting import (
     EVENT_STATUS_LABELS,
     PHASE_STATUS_LABELS,
     POSTPONED_NOTE,
+    VOID_DATE_LABELS,
     event_attendance,
     event_date_void,
     event_open,
@@ -61,6 +62,7 @@ class EventView:
     open: bool  # calendar, join and registration links are offered (scheduled and not over)
     date_void: bool  # cancelled or postponed: the date is shown struck out
     note: str  # after the struck date: "neuer Termin folgt" for a postponed event
+    void_label: str  # before the struck date, for screen readers: "Abgesagter Termin: ", "Bisheriger Termin: "
     attendance: str | None  # "Online", "Vor Ort und online"
     draft: bool = False  # only drafts mention it (the preview, which shows drafts): marked "Entwurf"
 
@@ -161,6 +163,7 @@ class SiteViews:
             open=event_open(event, self.today),
             date_void=event_date_void(event),
             note=POSTPONED_NOTE if event.status is EventStatus.POSTPONED else "",
+            void_label=VOID_DATE_LABELS.get(event.status, ""),
             attendance=event_attendance(event),
             draft=all(self.links[slug].issue.draft for slug in entry.issues if slug in public),
         )
@@ -249,7 +252,9 @@ def event_jsonld(view: EventView, absolute: Callable[[str], str], organiser: str
         place = {"@type": "Place", "name": event.location}
         if event.address:
             place["address"] = event.address.replace("\n", ", ")
-    online = {"@type": "VirtualLocation", "url": event.online} if event.online else None
+    online: dict[str, str] | None = None
+    if event.online:  # the join link only while it can be used, as on the page (the mode stays)
+        online = {"@type": "VirtualLocation", "url": event.online} if view.open else {"@type": "VirtualLocation"}
     if place and online:
         data["eventAttendanceMode"] = "https://schema.org/MixedEventAttendanceMode"
         data["location"] = [place, online]

@@ -36,6 +36,7 @@ from generator.content import load_project
 from generator.content.images import ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE
 from generator.content.model import Image, Issue, Phase, Project
+from generator.formatting import tel_href
 from generator.images import ImagePipeline
 from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
@@ -211,6 +212,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if config.site_description:  # and this, in every page's <meta name="description">
             config.site_description = pages.as_html(config.site_description)
         env.filters["markdown"] = self._markdown_filter
+        env.filters["tel"] = tel_href  # every template may use it, the error pages' too
         if self.project is None:  # the error pages: Material's page with rundbrief's frame, empty
             env.globals["rundbrief"] = {
                 "settings": {"partners": (), "newsletter_name": config.site_name, "logo_alt": None},
@@ -326,6 +328,13 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         # long German words break with a hyphen on phones; long addresses break at / @ .
         return hyphenation.hyphenate_html(output, hyphenation.WBR)
 
+    def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
+        """The static templates: 404.html shows the same header as the pages (the slogan, the
+        claim) and gets the same hyphenation; sitemap.xml is not HTML and stays as it is."""
+        if not template_name.endswith(".html"):
+            return output_content
+        return hyphenation.hyphenate_html(output_content, hyphenation.WBR)
+
     # -- files beside the pages -----------------------------------------------------
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.project is None:
@@ -366,7 +375,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         settings = self._project().settings
         items = [
             calendar.CalendarEvent(
-                view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues)
+                view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues), view.open
             )
             for view in self.views.events
         ]
