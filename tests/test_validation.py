@@ -426,3 +426,41 @@ def test_a_logo_alt_that_describes_nothing_is_refused(project: Path, alt: str, p
         f"mkdocs.yml:17: error: plugins.rundbrief.logo_alt: must describe what the image shows{problem} (what "
         f'the logo shows, such as "Zukunftswerkstatt Kommunen"), found "{found}"'
     ]
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_an_event_address_on_this_site_must_name_one_of_its_pages(
+    project: Path, write: Callable[..., Path], directory_urls: bool
+) -> None:
+    """A registration or join address below site_url that names no page is reported at the event
+    (the build would only find it in the built emails); pages, drafts and files are told apart."""
+    if not directory_urls:
+        config = project / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
+    page = "anmeldung/" if directory_urls else "anmeldung.html"
+    write("anmeldung.md", "# Anmeldung\n")
+    write(
+        "newsletter/2026-03.md", '---\ntitle: Entwurf\nnumber: "03.2026"\ndate: 2026-07-01\ndraft: true\n---\n\nText.\n'
+    )
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Adressen\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n'
+        "  - title: Gut\n    start: 2026-07-10 10:00\n    location: Schwaan\n"
+        f"    registration: https://test.example.org/{page}#formular\n"
+        "  - title: Fehlt\n    start: 2026-07-11 10:00\n    location: Schwaan\n"
+        "    registration: https://test.example.org/anmeldnug/\n"
+        "  - title: Entwurfsseite\n    start: 2026-07-12 10:00\n"
+        "    online: https://test.example.org/newsletter/2026-03/\n"
+        "  - title: Datei\n    start: 2026-07-13 10:00\n    location: Schwaan\n"
+        "    registration: https://test.example.org/media/programm.pdf\n"
+        "---\n\nText.\n",
+    )
+    found = [m for m in messages(project) if "is an address of this site" in m]
+    assert found == [
+        "content/newsletter/2026-02.md:10: error: event 2026-07-11-fehlt: registration: "
+        "https://test.example.org/anmeldnug/ is an address of this site, but the site has no page anmeldnug/ "
+        "(link to one of its pages, or to another site)",
+        "content/newsletter/2026-02.md:14: error: event 2026-07-12-entwurfsseite: online: "
+        "https://test.example.org/newsletter/2026-03/ is an address of this site, but the site has no page "
+        "newsletter/2026-03/ (link to one of its pages, or to another site)",
+    ]

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.content.bodyrefs import check_body
@@ -17,13 +18,13 @@ from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader
 from generator.content.legal import LEGAL_PAGES, check_legal_pages, check_other_pages
 from generator.content.links import check_links
-from generator.content.model import Event, EventEntry, Issue, Phase, Project
+from generator.content.model import Event, EventEntry, Issue, Phase, Project, Settings
 from generator.content.people import load_people
 from generator.content.phases import read_phase
 from generator.content.settings import read_settings
 from generator.content.yamlnodes import quote
 from generator.diagnostics import Diagnostics, Location, display_path
-from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
+from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE, Routes
 
 PEOPLE_FILE = "people.yml"
 THEME_DIR = "theme"  # the project's own templates (theme/site/ for MkDocs' custom_dir, theme/email/)
@@ -128,6 +129,7 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
         for issue in issues
     ]
     _check_issue_links(content, issues, context)
+    _check_site_addresses(content, issues, settings, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
     entries = sorted(events.values(), key=lambda e: (e.event.start, e.event.title))
@@ -184,6 +186,39 @@ def _check_issue_links(content: Path, issues: list[Issue], context: Callable[[Pa
                 field = f"events[{number}].description"
                 check_body_links(
                     ctx, event.description, event.description_line, ISSUES_DIR, shown, unpublished, content, field
+                )
+
+
+def _check_site_addresses(content: Path, issues: list[Issue], settings: Settings, diag: Diagnostics) -> None:
+    """An event's web address for joining or signing up that lies on this site (below site_url)
+    must name a page the site has: else every email and page showing it links to nothing (the
+    build finds it in the built emails too, but only check names the line)."""
+    if not settings.site_url or not content.is_dir():
+        return
+    routes = Routes.create(settings.site_url, settings.use_directory_urls, settings.service_url, settings.subscribe_url)
+    drafts = {f"{ISSUES_DIR}/{issue.slug}.md" for issue in issues if issue.draft}
+    sources = {
+        path.relative_to(content).as_posix() for path in content.rglob("*.md")
+        if not any(part.startswith((".", "~")) for part in path.relative_to(content).parts)
+    } | set(GENERATED_PAGES)  # fmt: skip
+    pages = {routes.page(source) for source in sources - drafts}
+    checked: set[str] = set()
+    for event in (event for issue in issues for event in issue.events):
+        if event.id in checked:  # an event named in several issues: reported once
+            continue
+        checked.add(event.id)
+        for field, value in (("online", event.online), ("registration", event.registration)):
+            relative = routes.relative_to_site(value) if value else None
+            if value is None or relative is None or any(value.startswith(e) for e in routes.served_elsewhere):
+                continue
+            path = urlsplit(relative).path
+            last = path.rsplit("/", 1)[-1]
+            page_like = last == "" or last.endswith(".html") or "." not in last  # not a file such as a PDF
+            if page_like and path not in pages and f"{path}/" not in pages:
+                diag.error(
+                    event.source,
+                    f"event {event.id}: {field}: {value} is an address of this site, but the site has no "
+                    f"page {path or '/'} (link to one of its pages, or to another site)",
                 )
 
 
