@@ -16,14 +16,13 @@ attributes, comments (Outlook's conditional blocks) and ``script``, ``style``, `
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import re
-import threading
 from functools import cache, lru_cache
 from pathlib import Path
 
 import pyphen
+
+from generator.cachefiles import read_pickle, write_pickle
 
 SHY = "\u00ad"
 WBR = "<wbr>"  # not a character: copied text stays whole (GMX and WEB.DE drop it: see email.css)
@@ -64,21 +63,11 @@ def use_cache(folder: Path) -> None:
     info = source.stat()
     key = hashlib.sha256(f"{pyphen.__version__}|{source}|{info.st_size}|{info.st_mtime_ns}".encode()).hexdigest()[:16]
     cached = folder / f"hyphenation-{key}.pickle"
-    try:
-        with cached.open("rb") as file:
-            patterns = pickle.load(file)
-        if isinstance(patterns, pyphen.HyphDict):
-            pyphen.hdcache[source] = patterns
-            return
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
-        pass
-    patterns = pyphen.HyphDict(source)
+    patterns = read_pickle(cached)
+    if not isinstance(patterns, pyphen.HyphDict):
+        patterns = pyphen.HyphDict(source)
+        write_pickle(cached, patterns)
     pyphen.hdcache[source] = patterns
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_name(f"{cached.name}.{os.getpid()}.{threading.get_ident()}.part")  # per writer
-    with partial.open("wb") as file:
-        pickle.dump(patterns, file, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(cached)
 
 
 @lru_cache(maxsize=65536)  # a process's words repeat across pages and emails

@@ -15,7 +15,6 @@ import hashlib
 import multiprocessing
 import os
 import re
-import shutil
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from generator.content.model import Image
+from generator.output import link_or_copy
 
 RENDITIONS_DIR = "_r"  # below the site's media folder
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # ASCII: a URL without escapes, in every mail client
@@ -161,19 +161,8 @@ class ImagePipeline:
         for rendition in self._wanted.values():
             target = site_dir / rendition.url
             target.parent.mkdir(parents=True, exist_ok=True)
-            _link_or_copy(self._cached(rendition), target)
+            link_or_copy(self._cached(rendition), target)
         return made
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link where the file system allows: cached files are replaced, never rewritten."""
-    try:
-        os.link(source, target)
-    except FileExistsError:
-        target.unlink()
-        _link_or_copy(source, target)
-    except OSError:  # another file system, or links not allowed
-        shutil.copyfile(source, target)
 
 
 def _make(rendition: Rendition, cached: Path) -> None:

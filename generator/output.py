@@ -221,3 +221,16 @@ def recover_outputs(project_root: Path) -> list[str]:
             return outputs.recovered
     except OutputBusy:
         return []
+
+
+def link_or_copy(source: str | Path, target: str | Path) -> None:
+    """``target`` as a hard link to ``source`` where the file system allows, else a copy: build
+    output and cache files are replaced, never rewritten in place, so a link is as good as a copy
+    (and instant). A ``target`` already there is replaced."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        os.unlink(target)
+        link_or_copy(source, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copy2(source, target)

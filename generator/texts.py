@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import pickle
 import posixpath
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from generator import markup as markup_module
 from generator import routes as routes_module
+from generator.cachefiles import read_pickle, write_pickle
 from generator.content.model import Issue, Project
 from generator.markup import Converted, Converter
 from generator.routes import ISSUES_DIR, Routes
@@ -112,11 +112,7 @@ def _text_digest(key: TextKey) -> str:
 def _read_cache(path: Path, stamp: str) -> dict[str, Converted]:
     """The conversions of earlier builds with this ``stamp``; nothing if the file is missing,
     damaged or from other code (it is a cache: rebuilding it is always right)."""
-    try:
-        with path.open("rb") as file:
-            data = pickle.load(file)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError, ValueError):
-        return {}
+    data = read_pickle(path)
     if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT or data.get("stamp") != stamp:
         return {}
     texts = data.get("texts")
@@ -124,11 +120,8 @@ def _read_cache(path: Path, stamp: str) -> dict[str, Converted]:
 
 
 def _write_cache(path: Path, stamp: str, texts: dict[str, Converted]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-    with partial.open("wb") as file:
-        pickle.dump({"format": _CACHE_FORMAT, "stamp": stamp, "texts": texts}, file, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(path)  # whole or not at all: a killed build leaves the previous cache
+    # whole or not at all: a killed build leaves the previous cache
+    write_pickle(path, {"format": _CACHE_FORMAT, "stamp": stamp, "texts": texts})
 
 
 def convert_texts(project: Project, issues: Iterable[Issue] | None = None, cache: Path | None = None) -> Texts:

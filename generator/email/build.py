@@ -34,6 +34,7 @@ from generator.hyphenation import use_cache
 from generator.images import ImagePipeline, Rendition
 from generator.linkcheck import addresses
 from generator.manifest import read_manifest, write_manifest
+from generator.output import link_or_copy
 from generator.texts import Texts
 from generator.theme import EMAIL_TEMPLATES, email_template_dirs
 
@@ -125,13 +126,6 @@ def email_key(
             stats[path] = _stat(path)
         digest.update(stats[path].encode())
     return digest.hexdigest()
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system, or links not allowed
-        shutil.copy2(source, target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +260,7 @@ def build_emails(
             reused = manifest
         if old and reused is not None:
             # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)
-            shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=_link_or_copy)
+            shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=link_or_copy)
             results.append(EmailResult(issue, False, renditions=reused.renditions, addresses=reused.addresses))
         else:
             jobs.append(_Job(issue.slug, target_for(issue.slug), key))
