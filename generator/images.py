@@ -62,6 +62,7 @@ class ImagePipeline:
         self._wanted: dict[str, Rendition] = {}
         self._known: dict[tuple[Image, int], Rendition] = {}  # every rendition named so far
         self._making: dict[str, Future[None]] = {}  # cache file name -> its making in the background
+        self._present: set[str] = set()  # cache file names seen made: an email worker asks per email
         self._pool: ProcessPoolExecutor | None = None
 
     def _digest(self, image: Image) -> str:
@@ -132,10 +133,13 @@ class ImagePipeline:
         made = 0
         for rendition in self._wanted.values():
             cached = self._cached(rendition)
+            if cached.name in self._present:
+                continue
             if not cached.exists():
                 self.cache_dir.mkdir(parents=True, exist_ok=True)
                 _make(rendition, cached)
                 made += 1
+            self._present.add(cached.name)
         return made
 
     def close(self) -> None:
