@@ -128,8 +128,10 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
         replace(issue, events=tuple(events[e.id].event for e in entries_by_issue[issue.slug] if e.id in events))
         for issue in issues
     ]
-    _check_issue_links(content, issues, context)
-    _check_site_addresses(content, issues, settings, diag)
+    if content.is_dir():
+        pages, drafts = _published_pages(content, issues)
+        _check_issue_links(content, issues, pages, drafts, context)
+        _check_site_addresses(issues, pages - drafts, settings, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
     entries = sorted(events.values(), key=lambda e: (e.event.start, e.event.title))
@@ -160,17 +162,21 @@ _FENCE = ("---", "...")
 GENERATED_PAGES = (ARCHIVE_PAGE, EVENTS_PAGE, STATEMENTS_PAGE)
 
 
-def _check_issue_links(content: Path, issues: list[Issue], context: Callable[[Path], Context]) -> None:
-    """Links in issue bodies lead to published pages and existing files (rundbrief converts the
-    bodies itself, for the site and the emails; MkDocs never sees them)."""
-    if not content.is_dir():
-        return
+def _published_pages(content: Path, issues: list[Issue]) -> tuple[set[str], set[str]]:
+    """The content paths of the pages the site has, drafts included, and those of the drafts."""
     pages = {
         path.relative_to(content).as_posix() for path in content.rglob("*.md")
         if not any(part.startswith((".", "~")) for part in path.relative_to(content).parts)
     } | set(GENERATED_PAGES)  # fmt: skip
-    drafts = {f"{ISSUES_DIR}/{issue.slug}.md" for issue in issues if issue.draft}
-    pages -= drafts
+    return pages, {f"{ISSUES_DIR}/{issue.slug}.md" for issue in issues if issue.draft}
+
+
+def _check_issue_links(
+    content: Path, issues: list[Issue], pages: set[str], drafts: set[str], context: Callable[[Path], Context]
+) -> None:
+    """Links in issue bodies lead to published pages and existing files (rundbrief converts the
+    bodies itself, for the site and the emails; MkDocs never sees them)."""
+    pages = pages - drafts
     for issue in issues:
         # a draft may link to another draft: both are published together, or the link is reported then
         shown, unpublished = (pages | drafts, set()) if issue.draft else (pages, drafts)
@@ -189,19 +195,15 @@ def _check_issue_links(content: Path, issues: list[Issue], context: Callable[[Pa
                 )
 
 
-def _check_site_addresses(content: Path, issues: list[Issue], settings: Settings, diag: Diagnostics) -> None:
+def _check_site_addresses(issues: list[Issue], published: set[str], settings: Settings, diag: Diagnostics) -> None:
     """An event's web address for joining or signing up that lies on this site (below site_url)
-    must name a page the site has: else every email and page showing it links to nothing (the
-    build finds it in the built emails too, but only check names the line)."""
-    if not settings.site_url or not content.is_dir():
+    must name a page the site has (``published``: their content paths): else every email and page
+    showing it links to nothing (the build finds it in the built emails too, but only check names
+    the line)."""
+    if not settings.site_url:
         return
     routes = Routes.create(settings.site_url, settings.use_directory_urls, settings.service_url, settings.subscribe_url)
-    drafts = {f"{ISSUES_DIR}/{issue.slug}.md" for issue in issues if issue.draft}
-    sources = {
-        path.relative_to(content).as_posix() for path in content.rglob("*.md")
-        if not any(part.startswith((".", "~")) for part in path.relative_to(content).parts)
-    } | set(GENERATED_PAGES)  # fmt: skip
-    pages = {routes.page(source) for source in sources - drafts}
+    pages = {routes.page(source) for source in published}
     checked: set[str] = set()
     for event in (event for issue in issues for event in issue.events):
         if event.id in checked:  # an event named in several issues: reported once
