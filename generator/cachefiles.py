@@ -8,10 +8,14 @@ process and thread) and is renamed over the file, so a reader sees the old file 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import threading
+from functools import lru_cache
 from pathlib import Path
+
+import generator
 
 _UNREADABLE = (
     OSError,
@@ -40,3 +44,23 @@ def write_pickle(path: Path, value: object) -> None:
     with partial.open("wb") as file:
         pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
     partial.replace(path)
+
+
+_NOT_BUILT = {"send", "cli.py", "__main__.py", "skeleton", "preview"}
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> bytes:
+    """rundbrief's code and data, for the keys of what a build keeps (emails, pages): an upgrade
+    or a local change makes them anew. All of the package, not a list of the modules a page or an
+    email passes through: such a list misses the next helper they start to use (it missed
+    formatting, images and the content model). Only what a build cannot reach is left out:
+    sending, the command line and the preview server (import-linter holds that no build module
+    imports them)."""
+    digest = hashlib.sha256(generator.__version__.encode())
+    package = Path(generator.__file__).parent
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json", ".html") and p.is_file()):
+        if path.relative_to(package).parts[0] in _NOT_BUILT:
+            continue
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.digest()

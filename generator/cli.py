@@ -124,12 +124,32 @@ def subscriber_addresses(root: Path) -> tuple[frozenset[str], str]:
 @project_option
 @click.option("--strict", is_flag=True, help="Treat warnings (rundbrief's and MkDocs') as errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
-def build(project: Path, strict: bool, verbose: bool) -> None:
+@click.option(
+    "--force", is_flag=True,
+    help="Build even when nothing changed since the last build (its kept pages and emails are still used).",
+)  # fmt: skip
+def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     """Check, then build the website into site/ and the emails into newsletter/ (all or nothing)."""
+    from generator import buildstamp
+    from generator.diagnostics import Diagnostics
     from generator.output import NEWSLETTER_DIR
     from generator.pipeline import BuildFailed, build_all
 
     started = time.perf_counter()
+    addresses, checked = subscriber_addresses(project)
+    # Everything the build would read, before it reads anything: an edit made while it runs is
+    # seen by the next build. Nothing changed and the output untouched: the output stands.
+    site_dir, tz_name = buildstamp.last_settings(project)
+    inputs = buildstamp.inputs_digest(project, site_dir, tz_name, strict=strict, subscribers=addresses)
+    if not force and (same := buildstamp.unchanged(project, inputs, site_dir)) is not None:
+        diag = Diagnostics(list(same.problems))
+        report(diag)
+        click.echo(
+            f"rundbrief: nothing changed since the last build: {site_dir}/ with {same.issues} issues and "
+            f"{NEWSLETTER_DIR}/ are up to date, checked in {time.perf_counter() - started:.1f} s ({diag.summary()})"
+        )
+        click.echo(checked)
+        return
     # A build makes millions of small objects that live until it ends (pages, the model):
     # collecting the young generation less often saves seconds at a thousand issues.
     gc.set_threshold(50_000, 20, 100)
@@ -141,9 +161,11 @@ def build(project: Path, strict: bool, verbose: bool) -> None:
         report(diag)
         click.echo(f"rundbrief: build failed, nothing was written: {diag.summary()}", err=True)
         sys.exit(1)
-    addresses, checked = subscriber_addresses(model.root)
+    same_settings = (model.settings.site_dir, model.settings.timezone) == (site_dir, tz_name)
     try:
-        built = build_all(model, diag, strict=strict, subscribers=addresses)
+        built = build_all(
+            model, diag, strict=strict, subscribers=addresses, inputs=inputs if same_settings else None
+        )
     except BuildFailed as err:
         report(diag)
         click.echo(f"rundbrief: build failed, nothing was written: {err}", err=True)

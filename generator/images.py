@@ -64,6 +64,7 @@ class ImagePipeline:
         self._making: dict[str, Future[None]] = {}  # cache file name -> its making in the background
         self._present: set[str] = set()  # cache file names seen made: an email worker asks per email
         self._pool: ProcessPoolExecutor | None = None
+        self._recording: dict[str, Rendition] | None = None  # what one page asks for (the page cache keeps it)
 
     def _digest(self, image: Image) -> str:
         digest = self._digests.get(image.path)
@@ -77,6 +78,8 @@ class ImagePipeline:
         known = self._known.get((image, width))
         if known is not None:  # pages ask for the same logos and portraits again and again
             self._wanted.setdefault(known.url, known)
+            if self._recording is not None:
+                self._recording.setdefault(known.url, known)
             return known
         # Only letters, digits, "_", "." and "-" from the file's path: the name goes into URLs and
         # HTML attributes, where "#", "?", "%", spaces or quotes would break it; the digest keeps
@@ -90,7 +93,18 @@ class ImagePipeline:
             if self.background:
                 self._start(rendition)
         self._known[(image, width)] = rendition
+        if self._recording is not None:
+            self._recording.setdefault(url, rendition)
         return rendition
+
+    def start_recording(self) -> None:
+        """From now on, note every rendition asked for (also those asked for before)."""
+        self._recording = {}
+
+    def stop_recording(self) -> tuple[Rendition, ...]:
+        """The renditions asked for since start_recording, in the order first asked."""
+        recorded, self._recording = self._recording or {}, None
+        return tuple(recorded.values())
 
     def requested(self) -> tuple[Rendition, ...]:
         return tuple(self._wanted.values())

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from generator import buildstamp
 from generator.content.model import Issue, Project
 from generator.diagnostics import Diagnostics, Location
 from generator.email.build import EmailResult, build_emails
@@ -98,10 +99,16 @@ def build_into(
 
 
 def build_all(
-    project: Project, diag: Diagnostics, *, strict: bool, subscribers: frozenset[str] = frozenset()
+    project: Project,
+    diag: Diagnostics,
+    *,
+    strict: bool,
+    subscribers: frozenset[str] = frozenset(),
+    inputs: str | None = None,
 ) -> BuildReport:
     """Build site and emails; raise BuildFailed (nothing written) on any failure. ``subscribers``:
-    the addresses that must not turn up in the output (the caller reads them from the store)."""
+    the addresses that must not turn up in the output (the caller reads them from the store);
+    ``inputs``: the digest of what the build read (buildstamp.py), taken before it read it."""
     site_dir = project.root / project.settings.site_dir
     newsletter_dir = project.root / NEWSLETTER_DIR
     with _staged_outputs(project) as outputs:
@@ -120,7 +127,13 @@ def build_all(
             diag.error(Location(folder), f"a subscriber's address is in the build output: {leak}")
         if diag.errors:
             raise BuildFailed(diag.summary())
+        buildstamp.forget(project.root)  # a build killed during the swap leaves no stamp
         outputs.commit()
+        settings = project.settings
+        buildstamp.record(
+            project.root, settings.site_dir, settings.timezone, inputs=inputs, problems=diag.problems,
+            issues=len(project.published),
+        )  # fmt: skip
     rendered = sum(1 for r in results if r.rendered)
     return BuildReport(rendered, len(results) - rendered)
 

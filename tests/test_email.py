@@ -267,7 +267,7 @@ def test_email_command_renders_one_issue_and_drafts(example: Path) -> None:
 
 
 def test_unchanged_emails_are_not_rendered_again(example: Path) -> None:
-    again = run("build", "--project", str(example))
+    again = run("build", "--force", "--project", str(example))  # through the email cache, not the build stamp
     assert again.returncode == 0, again.stderr
     assert "(0 emails rendered, 3 unchanged)" in again.stdout
     issue = example / "content" / "newsletter" / "2026-03.md"

@@ -12,7 +12,7 @@ from tests.emailfixture import run
 
 
 def build(root: Path) -> str:
-    result = run("build", "--project", str(root))
+    result = run("build", "--force", "--project", str(root))  # reuse, not the stamp
     assert result.returncode == 0, result.stderr
     return result.stdout
 

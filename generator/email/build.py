@@ -18,17 +18,15 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import generator
-from generator import __version__
+from generator.cachefiles import code_digest
 from generator.content.images import ImageChecker
 from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
-from generator.email.render import EmailRenderer, Inliner, RenderedEmail
+from generator.email.render import EmailBody, EmailRenderer, Inliner, RenderedEmail
 from generator.formatting import message_date
 from generator.hyphenation import use_cache
 from generator.images import ImagePipeline, Rendition
@@ -68,25 +66,6 @@ def _stat(path: Path) -> str:
     return f"{path}:{info.st_size}:{info.st_mtime_ns}"
 
 
-_NOT_BUILT = {"send", "cli.py", "__main__.py", "skeleton", "preview"}
-
-
-@lru_cache(maxsize=1)
-def _code_digest() -> bytes:
-    """rundbrief's code and data: an upgrade or a local change renders every email again. All of
-    the package, not a list of the modules an email passes through: such a list misses the next
-    helper an email starts to use (it missed formatting, images and the content model). Only what
-    a build cannot reach is left out: sending, the command line and the preview server (import-linter holds that no
-    build module imports them)."""
-    digest = hashlib.sha256(__version__.encode())
-    package = Path(generator.__file__).parent
-    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json") and p.is_file()):
-        if path.relative_to(package).parts[0] in _NOT_BUILT:
-            continue
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.digest()
-
-
 def _templates_digest(folders: tuple[Path, ...]) -> bytes:
     """The templates in effect: per name, the first folder's file (as the loader picks it)."""
     chosen: dict[str, Path] = {}
@@ -109,7 +88,7 @@ def email_key(
 ) -> str:
     """What the email of ``issue`` is made of, hashed (``templates``: their digest, if known;
     ``stats``: image file stats already taken in this build: many issues show the same logos)."""
-    digest = hashlib.sha256(_code_digest())
+    digest = hashlib.sha256(code_digest())
     digest.update(templates if templates is not None else _templates_digest(templates_dir(project)))
     digest.update(f"{inliner}|{project.settings!r}|{issue!r}|{project.legal_pages!r}".encode())
     images = [p.image.path for p in (issue.cover, *issue.photos) if p is not None]
@@ -223,10 +202,17 @@ def write_email(
     domain = (project.settings.sender_email or "rundbrief.invalid").rpartition("@")[2]
     message = PreparedMessage(body, project.settings).personalise(
         None, UNSUBSCRIBE_PLACEHOLDER, date=message_date(issue, ZoneInfo(project.settings.timezone)),
-        message_id=message_id(issue.slug, domain, hashlib.sha256(key.encode()).hexdigest()[:12]),
+        # from what the message shows, not from its key (which holds image files' times): the
+        # same email built again, anywhere, is the same message
+        message_id=message_id(issue.slug, domain, _shown_digest(body)),
     )  # fmt: skip
     (folder / "message.eml").write_bytes(message)
     write_manifest(folder, key, renditions, shown)  # last: an email without its key is rendered again
+
+
+def _shown_digest(body: EmailBody) -> str:
+    shown = f"{body.subject}\0{body.html}\0{body.text}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(shown).hexdigest()[:12]
 
 
 def build_emails(

@@ -290,7 +290,10 @@ class PreparedMessage:
         # grows past 76 characters whatever the URL's length.
         self.text_parts = _pieces(body.text)
         self.html_parts = _pieces(body.html)
-        self.boundary = "=_rundbrief_" + uuid.uuid4().hex
+        # From the body, not at random: a build makes the same bytes as the build before (the
+        # page and email caches are tested against cold builds); no text holds the hash of itself.
+        shown = f"{body.subject}\0{body.html}\0{body.text}".encode("utf-8", "surrogatepass")
+        self.boundary = "=_rundbrief_" + hashlib.sha256(shown).hexdigest()[:32]
         subject = EmailMessage(policy=SMTP)
         subject["Subject"] = header_text(body.subject)
         subject_block = _header_block(subject)

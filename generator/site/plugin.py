@@ -9,26 +9,29 @@ from __future__ import annotations
 import html
 import os
 import pickle
+import site
+import sysconfig
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, pass_context
+from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, FileSystemBytecodeCache, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import get_toc
+from mkdocs.structure.toc import AnchorLink, get_toc
+from mkdocs.utils import get_build_datetime
 from mkdocs.utils.templates import TemplateContext
 
 from generator import hyphenation
@@ -42,6 +45,7 @@ from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
 from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
 from generator.site import bodyimages, calendar, feed, pages, searchtext, sitemaps
+from generator.site.pagecache import CachedPage, PageCache, shared_key
 from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.theme import SITE_TEMPLATES
 
@@ -57,6 +61,10 @@ GENERATED = {
 TEMPLATES = {"index.md": "home.html", f"{PHASES_DIR}/index.md": "process.html"} | {
     src: template for src, (template, _) in GENERATED.items()
 }
+ISSUE_TEMPLATE = "issue.html"
+# An issue page taken from the page cache: MkDocs renders this (nothing) and on_post_page
+# hands it the kept HTML instead (MkDocs 1.x has no other way to leave a page's rendering out).
+KEPT_TEMPLATE = "rundbrief-kept.html"
 
 
 class _Passthrough(base.BaseConfigOption[Any]):
@@ -131,6 +139,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.issue_html: dict[str, str] = {}
         self.calendars: Future[None] | None = None
         self.page_urls: list[str] = []
+        self.nav_items: list[Any] = []
+        self.page_cache: PageCache | None = None
+        self.page_keys: dict[str, str] = {}  # issue page -> its key in the page cache
+        self.kept: dict[str, CachedPage] = {}  # the issue pages being taken from the cache
+        self.rendering: dict[str, tuple[str, int, TemplateContext | None]] = {}  # key, search entries before, context
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this keeps the plugin across `mkdocs serve` rebuilds (MkDocs' rule); each
@@ -206,6 +219,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.calendars = self._write_calendars(Path(config.site_dir))
         return files
 
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav_items = nav.items  # titles are read later, once every page is converted (on_env)
+        return nav
+
     # -- templates ------------------------------------------------------------------
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
         config.site_name = pages.as_html(config.site_name)  # Material prints it unescaped
@@ -236,7 +253,63 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         env.globals["anchor"] = {
             "contact": pages.contact_anchor, "issue": pages.issue_anchor, "phase": pages.phase_anchor,
         }  # fmt: skip
+        env.loader = _with_kept_template(env)
+        # Compiled templates kept between builds (Jinja checks each against its source): compiling
+        # Material's and rundbrief's templates took 0.25 s of every build.
+        env.bytecode_cache = FileSystemBytecodeCache(str(_cache_folder(project.root / CACHE_DIR / "templates")))
+        self.env = env
+        self._look_up_kept_pages(config, files, env)
         return env
+
+    # -- the page cache (pagecache.py) ----------------------------------------------
+    def _look_up_kept_pages(self, config: MkDocsConfig, files: Files, env: Environment) -> None:
+        """Every page is converted and the navigation has its titles now (MkDocs calls on_env
+        between the two loops): each issue page's key is known, and a page kept from an earlier
+        build gets the empty template, so that MkDocs' own loop leaves its rendering out."""
+        project = self._project()
+        ours = {os.path.abspath(str(SITE_TEMPLATES))}
+        theme_dirs = [Path(d) for d in config.theme.dirs if os.path.abspath(d) not in ours and not _installed(Path(d))]
+        shared = None
+        if not config.hooks and self._search_index(config) is not None:
+            shared = shared_key(
+                config=config.items(),
+                plugins=((name, plugin.config) for name, plugin in config.plugins.items()),
+                nav=_nav_outline(self.nav_items),
+                own_template_dirs=theme_dirs,
+                docs_dir=Path(config.docs_dir),
+                today=self.today,
+                utc_day=get_build_datetime().date(),  # the day MkDocs' sitemap shows, for one
+                shown_everywhere=(env.globals["rundbrief"], self.site_url),
+            )
+        drafts = any(issue.draft for issue in project.published)  # the preview's pages: kept apart
+        folder = project.root / CACHE_DIR / "pages" / ("drafts" if drafts else "site")
+        self.page_cache = cache = PageCache(folder, shared)
+        if not cache.enabled:
+            return
+        for src, issue in self.issue_pages.items():
+            file = files.get_file_from_path(src)
+            if file is None or file.page is None:
+                continue
+            page = file.page
+            key = cache.page_key(
+                self.views.issue(issue), src in self.feed_pages, page.title, page.url, page.canonical_url,
+                page.edit_url, page.meta, _toc_outline(page.toc.items),
+            )  # fmt: skip
+            if key is None:
+                continue
+            self.page_keys[src] = key
+            if cache.has(key):
+                page.meta["template"] = KEPT_TEMPLATE
+
+    @staticmethod
+    def _search_index(config: MkDocsConfig) -> list[dict[str, Any]] | None:
+        """Material's search index entries, which a kept page adds from the cache; None where
+        the search plugin is not Material's of this shape (then nothing is kept)."""
+        for name in ("material/search", "search"):
+            if name in config.plugins:
+                entries = getattr(getattr(config.plugins[name], "search_index", None), "entries", None)
+                return entries if isinstance(entries, list) else None
+        return []  # no search plugin: no entries to keep
 
     def _site_logo(self, config: MkDocsConfig) -> Image | None:
         """Material's ``theme.logo`` as a checked image of the content, so that the header shows a
@@ -282,10 +355,25 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         return bodyimages.rewrite(html, page.url, self.image_checker, self.images)
 
     @event_priority(100)  # before Material's search plugin indexes page.content
-    def on_page_context(
+    def _page_context_first(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        if self.project is not None and (issue := self.issue_pages.get(page.file.src_uri)) is not None:
+        src = page.file.src_uri
+        if self.project is not None and (key := self.page_keys.get(src)) is not None:
+            kept = self.page_cache.get(key) if self.page_cache and page.meta.get("template") == KEPT_TEMPLATE else None
+            entries = self._search_index(config) or []
+            if kept is not None:  # the page as an earlier build made it: nothing to render
+                self.kept[src] = kept
+                self.rendering[src] = (key, len(entries), None)
+                page.content = ""  # the search plugin indexes nothing: its entries come from the cache
+                if src in self.feed_pages:
+                    self.issue_html[src] = kept.content
+                self.images.add(kept.renditions)
+                return context
+            # rendered here (a damaged cache file: with the issue template, see on_post_page)
+            self.rendering[src] = (key, len(entries), context)
+            self.images.start_recording()
+        if self.project is not None and (issue := self.issue_pages.get(src)) is not None:
             # MkDocs converts every page before it renders the first: made here, only one issue
             # page's HTML is alive at a time, not a thousand (on_post_page lets it go again).
             converted = self.texts.get(issue.body, issue_source(issue))
@@ -295,7 +383,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         context["rb_body"] = Markup(page.content or "")  # type: ignore[typeddict-unknown-key]
         if self.project is None:
             return context
-        views, src = self.views, page.file.src_uri
+        views = self.views
         if src in self.feed_pages:
             self.issue_html[src] = page.content or ""
         if (issue := self.issue_pages.get(src)) is not None:
@@ -318,15 +406,48 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         context.update(extra)  # type: ignore[typeddict-item]
         return context
 
+    @event_priority(-100)  # after Material's search plugin added the page's entries
+    def _page_context_last(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        src = page.file.src_uri
+        if (rendering := self.rendering.get(src)) is not None:
+            entries = self._search_index(config)
+            if entries is not None and (kept := self.kept.get(src)) is not None:
+                del entries[rendering[1] :]  # the entry of the empty page, for the kept ones
+                entries.extend(dict(entry) for entry in kept.search)
+        return context
+
+    on_page_context = CombinedEvent(_page_context_first, _page_context_last)
+
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        if page.file.src_uri in self.issue_pages:
+        src = page.file.src_uri
+        rendering = self.rendering.pop(src, None)
+        if (kept := self.kept.pop(src, None)) is not None:
+            page.markdown = page.content = ""
+            return kept.output
+        if rendering is not None and rendering[2] is not None and page.meta.get("template") == KEPT_TEMPLATE:
+            # the kept page could not be read back: rendered now, as it would have been
+            output = self.env.get_template(ISSUE_TEMPLATE).render(rendering[2])
+        if src in self.issue_pages:
             # Written and indexed for search: MkDocs would keep every issue's Markdown and HTML
             # until the build ends (measured: 5-10 MB of a 170 MB peak at a thousand issues).
             # Later steps use only the title, URL and anchors, which stay.
             page.markdown = ""
             page.content = ""
         # long German words break with a hyphen on phones; long addresses break at / @ .
-        return hyphenation.hyphenate_html(output, hyphenation.WBR)
+        output = hyphenation.hyphenate_html(output, hyphenation.WBR)
+        if rendering is not None and self.page_cache is not None:
+            key, before, _ = rendering
+            entries = self._search_index(config) or []
+            self.page_cache.put(
+                key,
+                CachedPage(
+                    output, self.issue_html.get(src, ""), tuple(dict(e) for e in entries[before:]),
+                    self.images.stop_recording(),
+                ),
+            )  # fmt: skip
+        return output
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
         """The static templates: 404.html shows the same header as the pages (the slogan, the
@@ -350,6 +471,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             self._add_email_renditions()
         made = self.images.write(site)
         log.debug(f"{made} image renditions made anew")
+        if self.page_cache is not None:
+            self.page_cache.prune()  # the pages of issues since edited or removed
 
     def _add_email_renditions(self) -> None:
         newsletter = self._project().root / NEWSLETTER_DIR
@@ -383,7 +506,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         kwargs = {
             "calendar_file": pages.CALENDAR_FILE, "title": f"{settings.site_name} – Termine",
             "site_url": self.site_url, "tz_name": settings.timezone, "previous": self.previous_calendar,
-            "now": datetime.now(timezone.utc).replace(microsecond=0),
+            # SOURCE_DATE_EPOCH pins it, as MkDocs' own dates, for reproducible builds
+            "now": get_build_datetime().replace(microsecond=0),
         }  # fmt: skip
         cache = self._project().root / CACHE_DIR
         cache.mkdir(parents=True, exist_ok=True)
@@ -456,3 +580,39 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def _project(self) -> Project:
         assert self.project is not None, "on_config loads the project first"
         return self.project
+
+
+def _with_kept_template(env: Environment) -> BaseLoader:
+    """The environment's loader, which also knows the empty template of kept pages."""
+    loader = env.loader
+    if isinstance(loader, ChoiceLoader) and any(
+        isinstance(choice, DictLoader) and KEPT_TEMPLATE in choice.mapping for choice in loader.loaders
+    ):
+        return loader
+    return ChoiceLoader([DictLoader({KEPT_TEMPLATE: ""}), *((loader,) if loader is not None else ())])
+
+
+_PATHS = sysconfig.get_paths()
+_INSTALLED = tuple({os.path.abspath(p) for p in (_PATHS["purelib"], _PATHS["platlib"], *site.getsitepackages())})
+
+
+def _installed(folder: Path) -> bool:
+    """A theme folder of an installed package (Material's, MkDocs'): its version is in the key."""
+    return os.path.abspath(folder).startswith(_INSTALLED)
+
+
+def _nav_outline(items: list[Any]) -> tuple[object, ...]:
+    """What every page's navigation shows: each item's kind, title, address and children."""
+    return tuple(
+        (type(item).__name__, item.title, getattr(item, "url", None), _nav_outline(item.children or []))
+        for item in items
+    )
+
+
+def _toc_outline(items: list[AnchorLink]) -> tuple[object, ...]:
+    return tuple((item.title, item.id, item.level, _toc_outline(item.children)) for item in items)
+
+
+def _cache_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,194 @@
+"""A build that would make what is already there is not run: the build's inputs, stamped.
+
+After a build succeeds, its stamp records a digest of everything the build read and of what
+it wrote: the project's files (every file below the project folder but the outputs and
+caches: ``content/``, ``theme/``, ``mkdocs.yml``, whatever a configuration names), rundbrief's
+code, the installed packages, the environment variables that reach a build, the day (events
+end, calendars change), ``--strict``, the subscribers' addresses the output was checked
+against; and the size and modification time of every file in ``site/`` and ``newsletter/``,
+with the problems the build reported.
+
+The next ``rundbrief build`` compares before it loads anything. Only if every input is the
+same and the output is untouched does it report the recorded problems and stop; anything
+else, even a file touched without a change, builds as before (a cold build and a reused one
+give the same bytes: tests/test_incremental.py). Files outside the project folder (an
+``INHERIT`` of another folder's configuration) cannot be watched: such a configuration always
+builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from generator.cachefiles import code_digest
+from generator.diagnostics import Level, Location, Problem
+from generator.output import NEWSLETTER_DIR, STATE_DIR
+
+STAMP_FILE = "build-stamp.json"
+_FORMAT = 1
+# Below the project folder, what no build reads: outputs, caches, version control, virtual
+# environments (a folder holding pyvenv.cfg), tools' own caches.
+_OUTPUTS = frozenset({STATE_DIR, NEWSLETTER_DIR})  # at the top of the project folder, beside site_dir
+_NOT_READ = frozenset(
+    {".git", ".hg", ".svn", "node_modules", "__pycache__", ".pytest_cache",
+     ".mypy_cache", ".ruff_cache", ".hypothesis", ".tox", ".nox"}
+)  # fmt: skip
+_RETIRED = re.compile(r"^\..+\.old-\d+$")  # an output folder replaced by a build, being removed
+# MkDocs' tag for an environment variable in mkdocs.yml: !ENV NAME, !ENV [NAME, OTHER, default]
+_ENV_TAG = re.compile(r"!ENV\s+\[?([^\]\n]+)")
+_ENV_PREFIXES = ("RUNDBRIEF_",)
+_ENV_NAMES = ("SOURCE_DATE_EPOCH", "TZ")
+# Configurations whose inputs lie outside the project folder or in code: never taken as unchanged.
+_UNWATCHABLE = re.compile(r"^\s*INHERIT\s*:|!relative|!!python", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """What the build that is still current reported."""
+
+    problems: tuple[Problem, ...]
+    issues: int
+
+
+def _files(top: Path, skip: frozenset[str]) -> Iterator[str]:
+    """Every file below ``top`` (but the folders named in ``skip`` at its top level) with its size
+    and modification time, in a fixed order; symbolic links as links (their target's change is
+    seen where the target lies below ``top``)."""
+    for folder, dirs, names in os.walk(top):
+        if folder == str(top):
+            dirs[:] = [d for d in dirs if d not in skip and not _RETIRED.match(d)]
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_READ and not (Path(folder) / d / "pyvenv.cfg").exists())
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            yield f"{os.path.relpath(path, top)}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_mode}"
+
+
+def _environment(config_text: str) -> str:
+    named = {name.strip() for match in _ENV_TAG.finditer(config_text) for name in match.group(1).split(",")}
+    names = sorted(
+        {n for n in os.environ if n.startswith(_ENV_PREFIXES) or n in _ENV_NAMES} | {n for n in named if n}
+    )
+    return json.dumps([(n, os.environ.get(n)) for n in names])
+
+
+def _packages() -> str:
+    return "\n".join(sorted(f"{d.metadata['Name']}={d.version}" for d in metadata.distributions()))
+
+
+def _today(tz_name: str) -> str:
+    pinned = os.environ.get("RUNDBRIEF_TODAY")
+    local = date.fromisoformat(pinned) if pinned else datetime.now(ZoneInfo(tz_name)).date()
+    return f"{local.isoformat()} {datetime.now(timezone.utc).date().isoformat()}"
+
+
+def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subscribers: frozenset[str]) -> str | None:
+    """Everything a build of ``root`` reads, hashed; None where that cannot be known."""
+    config = root / "mkdocs.yml"
+    try:
+        config_text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if _UNWATCHABLE.search(config_text):
+        return None
+    digest = hashlib.sha256(code_digest())
+    digest.update(_packages().encode())
+    digest.update(_environment(config_text).encode())
+    digest.update(f"\0{_today(tz_name)}\0{strict}\0{site_dir}\0".encode())
+    for address in sorted(subscribers):
+        digest.update(address.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(b"\0files\0")
+    top = site_dir.split("/", 1)[0]
+    digest.update("\n".join(_files(root, _OUTPUTS | {top})).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def outputs_digest(root: Path, site_dir: str) -> str:
+    digest = hashlib.sha256()
+    for name in (site_dir, NEWSLETTER_DIR):
+        digest.update(f"\0{name}\0".encode())
+        folder = root / name
+        if folder.is_dir():
+            digest.update("\n".join(_files(folder, frozenset())).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _stamp_path(root: Path) -> Path:
+    return root / STATE_DIR / STAMP_FILE
+
+
+def record(
+    root: Path, site_dir: str, tz_name: str, *, inputs: str | None, problems: list[Problem], issues: int
+) -> None:
+    """After a build was swapped in: what it read (``inputs``, taken before it started, so that
+    an edit made while it ran builds again; None: not known) and what it made and reported."""
+    path = _stamp_path(root)
+    data = {
+        "format": _FORMAT,
+        "inputs": inputs,
+        "outputs": outputs_digest(root, site_dir),
+        "site_dir": site_dir,
+        "timezone": tz_name,
+        "issues": issues,
+        "problems": [
+            [p.location.path, p.location.line, p.level.value, p.message, p.reminder] for p in problems
+        ],
+    }
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    partial.replace(path)
+
+
+DEFAULT_SETTINGS = ("site", "Europe/Berlin")
+
+
+def forget(root: Path) -> None:
+    """Before a build swaps its output in: the stamp no longer describes the output."""
+    _stamp_path(root).unlink(missing_ok=True)
+
+
+def _read(root: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads(_stamp_path(root).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == _FORMAT else None
+
+
+def last_settings(root: Path) -> tuple[str, str]:
+    """The site folder and time zone of the last build (the inputs' digest needs them before
+    the configuration is read; a build whose settings differ records no digest)."""
+    data = _read(root) or {}
+    site_dir, tz_name = data.get("site_dir"), data.get("timezone")
+    if isinstance(site_dir, str) and isinstance(tz_name, str):
+        return site_dir, tz_name
+    return DEFAULT_SETTINGS
+
+
+def unchanged(root: Path, inputs: str | None, site_dir: str) -> Unchanged | None:
+    """What the last build reported, if its inputs were ``inputs`` and its output is untouched."""
+    data = _read(root)
+    if data is None or inputs is None or data.get("inputs") != inputs:
+        return None
+    if outputs_digest(root, site_dir) != data.get("outputs"):
+        return None
+    try:
+        problems = tuple(
+            Problem(Location(str(path), int(line)), Level(level), str(message), bool(reminder))
+            for path, line, level, message, reminder in data["problems"]  # type: ignore[attr-defined]
+        )
+        return Unchanged(problems, int(data["issues"]))  # type: ignore[call-overload]
+    except (ValueError, KeyError, TypeError):  # not a stamp this code wrote
+        return None

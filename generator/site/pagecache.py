@@ -1,0 +1,204 @@
+"""Issue pages kept between builds: a page whose inputs did not change is not rendered again.
+
+MkDocs 1.x renders every page in every build, and at a thousand issues that is most of a build
+(Material's base template, rundbrief's issue template, soft hyphens, the search index). An
+issue page's HTML is a function of two things, and its key hashes both:
+
+- what every page shares (``shared_key``): rundbrief's code, the versions of the installed
+  packages, the configuration as MkDocs resolved it, the navigation with its titles, the
+  project's own templates, the files of ``content/`` that are not Markdown (images, the people
+  register: their size and modification time), the day (which events are over), and the values
+  rundbrief's templates read from every page;
+- the page's own (``page_key``): its issue view (the issue with its events, statements and
+  neighbours, as the template gets them), its title, address, table of contents and metadata.
+
+Kept under the key: the finished HTML, the HTML the feed carries, the page's search-index
+entries and the image renditions the page shows, so that a page taken from here leaves the
+build exactly as rendering it would (tests/test_incremental.py builds edited projects both
+ways and compares every byte).
+
+The cache is used only where every input is known: with plugins other than search and
+rundbrief, or with MkDocs hooks, a page may depend on things no key sees, and every page is
+rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from generator.cachefiles import code_digest, read_pickle, write_pickle
+from generator.images import Rendition
+
+_FORMAT = 1
+# Plugins whose effect on a page rundbrief knows: the search index (whose entries are kept
+# with the page) and rundbrief itself. Any other may change pages in ways no key captures.
+KNOWN_PLUGINS = frozenset({"search", "material/search", "rundbrief"})
+# Settings that name where and how MkDocs runs, not what a page shows (site_dir is a staged
+# folder of its own in every build).
+_NOT_SHOWN = frozenset({"site_dir", "dev_addr", "watch", "serve", "config_file_path", "plugins", "hooks"})
+
+
+class Unknowable(Exception):
+    """A page input that cannot be hashed faithfully (an object shown by its address)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    output: str  # the page's HTML as written
+    content: str  # its content as the feed carries it
+    search: tuple[dict[str, Any], ...]  # its entries in the search index
+    renditions: tuple[Rendition, ...]  # the image copies it shows
+
+
+class Canonical:
+    """Values as plain data whose repr is the same in every process, or Unknowable. A dataclass
+    (the content model, the page views) becomes the digest of its fields, computed once per
+    object: a thousand pages share the same events, people and neighbouring issues."""
+
+    def __init__(self) -> None:
+        self._digests: dict[int, tuple[object, str]] = {}  # id -> (the object, kept alive; its digest)
+
+    def __call__(self, value: object) -> object:
+        if value is None or isinstance(value, (str, int, float, bool, date)):
+            return value
+        if is_dataclass(value) and not isinstance(value, type):
+            known = self._digests.get(id(value))
+            if known is None:
+                shown = repr(tuple((f.name, self(getattr(value, f.name))) for f in fields(value)))
+                digest = hashlib.sha256(f"{type(value).__qualname__}{shown}".encode("utf-8", "surrogatepass"))
+                known = self._digests[id(value)] = (value, digest.hexdigest()[:32])
+            return known[1]
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, Mapping):
+            return tuple(sorted((str(k), self(v)) for k, v in value.items()))
+        if isinstance(value, (list, tuple)):
+            return tuple(self(v) for v in value)
+        if isinstance(value, (set, frozenset)):
+            return tuple(sorted(repr(self(v)) for v in value))
+        items = getattr(value, "items", None)  # MkDocs' Config and Theme, a plugin's config
+        if callable(items):
+            return (type(value).__name__, tuple(sorted((str(k), self(v)) for k, v in items())))
+        shown = repr(value)
+        if " at 0x" in shown:
+            raise Unknowable(type(value).__name__)
+        return (type(value).__name__, shown)
+
+
+def _stats(folder: Path, skip_suffix: str | None = None) -> Iterator[str]:
+    """Every file below ``folder`` with its size and modification time, in a fixed order."""
+    for top, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in sorted(names):
+            if skip_suffix is not None and name.endswith(skip_suffix):
+                continue
+            path = os.path.join(top, name)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            yield f"{os.path.relpath(path, folder)}\0{info.st_size}\0{info.st_mtime_ns}"
+
+
+def _packages() -> str:
+    """The installed distributions and their versions (Material, MkDocs, Markdown, pyphen...)."""
+    return "\n".join(sorted(f"{d.metadata['Name']}={d.version}" for d in metadata.distributions()))
+
+
+def shared_key(
+    *,
+    config: Iterable[tuple[str, object]],
+    plugins: Iterable[tuple[str, object]],
+    nav: object,
+    own_template_dirs: Iterable[Path],
+    docs_dir: Path,
+    today: date,
+    utc_day: date,
+    shown_everywhere: object,
+) -> str | None:
+    """The part of every page's key that all pages share; None where the cache must not be used."""
+    plugins = list(plugins)
+    if any(name not in KNOWN_PLUGINS for name, _ in plugins):
+        return None
+    digest = hashlib.sha256(code_digest())
+    digest.update(_packages().encode())
+    canonical = Canonical()
+    try:
+        settings = tuple((k, canonical(v)) for k, v in sorted(config, key=lambda kv: kv[0]) if k not in _NOT_SHOWN)
+        digest.update(repr(settings).encode())
+        digest.update(repr([(name, canonical(options)) for name, options in plugins]).encode())
+        digest.update(repr(canonical(nav)).encode())
+        digest.update(repr(canonical(shown_everywhere)).encode())
+    except Unknowable:
+        return None
+    for folder in own_template_dirs:
+        digest.update(f"\0templates {folder}\0".encode())
+        digest.update("\n".join(_stats(folder)).encode())
+    digest.update(b"\0content\0")
+    digest.update("\n".join(_stats(docs_dir, skip_suffix=".md")).encode())
+    digest.update(f"\0{today.isoformat()}\0{utc_day.isoformat()}".encode())
+    return digest.hexdigest()
+
+
+class PageCache:
+    """Pages by key, one file each in ``folder``; ``shared`` None: nothing is kept or found."""
+
+    def __init__(self, folder: Path, shared: str | None) -> None:
+        self.folder = folder
+        self.shared = shared
+        self.used: set[str] = set()
+        self._canonical = Canonical()
+
+    @property
+    def enabled(self) -> bool:
+        return self.shared is not None
+
+    def page_key(self, *parts: object) -> str | None:
+        if self.shared is None:
+            return None
+        try:
+            shown = repr(tuple(self._canonical(part) for part in parts))
+        except Unknowable:
+            return None
+        return hashlib.sha256(f"{self.shared}\0{shown}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.page"
+
+    def has(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def get(self, key: str) -> CachedPage | None:
+        packed = read_pickle(self._path(key))
+        if not isinstance(packed, tuple) or len(packed) != 2 or packed[0] != _FORMAT:
+            return None
+        try:
+            page = pickle.loads(zlib.decompress(packed[1]))
+        except (zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+        if not isinstance(page, CachedPage):
+            return None
+        self.used.add(key)
+        return page
+
+    def put(self, key: str, page: CachedPage) -> None:
+        data = zlib.compress(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        write_pickle(self._path(key), (_FORMAT, data))
+        self.used.add(key)
+
+    def prune(self) -> None:
+        """After a build: the pages it neither found nor kept go (edited issues' old versions)."""
+        if not self.enabled or not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.suffix == ".page" and path.stem not in self.used:
+                path.unlink(missing_ok=True)
