@@ -59,6 +59,11 @@ class CachedPage:
     renditions: tuple[Rendition, ...]  # the image copies it shows
 
 
+# The content model's dataclasses hold only plain values and each other, never a page view: their
+# generated repr is all of them, at C speed.
+_MODEL = "generator.content.model"
+
+
 class Canonical:
     """Values as plain data whose repr is the same in every process, or Unknowable. A dataclass
     (the content model, the page views) becomes the digest of its fields, computed once per
@@ -73,7 +78,11 @@ class Canonical:
         if is_dataclass(value) and not isinstance(value, type):
             known = self._digests.get(id(value))
             if known is None:
-                shown = repr(tuple((f.name, self(getattr(value, f.name))) for f in fields(value)))
+                shown = repr(value) if type(value).__module__ == _MODEL else ""
+                if not shown or " at 0x" in shown:
+                    # a page view: field by field, so that the issues, events and people it shows
+                    # (shared by many views) are hashed once each
+                    shown = repr(tuple((f.name, self(getattr(value, f.name))) for f in fields(value)))
                 digest = hashlib.sha256(f"{type(value).__qualname__}{shown}".encode("utf-8", "surrogatepass"))
                 known = self._digests[id(value)] = (value, digest.hexdigest()[:32])
             return known[1]

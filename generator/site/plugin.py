@@ -208,6 +208,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         for src, (_, title) in GENERATED.items():
             if files.get_file_from_path(src) is None:
                 files.append(File.generated(config, src, content=f"# {title}\n"))
+        for src in self.issue_pages:
+            if (file := files.get_file_from_path(src)) is not None and file.page is None:
+                _IssuePage(None, file, config)  # MkDocs' navigation takes the page made here
         urls = {file.src_uri: file.url for file in files.documentation_pages()}
         self.page_urls = list(urls.values())
         self.views = pages.SiteViews(project, lambda src: urls.get(src, src), self.today)
@@ -321,13 +324,6 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             return self.image_checker.check(logo)
         except ImageProblem:
             return None
-
-    def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        """An issue's body alone: the loader has read its front-matter already (with line numbers
-        and the editor's meaning); MkDocs would parse it again with PyYAML's slow pure-Python loader.
-        The empty mapping keeps a body that itself starts with ``---`` from passing as front-matter."""
-        issue = self.issue_pages.get(page.file.src_uri)
-        return None if issue is None else "---\n{}\n---\n"  # the body was converted already: on_page_content
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if self.project is None:
@@ -616,3 +612,20 @@ def _toc_outline(items: list[AnchorLink]) -> tuple[object, ...]:
 def _cache_folder(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+class _IssuePage(Page):
+    """An issue's page. Its HTML is made from the texts converted for the site and the emails
+    (on_page_context), and the loader has read its front-matter (with line numbers and the
+    editor's meaning): MkDocs' own reading and converting of the file would be thrown away.
+    Leaving them out saves a Markdown converter with every extension per page (0.4 ms) and
+    PyYAML's pure-Python parse of the front-matter."""
+
+    def read_source(self, config: MkDocsConfig) -> None:
+        self.markdown, self.meta = "", {}
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        self.content = ""  # on_page_content sets the table of contents of the converted body
+        self.toc = get_toc([])
+        self.present_anchor_ids = set()
+        self.links_to_anchors = {}
