@@ -159,6 +159,7 @@ def run_size(n: int, runs: int, work: Path) -> dict[str, object]:
     row["check"] = measure(project, [*rb, "check"], runs=runs)
     row["build_cold"] = measure(project, [*rb, "build"], prepare=lambda: clean(*outputs), runs=runs)
     row["build_warm"] = measure(project, [*rb, "build"], runs=runs)
+    row["build_forced"] = measure(project, [*rb, "build", "--force"], runs=runs)
     issue = sorted((project / "content" / "newsletter").glob("*.md"))[n // 2]
     original = issue.read_text(encoding="utf-8")
     counter = iter(range(1_000_000))
@@ -169,6 +170,12 @@ def run_size(n: int, runs: int, work: Path) -> dict[str, object]:
         runs=runs,
     )
     issue.write_text(original, encoding="utf-8")
+    settle()
+    preview = subprocess.run(
+        [PYTHON, str(REPO / "bench" / "preview_edit.py"), str(project), "--edits", str(max(3, runs))],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    row["preview_edit"] = json.loads(preview.stdout.strip().splitlines()[-1])
     row["emails_cold"] = measure(project, [PYTHON, str(REPO / "bench" / "emails_only.py"), str(project)], runs=runs)
     mk = [PYTHON, "-m", "mkdocs", "build", "-q", "-d"]
     row["plain_material"] = measure(plain, [*mk, str(plain / "site")], prepare=lambda: clean(plain / "site"), runs=runs)
@@ -192,7 +199,8 @@ def table(rows: list[dict[str, object]], send: dict[str, float]) -> str:
             ("blog_plugin", "Material's blog plugin, same files as posts"),
             ("check", "`rundbrief check`"),
             ("build_cold", "`rundbrief build`, cold (site + emails)"),
-            ("build_warm", "`rundbrief build`, nothing changed"),
+            ("build_warm", "`rundbrief build`, nothing changed (the build stamp)"),
+            ("build_forced", "`rundbrief build --force`, nothing changed (through every cache)"),
             ("build_one_changed", "`rundbrief build`, one issue changed"),
             ("emails_cold", "all emails alone, cold (both cores), whole process"),
         ):
@@ -200,6 +208,13 @@ def table(rows: list[dict[str, object]], send: dict[str, float]) -> str:
             lines.append(
                 f"| {row['n']} | {label} | {m['seconds']:.2f} | {m['peak_mb']:.0f} | {m['seconds'] / base:.2f} |"
             )  # type: ignore[index]
+        edit = row["preview_edit"]
+        lines.append(
+            f"| {row['n']} | `rundbrief serve`: an issue saved until its page shows the edit, median (max) "
+            f"| {edit['median']:.2f} ({edit['max']:.2f}) | | {edit['median'] / base:.2f} |"
+        )  # type: ignore[index]
+        first = edit["first"]  # type: ignore[index]
+        lines.append(f"| {row['n']} | `rundbrief serve`: its first build, until the page shows | {first:.2f} | | |")
         e = row["emails_cold"]
         lines.append(
             f"| {row['n']} | of which: loading {e['load']:.2f} s, converting the texts {e['convert']:.2f} s "
