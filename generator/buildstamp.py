@@ -25,11 +25,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from generator.cachefiles import code_digest
+from generator.cachefiles import code_digest, installed_packages
 from generator.diagnostics import Level, Location, Problem
 from generator.output import NEWSLETTER_DIR, STATE_DIR
 
@@ -84,10 +83,6 @@ def _environment(config_text: str) -> str:
     return json.dumps([(n, os.environ.get(n)) for n in names])
 
 
-def _packages() -> str:
-    return "\n".join(sorted(f"{d.metadata['Name']}={d.version}" for d in metadata.distributions()))
-
-
 def _today(tz_name: str) -> str:
     pinned = os.environ.get("RUNDBRIEF_TODAY")
     local = date.fromisoformat(pinned) if pinned else datetime.now(ZoneInfo(tz_name)).date()
@@ -104,7 +99,7 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
     if _UNWATCHABLE.search(config_text):
         return None
     digest = hashlib.sha256(code_digest())
-    digest.update(_packages().encode())
+    digest.update(installed_packages().encode())
     digest.update(_environment(config_text).encode())
     digest.update(f"\0{_today(tz_name)}\0{strict}\0{site_dir}\0".encode())
     for address in sorted(subscribers):

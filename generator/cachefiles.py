@@ -13,6 +13,7 @@ import os
 import pickle
 import threading
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import generator
@@ -64,3 +65,14 @@ def code_digest() -> bytes:
             continue
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
+
+
+@lru_cache(maxsize=1)
+def installed_packages() -> str:
+    """The installed distributions with their versions (MkDocs, Material, Markdown, pyphen...),
+    each once: a folder on the path holding a package's metadata too (the egg-info of an editable
+    install, found when run from the repository) must not make it another set."""
+    found: dict[str, str] = {}
+    for dist in metadata.distributions():
+        found.setdefault(str(dist.metadata["Name"]).lower().replace("_", "-"), dist.version)
+    return "\n".join(f"{name}={version}" for name, version in sorted(found.items()))

@@ -31,11 +31,10 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from generator.cachefiles import code_digest, read_pickle, write_pickle
+from generator.cachefiles import code_digest, installed_packages, read_pickle, write_pickle
 from generator.images import Rendition
 
 _FORMAT = 1
@@ -118,11 +117,6 @@ def _stats(folder: Path, skip_suffix: str | None = None) -> Iterator[str]:
             yield f"{os.path.relpath(path, folder)}\0{info.st_size}\0{info.st_mtime_ns}"
 
 
-def _packages() -> str:
-    """The installed distributions and their versions (Material, MkDocs, Markdown, pyphen...)."""
-    return "\n".join(sorted(f"{d.metadata['Name']}={d.version}" for d in metadata.distributions()))
-
-
 def shared_key(
     *,
     config: Iterable[tuple[str, object]],
@@ -139,7 +133,7 @@ def shared_key(
     if any(name not in KNOWN_PLUGINS for name, _ in plugins):
         return None
     digest = hashlib.sha256(code_digest())
-    digest.update(_packages().encode())
+    digest.update(installed_packages().encode())
     canonical = Canonical()
     try:
         settings = tuple((k, canonical(v)) for k, v in sorted(config, key=lambda kv: kv[0]) if k not in _NOT_SHOWN)
