@@ -77,9 +77,7 @@ def _files(top: Path, skip: frozenset[str]) -> Iterator[str]:
 
 def _environment(config_text: str) -> str:
     named = {name.strip() for match in _ENV_TAG.finditer(config_text) for name in match.group(1).split(",")}
-    names = sorted(
-        {n for n in os.environ if n.startswith(_ENV_PREFIXES) or n in _ENV_NAMES} | {n for n in named if n}
-    )
+    names = sorted({n for n in os.environ if n.startswith(_ENV_PREFIXES) or n in _ENV_NAMES} | {n for n in named if n})
     return json.dumps([(n, os.environ.get(n)) for n in names])
 
 
@@ -137,9 +135,7 @@ def record(
         "site_dir": site_dir,
         "timezone": tz_name,
         "issues": issues,
-        "problems": [
-            [p.location.path, p.location.line, p.level.value, p.message, p.reminder] for p in problems
-        ],
+        "problems": [[p.location.path, p.location.line, p.level.value, p.message, p.reminder] for p in problems],
     }
     partial = path.with_name(f"{path.name}.{os.getpid()}.part")
     partial.write_text(json.dumps(data), encoding="utf-8")

@@ -190,11 +190,15 @@ class Case:
     damage: int | None  # a kept page file of the first copy cut short, if any
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=[Phase.generate], report_multiple_bugs=False)
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.generate],
+    report_multiple_bugs=False,
+)
 @given(
-    case=st.builds(
-        Case, st.lists(edits(), min_size=0, max_size=3), st.one_of(st.none(), st.integers(0, ISSUES - 1))
-    )
+    case=st.builds(Case, st.lists(edits(), min_size=0, max_size=3), st.one_of(st.none(), st.integers(0, ISSUES - 1)))
 )
 def test_a_build_with_what_it_kept_equals_a_cold_build(
     built: Built, tmp_path_factory: pytest.TempPathFactory, case: Case
@@ -228,7 +232,9 @@ def test_a_build_with_what_it_kept_equals_a_cold_build(
 def test_nothing_changed_leaves_the_output_and_reports_the_problems_again(built: Built, tmp_path: Path) -> None:
     root = built.fresh_copy()
     issue = issue_file(root, 2)
-    issue.write_text(issue.read_text(encoding="utf-8").replace("\nsummary:", "\nsumary: Tippfehler\nsummary:", 1), encoding="utf-8")
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("\nsummary:", "\nsumary: Tippfehler\nsummary:", 1), encoding="utf-8"
+    )
     first = build(root)
     warnings = [line for line in first.stderr.splitlines() if ": warning: " in line]
     assert any("sumary" in line for line in warnings), first.stderr
@@ -246,7 +252,9 @@ def test_nothing_changed_leaves_the_output_and_reports_the_problems_again(built:
     "change",
     ["output file edited", "output file removed", "another day", "strict", "force", "environment", "theme file"],
 )
-def test_the_build_stamp_builds_again_when_anything_it_covers_changed(built: Built, tmp_path: Path, change: str) -> None:
+def test_the_build_stamp_builds_again_when_anything_it_covers_changed(
+    built: Built, tmp_path: Path, change: str
+) -> None:
     root = built.fresh_copy()
     build(root)
     assert _SHORTCUT in build(root).stdout
@@ -304,7 +312,9 @@ def test_kept_pages_are_used_and_old_ones_pruned(built: Built, tmp_path: Path) -
 def test_a_plugin_rundbrief_does_not_know_turns_the_page_cache_off(built: Built, tmp_path: Path) -> None:
     root = built.fresh_copy()
     cold(root)
-    (root / "hooks.py").write_text("def on_page_context(context, page, config, nav):\n    return context\n", encoding="utf-8")
+    (root / "hooks.py").write_text(
+        "def on_page_context(context, page, config, nav):\n    return context\n", encoding="utf-8"
+    )
     config = root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - hooks.py\n", encoding="utf-8")
     build(root)

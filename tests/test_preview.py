@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.synthetic import make_project as synthetic_project
 from generator.diagnostics import Diagnostics, Level, Location
 from generator.preview.build import PreviewBuild, _strict_for_editors, rebuild
 from generator.preview.emailview import local_addresses, variant
-from generator.preview.pages import GUIDE_ERRORS, error_page
+from generator.preview.pages import GUIDE_ERRORS, error_page, site_additions
 from generator.preview.server import Preview, _inside
-from tests.conftest import make_project, write_images
+from tests.conftest import REPO, make_project, write_images
 from tests.emailfixture import TODAY, run
 from tests.sitefixture import make_rich
 
@@ -63,6 +64,13 @@ class Served:
             return response.status, body, dict(response.getheaders())
         finally:
             connection.close()
+
+    def page(self, path: str) -> str:
+        """A page as the build wrote it: without what the preview adds (its build's number)."""
+        _, answer, _ = self.get("/_rundbrief/reload?build=-1")
+        status, body, _ = self.get(path)
+        assert status == 200, (path, status)
+        return body.replace(site_additions(json.loads(answer)["build"]), "")
 
     def wait_for(self, path: str, wanted: str, seconds: float = 90) -> str:
         deadline = time.monotonic() + seconds
@@ -437,3 +445,35 @@ def test_the_subject_cell_has_no_folding_blank(tmp_path: Path) -> None:
     )
     facts = email_facts(tmp_path, "https://test.example.org/", ())
     assert facts.subject == subject.strip() and facts.sender == "Testprozess <test@example.org>"
+
+
+def test_an_edit_at_300_generated_issues_shows_in_the_preview(tmp_path: Path) -> None:
+    """Issue 13's size: an edited issue's page, its neighbour's pager (a changed title) and its
+    email show the edit, through the kept pages and emails of the build before; a page of
+    another issue is the same bytes as before. How long it takes: bench/preview_edit.py (the
+    benchmark's table), not a timed test."""
+    root = synthetic_project(tmp_path / "p300", 300, REPO, seed=5)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--project", str(root), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, RUNDBRIEF_TODAY=TODAY),
+    )  # fmt: skip
+    served = Served(root, port, process)
+    issues = sorted((root / "content" / "newsletter").glob("0*.md"))
+    edited, neighbour, other = issues[150], issues[151], issues[10]
+    try:
+        served.wait_for(f"/newsletter/{edited.stem}/", "rb-issue", seconds=300)
+        unrelated = served.page(f"/newsletter/{other.stem}/")
+        text = edited.read_text(encoding="utf-8")
+        text = re.sub(r"^title: .*$", "title: Neuer Titel der Ausgabe", text, count=1, flags=re.MULTILINE)
+        edited.write_text(text + "\nEin Absatz, eben geschrieben.\n", encoding="utf-8")
+        served.wait_for(f"/newsletter/{edited.stem}/", "Ein Absatz, eben geschrieben.", seconds=120)
+        served.wait_for(f"/newsletter/{neighbour.stem}/", "Neuer Titel der Ausgabe", seconds=30)
+        served.wait_for(f"/_email/{edited.stem}/", "Neuer Titel der Ausgabe", seconds=30)
+        assert served.page(f"/newsletter/{other.stem}/") == unrelated
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=60)
+    assert "Traceback" not in errors, errors
+    kept = root / ".rundbrief" / "cache" / "pages" / "site"
+    assert len(list(kept.glob("*.page"))) == 300  # every issue page is kept for the next build
