@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import threading
 from functools import lru_cache
 from importlib import metadata
@@ -58,7 +59,7 @@ def code_digest() -> bytes:
     formatting, images and the content model). Only what a build cannot reach is left out:
     sending, the command line and the preview server (import-linter holds that no build module
     imports them)."""
-    digest = hashlib.sha256(generator.__version__.encode())
+    digest = hashlib.sha256(f"{generator.__version__}\0{sys.version}".encode())  # and the Python that runs it
     package = Path(generator.__file__).parent
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json", ".html") and p.is_file()):
         if path.relative_to(package).parts[0] in _NOT_BUILT:
