@@ -29,6 +29,7 @@ import os
 import pickle
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from pathlib import Path
@@ -160,6 +161,8 @@ class PageCache:
         self.shared = shared
         self.used: set[str] = set()
         self._canonical = Canonical()
+        self._writer: ThreadPoolExecutor | None = None
+        self._writes: list[Future[None]] = []
 
     @property
     def enabled(self) -> bool:
@@ -194,12 +197,32 @@ class PageCache:
         return page
 
     def put(self, key: str, page: CachedPage) -> None:
-        data = zlib.compress(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        write_pickle(self._path(key), (_FORMAT, data))
+        """Keep ``page``: compressed and written by a thread beside the page loop (zlib and the
+        file system let go of the interpreter lock), so that a cold build hardly pays for it."""
+        data = pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rundbrief-pages")
+        self._writes.append(self._writer.submit(self._write, self._path(key), data))
         self.used.add(key)
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        write_pickle(path, (_FORMAT, zlib.compress(data, 1)))
+
+    def finish(self) -> None:
+        """Wait for the pages being written; raises what writing one raised."""
+        writes, self._writes = self._writes, []
+        try:
+            for write in writes:
+                write.result()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
 
     def prune(self) -> None:
         """After a build: the pages it neither found nor kept go (edited issues' old versions)."""
+        self.finish()
         if not self.enabled or not self.folder.is_dir():
             return
         for path in self.folder.iterdir():

@@ -479,6 +479,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._wait_for_calendars()  # no writes into a staged folder that is about to be removed
+        if self.page_cache is not None:
+            try:
+                self.page_cache.finish()  # pages already made stay kept: each is right for its key
+            except OSError as err:
+                log.debug(f"a page could not be kept: {err}")
         if (images := getattr(self, "images", None)) is not None:
             images.abandon()
 
