@@ -296,8 +296,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             page = file.page
             key = cache.page_key(
                 self.views.issue(issue), src in self.feed_pages, page.title, page.url, page.canonical_url,
-                page.edit_url, page.meta, _toc_outline(page.toc.items),
-            )  # fmt: skip
+                page.edit_url, repr(sorted(page.meta.items())), repr(_toc_outline(page.toc.items)),
+            )  # fmt: skip  # the last two plain strings and numbers: their repr is their digest's input
             if key is None:
                 continue
             self.page_keys[src] = key
