@@ -22,13 +22,12 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from generator.cachefiles import code_digest, installed_packages
+from generator.cachefiles import code_digest, installed_packages, tree_stats
 from generator.diagnostics import Level, Location, Problem
 from generator.output import NEWSLETTER_DIR, STATE_DIR
 
@@ -56,23 +55,6 @@ class Unchanged:
 
     problems: tuple[Problem, ...]
     issues: int
-
-
-def _files(top: Path, skip: frozenset[str]) -> Iterator[str]:
-    """Every file below ``top`` (but the folders named in ``skip`` at its top level) with its size
-    and modification time, in a fixed order; symbolic links as links (their target's change is
-    seen where the target lies below ``top``)."""
-    for folder, dirs, names in os.walk(top):
-        if folder == str(top):
-            dirs[:] = [d for d in dirs if d not in skip and not _RETIRED.match(d)]
-        dirs[:] = sorted(d for d in dirs if d not in _NOT_READ and not (Path(folder) / d / "pyvenv.cfg").exists())
-        for name in sorted(names):
-            path = os.path.join(folder, name)
-            try:
-                info = os.lstat(path)
-            except OSError:
-                continue
-            yield f"{os.path.relpath(path, top)}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_mode}"
 
 
 def _environment(config_text: str) -> str:
@@ -103,8 +85,11 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
     for address in sorted(subscribers):
         digest.update(address.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(b"\0files\0")
-    top = site_dir.split("/", 1)[0]
-    digest.update("\n".join(_files(root, _OUTPUTS | {top})).encode("utf-8", "surrogatepass"))
+    outputs = _OUTPUTS | {site_dir.split("/", 1)[0]}
+    files = tree_stats(
+        root, leave_out_at_top=lambda name: name in outputs or bool(_RETIRED.match(name)), leave_out=_NOT_READ
+    )
+    digest.update("\n".join(files).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
@@ -114,7 +99,7 @@ def outputs_digest(root: Path, site_dir: str) -> str:
         digest.update(f"\0{name}\0".encode())
         folder = root / name
         if folder.is_dir():
-            digest.update("\n".join(_files(folder, frozenset())).encode("utf-8", "surrogatepass"))
+            digest.update("\n".join(tree_stats(folder)).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

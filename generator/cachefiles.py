@@ -13,6 +13,7 @@ import os
 import pickle
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -77,3 +78,47 @@ def installed_packages() -> str:
     for dist in metadata.distributions():
         found.setdefault(str(dist.metadata["Name"]).lower().replace("_", "-"), dist.version)
     return "\n".join(f"{name}={version}" for name, version in sorted(found.items()))
+
+
+def tree_stats(
+    top: Path,
+    *,
+    leave_out_at_top: Callable[[str], bool] = lambda name: False,
+    leave_out: frozenset[str] = frozenset(),
+    leave_out_suffix: str | None = None,
+) -> Iterator[str]:
+    """Every file below ``top`` with its size and modification time, in a fixed order: what a
+    cache key holds of a folder. Symbolic links are followed, as MkDocs follows them in
+    ``docs_dir`` (a linked folder's files count as this folder's; a folder reached twice, as in a
+    loop of links, is read once). Left out: the folders ``leave_out_at_top`` names at the top and
+    ``leave_out`` names anywhere, virtual environments (a folder holding ``pyvenv.cfg``), and
+    files ending in ``leave_out_suffix``."""
+    seen: set[tuple[int, int]] = set()
+    for folder, dirs, names in os.walk(top, followlinks=True):
+        try:
+            info = os.stat(folder)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        at_top = folder == str(top)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in leave_out
+            and not (at_top and leave_out_at_top(d))
+            and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
+        )
+        for name in sorted(names):
+            if leave_out_suffix is not None and name.endswith(leave_out_suffix):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                info = os.stat(path)
+            except OSError:  # a link to nothing: that it is there counts
+                yield f"{os.path.relpath(path, top)}\0missing"
+                continue
+            yield f"{os.path.relpath(path, top)}\0{info.st_size}\0{info.st_mtime_ns}"

@@ -25,17 +25,16 @@ rendered.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.cachefiles import code_digest, installed_packages, read_pickle, write_pickle
+from generator.cachefiles import code_digest, installed_packages, read_pickle, tree_stats, write_pickle
 from generator.images import Rendition
 
 _FORMAT = 1
@@ -103,21 +102,6 @@ class Canonical:
         return (type(value).__name__, shown)
 
 
-def _stats(folder: Path, skip_suffix: str | None = None) -> Iterator[str]:
-    """Every file below ``folder`` with its size and modification time, in a fixed order."""
-    for top, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in sorted(names):
-            if skip_suffix is not None and name.endswith(skip_suffix):
-                continue
-            path = os.path.join(top, name)
-            try:
-                info = os.stat(path)
-            except OSError:
-                continue
-            yield f"{os.path.relpath(path, folder)}\0{info.st_size}\0{info.st_mtime_ns}"
-
-
 def shared_key(
     *,
     config: Iterable[tuple[str, object]],
@@ -146,9 +130,9 @@ def shared_key(
         return None
     for folder in own_template_dirs:
         digest.update(f"\0templates {folder}\0".encode())
-        digest.update("\n".join(_stats(folder)).encode())
+        digest.update("\n".join(tree_stats(folder)).encode("utf-8", "surrogatepass"))
     digest.update(b"\0content\0")
-    digest.update("\n".join(_stats(docs_dir, skip_suffix=".md")).encode())
+    digest.update("\n".join(tree_stats(docs_dir, leave_out_suffix=".md")).encode("utf-8", "surrogatepass"))
     digest.update(f"\0{today.isoformat()}\0{utc_day.isoformat()}".encode())
     return digest.hexdigest()
 
