@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,23 +87,29 @@ class Served:
         raise AssertionError(f"{path} did not show {wanted!r} within {seconds} s; last answer: {last[:500]!r}")
 
 
-@pytest.fixture
-def served(rich: Path) -> Iterator[Served]:
+@contextmanager
+def serving(root: Path) -> Iterator[Served]:
+    """`rundbrief serve` of ``root`` on a free port, stopped as an editor stops it (SIGTERM)."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "--project", str(rich), "--port", str(port)],
+        [sys.executable, "-m", "generator", "serve", "--project", str(root), "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, RUNDBRIEF_TODAY=TODAY),
     )  # fmt: skip
-    server = Served(rich, port, process)
     try:
-        server.wait_for("/newsletter/2026-01/", "Erste Ausgabe")
-        yield server
+        yield Served(root, port, process)
     finally:
         process.send_signal(signal.SIGTERM)
         _, errors = process.communicate(timeout=60)
     assert process.returncode == 0, errors
     assert "Traceback" not in errors, errors
-    assert not list((rich / ".rundbrief" / "preview").glob(f"{process.pid}-*"))  # its builds are removed
+    assert not list((root / ".rundbrief" / "preview").glob(f"{process.pid}-*"))  # its builds are removed
+
+
+@pytest.fixture
+def served(rich: Path) -> Iterator[Served]:
+    with serving(rich) as server:
+        server.wait_for("/newsletter/2026-01/", "Erste Ausgabe")
+        yield server
 
 
 def test_serve_shows_the_site_and_drafts_marked(served: Served) -> None:
@@ -453,15 +460,9 @@ def test_an_edit_at_300_generated_issues_shows_in_the_preview(tmp_path: Path) ->
     another issue is the same bytes as before. How long it takes: bench/preview_edit.py (the
     benchmark's table), not a timed test."""
     root = synthetic_project(tmp_path / "p300", 300, REPO, seed=5)
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "--project", str(root), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, RUNDBRIEF_TODAY=TODAY),
-    )  # fmt: skip
-    served = Served(root, port, process)
     issues = sorted((root / "content" / "newsletter").glob("0*.md"))
     edited, neighbour, other = issues[150], issues[151], issues[10]
-    try:
+    with serving(root) as served:
         served.wait_for(f"/newsletter/{edited.stem}/", "rb-issue", seconds=300)
         unrelated = served.page(f"/newsletter/{other.stem}/")
         text = edited.read_text(encoding="utf-8")
@@ -471,9 +472,5 @@ def test_an_edit_at_300_generated_issues_shows_in_the_preview(tmp_path: Path) ->
         served.wait_for(f"/newsletter/{neighbour.stem}/", "Neuer Titel der Ausgabe", seconds=30)
         served.wait_for(f"/_email/{edited.stem}/", "Neuer Titel der Ausgabe", seconds=30)
         assert served.page(f"/newsletter/{other.stem}/") == unrelated
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, errors = process.communicate(timeout=60)
-    assert "Traceback" not in errors, errors
     kept = root / ".rundbrief" / "cache" / "pages" / "site"
     assert len(list(kept.glob("*.page"))) == 300  # every issue page is kept for the next build
