@@ -320,3 +320,30 @@ def test_a_plugin_rundbrief_does_not_know_turns_the_page_cache_off(built: Built,
     build(root)
     assert not list((root / ".rundbrief" / "cache" / "pages").rglob("*.page"))
     assert (root / SITE / "newsletter" / "00001" / "index.html").is_file()
+
+
+def test_kept_pages_with_file_addresses_equal_a_cold_build(built: Built, tmp_path: Path) -> None:
+    """`use_directory_urls: false`: pages are `newsletter/00003.html`, every link differs."""
+
+    def file_addresses(root: Path) -> None:
+        config = root / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "\nuse_directory_urls: false\n", encoding="utf-8")
+
+    def edit(root: Path) -> None:
+        issue = issue_file(root, 3)
+        issue.write_text(issue.read_text(encoding="utf-8") + "\nEin neuer Absatz.\n", encoding="utf-8")
+
+    root = built.fresh_copy()
+    file_addresses(root)
+    build(root)
+    assert (root / SITE / "newsletter" / "00004.html").is_file()
+    edit(root)
+    assert _SHORTCUT not in build(root).stdout
+    first = keep_outputs(root, tmp_path / "kept")
+    fresh = built.fresh_copy()
+    file_addresses(fresh)
+    build(fresh)  # the same site/ before the edit, for the calendar's history
+    cold(fresh)
+    edit(fresh)
+    build(fresh)
+    assert_same_output(first, fresh)
