@@ -464,3 +464,18 @@ def test_an_event_address_on_this_site_must_name_one_of_its_pages(
         "https://test.example.org/newsletter/2026-03/ is an address of this site, but the site has no page "
         "newsletter/2026-03/ (link to one of its pages, or to another site)",
     ]
+
+
+def test_bad_characters_are_the_control_characters_line_breaks_and_bidi_controls() -> None:
+    """Every code point: Unicode's category Cc, the line and paragraph separators and NEL, and the
+    bidirectional controls are refused; in a multi-line value, line feed and tab are allowed."""
+    import unicodedata
+
+    from generator.content.fields import BIDI_CONTROLS, bad_characters
+
+    separators = {"\u2028", "\u2029", "\u0085"}
+    for code in range(0x110000):
+        ch = chr(code)
+        refused = unicodedata.category(ch) == "Cc" or ch in separators or ch in BIDI_CONTROLS
+        assert bad_characters(f"a{ch}b", single_line=True) is refused, hex(code)
+        assert bad_characters(f"a{ch}b", single_line=False) is (refused and ch not in "\n\t"), hex(code)
