@@ -280,7 +280,8 @@ def check_body(
     quote is Markdown too: ``statements[2].quote``)."""
     if "<" in body or "{" in body:
         check_raw_html(ctx, body, first_line, field)
-    if "javascript:" in body.lower() or "vbscript:" in body.lower() or "file:" in body.lower():
+    lowered = body.lower()
+    if "javascript:" in lowered or "vbscript:" in lowered or "file:" in lowered:
         for link in find_links(body, first_line):
             scheme = urlsplit(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()
             if scheme in _SCRIPT_SCHEMES:
