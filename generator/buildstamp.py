@@ -11,9 +11,10 @@ with the problems the build reported.
 The next ``rundbrief build`` compares before it loads anything. Only if every input is the
 same and the output is untouched does it report the recorded problems and stop; anything
 else, even a file touched without a change, builds as before (a cold build and a reused one
-give the same bytes: tests/test_incremental.py). Files outside the project folder (an
-``INHERIT`` of another folder's configuration) cannot be watched: such a configuration always
-builds.
+give the same bytes: tests/test_incremental.py). What the configuration names outside the
+project folder is covered too (``docs_dir`` and ``theme.custom_dir`` wherever they lie, files by
+their size and time); an ``INHERIT`` of another configuration, a ``!!python`` tag or another
+folder outside cannot be watched: such a configuration always builds.
 """
 
 from __future__ import annotations
@@ -22,12 +23,17 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import yaml
+
 from generator.cachefiles import code_digest, installed_packages, tree_stats
+from generator.content.mkdocsyaml import load_mkdocs_yaml
+from generator.content.settings import DEFAULT_DOCS_DIR
 from generator.diagnostics import Level, Location, Problem
 from generator.output import NEWSLETTER_DIR, STATE_DIR
 
@@ -46,7 +52,7 @@ _ENV_TAG = re.compile(r"!ENV\s+\[?([^\]\n]+)")
 _ENV_PREFIXES = ("RUNDBRIEF_",)
 _ENV_NAMES = ("SOURCE_DATE_EPOCH", "TZ")
 # Configurations whose inputs lie outside the project folder or in code: never taken as unchanged.
-_UNWATCHABLE = re.compile(r"^\s*INHERIT\s*:|!relative|!!python", re.MULTILINE)
+_UNWATCHABLE = re.compile(r"^\s*INHERIT\s*:|!!python", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +96,56 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
         root, leave_out_at_top=lambda name: name in outputs or bool(_RETIRED.match(name)), leave_out=_NOT_READ
     )
     digest.update("\n".join(files).encode("utf-8", "surrogatepass"))
+    outside = _outside_inputs(root, config_text)
+    if outside is None:
+        return None
+    for path in outside:  # docs_dir or custom_dir elsewhere, files the configuration names
+        digest.update(f"\0outside {path}\0".encode("utf-8", "surrogatepass"))
+        if path.is_dir():
+            digest.update("\n".join(tree_stats(path, leave_out=_NOT_READ)).encode("utf-8", "surrogatepass"))
+        else:
+            info = path.stat()
+            digest.update(f"{info.st_size}\0{info.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+def _strings(value: object) -> Iterator[tuple[str, str]]:
+    """Every (key, text) of a configuration, nested values included."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str):
+                yield str(key), item
+            else:
+                yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from (("", item),) if isinstance(item, str) else _strings(item)
+
+
+def _outside_inputs(root: Path, config_text: str) -> list[Path] | None:
+    """What the configuration names outside the project folder, which the walk of the folder
+    does not see: the content or template folder (walked too) and any existing file (stat'ed).
+    None where that cannot be known: an unreadable configuration, or another folder outside."""
+    try:
+        values = load_mkdocs_yaml(config_text, root, DEFAULT_DOCS_DIR)
+    except (yaml.YAMLError, ValueError, TypeError):
+        return None  # the build reports it
+    if not isinstance(values, dict):
+        return None
+    top = Path(os.path.abspath(root))
+    theme = values.get("theme")
+    folders = {values.get("docs_dir", DEFAULT_DOCS_DIR), theme.get("custom_dir") if isinstance(theme, dict) else None}
+    found: list[Path] = []
+    for key, text in _strings(values):
+        if key == "site_dir" or "\0" in text or len(text) > 4096:
+            continue
+        path = Path(os.path.abspath(top / text))
+        if path.is_relative_to(top) or not path.exists():
+            continue
+        if path.is_dir() and text not in folders:
+            return None  # a folder of unknown size and meaning: every build runs
+        found.append(path)
+    return sorted(set(found))
 
 
 def outputs_digest(root: Path, site_dir: str) -> str:

@@ -347,3 +347,26 @@ def test_kept_pages_with_file_addresses_equal_a_cold_build(built: Built, tmp_pat
     edit(fresh)
     build(fresh)
     assert_same_output(first, fresh)
+
+
+def test_a_content_folder_outside_the_project_folder_is_watched(built: Built, tmp_path: Path) -> None:
+    """docs_dir may lie beside the project (`docs_dir: ../inhalt`): the stamp covers it too."""
+    root = built.fresh_copy()
+    outside = root.parent / f"inhalt-{tmp_path.name}"
+    shutil.rmtree(outside, ignore_errors=True)
+    shutil.move(str(root / "content"), outside)
+    config = root / "mkdocs.yml"
+    config.write_text(
+        re.sub(r"^docs_dir: .*$", f"docs_dir: ../{outside.name}", config.read_text(encoding="utf-8"), flags=re.M),
+        encoding="utf-8",
+    )
+    try:
+        build(root)
+        assert _SHORTCUT in build(root).stdout
+        issue = sorted((outside / "newsletter").glob("0*.md"))[2]
+        issue.write_text(issue.read_text(encoding="utf-8") + "\nDraußen geändert.\n", encoding="utf-8")
+        again = build(root)
+        assert _SHORTCUT not in again.stdout, again.stdout
+        assert "Draußen geändert." in (root / SITE / "newsletter" / issue.stem / "index.html").read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
