@@ -128,6 +128,8 @@ def convert_texts(project: Project, issues: Iterable[Issue] | None = None, cache
     """The texts of ``issues`` (default: the published ones), converted on all cores if many;
     ``cache``: the folder of the conversion cache, if one is kept."""
     converter = Converter(project.settings.markdown, routes_for(project))
+    if not project.settings.markdown.pure:
+        cache = None  # a conversion may read other files: its key could not see them
     keys = list(
         dict.fromkeys(key for issue in (project.published if issues is None else issues) for key in issue_texts(issue))
     )

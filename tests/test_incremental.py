@@ -318,7 +318,7 @@ def test_a_plugin_rundbrief_does_not_know_turns_the_page_cache_off(built: Built,
     config = root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - hooks.py\n", encoding="utf-8")
     build(root)
-    assert not list((root / ".rundbrief" / "cache" / "pages").rglob("*.page"))
+    assert set(kept.rglob("*.page")) == before  # none kept, none taken
     assert (root / SITE / "newsletter" / "00001" / "index.html").is_file()
 
 
@@ -367,6 +367,36 @@ def test_a_content_folder_outside_the_project_folder_is_watched(built: Built, tm
         issue.write_text(issue.read_text(encoding="utf-8") + "\nDraußen geändert.\n", encoding="utf-8")
         again = build(root)
         assert _SHORTCUT not in again.stdout, again.stdout
-        assert "Draußen geändert." in (root / SITE / "newsletter" / issue.stem / "index.html").read_text(encoding="utf-8")
+        assert "Draußen geändert." in (root / SITE / "newsletter" / issue.stem / "index.html").read_text(
+            encoding="utf-8"
+        )
     finally:
         shutil.rmtree(outside, ignore_errors=True)
+
+
+def test_markdown_that_reads_other_files_is_converted_anew(built: Built) -> None:
+    """pymdownx.snippets includes files: a conversion kept by the text's key would miss their
+    change, so with such an extension no text, page or email is kept."""
+    root = built.fresh_copy()
+    parts = root / "bausteine"
+    parts.mkdir()
+    (parts / "gruss.md").write_text("Herzliche Grüße aus der Werkstatt\n", encoding="utf-8")
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(
+        "markdown_extensions:\n", f"markdown_extensions:\n  - pymdownx.snippets:\n      base_path: [{parts}]\n", 1
+    )
+    config.write_text(text, encoding="utf-8")
+    issue = issue_file(root, 2)
+    issue.write_text(issue.read_text(encoding="utf-8") + '\n--8<-- "gruss.md"\n', encoding="utf-8")
+    kept = root / ".rundbrief" / "cache" / "pages"
+    before = set(kept.rglob("*.page"))  # the earlier builds' pages, without snippets
+    build(root)
+    page = root / SITE / "newsletter" / issue.stem / "index.html"
+    assert "Werkstatt" in page.read_text(encoding="utf-8")
+    (parts / "gruss.md").write_text("Herzliche Grüße vom Marktplatz\n", encoding="utf-8")
+    again = build(root)
+    assert _SHORTCUT not in again.stdout
+    assert "Marktplatz" in page.read_text(encoding="utf-8")
+    assert "Marktplatz" in (root / "newsletter" / issue.stem / "email.txt").read_text(encoding="utf-8")
+    assert set(kept.rglob("*.page")) == before  # none kept, none taken

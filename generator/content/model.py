@@ -204,6 +204,18 @@ class ProcessContact:
 
 # What MkDocs converts every page with, whatever mkdocs.yml lists (MkDocs' MarkdownExtensions.builtins).
 MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")
+# Python-Markdown's and PyMdown's extensions that read nothing but the text (pymdownx.snippets,
+# which includes files, is not one of them).
+PURE_EXTENSIONS = frozenset(
+    {"abbr", "admonition", "attr_list", "codehilite", "def_list", "extra", "fenced_code", "footnotes", "legacy_attrs",
+     "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks"}
+    | {f"pymdownx.{name}" for name in (
+        "arithmatex", "betterem", "blocks.admonition", "blocks.caption", "blocks.definition", "blocks.details",
+        "blocks.html", "blocks.tab", "caret", "critic", "details", "emoji", "escapeall", "extra", "fancylists",
+        "highlight", "inlinehilite", "keys", "magiclink", "mark", "progressbar", "saneheaders", "smartsymbols",
+        "striphtml", "superfences", "tabbed", "tasklist", "tilde",
+    )}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +225,13 @@ class MarkdownDialect:
 
     extensions: tuple[str, ...] = MKDOCS_EXTENSIONS
     configs: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False)  # by extension name
+
+    @property
+    def pure(self) -> bool:
+        """Whether a conversion depends only on the text and the options: then converted texts,
+        pages and emails may be kept by a key of those. Not so with an extension that reads
+        files (``pymdownx.snippets``) or one rundbrief does not know, which may read anything."""
+        return all(name.removeprefix("markdown.extensions.") in PURE_EXTENSIONS for name in self.extensions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -236,13 +236,15 @@ def build_emails(
     # and every system call hands the interpreter lock over and waits to get it back.
     stats: dict[Path, str] = {}
     checker = ImageChecker(project.content_dir)
+    pure = project.settings.markdown.pure
     results: list[EmailResult] = []
     jobs: list[_Job] = []
     for issue in issues:
         key = email_key(project, issue, inliner, templates, stats)
         old = previous_dir / issue.slug if previous_dir else None
         reused = None
-        if old and (manifest := read_manifest(old, checker)) is not None and manifest.key == key:
+        # an extension that reads other files: the key cannot see them, every email is made anew
+        if old and pure and (manifest := read_manifest(old, checker)) is not None and manifest.key == key:
             reused = manifest
         if old and reused is not None:
             # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)

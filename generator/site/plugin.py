@@ -273,7 +273,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         ours = {os.path.abspath(str(SITE_TEMPLATES))}
         theme_dirs = [Path(d) for d in config.theme.dirs if os.path.abspath(d) not in ours and not _installed(Path(d))]
         shared = None
-        if not config.hooks and self._search_index(config) is not None:
+        # not with hooks, another search plugin, or Markdown that reads other files (snippets)
+        if not config.hooks and self._search_index(config) is not None and project.settings.markdown.pure:
             shared = shared_key(
                 config=config.items(),
                 plugins=((name, plugin.config) for name, plugin in config.plugins.items()),
