@@ -33,6 +33,7 @@ import yaml
 
 from generator.cachefiles import code_digest, installed_packages, tree_stats
 from generator.content.mkdocsyaml import load_mkdocs_yaml
+from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect
 from generator.content.settings import DEFAULT_DOCS_DIR
 from generator.diagnostics import Level, Location, Problem
 from generator.output import NEWSLETTER_DIR, STATE_DIR
@@ -47,8 +48,8 @@ _NOT_READ = frozenset(
      ".mypy_cache", ".ruff_cache", ".hypothesis", ".tox", ".nox"}
 )  # fmt: skip
 _RETIRED = re.compile(r"^\..+\.old-\d+$")  # an output folder replaced by a build, being removed
-# MkDocs' tag for an environment variable in mkdocs.yml: !ENV NAME, !ENV [NAME, OTHER, default]
-_ENV_TAG = re.compile(r"!ENV\s+\[?([^\]\n]+)")
+# The plugins whose effect rundbrief knows (also the page cache's rule): any other may read anything.
+KNOWN_PLUGINS = frozenset({"search", "material/search", "rundbrief"})
 _ENV_PREFIXES = ("RUNDBRIEF_",)
 _ENV_NAMES = ("SOURCE_DATE_EPOCH", "TZ")
 # Configurations whose inputs lie outside the project folder or in code: never taken as unchanged.
@@ -63,9 +64,8 @@ class Unchanged:
     issues: int
 
 
-def _environment(config_text: str) -> str:
-    named = {name.strip() for match in _ENV_TAG.finditer(config_text) for name in match.group(1).split(",")}
-    names = sorted({n for n in os.environ if n.startswith(_ENV_PREFIXES) or n in _ENV_NAMES} | {n for n in named if n})
+def _environment() -> str:
+    names = sorted(n for n in os.environ if n.startswith(_ENV_PREFIXES) or n in _ENV_NAMES)
     return json.dumps([(n, os.environ.get(n)) for n in names])
 
 
@@ -84,9 +84,14 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
         return None
     if _UNWATCHABLE.search(config_text):
         return None
+    values = _configuration(root, config_text)
+    if values is None:
+        return None
     digest = hashlib.sha256(code_digest())
     digest.update(installed_packages().encode())
-    digest.update(_environment(config_text).encode())
+    digest.update(_environment().encode())
+    # as MkDocs reads it: !ENV variables resolved, however they are spelt
+    digest.update(json.dumps(values, sort_keys=True, default=repr).encode("utf-8", "surrogatepass"))
     digest.update(f"\0{_today(tz_name)}\0{strict}\0{site_dir}\0".encode())
     for address in sorted(subscribers):
         digest.update(address.encode("utf-8", "surrogatepass") + b"\0")
@@ -96,7 +101,7 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
         root, leave_out_at_top=lambda name: name in outputs or bool(_RETIRED.match(name)), leave_out=_NOT_READ
     )
     digest.update("\n".join(files).encode("utf-8", "surrogatepass"))
-    outside = _outside_inputs(root, config_text)
+    outside = _outside_inputs(root, values)
     if outside is None:
         return None
     for path in outside:  # docs_dir or custom_dir elsewhere, files the configuration names
@@ -122,16 +127,37 @@ def _strings(value: object) -> Iterator[tuple[str, str]]:
             yield from (("", item),) if isinstance(item, str) else _strings(item)
 
 
-def _outside_inputs(root: Path, config_text: str) -> list[Path] | None:
-    """What the configuration names outside the project folder, which the walk of the folder
-    does not see: the content or template folder (walked too) and any existing file (stat'ed).
-    None where that cannot be known: an unreadable configuration, or another folder outside."""
+def _configuration(root: Path, config_text: str) -> dict[str, object] | None:
+    """mkdocs.yml's values, or None where a build may read what no digest sees: an unreadable
+    configuration (the build reports it), MkDocs hooks or a plugin other than search and
+    rundbrief (code that may read the time, git, the network), or Markdown extensions that read
+    files or that rundbrief does not know (generator.content.model.MarkdownDialect.pure)."""
     try:
         values = load_mkdocs_yaml(config_text, root, DEFAULT_DOCS_DIR)
     except (yaml.YAMLError, ValueError, TypeError):
-        return None  # the build reports it
-    if not isinstance(values, dict):
         return None
+    if not isinstance(values, dict) or values.get("hooks"):
+        return None
+    plugins = values.get("plugins") or []
+    listed = plugins if isinstance(plugins, list) else [plugins]
+    names = [next(iter(p), None) if isinstance(p, dict) else p for p in listed]
+    if isinstance(plugins, dict):
+        names = list(plugins)
+    if any(name not in KNOWN_PLUGINS for name in names):
+        return None
+    extensions = values.get("markdown_extensions") or []
+    if not isinstance(extensions, list):
+        return None
+    named = tuple(str(next(iter(e), "")) if isinstance(e, dict) else str(e) for e in extensions)
+    if not MarkdownDialect(MKDOCS_EXTENSIONS + named).pure:
+        return None
+    return values
+
+
+def _outside_inputs(root: Path, values: dict[str, object]) -> list[Path] | None:
+    """What the configuration names outside the project folder, which the walk of the folder
+    does not see: the content or template folder (walked too) and any existing file (stat'ed).
+    None where that cannot be known: another folder outside."""
     top = Path(os.path.abspath(root))
     theme = values.get("theme")
     folders = {values.get("docs_dir", DEFAULT_DOCS_DIR), theme.get("custom_dir") if isinstance(theme, dict) else None}

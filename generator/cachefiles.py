@@ -62,9 +62,10 @@ def code_digest() -> bytes:
     imports them)."""
     digest = hashlib.sha256(f"{generator.__version__}\0{sys.version}".encode())  # and the Python that runs it
     package = Path(generator.__file__).parent
-    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json", ".html") and p.is_file()):
-        if path.relative_to(package).parts[0] in _NOT_BUILT:
-            continue
+    for path in sorted(p for p in package.rglob("*") if p.is_file()):
+        parts = path.relative_to(package).parts
+        if parts[0] in _NOT_BUILT or "__pycache__" in parts or path.suffix == ".pyc":
+            continue  # every other file: code, templates, styles, data, message catalogs
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
 
@@ -112,13 +113,19 @@ def tree_stats(
             and not (at_top and leave_out_at_top(d))
             and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
         )
+        for name in dirs:
+            if os.path.islink(linked := os.path.join(folder, name)):  # retargeted: another folder
+                yield f"{os.path.relpath(linked, top)}\0link\0{os.readlink(linked)}"
         for name in sorted(names):
             if leave_out_suffix is not None and name.endswith(leave_out_suffix):
                 continue
             path = os.path.join(folder, name)
+            shown = os.path.relpath(path, top)
+            if os.path.islink(path):  # two targets may have the same size and time
+                shown += f"\0link\0{os.readlink(path)}"
             try:
                 info = os.stat(path)
             except OSError:  # a link to nothing: that it is there counts
-                yield f"{os.path.relpath(path, top)}\0missing"
+                yield f"{shown}\0missing"
                 continue
-            yield f"{os.path.relpath(path, top)}\0{info.st_size}\0{info.st_mtime_ns}"
+            yield f"{shown}\0{info.st_size}\0{info.st_mtime_ns}"

@@ -85,6 +85,24 @@ def display_path(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def template_location(err: Exception, root: Path, default: str) -> Location:
+    """The template file and line a Jinja error names, as the editor knows the file (``default``
+    where it names none)."""
+    name = getattr(err, "filename", None) or getattr(err, "name", None)
+    line = getattr(err, "lineno", 0) or 0
+    if not name:  # an error while rendering: Jinja shows the template's own frames in the traceback
+        trace = err.__traceback__
+        while trace is not None:
+            if not trace.tb_frame.f_code.co_filename.endswith((".py", ">")):
+                name, line = trace.tb_frame.f_code.co_filename, trace.tb_lineno
+            trace = trace.tb_next
+    return Location(display_path(Path(name), root), line) if name else Location(default)
+
+
+def template_message(err: Exception) -> str:
+    return f"template: {getattr(err, 'message', None) or type(err).__name__}"
+
+
 _DOC_FILE = re.compile(r"Doc file '([^']+)'")
 
 

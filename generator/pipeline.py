@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+import jinja2
+
 from generator import buildstamp
 from generator.content.model import Issue, Project
-from generator.diagnostics import Diagnostics, Location
+from generator.content.settings import CONFIG_FILE
+from generator.diagnostics import Diagnostics, Location, template_location, template_message
 from generator.email.build import EmailResult, build_emails
 from generator.email.render import Inliner
 from generator.images import ImagePipeline, Rendition
@@ -118,7 +121,13 @@ def build_all(
         try:
             results = build_into(project, diag, staged_site, staged_mail, previous, strict=strict)
         except SiteBuildError as err:
+            if err.location is not None:  # a template's error: reported at its file and line
+                diag.error(err.location, str(err))
+                raise BuildFailed(diag.summary()) from err
             raise BuildFailed(str(err)) from err
+        except jinja2.TemplateError as err:  # an email template of the project's
+            diag.error(template_location(err, project.root, CONFIG_FILE), template_message(err))
+            raise BuildFailed(diag.summary()) from err
         if diag.failed(strict=strict):
             raise BuildFailed(diag.summary())
         for folder, leak in find_subscriber_leaks(

@@ -318,7 +318,7 @@ def test_a_plugin_rundbrief_does_not_know_turns_the_page_cache_off(built: Built,
     config = root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - hooks.py\n", encoding="utf-8")
     build(root)
-    assert set(kept.rglob("*.page")) == before  # none kept, none taken
+    assert not list((root / ".rundbrief" / "cache" / "pages").rglob("*.page"))
     assert (root / SITE / "newsletter" / "00001" / "index.html").is_file()
 
 
@@ -400,3 +400,185 @@ def test_markdown_that_reads_other_files_is_converted_anew(built: Built) -> None
     assert "Marktplatz" in page.read_text(encoding="utf-8")
     assert "Marktplatz" in (root / "newsletter" / issue.stem / "email.txt").read_text(encoding="utf-8")
     assert set(kept.rglob("*.page")) == before  # none kept, none taken
+
+
+def test_a_broken_template_of_the_project_is_an_error_with_its_file_and_line(built: Built) -> None:
+    root = built.fresh_copy()
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("theme:\n", "theme:\n  custom_dir: theme/site\n", 1),
+        encoding="utf-8",
+    )
+    site_templates, email_templates = root / "theme" / "site", root / "theme" / "email"
+    site_templates.mkdir(parents=True)
+    (site_templates / "404.html").write_text("<p>Nicht da</p>\n{{ views.upcoming() }}\n", encoding="utf-8")
+    result = run(root, "build")
+    assert result.returncode == 1
+    assert "theme/site/404.html:2: error: template: 'views' is undefined" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    (site_templates / "404.html").unlink()
+    email_templates.mkdir(parents=True)
+    (email_templates / "email.txt.j2").write_text("Hallo\n{% for x in %}\n", encoding="utf-8")
+    result = run(root, "build")
+    assert result.returncode == 1
+    assert "theme/email/email.txt.j2:2: error: template: " in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- what the hostile tester found: each builds again, and the same as a cold build -------------
+
+
+def _edited_equals_cold(
+    built: Built, tmp_path: Path, prepare: Edit, edit: Edit, *, env: dict[str, str] | None = None
+) -> str:
+    """``prepare`` the project, build, ``edit``, build again (with ``env``): that build's output
+    equals a cold build's of the same files. Returns the second build's report."""
+    saved = {k: os.environ.get(k) for k in env or {}}
+    root = built.fresh_copy()
+    prepare(root)
+    build(root)
+    edit(root)
+    try:
+        os.environ.update(env or {})
+        again = build(root).stdout
+        first = keep_outputs(root, tmp_path / "kept")
+        fresh = built.fresh_copy()
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+        for key in (k for k, v in saved.items() if v is None):
+            os.environ.pop(key, None)
+        prepare(fresh)
+        build(fresh)
+        cold(fresh)
+        edit(fresh)
+        os.environ.update(env or {})
+        build(fresh)
+        assert_same_output(first, fresh)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return again
+
+
+def _theme(root: Path, files: dict[str, str]) -> None:
+    config = root / "mkdocs.yml"
+    if not re.search(r"^  custom_dir: ", config.read_text(encoding="utf-8"), flags=re.MULTILINE):
+        config.write_text(
+            config.read_text(encoding="utf-8").replace("theme:\n", "theme:\n  custom_dir: theme/site\n", 1),
+            encoding="utf-8",
+        )
+    for name, text in files.items():
+        path = root / "theme" / "site" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _main_html(addition: str) -> str:
+    """rundbrief's main.html with ``addition`` in the announcement bar of every page."""
+    ours = (REPO / "generator" / "theme" / "site" / "main.html").read_text(encoding="utf-8")
+    assert "{% block announce -%}" in ours
+    return ours.replace("{% block announce -%}", "{% block announce -%}" + addition, 1)
+
+
+def test_a_linked_folder_pointed_elsewhere_builds_again(built: Built, tmp_path: Path) -> None:
+    def prepare(root: Path) -> None:
+        media = root / "content" / "media"
+        for name, size in (("set-a", (80, 50)), ("set-b", (64, 48))):
+            (media / name).mkdir()
+            Image.new("RGB", size, "#1565c0").save(media / name / "bild.jpg", "JPEG")
+        os.utime(media / "set-b" / "bild.jpg", ns=(1, 1))
+        os.utime(media / "set-a" / "bild.jpg", ns=(1, 1))
+        (media / "aktuell").symlink_to("set-a")
+        issue = issue_file(root, 1)
+        issue.write_text(
+            issue.read_text(encoding="utf-8") + "\n![Ein Bild](../media/aktuell/bild.jpg)\n", encoding="utf-8"
+        )
+
+    def edit(root: Path) -> None:
+        link = root / "content" / "media" / "aktuell"
+        link.unlink()
+        link.symlink_to("set-b")
+
+    assert _SHORTCUT not in _edited_equals_cold(built, tmp_path, prepare, edit)
+
+
+def test_an_env_value_however_spelt_builds_again(built: Built, tmp_path: Path) -> None:
+    def prepare(root: Path) -> None:
+        _replace_line(root / "mkdocs.yml", r"^site_name: .*$", "site_name: !ENV HOLLER_NAME  # set by the deploy job")
+        _replace_line(root / "mkdocs.yml", r"^site_description: .*$", "site_description: !ENV\n  - HOLLER_TEXT\n  - Text")
+
+    os.environ["HOLLER_NAME"], os.environ["HOLLER_TEXT"] = "Hollerbrück morgen", "Erst"
+    try:
+        report = _edited_equals_cold(
+            built, tmp_path, prepare, lambda root: None, env={"HOLLER_NAME": "Hollerbrück übermorgen"}
+        )
+        assert _SHORTCUT not in report
+        report = _edited_equals_cold(built, tmp_path / "2", prepare, lambda root: None, env={"HOLLER_TEXT": "Dann"})
+        assert _SHORTCUT not in report
+    finally:
+        os.environ.pop("HOLLER_NAME", None)
+        os.environ.pop("HOLLER_TEXT", None)
+
+
+def test_a_theme_that_shows_site_wide_data_or_the_time_keeps_no_stale_page(built: Built, tmp_path: Path) -> None:
+    shows = (
+        '{% if views is defined %}<p class="next">{% for v in views.events[:1] %}{{ v.event.title }}'
+        "{% endfor %}{{ pages | length }}</p>{% endif %}"
+    )
+
+    def prepare(root: Path) -> None:
+        _theme(root, {"main.html": _main_html(shows)})
+
+    def add_issue(root: Path) -> None:
+        (root / "content" / "newsletter" / "00000.md").write_text(
+            '---\ntitle: Ganz früh\nnumber: "0"\ndate: 2019-12-30\nevents:\n  - id: frueh\n    title: Frühjahrsputz\n'
+            "    start: 2020-01-02 10:00\n    location: Mühlteich\n---\n\nText.\n",
+            encoding="utf-8",
+        )
+
+    _edited_equals_cold(built, tmp_path / "views", prepare, add_issue)
+
+    def clock(root: Path) -> None:
+        _theme(root, {"main.html": _main_html('<p>{{ build_date_utc.strftime("%H:%M:%S") }}</p>')})
+
+    _edited_equals_cold(built, tmp_path / "time", clock, lambda root: None, env={"SOURCE_DATE_EPOCH": "1591003600"})
+
+
+def test_a_linked_template_pointed_at_a_file_of_the_same_size_and_time(built: Built, tmp_path: Path) -> None:
+    def prepare(root: Path) -> None:
+        for version in ("EINS", "ZWEI"):
+            _theme(root, {f"v-{version}/main.html": _main_html(f"<p>Hinweis Version {version}</p>")})
+            os.utime(root / "theme" / "site" / f"v-{version}" / "main.html", ns=(7, 7))
+        (root / "theme" / "site" / "main.html").symlink_to("v-EINS/main.html")
+
+    def edit(root: Path) -> None:
+        link = root / "theme" / "site" / "main.html"
+        link.unlink()
+        link.symlink_to("v-ZWEI/main.html")
+
+    _edited_equals_cold(built, tmp_path, prepare, edit)
+
+
+def test_an_email_template_in_a_subfolder_renders_the_emails_again(built: Built, tmp_path: Path) -> None:
+    def prepare(root: Path) -> None:
+        email = root / "theme" / "email"
+        (email / "partials").mkdir(parents=True)
+        ours = (REPO / "generator" / "theme" / "email" / "email.txt.j2").read_text(encoding="utf-8")
+        (email / "email.txt.j2").write_text(ours + '\n{% include "partials/gruss.txt.j2" %}\n', encoding="utf-8")
+        (email / "partials" / "gruss.txt.j2").write_text("Gruß aus Version EINS\n", encoding="utf-8")
+
+    def edit(root: Path) -> None:
+        (root / "theme" / "email" / "partials" / "gruss.txt.j2").write_text("Gruß aus Version ZWEI\n", encoding="utf-8")
+
+    _edited_equals_cold(built, tmp_path, prepare, edit)
+
+
+def test_hooks_and_unknown_plugins_always_build(built: Built) -> None:
+    root = built.fresh_copy()
+    (root / "hooks.py").write_text("import time\nSTARTED = time.time()\n", encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - hooks.py\n", encoding="utf-8")
+    build(root)
+    assert _SHORTCUT not in build(root).stdout  # a hook may read the time, git, the network

@@ -67,12 +67,13 @@ def _stat(path: Path) -> str:
 
 
 def _templates_digest(folders: tuple[Path, ...]) -> bytes:
-    """The templates in effect: per name, the first folder's file (as the loader picks it)."""
+    """The templates in effect: per name, the first folder's file (as the loader picks it),
+    in subfolders too (a template may include ``partials/gruss.html.j2``)."""
     chosen: dict[str, Path] = {}
     for folder in folders:
-        for path in folder.iterdir() if folder.is_dir() else ():
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if path.is_file():
-                chosen.setdefault(path.name, path)
+                chosen.setdefault(path.relative_to(folder).as_posix(), path)
     digest = hashlib.sha256()
     for name, path in sorted(chosen.items()):
         digest.update(name.encode() + b"\0" + path.read_bytes())

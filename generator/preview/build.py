@@ -25,7 +25,15 @@ import jinja2
 from generator.content import load_project
 from generator.content.model import Project
 from generator.content.settings import CONFIG_FILE
-from generator.diagnostics import Diagnostics, Level, Location, LogProblems, Problem, display_path
+from generator.diagnostics import (
+    Diagnostics,
+    Level,
+    Location,
+    LogProblems,
+    Problem,
+    template_location,
+    template_message,
+)
 from generator.output import NEWSLETTER_DIR, STATE_DIR
 from generator.pipeline import build_into
 from generator.preview.model import preview_project
@@ -122,7 +130,7 @@ def rebuild(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewB
         messages = _build_into(project, diag, folder, previous)
         ok = not diag.errors
     except jinja2.TemplateError as err:  # an edit of a template in theme/: the editor's to fix
-        diag.error(_template_location(err, root), f"template: {err.message or type(err).__name__}")
+        diag.error(template_location(err, root, CONFIG_FILE), template_message(err))
     finally:
         if not ok:
             shutil.rmtree(folder, ignore_errors=True)
@@ -154,17 +162,10 @@ def _build_into(
     try:
         results = build_into(project, diag, site, mail, reuse if reuse and reuse.is_dir() else None, strict=False)
     except SiteBuildError as err:
-        diag.error(Location(CONFIG_FILE), f"mkdocs: {err}")
+        diag.error(err.location or Location(CONFIG_FILE), str(err) if err.location else f"mkdocs: {err}")
         return {}
     messages = {r.issue.slug: (*r.errors, *r.warnings) for r in results if r.rendered}
     for r in results:  # an email reused from the previous build: its messages were found then
         if not r.rendered and previous is not None:
             messages[r.issue.slug] = previous.email_messages.get(r.issue.slug, ())
     return messages
-
-
-def _template_location(err: jinja2.TemplateError, root: Path) -> Location:
-    """The template file and line a template error names, as the editor knows the file."""
-    name = getattr(err, "filename", None) or getattr(err, "name", None)
-    line = getattr(err, "lineno", 0) or 0
-    return Location(display_path(Path(name), root) if name else CONFIG_FILE, line if name else 0)

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from generator.content.model import Project
 from generator.content.settings import CONFIG_FILE, PLUGIN_NAME
+from generator.diagnostics import Location, template_location, template_message
 from generator.texts import Texts
 
 
 class SiteBuildError(Exception):
-    """MkDocs refused the configuration or the build (its own messages were logged)."""
+    """MkDocs refused the configuration or the build (its own messages were logged), or a
+    template of the project's failed (``location``: its file and line)."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.location = location
 
 
 def build_site(project: Project, site_dir: Path, *, strict: bool, texts: Texts | None = None) -> None:
@@ -29,3 +36,5 @@ def build_site(project: Project, site_dir: Path, *, strict: bool, texts: Texts |
         build(config)
     except MkDocsException as err:
         raise SiteBuildError(str(err) or type(err).__name__) from err
+    except jinja2.TemplateError as err:  # an edit of a template in theme/: the editor's to fix
+        raise SiteBuildError(template_message(err), template_location(err, project.root, CONFIG_FILE)) from err

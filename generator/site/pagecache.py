@@ -34,13 +34,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from generator.buildstamp import KNOWN_PLUGINS  # search (its entries kept with a page) and rundbrief
 from generator.cachefiles import code_digest, installed_packages, read_pickle, tree_stats, write_pickle
 from generator.images import Rendition
 
 _FORMAT = 1
-# Plugins whose effect on a page rundbrief knows: the search index (whose entries are kept
-# with the page) and rundbrief itself. Any other may change pages in ways no key captures.
-KNOWN_PLUGINS = frozenset({"search", "material/search", "rundbrief"})
 # Settings that name where and how MkDocs runs, not what a page shows (site_dir is a staged
 # folder of its own in every build).
 _NOT_SHOWN = frozenset({"site_dir", "dev_addr", "watch", "serve", "config_file_path", "plugins", "hooks"})

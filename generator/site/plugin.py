@@ -6,9 +6,11 @@ views (pages.py), images, calendar and feed. MkDocs stays replaceable.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import pickle
+import re
 import site
 import sysconfig
 import tempfile
@@ -62,6 +64,8 @@ TEMPLATES = {"index.md": "home.html", f"{PHASES_DIR}/index.md": "process.html"} 
     src: template for src, (template, _) in GENERATED.items()
 }
 ISSUE_TEMPLATE = "issue.html"
+# Template variables that give any page all of the site: the page views and MkDocs' page list.
+_SITE_WIDE = re.compile(r"\b(views|pages)\b")
 # An issue page taken from the page cache: MkDocs renders this (nothing) and on_post_page
 # hands it the kept HTML instead (MkDocs 1.x has no other way to leave a page's rendering out).
 KEPT_TEMPLATE = "rundbrief-kept.html"
@@ -283,7 +287,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
                 docs_dir=Path(config.docs_dir),
                 today=self.today,
                 utc_day=get_build_datetime().date(),  # the day MkDocs' sitemap shows, for one
-                shown_everywhere=(env.globals["rundbrief"], self.site_url),
+                shown_everywhere=(env.globals["rundbrief"], self.site_url, *self._site_wide(theme_dirs, files)),
             )
         drafts = any(issue.draft for issue in project.published)  # the preview's pages: kept apart
         folder = project.root / CACHE_DIR / "pages" / ("drafts" if drafts else "site")
@@ -304,6 +308,26 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             self.page_keys[src] = key
             if cache.has(key):
                 page.meta["template"] = KEPT_TEMPLATE
+
+    def _site_wide(self, theme_dirs: list[Path], files: Files) -> tuple[object, ...]:
+        """What a page's key needs besides its own view when the project's own templates may show
+        more: rundbrief's templates show an issue page from its view, but a project's override
+        may read ``views`` or ``pages`` (everything: the whole model and every page) or the build's
+        time (``build_date_utc``, to the second). Read from the templates' text."""
+        text = "\n".join(
+            path.read_text(encoding="utf-8", errors="replace")
+            for folder in theme_dirs
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.suffix in (".html", ".j2", ".jinja", ".xml", ".txt", ".js", ".json")
+        )
+        shown: list[object] = []
+        if _SITE_WIDE.search(text):
+            project = self._project()
+            pages_shown = [(f.src_uri, f.url, f.page.title if f.page else None) for f in files.documentation_pages()]
+            shown.append(hashlib.sha256(repr((project, pages_shown)).encode("utf-8", "surrogatepass")).hexdigest())
+        if "build_date_utc" in text:
+            shown.append(get_build_datetime().isoformat())
+        return tuple(shown)
 
     @staticmethod
     def _search_index(config: MkDocsConfig) -> list[dict[str, Any]] | None:
