@@ -2,7 +2,9 @@
 
 Every check appends to one :class:`Diagnostics`; nothing raises on bad input. The
 command line prints all problems of a run at once as ``path:line: level: message``
-(the format compilers use, so editors' tools can jump to the place).
+(the format compilers use, so editors' tools can jump to the place). The level and the message
+are in the editor's language (generator/i18n.py): German ``Fehler``/``Warnung``, English
+``error``/``warning``; path and line are never translated, so the shape stays parseable.
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from generator.i18n import _, ngettext
+
 log = logging.getLogger("rundbrief")
 
 
 class Level(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+
+    @property
+    def shown(self) -> str:
+        """The word in the editor's language, as printed between location and message."""
+        return _("error") if self is Level.ERROR else _("warning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +51,7 @@ class Problem:
     reminder: bool = False
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.level.value}: {self.message}"
+        return f"{self.location}: {self.level.shown}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -74,7 +83,11 @@ class Diagnostics:
 
     def summary(self) -> str:
         e, w = len(self.errors), len(self.warnings)
-        return f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
+        return _(
+            "%(errors)s, %(warnings)s",
+            errors=ngettext("%(n)d error", "%(n)d errors", e),
+            warnings=ngettext("%(n)d warning", "%(n)d warnings", w),
+        )
 
 
 def display_path(path: Path, root: Path) -> str:

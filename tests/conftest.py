@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image
+
+# The suite asserts rundbrief's messages in English, the language of the code (the msgids); the
+# editors' German is tested where it is asked for (tests/test_messages.py, with --lang or the
+# environment). Set here, before any test starts a command, so subprocesses inherit it too.
+os.environ["RUNDBRIEF_LANG"] = "en"
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
