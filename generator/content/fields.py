@@ -23,6 +23,7 @@ from generator.addresses import is_address
 from generator.content.model import EventTime
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, describe, quote
 from generator.diagnostics import Diagnostics, Location
+from generator.i18n import _
 
 E = TypeVar("E", bound=Enum)
 
@@ -172,12 +173,20 @@ class Fields:
         self.ok = isinstance(node, YMap)
         if isinstance(node, YMap):
             self.entries = node.entries
-            for key, (key_line, _) in node.entries.items():
+            for key, (key_line, _value) in node.entries.items():
                 if key not in known:
-                    self.ctx.warning(key_line, f"{self.name(key)}: unknown field, ignored{suggest(key, known)}")
+                    self.ctx.warning(key_line, _(
+                        "%(name)s: unknown field, ignored%(suggest)s",
+                        name=self.name(key),
+                        suggest=suggest(key, known),
+                    ))
         else:
             where = prefix or "front-matter"
-            self.ctx.error(self.line, f"{where}: expected a mapping of fields (name: value), found {describe(node)}")
+            self.ctx.error(self.line, _(
+                "%(where)s: expected a mapping of fields (name: value), found %(found)s",
+                where=where,
+                found=describe(node),
+            ))
 
     # -- plumbing -------------------------------------------------------------------
     def name(self, key: str) -> str:
@@ -205,7 +214,12 @@ class Fields:
         self.ctx.error(self.line_of(key), f"{self.name(key)}: {message}")
 
     def expected(self, key: str, what: str, node: YNode, extra: str = "") -> None:
-        self.error(key, f"expected {what}, found {describe(node)}{extra}")
+        self.error(key, _(
+            "expected %(what)s, found %(found)s%(extra)s",
+            what=what,
+            found=describe(node),
+            extra=extra,
+        ))
 
     def missing(self, key: str, hint: str = "") -> None:
         empty = key in self.entries
@@ -238,7 +252,7 @@ class Fields:
             return None
         if bad_characters(value, single_line=single_line):
             rule = "a single line without control characters" if single_line else "text without control characters"
-            self.error(key, f"must be {rule}, found {quote(value)}")
+            self.error(key, _("must be %(rule)s, found %(value)s", rule=rule, value=quote(value)))
             return None
         return value
 
@@ -248,7 +262,7 @@ class Fields:
             return default
         if node.plain and node.text.lower() in ("true", "false"):
             return node.text.lower() == "true"
-        self.expected(key, "true or false", node)
+        self.expected(key, _("true or false"), node)
         return default
 
     def integer(self, key: str, *, required: bool = False) -> int | None:
@@ -257,7 +271,7 @@ class Fields:
             return None
         if re.fullmatch(r"[+-]?\d{1,9}", node.text.strip()):
             return int(node.text)
-        self.expected(key, "a whole number", node)
+        self.expected(key, _("a whole number"), node)
         return None
 
     def choice(self, key: str, kind: type[E], default: E) -> E:
@@ -297,8 +311,12 @@ class Fields:
         if when.moment is not None and not exists_in_zone(when.moment):
             self.error(
                 key,
-                f"{format_when(value)} does not exist in {self.ctx.tz.key} "
-                "(the clocks skip that hour when summer time begins)",
+                _(
+                    "%(value)s does not exist in %(key)s (the clocks skip that hour when summer time "
+                    "begins)",
+                    value=format_when(value),
+                    key=self.ctx.tz.key,
+                ),
             )
             return None
         return when
@@ -309,7 +327,7 @@ class Fields:
             return None
         value = node.text.strip()
         if not is_url(value):
-            self.expected(key, "a web address starting with https://", node)
+            self.expected(key, _("a web address starting with https://"), node)
             return None
         return value
 
@@ -319,7 +337,7 @@ class Fields:
             return None
         value = node.text.strip()
         if not is_email(value):
-            self.expected(key, "an email address", node)
+            self.expected(key, _("an email address"), node)
             return None
         return value
 
@@ -333,12 +351,20 @@ class Fields:
         for index, item in enumerate(items, start=1):
             item_name = f"{self.name(key)}[{index}]" if isinstance(node, YList) else self.name(key)
             if not isinstance(item, YScalar) or item.is_null:
-                self.ctx.error(item.line, f"{item_name}: expected text, found {describe(item)}")
+                self.ctx.error(item.line, _(
+                    "%(item_name)s: expected text, found %(found)s",
+                    item_name=item_name,
+                    found=describe(item),
+                ))
                 continue
             text = item.text.strip()
             if bad_characters(text, single_line=True):
                 self.ctx.error(
-                    item.line, f"{item_name}: must be a single line without control characters, found {quote(text)}"
+                    item.line, _(
+                        "%(item_name)s: must be a single line without control characters, found %(text)s",
+                        item_name=item_name,
+                        text=quote(text),
+                    )
                 )
                 continue
             if text:
@@ -351,7 +377,7 @@ class Fields:
         if node is None:
             return
         if not isinstance(node, YList):
-            self.expected(key, "a list (lines starting with -)", node)
+            self.expected(key, _("a list (lines starting with -)"), node)
             return
         for index, item in enumerate(node.items, start=1):
             yield f"{self.name(key)}[{index}]", item

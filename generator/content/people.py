@@ -11,6 +11,7 @@ from generator.content.images import ImageChecker, ImageProblem, suffix_mismatch
 from generator.content.model import Image, Person, Photo
 from generator.content.yamlnodes import YMap, YNode, parse_yaml, quote
 from generator.diagnostics import Location
+from generator.i18n import _
 
 PHOTO_KEYS = ("src", "alt", "caption", "credit")
 PERSON_KEYS = ("name", "role", "organisation", "groups", "photo", "email", "phone", "address", "website")
@@ -42,7 +43,7 @@ def read_photo(ctx: Context, node: YNode, prefix: str, images: ImageChecker) -> 
     credit = fields.text("credit", required=True, hint=' (the rights holder, shown as "Foto: ...")')
     caption = fields.text("caption", single_line=False)
     if alt is not None and (problem := alt_text_problem(alt, fields.text("src"))) is not None:
-        fields.error("alt", f"{problem}, found {quote(alt)}")
+        fields.error("alt", _("%(problem)s, found %(alt)s", problem=problem, alt=quote(alt)))
         alt = None
     if image is None or alt is None or credit is None:
         return None
@@ -101,10 +102,13 @@ def load_people(path: Path, shown: str, ctx: Context, images: ImageChecker) -> d
         return {}
     if not isinstance(root, YMap):
         ctx.error(
-            root.line, "expected a mapping from person ids to their fields (anna-muster: ...), found a list or text"
+            root.line, _(
+                "expected a mapping from person ids to their fields (anna-muster: ...), found a list "
+                "or text",
+            )
         )
         return {}
     people: dict[str, Person] = {}
-    for person_id, (_, node) in root.entries.items():
+    for person_id, (_line, node) in root.entries.items():
         people[person_id] = read_person_fields(Fields(ctx, node, person_id, PERSON_KEYS), person_id, images)
     return people

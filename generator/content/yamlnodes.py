@@ -16,6 +16,7 @@ from typing import Union
 import yaml
 
 from generator.diagnostics import Diagnostics, Location
+from generator.i18n import _
 
 try:  # libyaml is several times faster; the pure-Python composer gives the same nodes
     _Loader: type = yaml.CSafeLoader
@@ -98,15 +99,22 @@ class _Walker:
         if self.count > MAX_NODES or depth > MAX_DEPTH:
             self.diag.error(
                 Location(self.path, line),
-                "YAML document is too large or too deeply nested "
-                f"(more than {MAX_NODES} values or {MAX_DEPTH} levels, counting aliases)",
+                _(
+                    "YAML document is too large or too deeply nested (more than %(max_nodes)s values or "
+                    "%(max_depth)s levels, counting aliases)",
+                    max_nodes=MAX_NODES,
+                    max_depth=MAX_DEPTH,
+                ),
             )
             raise _TooBig
         if node.tag not in _STANDARD_TAGS and not self.allow_tags:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.diag.error(
                 Location(self.path, line),
-                f"YAML tag {quote(tag)} is not supported; remove it and write the value as text",
+                _(
+                    "YAML tag %(tag)s is not supported; remove it and write the value as text",
+                    tag=quote(tag),
+                ),
             )
         if isinstance(node, yaml.ScalarNode):
             return YScalar(str(node.value), line, plain=not node.style)  # libyaml says "", PyYAML None
@@ -117,20 +125,24 @@ class _Walker:
         for key_node, value_node in node.value:
             key_line = self.line(key_node)
             if not isinstance(key_node, yaml.ScalarNode):
-                self.diag.error(Location(self.path, key_line), "a key must be plain text, found a list or mapping")
+                self.diag.error(Location(self.path, key_line), _("a key must be plain text, found a list or mapping"))
                 continue
             key = str(key_node.value)
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.diag.error(
-                    Location(self.path, key_line), "YAML merge keys (<<) are not supported; write the fields out"
+                    Location(self.path, key_line), _("YAML merge keys (<<) are not supported; write the fields out")
                 )
                 continue
             if key in entries:
                 first = entries[key][0]
                 self.diag.error(
                     Location(self.path, key_line),
-                    f"duplicate key {quote(key)}: already given at line {first}; "
-                    "YAML would silently keep only the last one",
+                    _(
+                        "duplicate key %(key)s: already given at line %(first)s; YAML would silently keep only "
+                        "the last one",
+                        key=quote(key),
+                        first=first,
+                    ),
                 )
                 continue
             entries[key] = (key_line, self.walk(value_node, depth + 1))
