@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
-from generator.i18n import _
+from generator.i18n import N_, _
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
 # An inline target may hold balanced parentheses, as Python-Markdown reads it: [x](javascript:alert(7))
@@ -197,8 +197,8 @@ _EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "apple
 # Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
 _LOADING = frozenset({"src", "srcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"})
 _LOADING_HREF = frozenset({"link", "base", "image", "use", "feimage", "script"})
-_SCRIPT_MESSAGE = "scripts are not allowed in content"
-_PRIVACY_MESSAGE = (
+_SCRIPT_MESSAGE = N_("scripts are not allowed in content")
+_PRIVACY_MESSAGE = N_(
     "the site loads nothing from other hosts (privacy); save the file in content/media/ and use it from there"
 )
 
@@ -252,7 +252,7 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
                 "%(field)s: %(written)s: %(script_message)s; remove the element",
                 field=field,
                 written=written,
-                script_message=_SCRIPT_MESSAGE,
+                script_message=_(_SCRIPT_MESSAGE),
             ))
             continue
         if name in _EMBEDDING:
@@ -283,7 +283,7 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
                         "%(field)s: <style> url(%(group)s): %(privacy_message)s",
                         field=field,
                         group=url.group(1),
-                        privacy_message=_PRIVACY_MESSAGE,
+                        privacy_message=_(_PRIVACY_MESSAGE),
                     )
                 )
 
@@ -298,12 +298,12 @@ def _check_attribute(ctx: Context, line: int, field: str, name: str, written_key
             "%(field)s: %(shown)s: %(script_message)s; remove the %(written_key)s attribute",
             field=field,
             shown=shown,
-            script_message=_SCRIPT_MESSAGE,
+            script_message=_(_SCRIPT_MESSAGE),
             written_key=written_key,
         ))
     elif key == "style":
         if any(_from_elsewhere(url.group(1)) for url in _CSS_URL.finditer(value)):
-            ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+            ctx.error(line, f"{field}: {shown}: {_(_PRIVACY_MESSAGE)}")
     elif key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):
         if name == "img" and key == "src":
             return  # the image check reports it, with its own advice
@@ -313,10 +313,10 @@ def _check_attribute(ctx: Context, line: int, field: str, name: str, written_key
                 "%(field)s: %(shown)s: %(script_message)s; use a web address or a file of the project",
                 field=field,
                 shown=shown,
-                script_message=_SCRIPT_MESSAGE,
+                script_message=_(_SCRIPT_MESSAGE),
             ))
         elif any(_from_elsewhere(a) for a in addresses):
-            ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+            ctx.error(line, f"{field}: {shown}: {_(_PRIVACY_MESSAGE)}")
 
 
 def check_body(

@@ -19,18 +19,19 @@ import PIL
 from PIL import Image as PILImage
 
 from generator.content.model import Image
+from generator.i18n import N_, _
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "GIF")
 MAX_BYTES = 30 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera image is the largest a process would publish
 _EXIF_ORIENTATION = 0x0112
 _OTHER_FORMATS = {
-    ".svg": "an SVG file",
-    ".pdf": "a PDF file",
-    ".heic": "a HEIC photo (export it as JPEG)",
-    ".heif": "a HEIF photo (export it as JPEG)",
-    ".webp": "a WebP image",
-    ".avif": "an AVIF image",
+    ".svg": N_("an SVG file"),
+    ".pdf": N_("a PDF file"),
+    ".heic": N_("a HEIC photo (export it as JPEG)"),
+    ".heif": N_("a HEIF photo (export it as JPEG)"),
+    ".webp": N_("a WebP image"),
+    ".avif": N_("an AVIF image"),
 }
 _SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF"}
 IMAGE_SUFFIXES = tuple(_SUFFIXES)
@@ -114,22 +115,38 @@ class ImageChecker:
         shown = f'"{src}"'
         pure = PurePosixPath(src.replace("\\", "/"))
         if pure.is_absolute() or src.startswith(("/", "\\")) or (len(src) > 1 and src[1] == ":"):
-            raise ImageProblem(f"expected a path relative to content/ such as media/foto.jpg, found {shown}")
+            raise ImageProblem(_(
+                "expected a path relative to content/ such as media/foto.jpg, found %(shown)s",
+                shown=shown,
+            ))
         if ".." in pure.parts:
-            raise ImageProblem(f"must stay inside content/ (no ../), found {shown}")
+            raise ImageProblem(_(
+                "must stay inside content/ (no ../), found %(shown)s",
+                shown=shown,
+            ))
         if "://" in src:
-            raise ImageProblem(f"expected a file in content/, not a web address, found {shown}")
+            raise ImageProblem(_(
+                "expected a file in content/, not a web address, found %(shown)s",
+                shown=shown,
+            ))
         path = self.content_dir.joinpath(*pure.parts)
         real = Path(os.path.realpath(path))
         if not real.is_relative_to(self.content_real):
-            raise ImageProblem(f"is a link that points outside content/, found {shown}")
+            raise ImageProblem(_(
+                "is a link that points outside content/, found %(shown)s",
+                shown=shown,
+            ))
         if not real.is_file():
-            raise ImageProblem(f"file not found: content/{pure.as_posix()}")
+            raise ImageProblem(_("file not found: content/%(as_posix)s", as_posix=pure.as_posix()))
         stat = real.stat()
         if stat.st_size > MAX_BYTES:
             raise ImageProblem(
-                f"image file is too large: {stat.st_size / 1024 / 1024:.0f} MB "
-                f"(at most {MAX_BYTES // 1024 // 1024} MB), found {shown}"
+                _(
+                    "image file is too large: %(value).0f MB (at most %(value2)s MB), found %(shown)s",
+                    value=stat.st_size / 1024 / 1024,
+                    value2=MAX_BYTES // 1024 // 1024,
+                    shown=shown,
+                )
             )
         key: FileKey = (str(real), stat.st_size, stat.st_mtime_ns)
         try:
@@ -145,11 +162,19 @@ class ImageChecker:
                         width, height = height, width
         except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
             raise ImageProblem(
-                f"image is too large in pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}"
+                _(
+                    "image is too large in pixels (at most %(value)s megapixels), found %(shown)s",
+                    value=MAX_PIXELS // 1_000_000,
+                    shown=shown,
+                )
             ) from None
         except (OSError, ValueError, SyntaxError):
-            what = _OTHER_FORMATS.get(pure.suffix.lower(), "a file that cannot be read as an image")
-            raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown}, {what}") from None
+            what = _(_OTHER_FORMATS.get(pure.suffix.lower(), N_("a file that cannot be read as an image")))
+            raise ImageProblem(_(
+                "expected a JPEG, PNG or GIF image, found %(shown)s, %(what)s",
+                shown=shown,
+                what=what,
+            )) from None
         _decoded.add(key)
         if self.verified is not None:
             self.verified.add(key)
@@ -158,13 +183,24 @@ class ImageChecker:
 
 def _check_size(fmt: str, width: int, height: int, shown: str) -> None:
     if fmt not in ALLOWED_FORMATS:
-        raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown} in the format {fmt or 'unknown'}")
+        raise ImageProblem(_(
+            "expected a JPEG, PNG or GIF image, found %(shown)s in the format %(value)s",
+            shown=shown,
+            value=fmt or 'unknown',
+        ))
     if width * height > MAX_PIXELS:
         raise ImageProblem(
-            f"image is too large: {width}x{height} pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}"
+            _(
+                "image is too large: %(width)sx%(height)s pixels (at most %(value)s megapixels), found "
+                "%(shown)s",
+                width=width,
+                height=height,
+                value=MAX_PIXELS // 1_000_000,
+                shown=shown,
+            )
         )
     if width < 1 or height < 1:
-        raise ImageProblem(f"image has no pixels, found {shown}")
+        raise ImageProblem(_("image has no pixels, found %(shown)s", shown=shown))
 
 
 def _decode(img: PILImage.Image, shown: str) -> None:
@@ -174,7 +210,11 @@ def _decode(img: PILImage.Image, shown: str) -> None:
         img.load()
     except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct_error) as err:
         raise ImageProblem(
-            f"image file is damaged or cut short and cannot be decoded, found {shown}; export or copy it again"
+            _(
+                "image file is damaged or cut short and cannot be decoded, found %(shown)s; export or "
+                "copy it again",
+                shown=shown,
+            )
         ) from err
 
 
@@ -182,10 +222,13 @@ def suffix_mismatch(image: Image) -> str | None:
     """A note when the file name promises another format than the file has."""
     expected = _SUFFIXES.get(PurePosixPath(image.src).suffix.lower())
     if expected is not None and expected != image.format:
-        return f'"{image.src}" is a {image.format} image but its name ends in {PurePosixPath(image.src).suffix}'
+        return _(
+            '"%(src)s" is a %(format)s image but its name ends in %(suffix)s',
+            src=image.src, format=image.format, suffix=PurePosixPath(image.src).suffix,
+        )  # fmt: skip
     if expected is None:
-        return (
-            f'"{image.src}" is a {image.format} image; name it with .jpg, .png or .gif '
-            "so every server sends the right type"
-        )
+        return _(
+            '"%(src)s" is a %(format)s image; name it with .jpg, .png or .gif so every server sends the right type',
+            src=image.src, format=image.format,
+        )  # fmt: skip
     return None

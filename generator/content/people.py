@@ -53,9 +53,9 @@ def read_photo(ctx: Context, node: YNode, prefix: str, images: ImageChecker) -> 
 def alt_text_problem(alt: str, src: str | None) -> str | None:
     """Why ``alt`` does not describe an image (a file name, a number), or None."""
     if _looks_like_file_name(alt, src):
-        return "must describe what the image shows, not be a file name"
+        return _("must describe what the image shows, not be a file name")
     if not any(ch.isalpha() for ch in alt):
-        return "must describe what the image shows in words, not be a number or a sign"
+        return _("must describe what the image shows in words, not be a number or a sign")
     return None
 
 

@@ -60,11 +60,11 @@ YNode = Union[YScalar, YList, YMap]
 def describe(node: YNode) -> str:
     """How a value reads in a message: 'found "next week"', 'found a list'."""
     if isinstance(node, YList):
-        return "a list"
+        return _("a list")
     if isinstance(node, YMap):
-        return "a mapping"
+        return _("a mapping")
     if node.is_null:
-        return "nothing"
+        return _("nothing")
     return quote(node.text)
 
 
