@@ -204,12 +204,14 @@ class IssueReader:
         if front is None:
             return ReadIssue(None, [], 1)
         root = parse_yaml(front.yaml_text, self.ctx.diag, self.ctx.path, line_offset=front.yaml_line_offset)
+        self.source = path.relative_to(self.images.content_dir).as_posix()
         if root is None:
+            # the body's problems are the editor's too: one YAML slip must not hide them
+            check_body(self.ctx, front.body, front.body_line, self.images, self.source)
             return ReadIssue(None, [], 1)
         fields = Fields(self.ctx, root, "", ISSUE_KEYS, line=1)
         if not fields.ok:
             return ReadIssue(None, [], 1)
-        self.source = path.relative_to(self.images.content_dir).as_posix()
         title = fields.text("title", required=True)
         number = fields.text("number", required=True)
         issue_date = fields.date("date", required=True)
