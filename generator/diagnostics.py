@@ -20,6 +20,11 @@ from generator.i18n import _, ngettext
 log = logging.getLogger("rundbrief")
 
 
+# A key in front-matter, people.yml or the plugin's options that rundbrief does not know (a
+# misspelt optional field): a warning, an error under --strict and on the preview's pages.
+UNKNOWN_FIELD = "unknown-field"
+
+
 class Level(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -49,6 +54,9 @@ class Problem:
     # A to-do for the editors (a placeholder page) rather than a mistake in the content:
     # reported by `rundbrief check`, but not a warning that fails `mkdocs build --strict`.
     reminder: bool = False
+    # What sort of problem, where the commands treat a sort apart (UNKNOWN_FIELD); the message
+    # is in the editor's language, so its words cannot say it.
+    kind: str = ""
 
     def __str__(self) -> str:
         return f"{self.location}: {self.level.shown}: {self.message}"
@@ -63,8 +71,18 @@ class Diagnostics:
     def error(self, where: Location, message: str) -> None:
         self.problems.append(Problem(where, Level.ERROR, message))
 
-    def warning(self, where: Location, message: str, *, reminder: bool = False) -> None:
-        self.problems.append(Problem(where, Level.WARNING, message, reminder))
+    def warning(self, where: Location, message: str, *, reminder: bool = False, kind: str = "") -> None:
+        self.problems.append(Problem(where, Level.WARNING, message, reminder, kind))
+
+    def promote(self, kind: str) -> None:
+        """Warnings of ``kind`` become errors (``--strict`` and the preview: a misspelt optional
+        field is ignored silently by a build, and the editor must see that it took no effect)."""
+        self.problems[:] = [
+            Problem(p.location, Level.ERROR, p.message, p.reminder, p.kind)
+            if p.level is Level.WARNING and p.kind == kind
+            else p
+            for p in self.problems
+        ]
 
     @property
     def errors(self) -> list[Problem]:

@@ -25,7 +25,7 @@ from babel.dates import get_month_names
 from generator.addresses import is_address
 from generator.content.model import EventTime
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, describe, quote
-from generator.diagnostics import Diagnostics, Location
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Location
 from generator.i18n import N_, _, language
 
 E = TypeVar("E", bound=Enum)
@@ -219,8 +219,8 @@ class Context:
     def error(self, line: int, message: str) -> None:
         self.diag.error(Location(self.path, line), message)
 
-    def warning(self, line: int, message: str) -> None:
-        self.diag.warning(Location(self.path, line), message)
+    def warning(self, line: int, message: str, *, kind: str = "") -> None:
+        self.diag.warning(Location(self.path, line), message, kind=kind)
 
 
 class Fields:
@@ -241,7 +241,7 @@ class Fields:
                         "%(name)s: unknown field, ignored%(suggest)s",
                         name=self.name(key),
                         suggest=suggest(key, known),
-                    ))
+                    ), kind=UNKNOWN_FIELD)
         else:
             where = prefix or "front-matter"
             self.ctx.error(self.line, _(

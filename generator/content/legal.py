@@ -25,7 +25,7 @@ from generator.content.frontmatter import read_text, split_front_matter
 from generator.content.model import LegalPage
 from generator.content.settings import PLUGIN_NAME
 from generator.content.yamlnodes import YMap, YScalar, parse_yaml
-from generator.diagnostics import Diagnostics, Location, display_path
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Location, display_path
 from generator.i18n import _
 
 LEGAL_PAGES = (
@@ -119,7 +119,7 @@ def _placeholder_mark(path: Path, shown: str, ctx: Context, *, quiet: bool) -> t
                 '%(key)s: unknown field, ignored (did you mean "%(mark)s"?)',
                 key=key,
                 mark=MARK,
-            ))
+            ), kind=UNKNOWN_FIELD)
     return 0, ""
 
 

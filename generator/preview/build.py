@@ -25,7 +25,8 @@ import jinja2
 from generator.content import load_project
 from generator.content.model import Project
 from generator.content.settings import CONFIG_FILE
-from generator.diagnostics import Diagnostics, Level, Location, LogProblems, Problem, display_path
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Level, Location, LogProblems, Problem, display_path
+from generator.i18n import _
 from generator.output import NEWSLETTER_DIR, STATE_DIR
 from generator.pipeline import build_into
 from generator.preview.model import preview_project
@@ -34,9 +35,6 @@ from generator.texts import routes_for
 
 PREVIEW_DIR = f"{STATE_DIR}/preview"  # below the project: one folder per preview build
 SITE = "site"
-# Warnings the preview shows as errors: a misspelt optional field is silently ignored by a
-# build, and the editor should see at once that the field did not take effect.
-_AS_ERRORS = (": unknown field, ignored",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +86,9 @@ Rebuild = Callable[[Path, Path, "PreviewBuild | None"], PreviewBuild]
 
 
 def _strict_for_editors(diag: Diagnostics) -> None:
-    """The preview's page reports what a build passes over silently as errors."""
-    diag.problems[:] = [
-        Problem(p.location, Level.ERROR, p.message)
-        if p.level is Level.WARNING and any(mark in p.message for mark in _AS_ERRORS)
-        else p
-        for p in diag.problems
-    ]
+    """The preview's page reports what a build passes over silently as errors: a misspelt
+    optional field is ignored by a build, and the editor should see at once that it took no effect."""
+    diag.promote(UNKNOWN_FIELD)
 
 
 def _log_into(diag: Diagnostics, docs_dir: str) -> None:
@@ -122,7 +116,10 @@ def rebuild(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewB
         messages = _build_into(project, diag, folder, previous)
         ok = not diag.errors
     except jinja2.TemplateError as err:  # an edit of a template in theme/: the editor's to fix
-        diag.error(_template_location(err, root), f"template: {err.message or type(err).__name__}")
+        diag.error(_template_location(err, root), _(
+            "template: %(value)s",
+            value=err.message or type(err).__name__,
+        ))
     finally:
         if not ok:
             shutil.rmtree(folder, ignore_errors=True)
@@ -154,7 +151,7 @@ def _build_into(
     try:
         results = build_into(project, diag, site, mail, reuse if reuse and reuse.is_dir() else None, strict=False)
     except SiteBuildError as err:
-        diag.error(Location(CONFIG_FILE), f"mkdocs: {err}")
+        diag.error(Location(CONFIG_FILE), _("mkdocs: %(err)s", err=err))
         return {}
     messages = {r.issue.slug: (*r.errors, *r.warnings) for r in results if r.rendered}
     for r in results:  # an email reused from the previous build: its messages were found then
