@@ -31,11 +31,8 @@ lint: $(STAMP)
 ## messages: the editors' messages into the catalog (docs/messages.md): extract the msgids from the
 ## code into generator/locale/rundbrief.pot, merge them into the German .po (then translate the new
 ## and fuzzy entries there), compile the .mo files the package ships
-LOCALE := generator/locale
 messages: $(STAMP)
-	$(BIN)/pybabel extract --add-location=file --sort-output --no-wrap --omit-header -o $(LOCALE)/rundbrief.pot generator
-	$(BIN)/pybabel update -i $(LOCALE)/rundbrief.pot -d $(LOCALE) -D rundbrief --no-wrap --ignore-obsolete --init-missing
-	$(BIN)/pybabel compile -d $(LOCALE) -D rundbrief --statistics
+	$(BIN)/python scripts/messages.py
 
 ## browser: Debian's Chromium (headless) and axe-core, for the tests of what a person sees
 browser:

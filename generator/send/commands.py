@@ -368,11 +368,7 @@ def print_status(ledger: Any) -> None:
         (ledger.slug,),
     ).fetchall()
     kinds = [row["kind"] for row in bounces]
-    click.echo(_(
-        "bounces: hard=%(count)s soft=%(count2)s",
-        count=kinds.count('hard'),
-        count2=kinds.count('soft'),
-    ))
+    click.echo(f"bounces: hard={kinds.count('hard')} soft={kinds.count('soft')}")
     rejected = ledger.store.db.execute("SELECT COUNT(*) FROM sender_rejections WHERE slug = ?", (ledger.slug,))
     count = rejected.fetchone()[0]
     if count:
@@ -385,12 +381,7 @@ def print_status(ledger: Any) -> None:
             )
         )
     for row in bounces:
-        click.echo(_(
-            "bounce_%(value)s\t%(shown)s\t%(shown2)s",
-            value=row['kind'],
-            shown=shown(row['email'] or '(erased)'),
-            shown2=shown(row['detail'] or ''),
-        ))
+        click.echo(f"bounce_{row['kind']}\t{shown(row['email'] or '(erased)')}\t{shown(row['detail'] or '')}")
 
 
 def write_dry_run(model: Project, store: Store, tokens: Any, message: PreparedMessage, folder: Path) -> None:

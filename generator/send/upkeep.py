@@ -69,24 +69,16 @@ def summarise(report: object) -> None:
         )
     )
     for reason, count in sorted(report.ignored.items()):
-        click.echo(_("ignored\t%(count)s\t%(reason)s", count=count, reason=reason))
+        click.echo(f"ignored\t{count}\t{reason}")
     for address in report.bounced:
-        click.echo(_("bounced\t%(shown)s", shown=shown(address)))
+        click.echo(f"bounced\t{shown(address)}")
     for slug, count in sorted(report.rejected.items()):
         click.echo(
-            _(
-                "rejected\t%(count)s\t%(shown)s\tthe receiving servers refused the sender (5.7.x: DMARC, "
-                "SPF or a policy): nobody was marked bounced; check the sender domain's SPF, DKIM and "
-                "DMARC and the relay",
-                count=count,
-                shown=shown(slug),
-            )
+            f"rejected\t{count}\t{shown(slug)}\tthe receiving servers refused the sender (5.7.x: DMARC, SPF or a "
+            "policy): nobody was marked bounced; check the sender domain's SPF, DKIM and DMARC and the relay"
         )
     if report.left:
-        click.echo(_(
-            "left\t%(left)s\tmessages not for a rundbrief return path: not marked read, not moved",
-            left=report.left,
-        ))
+        click.echo(f"left\t{report.left}\tmessages not for a rundbrief return path: not marked read, not moved")
 
 
 @click.command("show")
