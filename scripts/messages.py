@@ -43,7 +43,7 @@ def _help_texts(command: click.Command) -> list[str]:
 def extract() -> Catalog:
     """Every msgid of the package, as the catalog must hold them."""
     catalog = Catalog(project="rundbrief", domain="rundbrief")
-    for filename, lineno, message, comments, context in extract_from_dir(str(REPO / "generator")):
+    for filename, _lineno, message, comments, context in extract_from_dir(str(REPO / "generator")):
         catalog.add(message, None, [(f"generator/{filename}", 0)], auto_comments=comments, context=context)
     from generator.cli import main  # the click tree, with the sending commands added
 

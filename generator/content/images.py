@@ -9,6 +9,7 @@ its path, size and modification time, and a checker given a cache folder keeps t
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import warnings
@@ -35,6 +36,7 @@ _OTHER_FORMATS = {
 }
 _SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF"}
 IMAGE_SUFFIXES = tuple(_SUFFIXES)
+_IMAGE_NAMES = frozenset((*_SUFFIXES, *_OTHER_FORMATS))  # the files a misspelt image name may mean
 CACHE_DIR = ".rundbrief/cache"  # below the project; the renditions' cache is there too
 VERIFIED_FILE = "verified-images.json"
 
@@ -92,6 +94,24 @@ class ImageChecker:
         self.content_real = content_dir.resolve()
         self._cache: dict[str, Image | ImageProblem] = {}
         self.verified = VerifiedImages(cache_dir) if cache_dir is not None else None
+        self._images: list[str] | None = None  # content/'s image files, listed at the first miss
+
+    def _suggest(self, missing: str) -> str:
+        """' (did you mean "media/foto-1.jpg"?)' naming the image file of content/ closest to a
+        name not found (a slip of a letter, another case), or nothing."""
+        if self._images is None:
+            self._images = sorted(
+                path.relative_to(self.content_dir).as_posix()
+                for path in self.content_dir.rglob("*")
+                if path.suffix.lower() in _IMAGE_NAMES and path.is_file()
+                and not any(part.startswith(".") for part in path.relative_to(self.content_dir).parts)
+            )  # fmt: skip
+        by_case = {name.casefold(): name for name in reversed(self._images)}
+        wanted = missing.casefold()
+        close = [by_case[wanted]] if wanted in by_case else difflib.get_close_matches(wanted, list(by_case), 1, 0.6)
+        if not close:
+            return ""
+        return _(' (did you mean "%(name)s"?)', name=by_case.get(close[0], close[0]))
 
     def save(self) -> None:
         """Keep the list of verified files for the next check (with a cache folder only)."""
@@ -137,7 +157,9 @@ class ImageChecker:
                 shown=shown,
             ))
         if not real.is_file():
-            raise ImageProblem(_("file not found: content/%(as_posix)s", as_posix=pure.as_posix()))
+            raise ImageProblem(
+                _("file not found: content/%(path)s", path=pure.as_posix()) + self._suggest(pure.as_posix())
+            )
         stat = real.stat()
         if stat.st_size > MAX_BYTES:
             raise ImageProblem(
