@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -92,6 +92,16 @@ def make_project(root: Path, images: Path) -> Path:
     for name, title in (("impressum", "Impressum"), ("datenschutz", "Datenschutz"), ("barrierefreiheit", "Barrierefreiheit")):
         (content / f"{name}.md").write_text(f"# {title}\n\nText der herausgebenden Stelle.\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def german() -> Iterator[None]:
+    """This process's messages in German (the editors' default) for one test."""
+    from generator.i18n import set_language
+
+    set_language("de")
+    yield
+    set_language(None)  # back to the environment: English for the suite
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import Diagnostics, Level, Location
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Level, Location
 from generator.preview.build import PreviewBuild, _strict_for_editors, rebuild
 from generator.preview.emailview import local_addresses, variant
 from generator.preview.pages import GUIDE_ERRORS, error_page
@@ -245,7 +245,9 @@ def test_variants() -> None:
 
 def test_the_preview_counts_a_misspelt_field_as_an_error() -> None:
     diag = Diagnostics()
-    diag.warning(Location("content/newsletter/a.md", 3), 'summray: unknown field, ignored (did you mean "summary"?)')
+    diag.warning(
+        Location("content/newsletter/a.md", 3), 'summray: unknown field, ignored (did you mean "summary"?)', kind=UNKNOWN_FIELD
+    )
     diag.warning(Location("content/impressum.md", 2), "placeholder: this legal page ...", reminder=True)
     _strict_for_editors(diag)
     assert [p.level for p in diag.problems] == [Level.ERROR, Level.WARNING]
@@ -400,7 +402,7 @@ def test_the_guides_links_to_the_preview_are_relative() -> None:
     assert 'href="http://127.0.0.1:8000' not in page and "127.0.0.1:8000/_email/" in page  # the text stays
 
 
-def test_the_hint_when_the_preview_cannot_open_its_address(tmp_path: Path) -> None:
+def test_the_hint_when_the_preview_cannot_open_its_address(tmp_path: Path, german: None) -> None:
     """--host 192.0.2.1 (not an address of this machine) was told "already started? other port"."""
     import errno
 

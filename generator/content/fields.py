@@ -294,7 +294,8 @@ class Fields:
         empty = key in self.entries
         self.ctx.error(
             self.line_of(key),
-            f"{self.name(key)}: {_('required field is empty') if empty else _('missing required field')}{hint}",
+            (_("%(field)s: required field is empty%(hint)s", field=self.name(key), hint=hint) if empty
+             else _("%(field)s: missing required field%(hint)s", field=self.name(key), hint=hint)),
         )
 
     def scalar(self, key: str, what: str, required: bool) -> YScalar | None:

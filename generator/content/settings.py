@@ -22,7 +22,7 @@ from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect, Partner,
 from generator.content.people import alt_text_problem, read_image
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml, quote
 from generator.diagnostics import Diagnostics, Location
-from generator.i18n import _
+from generator.i18n import _, ngettext
 
 CONFIG_FILE = "mkdocs.yml"
 PLUGIN_NAME = "rundbrief"
@@ -246,9 +246,9 @@ def check_output_folder(
     site = Path(os.path.abspath(root / site_dir))
     project = Path(os.path.abspath(root))
     content = Path(os.path.abspath(root / docs_dir))
-    owned = {"the project folder": project, f"the content folder {docs_dir}/": content,
-             "the emails' folder newsletter/": project / "newsletter",
-             "rundbrief's folder .rundbrief/": project / ".rundbrief"}  # fmt: skip
+    owned = {_("the project folder"): project, _("the content folder %(folder)s/", folder=docs_dir): content,
+             _("the emails' folder newsletter/"): project / "newsletter",
+             _("rundbrief's folder .rundbrief/"): project / ".rundbrief"}  # fmt: skip
     for what, folder in owned.items():
         if folder.is_relative_to(site):
             diag.error(
@@ -351,13 +351,14 @@ def _read_contact(fields: Fields) -> ProcessContact | None:
         lines = tuple(line.strip() for line in address.split("\n") if line.strip())
         if len(lines) > MAX_ADDRESS_LINES or any(len(line) > MAX_ADDRESS_LINE for line in lines):
             contact.error(
-                "address", _(
+                "address", ngettext(
                     "at most %(max_address_lines)s lines of at most %(max_address_line)s characters (a "
-                    "postal address), found %(n_lines)s line%(value)s, the longest %(max)s characters",
+                    "postal address), found %(n)d line, the longest %(max)s characters",
+                    "at most %(max_address_lines)s lines of at most %(max_address_line)s characters (a "
+                    "postal address), found %(n)d lines, the longest %(max)s characters",
+                    len(lines),
                     max_address_lines=MAX_ADDRESS_LINES,
                     max_address_line=MAX_ADDRESS_LINE,
-                    n_lines=len(lines),
-                    value='s' * (len(lines) != 1),
                     max=max(len(line) for line in lines),
                 ),
             )  # fmt: skip
@@ -366,7 +367,7 @@ def _read_contact(fields: Fields) -> ProcessContact | None:
         # any one of name, email and address makes a contact; one that was given but rejected has
         # had its error already (a second one, "name: missing", would mislead)
         if not any(contact.has(key) for key in ("name", "email", "address")):
-            hint = ' (or email or address; the name of the office or mailbox, such as "Projektbüro")'
+            hint = _(' (or email or address; the name of the office or mailbox, such as "Projektbüro")')
             contact.missing("name", hint)
         return None
     return ProcessContact(name=name, email=email, address_lines=lines, phone=phone)
@@ -376,8 +377,8 @@ def _read_partner(ctx: Context, node: YNode, name: str, images: ImageChecker) ->
     fields = Fields(ctx, node, name, PARTNER_KEYS)
     if not fields.ok:
         return None
-    label = fields.text("label", required=True, hint=' (such as "Gefördert vom" or "Ein Projekt von")')
-    partner_name = fields.text("name", required=True, hint=" (also the logo's alternative text)")
+    label = fields.text("label", required=True, hint=_(' (such as "Gefördert vom" or "Ein Projekt von")'))
+    partner_name = fields.text("name", required=True, hint=_(" (also the logo's alternative text)"))
     logo = read_image(fields, "logo", images) if fields.has("logo") else None
     url = fields.url("url")
     if label is None or partner_name is None:

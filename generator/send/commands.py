@@ -15,7 +15,7 @@ from generator.content.model import Issue, Project
 from generator.email.build import email_key
 from generator.email.context import subject_for
 from generator.email.mime import MessageError, PreparedMessage
-from generator.i18n import N_, _
+from generator.i18n import N_, _, ngettext
 from generator.manifest import read_key
 from generator.output import NEWSLETTER_DIR
 from generator.send.store import Status, Store, StoreError, inside_published, resolve_db
@@ -117,10 +117,10 @@ def import_command(project: Path, db: Path | None, csv_file: Path) -> None:
     for problem in problems:
         click.echo(problem, err=True)
     if report is None:
-        fail(_(
-            "nothing was imported: %(n_problems)s problem%(value)s in %(csv_file)s",
-            n_problems=len(problems),
-            value='s' * (len(problems) != 1),
+        fail(ngettext(
+            "nothing was imported: %(n)d problem in %(csv_file)s",
+            "nothing was imported: %(n)d problems in %(csv_file)s",
+            len(problems),
             csv_file=csv_file,
         ))
     click.echo(
