@@ -201,15 +201,15 @@ def test_mkdocs_serve_shows_content_errors_and_recovers(rich: Path) -> None:
     try:
         base = f"http://127.0.0.1:{port}/"
         # the page the editor has open shows what to fix, with the file and line
-        page = _wait_for(base + "newsletter/2026-01/", "Der Inhalt hat Fehler")
+        page = _wait_for(base + "newsletter/2026-01/", "The content has errors")
         assert "content/newsletter/2026-01.md:4: error: date:" in page
-        assert "Der Inhalt hat Fehler" in _wait_for(base, "Der Inhalt hat Fehler")
+        assert "The content has errors" in _wait_for(base, "The content has errors")
         issue.write_text(good, encoding="utf-8")  # fixed: the preview comes back by itself
         page = _wait_for(base + "newsletter/2026-01/", "Erste Ausgabe")
-        assert "Der Inhalt hat Fehler" not in page
+        assert "The content has errors" not in page
         assert "Regionalkonferenz Nord" in _wait_for(base + "termine/", "Regionalkonferenz Nord")
         issue.write_text(good.replace(*BAD_DATE), encoding="utf-8")  # and breaks again on the next mistake
-        _wait_for(base + "newsletter/2026-02/", "Der Inhalt hat Fehler")
+        _wait_for(base + "newsletter/2026-02/", "The content has errors")
     finally:
         server.terminate()
         _, errors = server.communicate(timeout=30)
@@ -303,7 +303,7 @@ def test_mkdocs_serve_with_errors_serves_no_file_of_the_content(rich: Path, tmp_
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
     )  # fmt: skip
     try:
-        page = _wait_for(f"http://127.0.0.1:{port}/", "Der Inhalt hat Fehler")
+        page = _wait_for(f"http://127.0.0.1:{port}/", "The content has errors")
         assert "content/media/pw: error: a link to the file" in page
         status, body = _fetch(f"http://127.0.0.1:{port}/media/pw")
         assert status == 404 and "streng geheim" not in body

@@ -147,14 +147,14 @@ def test_serve_shows_content_errors_on_every_page_and_recovers(served: Served) -
     _, answer, _ = served.get(f"/_rundbrief/reload?build={seen}")  # waits for the next build
     assert json.loads(answer)["build"] > seen
     for path in ("/newsletter/2026-01/", "/newsletter/2026-02/", "/", "/_email/", "/_email/2026-02/"):
-        page = served.wait_for(path, "Der Inhalt hat Fehler", seconds=30)
+        page = served.wait_for(path, "The content has errors", seconds=30)
         assert "content/newsletter/2026-01.md:4: error: date:" in page
     status, _, headers = served.get("/assets/stylesheets/rundbrief.css")  # styles of the last good build
     assert status == 200 and headers["Content-Type"].startswith("text/css")
     issue.write_text(good, encoding="utf-8")  # fixed: the pages come back by themselves
     page = served.wait_for("/newsletter/2026-01/", "Erste Ausgabe", seconds=30)
-    assert "Der Inhalt hat Fehler" not in page
-    assert "Der Inhalt hat Fehler" not in served.wait_for("/_email/2026-01/", "Betreff", seconds=30)
+    assert "The content has errors" not in page
+    assert "The content has errors" not in served.wait_for("/_email/2026-01/", "Betreff", seconds=30)
 
 
 def test_serve_refuses_paths_outside_the_preview_and_foreign_hosts(served: Served, tmp_path: Path) -> None:
@@ -188,7 +188,7 @@ def test_serve_escapes_editors_text(rich: Path) -> None:
         issue.write_text(
             issue.read_text(encoding="utf-8").replace(*BAD_DATE).replace("2026-13-12", "<b>x</b>"), encoding="utf-8"
         )
-        page = server.wait_for("/", "Der Inhalt hat Fehler")
+        page = server.wait_for("/", "The content has errors")
         assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
     finally:
         process.send_signal(signal.SIGTERM)
@@ -256,7 +256,7 @@ def test_the_preview_counts_a_misspelt_field_as_an_error() -> None:
         == 'content/newsletter/a.md:3: error: summray: unknown field, ignored (did you mean "summary"?)'
     )
     page = error_page(1, diag.errors)
-    assert f'href="/_guide/#{GUIDE_ERRORS}"' in page and "Der Inhalt hat Fehler" in page
+    assert f'href="/_guide/#{GUIDE_ERRORS}"' in page and "The content has errors" in page
 
 
 def test_a_burst_of_changes_makes_one_build_of_the_pluggable_rebuild(tmp_path: Path) -> None:
