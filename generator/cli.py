@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from generator.clicktexts import use_our_catalog
 from generator.content import load_project
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, LogProblems
@@ -30,7 +31,7 @@ def project_option(func: F) -> F:
         "project",
         type=click.Path(file_okay=False, path_type=Path),
         default=Path("."),
-        show_default="the current directory",
+        show_default=N_("the current directory"),
         help=N_("The project folder, holding mkdocs.yml and content/."),
     )(func)
 
@@ -86,6 +87,10 @@ def translate_help(command: click.Command, originals: dict[int, str | None]) -> 
             text = originals.setdefault(id(param), param.help)
             if text:
                 param.help = _(text)
+            default = param.show_default if isinstance(param.show_default, str) else None
+            shown = originals.setdefault(-id(param), default)
+            if shown:
+                param.show_default = _(shown)
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             translate_help(sub, originals)
@@ -100,6 +105,7 @@ class _Rundbrief(click.Group):
         given = list(sys.argv[1:] if args is None else args)
         set_language(_lang_before_command(given))  # None: from the environment
         translate_help(self, self.english_help)
+        use_our_catalog()
         return super().main(given, *rest, **options)
 
 

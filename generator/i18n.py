@@ -68,6 +68,22 @@ def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
     return _catalog(language()).ngettext(singular, plural, n) % {"n": n, **values}
 
 
+def translate(message: str) -> str:
+    """``message`` in the current language, nothing filled in (for texts that other code formats)."""
+    return _catalog(language()).gettext(message)
+
+
+def translate_plural(singular: str, plural: str, n: int) -> str:
+    """The form for ``n`` in the current language, nothing filled in."""
+    return _catalog(language()).ngettext(singular, plural, n)
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a pair of texts for the catalog as one message with a plural (for other code's
+    ``ngettext``, such as click's)."""
+    return singular, plural
+
+
 def N_(message: str) -> str:
     """Marks a text for the catalog where it is defined (click's help, constants); it is
     translated where it is shown, with :func:`_`."""

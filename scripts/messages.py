@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -31,23 +31,25 @@ def _po(lang: str) -> Path:
     return LOCALE / lang / "LC_MESSAGES" / "rundbrief.po"
 
 
-def _help_texts(command: click.Command) -> list[str]:
-    texts = [command.help] if command.help else []
-    texts += [p.help for p in command.params if isinstance(p, click.Option) and p.help]
+def _help_texts(command: click.Command, english: dict[int, str | None]) -> list[str]:
+    """The English help texts (``english``: those the command line kept when it translated them)."""
+    texts = [english.get(id(command), command.help)]
+    texts += [english.get(id(p), p.help) for p in command.params if isinstance(p, click.Option)]
     if isinstance(command, click.Group):
         for sub in command.commands.values():
-            texts += _help_texts(sub)
-    return texts
+            texts += _help_texts(sub, english)
+    return [text for text in texts if text]
 
 
 def extract() -> Catalog:
     """Every msgid of the package, as the catalog must hold them."""
     catalog = Catalog(project="rundbrief", domain="rundbrief")
-    for filename, _lineno, message, comments, context in extract_from_dir(str(REPO / "generator")):
+    keywords = {**DEFAULT_KEYWORDS, "N_plural": (1, 2)}  # generator/i18n.py's marker of a plural pair
+    for filename, _lineno, message, comments, context in extract_from_dir(str(REPO / "generator"), keywords=keywords):
         catalog.add(message, None, [(f"generator/{filename}", 0)], auto_comments=comments, context=context)
-    from generator.cli import main  # the click tree, with the sending commands added
+    from generator.cli import _Rundbrief, main  # the click tree, with the sending commands added
 
-    for text in _help_texts(main):
+    for text in _help_texts(main, _Rundbrief.english_help):
         catalog.add(text, None, [("generator/cli.py (click help)", 0)])
     return catalog
 
