@@ -179,5 +179,5 @@ def test_plain_mkdocs_build_reports_content_errors(project: Path) -> None:
         [sys.executable, "-m", "mkdocs", "build", "-q"], cwd=project, capture_output=True, text=True, check=False
     )
     assert mkdocs.returncode == 1
-    assert 'content/newsletter/bad-date.md:4: error: date: expected a date "YYYY-MM-DD"' in mkdocs.stderr
+    assert 'content/newsletter/bad-date.md:4: error: date: "2026-02-30": there is no 30 February' in mkdocs.stderr
     assert not (project / "site").exists()

@@ -106,12 +106,20 @@ class ImageChecker:
                 if path.suffix.lower() in _IMAGE_NAMES and path.is_file()
                 and not any(part.startswith(".") for part in path.relative_to(self.content_dir).parts)
             )  # fmt: skip
-        by_case = {name.casefold(): name for name in reversed(self._images)}
-        wanted = missing.casefold()
-        close = [by_case[wanted]] if wanted in by_case else difflib.get_close_matches(wanted, list(by_case), 1, 0.6)
-        if not close:
+        wanted = PurePosixPath(missing.casefold())
+        same = [name for name in self._images if name.casefold() == str(wanted)]
+        if not same:
+            # names compared without folder and suffix: "media/" and ".jpg" make any two alike
+            stems: dict[str, list[str]] = {}
+            for name in self._images:
+                stems.setdefault(PurePosixPath(name.casefold()).stem, []).append(name)
+            close = difflib.get_close_matches(wanted.stem, list(stems), 1, 0.7)
+            same = stems[close[0]] if close else []
+        if not same:
             return ""
-        return _(' (did you mean "%(name)s"?)', name=by_case.get(close[0], close[0]))
+        # of several files with that name, the one in the folder that was named
+        best = min(same, key=lambda name: (PurePosixPath(name.casefold()).parent != wanted.parent, name))
+        return _(' (did you mean "%(name)s"?)', name=best)
 
     def save(self) -> None:
         """Keep the list of verified files for the next check (with a cache folder only)."""
