@@ -308,3 +308,36 @@ def test_every_msgid_has_a_german_translation_and_the_mo_is_current() -> None:
 def _key(text: str | tuple[str, ...] | list[str] | None) -> str | tuple[str, ...] | None:
     """Plural forms as a tuple, whichever reader gave them (the .mo reader gives lists)."""
     return text if text is None or isinstance(text, str) else tuple(text)
+
+
+def test_the_preview_shows_a_misspelt_field_as_an_error_in_german(project: Path, tmp_path: Path, german: None) -> None:
+    """The preview finds the misspelt field by its sort, not by its (English) words: in German
+    it is an error on the pages too, and the error page speaks German."""
+    from generator.preview.build import rebuild
+    from generator.preview.pages import error_page
+
+    issue = project / "content" / "newsletter" / "2026-01.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("title: Erste", "titel: Erste\ntitle: Erste"), encoding="utf-8")
+    done = rebuild(project, tmp_path / "preview", None)
+    assert [str(p) for p in done.errors] == [
+        'content/newsletter/2026-01.md:2: Fehler: titel: unbekanntes Feld, wird nicht beachtet (meinten Sie "title"?)'
+    ]
+    page = error_page(1, done.errors)
+    assert "Der Inhalt hat Fehler" in page and "<code>Datei:Zeile: Fehler: Meldung</code>" in page
+
+
+def test_an_event_of_an_unreadable_issue_is_not_called_unknown(project: Path, write: Callable[[str, str], Path]) -> None:
+    """An issue with a YAML error defines no events: a reference to one of them points to that
+    file's error instead of saying the event does not exist."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Zwei\nnumber: "02"\ndate: 2026-06-01\nevents:\n  - id: werkstatt\n\t title: Werkstatt\n---\n',
+    )
+    write("newsletter/2026-03.md", '---\ntitle: Drei\nnumber: "03"\ndate: 2026-07-01\nevents:\n  - id: werkstatt\n---\n')
+    shown = [str(p) for p in load_project(project).diagnostics.sorted()]
+    assert shown == [
+        "content/newsletter/2026-02.md:7: error: YAML: line 7 is indented with a tab; YAML allows only spaces: "
+        "replace the tab with spaces",
+        'content/newsletter/2026-03.md:6: error: events: unknown event id "werkstatt"; it may be defined in '
+        "content/newsletter/2026-02.md, which could not be read (see the error there)",
+    ]

@@ -39,6 +39,7 @@ class ReadIssue:
     issue: Issue | None  # None where a required field is wrong
     events: list[Event | EventRef]  # checked across issues by the loader
     number_line: int
+    unreadable: bool = False  # its front-matter could not be read at all (a YAML error, say)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,19 +200,19 @@ class IssueReader:
     def issue(self, path: Path, slug: str) -> ReadIssue:
         text = read_text(path, self.ctx.path, self.ctx.diag)
         if text is None:
-            return ReadIssue(None, [], 1)
+            return ReadIssue(None, [], 1, unreadable=True)
         front = split_front_matter(text, self.ctx.path, self.ctx.diag)
         if front is None:
-            return ReadIssue(None, [], 1)
+            return ReadIssue(None, [], 1, unreadable=True)
         root = parse_yaml(front.yaml_text, self.ctx.diag, self.ctx.path, line_offset=front.yaml_line_offset)
         self.source = path.relative_to(self.images.content_dir).as_posix()
         if root is None:
             # the body's problems are the editor's too: one YAML slip must not hide them
             check_body(self.ctx, front.body, front.body_line, self.images, self.source)
-            return ReadIssue(None, [], 1)
+            return ReadIssue(None, [], 1, unreadable=True)
         fields = Fields(self.ctx, root, "", ISSUE_KEYS, line=1)
         if not fields.ok:
-            return ReadIssue(None, [], 1)
+            return ReadIssue(None, [], 1, unreadable=True)
         title = fields.text("title", required=True)
         number = fields.text("number", required=True)
         issue_date = fields.date("date", required=True)

@@ -101,11 +101,14 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     issues: list[Issue] = []
     entries_by_issue: dict[str, list[Event | EventRef]] = {}
     number_lines: dict[str, int] = {}
+    unreadable: list[str] = []  # issues whose front-matter could not be read: their events are unknown
     issue_files = _markdown_files(content / ISSUES_DIR, root, diag)
     for path in issue_files:
         read = IssueReader(context(path), people, images).issue(path, path.stem)
         entries_by_issue[path.stem] = read.events
         number_lines[path.stem] = read.number_line
+        if read.unreadable:
+            unreadable.append(display_path(path, root))
         if read.issue is not None:
             issues.append(read.issue)
 
@@ -130,7 +133,7 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     )  # fmt: skip
     images.save()
     _check_numbers(issues, number_lines, diag)
-    events = _unique_events(entries_by_issue, diag)
+    events = _unique_events(entries_by_issue, diag, unreadable)
     issues = [
         replace(issue, events=tuple(events[e.id].event for e in entries_by_issue[issue.slug] if e.id in events))
         for issue in issues
@@ -292,7 +295,9 @@ def _differences(a: Event, b: Event) -> list[str]:
     return [f.name for f in fields(Event) if f.compare and getattr(a, f.name) != getattr(b, f.name)]
 
 
-def _unique_events(entries_by_issue: dict[str, list[Event | EventRef]], diag: Diagnostics) -> dict[str, EventEntry]:
+def _unique_events(
+    entries_by_issue: dict[str, list[Event | EventRef]], diag: Diagnostics, unreadable: list[str]
+) -> dict[str, EventEntry]:
     """One entry per event id: definitions compared, references resolved, mentions listed."""
     events: dict[str, EventEntry] = {}
     for slug, entries in entries_by_issue.items():
@@ -331,7 +336,17 @@ def _unique_events(entries_by_issue: dict[str, list[Event | EventRef]], diag: Di
             if not isinstance(entry, EventRef):
                 continue
             known = events.get(entry.id)
-            if known is None:
+            if known is None and unreadable:
+                # the event may well be defined there: say so, rather than that it does not exist
+                diag.error(
+                    entry.source,
+                    _(
+                        "events: unknown event id %(id)s; it may be defined in %(files)s, which could not be read "
+                        "(see the error there)",
+                        id=quote(entry.id), files=", ".join(unreadable),
+                    ),
+                )  # fmt: skip
+            elif known is None:
                 diag.error(
                     entry.source,
                     _(
