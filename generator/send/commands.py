@@ -270,7 +270,7 @@ def send(
                 "%(waiting)s messages would be sent; confirm with --yes (no terminal to ask on)",
                 waiting=waiting,
             ))
-        click.confirm(f"Send {subject!r} to {waiting} recipients?", abort=True)
+        click.confirm(_("Send %(subject)r to %(waiting)s recipients?", subject=subject, waiting=waiting), abort=True)
     from tqdm import tqdm
 
     bars: list[tqdm[Any]] = []  # shown once the send holds the lock and knows its total

@@ -119,7 +119,7 @@ def erase_command(project: Path, db: Path | None, address: str, yes: bool) -> No
                 "erasing %(shown)s cannot be undone; confirm with --yes (no terminal to ask on)",
                 shown=shown(address),
             ))
-        click.confirm(f"Erase {shown(address)} for good?", abort=True)
+        click.confirm(_("Erase %(address)s for good?", address=shown(address)), abort=True)
     erased = erase(store, address, secret)
     if erased is None:
         fail(_("nothing is stored about %(shown)s", shown=shown(address)))
@@ -218,7 +218,7 @@ def restore_command(project: Path, db: Path | None, source: Path, yes: bool) -> 
                 "restoring replaces everything in %(path)s; confirm with --yes (no terminal to ask on)",
                 path=path,
             ))
-        click.confirm(f"Replace everything in {path} with {source}?", abort=True)
+        click.confirm(_("Replace everything in %(path)s with %(source)s?", path=path, source=source), abort=True)
     from generator.send.tokens import TokenError, secret_from_environment
 
     try:
