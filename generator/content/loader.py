@@ -24,7 +24,7 @@ from generator.content.phases import read_phase
 from generator.content.settings import read_settings
 from generator.content.yamlnodes import quote
 from generator.diagnostics import Diagnostics, Location, display_path
-from generator.i18n import _
+from generator.i18n import _, ngettext
 from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE, Routes
 
 PEOPLE_FILE = "people.yml"
@@ -340,10 +340,12 @@ def _unique_events(
                 # the event may well be defined there: say so, rather than that it does not exist
                 diag.error(
                     entry.source,
-                    _(
+                    ngettext(
                         "events: unknown event id %(id)s; it may be defined in %(files)s, which could not be read "
                         "(see the error there)",
-                        id=quote(entry.id), files=", ".join(unreadable),
+                        "events: unknown event id %(id)s; it may be defined in one of %(files)s, which could not be "
+                        "read (see the errors there)",
+                        len(unreadable), id=quote(entry.id), files=", ".join(unreadable),
                     ),
                 )  # fmt: skip
             elif known is None:
