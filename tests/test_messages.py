@@ -341,3 +341,22 @@ def test_an_event_of_an_unreadable_issue_is_not_called_unknown(project: Path, wr
         'content/newsletter/2026-03.md:6: error: events: unknown event id "werkstatt"; it may be defined in '
         "content/newsletter/2026-02.md, which could not be read (see the error there)",
     ]
+
+
+def test_every_message_fills_exactly_its_placeholders() -> None:
+    """``_("... %(field)s ...", field=...)``: a placeholder without its value would print as
+    written, a value without its placeholder would be lost from every translation."""
+    import ast
+    import re
+
+    wrong = []
+    for path in sorted((REPO / "generator").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "ngettext")):
+                continue
+            texts = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            wanted = {name for text in texts for name in re.findall(r"%\((\w+)\)", text)}
+            given = {keyword.arg for keyword in node.keywords} | ({"n"} if node.func.id == "ngettext" else set())
+            if wanted - given or given - wanted - {"n"}:
+                wrong.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert wrong == []
