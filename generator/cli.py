@@ -170,11 +170,12 @@ def subscriber_addresses(root: Path) -> tuple[frozenset[str], str]:
     try:
         db = resolve_db(root, None)
     except StoreError as err:  # a store in a published folder: refused by every command that uses it
-        return frozenset(), f"rundbrief: the output was not checked for subscriber addresses: {err}"
+        return frozenset(), _("rundbrief: the output was not checked for subscriber addresses: %(err)s", err=err)
     if not db.is_file():
-        return frozenset(), (
-            f"rundbrief: no subscriber store at {db}: the output was not checked for subscriber addresses "
-            "(set RUNDBRIEF_DB where the store is)"
+        return frozenset(), _(
+            "rundbrief: no subscriber store at %(db)s: the output was not checked for subscriber addresses "
+            "(set RUNDBRIEF_DB where the store is)",
+            db=db,
         )
     try:
         store = Store(db)
@@ -189,7 +190,9 @@ def subscriber_addresses(root: Path) -> tuple[frozenset[str], str]:
         found = frozenset(store.active_addresses())
     finally:
         store.close()
-    return found, f"rundbrief: checked the output against the {len(found)} addresses of the subscriber store {db}"
+    return found, _(
+        "rundbrief: checked the output against the %(n)d addresses of the subscriber store %(db)s", n=len(found), db=db
+    )
 
 
 @main.command()
