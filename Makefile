@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test check lint install browser servers clean
+.PHONY: build test check lint install browser servers clean messages
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+
+## messages: the editors' messages into the catalog (docs/messages.md): extract the msgids from the
+## code into generator/locale/rundbrief.pot, merge them into the German .po (then translate the new
+## and fuzzy entries there), compile the .mo files the package ships
+messages: $(STAMP)
+	$(BIN)/python scripts/messages.py
 
 ## browser: Debian's Chromium (headless) and axe-core, for the tests of what a person sees
 browser:

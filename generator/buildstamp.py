@@ -36,6 +36,7 @@ from generator.content.mkdocsyaml import load_mkdocs_yaml
 from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect
 from generator.content.settings import DEFAULT_DOCS_DIR
 from generator.diagnostics import Level, Location, Problem
+from generator.i18n import language
 from generator.output import NEWSLETTER_DIR, STATE_DIR
 
 STAMP_FILE = "build-stamp.json"
@@ -92,7 +93,8 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
     digest.update(_environment().encode())
     # as MkDocs reads it: !ENV variables resolved, however they are spelt
     digest.update(json.dumps(values, sort_keys=True, default=repr).encode("utf-8", "surrogatepass"))
-    digest.update(f"\0{_today(tz_name)}\0{strict}\0{site_dir}\0".encode())
+    # the recorded problems are text in the language of their build: another language builds again
+    digest.update(f"\0{_today(tz_name)}\0{strict}\0{site_dir}\0{language()}\0".encode())
     for address in sorted(subscribers):
         digest.update(address.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(b"\0files\0")

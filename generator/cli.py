@@ -8,16 +8,18 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from generator.clicktexts import use_our_catalog
 from generator.content import load_project
 from generator.content.settings import CONFIG_FILE
-from generator.diagnostics import Diagnostics, LogProblems
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, LogProblems
+from generator.i18n import N_, _, ngettext, set_language
 from generator.routes import ISSUES_DIR
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,8 +31,8 @@ def project_option(func: F) -> F:
         "project",
         type=click.Path(file_okay=False, path_type=Path),
         default=Path("."),
-        show_default="the current directory",
-        help="The project folder, holding mkdocs.yml and content/.",
+        show_default=N_("the current directory"),
+        help=N_("The project folder, holding mkdocs.yml and content/."),
     )(func)
 
 
@@ -61,7 +63,63 @@ def report(diag: Diagnostics, *, reminders: bool = True) -> None:
             click.echo(str(problem), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _lang_before_command(args: list[str]) -> str | None:
+    """``--lang`` among the options before the command's name: click reads it too late for the
+    help texts of ``rundbrief --help`` and for messages made while it parses."""
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+        if not arg.startswith("-"):
+            return None
+    return None
+
+
+def translate_help(command: click.Command, originals: dict[int, str | None]) -> None:
+    """The help texts of ``command`` and its subcommands and options in the current language.
+    They are written in English (the docstrings and ``help=``); ``originals`` keeps those."""
+    text = originals.setdefault(id(command), command.help)
+    if text:
+        command.help = _(text)
+    for param in command.params:
+        if isinstance(param, click.Option):
+            text = originals.setdefault(id(param), param.help)
+            if text:
+                param.help = _(text)
+            default = param.show_default if isinstance(param.show_default, str) else None
+            shown = originals.setdefault(-id(param), default)
+            if shown:
+                param.show_default = _(shown)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            translate_help(sub, originals)
+
+
+class _Rundbrief(click.Group):
+    """The ``rundbrief`` group: chooses the language before click reads anything."""
+
+    english_help: dict[int, str | None] = {}
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
+        given = list(sys.argv[1:] if args is None else args)
+        set_language(_lang_before_command(given))  # None: from the environment
+        translate_help(self, self.english_help)
+        use_our_catalog()
+        return super().main(given, *rest, **options)
+
+
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    set_language(value)
+
+
+@click.group(cls=_Rundbrief, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--lang", type=click.Choice(["de", "en"], case_sensitive=False), expose_value=False, is_eager=True,
+    callback=_set_lang,
+    help=N_("The language of messages and help: de (German) or en (English). Default: RUNDBRIEF_LANG, "
+            "then LC_ALL, LC_MESSAGES, LANG (en... gives English), else German."),
+)  # fmt: skip
 @click.version_option(package_name="rundbrief")
 def main() -> None:
     """rundbrief: a participation process's Markdown issues into a website and email newsletters."""
@@ -69,7 +127,7 @@ def main() -> None:
 
 @main.command()
 @project_option
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
 def check(project: Path, strict: bool) -> None:
     """Check all content, settings and built emails; print every problem as path:line: level: message."""
     from generator.output import recover_outputs
@@ -77,18 +135,29 @@ def check(project: Path, strict: bool) -> None:
 
     result = load_project(project)
     diag, model = result.diagnostics, result.project
+    if strict:
+        diag.promote(UNKNOWN_FIELD)
     for done in recover_outputs(model.root):  # lint what a finished build left, not half a swap
-        click.echo(f"rundbrief: {done}", err=True)
+        click.echo(_("rundbrief: %(done)s", done=done), err=True)
     emails = lint_built_emails(model, diag)
     report(diag)
     if diag.failed(strict=strict):
-        click.echo(f"rundbrief: check failed: {diag.summary()}", err=True)
+        click.echo(_("rundbrief: check failed: %(summary)s", summary=diag.summary()), err=True)
         sys.exit(1)
     published = len(model.published)
     click.echo(
-        f"rundbrief: content is fine: {published} published and {len(model.issues) - published} draft issues, "
-        f"{len(model.events)} events, {len(model.people)} people, {len(model.phases)} phases, "
-        f"{emails} built emails ({diag.summary()})"
+        _(
+            "rundbrief: content is fine: %(published)s published and %(value)s draft issues, "
+            "%(n_events)s events, %(n_people)s people, %(n_phases)s phases, %(emails)s built "
+            "emails (%(summary)s)",
+            published=published,
+            value=len(model.issues) - published,
+            n_events=len(model.events),
+            n_people=len(model.people),
+            n_phases=len(model.phases),
+            emails=emails,
+            summary=diag.summary(),
+        )
     )
 
 
@@ -101,32 +170,38 @@ def subscriber_addresses(root: Path) -> tuple[frozenset[str], str]:
     try:
         db = resolve_db(root, None)
     except StoreError as err:  # a store in a published folder: refused by every command that uses it
-        return frozenset(), f"rundbrief: the output was not checked for subscriber addresses: {err}"
+        return frozenset(), _("rundbrief: the output was not checked for subscriber addresses: %(err)s", err=err)
     if not db.is_file():
-        return frozenset(), (
-            f"rundbrief: no subscriber store at {db}: the output was not checked for subscriber addresses "
-            "(set RUNDBRIEF_DB where the store is)"
+        return frozenset(), _(
+            "rundbrief: no subscriber store at %(db)s: the output was not checked for subscriber addresses "
+            "(set RUNDBRIEF_DB where the store is)",
+            db=db,
         )
     try:
         store = Store(db)
     except StoreError as err:  # unreadable (another user's file, damaged): the build must not go out unchecked
-        click.echo(f"rundbrief: build failed, nothing was written: {err}; the output cannot be checked for "
-                   "subscriber addresses", err=True)  # fmt: skip
+        click.echo(_(
+            "rundbrief: build failed, nothing was written: %(err)s; the output cannot be checked "
+            "for subscriber addresses",
+            err=err,
+        ), err=True)  # fmt: skip
         sys.exit(1)
     try:
         found = frozenset(store.active_addresses())
     finally:
         store.close()
-    return found, f"rundbrief: checked the output against the {len(found)} addresses of the subscriber store {db}"
+    return found, _(
+        "rundbrief: checked the output against the %(n)d addresses of the subscriber store %(db)s", n=len(found), db=db
+    )
 
 
 @main.command()
 @project_option
-@click.option("--strict", is_flag=True, help="Treat warnings (rundbrief's and MkDocs') as errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
+@click.option("--strict", is_flag=True, help=N_("Treat warnings (rundbrief's and MkDocs') as errors."))
+@click.option("-v", "--verbose", is_flag=True, help=N_("Show MkDocs' progress messages."))
 @click.option(
     "--force", is_flag=True,
-    help="Build even when nothing changed since the last build (its kept pages and emails are still used).",
+    help=N_("Build even when nothing changed since the last build (its kept pages and emails are still used)."),
 )  # fmt: skip
 def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     """Check, then build the website into site/ and the emails into newsletter/ (all or nothing)."""
@@ -145,8 +220,15 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
         diag = Diagnostics(list(same.problems))
         report(diag)
         click.echo(
-            f"rundbrief: nothing changed since the last build: {site_dir}/ with {same.issues} issues and "
-            f"{NEWSLETTER_DIR}/ are up to date, checked in {time.perf_counter() - started:.1f} s ({diag.summary()})"
+            _(
+                "rundbrief: nothing changed since the last build: %(site_dir)s/ with %(n_published)s issues and "
+                "%(newsletter_dir)s/ are up to date, checked in %(value).1f s (%(summary)s)",
+                site_dir=site_dir,
+                n_published=same.issues,
+                newsletter_dir=NEWSLETTER_DIR,
+                value=time.perf_counter() - started,
+                summary=diag.summary(),
+            )
         )
         click.echo(checked)
         return
@@ -155,11 +237,16 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     gc.set_threshold(50_000, 20, 100)
     result = load_project(project)
     diag, model = result.diagnostics, result.project
+    if strict:
+        diag.promote(UNKNOWN_FIELD)
     _configure_logging(verbose, LogProblems(diag, model.settings.docs_dir, CONFIG_FILE))
     gc.freeze()  # the model lives as long as the build: never scan it again
     if diag.failed(strict=strict):
         report(diag)
-        click.echo(f"rundbrief: build failed, nothing was written: {diag.summary()}", err=True)
+        click.echo(_(
+            "rundbrief: build failed, nothing was written: %(summary)s",
+            summary=diag.summary(),
+        ), err=True)
         sys.exit(1)
     same_settings = (model.settings.site_dir, model.settings.timezone) == (site_dir, tz_name)
     try:
@@ -168,13 +255,22 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
         )
     except BuildFailed as err:
         report(diag)
-        click.echo(f"rundbrief: build failed, nothing was written: {err}", err=True)
+        click.echo(_("rundbrief: build failed, nothing was written: %(err)s", err=err), err=True)
         sys.exit(1)
     report(diag)
     click.echo(
-        f"rundbrief: built {model.settings.site_dir}/ with {len(model.published)} issues and {NEWSLETTER_DIR}/ "
-        f"({built.emails_rendered} emails rendered, {built.emails_reused} unchanged) "
-        f"in {time.perf_counter() - started:.1f} s ({diag.summary()})"
+        _(
+            "rundbrief: built %(site_dir)s/ with %(n_published)s issues and %(newsletter_dir)s/ "
+            "(%(emails_rendered)s emails rendered, %(emails_reused)s unchanged) in %(value).1f s "
+            "(%(summary)s)",
+            site_dir=model.settings.site_dir,
+            n_published=len(model.published),
+            newsletter_dir=NEWSLETTER_DIR,
+            emails_rendered=built.emails_rendered,
+            emails_reused=built.emails_reused,
+            value=time.perf_counter() - started,
+            summary=diag.summary(),
+        )
     )
     click.echo(checked)
 
@@ -192,17 +288,24 @@ def email(project: Path, slug: str) -> None:
     if issue is None:
         report(diag, reminders=False)
         known = ", ".join(i.slug for i in model.issues) or "none"
-        click.echo(f"rundbrief: no issue {slug!r} in content/newsletter/ (issues: {known})", err=True)
+        click.echo(_(
+            "rundbrief: no issue %(slug)r in content/newsletter/ (issues: %(known)s)",
+            slug=slug,
+            known=known,
+        ), err=True)
         sys.exit(1)
     if diag.errors:
         report(diag, reminders=False)
-        click.echo(f"rundbrief: email failed, nothing was written: {diag.summary()}", err=True)
+        click.echo(_(
+            "rundbrief: email failed, nothing was written: %(summary)s",
+            summary=diag.summary(),
+        ), err=True)
         sys.exit(1)
     try:
         folder = build_one_email(model, issue, diag)
     except BuildFailed as err:
         report(diag, reminders=False)
-        click.echo(f"rundbrief: email failed, nothing was written: {err}", err=True)
+        click.echo(_("rundbrief: email failed, nothing was written: %(err)s", err=err), err=True)
         sys.exit(1)
     report(diag, reminders=False)
     for name in ("email.html", "email.txt", "message.eml"):
@@ -212,12 +315,12 @@ def email(project: Path, slug: str) -> None:
 @main.command()
 @project_option
 @click.argument("title")
-@click.option("--number", help='The issue number, such as "03.2022" (default: the one after the latest).')
+@click.option("--number", help=N_('The issue number, such as "03.2022" (default: the one after the latest).'))
 @click.option(
     "--date",
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The publication date, YYYY-MM-DD (default: today).",
+    help=N_("The publication date, YYYY-MM-DD (default: today)."),
 )
 def new(project: Path, title: str, number: str | None, day: Any) -> None:
     """Create the next issue file as a draft and print its path."""
@@ -234,7 +337,7 @@ def new(project: Path, title: str, number: str | None, day: Any) -> None:
             person=next((p.id for p in model.people if p.id), None),  # the examples name a real person
         )
     except NewIssueError as err:
-        click.echo(f"rundbrief: {err}", err=True)
+        click.echo(_("rundbrief: %(err)s", err=err), err=True)
         sys.exit(1)
     click.echo(path.relative_to(model.root).as_posix() if path.is_relative_to(model.root) else str(path))
 
@@ -248,29 +351,36 @@ def init(folder: Path) -> None:
     try:
         written = create_project(folder, date.today())
     except NewProjectError as err:
-        click.echo(f"rundbrief: {err}", err=True)
+        click.echo(_("rundbrief: %(err)s", err=err), err=True)
         sys.exit(1)
     for path in written:
         click.echo((folder / path).as_posix())
     # as the guide's section 1: into the folder, then the commands without --project
     issue = next(p for p in written if p.parts[:2] == ("content", ISSUES_DIR))
     steps = [
-        "In mkdocs.yml, replace the example values (site_name, site_url, the sender's name and address).",
-        "Replace the placeholder texts of the legal pages (content/impressum.md, datenschutz.md,\n"
-        "     barrierefreiheit.md) and remove their line placeholder: true. Until then check and build\n"
-        "     refuse them (3 errors); for a site that is not public yet, uncomment\n"
-        "     allow_placeholders: true in mkdocs.yml: then they are reminders.",
-        f"Write the first issue in {issue.as_posix()}; set draft: false to publish it.",
-        "rundbrief check    checks everything and names each problem with file and line.",
-        "rundbrief serve    the preview in the browser, drafts included: http://127.0.0.1:8000/",
-        "rundbrief build    builds the website into site/ and the emails into newsletter/.",
+        _("In mkdocs.yml, replace the example values (site_name, site_url, the sender's name and address)."),
+        _(
+            "Replace the placeholder texts of the legal pages (content/impressum.md, datenschutz.md,\n"
+            "     barrierefreiheit.md) and remove their line placeholder: true. Until then check and build\n"
+            "     refuse them (3 errors); for a site that is not public yet, uncomment\n"
+            "     allow_placeholders: true in mkdocs.yml: then they are reminders."
+        ),
+        _("Write the first issue in %(issue)s; set draft: false to publish it.", issue=issue.as_posix()),
+        _("rundbrief check    checks everything and names each problem with file and line."),
+        _("rundbrief serve    the preview in the browser, drafts included: http://127.0.0.1:8000/"),
+        _("rundbrief build    builds the website into site/ and the emails into newsletter/."),
     ]
     if folder.resolve() != Path.cwd().resolve():
         steps.insert(0, f"cd {shlex.quote(click.format_filename(folder))}")
     listed = "\n".join(f"  {n}. {step}" for n, step in enumerate(steps, start=1))
     click.echo(
-        f"\nrundbrief: created a new project in {click.format_filename(folder)}/. Next:\n{listed}\n"
-        "The editors' guide: docs/redaktion.md of rundbrief, also at http://127.0.0.1:8000/_guide/ while serve runs."
+        "\n"
+        + _(
+            "rundbrief: created a new project in %(folder)s/. Next:\n%(steps)s\nThe editors' guide: "
+            "docs/redaktion.md of rundbrief, also at http://127.0.0.1:8000/_guide/ while serve runs.",
+            folder=click.format_filename(folder),
+            steps=listed,
+        )
     )
 
 
@@ -280,25 +390,28 @@ def bind_hint(err: OSError, port: int) -> str:
     import socket
 
     if isinstance(err, socket.gaierror):
-        return "diesen Rechnernamen gibt es nicht; --host 127.0.0.1 (nur dieser Rechner) oder weglassen"
+        return _("there is no computer of this name; --host 127.0.0.1 (this computer only) or leave it out")
     if err.errno == errno.EADDRINUSE:
-        return f"ist sie schon gestartet? Ein anderer Port: rundbrief serve --port {port + 1}"
+        return _("is it running already? Another port: rundbrief serve --port %(port)d", port=port + 1)
     if err.errno == errno.EADDRNOTAVAIL:
-        return (
-            "diese Adresse gehört nicht zu diesem Rechner; --host 127.0.0.1 (nur dieser Rechner, die Vorgabe) "
-            "oder --host 0.0.0.0 (alle Adressen dieses Rechners, auch im Netz)"
+        return _(
+            "this address does not belong to this computer; --host 127.0.0.1 (this computer only, the default) "
+            "or --host 0.0.0.0 (all addresses of this computer, in the network too)"
         )
     if err.errno == errno.EACCES:
-        return "Ports unter 1024 brauchen Administratorrechte; ein anderer Port: rundbrief serve --port 8000"
-    return "--host und --port prüfen (Vorgabe: --host 127.0.0.1 --port 8000)"
+        return _("ports below 1024 need administrator rights; another port: rundbrief serve --port 8000")
+    return _("check --host and --port (default: --host 127.0.0.1 --port 8000)")
 
 
 @main.command()
 @project_option
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The port to serve on.")
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, help="The address to serve on (default: this computer only)."
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help=N_("The port to serve on.")
 )
+@click.option(
+    "--host", default="127.0.0.1", show_default=True,
+    help=N_("The address to serve on (default: this computer only)."),
+)  # fmt: skip
 def serve(project: Path, port: int, host: str) -> None:
     """Live preview of the website and every email, drafts included, rebuilt on every change."""
     import signal
@@ -306,7 +419,10 @@ def serve(project: Path, port: int, host: str) -> None:
     from generator.preview.server import LOOPBACK_NAMES, Preview, make_server
 
     if not (project / CONFIG_FILE).is_file():
-        click.echo(f"rundbrief: {project / CONFIG_FILE} fehlt: --project muss der Projektordner sein", err=True)
+        click.echo(_(
+            "rundbrief: %(config)s is missing: --project must be the project folder",
+            config=project / CONFIG_FILE,
+        ), err=True)
         sys.exit(1)
     loaded = load_project(project)
     for problem in loaded.diagnostics.sorted():  # the legal-page reminders, once; the preview shows the rest
@@ -317,17 +433,26 @@ def serve(project: Path, port: int, host: str) -> None:
     try:
         server = make_server(preview, host, port)
     except OSError as err:
-        click.echo(f"rundbrief: die Vorschau kann {host}:{port} nicht öffnen ({err.strerror or err}); "
-                   f"{bind_hint(err, port)}", err=True)  # fmt: skip
+        click.echo(_(
+            "rundbrief: the preview cannot open %(host)s:%(port)s (%(reason)s); %(bind_hint)s",
+            host=host,
+            port=port,
+            reason=err.strerror or err,
+            bind_hint=bind_hint(err, port),
+        ), err=True)  # fmt: skip
         sys.exit(1)
 
     def built(done: Any) -> None:
         if done.errors:
             for problem in done.errors:
                 click.echo(str(problem), err=True)
-            click.echo(f"rundbrief: Vorschau: {len(done.errors)} Fehler, die Seiten zeigen sie", err=True)
+            click.echo(ngettext(
+                "rundbrief: preview: %(n)d error, the pages show it",
+                "rundbrief: preview: %(n)d errors, the pages show them",
+                len(done.errors),
+            ), err=True)
         else:
-            click.echo(f"rundbrief: Vorschau gebaut in {done.seconds:.1f} s", err=True)
+            click.echo(_("rundbrief: preview built in %(seconds).1f s", seconds=done.seconds), err=True)
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -336,8 +461,11 @@ def serve(project: Path, port: int, host: str) -> None:
     signal.signal(signal.SIGTERM, stop)
     shown = f"[{host}]" if ":" in host else host
     click.echo(
-        f"rundbrief: Vorschau unter http://{shown}:{port}/ – E-Mails: http://{shown}:{port}/_email/, "
-        f"Leitfaden: http://{shown}:{port}/_guide/ – beenden mit Strg+C",
+        _(
+            "rundbrief: preview at %(address)s – emails: %(address)s_email/, guide: %(address)s_guide/ – "
+            "stop with Ctrl+C",
+            address=f"http://{shown}:{port}/",
+        ),
         err=True,
     )
     preview.start()
@@ -348,7 +476,7 @@ def serve(project: Path, port: int, host: str) -> None:
     finally:
         server.server_close()
         preview.stop()
-        click.echo("rundbrief: Vorschau beendet", err=True)
+        click.echo(_("rundbrief: preview stopped"), err=True)
 
 
 def _add_sending_commands() -> None:

@@ -2,7 +2,9 @@
 
 Every check appends to one :class:`Diagnostics`; nothing raises on bad input. The
 command line prints all problems of a run at once as ``path:line: level: message``
-(the format compilers use, so editors' tools can jump to the place).
+(the format compilers use, so editors' tools can jump to the place). The level and the message
+are in the editor's language (generator/i18n.py): German ``Fehler``/``Warnung``, English
+``error``/``warning``; path and line are never translated, so the shape stays parseable.
 """
 
 from __future__ import annotations
@@ -13,12 +15,24 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from generator.i18n import _, ngettext
+
 log = logging.getLogger("rundbrief")
+
+
+# A key in front-matter, people.yml or the plugin's options that rundbrief does not know (a
+# misspelt optional field): a warning, an error under --strict and on the preview's pages.
+UNKNOWN_FIELD = "unknown-field"
 
 
 class Level(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+
+    @property
+    def shown(self) -> str:
+        """The word in the editor's language, as printed between location and message."""
+        return _("error") if self is Level.ERROR else _("warning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +54,12 @@ class Problem:
     # A to-do for the editors (a placeholder page) rather than a mistake in the content:
     # reported by `rundbrief check`, but not a warning that fails `mkdocs build --strict`.
     reminder: bool = False
+    # What sort of problem, where the commands treat a sort apart (UNKNOWN_FIELD); the message
+    # is in the editor's language, so its words cannot say it.
+    kind: str = ""
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.level.value}: {self.message}"
+        return f"{self.location}: {self.level.shown}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -54,8 +71,18 @@ class Diagnostics:
     def error(self, where: Location, message: str) -> None:
         self.problems.append(Problem(where, Level.ERROR, message))
 
-    def warning(self, where: Location, message: str, *, reminder: bool = False) -> None:
-        self.problems.append(Problem(where, Level.WARNING, message, reminder))
+    def warning(self, where: Location, message: str, *, reminder: bool = False, kind: str = "") -> None:
+        self.problems.append(Problem(where, Level.WARNING, message, reminder, kind))
+
+    def promote(self, kind: str) -> None:
+        """Warnings of ``kind`` become errors (``--strict`` and the preview: a misspelt optional
+        field is ignored silently by a build, and the editor must see that it took no effect)."""
+        self.problems[:] = [
+            Problem(p.location, Level.ERROR, p.message, p.reminder, p.kind)
+            if p.level is Level.WARNING and p.kind == kind
+            else p
+            for p in self.problems
+        ]
 
     @property
     def errors(self) -> list[Problem]:
@@ -74,7 +101,11 @@ class Diagnostics:
 
     def summary(self) -> str:
         e, w = len(self.errors), len(self.warnings)
-        return f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
+        return _(
+            "%(errors)s, %(warnings)s",
+            errors=ngettext("%(n)d error", "%(n)d errors", e),
+            warnings=ngettext("%(n)d warning", "%(n)d warnings", w),
+        )
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -100,7 +131,7 @@ def template_location(err: Exception, root: Path, default: str) -> Location:
 
 
 def template_message(err: Exception) -> str:
-    return f"template: {getattr(err, 'message', None) or type(err).__name__}"
+    return _("template: %(value)s", value=getattr(err, "message", None) or type(err).__name__)
 
 
 _DOC_FILE = re.compile(r"Doc file '([^']+)'")

@@ -10,6 +10,7 @@ from pathlib import Path
 from generator.content.fields import bad_characters
 from generator.content.issues import slugify
 from generator.content.model import Issue
+from generator.i18n import _
 
 _NUMBER_YEAR = re.compile(r"(\d+)([./-])(\d{4})")  # "02.2022"
 _YEAR_NUMBER = re.compile(r"(\d{4})([./-])(\d+)")  # "2022-02"
@@ -43,7 +44,10 @@ def _increment(number: str, today: date) -> str:
         return f"{max(int(year), today.year)}{sep}{n:0{len(count)}d}"
     if _PLAIN.fullmatch(number):
         return f"{int(number) + 1:0{len(number)}d}"
-    raise NewIssueError(f'cannot tell the next number after "{number}"; give it with --number')
+    raise NewIssueError(_(
+        'cannot tell the next number after "%(number)s"; give it with --number',
+        number=number,
+    ))
 
 
 def file_name(number: str, title: str) -> str:
@@ -117,17 +121,20 @@ def create_issue(
     the project for the commented examples (default: the skeleton's)."""
     title = title.strip()
     if not title or bad_characters(title, single_line=True):
-        raise NewIssueError("the title must be one line of text")
+        raise NewIssueError(_("the title must be one line of text"))
     number = (number or next_number(issues, day)).strip()
     if not number or bad_characters(number, single_line=True):
-        raise NewIssueError("the number must be one line of text")
+        raise NewIssueError(_("the number must be one line of text"))
     if number in {i.number for i in issues}:
-        raise NewIssueError(f'number "{number}" is already used; give another with --number')
+        raise NewIssueError(_(
+            'number "%(number)s" is already used; give another with --number',
+            number=number,
+        ))
     path = issues_dir / file_name(number, title)
     issues_dir.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8", newline="\n") as handle:
             handle.write(template(title, number, day, person or EXAMPLE_PERSON))
     except FileExistsError:
-        raise NewIssueError(f"{path} exists already; it was not changed") from None
+        raise NewIssueError(_("%(path)s exists already; it was not changed", path=path)) from None
     return path

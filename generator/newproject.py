@@ -12,6 +12,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+from generator.i18n import _
 from generator.newissue import create_issue
 from generator.routes import ISSUES_DIR
 
@@ -28,7 +29,10 @@ def create_project(target: Path, today: date) -> list[Path]:
     """Write a new project into ``target`` (missing or empty) and return the files written,
     relative to it."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise NewProjectError(f"{target} is not an empty folder; a new project needs one of its own")
+        raise NewProjectError(_(
+            "%(target)s is not an empty folder; a new project needs one of its own",
+            target=target,
+        ))
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sorted(SKELETON.rglob("*")):

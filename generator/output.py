@@ -23,6 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from generator.i18n import _
+
 STATE_DIR = ".rundbrief"  # below the project: caches, the swap journal, the build lock
 NEWSLETTER_DIR = "newsletter"  # below the project: every build writes the emails here
 JOURNAL = "swap.json"
@@ -101,19 +103,26 @@ def finish_interrupted_swap(state_dir: Path) -> list[str]:
     except (OSError, ValueError, KeyError, TypeError):
         # A journal is complete once it has its name (it is renamed into place): this one was
         # written by hand or damaged. Nothing can be done safely with it; keep it for a person.
-        return [f"{journal}: unreadable swap journal left alone; check site/ and newsletter/ by hand"]
+        return [
+            _("%(journal)s: unreadable swap journal left alone; check site/ and newsletter/ by hand", journal=journal)
+        ]
     done: list[str] = []
     for swap in swaps:
         if _exists(swap.staged):
             if _exists(swap.target):
                 if _exists(swap.retired):  # cannot be from our own order of renames
-                    return done + [f"{swap.target}: both the old and the new build are there; left alone for a person"]
+                    return done + [
+                        _(
+                            "%(target)s: both the old and the new build are there; left alone for a person",
+                            target=swap.target,
+                        )
+                    ]
                 swap.target.rename(swap.retired)
             swap.staged.rename(swap.target)
-            done.append(f"{swap.target.name}/: finished the swap an interrupted build had begun")
+            done.append(_("%(name)s/: finished the swap an interrupted build had begun", name=swap.target.name))
         elif not _exists(swap.target) and _exists(swap.retired):
             swap.retired.rename(swap.target)
-            done.append(f"{swap.target.name}/: put the previous build back (the new one was gone)")
+            done.append(_("%(name)s/: put the previous build back (the new one was gone)", name=swap.target.name))
         _sync_dir(swap.target.parent)
     journal.unlink()
     _sync_dir(state_dir)
@@ -146,7 +155,7 @@ class StagedOutputs:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             lock.close()
-            raise OutputBusy("another build of this project is running; wait until it has finished") from None
+            raise OutputBusy(_("another build of this project is running; wait until it has finished")) from None
         self._lock = lock
         self.recovered = finish_interrupted_swap(self.state_dir)
 

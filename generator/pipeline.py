@@ -18,6 +18,7 @@ from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import Diagnostics, Location, template_location, template_message
 from generator.email.build import EmailResult, build_emails
 from generator.email.render import Inliner
+from generator.i18n import _
 from generator.images import ImagePipeline, Rendition
 from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs
 from generator.site.build import SiteBuildError, build_site
@@ -133,7 +134,7 @@ def build_all(
         for folder, leak in find_subscriber_leaks(
             project, subscribers, {staged_site: site_dir, staged_mail: newsletter_dir}
         ):
-            diag.error(Location(folder), f"a subscriber's address is in the build output: {leak}")
+            diag.error(Location(folder), _("a subscriber's address is in the build output: %(leak)s", leak=leak))
         if diag.errors:
             raise BuildFailed(diag.summary())
         buildstamp.forget(project.root)  # a build killed during the swap leaves no stamp
@@ -166,7 +167,7 @@ def build_one_email(project: Project, issue: Issue, diag: Diagnostics) -> Path:
         else:
             diag.warning(
                 Location(issue.source.path),
-                "email: site/ is not built yet; its images appear once `rundbrief build` ran",
+                _("email: site/ is not built yet; its images appear once `rundbrief build` ran"),
             )
         outputs.commit()
     return newsletter_dir / issue.slug

@@ -14,6 +14,7 @@ from pathlib import Path
 from generator.content.model import Project
 from generator.diagnostics import Diagnostics, Location
 from generator.email.lint import lint_email
+from generator.i18n import _
 from generator.linkcheck import missing_on_site
 from generator.output import NEWSLETTER_DIR
 from generator.texts import routes_for
@@ -41,7 +42,10 @@ def verify_email_links(
     for folder in sorted(p for p in emails.iterdir() if p.is_dir() and p.name in published):
         for address in missing_on_site(folder, site, site_url, elsewhere, seen, known.get(folder.name)):
             where = (shown / folder.name / "email.html").relative_to(project.root).as_posix()
-            diag.error(Location(where), f"email: shows {address}, but the site has no such file")
+            diag.error(Location(where), _(
+                "email: shows %(address)s, but the site has no such file",
+                address=address,
+            ))
 
 
 def lint_built_emails(project: Project, diag: Diagnostics) -> int:

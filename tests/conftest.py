@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
+
+# The suite asserts rundbrief's messages in English, the language of the code (the msgids); the
+# editors' German is tested where it is asked for (tests/test_messages.py, with --lang or the
+# environment). Set here, before any test starts a command, so subprocesses inherit it too.
+os.environ["RUNDBRIEF_LANG"] = "en"
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -86,6 +92,16 @@ def make_project(root: Path, images: Path) -> Path:
     for name, title in (("impressum", "Impressum"), ("datenschutz", "Datenschutz"), ("barrierefreiheit", "Barrierefreiheit")):
         (content / f"{name}.md").write_text(f"# {title}\n\nText der herausgebenden Stelle.\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def german() -> Iterator[None]:
+    """This process's messages in German (the editors' default) for one test."""
+    from generator.i18n import set_language
+
+    set_language("de")
+    yield
+    set_language(None)  # back to the environment: English for the suite
 
 
 @pytest.fixture

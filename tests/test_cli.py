@@ -58,7 +58,9 @@ def test_check_strict_fails_on_warnings(project: Path, write: Callable[..., Path
     assert run("check", "--project", str(project)).returncode == 0
     strict = run("check", "--strict", "--project", str(project))
     assert strict.returncode == 1
-    assert strict.stderr.splitlines()[-1] == "rundbrief: check failed: 0 errors, 1 warning"
+    # a misspelt field is a warning, and an error under --strict (as on the preview's pages)
+    assert strict.stderr.splitlines()[-2].endswith(": error: sumary: unknown field, ignored (did you mean \"summary\"?)")
+    assert strict.stderr.splitlines()[-1] == "rundbrief: check failed: 1 error, 0 warnings"
 
 
 def test_check_runs_in_the_current_directory(project: Path) -> None:
@@ -177,5 +179,5 @@ def test_plain_mkdocs_build_reports_content_errors(project: Path) -> None:
         [sys.executable, "-m", "mkdocs", "build", "-q"], cwd=project, capture_output=True, text=True, check=False
     )
     assert mkdocs.returncode == 1
-    assert 'content/newsletter/bad-date.md:4: error: date: expected a date "YYYY-MM-DD"' in mkdocs.stderr
+    assert 'content/newsletter/bad-date.md:4: error: date: "2026-02-30": there is no 30 February' in mkdocs.stderr
     assert not (project / "site").exists()

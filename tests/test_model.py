@@ -116,7 +116,7 @@ def test_bom_and_windows_line_ends_keep_line_numbers(project: Path, write: Calla
     write("newsletter/2026-02.md", b"\xef\xbb\xbf" + text.encode())
     problems = [str(p) for p in load_project(project).diagnostics.problems]
     assert problems == [
-        'content/newsletter/2026-02.md:4: error: date: expected a date "YYYY-MM-DD" or "DD.MM.YYYY", found "2026-06-31"'
+        'content/newsletter/2026-02.md:4: error: date: "2026-06-31": there is no 31 June (June has 30 days)'
     ]
 
 

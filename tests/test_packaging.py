@@ -75,6 +75,12 @@ def test_installed_wheel_carries_templates_data_and_skeleton(tmp_path: Path) -> 
         "content/barrierefreiheit.md:2", "content/datenschutz.md:2", "content/impressum.md:2",
     ]  # fmt: skip
     assert not (project / "site").exists()
+    # the German catalog travels in the wheel: an editor's shell (no language set) reads German
+    assert (installed / "generator" / "locale" / "de" / "LC_MESSAGES" / "rundbrief.mo").is_file()
+    german = {k: v for k, v in env.items() if k not in ("RUNDBRIEF_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
+    refused_de = run("build", "--project", "projekt", cwd=tmp_path, env=german)
+    assert refused_de.stderr.count(": Fehler: placeholder: diese Rechtsseite hat noch den Platzhaltertext") == 3
+    assert refused_de.stderr.splitlines()[-1].startswith("rundbrief: Bauen fehlgeschlagen, nichts wurde geschrieben")
     allow_placeholders(project)  # the editors allow them explicitly, for a site not yet public
     built = run("build", "--project", "projekt", cwd=tmp_path, env=env)
     assert built.returncode == 0, built.stderr
@@ -238,9 +244,12 @@ def test_init_next_steps_and_the_guide_agree(tmp_path: Path) -> None:
     for command in ("cd mein-prozess\n", "rundbrief check ", "rundbrief serve ", "allow_placeholders: true"):
         assert command in steps, command
     assert "allow_placeholders: true" in setup and "drei\nFehler" in setup
-    assert "| `error: placeholder: this legal page still has the placeholder text, which must not be published" in guide
-    checked = run("check", cwd=tmp_path / "mein-prozess")
-    assert checked.returncode == 1 and checked.stderr.count(": error: placeholder: ") == 3  # "drei Fehler"
+    assert (
+        "| `Fehler: placeholder: diese Rechtsseite hat noch den Platzhaltertext, der nicht veröffentlicht werden darf"
+        in guide
+    )
+    checked = run("--lang", "de", "check", cwd=tmp_path / "mein-prozess")  # in the editors' language, as the guide
+    assert checked.returncode == 1 and checked.stderr.count(": Fehler: placeholder: ") == 3  # "drei Fehler"
     allow_placeholders(tmp_path / "mein-prozess")
-    checked = run("check", cwd=tmp_path / "mein-prozess")
-    assert checked.returncode == 0 and checked.stderr.count(": warning: placeholder: ") == 3, checked.stderr
+    checked = run("--lang", "de", "check", cwd=tmp_path / "mein-prozess")
+    assert checked.returncode == 0 and checked.stderr.count(": Warnung: placeholder: ") == 3, checked.stderr

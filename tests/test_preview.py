@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic import make_project as synthetic_project
-from generator.diagnostics import Diagnostics, Level, Location
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Level, Location
 from generator.preview.build import PreviewBuild, _strict_for_editors, rebuild
 from generator.preview.emailview import local_addresses, variant
 from generator.preview.pages import GUIDE_ERRORS, error_page, site_additions
@@ -162,14 +162,14 @@ def test_serve_shows_content_errors_on_every_page_and_recovers(served: Served) -
     _, answer, _ = served.get(f"/_rundbrief/reload?build={seen}")  # waits for the next build
     assert json.loads(answer)["build"] > seen
     for path in ("/newsletter/2026-01/", "/newsletter/2026-02/", "/", "/_email/", "/_email/2026-02/"):
-        page = served.wait_for(path, "Der Inhalt hat Fehler", seconds=30)
+        page = served.wait_for(path, "The content has errors", seconds=30)
         assert "content/newsletter/2026-01.md:4: error: date:" in page
     status, _, headers = served.get("/assets/stylesheets/rundbrief.css")  # styles of the last good build
     assert status == 200 and headers["Content-Type"].startswith("text/css")
     issue.write_text(good, encoding="utf-8")  # fixed: the pages come back by themselves
     page = served.wait_for("/newsletter/2026-01/", "Erste Ausgabe", seconds=30)
-    assert "Der Inhalt hat Fehler" not in page
-    assert "Der Inhalt hat Fehler" not in served.wait_for("/_email/2026-01/", "Betreff", seconds=30)
+    assert "The content has errors" not in page
+    assert "The content has errors" not in served.wait_for("/_email/2026-01/", "Betreff", seconds=30)
 
 
 def test_serve_refuses_paths_outside_the_preview_and_foreign_hosts(served: Served, tmp_path: Path) -> None:
@@ -203,7 +203,7 @@ def test_serve_escapes_editors_text(rich: Path) -> None:
         issue.write_text(
             issue.read_text(encoding="utf-8").replace(*BAD_DATE).replace("2026-13-12", "<b>x</b>"), encoding="utf-8"
         )
-        page = server.wait_for("/", "Der Inhalt hat Fehler")
+        page = server.wait_for("/", "The content has errors")
         assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
     finally:
         process.send_signal(signal.SIGTERM)
@@ -260,7 +260,9 @@ def test_variants() -> None:
 
 def test_the_preview_counts_a_misspelt_field_as_an_error() -> None:
     diag = Diagnostics()
-    diag.warning(Location("content/newsletter/a.md", 3), 'summray: unknown field, ignored (did you mean "summary"?)')
+    diag.warning(
+        Location("content/newsletter/a.md", 3), 'summray: unknown field, ignored (did you mean "summary"?)', kind=UNKNOWN_FIELD
+    )
     diag.warning(Location("content/impressum.md", 2), "placeholder: this legal page ...", reminder=True)
     _strict_for_editors(diag)
     assert [p.level for p in diag.problems] == [Level.ERROR, Level.WARNING]
@@ -269,7 +271,7 @@ def test_the_preview_counts_a_misspelt_field_as_an_error() -> None:
         == 'content/newsletter/a.md:3: error: summray: unknown field, ignored (did you mean "summary"?)'
     )
     page = error_page(1, diag.errors)
-    assert f'href="/_guide/#{GUIDE_ERRORS}"' in page and "Der Inhalt hat Fehler" in page
+    assert f'href="/_guide/#{GUIDE_ERRORS}"' in page and "The content has errors" in page
 
 
 def test_a_burst_of_changes_makes_one_build_of_the_pluggable_rebuild(tmp_path: Path) -> None:
@@ -415,7 +417,7 @@ def test_the_guides_links_to_the_preview_are_relative() -> None:
     assert 'href="http://127.0.0.1:8000' not in page and "127.0.0.1:8000/_email/" in page  # the text stays
 
 
-def test_the_hint_when_the_preview_cannot_open_its_address(tmp_path: Path) -> None:
+def test_the_hint_when_the_preview_cannot_open_its_address(tmp_path: Path, german: None) -> None:
     """--host 192.0.2.1 (not an address of this machine) was told "already started? other port"."""
     import errno
 

@@ -429,7 +429,8 @@ def test_unconfirmed_requests_expire(tmp_path: Path) -> None:
 
 # -- serve ------------------------------------------------------------------------------------
 def serve(example: Path, db: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RUNDBRIEF_")} | env
+    # none of the service's settings, but the suite's language (tests/conftest.py)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("RUNDBRIEF_")} | {"RUNDBRIEF_LANG": "en"} | env
     command = [
         sys.executable,
         "-m",

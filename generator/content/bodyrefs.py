@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
+from generator.i18n import N_, _
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
 # An inline target may hold balanced parentheses, as Python-Markdown reads it: [x](javascript:alert(7))
@@ -90,7 +91,7 @@ def _references(
     """The targets of inline references, reference-style references (with the ``[label]: target``
     definitions of the body) and raw HTML attributes, by the line they are used on."""
     definitions: dict[str, str] = {}
-    for _, line in lines:
+    for _number, line in lines:
         if (m := _DEFINITION.match(line)) is not None:
             definitions.setdefault(_label(m[1]), m[2] if m[2] is not None else m[3])
     found = []
@@ -128,18 +129,39 @@ def check_links(
         if target == ".." or target.startswith("../"):
             ctx.error(
                 link.line,
-                f"{field}: link {link.src}: leads outside content/; link to pages and files of the project only",
+                _(
+                    "%(field)s: link %(src)s: leads outside content/; link to pages and files of the "
+                    "project only",
+                    field=field,
+                    src=link.src,
+                ),
             )
         elif target.endswith(".md"):
             if target in drafts:
-                ctx.error(link.line, f"{field}: link {link.src}: content/{target} is a draft, which is not published")
+                ctx.error(link.line, _(
+                    "%(field)s: link %(src)s: content/%(target)s is a draft, which is not published",
+                    field=field,
+                    src=link.src,
+                    target=target,
+                ))
             elif target not in pages:
                 ctx.error(
                     link.line,
-                    f"{field}: link {link.src}: there is no page content/{target}{_suggest_page(target, pages)}",
+                    _(
+                        "%(field)s: link %(src)s: there is no page content/%(target)s%(suggest_page)s",
+                        field=field,
+                        src=link.src,
+                        target=target,
+                        suggest_page=_suggest_page(target, pages),
+                    ),
                 )
         elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
-            ctx.error(link.line, f"{field}: link {link.src}: file not found: content/{target}")
+            ctx.error(link.line, _(
+                "%(field)s: link %(src)s: file not found: content/%(target)s",
+                field=field,
+                src=link.src,
+                target=target,
+            ))
 
 
 def _suggest_page(target: str, pages: set[str]) -> str:
@@ -175,8 +197,8 @@ _EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "apple
 # Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
 _LOADING = frozenset({"src", "srcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"})
 _LOADING_HREF = frozenset({"link", "base", "image", "use", "feimage", "script"})
-_SCRIPT_MESSAGE = "scripts are not allowed in content"
-_PRIVACY_MESSAGE = (
+_SCRIPT_MESSAGE = N_("scripts are not allowed in content")
+_PRIVACY_MESSAGE = N_(
     "the site loads nothing from other hosts (privacy); save the file in content/media/ and use it from there"
 )
 
@@ -226,13 +248,23 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
         )
         written = f"<{tag.group(1)}{source}>"
         if name == "script":  # one error for the element, whatever its attributes
-            ctx.error(line, f"{field}: {written}: {_SCRIPT_MESSAGE}; remove the element")
+            ctx.error(line, _(
+                "%(field)s: %(written)s: %(script_message)s; remove the element",
+                field=field,
+                written=written,
+                script_message=_(_SCRIPT_MESSAGE),
+            ))
             continue
         if name in _EMBEDDING:
             ctx.error(
                 line,
-                f"{field}: {written}: embedded pages and plugins are not allowed in content (privacy and security: "
-                "the site loads nothing from other hosts and runs no scripts of its texts); link to the page instead",
+                _(
+                    "%(field)s: %(written)s: embedded pages and plugins are not allowed in content "
+                    "(privacy and security: the site loads nothing from other hosts and runs no scripts of "
+                    "its texts); link to the page instead",
+                    field=field,
+                    written=written,
+                ),
             )
             continue
         for written_key, value in attributes:
@@ -247,7 +279,12 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
         for url in _CSS_URL.finditer(style.group(1)):
             if _from_elsewhere(url.group(1)):
                 ctx.error(
-                    line_at(style.start() + url.start(1)), f"{field}: <style> url({url.group(1)}): {_PRIVACY_MESSAGE}"
+                    line_at(style.start() + url.start(1)), _(
+                        "%(field)s: <style> url(%(group)s): %(privacy_message)s",
+                        field=field,
+                        group=url.group(1),
+                        privacy_message=_(_PRIVACY_MESSAGE),
+                    )
                 )
 
 
@@ -257,18 +294,29 @@ def _check_attribute(ctx: Context, line: int, field: str, name: str, written_key
     key = written_key.lower()
     shown = form.format(f'{written_key}="{_shorten(value)}"')
     if _HANDLER.fullmatch(key):
-        ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; remove the {written_key} attribute")
+        ctx.error(line, _(
+            "%(field)s: %(shown)s: %(script_message)s; remove the %(written_key)s attribute",
+            field=field,
+            shown=shown,
+            script_message=_(_SCRIPT_MESSAGE),
+            written_key=written_key,
+        ))
     elif key == "style":
         if any(_from_elsewhere(url.group(1)) for url in _CSS_URL.finditer(value)):
-            ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+            ctx.error(line, f"{field}: {shown}: {_(_PRIVACY_MESSAGE)}")
     elif key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):
         if name == "img" and key == "src":
             return  # the image check reports it, with its own advice
         addresses = [a.split()[0] for a in value.split(",") if a.split()] if key == "srcset" else [value]
         if any(_is_script_address(a) for a in addresses):
-            ctx.error(line, f"{field}: {shown}: {_SCRIPT_MESSAGE}; use a web address or a file of the project")
+            ctx.error(line, _(
+                "%(field)s: %(shown)s: %(script_message)s; use a web address or a file of the project",
+                field=field,
+                shown=shown,
+                script_message=_(_SCRIPT_MESSAGE),
+            ))
         elif any(_from_elsewhere(a) for a in addresses):
-            ctx.error(line, f"{field}: {shown}: {_PRIVACY_MESSAGE}")
+            ctx.error(line, f"{field}: {shown}: {_(_PRIVACY_MESSAGE)}")
 
 
 def check_body(
@@ -287,7 +335,12 @@ def check_body(
             if scheme in _SCRIPT_SCHEMES:
                 ctx.error(
                     link.line,
-                    f"{field}: link {link.src}: expected a web or mail address, or a page or file of the project",
+                    _(
+                        "%(field)s: link %(src)s: expected a web or mail address, or a page or file of the "
+                        "project",
+                        field=field,
+                        src=link.src,
+                    ),
                 )
     if not may_show_images(body):
         return ()
@@ -297,24 +350,40 @@ def check_body(
         for match in _ALT.finditer(line):
             if not match.group(1).strip():
                 ctx.error(
-                    number, f"{field}: image without alt text; write what it shows between the brackets: ![...](...)"
+                    number, _(
+                        "%(field)s: image without alt text; write what it shows between the brackets: "
+                        "![...](...)",
+                        field=field,
+                    )
                 )
         for tag in _IMG_TAG.finditer(line):
             if not _HAS_ALT.search(tag.group(0)):
-                ctx.error(number, f'{field}: image without alt text; write what it shows as alt="..."')
+                ctx.error(number, _(
+                    '%(field)s: image without alt text; write what it shows as alt="..."',
+                    field=field,
+                ))
     for image in find_images(body, first_line, lines):
         parts = urlsplit(image.src)
         if parts.scheme.lower() in ("http", "https") or image.src.startswith("//"):
             ctx.error(
                 image.line,
-                f"{field}: image {image.src}: the site loads nothing from other hosts (privacy); "
-                "save the image in content/media/ and show it from there",
+                _(
+                    "%(field)s: image %(src)s: the site loads nothing from other hosts (privacy); save the "
+                    "image in content/media/ and show it from there",
+                    field=field,
+                    src=image.src,
+                ),
             )
             continue
         if parts.scheme or image.src.startswith("/"):
             ctx.error(
                 image.line,
-                f"{field}: image {image.src}: expected a path relative to this file, such as ../media/foto.jpg",
+                _(
+                    "%(field)s: image %(src)s: expected a path relative to this file, such as "
+                    "../media/foto.jpg",
+                    field=field,
+                    src=image.src,
+                ),
             )
             continue
         target = content_path(image.src, source)
@@ -323,7 +392,12 @@ def check_body(
         try:
             checked = images.check(target)
         except ImageProblem as problem:
-            ctx.error(image.line, f"{field}: image {image.src}: {problem}")
+            ctx.error(image.line, _(
+                "%(field)s: image %(src)s: %(problem)s",
+                field=field,
+                src=image.src,
+                problem=problem,
+            ))
             continue
         shown.setdefault(checked.src, checked)
     return tuple(shown.values())

@@ -8,6 +8,7 @@ so one bad field never hides the next one.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 from collections.abc import Iterator, Sequence
@@ -18,10 +19,13 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_month_names
+
 from generator.addresses import is_address
 from generator.content.model import EventTime
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, describe, quote
-from generator.diagnostics import Diagnostics, Location
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Location
+from generator.i18n import N_, _, language
 
 E = TypeVar("E", bound=Enum)
 
@@ -40,15 +44,15 @@ _LINE_BREAKS = {"\u2028", "\u2029", "\u0085"}
 # allowed: they reorder nothing beyond their neighbours and belong in mixed-direction names.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
-DATE_EXPECTED = 'a date "YYYY-MM-DD" or "DD.MM.YYYY"'
-WHEN_EXPECTED = 'a date or "YYYY-MM-DD HH:MM"'
+DATE_EXPECTED = N_('a date "YYYY-MM-DD" or "DD.MM.YYYY"')
+WHEN_EXPECTED = N_('a date or "YYYY-MM-DD HH:MM"')
 YEARS = (1900, 2200)  # the dates a participation process can mean
 
 
 def suggest(word: str, choices: Sequence[str]) -> str:
     """' (did you mean "x"?)' for the closest choice, or nothing."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{match[0]}"?)' if match else ""
+    return _(' (did you mean "%(name)s"?)', name=match[0]) if match else ""
 
 
 # Unicode's control characters (category Cc) are exactly U+0000-U+001F and U+007F-U+009F.
@@ -80,6 +84,65 @@ def parse_date(text: str) -> date | None:
         return date(y, mo, d)
     except ValueError:
         return None
+
+
+def date_problem(text: str) -> str | None:
+    """Why a text written like a date names no day ("there is no month 13"), or None where it is
+    no date at all or a real one: the editor sees the shape was right and what is impossible."""
+    text = text.strip()
+    if m := _DATE_ISO.fullmatch(text):
+        y, mo, d = (int(g) for g in m.groups())
+    elif m := _DATE_DE.fullmatch(text):
+        d, mo, y = (int(g) for g in m.groups())
+    else:
+        return None
+    if not YEARS[0] <= y <= YEARS[1]:
+        return _("the year %(year)d is not between %(first)d and %(last)d", year=y, first=YEARS[0], last=YEARS[1])
+    if not 1 <= mo <= 12:
+        return _("there is no month %(month)d", month=mo)
+    days = calendar.monthrange(y, mo)[1]
+    if d == 0:
+        return _("there is no day 0")
+    if d > days and mo == 2 and d == 29:
+        return _("%(year)d is not a leap year (February %(year)d has 28 days)", year=y)
+    if d > days:
+        return _(
+            "there is no %(day)d %(month)s (%(month)s has %(days)d days)",
+            day=d, month=month_name(mo), days=days,
+        )  # fmt: skip
+    return None
+
+
+def time_problem(text: str) -> str | None:
+    """Why a time of day written like one names no time ("there is no hour 25"), or None."""
+    m = _TIME_ONLY.fullmatch(text.strip())
+    if m is None:
+        return None
+    hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
+    if hour > 23:
+        return _("there is no hour %(hour)d (a day has the hours 0 to 23, midnight is 00:00)", hour=hour)
+    if minute > 59:
+        return _("there is no minute %(minute)d (an hour has the minutes 0 to 59)", minute=minute)
+    if second > 59:
+        return _("there is no second %(second)d (a minute has the seconds 0 to 59)", second=second)
+    return None
+
+
+def when_problem(text: str) -> str | None:
+    """Why a date or date with time names no moment, or None (see :func:`date_problem`)."""
+    text = text.strip()
+    if (problem := date_problem(text)) is not None:
+        return problem
+    m = _DATETIME.fullmatch(text)
+    if m is None:
+        return None
+    clock = text[m.start(2) : m.end(4) if m[4] else m.end(3)]
+    return date_problem(m["date"]) or time_problem(clock)
+
+
+def month_name(month: int) -> str:
+    """The month's name in the editor's language ("April")."""
+    return str(get_month_names("wide", locale=language())[month])
 
 
 def _clock(hour: str, minute: str, second: str | None) -> time | None:
@@ -158,8 +221,8 @@ class Context:
     def error(self, line: int, message: str) -> None:
         self.diag.error(Location(self.path, line), message)
 
-    def warning(self, line: int, message: str) -> None:
-        self.diag.warning(Location(self.path, line), message)
+    def warning(self, line: int, message: str, *, kind: str = "") -> None:
+        self.diag.warning(Location(self.path, line), message, kind=kind)
 
 
 class Fields:
@@ -174,12 +237,20 @@ class Fields:
         self.ok = isinstance(node, YMap)
         if isinstance(node, YMap):
             self.entries = node.entries
-            for key, (key_line, _) in node.entries.items():
+            for key, (key_line, _value) in node.entries.items():
                 if key not in known:
-                    self.ctx.warning(key_line, f"{self.name(key)}: unknown field, ignored{suggest(key, known)}")
+                    self.ctx.warning(key_line, _(
+                        "%(name)s: unknown field, ignored%(suggest)s",
+                        name=self.name(key),
+                        suggest=suggest(key, known),
+                    ), kind=UNKNOWN_FIELD)
         else:
             where = prefix or "front-matter"
-            self.ctx.error(self.line, f"{where}: expected a mapping of fields (name: value), found {describe(node)}")
+            self.ctx.error(self.line, _(
+                "%(where)s: expected a mapping of fields (name: value), found %(found)s",
+                where=where,
+                found=describe(node),
+            ))
 
     # -- plumbing -------------------------------------------------------------------
     def name(self, key: str) -> str:
@@ -207,13 +278,26 @@ class Fields:
         self.ctx.error(self.line_of(key), f"{self.name(key)}: {message}")
 
     def expected(self, key: str, what: str, node: YNode, extra: str = "") -> None:
-        self.error(key, f"expected {what}, found {describe(node)}{extra}")
+        self.error(key, _(
+            "expected %(what)s, found %(found)s%(extra)s",
+            what=what,
+            found=describe(node),
+            extra=extra,
+        ))
+
+    def impossible(self, key: str, node: YNode, problem: str | None) -> bool:
+        """Report a value written in the right shape that names no real day or time (with why)."""
+        if problem is None:
+            return False
+        self.error(key, _("%(found)s: %(problem)s", found=describe(node), problem=problem))
+        return True
 
     def missing(self, key: str, hint: str = "") -> None:
         empty = key in self.entries
         self.ctx.error(
             self.line_of(key),
-            f"{self.name(key)}: {'required field is empty' if empty else 'missing required field'}{hint}",
+            (_("%(field)s: required field is empty%(hint)s", field=self.name(key), hint=hint) if empty
+             else _("%(field)s: missing required field%(hint)s", field=self.name(key), hint=hint)),
         )
 
     def scalar(self, key: str, what: str, required: bool) -> YScalar | None:
@@ -231,7 +315,7 @@ class Fields:
     def text(self, key: str, *, required: bool = False, single_line: bool = True, hint: str = "") -> str | None:
         node = self.get(key)
         if node is not None and not isinstance(node, YScalar):
-            self.expected(key, "text", node)
+            self.expected(key, _("text"), node)
             return None
         value = node.text.strip() if node is not None else ""
         if not value:
@@ -239,32 +323,34 @@ class Fields:
                 self.missing(key, hint)
             return None
         if bad_characters(value, single_line=single_line):
-            rule = "a single line without control characters" if single_line else "text without control characters"
-            self.error(key, f"must be {rule}, found {quote(value)}")
+            rule = _("a single line without control characters") if single_line else _(
+                "text without control characters"
+            )
+            self.error(key, _("must be %(rule)s, found %(value)s", rule=rule, value=quote(value)))
             return None
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
-        node = self.scalar(key, "true or false", False)
+        node = self.scalar(key, _("true or false"), False)
         if node is None:
             return default
         if node.plain and node.text.lower() in ("true", "false"):
             return node.text.lower() == "true"
-        self.expected(key, "true or false", node)
+        self.expected(key, _("true or false"), node)
         return default
 
     def integer(self, key: str, *, required: bool = False) -> int | None:
-        node = self.scalar(key, "a whole number", required)
+        node = self.scalar(key, _("a whole number"), required)
         if node is None:
             return None
         if re.fullmatch(r"[+-]?\d{1,9}", node.text.strip()):
             return int(node.text)
-        self.expected(key, "a whole number", node)
+        self.expected(key, _("a whole number"), node)
         return None
 
     def choice(self, key: str, kind: type[E], default: E) -> E:
         values = [str(member.value) for member in kind]
-        what = "one of " + ", ".join(values)
+        what = _("one of %(values)s", values=", ".join(values))
         node = self.scalar(key, what, False)
         if node is None:
             return default
@@ -276,52 +362,59 @@ class Fields:
         return default
 
     def date(self, key: str, *, required: bool = False) -> date | None:
-        node = self.scalar(key, DATE_EXPECTED, required)
+        node = self.scalar(key, _(DATE_EXPECTED), required)
         if node is None:
             return None
         value = parse_date(node.text)
         if value is None:
-            self.expected(key, DATE_EXPECTED, node)
+            if not self.impossible(key, node, date_problem(node.text)):
+                self.expected(key, _(DATE_EXPECTED), node)
         return value
 
     def when(self, key: str, *, required: bool = False, same_day_as: EventTime | None = None) -> EventTime | None:
         """A date or date-time; with ``same_day_as`` a bare "19:00" means that day."""
-        node = self.scalar(key, WHEN_EXPECTED, required)
+        node = self.scalar(key, _(WHEN_EXPECTED), required)
         if node is None:
             return None
         value = parse_when(node.text, self.ctx.tz)
         if value is None and same_day_as is not None and (clock := parse_clock(node.text)) is not None:
             value = datetime.combine(same_day_as.day, clock, self.ctx.tz)
         if value is None:
-            self.expected(key, WHEN_EXPECTED, node)
+            problem = when_problem(node.text) or (time_problem(node.text) if same_day_as is not None else None)
+            if not self.impossible(key, node, problem):
+                self.expected(key, _(WHEN_EXPECTED), node)
             return None
         when = EventTime.of(value)
         if when.moment is not None and not exists_in_zone(when.moment):
             self.error(
                 key,
-                f"{format_when(value)} does not exist in {self.ctx.tz.key} "
-                "(the clocks skip that hour when summer time begins)",
+                _(
+                    "%(value)s does not exist in %(key)s (the clocks skip that hour when summer time "
+                    "begins)",
+                    value=format_when(value),
+                    key=self.ctx.tz.key,
+                ),
             )
             return None
         return when
 
     def url(self, key: str, *, required: bool = False) -> str | None:
-        node = self.scalar(key, "a web address starting with https://", required)
+        node = self.scalar(key, _("a web address starting with https://"), required)
         if node is None:
             return None
         value = node.text.strip()
         if not is_url(value):
-            self.expected(key, "a web address starting with https://", node)
+            self.expected(key, _("a web address starting with https://"), node)
             return None
         return value
 
     def email(self, key: str, *, required: bool = False) -> str | None:
-        node = self.scalar(key, "an email address", required)
+        node = self.scalar(key, _("an email address"), required)
         if node is None:
             return None
         value = node.text.strip()
         if not is_email(value):
-            self.expected(key, "an email address", node)
+            self.expected(key, _("an email address"), node)
             return None
         return value
 
@@ -335,12 +428,20 @@ class Fields:
         for index, item in enumerate(items, start=1):
             item_name = f"{self.name(key)}[{index}]" if isinstance(node, YList) else self.name(key)
             if not isinstance(item, YScalar) or item.is_null:
-                self.ctx.error(item.line, f"{item_name}: expected text, found {describe(item)}")
+                self.ctx.error(item.line, _(
+                    "%(item_name)s: expected text, found %(found)s",
+                    item_name=item_name,
+                    found=describe(item),
+                ))
                 continue
             text = item.text.strip()
             if bad_characters(text, single_line=True):
                 self.ctx.error(
-                    item.line, f"{item_name}: must be a single line without control characters, found {quote(text)}"
+                    item.line, _(
+                        "%(item_name)s: must be a single line without control characters, found %(text)s",
+                        item_name=item_name,
+                        text=quote(text),
+                    )
                 )
                 continue
             if text:
@@ -353,7 +454,7 @@ class Fields:
         if node is None:
             return
         if not isinstance(node, YList):
-            self.expected(key, "a list (lines starting with -)", node)
+            self.expected(key, _("a list (lines starting with -)"), node)
             return
         for index, item in enumerate(node.items, start=1):
             yield f"{self.name(key)}[{index}]", item

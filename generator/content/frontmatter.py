@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.diagnostics import Diagnostics, Location
+from generator.i18n import _
 
 _FENCE_OPEN = re.compile(r"---[ \t]*")
 _FENCE_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
@@ -25,7 +26,7 @@ def read_text(path: Path, shown: str, diag: Diagnostics) -> str | None:
     try:
         data = path.read_bytes()
     except OSError as err:
-        diag.error(Location(shown), f"cannot read file: {err.strerror or err}")
+        diag.error(Location(shown), _("cannot read file: %(value)s", value=err.strerror or err))
         return None
     if data.startswith(b"\xef\xbb\xbf"):  # a BOM, as Windows editors write it: harmless
         data = data[3:]
@@ -36,8 +37,12 @@ def read_text(path: Path, shown: str, diag: Diagnostics) -> str | None:
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
         diag.error(
             Location(shown, line),
-            f"file is not UTF-8 text (byte 0x{data[err.start]:02x} in column {column}); "
-            "save it with the encoding UTF-8",
+            _(
+                "file is not UTF-8 text (byte 0x%(value)02x in column %(column)s); save it with the "
+                "encoding UTF-8",
+                value=data[err.start],
+                column=column,
+            ),
         )
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -49,7 +54,10 @@ def split_front_matter(text: str, shown: str, diag: Diagnostics) -> FrontMatter 
     if not lines or not _FENCE_OPEN.fullmatch(lines[0]):
         diag.error(
             Location(shown, 1),
-            'missing front-matter: the file must start with a line "---", then its fields, then another line "---"',
+            _(
+                'missing front-matter: the file must start with a line "---", then its fields, then '
+                'another line "---"',
+            ),
         )
         return None
     for index in range(1, len(lines)):
@@ -60,5 +68,5 @@ def split_front_matter(text: str, shown: str, diag: Diagnostics) -> FrontMatter 
                 body="\n".join(lines[index + 1 :]),
                 body_line=index + 2,
             )
-    diag.error(Location(shown, 1), 'front-matter is not closed: add a line "---" after the last field')
+    diag.error(Location(shown, 1), _('front-matter is not closed: add a line "---" after the last field'))
     return None

@@ -9,6 +9,7 @@ its path, size and modification time, and a checker given a cache folder keeps t
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import warnings
@@ -19,21 +20,23 @@ import PIL
 from PIL import Image as PILImage
 
 from generator.content.model import Image
+from generator.i18n import N_, _
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "GIF")
 MAX_BYTES = 30 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera image is the largest a process would publish
 _EXIF_ORIENTATION = 0x0112
 _OTHER_FORMATS = {
-    ".svg": "an SVG file",
-    ".pdf": "a PDF file",
-    ".heic": "a HEIC photo (export it as JPEG)",
-    ".heif": "a HEIF photo (export it as JPEG)",
-    ".webp": "a WebP image",
-    ".avif": "an AVIF image",
+    ".svg": N_("an SVG file"),
+    ".pdf": N_("a PDF file"),
+    ".heic": N_("a HEIC photo (export it as JPEG)"),
+    ".heif": N_("a HEIF photo (export it as JPEG)"),
+    ".webp": N_("a WebP image"),
+    ".avif": N_("an AVIF image"),
 }
 _SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF"}
 IMAGE_SUFFIXES = tuple(_SUFFIXES)
+_IMAGE_NAMES = frozenset((*_SUFFIXES, *_OTHER_FORMATS))  # the files a misspelt image name may mean
 CACHE_DIR = ".rundbrief/cache"  # below the project; the renditions' cache is there too
 VERIFIED_FILE = "verified-images.json"
 
@@ -91,6 +94,32 @@ class ImageChecker:
         self.content_real = content_dir.resolve()
         self._cache: dict[str, Image | ImageProblem] = {}
         self.verified = VerifiedImages(cache_dir) if cache_dir is not None else None
+        self._images: list[str] | None = None  # content/'s image files, listed at the first miss
+
+    def _suggest(self, missing: str) -> str:
+        """' (did you mean "media/foto-1.jpg"?)' naming the image file of content/ closest to a
+        name not found (a slip of a letter, another case), or nothing."""
+        if self._images is None:
+            self._images = sorted(
+                path.relative_to(self.content_dir).as_posix()
+                for path in self.content_dir.rglob("*")
+                if path.suffix.lower() in _IMAGE_NAMES and path.is_file()
+                and not any(part.startswith(".") for part in path.relative_to(self.content_dir).parts)
+            )  # fmt: skip
+        wanted = PurePosixPath(missing.casefold())
+        same = [name for name in self._images if name.casefold() == str(wanted)]
+        if not same:
+            # names compared without folder and suffix: "media/" and ".jpg" make any two alike
+            stems: dict[str, list[str]] = {}
+            for name in self._images:
+                stems.setdefault(PurePosixPath(name.casefold()).stem, []).append(name)
+            close = difflib.get_close_matches(wanted.stem, list(stems), 1, 0.7)
+            same = stems[close[0]] if close else []
+        if not same:
+            return ""
+        # of several files with that name, the one in the folder that was named
+        best = min(same, key=lambda name: (PurePosixPath(name.casefold()).parent != wanted.parent, name))
+        return _(' (did you mean "%(name)s"?)', name=best)
 
     def save(self) -> None:
         """Keep the list of verified files for the next check (with a cache folder only)."""
@@ -114,22 +143,40 @@ class ImageChecker:
         shown = f'"{src}"'
         pure = PurePosixPath(src.replace("\\", "/"))
         if pure.is_absolute() or src.startswith(("/", "\\")) or (len(src) > 1 and src[1] == ":"):
-            raise ImageProblem(f"expected a path relative to content/ such as media/foto.jpg, found {shown}")
+            raise ImageProblem(_(
+                "expected a path relative to content/ such as media/foto.jpg, found %(shown)s",
+                shown=shown,
+            ))
         if ".." in pure.parts:
-            raise ImageProblem(f"must stay inside content/ (no ../), found {shown}")
+            raise ImageProblem(_(
+                "must stay inside content/ (no ../), found %(shown)s",
+                shown=shown,
+            ))
         if "://" in src:
-            raise ImageProblem(f"expected a file in content/, not a web address, found {shown}")
+            raise ImageProblem(_(
+                "expected a file in content/, not a web address, found %(shown)s",
+                shown=shown,
+            ))
         path = self.content_dir.joinpath(*pure.parts)
         real = Path(os.path.realpath(path))
         if not real.is_relative_to(self.content_real):
-            raise ImageProblem(f"is a link that points outside content/, found {shown}")
+            raise ImageProblem(_(
+                "is a link that points outside content/, found %(shown)s",
+                shown=shown,
+            ))
         if not real.is_file():
-            raise ImageProblem(f"file not found: content/{pure.as_posix()}")
+            raise ImageProblem(
+                _("file not found: content/%(path)s", path=pure.as_posix()) + self._suggest(pure.as_posix())
+            )
         stat = real.stat()
         if stat.st_size > MAX_BYTES:
             raise ImageProblem(
-                f"image file is too large: {stat.st_size / 1024 / 1024:.0f} MB "
-                f"(at most {MAX_BYTES // 1024 // 1024} MB), found {shown}"
+                _(
+                    "image file is too large: %(value).0f MB (at most %(value2)s MB), found %(shown)s",
+                    value=stat.st_size / 1024 / 1024,
+                    value2=MAX_BYTES // 1024 // 1024,
+                    shown=shown,
+                )
             )
         key: FileKey = (str(real), stat.st_size, stat.st_mtime_ns)
         try:
@@ -145,11 +192,19 @@ class ImageChecker:
                         width, height = height, width
         except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
             raise ImageProblem(
-                f"image is too large in pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}"
+                _(
+                    "image is too large in pixels (at most %(value)s megapixels), found %(shown)s",
+                    value=MAX_PIXELS // 1_000_000,
+                    shown=shown,
+                )
             ) from None
         except (OSError, ValueError, SyntaxError):
-            what = _OTHER_FORMATS.get(pure.suffix.lower(), "a file that cannot be read as an image")
-            raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown}, {what}") from None
+            what = _(_OTHER_FORMATS.get(pure.suffix.lower(), N_("a file that cannot be read as an image")))
+            raise ImageProblem(_(
+                "expected a JPEG, PNG or GIF image, found %(shown)s, %(what)s",
+                shown=shown,
+                what=what,
+            )) from None
         _decoded.add(key)
         if self.verified is not None:
             self.verified.add(key)
@@ -158,13 +213,24 @@ class ImageChecker:
 
 def _check_size(fmt: str, width: int, height: int, shown: str) -> None:
     if fmt not in ALLOWED_FORMATS:
-        raise ImageProblem(f"expected a JPEG, PNG or GIF image, found {shown} in the format {fmt or 'unknown'}")
+        raise ImageProblem(_(
+            "expected a JPEG, PNG or GIF image, found %(shown)s in the format %(value)s",
+            shown=shown,
+            value=fmt or 'unknown',
+        ))
     if width * height > MAX_PIXELS:
         raise ImageProblem(
-            f"image is too large: {width}x{height} pixels (at most {MAX_PIXELS // 1_000_000} megapixels), found {shown}"
+            _(
+                "image is too large: %(width)sx%(height)s pixels (at most %(value)s megapixels), found "
+                "%(shown)s",
+                width=width,
+                height=height,
+                value=MAX_PIXELS // 1_000_000,
+                shown=shown,
+            )
         )
     if width < 1 or height < 1:
-        raise ImageProblem(f"image has no pixels, found {shown}")
+        raise ImageProblem(_("image has no pixels, found %(shown)s", shown=shown))
 
 
 def _decode(img: PILImage.Image, shown: str) -> None:
@@ -174,7 +240,11 @@ def _decode(img: PILImage.Image, shown: str) -> None:
         img.load()
     except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct_error) as err:
         raise ImageProblem(
-            f"image file is damaged or cut short and cannot be decoded, found {shown}; export or copy it again"
+            _(
+                "image file is damaged or cut short and cannot be decoded, found %(shown)s; export or "
+                "copy it again",
+                shown=shown,
+            )
         ) from err
 
 
@@ -182,10 +252,13 @@ def suffix_mismatch(image: Image) -> str | None:
     """A note when the file name promises another format than the file has."""
     expected = _SUFFIXES.get(PurePosixPath(image.src).suffix.lower())
     if expected is not None and expected != image.format:
-        return f'"{image.src}" is a {image.format} image but its name ends in {PurePosixPath(image.src).suffix}'
+        return _(
+            '"%(src)s" is a %(format)s image but its name ends in %(suffix)s',
+            src=image.src, format=image.format, suffix=PurePosixPath(image.src).suffix,
+        )  # fmt: skip
     if expected is None:
-        return (
-            f'"{image.src}" is a {image.format} image; name it with .jpg, .png or .gif '
-            "so every server sends the right type"
-        )
+        return _(
+            '"%(src)s" is a %(format)s image; name it with .jpg, .png or .gif so every server sends the right type',
+            src=image.src, format=image.format,
+        )  # fmt: skip
     return None

@@ -16,6 +16,7 @@ from generator.content.model import Event, EventStatus, EventTime, Image, Issue,
 from generator.content.people import PERSON_KEYS, read_person_fields, read_photo
 from generator.content.yamlnodes import YNode, YScalar, describe, parse_yaml, quote
 from generator.diagnostics import Location
+from generator.i18n import _
 
 ISSUE_KEYS = ("title", "number", "date", "summary", "draft", "cover", "photos", "events", "statements", "contacts")
 EVENT_KEYS = (
@@ -38,6 +39,7 @@ class ReadIssue:
     issue: Issue | None  # None where a required field is wrong
     events: list[Event | EventRef]  # checked across issues by the loader
     number_line: int
+    unreadable: bool = False  # its front-matter could not be read at all (a YAML error, say)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +65,23 @@ class IssueReader:
     # -- people ---------------------------------------------------------------------
     def person_by_id(self, node: YNode, name: str) -> Person | None:
         if not isinstance(node, YScalar) or node.is_null or not node.text.strip():
-            self.ctx.error(node.line, f"{name}: expected a person id from content/people.yml, found {describe(node)}")
+            self.ctx.error(node.line, _(
+                "%(name)s: expected a person id from content/people.yml, found %(found)s",
+                name=name,
+                found=describe(node),
+            ))
             return None
         person_id = node.text.strip()
         person = self.people.get(person_id)
         if person is None:
             self.ctx.error(
                 node.line,
-                f"{name}: unknown person {quote(person_id)}, not in content/people.yml"
-                f"{suggest(person_id, list(self.people))}",
+                _(
+                    "%(name)s: unknown person %(person_id)s, not in content/people.yml%(suggest)s",
+                    name=name,
+                    person_id=quote(person_id),
+                    suggest=suggest(person_id, list(self.people)),
+                ),
             )
         return person
 
@@ -90,10 +100,16 @@ class IssueReader:
         people: list[Person] = []
         if not given:
             fields.ctx.error(
-                fields.line, f"{name}: missing required field: person (an id from content/people.yml) or name"
+                fields.line, _(
+                    "%(name)s: missing required field: person (an id from content/people.yml) or name",
+                    name=name,
+                )
             )
         elif len(given) > 1:
-            fields.error(given[1], f"give only one of person, people and name, found {' and '.join(given)}")
+            fields.error(given[1], _(
+                "give only one of person, people and name, found %(join)s",
+                join=' and '.join(given),
+            ))
         elif given[0] == "person":
             person_node = fields.get("person")
             assert person_node is not None
@@ -115,7 +131,10 @@ class IssueReader:
         if given and given[0] != "name":
             for key in ("role", "organisation", "groups"):
                 if fields.has(key):
-                    fields.error(key, f"not allowed together with {given[0]}: it comes from content/people.yml")
+                    fields.error(key, _(
+                        "not allowed together with %(value)s: it comes from content/people.yml",
+                        value=given[0],
+                    ))
         photo_node = fields.get("photo")
         photo = read_photo(self.ctx, photo_node, fields.name("photo"), self.images) if photo_node is not None else None
         quote_text = fields.text("quote", required=True, single_line=False)
@@ -134,8 +153,11 @@ class IssueReader:
         if given_id is not None and not EVENT_ID.fullmatch(given_id):
             fields.error(
                 "id",
-                "expected lower-case letters, digits and hyphens (like regionalkonferenz-nordost), "
-                f"found {quote(given_id)}",
+                _(
+                    "expected lower-case letters, digits and hyphens (like regionalkonferenz-nordost), "
+                    "found %(given_id)s",
+                    given_id=quote(given_id),
+                ),
             )
             given_id = None
         present = [key for key in EVENT_KEYS if fields.has(key)]
@@ -150,7 +172,10 @@ class IssueReader:
         online = fields.url("online")
         if location is None and online is None and not fields.has("location") and not fields.has("online"):
             fields.ctx.error(
-                fields.line, f"{name}.location: missing required field (or give online: with the web address)"
+                fields.line, _(
+                    "%(name)s.location: missing required field (or give online: with the web address)",
+                    name=name,
+                )
             )
         event_id = given_id or (f"{start.day.isoformat()}-{slugify(title)}" if start and title else None)
         status = fields.choice("status", EventStatus, EventStatus.SCHEDULED)
@@ -175,17 +200,19 @@ class IssueReader:
     def issue(self, path: Path, slug: str) -> ReadIssue:
         text = read_text(path, self.ctx.path, self.ctx.diag)
         if text is None:
-            return ReadIssue(None, [], 1)
+            return ReadIssue(None, [], 1, unreadable=True)
         front = split_front_matter(text, self.ctx.path, self.ctx.diag)
         if front is None:
-            return ReadIssue(None, [], 1)
+            return ReadIssue(None, [], 1, unreadable=True)
         root = parse_yaml(front.yaml_text, self.ctx.diag, self.ctx.path, line_offset=front.yaml_line_offset)
+        self.source = path.relative_to(self.images.content_dir).as_posix()
         if root is None:
-            return ReadIssue(None, [], 1)
+            # the body's problems are the editor's too: one YAML slip must not hide them
+            check_body(self.ctx, front.body, front.body_line, self.images, self.source)
+            return ReadIssue(None, [], 1, unreadable=True)
         fields = Fields(self.ctx, root, "", ISSUE_KEYS, line=1)
         if not fields.ok:
-            return ReadIssue(None, [], 1)
-        self.source = path.relative_to(self.images.content_dir).as_posix()
+            return ReadIssue(None, [], 1, unreadable=True)
         title = fields.text("title", required=True)
         number = fields.text("number", required=True)
         issue_date = fields.date("date", required=True)
@@ -216,11 +243,19 @@ class IssueReader:
 def _end_fits(fields: Fields, start: EventTime, end: EventTime) -> bool:
     if not end.same_kind_as(start):
         kind = 'a date and time like start, or a time "HH:MM"' if start.timed else "a date like start"
-        fields.error("end", f"expected {kind}, found {quote(format_when(end.value))}")
+        fields.error("end", _(
+            "expected %(kind)s, found %(format_when)s",
+            kind=kind,
+            format_when=quote(format_when(end.value)),
+        ))
         return False
     if end < start:
         fields.error(
-            "end", f"must not be before start ({format_when(start.value)}), found {quote(format_when(end.value))}"
+            "end", _(
+                "must not be before start (%(value)s), found %(format_when)s",
+                value=format_when(start.value),
+                format_when=quote(format_when(end.value)),
+            )
         )
         return False
     return True

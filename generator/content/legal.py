@@ -25,7 +25,8 @@ from generator.content.frontmatter import read_text, split_front_matter
 from generator.content.model import LegalPage
 from generator.content.settings import PLUGIN_NAME
 from generator.content.yamlnodes import YMap, YScalar, parse_yaml
-from generator.diagnostics import Diagnostics, Location, display_path
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Location, display_path
+from generator.i18n import _
 
 LEGAL_PAGES = (
     ("impressum.md", "Impressum"),
@@ -45,7 +46,10 @@ def check_legal_pages(
         shown = display_path(path, root)
         if not path.is_file():
             ctx.diag.warning(
-                Location(shown), f"legal page missing: every public site needs its {label} page", reminder=True
+                Location(shown), _(
+                    "legal page missing: every public site needs its %(label)s page",
+                    label=label,
+                ), reminder=True
             )
             continue
         found.append(LegalPage(name, label))
@@ -54,16 +58,24 @@ def check_legal_pages(
         if line and allow_placeholders:
             ctx.diag.warning(
                 Location(shown, line),
-                f"{spelt}placeholder: this legal page still has the placeholder text; replace it with the publisher's "
-                "text and remove the line placeholder: true",
+                _(
+                    "%(spelt)splaceholder: this legal page still has the placeholder text; replace it with "
+                    "the publisher's text and remove the line placeholder: true",
+                    spelt=spelt,
+                ),
                 reminder=True,
             )
         elif line:
             ctx.diag.error(
                 Location(shown, line),
-                f"{spelt}placeholder: this legal page still has the placeholder text, which must not be published; "
-                "replace it with the publisher's text and remove the line placeholder: true (for a site that "
-                f"is not public yet, set allow_placeholders: true in the {PLUGIN_NAME} plugin's options)",
+                _(
+                    "%(spelt)splaceholder: this legal page still has the placeholder text, which must not "
+                    "be published; replace it with the publisher's text and remove the line placeholder: "
+                    "true (for a site that is not public yet, set allow_placeholders: true in the "
+                    "%(plugin_name)s plugin's options)",
+                    spelt=spelt,
+                    plugin_name=PLUGIN_NAME,
+                ),
             )
     return tuple(found)
 
@@ -103,7 +115,11 @@ def _placeholder_mark(path: Path, shown: str, ctx: Context, *, quiet: bool) -> t
         if fields.boolean(MARK, False) or loose:
             return fields.line_of(MARK), key
         if not exact and not quiet:
-            diag.warning(Location(shown, key_line), f'{key}: unknown field, ignored (did you mean "{MARK}"?)')
+            diag.warning(Location(shown, key_line), _(
+                '%(key)s: unknown field, ignored (did you mean "%(mark)s"?)',
+                key=key,
+                mark=MARK,
+            ), kind=UNKNOWN_FIELD)
     return 0, ""
 
 
@@ -115,16 +131,21 @@ def check_other_pages(pages: Iterable[Path], context: Callable[[Path], Context],
         line, key = _placeholder_mark(path, ctx.path, ctx, quiet=True)
         if not line:
             continue
-        message = (
-            f"{key}: this page is marked as a placeholder, which must not be published (only content/"
-            f"{', content/'.join(name for name, _ in LEGAL_PAGES)} are looked for as legal pages); replace its "
-            f"placeholder text and remove the line {key}: true"
+        message = _(
+            "%(key)s: this page is marked as a placeholder, which must not be published (only %(pages)s "
+            "are looked for as legal pages); replace its placeholder text and remove the line %(key)s: true",
+            key=key,
+            pages=", ".join(f"content/{name}" for name, _label in LEGAL_PAGES),
         )
         if allow_placeholders:
             ctx.diag.warning(Location(ctx.path, line), message, reminder=True)
         else:
             ctx.diag.error(
                 Location(ctx.path, line),
-                f"{message} (for a site that is not public yet, set allow_placeholders: true in the {PLUGIN_NAME} "
-                "plugin's options)",
+                _(
+                    "%(message)s (for a site that is not public yet, set allow_placeholders: true in the "
+                    "%(plugin_name)s plugin's options)",
+                    message=message,
+                    plugin_name=PLUGIN_NAME,
+                ),
             )

@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 
 from generator.diagnostics import Diagnostics, Location, display_path
+from generator.i18n import _
 
 
 def check_links(content: Path, root: Path, diag: Diagnostics) -> None:
@@ -34,8 +35,11 @@ def check_links(content: Path, root: Path, diag: Diagnostics) -> None:
     if content.is_symlink() and not real_content.is_relative_to(Path(os.path.realpath(root))):
         diag.error(
             Location(shown_content),
-            f"a link to the folder {display_path(real_content, root)}, outside the project; nothing outside the "
-            f"project is published: copy the folder into the project instead",
+            _(
+                "a link to the folder %(real_content)s, outside the project; nothing outside the "
+                "project is published: copy the folder into the project instead",
+                real_content=display_path(real_content, root),
+            ),
         )
         return
     finished: set[Path] = set()  # real folders walked completely
@@ -50,7 +54,10 @@ def check_links(content: Path, root: Path, diag: Diagnostics) -> None:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as err:
-            diag.error(Location(shown(real_folder)), f"cannot read folder: {err.strerror or err}")
+            diag.error(Location(shown(real_folder)), _(
+                "cannot read folder: %(value)s",
+                value=err.strerror or err,
+            ))
             return
         for entry in entries:
             if entry.name.startswith("."):

@@ -24,6 +24,7 @@ from generator.content.phases import read_phase
 from generator.content.settings import read_settings
 from generator.content.yamlnodes import quote
 from generator.diagnostics import Diagnostics, Location, display_path
+from generator.i18n import _, ngettext
 from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE, Routes
 
 PEOPLE_FILE = "people.yml"
@@ -49,8 +50,11 @@ def _markdown_files(folder: Path, root: Path, diag: Diagnostics) -> list[Path]:
             if any(path.rglob("*.md")):
                 diag.warning(
                     Location(display_path(path, root)),
-                    f"Markdown files in subfolders of {display_path(folder, root)}/ are not read; "
-                    "put them directly in the folder",
+                    _(
+                        "Markdown files in subfolders of %(folder)s/ are not read; put them directly in the "
+                        "folder",
+                        folder=display_path(folder, root),
+                    ),
                 )
             continue
         if path.suffix.lower() == ".md":
@@ -58,8 +62,11 @@ def _markdown_files(folder: Path, root: Path, diag: Diagnostics) -> list[Path]:
             if not _SAFE_SLUG.fullmatch(path.stem):
                 diag.warning(
                     Location(display_path(path, root)),
-                    f"file name {quote(path.name)} has characters that do not belong in a web address; "
-                    "use letters, digits and hyphens, such as 2022-02.md",
+                    _(
+                        "file name %(name)s has characters that do not belong in a web address; use letters, "
+                        "digits and hyphens, such as 2022-02.md",
+                        name=quote(path.name),
+                    ),
                 )
     return found
 
@@ -72,7 +79,7 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     settings, images = read_settings(root, diag, lambda content: ImageChecker(content, root / CACHE_DIR))
     content = root / settings.docs_dir
     if not content.is_dir() and (root / "mkdocs.yml").is_file():
-        diag.error(Location(settings.docs_dir), "content folder not found (docs_dir in mkdocs.yml)")
+        diag.error(Location(settings.docs_dir), _("content folder not found (docs_dir in mkdocs.yml)"))
     check_links(content, root, diag)
     _check_theme_links(root, settings.custom_dir, diag)
     tz = ZoneInfo(settings.timezone)
@@ -94,11 +101,14 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     issues: list[Issue] = []
     entries_by_issue: dict[str, list[Event | EventRef]] = {}
     number_lines: dict[str, int] = {}
+    unreadable: list[str] = []  # issues whose front-matter could not be read: their events are unknown
     issue_files = _markdown_files(content / ISSUES_DIR, root, diag)
     for path in issue_files:
         read = IssueReader(context(path), people, images).issue(path, path.stem)
         entries_by_issue[path.stem] = read.events
         number_lines[path.stem] = read.number_line
+        if read.unreadable:
+            unreadable.append(display_path(path, root))
         if read.issue is not None:
             issues.append(read.issue)
 
@@ -123,7 +133,7 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     )  # fmt: skip
     images.save()
     _check_numbers(issues, number_lines, diag)
-    events = _unique_events(entries_by_issue, diag)
+    events = _unique_events(entries_by_issue, diag, unreadable)
     issues = [
         replace(issue, events=tuple(events[e.id].event for e in entries_by_issue[issue.slug] if e.id in events))
         for issue in issues
@@ -219,8 +229,14 @@ def _check_site_addresses(issues: list[Issue], published: set[str], settings: Se
             if page_like and path not in pages and f"{path}/" not in pages:
                 diag.error(
                     event.source,
-                    f"event {event.id}: {field}: {value} is an address of this site, but the site has no "
-                    f"page {path or '/'} (link to one of its pages, or to another site)",
+                    _(
+                        "event %(id)s: %(field)s: %(value)s is an address of this site, but the site has no "
+                        "page %(value2)s (link to one of its pages, or to another site)",
+                        id=event.id,
+                        field=field,
+                        value=value,
+                        value2=path or '/',
+                    ),
                 )
 
 
@@ -265,8 +281,13 @@ def _check_numbers(issues: list[Issue], number_lines: dict[str, int], diag: Diag
         other = first[key]
         diag.error(
             Location(issue.source.path, number_lines[issue.slug]),
-            f"number: {quote(issue.number)} is already the number of "
-            f"{other.source.path}:{number_lines[other.slug]}; every issue needs its own number",
+            _(
+                "number: %(number)s is already the number of %(path)s:%(value)s; every issue needs its "
+                "own number",
+                number=quote(issue.number),
+                path=other.source.path,
+                value=number_lines[other.slug],
+            ),
         )
 
 
@@ -274,7 +295,9 @@ def _differences(a: Event, b: Event) -> list[str]:
     return [f.name for f in fields(Event) if f.compare and getattr(a, f.name) != getattr(b, f.name)]
 
 
-def _unique_events(entries_by_issue: dict[str, list[Event | EventRef]], diag: Diagnostics) -> dict[str, EventEntry]:
+def _unique_events(
+    entries_by_issue: dict[str, list[Event | EventRef]], diag: Diagnostics, unreadable: list[str]
+) -> dict[str, EventEntry]:
     """One entry per event id: definitions compared, references resolved, mentions listed."""
     events: dict[str, EventEntry] = {}
     for slug, entries in entries_by_issue.items():
@@ -288,16 +311,24 @@ def _unique_events(entries_by_issue: dict[str, list[Event | EventRef]], diag: Di
             if slug in known.issues:
                 diag.error(
                     entry.source,
-                    f"events: the event {quote(entry.id)} appears twice in this issue, "
-                    f"first at line {known.event.source.line}",
+                    _(
+                        "events: the event %(id)s appears twice in this issue, first at line %(line)s",
+                        id=quote(entry.id),
+                        line=known.event.source.line,
+                    ),
                 )
                 continue
             if differing := _differences(known.event, entry):
                 diag.error(
                     entry.source,
-                    f"events: the event {quote(entry.id)} differs from its definition at {known.event.source} "
-                    f"in {', '.join(differing)}; an event in several issues must carry the same data, "
-                    f"or write only - id: {entry.id} here",
+                    _(
+                        "events: the event %(id)s differs from its definition at %(source)s in %(join)s; an "
+                        "event in several issues must carry the same data, or write only - id: %(id2)s here",
+                        id=quote(entry.id),
+                        source=known.event.source,
+                        join=', '.join(differing),
+                        id2=entry.id,
+                    ),
                 )
             events[entry.id] = replace(known, issues=known.issues + (slug,))
     for slug, entries in entries_by_issue.items():
@@ -305,11 +336,26 @@ def _unique_events(entries_by_issue: dict[str, list[Event | EventRef]], diag: Di
             if not isinstance(entry, EventRef):
                 continue
             known = events.get(entry.id)
-            if known is None:
+            if known is None and unreadable:
+                # the event may well be defined there: say so, rather than that it does not exist
                 diag.error(
                     entry.source,
-                    f"events: unknown event id {quote(entry.id)}; an entry with only an id refers to an event "
-                    "defined with title and start in another issue",
+                    ngettext(
+                        "events: unknown event id %(id)s; it may be defined in %(files)s, which could not be read "
+                        "(see the error there)",
+                        "events: unknown event id %(id)s; it may be defined in one of %(files)s, which could not be "
+                        "read (see the errors there)",
+                        len(unreadable), id=quote(entry.id), files=", ".join(unreadable),
+                    ),
+                )  # fmt: skip
+            elif known is None:
+                diag.error(
+                    entry.source,
+                    _(
+                        "events: unknown event id %(id)s; an entry with only an id refers to an event defined "
+                        "with title and start in another issue",
+                        id=quote(entry.id),
+                    ),
                 )
             elif slug not in known.issues:
                 events[entry.id] = replace(known, issues=known.issues + (slug,))

@@ -11,6 +11,7 @@ from generator.content.images import ImageChecker, ImageProblem, suffix_mismatch
 from generator.content.model import Image, Person, Photo
 from generator.content.yamlnodes import YMap, YNode, parse_yaml, quote
 from generator.diagnostics import Location
+from generator.i18n import _
 
 PHOTO_KEYS = ("src", "alt", "caption", "credit")
 PERSON_KEYS = ("name", "role", "organisation", "groups", "photo", "email", "phone", "address", "website")
@@ -39,10 +40,10 @@ def read_photo(ctx: Context, node: YNode, prefix: str, images: ImageChecker) -> 
         return None
     image = read_image(fields, "src", images)
     alt = fields.text("alt", required=True)
-    credit = fields.text("credit", required=True, hint=' (the rights holder, shown as "Foto: ...")')
+    credit = fields.text("credit", required=True, hint=_(' (the rights holder, shown as "Foto: ...")'))
     caption = fields.text("caption", single_line=False)
     if alt is not None and (problem := alt_text_problem(alt, fields.text("src"))) is not None:
-        fields.error("alt", f"{problem}, found {quote(alt)}")
+        fields.error("alt", _("%(problem)s, found %(alt)s", problem=problem, alt=quote(alt)))
         alt = None
     if image is None or alt is None or credit is None:
         return None
@@ -52,9 +53,9 @@ def read_photo(ctx: Context, node: YNode, prefix: str, images: ImageChecker) -> 
 def alt_text_problem(alt: str, src: str | None) -> str | None:
     """Why ``alt`` does not describe an image (a file name, a number), or None."""
     if _looks_like_file_name(alt, src):
-        return "must describe what the image shows, not be a file name"
+        return _("must describe what the image shows, not be a file name")
     if not any(ch.isalpha() for ch in alt):
-        return "must describe what the image shows in words, not be a number or a sign"
+        return _("must describe what the image shows in words, not be a number or a sign")
     return None
 
 
@@ -101,10 +102,13 @@ def load_people(path: Path, shown: str, ctx: Context, images: ImageChecker) -> d
         return {}
     if not isinstance(root, YMap):
         ctx.error(
-            root.line, "expected a mapping from person ids to their fields (anna-muster: ...), found a list or text"
+            root.line, _(
+                "expected a mapping from person ids to their fields (anna-muster: ...), found a list "
+                "or text",
+            )
         )
         return {}
     people: dict[str, Person] = {}
-    for person_id, (_, node) in root.entries.items():
+    for person_id, (_line, node) in root.entries.items():
         people[person_id] = read_person_fields(Fields(ctx, node, person_id, PERSON_KEYS), person_id, images)
     return people

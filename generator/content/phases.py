@@ -11,6 +11,7 @@ from generator.content.images import ImageChecker
 from generator.content.model import Phase, PhaseStatus
 from generator.content.yamlnodes import parse_yaml, quote
 from generator.diagnostics import Location
+from generator.i18n import _
 
 PHASE_KEYS = ("title", "order", "status", "start", "end", "summary")
 
@@ -33,11 +34,15 @@ def read_phase(ctx: Context, path: Path, slug: str, images: ImageChecker) -> Pha
     status_given = fields.has("status")
     status = fields.choice("status", PhaseStatus, PhaseStatus.PLANNED)
     if not status_given:
-        fields.missing("status", " (done, active or planned)")
+        fields.missing("status", _(" (done, active or planned)"))
     start = fields.date("start")
     end = fields.date("end")
     if start is not None and end is not None and end < start:
-        fields.error("end", f"must not be before start ({format_when(start)}), found {quote(format_when(end))}")
+        fields.error("end", _(
+            "must not be before start (%(start)s), found %(format_when)s",
+            start=format_when(start),
+            format_when=quote(format_when(end)),
+        ))
     summary = fields.text("summary")
     check_body(ctx, front.body, front.body_line, images, path.relative_to(images.content_dir).as_posix())
     if title is None or not status_given:

@@ -22,6 +22,7 @@ from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect, Partner,
 from generator.content.people import alt_text_problem, read_image
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml, quote
 from generator.diagnostics import Diagnostics, Location
+from generator.i18n import _, ngettext
 
 CONFIG_FILE = "mkdocs.yml"
 PLUGIN_NAME = "rundbrief"
@@ -46,7 +47,7 @@ MAX_SERVICE_URL = (
 def read_mkdocs_values(path: Path, shown: str, diag: Diagnostics) -> tuple[dict[str, Any], YNode | None] | None:
     """mkdocs.yml as MkDocs reads it, and as nodes with lines; None (reported) if unreadable."""
     if not path.is_file():
-        diag.error(Location(shown), "not found: run rundbrief in the project folder, or pass --project DIR")
+        diag.error(Location(shown), _("not found: run rundbrief in the project folder, or pass --project DIR"))
         return None
     text = read_text(path, shown, diag)
     if text is None:
@@ -57,10 +58,10 @@ def read_mkdocs_values(path: Path, shown: str, diag: Diagnostics) -> tuple[dict[
     try:
         values = load_mkdocs_yaml(text, path.parent, DEFAULT_DOCS_DIR) or {}
     except (yaml.YAMLError, ValueError, TypeError) as err:  # an unknown !!python/name, for example
-        diag.error(Location(shown), f"MkDocs cannot read this file: {err}")
+        diag.error(Location(shown), _("MkDocs cannot read this file: %(err)s", err=err))
         return None
     if not isinstance(values, dict):
-        diag.error(Location(shown, 1), "expected a mapping of settings (site_name: ...), found a list or text")
+        diag.error(Location(shown, 1), _("expected a mapping of settings (site_name: ...), found a list or text"))
         return None
     return values, nodes
 
@@ -108,35 +109,54 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     if not values.get("docs_dir"):  # MkDocs would silently read docs/ instead
         diag.error(
             Location(shown, 1),
-            f"docs_dir: missing required field (rundbrief projects use docs_dir: {DEFAULT_DOCS_DIR})",
+            _(
+                "docs_dir: missing required field (rundbrief projects use docs_dir: "
+                "%(default_docs_dir)s)",
+                default_docs_dir=DEFAULT_DOCS_DIR,
+            ),
         )
     if not site_url:
         diag.error(
             Location(shown, 1),
-            "site_url: missing required field (the site's public address, https://...; "
-            "the emails' links and images, the feed and the calendar point there)",
+            _(
+                "site_url: missing required field (the site's public address, https://...; the emails' "
+                "links and images, the feed and the calendar point there)",
+            ),
         )
     elif not is_url(str(site_url)):
-        diag.error(Location(shown, 1), f'site_url: expected a web address starting with https://, found "{site_url}"')
+        diag.error(Location(shown, 1), _(
+            'site_url: expected a web address starting with https://, found "%(site_url)s"',
+            site_url=site_url,
+        ))
     if not site_name:
         diag.error(
-            Location(shown, 1), "site_name: missing required field (the name of the process, shown on every page)"
+            Location(shown, 1), _("site_name: missing required field (the name of the process, shown on every page)")
         )
     elif not site_name.isprintable():
-        diag.error(Location(shown, 1), f"site_name: expected one line of text, found {site_name!r}")
+        diag.error(Location(shown, 1), _(
+            "site_name: expected one line of text, found %(site_name)r",
+            site_name=site_name,
+        ))
     check_output_folder(root, base.site_dir, docs_dir, nodes, shown, diag)
     options = plugin_options(nodes)
     if options is None:
         diag.error(
             Location(shown, nodes.line),
-            f"plugins: the {PLUGIN_NAME} plugin is not enabled; add - {PLUGIN_NAME} under plugins:",
+            _(
+                "plugins: the %(plugin_name)s plugin is not enabled; add - %(plugin_name)s under "
+                "plugins:",
+                plugin_name=PLUGIN_NAME,
+            ),
         )
         return base, images
     if options is True or (isinstance(options, YScalar) and options.is_null):
         diag.error(
             Location(shown, nodes.line),
-            f"plugins.{PLUGIN_NAME}.sender: missing required field (name and email address the newsletter is sent "
-            "from)",
+            _(
+                "plugins.%(plugin_name)s.sender: missing required field (name and email address the "
+                "newsletter is sent from)",
+                plugin_name=PLUGIN_NAME,
+            ),
         )
         return base, images
     assert not isinstance(options, bool)
@@ -148,28 +168,40 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     try:
         ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        fields.error("timezone", f'expected a time zone name such as "Europe/Berlin", found "{tz_name}"')
+        fields.error("timezone", _(
+            'expected a time zone name such as "Europe/Berlin", found "%(tz_name)s"',
+            tz_name=tz_name,
+        ))
         tz_name = DEFAULT_TIMEZONE
     sender_name = sender_email = None
     if (sender := fields.nested("sender", SENDER_KEYS)) is not None and sender.ok:
         sender_name = sender.text("name", required=True)
         sender_email = sender.email("email", required=True)
     elif not fields.has("sender"):
-        fields.missing("sender", " (name and email address the newsletter is sent from)")
+        fields.missing("sender", _(" (name and email address the newsletter is sent from)"))
     inliner = fields.text("email_inliner") or EMAIL_INLINERS[0]
     if inliner not in EMAIL_INLINERS:
-        fields.error("email_inliner", f'expected css-inline or premailer, found "{inliner}"')
+        fields.error("email_inliner", _(
+            'expected css-inline or premailer, found "%(inliner)s"',
+            inliner=inliner,
+        ))
         inliner = EMAIL_INLINERS[0]
     logo = read_image(fields, "logo", images) if fields.has("logo") else None
     logo_alt = fields.text("logo_alt")
     if logo_alt is not None and (problem := alt_text_problem(logo_alt, fields.text("logo"))) is not None:
-        fields.error("logo_alt", f"{problem} (what the logo shows, such as \"Zukunftswerkstatt Kommunen\"), "
-                                 f"found {quote(logo_alt)}")  # fmt: skip
+        fields.error("logo_alt", _(
+            '%(problem)s (what the logo shows, such as "Zukunftswerkstatt Kommunen"), found '
+            "%(logo_alt)s",
+            problem=problem,
+            logo_alt=quote(logo_alt),
+        ))  # fmt: skip
         logo_alt = None
     if fields.has("logo") and logo_alt is None and not fields.has("logo_alt"):
         fields.missing(
-            "logo_alt", ' (what the logo shows, such as "Zukunftswerkstatt Kommunen": the email shows it where '
-            "images are not loaded, screen readers read it)",
+            "logo_alt", _(
+                ' (what the logo shows, such as "Zukunftswerkstatt Kommunen": the email shows it where '
+                "images are not loaded, screen readers read it)",
+            ),
         )  # fmt: skip
     partners = [_read_partner(ctx, node, name, images) for name, node in fields.items("partners")]
     claim, slogan = _short_text(fields, "claim"), _short_text(fields, "slogan")
@@ -194,7 +226,12 @@ def _service_url(fields: Fields, key: str) -> str | None:
     value = fields.url(key)
     if value is not None and len(value) > MAX_SERVICE_URL:
         fields.error(
-            key, f"at most {MAX_SERVICE_URL} characters (every email carries it in a header), found {len(value)}"
+            key, _(
+                "at most %(max_service_url)s characters (every email carries it in a header), found "
+                "%(n_value)s",
+                max_service_url=MAX_SERVICE_URL,
+                n_value=len(value),
+            )
         )
         return None
     return value
@@ -209,20 +246,28 @@ def check_output_folder(
     site = Path(os.path.abspath(root / site_dir))
     project = Path(os.path.abspath(root))
     content = Path(os.path.abspath(root / docs_dir))
-    owned = {"the project folder": project, f"the content folder {docs_dir}/": content,
-             "the emails' folder newsletter/": project / "newsletter",
-             "rundbrief's folder .rundbrief/": project / ".rundbrief"}  # fmt: skip
+    owned = {_("the project folder"): project, _("the content folder %(folder)s/", folder=docs_dir): content,
+             _("the emails' folder newsletter/"): project / "newsletter",
+             _("rundbrief's folder .rundbrief/"): project / ".rundbrief"}  # fmt: skip
     for what, folder in owned.items():
         if folder.is_relative_to(site):
             diag.error(
                 Location(shown, line),
-                f"site_dir: every build replaces this folder as a whole, so it must not contain {what}; "
-                f'use a folder of its own such as "site", found "{site_dir}"',
+                _(
+                    "site_dir: every build replaces this folder as a whole, so it must not contain "
+                    '%(what)s; use a folder of its own such as "site", found "%(site_dir)s"',
+                    what=what,
+                    site_dir=site_dir,
+                ),
             )
             return
     if site.is_relative_to(content) or site.is_relative_to(project / "newsletter"):
         diag.error(
-            Location(shown, line), f'site_dir: must not lie inside {docs_dir}/ or newsletter/, found "{site_dir}"'
+            Location(shown, line), _(
+                'site_dir: must not lie inside %(docs_dir)s/ or newsletter/, found "%(site_dir)s"',
+                docs_dir=docs_dir,
+                site_dir=site_dir,
+            )
         )
 
 
@@ -239,7 +284,7 @@ def read_dialect(listed: object, nodes: YNode | None, shown: str, diag: Diagnost
     if listed is None:
         return MarkdownDialect(tuple(names), configs)
     if not isinstance(listed, list):
-        diag.error(Location(shown, line), "markdown_extensions: expected a list of extension names, found one value")
+        diag.error(Location(shown, line), _("markdown_extensions: expected a list of extension names, found one value"))
         return MarkdownDialect(tuple(names), configs)
     for position, item in enumerate(listed, start=1):
         if isinstance(item, str):
@@ -249,14 +294,24 @@ def read_dialect(listed: object, nodes: YNode | None, shown: str, diag: Diagnost
         else:
             diag.error(
                 Location(shown, line),
-                f"markdown_extensions[{position}]: expected an extension name, or a name with its options, found "
-                f"{item!r}",
+                _(
+                    "markdown_extensions[%(position)s]: expected an extension name, or a name with its "
+                    "options, found %(item)r",
+                    position=position,
+                    item=item,
+                ),
             )
             continue
         if options is not None and not isinstance(options, dict):
             diag.error(
                 Location(shown, line),
-                f"markdown_extensions[{position}].{name}: expected options as a mapping, found {options!r}",
+                _(
+                    "markdown_extensions[%(position)s].%(name)s: expected options as a mapping, found "
+                    "%(options)r",
+                    position=position,
+                    name=name,
+                    options=options,
+                ),
             )
             continue
         if name not in names:
@@ -270,8 +325,12 @@ def _short_text(fields: Fields, key: str, limit_key: str | None = None) -> str |
     value = fields.text(key)
     limit = MAX_LINE[limit_key or key]
     if value is not None and len(value) > limit:
-        fields.error(key, f"at most {limit} characters (one line in the header of the site and the email), "
-                          f"found {len(value)}")  # fmt: skip
+        fields.error(key, _(
+            "at most %(limit)s characters (one line in the header of the site and the email), "
+            "found %(n_value)s",
+            limit=limit,
+            n_value=len(value),
+        ))  # fmt: skip
         return None
     return value
 
@@ -292,16 +351,23 @@ def _read_contact(fields: Fields) -> ProcessContact | None:
         lines = tuple(line.strip() for line in address.split("\n") if line.strip())
         if len(lines) > MAX_ADDRESS_LINES or any(len(line) > MAX_ADDRESS_LINE for line in lines):
             contact.error(
-                "address", f"at most {MAX_ADDRESS_LINES} lines of at most {MAX_ADDRESS_LINE} characters (a postal "
-                f"address), found {len(lines)} line{'s' * (len(lines) != 1)}, the longest "
-                f"{max(len(line) for line in lines)} characters",
+                "address", ngettext(
+                    "at most %(max_address_lines)s lines of at most %(max_address_line)s characters (a "
+                    "postal address), found %(n)d line, the longest %(max)s characters",
+                    "at most %(max_address_lines)s lines of at most %(max_address_line)s characters (a "
+                    "postal address), found %(n)d lines, the longest %(max)s characters",
+                    len(lines),
+                    max_address_lines=MAX_ADDRESS_LINES,
+                    max_address_line=MAX_ADDRESS_LINE,
+                    max=max(len(line) for line in lines),
+                ),
             )  # fmt: skip
             lines = ()
     if name is None and email is None and not lines:
         # any one of name, email and address makes a contact; one that was given but rejected has
         # had its error already (a second one, "name: missing", would mislead)
         if not any(contact.has(key) for key in ("name", "email", "address")):
-            hint = ' (or email or address; the name of the office or mailbox, such as "Projektbüro")'
+            hint = _(' (or email or address; the name of the office or mailbox, such as "Projektbüro")')
             contact.missing("name", hint)
         return None
     return ProcessContact(name=name, email=email, address_lines=lines, phone=phone)
@@ -311,8 +377,8 @@ def _read_partner(ctx: Context, node: YNode, name: str, images: ImageChecker) ->
     fields = Fields(ctx, node, name, PARTNER_KEYS)
     if not fields.ok:
         return None
-    label = fields.text("label", required=True, hint=' (such as "Gefördert vom" or "Ein Projekt von")')
-    partner_name = fields.text("name", required=True, hint=" (also the logo's alternative text)")
+    label = fields.text("label", required=True, hint=_(' (such as "Gefördert vom" or "Ein Projekt von")'))
+    partner_name = fields.text("name", required=True, hint=_(" (also the logo's alternative text)"))
     logo = read_image(fields, "logo", images) if fields.has("logo") else None
     url = fields.url("url")
     if label is None or partner_name is None:

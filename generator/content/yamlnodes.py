@@ -16,6 +16,7 @@ from typing import Union
 import yaml
 
 from generator.diagnostics import Diagnostics, Location
+from generator.i18n import _, ngettext
 
 try:  # libyaml is several times faster; the pure-Python composer gives the same nodes
     _Loader: type = yaml.CSafeLoader
@@ -59,11 +60,11 @@ YNode = Union[YScalar, YList, YMap]
 def describe(node: YNode) -> str:
     """How a value reads in a message: 'found "next week"', 'found a list'."""
     if isinstance(node, YList):
-        return "a list"
+        return _("a list")
     if isinstance(node, YMap):
-        return "a mapping"
+        return _("a mapping")
     if node.is_null:
-        return "nothing"
+        return _("nothing")
     return quote(node.text)
 
 
@@ -98,15 +99,22 @@ class _Walker:
         if self.count > MAX_NODES or depth > MAX_DEPTH:
             self.diag.error(
                 Location(self.path, line),
-                "YAML document is too large or too deeply nested "
-                f"(more than {MAX_NODES} values or {MAX_DEPTH} levels, counting aliases)",
+                _(
+                    "YAML document is too large or too deeply nested (more than %(max_nodes)s values or "
+                    "%(max_depth)s levels, counting aliases)",
+                    max_nodes=MAX_NODES,
+                    max_depth=MAX_DEPTH,
+                ),
             )
             raise _TooBig
         if node.tag not in _STANDARD_TAGS and not self.allow_tags:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.diag.error(
                 Location(self.path, line),
-                f"YAML tag {quote(tag)} is not supported; remove it and write the value as text",
+                _(
+                    "YAML tag %(tag)s is not supported; remove it and write the value as text",
+                    tag=quote(tag),
+                ),
             )
         if isinstance(node, yaml.ScalarNode):
             return YScalar(str(node.value), line, plain=not node.style)  # libyaml says "", PyYAML None
@@ -117,37 +125,90 @@ class _Walker:
         for key_node, value_node in node.value:
             key_line = self.line(key_node)
             if not isinstance(key_node, yaml.ScalarNode):
-                self.diag.error(Location(self.path, key_line), "a key must be plain text, found a list or mapping")
+                self.diag.error(Location(self.path, key_line), _("a key must be plain text, found a list or mapping"))
                 continue
             key = str(key_node.value)
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.diag.error(
-                    Location(self.path, key_line), "YAML merge keys (<<) are not supported; write the fields out"
+                    Location(self.path, key_line), _("YAML merge keys (<<) are not supported; write the fields out")
                 )
                 continue
             if key in entries:
                 first = entries[key][0]
                 self.diag.error(
                     Location(self.path, key_line),
-                    f"duplicate key {quote(key)}: already given at line {first}; "
-                    "YAML would silently keep only the last one",
+                    _(
+                        "duplicate key %(key)s: already given at line %(first)s; YAML would silently keep only "
+                        "the last one",
+                        key=quote(key),
+                        first=first,
+                    ),
                 )
                 continue
             entries[key] = (key_line, self.walk(value_node, depth + 1))
         return YMap(entries, line)
 
 
-def _syntax_message(err: yaml.YAMLError, line_text: str) -> str:
+def _syntax_message(err: yaml.YAMLError) -> str:
+    """PyYAML's own words (English, technical), with a hint for the usual slips."""
     problem = getattr(err, "problem", None) or str(err)
     context = getattr(err, "context", None)
-    text = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    if "\t" in line_text[: len(line_text) - len(line_text.lstrip())]:
-        text += "; indent with spaces, not tabs"
-    elif "mapping values are not allowed" in text:
-        text += '; a value containing ": " must be put in quotes'
+    text = _("YAML syntax error: %(problem)s", problem=problem) + (f" ({context})" if context else "")
+    if "mapping values are not allowed" in text:
+        text += _('; a value containing ": " must be put in quotes')
     elif "could not find expected ':'" in text or "expected <block end>" in text:
-        text += "; check the indentation and that every key ends with a colon"
+        text += _("; check the indentation and that every key ends with a colon")
     return text
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _columns(lines: list[str]) -> set[int]:
+    """The columns where the values of ``lines`` may begin a line: each line's indentation and,
+    in list items (``- id: x``), the column after each ``- ``."""
+    columns = set()
+    for line in lines:
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        column = len(line) - len(stripped)
+        columns.add(column)
+        while stripped.startswith("- ") or stripped == "-":
+            rest = stripped[1:].lstrip(" ")
+            column += len(stripped) - len(rest)
+            columns.add(column)
+            stripped = rest
+    return columns
+
+
+def explain_syntax(lines: list[str], index: int, offset: int = 0) -> tuple[int, str] | None:
+    """The line (0-based) and a plain explanation of the two slips behind most YAML errors an
+    editor makes, found from the text rather than PyYAML's words ("found character that cannot
+    start any token"): a tab in the indentation, or a line indented differently from the lines
+    before it (one space too many or too few). None where neither explains the error at ``index``.
+    ``offset``: the file's lines before ``lines``, for the line numbers in the explanation."""
+    for number, line in enumerate(lines[: index + 1]):
+        if "\t" in _indent(line):
+            return number, _(
+                "line %(line)d is indented with a tab; YAML allows only spaces: replace the tab with spaces",
+                line=number + 1 + offset,
+            )  # fmt: skip
+    if index >= len(lines) or index == 0:
+        return None
+    line = lines[index]
+    stripped = line.lstrip(" ")
+    columns = _columns(lines[:index])
+    if stripped and (found := len(line) - len(stripped)) not in columns:
+        return index, ngettext(
+            "line %(line)d is indented differently from the lines before it: it begins after %(n)d space, "
+            "the lines before after %(columns)s; fields that belong together begin in the same column",
+            "line %(line)d is indented differently from the lines before it: it begins after %(n)d spaces, "
+            "the lines before after %(columns)s; fields that belong together begin in the same column",
+            found, line=index + 1 + offset, columns=", ".join(str(c) for c in sorted(columns)),
+        )  # fmt: skip
+    return None
 
 
 def parse_yaml(
@@ -169,15 +230,17 @@ def parse_yaml(
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         index = int(mark.line) if mark is not None else 0
-        lines = text.split("\n")
-        diag.error(
-            Location(path, index + 1 + line_offset), _syntax_message(err, lines[index] if index < len(lines) else "")
-        )
+        explained = explain_syntax(text.split("\n"), index, line_offset)
+        if explained is not None:
+            index, message = explained[0], _("YAML: %(explanation)s", explanation=explained[1])
+        else:
+            message = _syntax_message(err)
+        diag.error(Location(path, index + 1 + line_offset), message)
         return None
     except yaml.YAMLError as err:  # reader errors (for example a NUL byte) carry a position too
         position = getattr(err, "position", None)
         line = line_offset + 1 + (text.count("\n", 0, position) if isinstance(position, int) else 0)
-        diag.error(Location(path, line), _syntax_message(err, ""))
+        diag.error(Location(path, line), _syntax_message(err))
         return None
     if root is None:
         return YMap({}, line_offset + 1)

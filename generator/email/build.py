@@ -29,6 +29,7 @@ from generator.email.mime import PreparedMessage, message_id
 from generator.email.render import EmailBody, EmailRenderer, Inliner, RenderedEmail
 from generator.formatting import message_date
 from generator.hyphenation import use_cache
+from generator.i18n import language, set_language
 from generator.images import ImagePipeline, Rendition
 from generator.linkcheck import addresses
 from generator.manifest import read_manifest, write_manifest
@@ -147,8 +148,9 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def _start_worker(inputs: Path, inliner: Inliner, cache: Path, nice: int) -> None:
+def _start_worker(inputs: Path, inliner: Inliner, cache: Path, nice: int, lang: str) -> None:
     global _worker
+    set_language(lang)  # the build's language: forkserver workers inherit none of its state
     if nice:
         # emails are background work beside the site build: the MkDocs process keeps its core
         os.nice(nice)
@@ -180,7 +182,7 @@ def render_emails(
     with tempfile.NamedTemporaryFile(dir=cache, prefix="email-workers-", suffix=".pickle") as inputs:
         pickle.dump((project, texts), inputs, protocol=pickle.HIGHEST_PROTOCOL)
         inputs.flush()
-        initargs = (Path(inputs.name), inliner, cache, BACKGROUND_NICE if background else 0)
+        initargs = (Path(inputs.name), inliner, cache, BACKGROUND_NICE if background else 0, language())
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_start_worker, initargs=initargs
         ) as pool:

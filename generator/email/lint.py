@@ -18,6 +18,7 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 from generator.email.context import PLACEHOLDERS
+from generator.i18n import _
 
 # Elements and CSS properties whose absence changes the layout (not just the look).
 LAYOUT_ELEMENTS = {
@@ -63,7 +64,10 @@ class Finding:
     clients: tuple[str, ...]
 
     def __str__(self) -> str:
-        return f"{self.what} is not supported in {', '.join(self.clients)} (caniemail: {self.feature})"
+        return _(
+            "%(what)s is not supported in %(clients)s (caniemail: %(feature)s)",
+            what=self.what, clients=", ".join(self.clients), feature=self.feature,
+        )  # fmt: skip
 
 
 _START_TAG = re.compile(r"<([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>")

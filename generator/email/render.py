@@ -22,6 +22,7 @@ from generator.email.context import ViewBuilder
 from generator.email.lint import lint_email
 from generator.email.plaintext import fill
 from generator.hyphenation import WBR, hyphenate_html
+from generator.i18n import _
 from generator.images import ImagePipeline
 from generator.markup import Converter
 from generator.texts import Texts, routes_for
@@ -138,7 +139,10 @@ class EmailRenderer:
         style = "".join(_STYLE.findall(html))
         if len(style.encode("utf-8")) > MAX_STYLE_BYTES:
             errors.append(
-                f"the <style> block is {len(style.encode()) // 1024} KB; at most {MAX_STYLE_BYTES // 1024} KB"
+                _(
+                    "the <style> block is %(size)d KB; at most %(limit)d KB",
+                    size=len(style.encode()) // 1024, limit=MAX_STYLE_BYTES // 1024,
+                )  # fmt: skip
             )
         body = EmailBody(issue.slug, view.subject, view.preheader, html, text)
         return RenderedEmail(body, tuple(errors), tuple(warnings))
@@ -149,9 +153,17 @@ class EmailRenderer:
         if size <= WARN_BYTES:
             return [], []
         biggest = ", ".join(f"{name} {kb / 1024:.0f} KB" for name, kb in sections_by_size(html)[:3])
-        message = f"the email's HTML is {size / 1024:.1f} KB (biggest: {biggest})"
         if size > MAX_BYTES:
             return [
-                f"{message}; Gmail clips emails over about 102 KB: at most {MAX_BYTES // 1024} KB, shorten the issue"
+                _(
+                    "the email's HTML is %(size).1f KB (biggest: %(biggest)s); Gmail clips emails over about "
+                    "102 KB: at most %(limit)d KB, shorten the issue",
+                    size=size / 1024, biggest=biggest, limit=MAX_BYTES // 1024,
+                )  # fmt: skip
             ], []
-        return [], [f"{message}; Gmail clips emails over about 102 KB"]
+        return [], [
+            _(
+                "the email's HTML is %(size).1f KB (biggest: %(biggest)s); Gmail clips emails over about 102 KB",
+                size=size / 1024, biggest=biggest,
+            )  # fmt: skip
+        ]

@@ -26,6 +26,7 @@ from generator.content import load_project
 from generator.content.model import Project
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import (
+    UNKNOWN_FIELD,
     Diagnostics,
     Level,
     Location,
@@ -34,6 +35,7 @@ from generator.diagnostics import (
     template_location,
     template_message,
 )
+from generator.i18n import _
 from generator.output import NEWSLETTER_DIR, STATE_DIR
 from generator.pipeline import build_into
 from generator.preview.model import preview_project
@@ -42,9 +44,6 @@ from generator.texts import routes_for
 
 PREVIEW_DIR = f"{STATE_DIR}/preview"  # below the project: one folder per preview build
 SITE = "site"
-# Warnings the preview shows as errors: a misspelt optional field is silently ignored by a
-# build, and the editor should see at once that the field did not take effect.
-_AS_ERRORS = (": unknown field, ignored",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +95,9 @@ Rebuild = Callable[[Path, Path, "PreviewBuild | None"], PreviewBuild]
 
 
 def _strict_for_editors(diag: Diagnostics) -> None:
-    """The preview's page reports what a build passes over silently as errors."""
-    diag.problems[:] = [
-        Problem(p.location, Level.ERROR, p.message)
-        if p.level is Level.WARNING and any(mark in p.message for mark in _AS_ERRORS)
-        else p
-        for p in diag.problems
-    ]
+    """The preview's page reports what a build passes over silently as errors: a misspelt
+    optional field is ignored by a build, and the editor should see at once that it took no effect."""
+    diag.promote(UNKNOWN_FIELD)
 
 
 def _log_into(diag: Diagnostics, docs_dir: str) -> None:
@@ -162,7 +157,7 @@ def _build_into(
     try:
         results = build_into(project, diag, site, mail, reuse if reuse and reuse.is_dir() else None, strict=False)
     except SiteBuildError as err:
-        diag.error(err.location or Location(CONFIG_FILE), str(err) if err.location else f"mkdocs: {err}")
+        diag.error(err.location or Location(CONFIG_FILE), str(err) if err.location else _("mkdocs: %(err)s", err=err))
         return {}
     messages = {r.issue.slug: (*r.errors, *r.warnings) for r in results if r.rendered}
     for r in results:  # an email reused from the previous build: its messages were found then

@@ -17,6 +17,7 @@ import markdown
 from markupsafe import Markup
 
 from generator.diagnostics import Problem
+from generator.i18n import _
 from generator.preview.build import IssueEntry, PreviewBuild
 from generator.preview.emailview import VARIANTS, EmailFacts
 
@@ -93,18 +94,17 @@ pre.text { white-space: pre-wrap; background: #fff; padding: 1rem; max-width: 80
 """
 
 _ERRORS = """{% extends "layout" %}{% block main %}
-<h1>Der Inhalt hat Fehler</h1>
-<p>Die Vorschau zeigt die Seiten wieder, sobald diese Fehler behoben sind; sie lädt sich dann von selbst neu.
-Jede Zeile nennt die Datei und die Zeile darin (<code>Datei:Zeile: error: Meldung</code>).</p>
+<h1>{{ t.heading }}</h1>
+<p>{{ t.intro }} (<code>{{ t.shape }}</code>).</p>
 <pre class="errors">{% for p in errors %}{{ p }}
 {% endfor %}</pre>
 {%- if warnings %}
-<h2>Hinweise</h2>
+<h2>{{ t.notes }}</h2>
 <pre class="warnings">{% for p in warnings %}{{ p }}
 {% endfor %}</pre>
 {%- endif %}
-<p>Was die Meldungen bedeuten:
-<a href="/_guide/#{{ guide_errors }}">Leitfaden, Abschnitt „Was die Meldungen bedeuten“</a>.</p>
+<p>{{ t.meaning }}
+<a href="/_guide/#{{ guide_errors }}">{{ t.guide }}</a>.</p>
 {% endblock %}"""
 
 _BUILDING = """{% extends "layout" %}{% block main %}
@@ -221,9 +221,23 @@ def _render(template: str, build: int, **values: object) -> str:
 
 
 def error_page(build: int, errors: Sequence[Problem | str], warnings: Sequence[Problem | str] = ()) -> str:
+    """The page every address shows while the content has errors, in the editor's language (the
+    problems are, too: generator/i18n.py)."""
+    texts = {
+        "heading": _("The content has errors"),
+        "intro": _(
+            "The preview shows the pages again as soon as these errors are fixed; it then reloads by itself. "
+            "Every line names the file and the line in it"
+        ),
+        "shape": _("file:line: error: message"),
+        "notes": _("Notes"),
+        "meaning": _("What the messages mean:"),
+        "guide": _("Guide, section “What the messages mean”"),
+    }
     return _render(
-        "errors", build, title="Fehler im Inhalt", errors=[str(p) for p in errors], warnings=[str(p) for p in warnings]
-    )
+        "errors", build, title=_("Errors in the content"), t=texts,
+        errors=[str(p) for p in errors], warnings=[str(p) for p in warnings],
+    )  # fmt: skip
 
 
 def building_page(build: int) -> str:

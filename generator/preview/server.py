@@ -37,6 +37,7 @@ from watchdog.observers import Observer
 
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import Level, Location, Problem
+from generator.i18n import _
 from generator.preview import pages
 from generator.preview.build import PREVIEW_DIR, PreviewBuild, Rebuild, rebuild
 from generator.preview.emailview import VARIANTS, email_facts, variant
@@ -157,7 +158,10 @@ class Preview:
         except Exception as err:  # a bug of rundbrief's, not the editor's: show it, keep serving
             traceback.print_exc(file=sys.stderr)
             shutil.rmtree(folder, ignore_errors=True)
-            message = f"rundbrief: internal error while building the preview: {type(err).__name__}: {err}"
+            message = _(
+                "rundbrief: internal error while building the preview: %(error)s: %(reason)s",
+                error=type(err).__name__, reason=err,
+            )  # fmt: skip
             done = PreviewBuild(None, (Problem(Location(CONFIG_FILE), Level.ERROR, message),))
         # Kept: this build and the good one before (requests in flight may still read it; the
         # next build reuses its emails). Removed before the new build is announced.

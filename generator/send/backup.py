@@ -24,6 +24,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.i18n import _
 from generator.send.migrations import SCHEMA_VERSION
 from generator.send.sender import sender_lock
 from generator.send.store import Store, StoreError, now
@@ -40,13 +41,26 @@ def _check(connection: sqlite3.Connection, what: str) -> None:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.Error as err:
-        raise BackupError(f"{what} is not a readable SQLite file: {err}") from None
+        raise BackupError(_("%(what)s is not a readable SQLite file: %(err)s", what=what, err=err)) from None
     if result != "ok":
-        raise BackupError(f"{what} is damaged (integrity_check: {result})")
+        raise BackupError(_(
+            "%(what)s is damaged (integrity_check: %(result)s)",
+            what=what,
+            result=result,
+        ))
     if not {"subscribers", "consent_events", "sends", "deliveries"} <= tables:
-        raise BackupError(f"{what} is not a rundbrief store (its tables are missing)")
+        raise BackupError(_(
+            "%(what)s is not a rundbrief store (its tables are missing)",
+            what=what,
+        ))
     if version > SCHEMA_VERSION:
-        raise BackupError(f"{what} was made by a newer rundbrief (schema {version}; this one knows {SCHEMA_VERSION})")
+        raise BackupError(_(
+            "%(what)s was made by a newer rundbrief (schema %(version)s; this one knows "
+            "%(schema_version)s)",
+            what=what,
+            version=version,
+            schema_version=SCHEMA_VERSION,
+        ))
 
 
 def _sync_dir(folder: Path) -> None:
@@ -86,18 +100,27 @@ def _check_target(store_path: Path, target: Path) -> None:
     store_path = store_path.resolve()
     for own in store_files(store_path):
         if target == own or (own.exists() and target.exists() and os.path.samefile(own, target)):
-            raise BackupError(f"the backup would replace the store itself ({own}); choose another file")
+            raise BackupError(_(
+                "the backup would replace the store itself (%(own)s); choose another file",
+                own=own,
+            ))
     if not target.exists() and not target.is_symlink():
         return
     mode = os.stat(target).st_mode
     if not stat.S_ISREG(mode):
         raise BackupError(
-            f"{shown(str(target))} exists and is no regular file; a backup replaces only an earlier backup"
+            _(
+                "%(shown)s exists and is no regular file; a backup replaces only an earlier backup",
+                shown=shown(str(target)),
+            )
         )
     if not _is_backup(target):
         raise BackupError(
-            f"{shown(str(target))} exists and is no rundbrief backup; a backup replaces only an earlier backup "
-            "(remove the file first, or choose another name)"
+            _(
+                "%(shown)s exists and is no rundbrief backup; a backup replaces only an earlier backup "
+                "(remove the file first, or choose another name)",
+                shown=shown(str(target)),
+            )
         )
 
 
@@ -105,7 +128,10 @@ def backup(store_path: Path, target: Path) -> int:
     """Write a consistent copy of the store to ``target``; returns its size in bytes. ``target``
     may be an earlier backup (replaced whole) or nothing yet; anything else is refused."""
     if not store_path.is_file():
-        raise BackupError(f"there is no store at {shown(str(store_path))} (check --db or RUNDBRIEF_DB)")
+        raise BackupError(_(
+            "there is no store at %(shown)s (check --db or RUNDBRIEF_DB)",
+            shown=shown(str(store_path)),
+        ))
     target = target.resolve()
     _check_target(store_path, target)
     partial = target.with_name(f".{target.name}.partial")
@@ -129,7 +155,11 @@ def backup(store_path: Path, target: Path) -> int:
         _sync_dir(target.parent)
     except (OSError, sqlite3.Error) as err:
         partial.unlink(missing_ok=True)
-        raise BackupError(f"cannot write the backup {shown(str(target))}: {err}") from None
+        raise BackupError(_(
+            "cannot write the backup %(shown)s: %(err)s",
+            shown=shown(str(target)),
+            err=err,
+        )) from None
     except BackupError:
         partial.unlink(missing_ok=True)
         raise
@@ -183,16 +213,23 @@ def restore(store_path: Path, source: Path, secret: str | None = None) -> Restor
     unsubscriptions, bounces and erasures since applied; only then is it copied into the store
     (which is opened without migrating it: a damaged store can be restored over)."""
     if not source.is_file():
-        raise BackupError(f"there is no backup at {shown(str(source))}")
+        raise BackupError(_("there is no backup at %(shown)s", shown=shown(str(source))))
     store_path = store_path.resolve()
     if any(source.resolve() == own for own in store_files(store_path)):
-        raise BackupError(f"{shown(str(source))} is the store itself, not a backup")
+        raise BackupError(_(
+            "%(shown)s is the store itself, not a backup",
+            shown=shown(str(source)),
+        ))
     work = store_path.with_name(f".{store_path.name}.restore-{os.getpid()}")
     store_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         backup_db = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)  # as_uri escapes # % ?
     except sqlite3.Error as err:
-        raise BackupError(f"cannot open the backup {shown(str(source))}: {err}") from None
+        raise BackupError(_(
+            "cannot open the backup %(shown)s: %(err)s",
+            shown=shown(str(source)),
+            err=err,
+        )) from None
     try:
         for leftover in store_files(work):
             leftover.unlink(missing_ok=True)
@@ -213,12 +250,19 @@ def restore(store_path: Path, source: Path, secret: str | None = None) -> Restor
             except StoreError as err:
                 why = str(err).replace(f"cannot open the subscriber store {work}: ", "")
                 raise BackupError(
-                    f"the backup {shown(str(source))} cannot be used: its migration failed ({why})"
+                    _(
+                        "the backup %(shown)s cannot be used: its migration failed (%(why)s)",
+                        shown=shown(str(source)),
+                        why=why,
+                    )
                 ) from None
             try:
                 problem = staged.db.execute("PRAGMA integrity_check").fetchone()[0]
                 if problem != "ok" or staged.db.execute("PRAGMA foreign_key_check").fetchone() is not None:
-                    raise BackupError(f"the backup {shown(str(source))} is damaged after its migration")
+                    raise BackupError(_(
+                        "the backup %(shown)s is damaged after its migration",
+                        shown=shown(str(source)),
+                    ))
                 reapplied = _reapply(staged, left, source.name)
                 erased = _erase_again(staged, tombstones, secret)
                 if highest:
@@ -230,7 +274,7 @@ def restore(store_path: Path, source: Path, secret: str | None = None) -> Restor
                 staged.close()
             replaced = _install(work, store_path)
     except (sqlite3.Error, OSError) as err:
-        raise BackupError(f"cannot restore {shown(str(source))}: {err}") from None
+        raise BackupError(_("cannot restore %(shown)s: %(err)s", shown=shown(str(source)), err=err)) from None
     finally:
         for leftover in store_files(work):
             leftover.unlink(missing_ok=True)

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from generator.addresses import AddressError, check_address
+from generator.i18n import _
 from generator.send.store import Store, now
 from generator.send.subscribers import shown
 from generator.send.tokens import Tokens
@@ -73,7 +74,10 @@ def limit_from_environment() -> int:
     if not text:
         return DEFAULT_LIMIT
     if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 100):
-        raise BounceConfigError(f"RUNDBRIEF_BOUNCE_LIMIT must be a whole number from 1 to 100, found {text[:40]!r}")
+        raise BounceConfigError(_(
+            "RUNDBRIEF_BOUNCE_LIMIT must be a whole number from 1 to 100, found %(value)r",
+            value=text[:40],
+        ))
     return int(text)
 
 
@@ -81,7 +85,10 @@ def verp_from_environment() -> bool:
     """``RUNDBRIEF_VERP``: ``on`` (default) or ``off`` (the plain sender; bounces are then not recognised)."""
     text = os.environ.get("RUNDBRIEF_VERP", "on").strip().lower()
     if text not in ("on", "off"):
-        raise BounceConfigError(f"RUNDBRIEF_VERP must be on or off, found {text[:40]!r}")
+        raise BounceConfigError(_(
+            "RUNDBRIEF_VERP must be on or off, found %(value)r",
+            value=text[:40],
+        ))
     return text == "on"
 
 
@@ -93,18 +100,25 @@ def bounce_base(sender: str) -> str:
     try:
         return check_address(chosen)
     except AddressError as err:
-        raise BounceConfigError(f"RUNDBRIEF_BOUNCE_ADDRESS is not a usable address: {err}") from None
+        raise BounceConfigError(_(
+            "RUNDBRIEF_BOUNCE_ADDRESS is not a usable address: %(err)s",
+            err=err,
+        )) from None
 
 
 def return_path(base: str, tokens: Tokens, slug: str, subscriber_id: int) -> str:
     """The envelope sender of one message: ``local+rb-<id>-<send>-<mac>@domain``."""
-    local, _, domain = base.rpartition("@")
+    local, _at, domain = base.rpartition("@")
     token = f"rb-{subscriber_id:x}-{tokens.send_code(slug)}-{tokens.bounce_mac(slug, subscriber_id)}"
     local = local.partition("+")[0] + "+" + token
     if len(local.encode("utf-8")) > 64:  # RFC 5321's limit for a local part
         raise BounceConfigError(
-            f"the return path {local}@{domain} is longer than 64 characters before the @; set "
-            "RUNDBRIEF_BOUNCE_ADDRESS to an address with a shorter name (or RUNDBRIEF_VERP=off)"
+            _(
+                "the return path %(local)s@%(domain)s is longer than 64 characters before the @; set "
+                "RUNDBRIEF_BOUNCE_ADDRESS to an address with a shorter name (or RUNDBRIEF_VERP=off)",
+                local=local,
+                domain=domain,
+            )
         )
     return f"{local}@{domain}"
 

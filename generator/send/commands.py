@@ -15,6 +15,7 @@ from generator.content.model import Issue, Project
 from generator.email.build import email_key
 from generator.email.context import subject_for
 from generator.email.mime import MessageError, PreparedMessage
+from generator.i18n import N_, _, ngettext
 from generator.manifest import read_key
 from generator.output import NEWSLETTER_DIR
 from generator.send.store import Status, Store, StoreError, inside_published, resolve_db
@@ -27,14 +28,16 @@ EXIT_NOT_ALL_SENT = 2  # ran to the end, but not every recipient has "sent": see
 db_option = click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help=(
-        "The subscriber store (default: RUNDBRIEF_DB, else .rundbrief/rundbrief.sqlite in the project; "
-        "a relative path is taken from the current folder)."
+        N_(
+            "The subscriber store (default: RUNDBRIEF_DB, else .rundbrief/rundbrief.sqlite in the "
+            "project; a relative path is taken from the current folder).",
+        )
     ),
 )  # fmt: skip
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"rundbrief: {message}", err=True)
+    click.echo(_("rundbrief: %(message)s", message=message), err=True)
     sys.exit(1)
 
 
@@ -49,7 +52,12 @@ def open_store(project: Path, db: Path | None) -> Store:
     except StoreError as err:
         fail(str(err))
     except sqlite3.Error as err:  # a damaged store: one line, and what to do
-        fail(f"the subscriber store {store.path} cannot be used: {err} (restore a backup: rundbrief store restore)")
+        fail(_(
+            "the subscriber store %(path)s cannot be used: %(err)s (restore a backup: rundbrief "
+            "store restore)",
+            path=store.path,
+            err=err,
+        ))
     return store
 
 
@@ -58,7 +66,10 @@ def load_model(project: Path) -> Project:
     if result.diagnostics.errors:
         for problem in result.diagnostics.errors:
             click.echo(str(problem), err=True)
-        fail(f"the content has errors; fix them first ({result.diagnostics.summary()})")
+        fail(_(
+            "the content has errors; fix them first (%(summary)s)",
+            summary=result.diagnostics.summary(),
+        ))
     return result.project
 
 
@@ -67,10 +78,19 @@ def built_email(model: Project, issue: Issue) -> tuple[str, str, str]:
     folder = model.root / NEWSLETTER_DIR / issue.slug
     built_key = read_key(folder)
     if built_key is None:
-        fail(f"{NEWSLETTER_DIR}/{issue.slug}/ is not built; run rundbrief build first")
+        fail(_(
+            "%(newsletter_dir)s/%(slug)s/ is not built; run rundbrief build first",
+            newsletter_dir=NEWSLETTER_DIR,
+            slug=issue.slug,
+        ))
     current = email_key(model, issue, model.settings.email_inliner)  # type: ignore[arg-type]
     if built_key != current:
-        fail(f"{NEWSLETTER_DIR}/{issue.slug}/ is older than its content or templates; run rundbrief build first")
+        fail(_(
+            "%(newsletter_dir)s/%(slug)s/ is older than its content or templates; run rundbrief "
+            "build first",
+            newsletter_dir=NEWSLETTER_DIR,
+            slug=issue.slug,
+        ))
     html = (folder / "email.html").read_text(encoding="utf-8")
     return html, (folder / "email.txt").read_text(encoding="utf-8"), current
 
@@ -97,10 +117,20 @@ def import_command(project: Path, db: Path | None, csv_file: Path) -> None:
     for problem in problems:
         click.echo(problem, err=True)
     if report is None:
-        fail(f"nothing was imported: {len(problems)} problem{'s' * (len(problems) != 1)} in {csv_file}")
+        fail(ngettext(
+            "nothing was imported: %(n)d problem in %(csv_file)s",
+            "nothing was imported: %(n)d problems in %(csv_file)s",
+            len(problems),
+            csv_file=csv_file,
+        ))
     click.echo(
-        f"rundbrief: imported {report.added} subscribers ({report.known} already known, {report.duplicates} "
-        "duplicates in the file)"
+        _(
+            "rundbrief: imported %(added)s subscribers (%(known)s already known, %(duplicates)s "
+            "duplicates in the file)",
+            added=report.added,
+            known=report.known,
+            duplicates=report.duplicates,
+        )
     )
 
 
@@ -133,9 +163,9 @@ def remove_command(project: Path, db: Path | None, address: str) -> None:
     store = open_store(project, db)
     found = store.find(address)
     if found is None:
-        fail(f"no subscriber {address}")
+        fail(_("no subscriber %(address)s", address=address))
     store.unsubscribe(found.id, "removed by operator (rundbrief subscribers remove)")
-    click.echo(f"rundbrief: {found.email} unsubscribed")
+    click.echo(_("rundbrief: %(email)s unsubscribed", email=found.email))
 
 
 @subscribers.command("export")
@@ -152,24 +182,26 @@ def export_command(project: Path, db: Path | None) -> None:
 @_project_option
 @db_option
 @click.argument("slug")
-@click.option("--yes", is_flag=True, help="Send without asking.")
+@click.option("--yes", is_flag=True, help=N_("Send without asking."))
 @click.option(
     "--dry-run",
     "dry_run",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write the messages into this folder instead.",
+    help=N_("Write the messages into this folder instead."),
 )
 @click.option("--test", "test_address", help="Send one copy, marked as a test, to this address (outside the ledger).")
-@click.option("--status", "status", is_flag=True, help="Show the ledger of this send and stop.")
+@click.option("--status", "status", is_flag=True, help=N_("Show the ledger of this send and stop."))
 @click.option("--rate", type=click.FloatRange(min=0.01), default=None, help="At most this many messages per second.")
 @click.option("--retry-after", "retry_after", type=click.FloatRange(min=0), default=60.0, show_default=True,
-              help="Seconds before retrying a temporary failure (doubling each time).")  # fmt: skip
+              help=N_("Seconds before retrying a temporary failure (doubling each time)."))  # fmt: skip
 @click.option("--resend-unknown", "resend_unknown", is_flag=True, help="Send again to rows whose delivery is unknown.")
 @click.option("--accept-rebuild", "accept_rebuild", is_flag=True,
-              help="Resume a send although the issue was rebuilt since it started "
-                   "(the rest get the new version).")  # fmt: skip
+              help=N_(
+                  "Resume a send although the issue was rebuilt since it started (the rest get the new "
+                  "version).",
+              ))  # fmt: skip
 @click.option("--connections", type=click.IntRange(1, 8), default=2, show_default=True,
-              help="SMTP connections used at once (1 for relays that allow only one).")  # fmt: skip
+              help=N_("SMTP connections used at once (1 for relays that allow only one)."))  # fmt: skip
 def send(
     project: Path, db: Path | None, slug: str, yes: bool, dry_run: Path | None, test_address: str | None,
     status: bool, rate: float | None, retry_after: float, resend_unknown: bool, accept_rebuild: bool, connections: int,
@@ -189,16 +221,22 @@ def send(
         print_status(ledger)
         return
     if dry_run is not None and (inside := inside_published(model.root, dry_run)) is not None:
-        fail(f"--dry-run must not write into {inside}/: the messages carry subscriber addresses")
+        fail(_(
+            "--dry-run must not write into %(inside)s/: the messages carry subscriber addresses",
+            inside=inside,
+        ))
     issue = model.issue(slug)
     if issue is None:
-        fail(f"no issue {slug!r} in content/newsletter/")
+        fail(_("no issue %(slug)r in content/newsletter/", slug=slug))
     if issue.draft and not test_address and not dry_run:
-        fail(f"{slug} is a draft; drafts are never sent (only --test or --dry-run)")
+        fail(_("%(slug)s is a draft; drafts are never sent (only --test or --dry-run)", slug=slug))
     html, text, build_key = built_email(model, issue)
     settings = model.settings
     if not settings.service_url:
-        fail("plugins.rundbrief.service_url is required for sending: the unsubscribe links point there")
+        fail(_(
+            "plugins.rundbrief.service_url is required for sending: the unsubscribe links point "
+            "there",
+        ))
     try:
         tokens = Tokens(secret_from_environment())
     except TokenError as err:
@@ -210,7 +248,7 @@ def send(
     try:
         prepared = PreparedMessage(EmailBody(slug, subject, "", html, text), settings)
     except MessageError as err:
-        fail(f"the message of {slug} is not safe to send: {err}")
+        fail(_("the message of %(slug)s is not safe to send: %(err)s", slug=slug, err=err))
     if dry_run is not None:
         write_dry_run(model, store, tokens, prepared, dry_run)
         return
@@ -228,8 +266,11 @@ def send(
     )
     if not yes:
         if not sys.stdin or not sys.stdin.isatty():
-            fail(f"{waiting} messages would be sent; confirm with --yes (no terminal to ask on)")
-        click.confirm(f"Send {subject!r} to {waiting} recipients?", abort=True)
+            fail(_(
+                "%(waiting)s messages would be sent; confirm with --yes (no terminal to ask on)",
+                waiting=waiting,
+            ))
+        click.confirm(_("Send %(subject)r to %(waiting)s recipients?", subject=subject, waiting=waiting), abort=True)
     from tqdm import tqdm
 
     bars: list[tqdm[Any]] = []  # shown once the send holds the lock and knows its total
@@ -254,9 +295,11 @@ def send(
             bar.close()
         print_status(ledger)
         fail(
-            f"the send stopped: {err}\nNo recipient is charged with this: those not yet sent stay waiting, and the "
-            "same "
-            "send run again after the fix gives each of them the issue once."
+            _(
+                "the send stopped: %(err)s\nNo recipient is charged with this: those not yet sent stay "
+                "waiting, and the same send run again after the fix gives each of them the issue once.",
+                err=err,
+            )
         )
     for bar in bars:
         bar.close()
@@ -288,17 +331,26 @@ def send_test(settings: Any, smtp: Any, body: Any, recipient: str) -> NoReturn:
         address = check_address(recipient)
         data = PreparedMessage(body, settings).personalise(address, settings.service_url)
     except AddressError as err:
-        fail(f"--test {recipient!r} is not a usable address: {err}")
+        fail(_(
+            "--test %(recipient)r is not a usable address: %(err)s",
+            recipient=recipient,
+            err=err,
+        ))
     except MessageError as err:
-        fail(f"the test message is not safe to send: {err}")
+        fail(_("the test message is not safe to send: %(err)s", err=err))
     connection = Connection(smtp)
     try:
         result = connection.deliver(settings.sender_email, address, data)
     except RelayError as err:
-        fail(f"the test was not sent: {err}")
+        fail(_("the test was not sent: %(err)s", err=err))
     finally:
         connection.close()
-    click.echo(f"rundbrief: test to {address}: {result.outcome.value} ({result.reply})")
+    click.echo(_(
+        "rundbrief: test to %(address)s: %(value)s (%(reply)s)",
+        address=address,
+        value=result.outcome.value,
+        reply=result.reply,
+    ))
     sys.exit(0 if result.outcome.value == "sent" else 1)
 
 
@@ -321,8 +373,12 @@ def print_status(ledger: Any) -> None:
     count = rejected.fetchone()[0]
     if count:
         click.echo(
-            f"sender rejected: {count} notices refused the sender (5.7.x: DMARC, SPF or a policy), charged to "
-            "nobody; check the sender domain's SPF, DKIM and DMARC and the relay"
+            _(
+                "sender rejected: %(count)s notices refused the sender (5.7.x: DMARC, SPF or a "
+                "policy), charged to nobody; check the sender domain's SPF, DKIM and DMARC and the "
+                "relay",
+                count=count,
+            )
         )
     for row in bounces:
         click.echo(f"bounce_{row['kind']}\t{shown(row['email'] or '(erased)')}\t{shown(row['detail'] or '')}")
@@ -341,11 +397,19 @@ def write_dry_run(model: Project, store: Store, tokens: Any, message: PreparedMe
                 subscriber.email, unsubscribe_url(model.settings.service_url or "", tokens, subscriber.id)
             )
         except MessageError as err:
-            click.echo(f"rundbrief: not written for {subscriber.email!r}: {err}", err=True)
+            click.echo(_(
+                "rundbrief: not written for %(email)r: %(err)s",
+                email=subscriber.email,
+                err=err,
+            ), err=True)
             continue
         written += 1
         (target / f"{written:06d}.eml").write_bytes(data)
-    click.echo(f"rundbrief: wrote {written} messages to {folder} (nothing was sent)")
+    click.echo(_(
+        "rundbrief: wrote %(written)s messages to %(folder)s (nothing was sent)",
+        written=written,
+        folder=folder,
+    ))
     if written != len(active):
         sys.exit(EXIT_NOT_ALL_SENT)
 
@@ -378,8 +442,10 @@ def subscriptions_status(project: Path, db: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--trusted-proxy", "trusted_proxy", default=None, envvar="RUNDBRIEF_TRUSTED_PROXY",
-              help="The address of a reverse proxy in front: its X-Forwarded-For names the client "
-                   "(for the limits). Default: RUNDBRIEF_TRUSTED_PROXY.")  # fmt: skip
+              help=N_(
+                  "The address of a reverse proxy in front: its X-Forwarded-For names the client (for "
+                  "the limits). Default: RUNDBRIEF_TRUSTED_PROXY.",
+              ))  # fmt: skip
 def serve(project: Path, db: Path | None, host: str, port: int, trusted_proxy: str | None) -> None:
     """Serve the subscription pages with waitress (any WSGI server can run generator.send.webapp:create_app)."""
     import logging
@@ -392,7 +458,7 @@ def serve(project: Path, db: Path | None, host: str, port: int, trusted_proxy: s
     try:
         app = create_app(project, db, check_smtp=True)
     except ServiceConfigError as err:
-        fail(f"cannot start the subscription service: {err}")
+        fail(_("cannot start the subscription service: %(err)s", err=err))
     proxy: dict[str, Any] = {}
     if trusted_proxy:
         proxy = {
@@ -400,8 +466,13 @@ def serve(project: Path, db: Path | None, host: str, port: int, trusted_proxy: s
             "trusted_proxy_headers": {"x-forwarded-for"},
             "clear_untrusted_proxy_headers": True,
         }
-    click.echo(f"rundbrief: subscriptions on http://{host}:{port}/", err=True)
+    click.echo(_("rundbrief: subscriptions on http://%(host)s:%(port)s/", host=host, port=port), err=True)
     try:
         waitress.serve(app, host=host, port=port, ident="rundbrief", max_request_body_size=64 * MAX_BODY, **proxy)
     except OSError as err:
-        fail(f"cannot serve on {host}:{port}: {err.strerror or err}")
+        fail(_(
+            "cannot serve on %(host)s:%(port)s: %(value)s",
+            host=host,
+            port=port,
+            value=err.strerror or err,
+        ))

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.i18n import _
 from generator.send.bounces import MAX_MESSAGE
 
 KEYWORD = "$RundbriefRead"
@@ -48,7 +49,7 @@ def read_mbox(path: Path) -> Iterator[Item]:
         box = mailbox.mbox(path, create=False)
         keys = box.keys()
     except (OSError, mailbox.Error) as err:
-        raise SourceError(f"cannot read the mbox file {path}: {err}") from None
+        raise SourceError(_("cannot read the mbox file %(path)s: %(err)s", path=path, err=err)) from None
     for key in keys:
         handle = box.get_file(key)
         try:
@@ -78,7 +79,7 @@ def read_maildir(path: Path) -> Iterator[Item]:
     try:
         listed = [(sub, entry.name) for sub in ("new", "cur") for entry in os.scandir(path / sub) if entry.is_file()]
     except OSError as err:
-        raise SourceError(f"cannot read the Maildir {path}: {err}") from None
+        raise SourceError(_("cannot read the Maildir %(path)s: %(err)s", path=path, err=err)) from None
     for sub, name in listed:
         if name.startswith(".") or (sub == "cur" and _seen(name)):
             continue
@@ -88,7 +89,11 @@ def read_maildir(path: Path) -> Iterator[Item]:
         except FileNotFoundError:  # taken away by a mail client meanwhile
             continue
         except OSError as err:
-            raise SourceError(f"cannot read {path / sub / name}: {err.strerror or err}") from None
+            raise SourceError(_(
+                "cannot read %(value)s: %(value2)s",
+                value=path / sub / name,
+                value2=err.strerror or err,
+            )) from None
 
         def done(sub: str = sub, name: str = name) -> None:
             try:
@@ -96,7 +101,11 @@ def read_maildir(path: Path) -> Iterator[Item]:
             except FileNotFoundError:
                 pass  # moved or deleted by a mail client meanwhile: nothing left to mark
             except OSError as err:
-                raise SourceError(f"cannot mark {path / sub / name} as read: {err.strerror or err}") from None
+                raise SourceError(_(
+                    "cannot mark %(value)s as read: %(value2)s",
+                    value=path / sub / name,
+                    value2=err.strerror or err,
+                )) from None
 
         yield data, done
 
@@ -118,18 +127,27 @@ class ImapSettings:
         user = env.get("RUNDBRIEF_IMAP_USER", "").strip()
         password = env.get("RUNDBRIEF_IMAP_PASSWORD", "")
         if not (host and user and password):
-            raise SourceError("RUNDBRIEF_IMAP_HOST, RUNDBRIEF_IMAP_USER and RUNDBRIEF_IMAP_PASSWORD must be set")
+            raise SourceError(_("RUNDBRIEF_IMAP_HOST, RUNDBRIEF_IMAP_USER and RUNDBRIEF_IMAP_PASSWORD must be set"))
         tls = env.get("RUNDBRIEF_IMAP_TLS", "ssl").strip().lower()
         if tls not in DEFAULT_PORTS:
-            raise SourceError(f"RUNDBRIEF_IMAP_TLS must be ssl, starttls or none, found {tls[:40]!r}")
+            raise SourceError(_(
+                "RUNDBRIEF_IMAP_TLS must be ssl, starttls or none, found %(value)r",
+                value=tls[:40],
+            ))
         port_text = env.get("RUNDBRIEF_IMAP_PORT", "").strip()
         if port_text and not (port_text.isascii() and port_text.isdigit() and 1 <= int(port_text) <= 65535):
-            raise SourceError(f"RUNDBRIEF_IMAP_PORT must be a port number from 1 to 65535, found {port_text[:40]!r}")
+            raise SourceError(_(
+                "RUNDBRIEF_IMAP_PORT must be a port number from 1 to 65535, found %(value)r",
+                value=port_text[:40],
+            ))
         chosen = folder or env.get("RUNDBRIEF_IMAP_FOLDER", "").strip() or "INBOX"
         done = env.get("RUNDBRIEF_IMAP_DONE_FOLDER", "").strip() or None
         for name in (chosen, done or ""):
             if any(not ch.isprintable() or ch == '"' for ch in name):
-                raise SourceError(f"an IMAP folder name must be one line without quotes, found {name[:40]!r}")
+                raise SourceError(_(
+                    "an IMAP folder name must be one line without quotes, found %(value)r",
+                    value=name[:40],
+                ))
         port = int(port_text) if port_text else DEFAULT_PORTS[tls]
         return cls(host, port, tls, user, password, chosen, done)
 
@@ -151,17 +169,29 @@ def _connect(s: ImapSettings) -> imaplib.IMAP4:
                 client.starttls(ssl_context=ssl.create_default_context())
     except ssl.SSLError as err:
         raise SourceError(
-            f"TLS with the IMAP server {where} failed: {err.reason or err}; check RUNDBRIEF_IMAP_TLS"
+            _(
+                "TLS with the IMAP server %(where)s failed: %(value)s; check RUNDBRIEF_IMAP_TLS",
+                where=where,
+                value=err.reason or err,
+            )
         ) from None
     except (OSError, imaplib.IMAP4.error) as err:
-        raise SourceError(f"cannot connect to the IMAP server {where}: {err}") from None
+        raise SourceError(_(
+            "cannot connect to the IMAP server %(where)s: %(err)s",
+            where=where,
+            err=err,
+        )) from None
     try:
         client.login(s.user, s.password)
     except (OSError, imaplib.IMAP4.error) as err:
         client.shutdown()
         raise SourceError(
-            f"the IMAP server refused the login of {s.user!r} ({err}); check RUNDBRIEF_IMAP_USER and "
-            "RUNDBRIEF_IMAP_PASSWORD"
+            _(
+                "the IMAP server refused the login of %(user)r (%(err)s); check RUNDBRIEF_IMAP_USER "
+                "and RUNDBRIEF_IMAP_PASSWORD",
+                user=s.user,
+                err=err,
+            )
         ) from None
     return client
 
@@ -169,7 +199,7 @@ def _connect(s: ImapSettings) -> imaplib.IMAP4:
 def _ok(result: tuple[str, list[Any]], what: str) -> list[Any]:
     status, data = result
     if status != "OK":
-        raise SourceError(f"the IMAP server refused {what}: {data!r:.200}")
+        raise SourceError(_("the IMAP server refused %(what)s: %(data).200s", what=what, data=data))
     return data
 
 
@@ -180,7 +210,10 @@ def read_imap(settings: ImapSettings) -> Iterator[Item]:
             _ok(client.select(_quoted(settings.folder)), f"the folder {settings.folder!r} (RUNDBRIEF_IMAP_FOLDER)")
             found = _ok(client.uid("SEARCH", "UNKEYWORD", KEYWORD), "the search")
         except imaplib.IMAP4.error as err:
-            raise SourceError(f"the IMAP server refused the folder or the search: {err}") from None
+            raise SourceError(_(
+                "the IMAP server refused the folder or the search: %(err)s",
+                err=err,
+            )) from None
         listed = found[0] if found and isinstance(found[0], bytes) else b""
         uids = [uid.decode("ascii") for uid in listed.split() if uid.isdigit()]
         offered = _ok(client.capability(), "CAPABILITY")  # after login: servers offer more then
@@ -204,7 +237,10 @@ def read_imap(settings: ImapSettings) -> Iterator[Item]:
                         _ok(client.uid("STORE", uid, "+FLAGS", f"({KEYWORD} \\Deleted)"), "marking a message")
                         copied.append(uid)
                 except (OSError, imaplib.IMAP4.error) as err:
-                    raise SourceError(f"the IMAP server failed while marking a message as read: {err}") from None
+                    raise SourceError(_(
+                        "the IMAP server failed while marking a message as read: %(err)s",
+                        err=err,
+                    )) from None
 
             yield raw, done
         if copied and b"UIDPLUS" in capabilities:
@@ -213,7 +249,7 @@ def read_imap(settings: ImapSettings) -> Iterator[Item]:
             # skipped (they carry the keyword), until a mail client expunges the folder.
             _ok(client.uid("EXPUNGE", ",".join(copied)), "removing the moved messages (UID EXPUNGE)")
     except (OSError, imaplib.IMAP4.error) as err:
-        raise SourceError(f"the connection to the IMAP server failed: {err}") from None
+        raise SourceError(_("the connection to the IMAP server failed: %(err)s", err=err)) from None
     finally:
         try:
             client.logout()
@@ -233,8 +269,14 @@ def open_source(source: str) -> tuple[str, Iterator[Item]]:
     path = Path(source)
     if path.is_dir():
         if not all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
-            raise SourceError(f"{source} is a folder but no Maildir (it needs cur/, new/ and tmp/)")
+            raise SourceError(_(
+                "%(source)s is a folder but no Maildir (it needs cur/, new/ and tmp/)",
+                source=source,
+            ))
         return f"maildir {path.name}", read_maildir(path)
     if not path.is_file():
-        raise SourceError(f"{source} is neither an mbox file, a Maildir nor imap (or imap:FOLDER)")
+        raise SourceError(_(
+            "%(source)s is neither an mbox file, a Maildir nor imap (or imap:FOLDER)",
+            source=source,
+        ))
     return f"mbox {path.name}", read_mbox(path)

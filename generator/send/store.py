@@ -26,6 +26,7 @@ from enum import Enum
 from pathlib import Path
 
 from generator.diagnostics import Diagnostics
+from generator.i18n import _
 from generator.output import NEWSLETTER_DIR
 from generator.send.migrations import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
@@ -64,8 +65,12 @@ def retention_from_environment() -> timedelta:
     minimum = PENDING_RETENTION.days
     if not (text.isascii() and text.isdigit() and minimum <= int(text) <= 3650):
         raise StoreError(
-            f"RUNDBRIEF_RETENTION_DAYS must be a whole number of days from {minimum} to 3650 (a confirmation link "
-            f"is valid 7 days), found {text[:40]!r}"
+            _(
+                "RUNDBRIEF_RETENTION_DAYS must be a whole number of days from %(minimum)s to 3650 (a "
+                "confirmation link is valid 7 days), found %(value)r",
+                minimum=minimum,
+                value=text[:40],
+            )
         )
     return timedelta(days=int(text))
 
@@ -125,8 +130,12 @@ def resolve_db(project: Path, explicit: Path | None) -> Path:
     folder = inside_published(project, path)
     if folder is not None:
         raise StoreError(
-            f"the subscriber store must not be inside {folder}/ (a build publishes or replaces that folder, "
-            f"and the subscribers with it): {path}"
+            _(
+                "the subscriber store must not be inside %(folder)s/ (a build publishes or replaces "
+                "that folder, and the subscribers with it): %(path)s",
+                folder=folder,
+                path=path,
+            )
         )
     return path
 
@@ -160,13 +169,22 @@ class Store:
             self.db.execute("PRAGMA secure_delete=ON")  # freed pages are zeroed: an erased address leaves no trace
             self._migrate()
         except (OSError, sqlite3.Error) as err:
-            raise StoreError(f"cannot open the subscriber store {path}: {err}") from None
+            raise StoreError(_(
+                "cannot open the subscriber store %(path)s: %(err)s",
+                path=path,
+                err=err,
+            )) from None
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(
-                f"it was made by a newer rundbrief (schema {version}, this one knows {SCHEMA_VERSION})"
+                _(
+                    "it was made by a newer rundbrief (schema %(version)s, this one knows "
+                    "%(schema_version)s)",
+                    version=version,
+                    schema_version=SCHEMA_VERSION,
+                )
             )
         if version == SCHEMA_VERSION:
             return
@@ -183,7 +201,10 @@ class Store:
                 if version < SCHEMA_VERSION:
                     broken = db.execute("PRAGMA foreign_key_check").fetchall()
                     if broken:
-                        raise sqlite3.DatabaseError(f"{len(broken)} rows point at nothing after the migration")
+                        raise sqlite3.DatabaseError(_(
+                            "%(n_broken)s rows point at nothing after the migration",
+                            n_broken=len(broken),
+                        ))
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         finally:
             self.db.execute("PRAGMA foreign_keys=ON")

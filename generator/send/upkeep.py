@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from generator.i18n import N_, _
 from generator.send.commands import _project_option, db_option, fail, open_store
 from generator.send.store import inside_published, resolve_db
 from generator.send.subscribers import shown
@@ -48,7 +49,7 @@ def bounces_import(project: Path, db: Path | None, source: str) -> None:
                 report.left += 1
     except SourceError as err:
         summarise(report)
-        fail(f"bounces import stopped: {err}")
+        fail(_("bounces import stopped: %(err)s", err=err))
     summarise(report)
 
 
@@ -57,8 +58,15 @@ def summarise(report: object) -> None:
 
     assert isinstance(report, Report)
     click.echo(
-        f"rundbrief: read {report.read} messages: {report.recorded['hard']} hard and {report.recorded['soft']} soft "
-        f"bounces recorded, {report.already} read before, {sum(report.ignored.values())} ignored"
+        _(
+            "rundbrief: read %(read)s messages: %(value)s hard and %(value2)s soft bounces "
+            "recorded, %(already)s read before, %(sum)s ignored",
+            read=report.read,
+            value=report.recorded['hard'],
+            value2=report.recorded['soft'],
+            already=report.already,
+            sum=sum(report.ignored.values()),
+        )
     )
     for reason, count in sorted(report.ignored.items()):
         click.echo(f"ignored\t{count}\t{reason}")
@@ -83,7 +91,7 @@ def show_command(project: Path, db: Path | None, address: str) -> None:
 
     lines = describe(open_store(project, db), address)
     if lines is None:
-        fail(f"nothing is stored about {shown(address)}")
+        fail(_("nothing is stored about %(shown)s", shown=shown(address)))
     for line in lines:
         click.echo(line)
 
@@ -92,7 +100,7 @@ def show_command(project: Path, db: Path | None, address: str) -> None:
 @_project_option
 @db_option
 @click.argument("address")
-@click.option("--yes", is_flag=True, help="Erase without asking.")
+@click.option("--yes", is_flag=True, help=N_("Erase without asking."))
 def erase_command(project: Path, db: Path | None, address: str, yes: bool) -> None:
     """Delete ADDRESS and everything about it; its ledger rows stay, anonymised (GDPR Art. 17)."""
     from generator.send.privacy import erase
@@ -104,22 +112,35 @@ def erase_command(project: Path, db: Path | None, address: str, yes: bool) -> No
         fail(str(err))
     store = open_store(project, db)
     if store.find(address) is None:
-        fail(f"nothing is stored about {shown(address)}")
+        fail(_("nothing is stored about %(shown)s", shown=shown(address)))
     if not yes:
         if not sys.stdin or not sys.stdin.isatty():
-            fail(f"erasing {shown(address)} cannot be undone; confirm with --yes (no terminal to ask on)")
-        click.confirm(f"Erase {shown(address)} for good?", abort=True)
+            fail(_(
+                "erasing %(shown)s cannot be undone; confirm with --yes (no terminal to ask on)",
+                shown=shown(address),
+            ))
+        click.confirm(_("Erase %(address)s for good?", address=shown(address)), abort=True)
     erased = erase(store, address, secret)
     if erased is None:
-        fail(f"nothing is stored about {shown(address)}")
+        fail(_("nothing is stored about %(shown)s", shown=shown(address)))
     click.echo(
-        f"rundbrief: erased {shown(erased.email)}: the subscriber and {erased.events} consent events deleted; "
-        f"{erased.deliveries} deliveries and {erased.bounces} bounces kept without the address, for the statistics"
+        _(
+            "rundbrief: erased %(shown)s: the subscriber and %(events)s consent events deleted; "
+            "%(deliveries)s deliveries and %(bounces)s bounces kept without the address, for the "
+            "statistics",
+            shown=shown(erased.email),
+            events=erased.events,
+            deliveries=erased.deliveries,
+            bounces=erased.bounces,
+        )
     )
     if not erased.checkpointed:
         click.echo(
-            "rundbrief: another process reads the store, so its write-ahead log could not be emptied yet: the address "
-            "stays in the -wal file until the next checkpoint (stopping the service for a moment empties it)"
+            _(
+                "rundbrief: another process reads the store, so its write-ahead log could not be "
+                "emptied yet: the address stays in the -wal file until the next checkpoint (stopping "
+                "the service for a moment empties it)",
+            )
         )
 
 
@@ -151,26 +172,36 @@ def backup_command(project: Path, db: Path | None, target: Path) -> None:
     from generator.send.store import StoreError
 
     if (inside := inside_published(project, target)) is not None:
-        fail(f"a backup must not be written into {inside}/: it holds the subscribers")
+        fail(_(
+            "a backup must not be written into %(inside)s/: it holds the subscribers",
+            inside=inside,
+        ))
     try:
         path = resolve_db(project, db)
     except StoreError as err:
         fail(str(err))
     if not path.is_file():  # a typo in RUNDBRIEF_DB must not back up a new, empty store every night
-        fail(f"there is no store at {shown(str(path))} (check --db or RUNDBRIEF_DB); nothing was backed up")
+        fail(_(
+            "there is no store at %(shown)s (check --db or RUNDBRIEF_DB); nothing was backed up",
+            shown=shown(str(path)),
+        ))
     open_store(project, db).close()  # the retention rules first: a backup keeps nothing they delete
     try:
         size = backup(resolve_db(project, db), target)
     except (BackupError, StoreError) as err:
         fail(str(err))
-    click.echo(f"rundbrief: backup written to {target} ({size} bytes)")
+    click.echo(_(
+        "rundbrief: backup written to %(target)s (%(size)s bytes)",
+        target=target,
+        size=size,
+    ))
 
 
 @store.command("restore")
 @_project_option
 @db_option
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Restore without asking.")
+@click.option("--yes", is_flag=True, help=N_("Restore without asking."))
 def restore_command(project: Path, db: Path | None, source: Path, yes: bool) -> None:
     """Replace the store's contents with the backup SOURCE (no send may run meanwhile)."""
     from generator.send.backup import BackupError, restore
@@ -183,8 +214,11 @@ def restore_command(project: Path, db: Path | None, source: Path, yes: bool) -> 
         fail(str(err))
     if not yes:
         if not sys.stdin or not sys.stdin.isatty():
-            fail(f"restoring replaces everything in {path}; confirm with --yes (no terminal to ask on)")
-        click.confirm(f"Replace everything in {path} with {source}?", abort=True)
+            fail(_(
+                "restoring replaces everything in %(path)s; confirm with --yes (no terminal to ask on)",
+                path=path,
+            ))
+        click.confirm(_("Replace everything in %(path)s with %(source)s?", path=path, source=source), abort=True)
     from generator.send.tokens import TokenError, secret_from_environment
 
     try:
@@ -197,14 +231,23 @@ def restore_command(project: Path, db: Path | None, source: Path, yes: bool) -> 
         fail(str(err))
     open_store(project, db).close()  # the retention rules, on what the backup brought back
     click.echo(
-        f"rundbrief: restored {shown(str(source))} into {path} ({restored.subscribers} subscribers); "
-        f"{restored.reapplied} unsubscriptions and bounces since the backup applied again; "
-        f"{restored.erased} people erased since the backup erased again"
+        _(
+            "rundbrief: restored %(shown)s into %(path)s (%(subscribers)s subscribers); "
+            "%(reapplied)s unsubscriptions and bounces since the backup applied again; %(erased)s "
+            "people erased since the backup erased again",
+            shown=shown(str(source)),
+            path=path,
+            subscribers=restored.subscribers,
+            reapplied=restored.reapplied,
+            erased=restored.erased,
+        )
     )
     if restored.previous_unreadable:
         click.echo(
-            "rundbrief: the store before the restore could not be read: unsubscriptions, bounces and erasures made "
-            "after the backup could not be applied again; check them"
+            _(
+                "rundbrief: the store before the restore could not be read: unsubscriptions, bounces "
+                "and erasures made after the backup could not be applied again; check them",
+            )
         )
     if restored.replaced_file:
-        click.echo("rundbrief: the damaged store file was replaced: restart the subscription service")
+        click.echo(_("rundbrief: the damaged store file was replaced: restart the subscription service"))

@@ -33,6 +33,7 @@ from werkzeug.wrappers import Request, Response
 from generator.addresses import AddressError, check_address
 from generator.content import load_project
 from generator.content.model import Settings
+from generator.i18n import _
 from generator.routes import CONFIRM_PATH, Routes
 from generator.send import limits as limit
 from generator.send.limits import DEFAULT_LIMITS, Limits
@@ -387,12 +388,15 @@ def create_app(
     confirmations must not take subscriptions). ``start_worker`` False leaves them queued (tests)."""
     result = load_project(project)
     if result.diagnostics.errors:
-        raise ServiceConfigError(f"the project has errors ({result.diagnostics.summary()}); run rundbrief check")
+        raise ServiceConfigError(_(
+            "the project has errors (%(summary)s); run rundbrief check",
+            summary=result.diagnostics.summary(),
+        ))
     settings = result.project.settings
     if not settings.sender_email:
-        raise ServiceConfigError("plugins.rundbrief.sender is required: confirmation mails are sent from it")
+        raise ServiceConfigError(_("plugins.rundbrief.sender is required: confirmation mails are sent from it"))
     if not settings.service_url:
-        raise ServiceConfigError("plugins.rundbrief.service_url is required: the confirmation links point there")
+        raise ServiceConfigError(_("plugins.rundbrief.service_url is required: the confirmation links point there"))
     try:
         tokens = Tokens(secret_from_environment())
         smtp = SmtpSettings.from_environment()

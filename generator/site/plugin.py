@@ -42,6 +42,7 @@ from generator.content.images import ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE
 from generator.content.model import Image, Issue, Phase, Project
 from generator.formatting import tel_href
+from generator.i18n import N_, translate
 from generator.images import ImagePipeline
 from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
@@ -166,7 +167,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             if errors := [str(p) for p in result.diagnostics.errors]:
                 if self.command != "serve":
                     # a BuildError: MkDocs prints it and stops, without a traceback
-                    raise PluginError("rundbrief content has errors:\n" + "\n".join(errors))
+                    raise PluginError(translate(N_("rundbrief content has errors:")) + "\n" + "\n".join(errors))
                 # A live preview keeps running: every page shows the errors until they are fixed.
                 for error in errors:
                     log.error(error)
