@@ -129,3 +129,22 @@ def tree_stats(
                 yield f"{shown}\0missing"
                 continue
             yield f"{shown}\0{info.st_size}\0{info.st_mtime_ns}"
+
+
+_object_digests: dict[int, tuple[object, str]] = {}  # id -> (the object, kept alive; its digest)
+
+
+def object_digest(value: object) -> str:
+    """A digest of a content-model object (its type and generated repr: all its fields, all the
+    way down), once per object per build: the page keys and the email keys of one build, in two
+    threads, hash the same issues. ``forget_objects`` ends a build's share."""
+    known = _object_digests.get(id(value))
+    if known is None or known[0] is not value:
+        shown = f"{type(value).__qualname__}{value!r}".encode("utf-8", "surrogatepass")
+        known = _object_digests[id(value)] = (value, hashlib.sha256(shown).hexdigest()[:32])
+    return known[1]
+
+
+def forget_objects() -> None:
+    """After a build: its objects need not stay alive (the preview builds again and again)."""
+    _object_digests.clear()

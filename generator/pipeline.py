@@ -13,6 +13,7 @@ from typing import cast
 import jinja2
 
 from generator import buildstamp
+from generator.cachefiles import forget_objects
 from generator.content.model import Issue, Project
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import Diagnostics, Location, template_location, template_message
@@ -75,6 +76,15 @@ def build_into(
     the caller's: a build's staged output, or a preview's folder), reusing unchanged emails of
     ``previous``; then the renditions the emails show, and the check that every site address an
     email shows is a file of ``site``. Problems go into ``diag`` (SiteBuildError from MkDocs)."""
+    try:
+        return _build_into(project, diag, site, mail, previous, strict=strict)
+    finally:
+        forget_objects()  # the model's digests of this build (the preview builds again and again)
+
+
+def _build_into(
+    project: Project, diag: Diagnostics, site: Path, mail: Path, previous: Path | None, *, strict: bool
+) -> list[EmailResult]:
     cache = project.root / CACHE_DIR
     inliner = cast(Inliner, project.settings.email_inliner)
     texts = convert_texts(project, cache=cache)  # once, for the site and the emails

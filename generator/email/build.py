@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from generator.cachefiles import code_digest
+from generator.cachefiles import code_digest, object_digest
 from generator.content.images import ImageChecker
 from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
@@ -81,18 +81,28 @@ def _templates_digest(folders: tuple[Path, ...]) -> bytes:
     return digest.digest()
 
 
+def shared_email_key(project: Project, inliner: Inliner, templates: bytes | None = None) -> bytes:
+    """What every email of ``project`` is made of: rundbrief's code, the templates, the inliner,
+    the settings and the legal pages (hashed once per build, not once per email)."""
+    digest = hashlib.sha256(code_digest())
+    digest.update(templates if templates is not None else _templates_digest(templates_dir(project)))
+    digest.update(f"{inliner}|{project.settings!r}|{project.legal_pages!r}".encode())
+    return digest.digest()
+
+
 def email_key(
     project: Project,
     issue: Issue,
     inliner: Inliner,
     templates: bytes | None = None,
     stats: dict[Path, str] | None = None,
+    shared: bytes | None = None,
 ) -> str:
     """What the email of ``issue`` is made of, hashed (``templates``: their digest, if known;
-    ``stats``: image file stats already taken in this build: many issues show the same logos)."""
-    digest = hashlib.sha256(code_digest())
-    digest.update(templates if templates is not None else _templates_digest(templates_dir(project)))
-    digest.update(f"{inliner}|{project.settings!r}|{issue!r}|{project.legal_pages!r}".encode())
+    ``stats``: image file stats already taken in this build: many issues show the same logos;
+    ``shared``: what every email of the project is made of, if known: see shared_email_key)."""
+    digest = hashlib.sha256(shared if shared is not None else shared_email_key(project, inliner, templates))
+    digest.update(object_digest(issue).encode())
     images = [p.image.path for p in (issue.cover, *issue.photos) if p is not None]
     images += [s.shown_photo.image.path for s in issue.statements if s.shown_photo is not None]
     images += [p.logo.path for p in project.settings.partners if p.logo is not None]
@@ -235,6 +245,7 @@ def build_emails(
     issues = only if only is not None else list(project.published)
     by_slug = {issue.slug: issue for issue in issues}
     templates = _templates_digest(templates_dir(project))
+    every_email = shared_email_key(project, inliner, templates)
     # One stat per image file, not per issue showing it: this loop runs in a thread beside MkDocs,
     # and every system call hands the interpreter lock over and waits to get it back.
     stats: dict[Path, str] = {}
@@ -243,7 +254,7 @@ def build_emails(
     results: list[EmailResult] = []
     jobs: list[_Job] = []
     for issue in issues:
-        key = email_key(project, issue, inliner, templates, stats)
+        key = email_key(project, issue, inliner, templates, stats, every_email)
         old = previous_dir / issue.slug if previous_dir else None
         reused = None
         # an extension that reads other files: the key cannot see them, every email is made anew

@@ -35,7 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from generator.buildstamp import KNOWN_PLUGINS  # search (its entries kept with a page) and rundbrief
-from generator.cachefiles import code_digest, installed_packages, read_pickle, tree_stats, write_pickle
+from generator.cachefiles import (
+    code_digest,
+    installed_packages,
+    object_digest,
+    read_pickle,
+    tree_stats,
+    write_pickle,
+)
 from generator.images import Rendition
 
 _FORMAT = 1
@@ -73,13 +80,13 @@ class Canonical:
         if value is None or isinstance(value, (str, int, float, bool, date)):
             return value
         if is_dataclass(value) and not isinstance(value, type):
+            if type(value).__module__ == _MODEL:  # its repr is all of it; shared with the email keys
+                return object_digest(value)
             known = self._digests.get(id(value))
             if known is None:
-                shown = repr(value) if type(value).__module__ == _MODEL else ""
-                if not shown or " at 0x" in shown:
-                    # a page view: field by field, so that the issues, events and people it shows
-                    # (shared by many views) are hashed once each
-                    shown = repr(tuple((f.name, self(getattr(value, f.name))) for f in fields(value)))
+                # a page view: field by field, so that the issues, events and people it shows
+                # (shared by many views) are hashed once each
+                shown = repr(tuple((f.name, self(getattr(value, f.name))) for f in fields(value)))
                 digest = hashlib.sha256(f"{type(value).__qualname__}{shown}".encode("utf-8", "surrogatepass"))
                 known = self._digests[id(value)] = (value, digest.hexdigest()[:32])
             return known[1]

@@ -37,6 +37,7 @@ from mkdocs.utils import get_build_datetime
 from mkdocs.utils.templates import TemplateContext
 
 from generator import hyphenation
+from generator.cachefiles import forget_objects
 from generator.content import load_project
 from generator.content.images import ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE
@@ -495,6 +496,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         log.debug(f"{made} image renditions made anew")
         if self.page_cache is not None:
             self.page_cache.prune()  # the pages of issues since edited or removed
+        if self.preloaded is None:  # plain `mkdocs serve` builds again and again in this process
+            forget_objects()
 
     def _add_email_renditions(self) -> None:
         newsletter = self._project().root / NEWSLETTER_DIR
