@@ -19,7 +19,7 @@ from generator.clicktexts import use_our_catalog
 from generator.content import load_project
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, LogProblems
-from generator.i18n import N_, _, ngettext, set_language
+from generator.i18n import N_, _, language, ngettext, set_language
 from generator.routes import ISSUES_DIR
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,6 +53,23 @@ def _configure_logging(verbose: bool, problems: logging.Handler) -> None:
     logger.handlers[:] = [progress, problems]
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logger.propagate = False
+
+
+def _issues(count: int) -> str:
+    return ngettext("%(n)s issue", "%(n)s issues", count, n=count)
+
+
+def format_seconds(seconds: float) -> str:
+    """ "0.7" in English, "0,7" in German."""
+    shown = f"{seconds:.1f}"
+    return shown.replace(".", ",") if language() == "de" else shown
+
+
+def failed_summary(diag: Diagnostics, strict: bool) -> str:
+    """The counts of a failed run, and why warnings alone failed it."""
+    if strict and not diag.errors:
+        return _("%(summary)s; with --strict, warnings count as errors", summary=diag.summary())
+    return diag.summary()
 
 
 def report(diag: Diagnostics, *, reminders: bool = True) -> None:
@@ -142,20 +159,21 @@ def check(project: Path, strict: bool) -> None:
     emails = lint_built_emails(model, diag)
     report(diag)
     if diag.failed(strict=strict):
-        click.echo(_("rundbrief: check failed: %(summary)s", summary=diag.summary()), err=True)
+        click.echo(_("rundbrief: check failed: %(summary)s", summary=failed_summary(diag, strict)), err=True)
         sys.exit(1)
     published = len(model.published)
     click.echo(
         _(
-            "rundbrief: content is fine: %(published)s published and %(value)s draft issues, "
-            "%(n_events)s events, %(n_people)s people, %(n_phases)s phases, %(emails)s built "
-            "emails (%(summary)s)",
-            published=published,
-            value=len(model.issues) - published,
-            n_events=len(model.events),
-            n_people=len(model.people),
-            n_phases=len(model.phases),
-            emails=emails,
+            "rundbrief: content is fine: %(published)s and %(drafts)s, %(events)s, %(people)s, %(phases)s, "
+            "%(emails)s (%(summary)s)",
+            published=ngettext("%(n)s published issue", "%(n)s published issues", published, n=published),
+            drafts=ngettext(
+                "%(n)s draft", "%(n)s drafts", len(model.issues) - published, n=len(model.issues) - published
+            ),
+            events=ngettext("%(n)s event", "%(n)s events", len(model.events), n=len(model.events)),
+            people=ngettext("%(n)s person", "%(n)s people", len(model.people), n=len(model.people)),
+            phases=ngettext("%(n)s phase", "%(n)s phases", len(model.phases), n=len(model.phases)),
+            emails=ngettext("%(n)s built email", "%(n)s built emails", emails, n=emails),
             summary=diag.summary(),
         )
     )
@@ -221,12 +239,12 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
         report(diag)
         click.echo(
             _(
-                "rundbrief: nothing changed since the last build: %(site_dir)s/ with %(n_published)s issues and "
-                "%(newsletter_dir)s/ are up to date, checked in %(value).1f s (%(summary)s)",
+                "rundbrief: nothing changed since the last build: %(site_dir)s/ with %(issues)s and "
+                "%(newsletter_dir)s/ are up to date, checked in %(seconds)s s (%(summary)s)",
                 site_dir=site_dir,
-                n_published=same.issues,
+                issues=_issues(same.issues),
                 newsletter_dir=NEWSLETTER_DIR,
-                value=time.perf_counter() - started,
+                seconds=format_seconds(time.perf_counter() - started),
                 summary=diag.summary(),
             )
         )
@@ -243,16 +261,17 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     gc.freeze()  # the model lives as long as the build: never scan it again
     if diag.failed(strict=strict):
         report(diag)
-        click.echo(_(
-            "rundbrief: build failed, nothing was written: %(summary)s",
-            summary=diag.summary(),
-        ), err=True)
+        click.echo(
+            _(
+                "rundbrief: build failed, nothing was written: %(summary)s",
+                summary=failed_summary(diag, strict),
+            ),
+            err=True,
+        )
         sys.exit(1)
     same_settings = (model.settings.site_dir, model.settings.timezone) == (site_dir, tz_name)
     try:
-        built = build_all(
-            model, diag, strict=strict, subscribers=addresses, inputs=inputs if same_settings else None
-        )
+        built = build_all(model, diag, strict=strict, subscribers=addresses, inputs=inputs if same_settings else None)
     except BuildFailed as err:
         report(diag)
         click.echo(_("rundbrief: build failed, nothing was written: %(err)s", err=err), err=True)
@@ -260,15 +279,16 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     report(diag)
     click.echo(
         _(
-            "rundbrief: built %(site_dir)s/ with %(n_published)s issues and %(newsletter_dir)s/ "
-            "(%(emails_rendered)s emails rendered, %(emails_reused)s unchanged) in %(value).1f s "
-            "(%(summary)s)",
+            "rundbrief: built %(site_dir)s/ with %(issues)s and %(newsletter_dir)s/ (%(rendered)s, "
+            "%(reused)s) in %(seconds)s s (%(summary)s)",
             site_dir=model.settings.site_dir,
-            n_published=len(model.published),
+            issues=_issues(len(model.published)),
             newsletter_dir=NEWSLETTER_DIR,
-            emails_rendered=built.emails_rendered,
-            emails_reused=built.emails_reused,
-            value=time.perf_counter() - started,
+            rendered=ngettext(
+                "%(n)s email rendered", "%(n)s emails rendered", built.emails_rendered, n=built.emails_rendered
+            ),
+            reused=ngettext("%(n)s unchanged", "%(n)s unchanged", built.emails_reused, n=built.emails_reused),
+            seconds=format_seconds(time.perf_counter() - started),
             summary=diag.summary(),
         )
     )
@@ -288,18 +308,24 @@ def email(project: Path, slug: str) -> None:
     if issue is None:
         report(diag, reminders=False)
         known = ", ".join(i.slug for i in model.issues) or "none"
-        click.echo(_(
-            "rundbrief: no issue %(slug)r in content/newsletter/ (issues: %(known)s)",
-            slug=slug,
-            known=known,
-        ), err=True)
+        click.echo(
+            _(
+                "rundbrief: no issue %(slug)r in content/newsletter/ (issues: %(known)s)",
+                slug=slug,
+                known=known,
+            ),
+            err=True,
+        )
         sys.exit(1)
     if diag.errors:
         report(diag, reminders=False)
-        click.echo(_(
-            "rundbrief: email failed, nothing was written: %(summary)s",
-            summary=diag.summary(),
-        ), err=True)
+        click.echo(
+            _(
+                "rundbrief: email failed, nothing was written: %(summary)s",
+                summary=diag.summary(),
+            ),
+            err=True,
+        )
         sys.exit(1)
     try:
         folder = build_one_email(model, issue, diag)
@@ -312,6 +338,22 @@ def email(project: Path, slug: str) -> None:
         click.echo((folder / name).relative_to(model.root).as_posix())
 
 
+class _Day(click.ParamType):  # type: ignore[type-arg]  # click's own types are not generic either
+    """A date as the front-matter takes it (2026-03-05 or 05.03.2026), refused as check would."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        from generator.content.fields import DATE_EXPECTED, date_problem, parse_date
+
+        if isinstance(value, date):
+            return value
+        day = parse_date(str(value))
+        if day is None:
+            self.fail(date_problem(str(value)) or _("expected %(kind)s", kind=_(DATE_EXPECTED)), param, ctx)
+        return day
+
+
 @main.command()
 @project_option
 @click.argument("title")
@@ -319,10 +361,10 @@ def email(project: Path, slug: str) -> None:
 @click.option(
     "--date",
     "day",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help=N_("The publication date, YYYY-MM-DD (default: today)."),
+    type=_Day(),
+    help=N_("The publication date, YYYY-MM-DD or DD.MM.YYYY (default: today)."),
 )
-def new(project: Path, title: str, number: str | None, day: Any) -> None:
+def new(project: Path, title: str, number: str | None, day: date | None) -> None:
     """Create the next issue file as a draft and print its path."""
     from generator.newissue import NewIssueError, create_issue
 
@@ -333,7 +375,7 @@ def new(project: Path, title: str, number: str | None, day: Any) -> None:
             model.issues,
             title,
             number=number,
-            day=day.date() if day else date.today(),
+            day=day or date.today(),
             person=next((p.id for p in model.people if p.id), None),  # the examples name a real person
         )
     except NewIssueError as err:
@@ -419,10 +461,13 @@ def serve(project: Path, port: int, host: str) -> None:
     from generator.preview.server import LOOPBACK_NAMES, Preview, make_server
 
     if not (project / CONFIG_FILE).is_file():
-        click.echo(_(
-            "rundbrief: %(config)s is missing: --project must be the project folder",
-            config=project / CONFIG_FILE,
-        ), err=True)
+        click.echo(
+            _(
+                "rundbrief: %(config)s is missing: --project must be the project folder",
+                config=project / CONFIG_FILE,
+            ),
+            err=True,
+        )
         sys.exit(1)
     loaded = load_project(project)
     for problem in loaded.diagnostics.sorted():  # the legal-page reminders, once; the preview shows the rest
@@ -446,11 +491,14 @@ def serve(project: Path, port: int, host: str) -> None:
         if done.errors:
             for problem in done.errors:
                 click.echo(str(problem), err=True)
-            click.echo(ngettext(
-                "rundbrief: preview: %(n)d error, the pages show it",
-                "rundbrief: preview: %(n)d errors, the pages show them",
-                len(done.errors),
-            ), err=True)
+            click.echo(
+                ngettext(
+                    "rundbrief: preview: %(n)d error, the pages show it",
+                    "rundbrief: preview: %(n)d errors, the pages show them",
+                    len(done.errors),
+                ),
+                err=True,
+            )
         else:
             click.echo(_("rundbrief: preview built in %(seconds).1f s", seconds=done.seconds), err=True)
 

@@ -33,7 +33,7 @@ def tree_digest(folder: Path) -> dict[str, str]:
 def test_check_clean_project(project: Path) -> None:
     result = run("check", "--project", str(project))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("rundbrief: content is fine: 1 published and 0 draft issues, 1 events")
+    assert result.stdout.startswith("rundbrief: content is fine: 1 published issue and 0 drafts, 1 event,")
     assert result.stderr == ""
 
 

@@ -275,7 +275,7 @@ def test_unchanged_emails_are_not_rendered_again(example: Path) -> None:
     issue.write_text(original.replace("über 150 Ideen", "über 160 Ideen"), encoding="utf-8")
     try:
         changed = run("build", "--project", str(example))
-        assert "(1 emails rendered, 2 unchanged)" in changed.stdout
+        assert "(1 email rendered, 2 unchanged)" in changed.stdout
         assert "über 160 Ideen" in built(example, "2026-03", "email.html")
     finally:
         issue.write_text(original, encoding="utf-8")

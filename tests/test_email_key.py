@@ -27,18 +27,18 @@ def test_replacing_an_image_the_email_shows_renders_it_again(project: Path) -> N
     text = issue.read_text(encoding="utf-8")
     text = text.replace("    location: Schwaan\n", "    location: Schwaan\n    description: \"![Lageplan](../media/logo.png)\"\n")
     issue.write_text(text + "\n![Foto vom Auftakt](../media/foto.jpg)\n", encoding="utf-8")
-    assert "(1 emails rendered, 0 unchanged)" in build(project)
+    assert "(1 email rendered, 0 unchanged)" in build(project)
     assert shown_sizes(project) == [("120", "80"), ("40", "40")]  # the body's photo, the description's plan
     assert "(0 emails rendered, 1 unchanged)" in build(project)
 
     # the same size and format, other pixels: only the file's size and time tell (an edited photo)
     Image.new("RGB", (120, 80), "#c62828").save(project / "content" / "media" / "foto.jpg", "JPEG")
-    assert "(1 emails rendered, 0 unchanged)" in build(project)
+    assert "(1 email rendered, 0 unchanged)" in build(project)
     Image.new("RGB", (40, 40), "#2e7d32").save(project / "content" / "media" / "logo.png", "PNG")
-    assert "(1 emails rendered, 0 unchanged)" in build(project)
+    assert "(1 email rendered, 0 unchanged)" in build(project)
     # another size: the email shows the new one
     Image.new("RGB", (200, 100), "#c62828").save(project / "content" / "media" / "foto.jpg", "JPEG")
-    assert "(1 emails rendered, 0 unchanged)" in build(project)
+    assert "(1 email rendered, 0 unchanged)" in build(project)
     assert shown_sizes(project) == [("200", "100"), ("40", "40")]
 
 
@@ -48,7 +48,7 @@ def test_replacing_an_image_a_statement_quote_shows_renders_it_again(project: Pa
         "---\n\n", 'statements:\n  - person: anna-muster\n    quote: "Unser Zeichen: ![Logo](../media/logo.png)"\n---\n\n', 1
     )
     issue.write_text(text, encoding="utf-8")
-    assert "(1 emails rendered, 0 unchanged)" in build(project)
+    assert "(1 email rendered, 0 unchanged)" in build(project)
     assert "(0 emails rendered, 1 unchanged)" in build(project)
     Image.new("RGB", (40, 40), "#2e7d32").save(project / "content" / "media" / "logo.png", "PNG")
-    assert "(1 emails rendered, 0 unchanged)" in build(project)
+    assert "(1 email rendered, 0 unchanged)" in build(project)

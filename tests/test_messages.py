@@ -132,7 +132,7 @@ GERMAN = [
     "content/newsletter/2026-03.md:6: Fehler: YAML: Zeile 6 ist mit einem Tabulator eingerückt; YAML erlaubt nur "
     "Leerzeichen: ersetzen Sie den Tabulator durch Leerzeichen",
     "content/newsletter/2026-03.md:10: Fehler: body: Bild ../media/fotoo.jpg: Datei nicht gefunden: "
-    'content/media/fotoo.jpg (meinten Sie "media/foto.jpg"?)',
+    'content/media/fotoo.jpg (meinten Sie "../media/foto.jpg"?)',  # as the body names images
     "content/newsletter/2026-04.md:8: Fehler: YAML: Zeile 8 ist anders eingerückt als die Zeilen davor: sie beginnt "
     "nach 3 Leerzeichen, die Zeilen davor nach 0, 2, 4; Felder, die zusammengehören, beginnen in derselben Spalte",
     'content/newsletter/2027-01.md:4: Fehler: date: "29.02.2027": 2027 ist kein Schaltjahr '

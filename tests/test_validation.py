@@ -479,3 +479,50 @@ def test_bad_characters_are_the_control_characters_line_breaks_and_bidi_controls
         refused = unicodedata.category(ch) == "Cc" or ch in separators or ch in BIDI_CONTROLS
         assert bad_characters(f"a{ch}b", single_line=True) is refused, hex(code)
         assert bad_characters(f"a{ch}b", single_line=False) is (refused and ch not in "\n\t"), hex(code)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a colon in a list item's value is no indentation slip
+        (
+            "title: X\nevents:\n  - title: Workshop: Kommunale Sicht\n    start: 2026-01-01\n",
+            'f.md:4: error: YAML: line 4: a value containing ": " must be put in quotes: '
+            '- title: "Workshop: Kommunale Sicht"',
+        ),
+        # after comment lines only: no sentence with an empty list of columns
+        (
+            "# a\n# b\nsite_name: Kreisentwicklung Vechta: Beteiligung\n",
+            'f.md:4: error: YAML: line 4: a value containing ": " must be put in quotes: '
+            'site_name: "Kreisentwicklung Vechta: Beteiligung"',
+        ),
+        (
+            'title: "Workshop "Kommunale Sicht" startet"\nnumber: "1"\n',
+            "f.md:2: error: YAML: line 2: the value begins with a quotation mark and holds another one, or does not "
+            "close it; inside \"...\" write „...“ or '...', or put the whole value in single quotes",
+        ),
+        (
+            'title: "Workshop: erste Schritte\nnumber: "1"\ndate: 2026-01-01\n',
+            "f.md:2: error: YAML: line 2: the value begins with a quotation mark and holds another one, or does not "
+            "close it; inside \"...\" write „...“ or '...', or put the whole value in single quotes",
+        ),
+    ],
+)
+def test_yaml_slips_are_explained_where_they_are(text: str, expected: str) -> None:
+    from generator.content.yamlnodes import parse_yaml
+    from generator.diagnostics import Diagnostics
+
+    diag = Diagnostics()
+    assert parse_yaml(text, diag, "f.md", line_offset=1) is None
+    assert [str(p) for p in diag.problems] == [expected]
+
+
+def test_a_correctly_quoted_value_with_quotes_inside_is_read() -> None:
+    from generator.content.yamlnodes import YMap, YScalar, parse_yaml
+    from generator.diagnostics import Diagnostics
+
+    diag = Diagnostics()
+    node = parse_yaml('title: "Er sagte \\"hallo\\""\nsummary: \'„Zukunft“: wir\'\n', diag, "f.md")
+    assert diag.problems == [] and isinstance(node, YMap)
+    title = node.entries["title"][1]
+    assert isinstance(title, YScalar) and title.text == 'Er sagte "hallo"'

@@ -117,10 +117,11 @@ def check_links(
     drafts: set[str],
     content: Path,
     field: str = "body",
+    own: str | None = None,
 ) -> None:
     """Every link in the body to a page or file of the project leads to one that is published:
     ``pages`` are the content paths of the Markdown pages the site has, ``drafts`` those that are
-    drafts (not published)."""
+    drafts (not published); ``own``: the content path of the file the text is in."""
     for link in find_links(body, first_line):
         parts = urlsplit(link.src)
         if not link.src or parts.scheme or parts.netloc or link.src.startswith(("/", "#")):
@@ -152,7 +153,7 @@ def check_links(
                         field=field,
                         src=link.src,
                         target=target,
-                        suggest_page=_suggest_page(target, pages),
+                        suggest_page=_suggest_page(target, pages, folder, own),
                     ),
                 )
         elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
@@ -164,9 +165,11 @@ def check_links(
             ))
 
 
-def _suggest_page(target: str, pages: set[str]) -> str:
-    close = difflib.get_close_matches(target, sorted(pages), n=1, cutoff=0.75)
-    return f' (did you mean "{posixpath.relpath(close[0], posixpath.dirname(target))}"?)' if close else ""
+def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) -> str:
+    """The page closest to a link's missing target (never the page the link is on), written as
+    the link is: relative to ``folder``."""
+    close = difflib.get_close_matches(target, sorted(pages - {own}), n=1, cutoff=0.75)
+    return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(close[0], folder)) if close else ""
 
 
 def content_path(src: str, source: str) -> str | None:
@@ -396,7 +399,7 @@ def check_body(
                 "%(field)s: image %(src)s: %(problem)s",
                 field=field,
                 src=image.src,
-                problem=problem,
+                problem=problem.shown_from(posixpath.dirname(source)),  # as the body names images
             ))
             continue
         shown.setdefault(checked.src, checked)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import posixpath
 import warnings
 from pathlib import Path, PurePosixPath
 from struct import error as struct_error
@@ -85,7 +86,23 @@ class VerifiedImages:
 
 
 class ImageProblem(Exception):
-    """Why a referenced image cannot be used; the message completes "<field>: ..."."""
+    """Why a referenced image cannot be used; the message completes "<field>: ...".
+    ``closest``: for a file not found, the image file of content/ closest to the name."""
+
+    def __init__(self, message: str, closest: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.closest = message, closest
+
+    def __str__(self) -> str:
+        return self.shown_from("")
+
+    def shown_from(self, folder: str) -> str:
+        """The message, its suggestion written as seen from ``folder`` below content/ (the
+        folder of the issue whose body names the image: "../media/foto.jpg")."""
+        if self.closest is None:
+            return self.message
+        name = posixpath.relpath(self.closest, folder) if folder else self.closest
+        return self.message + _(' (did you mean "%(name)s"?)', name=name)
 
 
 class ImageChecker:
@@ -96,9 +113,9 @@ class ImageChecker:
         self.verified = VerifiedImages(cache_dir) if cache_dir is not None else None
         self._images: list[str] | None = None  # content/'s image files, listed at the first miss
 
-    def _suggest(self, missing: str) -> str:
-        """' (did you mean "media/foto-1.jpg"?)' naming the image file of content/ closest to a
-        name not found (a slip of a letter, another case), or nothing."""
+    def _suggest(self, missing: str) -> str | None:
+        """The image file of content/ closest to a name not found (a slip of a letter, another
+        case), or None."""
         if self._images is None:
             self._images = sorted(
                 path.relative_to(self.content_dir).as_posix()
@@ -116,10 +133,9 @@ class ImageChecker:
             close = difflib.get_close_matches(wanted.stem, list(stems), 1, 0.7)
             same = stems[close[0]] if close else []
         if not same:
-            return ""
+            return None
         # of several files with that name, the one in the folder that was named
-        best = min(same, key=lambda name: (PurePosixPath(name.casefold()).parent != wanted.parent, name))
-        return _(' (did you mean "%(name)s"?)', name=best)
+        return min(same, key=lambda name: (PurePosixPath(name.casefold()).parent != wanted.parent, name))
 
     def save(self) -> None:
         """Keep the list of verified files for the next check (with a cache folder only)."""
@@ -166,7 +182,7 @@ class ImageChecker:
             ))
         if not real.is_file():
             raise ImageProblem(
-                _("file not found: content/%(path)s", path=pure.as_posix()) + self._suggest(pure.as_posix())
+                _("file not found: content/%(path)s", path=pure.as_posix()), self._suggest(pure.as_posix())
             )
         stat = real.stat()
         if stat.st_size > MAX_BYTES:

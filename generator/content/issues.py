@@ -242,7 +242,7 @@ class IssueReader:
 
 def _end_fits(fields: Fields, start: EventTime, end: EventTime) -> bool:
     if not end.same_kind_as(start):
-        kind = 'a date and time like start, or a time "HH:MM"' if start.timed else "a date like start"
+        kind = _('a date and time like start, or a time "HH:MM"') if start.timed else _("a date like start")
         fields.error("end", _(
             "expected %(kind)s, found %(format_when)s",
             kind=kind,

@@ -191,17 +191,20 @@ def _check_issue_links(
         # a draft may link to another draft: both are published together, or the link is reported then
         shown, unpublished = (pages | drafts, set()) if issue.draft else (pages, drafts)
         ctx = context(issue.path)
-        check_body_links(ctx, issue.body, issue.body_line, ISSUES_DIR, shown, unpublished, content)
+        own = f"{ISSUES_DIR}/{issue.slug}.md"  # a link's suggestion is never the page it is on
+        check_body_links(ctx, issue.body, issue.body_line, ISSUES_DIR, shown, unpublished, content, own=own)
         # quotes and descriptions are Markdown of the issue too (an event named by id from
         # another issue is checked there, where its description is written)
         for number, statement in enumerate(issue.statements, start=1):
             field = f"statements[{number}].quote"
-            check_body_links(ctx, statement.quote, statement.quote_line, ISSUES_DIR, shown, unpublished, content, field)
+            check_body_links(
+                ctx, statement.quote, statement.quote_line, ISSUES_DIR, shown, unpublished, content, field, own
+            )
         for number, event in enumerate(issue.events, start=1):
             if event.description and event.source.path == ctx.path:
                 field = f"events[{number}].description"
                 check_body_links(
-                    ctx, event.description, event.description_line, ISSUES_DIR, shown, unpublished, content, field
+                    ctx, event.description, event.description_line, ISSUES_DIR, shown, unpublished, content, field, own
                 )
 
 

@@ -10,6 +10,7 @@ silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Union
 
@@ -195,12 +196,21 @@ def explain_syntax(lines: list[str], index: int, offset: int = 0) -> tuple[int, 
                 "line %(line)d is indented with a tab; YAML allows only spaces: replace the tab with spaces",
                 line=number + 1 + offset,
             )  # fmt: skip
+    if index < len(lines) and (quoted := _explain_quotes(lines, index, offset)) is not None:
+        return quoted
     if index >= len(lines) or index == 0:
         return None
     line = lines[index]
     stripped = line.lstrip(" ")
     columns = _columns(lines[:index])
-    if stripped and (found := len(line) - len(stripped)) not in columns:
+    before = [text for text in lines[:index] if text.strip() and not text.lstrip().startswith("#")]
+    if not columns or not before:
+        return None
+    opened = before[-1].rstrip().endswith(":")  # "events:", "- cover:": the next line may go deeper
+    found = len(line) - len(stripped)
+    if opened and found > len(_indent(before[-1])):
+        return None  # a first nested line is not mis-indented: PyYAML's own error says what is wrong
+    if stripped and found not in columns:
         return index, ngettext(
             "line %(line)d is indented differently from the lines before it: it begins after %(n)d space, "
             "the lines before after %(columns)s; fields that belong together begin in the same column",
@@ -209,6 +219,42 @@ def explain_syntax(lines: list[str], index: int, offset: int = 0) -> tuple[int, 
             found, line=index + 1 + offset, columns=", ".join(str(c) for c in sorted(columns)),
         )  # fmt: skip
     return None
+
+
+_KEY_AND_QUOTED = re.compile(r'^\s*(?:- )?[^\s:#"\'][^:#]*:\s+"(.*)$')
+
+
+def _explain_quotes(lines: list[str], index: int, offset: int) -> tuple[int, str] | None:
+    """A value that begins with a quotation mark and holds another one inside ("Workshop "Kommunale
+    Sicht" startet"), or never closes it: the editor's usual slip with quoted titles. The line where
+    the quote opens, at or just before the one PyYAML names."""
+    for number in range(index, max(-1, index - 3), -1):
+        match = _KEY_AND_QUOTED.match(lines[number])
+        if match is None:
+            continue
+        rest = match.group(1).rstrip()
+        inner = rest[:-1] if rest.endswith('"') else rest
+        if '"' in inner.replace('\\"', "") or not rest.endswith('"'):
+            return number, _(
+                'line %(line)d: the value begins with a quotation mark and holds another one, or does not '
+                "close it; inside \"...\" write „...“ or '...', or put the whole value in single quotes",
+                line=number + 1 + offset,
+            )  # fmt: skip
+    return None
+
+
+def _explain_colon(lines: list[str], index: int, offset: int) -> str | None:
+    """A value with ": " in it, not in quotes (``- title: Workshop: Kommunale Sicht``)."""
+    if index >= len(lines):
+        return None
+    line = lines[index]
+    key, colon, value = line.partition(": ")
+    if not colon or ": " not in value or value.lstrip().startswith(("'", '"')):
+        return None
+    return _(
+        'line %(line)d: a value containing ": " must be put in quotes: %(example)s',
+        line=index + 1 + offset, example=f'{key.strip()}: "{value.strip()}"',
+    )  # fmt: skip
 
 
 def parse_yaml(
@@ -230,9 +276,13 @@ def parse_yaml(
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         index = int(mark.line) if mark is not None else 0
-        explained = explain_syntax(text.split("\n"), index, line_offset)
+        lines = text.split("\n")
+        explained = explain_syntax(lines, index, line_offset)
+        colon = _explain_colon(lines, index, line_offset) if "mapping values are not allowed" in str(err) else None
         if explained is not None:
             index, message = explained[0], _("YAML: %(explanation)s", explanation=explained[1])
+        elif colon is not None:
+            message = _("YAML: %(explanation)s", explanation=colon)
         else:
             message = _syntax_message(err)
         diag.error(Location(path, index + 1 + line_offset), message)

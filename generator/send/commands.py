@@ -77,19 +77,22 @@ def built_email(model: Project, issue: Issue) -> tuple[str, str, str]:
     """The built HTML and text of ``issue`` and its build key; refuses an email older than its content."""
     folder = model.root / NEWSLETTER_DIR / issue.slug
     built_key = read_key(folder)
+    # a build never makes a draft's email (and removes one made before): `rundbrief email` does
+    command = f"rundbrief email {issue.slug}" if issue.draft else "rundbrief build"
     if built_key is None:
         fail(_(
-            "%(newsletter_dir)s/%(slug)s/ is not built; run rundbrief build first",
+            "%(newsletter_dir)s/%(slug)s/ is not built; run %(command)s first",
             newsletter_dir=NEWSLETTER_DIR,
             slug=issue.slug,
+            command=command,
         ))
     current = email_key(model, issue, model.settings.email_inliner)  # type: ignore[arg-type]
     if built_key != current:
         fail(_(
-            "%(newsletter_dir)s/%(slug)s/ is older than its content or templates; run rundbrief "
-            "build first",
+            "%(newsletter_dir)s/%(slug)s/ is older than its content or templates; run %(command)s first",
             newsletter_dir=NEWSLETTER_DIR,
             slug=issue.slug,
+            command=command,
         ))
     html = (folder / "email.html").read_text(encoding="utf-8")
     return html, (folder / "email.txt").read_text(encoding="utf-8"), current
