@@ -181,3 +181,19 @@ def test_plain_mkdocs_build_reports_content_errors(project: Path) -> None:
     assert mkdocs.returncode == 1
     assert 'content/newsletter/bad-date.md:4: error: date: "2026-02-30": there is no 30 February' in mkdocs.stderr
     assert not (project / "site").exists()
+
+
+def test_a_wrong_start_and_a_german_end_time_are_reported_in_one_run(project: Path) -> None:
+    """The end is checked even when the start is wrong, and "18.00" or "19 Uhr" get the colon form."""
+    issue = project / "content" / "newsletter" / "2026-05.md"
+    if not issue.is_file():
+        issue = next((project / "content" / "newsletter").glob("*.md"))
+    text = issue.read_text(encoding="utf-8")
+    text = text.replace("start: 2026-05-26 10:00", "start: 2026-05-26 25:00").replace('end: "15:00"', 'end: "18.00"')
+    issue.write_text(text, encoding="utf-8")
+    result = run("check", "--project", str(project))
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if "events[1]" in line]
+    assert len(lines) == 2, result.stderr
+    assert "events[1].start" in lines[0] and "there is no hour 25" in lines[0]
+    assert lines[1].endswith('events[1].end: "18.00": write the time with a colon: "18:00"')

@@ -49,6 +49,9 @@ WHEN_EXPECTED = N_('a date or "YYYY-MM-DD HH:MM"')
 YEARS = (1900, 2200)  # the dates a participation process can mean
 
 
+_GERMAN_CLOCK = re.compile(r"(?:^|[\s,])\s*(?P<h>\d{1,2})(?:\.(?P<m>\d{2}))?\s*(?:Uhr)?\s*$", re.IGNORECASE)
+
+
 def suggest(word: str, choices: Sequence[str]) -> str:
     """' (did you mean "x"?)' for the closest choice, or nothing."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
@@ -381,6 +384,11 @@ class Fields:
             value = datetime.combine(same_day_as.day, clock, self.ctx.tz)
         if value is None:
             problem = when_problem(node.text) or (time_problem(node.text) if same_day_as is not None else None)
+            if clock := _GERMAN_CLOCK.search(node.text):  # "14.30", "18 Uhr": the German way of writing a time
+                written = node.text[: clock.start()].strip()
+                hours, minutes = clock.group("h"), clock.group("m") or "00"
+                example = f"{written} {int(hours):02d}:{minutes}".strip()
+                problem = problem or _('write the time with a colon: "%(example)s"', example=example)
             if not self.impossible(key, node, problem):
                 self.expected(key, _(WHEN_EXPECTED), node)
             return None

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from generator.content.bodyrefs import check_body
@@ -165,7 +166,10 @@ class IssueReader:
             return EventRef(given_id, Location(self.ctx.path, fields.line))
         title = fields.text("title", required=True)
         start = fields.when("start", required=True)
-        end = fields.when("end", same_day_as=start) if start is not None else None
+        # end is checked even when start is wrong: the editor gets both mistakes in one run (a bare
+        # "19:00" is read on some day then, and the result is not used)
+        end = fields.when("end", same_day_as=start or _SOME_DAY)
+        end = end if start is not None else None
         if start is not None and end is not None and not _end_fits(fields, start, end):
             end = None
         location = fields.text("location")
@@ -238,6 +242,9 @@ class IssueReader:
             source=Location(self.ctx.path, 1),
         )  # fmt: skip
         return ReadIssue(issue, events, fields.line_of("number"))
+
+
+_SOME_DAY = EventTime(date(2001, 1, 1))
 
 
 def _end_fits(fields: Fields, start: EventTime, end: EventTime) -> bool:
