@@ -384,9 +384,9 @@ class Fields:
             value = datetime.combine(same_day_as.day, clock, self.ctx.tz)
         if value is None:
             problem = when_problem(node.text) or (time_problem(node.text) if same_day_as is not None else None)
-            if clock := _GERMAN_CLOCK.search(node.text):  # "14.30", "18 Uhr": the German way of writing a time
-                written = node.text[: clock.start()].strip()
-                hours, minutes = clock.group("h"), clock.group("m") or "00"
+            if german := _GERMAN_CLOCK.search(node.text):  # "14.30", "18 Uhr": the German way of writing a time
+                written = node.text[: german.start()].strip()
+                hours, minutes = german.group("h"), german.group("m") or "00"
                 example = f"{written} {int(hours):02d}:{minutes}".strip()
                 problem = problem or _('write the time with a colon: "%(example)s"', example=example)
             if not self.impossible(key, node, problem):
