@@ -59,7 +59,7 @@ def test_check_strict_fails_on_warnings(project: Path, write: Callable[..., Path
     strict = run("check", "--strict", "--project", str(project))
     assert strict.returncode == 1
     # a misspelt field is a warning, and an error under --strict (as on the preview's pages)
-    assert strict.stderr.splitlines()[-2].endswith(": error: sumary: unknown field, ignored (did you mean \"summary\"?)")
+    assert strict.stderr.splitlines()[-2].endswith(': error: sumary: unknown field, ignored (did you mean "summary"?)')
     assert strict.stderr.splitlines()[-1] == "rundbrief: check failed: 1 error, 0 warnings"
 
 
@@ -197,3 +197,19 @@ def test_a_wrong_start_and_a_german_end_time_are_reported_in_one_run(project: Pa
     assert len(lines) == 2, result.stderr
     assert "events[1].start" in lines[0] and "there is no hour 25" in lines[0]
     assert lines[1].endswith('events[1].end: "18.00": write the time with a colon: "18:00"')
+
+
+def test_a_people_file_that_cannot_be_read_calls_nobody_unknown(project: Path) -> None:
+    people = project / "content" / "people.yml"
+    lines = people.read_text(encoding="utf-8").splitlines()
+    lines[1] = "\t" + lines[1].lstrip()  # a tab in the indentation of the first person's field
+    people.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    issue = next((project / "content" / "newsletter").glob("*.md"))
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("events:", "contacts: [anna-muster]\nevents:", 1), encoding="utf-8"
+    )
+    result = run("check", "--project", str(project))
+    assert result.returncode == 1
+    problems = [line for line in result.stderr.splitlines() if PROBLEM_LINE.match(line)]
+    assert problems and all(line.startswith("content/people.yml:") for line in problems), result.stderr
+    assert "unknown person" not in result.stderr

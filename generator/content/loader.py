@@ -51,8 +51,7 @@ def _markdown_files(folder: Path, root: Path, diag: Diagnostics) -> list[Path]:
                 diag.warning(
                     Location(display_path(path, root)),
                     _(
-                        "Markdown files in subfolders of %(folder)s/ are not read; put them directly in the "
-                        "folder",
+                        "Markdown files in subfolders of %(folder)s/ are not read; put them directly in the folder",
                         folder=display_path(folder, root),
                     ),
                 )
@@ -87,9 +86,10 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     def context(path: Path) -> Context:
         return Context(diag, display_path(path, root), tz)
 
-    people = load_people(
+    read_people = load_people(
         content / PEOPLE_FILE, display_path(content / PEOPLE_FILE, root), context(content / PEOPLE_FILE), images
     )
+    people = read_people if read_people is not None else {}
 
     phases: list[Phase] = []
     phase_files = _markdown_files(content / PHASES_DIR, root, diag)
@@ -104,7 +104,7 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     unreadable: list[str] = []  # issues whose front-matter could not be read: their events are unknown
     issue_files = _markdown_files(content / ISSUES_DIR, root, diag)
     for path in issue_files:
-        read = IssueReader(context(path), people, images).issue(path, path.stem)
+        read = IssueReader(context(path), people, images, people_read=read_people is not None).issue(path, path.stem)
         entries_by_issue[path.stem] = read.events
         number_lines[path.stem] = read.number_line
         if read.unreadable:
@@ -238,7 +238,7 @@ def _check_site_addresses(issues: list[Issue], published: set[str], settings: Se
                         id=event.id,
                         field=field,
                         value=value,
-                        value2=path or '/',
+                        value2=path or "/",
                     ),
                 )
 
@@ -285,8 +285,7 @@ def _check_numbers(issues: list[Issue], number_lines: dict[str, int], diag: Diag
         diag.error(
             Location(issue.source.path, number_lines[issue.slug]),
             _(
-                "number: %(number)s is already the number of %(path)s:%(value)s; every issue needs its "
-                "own number",
+                "number: %(number)s is already the number of %(path)s:%(value)s; every issue needs its own number",
                 number=quote(issue.number),
                 path=other.source.path,
                 value=number_lines[other.slug],
@@ -329,7 +328,7 @@ def _unique_events(
                         "event in several issues must carry the same data, or write only - id: %(id2)s here",
                         id=quote(entry.id),
                         source=known.event.source,
-                        join=', '.join(differing),
+                        join=", ".join(differing),
                         id2=entry.id,
                     ),
                 )

@@ -90,16 +90,18 @@ def read_person_fields(fields: Fields, person_id: str | None, images: ImageCheck
     return person
 
 
-def load_people(path: Path, shown: str, ctx: Context, images: ImageChecker) -> dict[str, Person]:
-    """``content/people.yml``: a mapping from person id to the person's fields."""
+def load_people(path: Path, shown: str, ctx: Context, images: ImageChecker) -> dict[str, Person] | None:
+    """``content/people.yml``: a mapping from person id to the person's fields; None where the
+    file is there but could not be read (its error is reported: the issues' references to people
+    cannot be checked then, and are not called unknown)."""
     if not path.exists():
         return {}
     text = read_text(path, shown, ctx.diag)
     if text is None:
-        return {}
+        return None
     root = parse_yaml(text, ctx.diag, shown)
     if root is None:
-        return {}
+        return None
     if not isinstance(root, YMap):
         ctx.error(
             root.line, _(
