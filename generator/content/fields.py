@@ -73,7 +73,8 @@ def bad_characters(text: str, *, single_line: bool) -> bool:
     return (_BAD_IN_LINE if single_line else _BAD_IN_TEXT).search(text) is not None
 
 
-def parse_date(text: str) -> date | None:
+def _date_parts(text: str) -> tuple[int, int, int] | None:
+    """Year, month and day of a text written as "YYYY-MM-DD" or "DD.MM.YYYY", real or not."""
     text = text.strip()
     if m := _DATE_ISO.fullmatch(text):
         y, mo, d = (int(g) for g in m.groups())
@@ -81,6 +82,13 @@ def parse_date(text: str) -> date | None:
         d, mo, y = (int(g) for g in m.groups())
     else:
         return None
+    return y, mo, d
+
+
+def parse_date(text: str) -> date | None:
+    if (parts := _date_parts(text)) is None:
+        return None
+    y, mo, d = parts
     if not YEARS[0] <= y <= YEARS[1]:  # "9999-12-31" as an open end: calendars and time zones end near it
         return None
     try:
@@ -92,13 +100,9 @@ def parse_date(text: str) -> date | None:
 def date_problem(text: str) -> str | None:
     """Why a text written like a date names no day ("there is no month 13"), or None where it is
     no date at all or a real one: the editor sees the shape was right and what is impossible."""
-    text = text.strip()
-    if m := _DATE_ISO.fullmatch(text):
-        y, mo, d = (int(g) for g in m.groups())
-    elif m := _DATE_DE.fullmatch(text):
-        d, mo, y = (int(g) for g in m.groups())
-    else:
+    if (parts := _date_parts(text)) is None:
         return None
+    y, mo, d = parts
     if not YEARS[0] <= y <= YEARS[1]:
         return _("the year %(year)d is not between %(first)d and %(last)d", year=y, first=YEARS[0], last=YEARS[1])
     if not 1 <= mo <= 12:
