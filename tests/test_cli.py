@@ -48,8 +48,10 @@ def test_check_reports_every_problem_and_fails(project: Path) -> None:
         'found "next week"',
         "content/newsletter/unknown-key.md:1: error: title: missing required field",
         'content/newsletter/unknown-key.md:2: warning: titel: unknown field, ignored (did you mean "title"?)',
+        'content/newsletter/unknown-key.md:3: error: number: "02.2026" is already the number of '
+        "content/newsletter/bad-event-start.md:3; every issue needs its own number",
     ]
-    assert lines[-1] == "rundbrief: check failed: 2 errors, 1 warning"
+    assert lines[-1] == "rundbrief: check failed: 3 errors, 1 warning"
     assert all(PROBLEM_LINE.match(line) for line in lines[:-1])
 
 
@@ -213,3 +215,23 @@ def test_a_people_file_that_cannot_be_read_calls_nobody_unknown(project: Path) -
     problems = [line for line in result.stderr.splitlines() if PROBLEM_LINE.match(line)]
     assert problems and all(line.startswith("content/people.yml:") for line in problems), result.stderr
     assert "unknown person" not in result.stderr
+
+
+def test_an_issue_missing_its_title_still_has_its_number_and_links_checked(project: Path) -> None:
+    """All mistakes of a file in one run: a misspelt required field does not hide a number used
+    twice or a link to a page that does not exist."""
+    newsletter = project / "content" / "newsletter"
+    first = next(newsletter.glob("*.md"))
+    number = re.search(r'^number: "(.*)"$', first.read_text(encoding="utf-8"), flags=re.M)
+    assert number is not None
+    (newsletter / "2026-09.md").write_text(
+        f'---\ntitel: Zweite Ausgabe\nnumber: "{number.group(1)}"\ndate: 2026-09-01\n---\n\n'
+        "Siehe [die alte Ausgabe](2025-12.md).\n",
+        encoding="utf-8",
+    )
+    result = run("check", "--project", str(project))
+    assert result.returncode == 1
+    mine = [line for line in result.stderr.splitlines() if line.startswith("content/newsletter/2026-09.md")]
+    assert any(": title: missing required field" in line for line in mine), result.stderr
+    assert any("is already the number of" in line for line in mine), result.stderr
+    assert any("link 2025-12.md" in line for line in mine), result.stderr

@@ -41,6 +41,9 @@ class ReadIssue:
     events: list[Event | EventRef]  # checked across issues by the loader
     number_line: int
     unreadable: bool = False  # its front-matter could not be read at all (a YAML error, say)
+    # where a required field is wrong: the issue as far as it was read, for the checks across
+    # issues (its number, its links), so that all of its mistakes are reported in one run
+    checked_only: Issue | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,10 +236,9 @@ class IssueReader:
         contacts = [self.contact(n, node) for n, node in fields.items("contacts")]
         events = [e for e in entries if e is not None]
         body_images = check_body(self.ctx, front.body, front.body_line, self.images, self.source)
-        if title is None or number is None or issue_date is None:
-            return ReadIssue(None, events, fields.line_of("number"))
         issue = Issue(
-            slug=slug, title=title, number=number, date=issue_date, summary=summary, draft=draft, cover=cover,
+            slug=slug, title=title or "", number=number or "", date=issue_date or date.min, summary=summary,
+            draft=draft, cover=cover,
             photos=tuple(p for p in photos if p is not None),
             events=(),  # filled by the loader, which resolves references across issues
             statements=tuple(s for s in statements if s is not None),
@@ -244,6 +246,8 @@ class IssueReader:
             body=front.body, body_line=front.body_line, body_images=body_images, path=path,
             source=Location(self.ctx.path, 1),
         )  # fmt: skip
+        if title is None or number is None or issue_date is None:
+            return ReadIssue(None, events, fields.line_of("number"), checked_only=issue)
         return ReadIssue(issue, events, fields.line_of("number"))
 
 

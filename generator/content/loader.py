@@ -102,6 +102,7 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     entries_by_issue: dict[str, list[Event | EventRef]] = {}
     number_lines: dict[str, int] = {}
     unreadable: list[str] = []  # issues whose front-matter could not be read: their events are unknown
+    checked_only: list[Issue] = []  # issues with a wrong required field: their number and links still count
     issue_files = _markdown_files(content / ISSUES_DIR, root, diag)
     for path in issue_files:
         read = IssueReader(context(path), people, images, people_read=read_people is not None).issue(path, path.stem)
@@ -111,6 +112,8 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
             unreadable.append(display_path(path, root))
         if read.issue is not None:
             issues.append(read.issue)
+        elif read.checked_only is not None:
+            checked_only.append(read.checked_only)
 
     legal_pages = (
         check_legal_pages(
@@ -132,7 +135,7 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
         allow_placeholders=preview or settings.allow_placeholders,
     )  # fmt: skip
     images.save()
-    _check_numbers(issues, number_lines, diag)
+    _check_numbers(issues + [i for i in checked_only if i.number], number_lines, diag)
     events = _unique_events(entries_by_issue, diag, unreadable)
     issues = [
         replace(issue, events=tuple(events[e.id].event for e in entries_by_issue[issue.slug] if e.id in events))
@@ -140,7 +143,7 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     ]
     if content.is_dir():
         pages, drafts = _published_pages(content, issues)
-        _check_issue_links(content, issues, pages, drafts, context)
+        _check_issue_links(content, issues + checked_only, pages, drafts, context)
         _check_site_addresses(issues, pages - drafts, settings, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
