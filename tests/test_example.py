@@ -12,7 +12,7 @@ def test_example_checks_clean(tmp_path: Path) -> None:
     result = run("check", "--strict", "--project", str(root))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no placeholders: the legal pages are fictional but complete texts
-    assert "3 published and 1 draft issues, 11 events, 10 people, 6 phases" in result.stdout
+    assert "3 published issues and 1 draft, 11 events, 10 people, 6 phases" in result.stdout
     # a legal page marked as a placeholder stops the check, and so a build
     impressum = root / "content" / "impressum.md"
     impressum.write_text("---\nplaceholder: true\n---\n" + impressum.read_text(encoding="utf-8"), encoding="utf-8")

@@ -156,7 +156,7 @@ def test_check_is_clean(built: Builds) -> None:
     result = built.check_before
     assert result.returncode == 0, result.stderr
     assert diagnostics(result) == EXPECTED_CHECK_DIAGNOSTICS
-    assert "5 published and 1 draft issues, 14 events, 8 people, 5 phases" in result.stdout
+    assert "5 published issues and 1 draft, 14 events, 8 people, 5 phases" in result.stdout
     assert "(0 errors, 0 warnings)" in result.stdout
     assert built.check_strict_before.returncode == 0, built.check_strict_before.stderr
 
