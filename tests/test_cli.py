@@ -235,3 +235,22 @@ def test_an_issue_missing_its_title_still_has_its_number_and_links_checked(proje
     assert any(": title: missing required field" in line for line in mine), result.stderr
     assert any("is already the number of" in line for line in mine), result.stderr
     assert any("link 2025-12.md" in line for line in mine), result.stderr
+
+
+def test_german_status_words_and_misspelt_event_ids_get_a_suggestion(project: Path) -> None:
+    newsletter = project / "content" / "newsletter"
+    issue = next(newsletter.glob("*.md"))
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace(
+            "    location: Schwaan\n", "    location: Schwaan\n    status: abgesagt\n", 1
+        ),
+        encoding="utf-8",
+    )
+    (newsletter / "2026-09.md").write_text(
+        '---\ntitle: Zweite\nnumber: "09.2026"\ndate: 2026-09-01\nevents:\n  - id: base-evnt\n---\n\nText.\n',
+        encoding="utf-8",
+    )
+    result = run("check", "--project", str(project))
+    assert result.returncode == 1
+    assert 'found "abgesagt" (did you mean "cancelled"?)' in result.stderr, result.stderr
+    assert 'unknown event id "base-evnt"' in result.stderr and '(did you mean "base-event"?)' in result.stderr

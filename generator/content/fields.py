@@ -52,6 +52,16 @@ YEARS = (1900, 2200)  # the dates a participation process can mean
 _GERMAN_CLOCK = re.compile(r"(?:^|[\s,])\s*(?P<h>\d{1,2})(?:\.(?P<m>\d{2}))?\s*(?:Uhr)?\s*$", re.IGNORECASE)
 
 
+# The German words editors write for the English values of status fields (events and phases).
+GERMAN_CHOICES: dict[str, tuple[str, ...]] = {
+    "abgesagt": ("cancelled",), "fällt aus": ("cancelled",), "entfällt": ("cancelled",),
+    "verschoben": ("postponed",), "geplant": ("scheduled", "planned"), "findet statt": ("scheduled",),
+    "erledigt": ("done",), "abgeschlossen": ("done",), "fertig": ("done",), "beendet": ("done",),
+    "aktiv": ("active",), "läuft": ("active",), "laufend": ("active",), "aktuell": ("active",),
+    "in planung": ("planned",), "kommt": ("planned",),
+}  # fmt: skip
+
+
 def suggest(word: str, choices: Sequence[str]) -> str:
     """' (did you mean "x"?)' for the closest choice, or nothing."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
@@ -365,7 +375,10 @@ class Fields:
         for member in kind:
             if member.value == wanted:
                 return member
-        self.expected(key, what, node, suggest(wanted, values))
+        # "abgesagt": the editor's own word for one of them
+        meant = next((value for value in GERMAN_CHOICES.get(wanted, ()) if value in values), None)
+        hint = _(' (did you mean "%(name)s"?)', name=meant) if meant else suggest(wanted, values)
+        self.expected(key, what, node, hint)
         return default
 
     def date(self, key: str, *, required: bool = False) -> date | None:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from generator.content.bodyrefs import check_body
 from generator.content.bodyrefs import check_links as check_body_links
-from generator.content.fields import Context
+from generator.content.fields import Context, suggest
 from generator.content.frontmatter import read_text
 from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader
@@ -360,7 +360,8 @@ def _unique_events(
                         "events: unknown event id %(id)s; an entry with only an id refers to an event defined "
                         "with title and start in another issue",
                         id=quote(entry.id),
-                    ),
+                    )
+                    + suggest(entry.id, list(events)),  # a slip of a letter in the id
                 )
             elif slug not in known.issues:
                 events[entry.id] = replace(known, issues=known.issues + (slug,))
