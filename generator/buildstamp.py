@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ import yaml
 from generator.cachefiles import code_digest, installed_packages, tree_stats
 from generator.content.mkdocsyaml import load_mkdocs_yaml
 from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect
-from generator.content.settings import DEFAULT_DOCS_DIR
+from generator.content.settings import DEFAULT_DOCS_DIR, build_day
 from generator.diagnostics import Level, Location, Problem
 from generator.i18n import language
 from generator.output import NEWSLETTER_DIR, STATE_DIR
@@ -71,9 +71,7 @@ def _environment() -> str:
 
 
 def _today(tz_name: str) -> str:
-    pinned = os.environ.get("RUNDBRIEF_TODAY")
-    local = date.fromisoformat(pinned) if pinned else datetime.now(ZoneInfo(tz_name)).date()
-    return f"{local.isoformat()} {datetime.now(timezone.utc).date().isoformat()}"
+    return f"{build_day(ZoneInfo(tz_name)).isoformat()} {datetime.now(timezone.utc).date().isoformat()}"
 
 
 def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subscribers: frozenset[str]) -> str | None:

@@ -8,6 +8,7 @@ problem names its line, exactly like content.
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,6 +43,13 @@ DEFAULT_DOCS_DIR = "content"
 MAX_SERVICE_URL = (
     500  # characters: with a token it stands in the List-Unsubscribe header, whose lines end at 998 octets
 )
+
+
+def build_day(tz: ZoneInfo) -> date:
+    """Today in the project's zone; RUNDBRIEF_TODAY=YYYY-MM-DD pins it for reproducible builds
+    (the site's event states, and the build stamp, which must see the same day)."""
+    pinned = os.environ.get("RUNDBRIEF_TODAY")
+    return date.fromisoformat(pinned) if pinned else datetime.now(tz).date()
 
 
 def read_mkdocs_values(path: Path, shown: str, diag: Diagnostics) -> tuple[dict[str, Any], YNode | None] | None:

@@ -15,7 +15,6 @@ import site
 import sysconfig
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import date, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from generator.content import load_project
 from generator.content.images import ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE
 from generator.content.model import Image, Issue, Phase, Project
+from generator.content.settings import build_day
 from generator.formatting import tel_href
 from generator.i18n import N_, translate
 from generator.images import ImagePipeline
@@ -99,12 +99,6 @@ class RundbriefConfig(base.Config):
     claim = _Passthrough()
     slogan = _Passthrough()
     contact = _Passthrough()
-
-
-def build_day(tz: ZoneInfo) -> date:
-    """Today in the project's zone; RUNDBRIEF_TODAY=YYYY-MM-DD pins it for reproducible builds."""
-    pinned = os.environ.get("RUNDBRIEF_TODAY")
-    return date.fromisoformat(pinned) if pinned else datetime.now(tz).date()
 
 
 ERROR_PAGE = """\
