@@ -84,7 +84,8 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
     if _UNWATCHABLE.search(config_text):
         return None
     values = _configuration(root, config_text)
-    if values is None:
+    outside = _outside_inputs(root, values) if values is not None else None
+    if values is None or outside is None:  # known before any folder is walked
         return None
     digest = hashlib.sha256(code_digest())
     digest.update(installed_packages().encode())
@@ -101,15 +102,16 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
         root, leave_out_at_top=lambda name: name in outputs or bool(_RETIRED.match(name)), leave_out=_NOT_READ
     )
     digest.update("\n".join(files).encode("utf-8", "surrogatepass"))
-    outside = _outside_inputs(root, values)
-    if outside is None:
-        return None
     for path in outside:  # docs_dir or custom_dir elsewhere, files the configuration names
         digest.update(f"\0outside {path}\0".encode("utf-8", "surrogatepass"))
         if path.is_dir():
             digest.update("\n".join(tree_stats(path, leave_out=_NOT_READ)).encode("utf-8", "surrogatepass"))
         else:
-            info = path.stat()
+            try:
+                info = path.stat()
+            except OSError:  # gone since the configuration was read
+                digest.update(b"missing")
+                continue
             digest.update(f"{info.st_size}\0{info.st_mtime_ns}".encode())
     return digest.hexdigest()
 
