@@ -147,6 +147,7 @@ class SiteViews:
             self._event_view(entry, public) for entry in project.events if public & set(entry.issues)
         )
         self._event_by_id = {view.id: view for view in self.events}
+        self._issue_views: dict[str, IssueView] = {}
 
     def _link(self, issue: Issue) -> IssueLink:
         return IssueLink(issue, self.url_for(f"{routes.ISSUES_DIR}/{issue.slug}.md"), long_date(issue.date))
@@ -176,6 +177,14 @@ class SiteViews:
         return [view for view in reversed(self.events) if view.event.end_date < self.today]
 
     def issue(self, issue: Issue) -> IssueView:
+        """The view of ``issue``, made once per build: its page's key, its search text and its
+        template all read it."""
+        view = self._issue_views.get(issue.slug)
+        if view is None or view.issue is not issue:
+            view = self._issue_views[issue.slug] = self._issue_view(issue)
+        return view
+
+    def _issue_view(self, issue: Issue) -> IssueView:
         index = self.position[issue.slug]
         return IssueView(
             issue=issue,
