@@ -75,9 +75,19 @@ def build_into(
     """The site into ``site`` and every published issue's email into ``mail`` (both folders of
     the caller's: a build's staged output, or a preview's folder), reusing unchanged emails of
     ``previous``; then the renditions the emails show, and the check that every site address an
-    email shows is a file of ``site``. Problems go into ``diag`` (SiteBuildError from MkDocs)."""
+    email shows is a file of ``site``. Problems go into ``diag``, a template's error of the
+    project's ``theme/`` too (at its file and line, with no results); SiteBuildError where MkDocs
+    refused the build."""
     try:
         return _build_into(project, diag, site, mail, previous, strict=strict)
+    except SiteBuildError as err:
+        if err.location is None:
+            raise
+        diag.error(err.location, str(err))  # a site template's error
+        return []
+    except jinja2.TemplateError as err:  # an email template's (the site's come as SiteBuildError)
+        diag.error(template_location(err, project.root, CONFIG_FILE), template_message(err))
+        return []
     finally:
         forget_objects()  # the model's digests of this build (the preview builds again and again)
 
@@ -132,13 +142,7 @@ def build_all(
         try:
             results = build_into(project, diag, staged_site, staged_mail, previous, strict=strict)
         except SiteBuildError as err:
-            if err.location is not None:  # a template's error: reported at its file and line
-                diag.error(err.location, str(err))
-                raise BuildFailed(diag.summary()) from err
             raise BuildFailed(str(err)) from err
-        except jinja2.TemplateError as err:  # an email template of the project's
-            diag.error(template_location(err, project.root, CONFIG_FILE), template_message(err))
-            raise BuildFailed(diag.summary()) from err
         if diag.failed(strict=strict):
             raise BuildFailed(diag.summary())
         for folder, leak in find_subscriber_leaks(

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import jinja2
-
 from generator.content import load_project
 from generator.content.model import Project
 from generator.content.settings import CONFIG_FILE
@@ -32,8 +30,6 @@ from generator.diagnostics import (
     Location,
     LogProblems,
     Problem,
-    template_location,
-    template_message,
 )
 from generator.i18n import _
 from generator.output import NEWSLETTER_DIR, STATE_DIR
@@ -122,10 +118,8 @@ def rebuild(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewB
     messages: dict[str, tuple[str, ...]] = {}
     ok = False
     try:
-        messages = _build_into(project, diag, folder, previous)
+        messages = _build_into(project, diag, folder, previous)  # a template's error is one of diag's
         ok = not diag.errors
-    except jinja2.TemplateError as err:  # an edit of a template in theme/: the editor's to fix
-        diag.error(template_location(err, root, CONFIG_FILE), template_message(err))
     finally:
         if not ok:
             shutil.rmtree(folder, ignore_errors=True)
@@ -157,7 +151,7 @@ def _build_into(
     try:
         results = build_into(project, diag, site, mail, reuse if reuse and reuse.is_dir() else None, strict=False)
     except SiteBuildError as err:
-        diag.error(err.location or Location(CONFIG_FILE), str(err) if err.location else _("mkdocs: %(err)s", err=err))
+        diag.error(Location(CONFIG_FILE), _("mkdocs: %(err)s", err=err))
         return {}
     messages = {r.issue.slug: (*r.errors, *r.warnings) for r in results if r.rendered}
     for r in results:  # an email reused from the previous build: its messages were found then
