@@ -26,7 +26,7 @@ from generator.content.images import ImageChecker
 from generator.content.model import Issue, Project
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.mime import PreparedMessage, message_id
-from generator.email.render import EmailBody, EmailRenderer, Inliner, RenderedEmail
+from generator.email.render import EmailRenderer, Inliner, RenderedEmail
 from generator.formatting import message_date
 from generator.hyphenation import use_cache
 from generator.i18n import language, set_language
@@ -213,19 +213,15 @@ def write_email(
     (folder / "email.html").write_text(body.html, encoding="utf-8")
     (folder / "email.txt").write_text(body.text, encoding="utf-8")
     domain = (project.settings.sender_email or "rundbrief.invalid").rpartition("@")[2]
-    message = PreparedMessage(body, project.settings).personalise(
+    prepared = PreparedMessage(body, project.settings)
+    message = prepared.personalise(
         None, UNSUBSCRIBE_PLACEHOLDER, date=message_date(issue, ZoneInfo(project.settings.timezone)),
         # from what the message shows, not from its key (which holds image files' times): the
         # same email built again, anywhere, is the same message
-        message_id=message_id(issue.slug, domain, _shown_digest(body)),
+        message_id=message_id(issue.slug, domain, prepared.digest[:12]),
     )  # fmt: skip
     (folder / "message.eml").write_bytes(message)
     write_manifest(folder, key, renditions, shown)  # last: an email without its key is rendered again
-
-
-def _shown_digest(body: EmailBody) -> str:
-    shown = f"{body.subject}\0{body.html}\0{body.text}".encode("utf-8", "surrogatepass")
-    return hashlib.sha256(shown).hexdigest()[:12]
 
 
 def build_emails(

@@ -293,7 +293,8 @@ class PreparedMessage:
         # From the body, not at random: a build makes the same bytes as the build before (the
         # page and email caches are tested against cold builds); no text holds the hash of itself.
         shown = f"{body.subject}\0{body.html}\0{body.text}".encode("utf-8", "surrogatepass")
-        self.boundary = "=_rundbrief_" + hashlib.sha256(shown).hexdigest()[:32]
+        self.digest = hashlib.sha256(shown).hexdigest()  # what the message shows: its built Message-ID too
+        self.boundary = "=_rundbrief_" + self.digest[:32]
         subject = EmailMessage(policy=SMTP)
         subject["Subject"] = header_text(body.subject)
         subject_block = _header_block(subject)
