@@ -141,10 +141,9 @@ def _configuration(root: Path, config_text: str) -> dict[str, object] | None:
     if not isinstance(values, dict) or values.get("hooks"):
         return None
     plugins = values.get("plugins") or []
-    listed = plugins if isinstance(plugins, list) else [plugins]
+    # a mapping of names to options, or a list of names and one-name mappings (MkDocs takes both)
+    listed = list(plugins) if isinstance(plugins, dict) else plugins if isinstance(plugins, list) else [plugins]
     names = [next(iter(p), None) if isinstance(p, dict) else p for p in listed]
-    if isinstance(plugins, dict):
-        names = list(plugins)
     if any(name not in KNOWN_PLUGINS for name in names):
         return None
     extensions = values.get("markdown_extensions") or []
