@@ -141,6 +141,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.page_urls: list[str] = []
         self.nav_items: list[Any] = []
         self.page_cache: PageCache | None = None
+        self.search_entries: list[dict[str, Any]] | None = None  # Material's search index, if that is the plugin
         self.page_keys: dict[str, str] = {}  # issue page -> its key in the page cache
         self.kept: dict[str, CachedPage] = {}  # the issue pages being taken from the cache
         self.rendering: dict[str, tuple[str, int, TemplateContext | None]] = {}  # key, search entries before, context
@@ -273,8 +274,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         ours = {os.path.abspath(str(SITE_TEMPLATES))}
         theme_dirs = [Path(d) for d in config.theme.dirs if os.path.abspath(d) not in ours and not _installed(Path(d))]
         shared = None
+        self.search_entries = self._search_index(config)
         # not with hooks, another search plugin, or Markdown that reads other files (snippets)
-        if not config.hooks and self._search_index(config) is not None and project.settings.markdown.pure:
+        if not config.hooks and self.search_entries is not None and project.settings.markdown.pure:
             shared = shared_key(
                 config=config.items(),
                 plugins=((name, plugin.config) for name, plugin in config.plugins.items()),
@@ -378,7 +380,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         src = page.file.src_uri
         if self.project is not None and (key := self.page_keys.get(src)) is not None:
             kept = self.page_cache.get(key) if self.page_cache and page.meta.get("template") == KEPT_TEMPLATE else None
-            entries = self._search_index(config) or []
+            entries = self.search_entries or []  # a page has a key only where they are Material's
             if kept is not None:  # the page as an earlier build made it: nothing to render
                 self.kept[src] = kept
                 self.rendering[src] = (key, len(entries), None)
@@ -429,7 +431,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     ) -> TemplateContext:
         src = page.file.src_uri
         if (rendering := self.rendering.get(src)) is not None:
-            entries = self._search_index(config)
+            entries = self.search_entries
             if entries is not None and (kept := self.kept.get(src)) is not None:
                 del entries[rendering[1] :]  # the entry of the empty page, for the kept ones
                 entries.extend(dict(entry) for entry in kept.search)
@@ -456,7 +458,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         output = hyphenation.hyphenate_html(output, hyphenation.WBR)
         if rendering is not None and self.page_cache is not None:
             key, before, _ = rendering
-            entries = self._search_index(config) or []
+            entries = self.search_entries or []
             self.page_cache.put(
                 key,
                 CachedPage(
