@@ -74,8 +74,31 @@ def _today(tz_name: str) -> str:
     return f"{build_day(ZoneInfo(tz_name)).isoformat()} {datetime.now(timezone.utc).date().isoformat()}"
 
 
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a build of a project reads: ``files``, every file below the project folder (outputs,
+    caches and VCS left out) with its size, time and link target, by its path there; ``rest``, a
+    digest of all else (the configuration as MkDocs reads it, folders and files outside the
+    project, rundbrief's code, the packages, the environment, the day, the language)."""
+
+    rest: str
+    files: dict[str, str]
+
+    def digest(self) -> str:
+        digest = hashlib.sha256(self.rest.encode())
+        digest.update(b"\0files\0")
+        digest.update("\n".join(self.files.values()).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+
 def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subscribers: frozenset[str]) -> str | None:
     """Everything a build of ``root`` reads, hashed; None where that cannot be known."""
+    inputs = read_inputs(root, site_dir, tz_name, strict=strict, subscribers=subscribers)
+    return inputs.digest() if inputs is not None else None
+
+
+def read_inputs(root: Path, site_dir: str, tz_name: str, *, strict: bool, subscribers: frozenset[str]) -> Inputs | None:
+    """Everything a build of ``root`` reads (:class:`Inputs`); None where that cannot be known."""
     config = root / "mkdocs.yml"
     try:
         config_text = config.read_text(encoding="utf-8")
@@ -96,12 +119,10 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
     digest.update(f"\0{_today(tz_name)}\0{strict}\0{site_dir}\0{language()}\0".encode())
     for address in sorted(subscribers):
         digest.update(address.encode("utf-8", "surrogatepass") + b"\0")
-    digest.update(b"\0files\0")
     outputs = _OUTPUTS | {site_dir.split("/", 1)[0]}
     files = tree_stats(
         root, leave_out_at_top=lambda name: name in outputs or bool(_RETIRED.match(name)), leave_out=_NOT_READ
     )
-    digest.update("\n".join(files).encode("utf-8", "surrogatepass"))
     for path in outside:  # docs_dir or custom_dir elsewhere, files the configuration names
         digest.update(f"\0outside {path}\0".encode("utf-8", "surrogatepass"))
         if path.is_dir():
@@ -113,7 +134,7 @@ def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subs
                 digest.update(b"missing")
                 continue
             digest.update(f"{info.st_size}\0{info.st_mtime_ns}".encode())
-    return digest.hexdigest()
+    return Inputs(digest.hexdigest(), {line.split("\0", 1)[0]: line for line in files})
 
 
 def _strings(value: object) -> Iterator[tuple[str, str]]:

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import cast
 
 import jinja2
+from mkdocs.config.defaults import MkDocsConfig
 
-from generator import buildstamp
+from generator import buildstamp, hyphenation
 from generator.cachefiles import forget_objects
 from generator.content.model import Issue, Project
 from generator.content.settings import CONFIG_FILE
@@ -24,7 +25,7 @@ from generator.images import ImagePipeline, Rendition
 from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs
 from generator.site.build import SiteBuildError, build_site
 from generator.site.plugin import CACHE_DIR
-from generator.texts import convert_texts
+from generator.texts import Texts, convert_texts
 from generator.verification import find_subscriber_leaks, verify_email_links
 
 log = logging.getLogger("rundbrief")
@@ -32,6 +33,16 @@ log = logging.getLogger("rundbrief")
 
 class BuildFailed(Exception):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What ``build_into`` made: the emails' results, and for a preview that renders pages again
+    later, the site build's configuration (its plugins hold the pages) and the converted texts."""
+
+    results: list[EmailResult]
+    site_config: MkDocsConfig | None = None
+    texts: Texts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +82,7 @@ def _staged_outputs(project: Project) -> Iterator[StagedOutputs]:
 
 def build_into(
     project: Project, diag: Diagnostics, site: Path, mail: Path, previous: Path | None, *, strict: bool
-) -> list[EmailResult]:
+) -> Built:
     """The site into ``site`` and every published issue's email into ``mail`` (both folders of
     the caller's: a build's staged output, or a preview's folder), reusing unchanged emails of
     ``previous``; then the renditions the emails show, and the check that every site address an
@@ -84,20 +95,23 @@ def build_into(
         if err.location is None:
             raise
         diag.error(err.location, str(err))  # a site template's error
-        return []
+        return Built([])
     except jinja2.TemplateError as err:  # an email template's (the site's come as SiteBuildError)
         diag.error(template_location(err, project.root, CONFIG_FILE), template_message(err))
-        return []
+        return Built([])
     finally:
         forget_objects()  # the model's digests of this build (the preview builds again and again)
 
 
 def _build_into(
     project: Project, diag: Diagnostics, site: Path, mail: Path, previous: Path | None, *, strict: bool
-) -> list[EmailResult]:
+) -> Built:
     cache = project.root / CACHE_DIR
     inliner = cast(Inliner, project.settings.email_inliner)
     texts = convert_texts(project, cache=cache)  # once, for the site and the emails
+    # parsed here once (and kept in the cache) before the email workers start: on a cold build
+    # each of them and the site parsed the German patterns itself, half a second of CPU apiece
+    hyphenation.use_cache(cache)
     # The emails render in worker processes while MkDocs builds the site here: both cores work.
     with ThreadPoolExecutor(max_workers=1) as background:
         emails = background.submit(
@@ -105,7 +119,7 @@ def _build_into(
             background=True, texts=texts,
         )  # fmt: skip
         try:
-            build_site(project, site, strict=strict, texts=texts)
+            config = build_site(project, site, strict=strict, texts=texts)
         except SiteBuildError:
             emails.cancel()
             raise
@@ -113,13 +127,18 @@ def _build_into(
             results = emails.result()
     renditions = report_emails(results, diag)
     if diag.failed(strict=strict):
-        return results
-    images = ImagePipeline(cache / "images")
-    images.add(tuple(renditions))
-    images.write(site)
+        return Built(results)
+    write_renditions(project, renditions, site)
     known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
     verify_email_links(project, mail, site, diag, project.root / NEWSLETTER_DIR, known)
-    return results
+    return Built(results, config, texts)
+
+
+def write_renditions(project: Project, renditions: list[Rendition], site: Path) -> None:
+    """The renditions the emails show, into the site (made once, kept in the build's cache)."""
+    images = ImagePipeline(project.root / CACHE_DIR / "images")
+    images.add(tuple(renditions))
+    images.write(site)
 
 
 def build_all(
@@ -140,7 +159,7 @@ def build_all(
         staged_mail = outputs.stage(newsletter_dir)
         previous = newsletter_dir if newsletter_dir.is_dir() else None
         try:
-            results = build_into(project, diag, staged_site, staged_mail, previous, strict=strict)
+            results = build_into(project, diag, staged_site, staged_mail, previous, strict=strict).results
         except SiteBuildError as err:
             raise BuildFailed(str(err)) from err
         if diag.failed(strict=strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from generator.content.bodyrefs import check_links as check_body_links
 from generator.content.fields import Context, suggest
 from generator.content.frontmatter import read_text
 from generator.content.images import CACHE_DIR, ImageChecker
-from generator.content.issues import EventRef, IssueReader
+from generator.content.issues import EventRef, IssueReader, ReadIssue
 from generator.content.legal import LEGAL_PAGES, check_legal_pages, check_other_pages
 from generator.content.links import check_links
 from generator.content.model import Event, EventEntry, Issue, Phase, Project, Settings
@@ -23,13 +24,28 @@ from generator.content.people import load_people
 from generator.content.phases import read_phase
 from generator.content.settings import read_settings
 from generator.content.yamlnodes import quote
-from generator.diagnostics import Diagnostics, Location, display_path
+from generator.diagnostics import Diagnostics, Location, Problem, display_path
 from generator.i18n import _, ngettext
 from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE, Routes
 
 PEOPLE_FILE = "people.yml"
 THEME_DIR = "theme"  # the project's own templates (theme/site/ for MkDocs' custom_dir, theme/email/)
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+_Remembered = tuple[tuple[int, int, int], ReadIssue, tuple[Problem, ...]]  # stat, what was read, problems
+
+
+@dataclass(slots=True)
+class IssueMemo:
+    """The issue files an earlier load of this process read, each with its size, time and inode,
+    what was read and the problems found: the preview loads the project after every save and
+    reads again only the issue files that changed. Reading an issue also depends on people.yml,
+    the image files and mkdocs.yml: whoever keeps a memo must start a new one when anything but
+    issue files changed (the preview compares every file's size and time, preview/incremental.py)."""
+
+    read: dict[Path, _Remembered] = dataclasses.field(default_factory=dict)
+    reused: int = 0  # files the last load took from here
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +86,10 @@ def _markdown_files(folder: Path, root: Path, diag: Diagnostics) -> list[Path]:
     return found
 
 
-def load_project(root: Path, *, preview: bool = False) -> LoadResult:
+def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = None) -> LoadResult:
     """The project at ``root`` with every problem. ``preview``: a build nobody publishes (``mkdocs
-    serve``, one email rendered alone), where placeholder legal pages are reminders, not errors."""
+    serve``, one email rendered alone), where placeholder legal pages are reminders, not errors.
+    ``memo``: issue files read before, taken where unchanged (see IssueMemo)."""
     root = root.resolve()
     diag = Diagnostics()
     settings, images = read_settings(root, diag, lambda content: ImageChecker(content, root / CACHE_DIR))
@@ -104,8 +121,15 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
     unreadable: list[str] = []  # issues whose front-matter could not be read: their events are unknown
     checked_only: list[Issue] = []  # issues with a wrong required field: their number and links still count
     issue_files = _markdown_files(content / ISSUES_DIR, root, diag)
+
+    def read_issue(ctx: Context, path: Path) -> ReadIssue:
+        return IssueReader(ctx, people, images, people_read=read_people is not None).issue(path, path.stem)
+
+    if memo is not None:
+        memo.reused = 0
+        memo.read = {path: memo.read[path] for path in issue_files if path in memo.read}
     for path in issue_files:
-        read = IssueReader(context(path), people, images, people_read=read_people is not None).issue(path, path.stem)
+        read = read_issue(context(path), path) if memo is None else _remembered(memo, path, diag, context, read_issue)
         entries_by_issue[path.stem] = read.events
         number_lines[path.stem] = read.number_line
         if read.unreadable:
@@ -134,7 +158,8 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
         [path for path in other_pages if path not in legal_files], context,
         allow_placeholders=preview or settings.allow_placeholders,
     )  # fmt: skip
-    images.save()
+    if memo is None or not memo.reused:  # the files it took are not checked again: the list would shrink
+        images.save()
     _check_numbers(issues + [i for i in checked_only if i.number], number_lines, diag)
     events = _unique_events(entries_by_issue, diag, unreadable)
     issues = [
@@ -154,6 +179,33 @@ def load_project(root: Path, *, preview: bool = False) -> LoadResult:
         people=tuple(people.values()), phases=tuple(phases), events=tuple(entries), legal_pages=legal_pages,
     )  # fmt: skip
     return LoadResult(project, diag)
+
+
+def _remembered(
+    memo: IssueMemo,
+    path: Path,
+    diag: Diagnostics,
+    context: Callable[[Path], Context],
+    read_issue: Callable[[Context, Path], ReadIssue],
+) -> ReadIssue:
+    """``path`` read, or taken from ``memo`` if its size, time and inode are those it was read with."""
+    try:
+        info = path.stat()
+        stamp: tuple[int, int, int] | None = (info.st_size, info.st_mtime_ns, info.st_ino)
+    except OSError:
+        stamp = None
+    known = memo.read.get(path)
+    if stamp is not None and known is not None and known[0] == stamp:
+        memo.reused += 1
+        diag.problems.extend(known[2])
+        return known[1]
+    own = Diagnostics()
+    base = context(path)
+    read = read_issue(Context(own, base.path, base.tz), path)
+    diag.problems.extend(own.problems)
+    if stamp is not None:
+        memo.read[path] = (stamp, read, tuple(own.problems))
+    return read
 
 
 def _check_theme_links(root: Path, custom_dir: str | None, diag: Diagnostics) -> None:
@@ -177,10 +229,16 @@ GENERATED_PAGES = (ARCHIVE_PAGE, EVENTS_PAGE, STATEMENTS_PAGE)
 
 def _published_pages(content: Path, issues: list[Issue]) -> tuple[set[str], set[str]]:
     """The content paths of the pages the site has, drafts included, and those of the drafts."""
-    pages = {
-        path.relative_to(content).as_posix() for path in content.rglob("*.md")
-        if not any(part.startswith((".", "~")) for part in path.relative_to(content).parts)
-    } | set(GENERATED_PAGES)  # fmt: skip
+    pages = set(GENERATED_PAGES)
+    # as Path.rglob("*.md") finds them (linked folders not entered), a tenth of its time
+    for folder, dirs, names in os.walk(content):
+        relative = os.path.relpath(folder, content)
+        parts = () if relative == "." else tuple(relative.split(os.sep))
+        if any(part.startswith((".", "~")) for part in parts):
+            dirs[:] = []
+            continue
+        shown = (name for name in (*dirs, *names) if name.endswith(".md") and not name.startswith((".", "~")))
+        pages.update("/".join((*parts, name)) for name in shown)
     return pages, {f"{ISSUES_DIR}/{issue.slug}.md" for issue in issues if issue.draft}
 
 

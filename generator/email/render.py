@@ -16,6 +16,7 @@ from typing import Literal
 import jinja2
 from markupsafe import Markup
 
+from generator.cachefiles import tree_stats
 from generator.content.model import Issue, Project
 from generator.email.bodyhtml import defuse
 from generator.email.context import ViewBuilder
@@ -56,7 +57,24 @@ def _underline(text: str, char: str) -> str:
     return f"{text}\n{char * min(len(text), 76)}"
 
 
+_environments: dict[tuple[tuple[Path, ...], bool], tuple[str, jinja2.Environment]] = {}
+
+
 def template_environment(templates: Sequence[Path], *, html: bool) -> jinja2.Environment:
+    """The templates of ``templates`` (first match per file wins), compiled once per process
+    while their files stay as they are: the preview renders an edited issue's email after every
+    save, and compiling the templates took longer than rendering it."""
+    folders = tuple(templates)
+    files = "\n".join(line for folder in folders for line in tree_stats(folder))
+    known = _environments.get((folders, html))
+    if known is not None and known[0] == files:
+        return known[1]
+    env = _new_environment(folders, html=html)
+    _environments[(folders, html)] = (files, env)
+    return env
+
+
+def _new_environment(templates: Sequence[Path], *, html: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         autoescape=html,

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.content import load_project
+from generator.content.loader import IssueMemo
 from generator.content.model import Project
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import (
@@ -33,7 +34,7 @@ from generator.diagnostics import (
 )
 from generator.i18n import _
 from generator.output import NEWSLETTER_DIR, STATE_DIR
-from generator.pipeline import build_into
+from generator.pipeline import Built, build_into
 from generator.preview.model import preview_project
 from generator.site.build import SiteBuildError
 from generator.texts import routes_for
@@ -104,57 +105,79 @@ def _log_into(diag: Diagnostics, docs_dir: str) -> None:
     logger.propagate = False
 
 
+@dataclass(frozen=True, slots=True)
+class FullBuild:
+    """A full preview build and what a later one may take from it (preview/incremental.py)."""
+
+    result: PreviewBuild
+    project: Project | None = None  # the project as the preview shows it
+    built: Built | None = None  # the site build's configuration and the converted texts
+    loaded_problems: int = 0  # how many of result.problems the loading found (the rest: the build's)
+
+
 def rebuild(root: Path, folder: Path, previous: PreviewBuild | None) -> PreviewBuild:
     """Load and check the project at ``root``, then build its site and all emails (drafts
     included) into ``folder`` (new, not yet existing). A failed build leaves no folder."""
+    return build_fully(root, folder, previous).result
+
+
+def build_fully(root: Path, folder: Path, previous: PreviewBuild | None, memo: IssueMemo | None = None) -> FullBuild:
+    """:func:`rebuild`, with what it made (``memo``: issue files read before, see IssueMemo)."""
     started = time.perf_counter()
-    result = load_project(root)
+    result = load_project(root, memo=memo)
     diag, loaded = result.diagnostics, result.project
     _strict_for_editors(diag)
     if diag.errors:
-        return PreviewBuild(None, tuple(diag.sorted()), seconds=time.perf_counter() - started)
+        return FullBuild(PreviewBuild(None, tuple(diag.sorted()), seconds=time.perf_counter() - started))
     project = preview_project(loaded)
     _log_into(diag, project.settings.docs_dir)
+    loaded_problems = len(diag.problems)
     messages: dict[str, tuple[str, ...]] = {}
+    built: Built | None = None
     ok = False
     try:
-        messages = _build_into(project, diag, folder, previous)  # a template's error is one of diag's
+        messages, built = _build_into(project, diag, folder, previous)  # a template's error is one of diag's
         ok = not diag.errors
     finally:
         if not ok:
             shutil.rmtree(folder, ignore_errors=True)
+    done = PreviewBuild(
+        folder if ok else None,
+        tuple(diag.sorted()),
+        issue_entries(project),
+        messages,
+        project.settings.site_url or "",
+        time.perf_counter() - started,
+    )
+    return FullBuild(done, project, built if ok else None, loaded_problems)
+
+
+def issue_entries(project: Project) -> tuple[IssueEntry, ...]:
+    """The issues as the preview's pages list them, newest first."""
     routes = routes_for(project)
-    issues = tuple(
+    return tuple(
         IssueEntry(
             i.slug, i.title, i.number, i.date, i.draft, i.source.path, i.summary or i.title, routes.issue(i.slug)
         )
         for i in sorted(project.issues, key=lambda i: (i.date, i.number), reverse=True)
     )
-    return PreviewBuild(
-        folder if ok else None,
-        tuple(diag.sorted()),
-        issues,
-        messages,
-        project.settings.site_url or "",
-        time.perf_counter() - started,
-    )
 
 
 def _build_into(
     project: Project, diag: Diagnostics, folder: Path, previous: PreviewBuild | None
-) -> dict[str, tuple[str, ...]]:
+) -> tuple[dict[str, tuple[str, ...]], Built | None]:
     """The site and the emails into ``folder``, as pipeline.build_all does (without its swap);
     the emails' messages by slug."""
     site, mail = folder / SITE, folder / NEWSLETTER_DIR
     mail.mkdir(parents=True)
     reuse = previous.newsletter if previous is not None else None
     try:
-        results = build_into(project, diag, site, mail, reuse if reuse and reuse.is_dir() else None, strict=False)
+        built = build_into(project, diag, site, mail, reuse if reuse and reuse.is_dir() else None, strict=False)
     except SiteBuildError as err:
         diag.error(Location(CONFIG_FILE), _("mkdocs: %(err)s", err=err))
-        return {}
-    messages = {r.issue.slug: (*r.errors, *r.warnings) for r in results if r.rendered}
-    for r in results:  # an email reused from the previous build: its messages were found then
+        return {}, None
+    messages = {r.issue.slug: (*r.errors, *r.warnings) for r in built.results if r.rendered}
+    for r in built.results:  # an email reused from the previous build: its messages were found then
         if not r.rendered and previous is not None:
             messages[r.issue.slug] = previous.email_messages.get(r.issue.slug, ())
-    return messages
+    return messages, built

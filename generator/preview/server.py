@@ -39,8 +39,9 @@ from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import Level, Location, Problem
 from generator.i18n import _
 from generator.preview import pages
-from generator.preview.build import PREVIEW_DIR, PreviewBuild, Rebuild, rebuild
+from generator.preview.build import PREVIEW_DIR, PreviewBuild, Rebuild
 from generator.preview.emailview import VARIANTS, email_facts, variant
+from generator.preview.incremental import IncrementalRebuild
 
 log = logging.getLogger("rundbrief.preview")
 
@@ -80,7 +81,7 @@ class Preview:
     def __init__(
         self,
         root: Path,
-        rebuild: Rebuild = rebuild,
+        rebuild: Rebuild | None = None,
         *,
         loopback_only: bool = True,
         debounce: float = DEBOUNCE,
@@ -89,7 +90,8 @@ class Preview:
         self.root = root.resolve()
         self.watched = watched
         self.base = self.root / PREVIEW_DIR
-        self.rebuild = rebuild
+        # after an edit of issue bodies alone, only what shows them is rendered again (incremental.py)
+        self.rebuild: Rebuild = rebuild if rebuild is not None else IncrementalRebuild()
         self.loopback_only = loopback_only
         self.debounce = debounce
         self.number = 0  # finished builds, good or not

@@ -7,6 +7,7 @@ from pathlib import Path
 import jinja2
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 
 from generator.content.model import Project
@@ -24,8 +25,9 @@ class SiteBuildError(Exception):
         self.location = location
 
 
-def build_site(project: Project, site_dir: Path, *, strict: bool, texts: Texts | None = None) -> None:
-    """Build the website of ``project`` into ``site_dir`` with MkDocs and Material."""
+def build_site(project: Project, site_dir: Path, *, strict: bool, texts: Texts | None = None) -> MkDocsConfig:
+    """Build the website of ``project`` into ``site_dir`` with MkDocs and Material; the build's
+    configuration, whose plugins hold what the build made (a preview renders pages again with it)."""
     try:
         config = load_config(str(project.root / CONFIG_FILE), site_dir=str(site_dir), strict=strict)
         plugin = config.plugins.get(PLUGIN_NAME)
@@ -34,6 +36,7 @@ def build_site(project: Project, site_dir: Path, *, strict: bool, texts: Texts |
         plugin.preloaded = project  # already loaded and checked: the plugin must not load it again
         plugin.preloaded_texts = texts  # converted once for the site and the emails
         build(config)
+        return config
     except MkDocsException as err:
         raise SiteBuildError(str(err) or type(err).__name__) from err
     except jinja2.TemplateError as err:  # an edit of a template in theme/: the editor's to fix

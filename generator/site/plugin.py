@@ -14,6 +14,7 @@ import re
 import site
 import sysconfig
 import tempfile
+from collections.abc import Collection
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -24,11 +25,12 @@ from zoneinfo import ZoneInfo
 from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, FileSystemBytecodeCache, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, get_toc
@@ -212,9 +214,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         for src in self.issue_pages:
             if (file := files.get_file_from_path(src)) is not None and file.page is None:
                 _IssuePage(None, file, config)  # MkDocs' navigation takes the page made here
-        urls = {file.src_uri: file.url for file in files.documentation_pages()}
+        urls: dict[str, str] = {file.src_uri: file.url for file in files.documentation_pages()}
         self.page_urls = list(urls.values())
-        self.views = pages.SiteViews(project, lambda src: urls.get(src, src), self.today)
+        self.url_of: pages.UrlFor = lambda src: urls.get(src, src)
+        self.views = pages.SiteViews(project, self.url_of, self.today)
+        self.files = files  # for rerender(): the pages of this build, kept by a preview
         # Thousands of small .ics files cost the kernel more than the pages, and making them
         # seconds of Python: they are written by a process of their own beside the page build
         # (MkDocs emptied site_dir before this event; nothing else writes termine/*.ics), and
@@ -224,6 +228,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         return files
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav = nav
         self.nav_items = nav.items  # titles are read later, once every page is converted (on_env)
         return nav
 
@@ -294,18 +299,21 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             return
         for src, issue in self.issue_pages.items():
             file = files.get_file_from_path(src)
-            if file is None or file.page is None:
-                continue
-            page = file.page
-            key = cache.page_key(
-                self.views.issue(issue), src in self.feed_pages, page.title, page.url, page.canonical_url,
-                page.edit_url, repr(sorted(page.meta.items())), repr(_toc_outline(page.toc.items)),
-            )  # fmt: skip  # the last two plain strings and numbers: their repr is their digest's input
-            if key is None:
-                continue
-            self.page_keys[src] = key
-            if cache.has(key):
-                page.meta["template"] = KEPT_TEMPLATE
+            if file is not None and file.page is not None:
+                self._look_up_kept_page(src, issue, file.page)
+
+    def _look_up_kept_page(self, src: str, issue: Issue, page: Page) -> None:
+        cache = self.page_cache
+        assert cache is not None
+        key = cache.page_key(
+            self.views.issue(issue), src in self.feed_pages, page.title, page.url, page.canonical_url,
+            page.edit_url, repr(sorted(page.meta.items())), repr(_toc_outline(page.toc.items)),
+        )  # fmt: skip  # the last two plain strings and numbers: their repr is their digest's input
+        if key is None:
+            return
+        self.page_keys[src] = key
+        if cache.has(key):
+            page.meta["template"] = KEPT_TEMPLATE
 
     def _site_wide(self, theme_dirs: list[Path], files: Files) -> tuple[object, ...]:
         """What a page's key needs besides its own view when the project's own templates may show
@@ -495,6 +503,52 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if self.preloaded is None:  # plain `mkdocs serve` builds again and again in this process
             forget_objects()
 
+    # -- a preview's next build: the pages of edited issue bodies alone --------------
+    def rerender(self, config: MkDocsConfig, project: Project, texts: Texts, slugs: Collection[str]) -> None:
+        """Render the pages of the issues ``slugs`` again, into the ``site_dir`` this plugin's last
+        build wrote. The caller (the preview) has checked that ``project`` differs from that
+        build's only in these issues' bodies: no other page shows a body (archive, events and
+        statements show front-matter), so no other page changes. Their search entries take the
+        old ones' place in the index; the feed and the renditions are written again."""
+        self.project = self.preloaded = project
+        self.texts = self.preloaded_texts = texts
+        self.issue_pages = {f"{ISSUES_DIR}/{i.slug}.md": i for i in project.published}
+        self.views = pages.SiteViews(project, self.url_of, self.today)
+        self.images = ImagePipeline(project.root / CACHE_DIR / "images")
+        self.env.globals["picture"] = self.images.picture
+        entries = self.search_entries
+        shown = self.files.documentation_pages(inclusion=InclusionLevel.is_included)
+        for slug in slugs:
+            src = f"{ISSUES_DIR}/{slug}.md"
+            file = self.files.get_file_from_path(src)
+            if file is None or file.page is None:
+                raise PluginError(f"{src}: not a page of the last build")
+            page = file.page
+            _populate_page(page, config, self.files)
+            if self.page_cache is not None and self.page_cache.enabled:
+                self._look_up_kept_page(src, self.issue_pages[src], page)
+            place = before = 0
+            if entries is not None:  # the page's entries are together, in the order of the pages
+                own = {i for i, entry in enumerate(entries) if _entry_page(entry) == page.url}
+                place = min(own, default=len(entries))
+                entries[:] = [entry for i, entry in enumerate(entries) if i not in own]
+                before = len(entries)
+            _build_page(page, config, shown, self.nav, self.env)
+            if entries is not None:
+                added = entries[before:]
+                del entries[before:]
+                entries[place:place] = added
+        for name in ("material/search", "search"):
+            if name in config.plugins:
+                config.plugins[name].on_post_build(config=config)  # the search index, written again
+                break
+        site = Path(config.site_dir)
+        if self.site_url and any(f"{ISSUES_DIR}/{slug}.md" in self.feed_pages for slug in slugs):
+            self._write_feed(site)
+        self.images.write(site)
+        if self.page_cache is not None:
+            self.page_cache.finish()
+
     def _add_email_renditions(self) -> None:
         newsletter = self._project().root / NEWSLETTER_DIR
         if newsletter.is_dir():
@@ -606,6 +660,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def _project(self) -> Project:
         assert self.project is not None, "on_config loads the project first"
         return self.project
+
+
+def _entry_page(entry: dict[str, Any]) -> str:
+    """The page a search entry belongs to (a section's location is the page's and an anchor)."""
+    return str(entry.get("location", "")).split("#", 1)[0]
 
 
 def _with_kept_template(env: Environment) -> BaseLoader:
