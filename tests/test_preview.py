@@ -474,5 +474,13 @@ def test_an_edit_at_300_generated_issues_shows_in_the_preview(tmp_path: Path) ->
         served.wait_for(f"/newsletter/{neighbour.stem}/", "Neuer Titel der Ausgabe", seconds=30)
         served.wait_for(f"/_email/{edited.stem}/", "Neuer Titel der Ausgabe", seconds=30)
         assert served.page(f"/newsletter/{other.stem}/") == unrelated
+        # an edit of the body alone is rendered in place (preview/incremental.py): no new build folder
+        builds = set((root / ".rundbrief" / "preview").iterdir())
+        edited.write_text(edited.read_text(encoding="utf-8") + "\nNoch ein Satz, nur im Text.\n", encoding="utf-8")
+        served.wait_for(f"/newsletter/{edited.stem}/", "Noch ein Satz, nur im Text.", seconds=60)
+        served.wait_for(f"/_email/{edited.stem}/", "Noch ein Satz, nur im Text.", seconds=30)
+        after = set((root / ".rundbrief" / "preview").iterdir())
+        assert after and after <= builds, (builds, after)
+        assert served.page(f"/newsletter/{other.stem}/") == unrelated
     kept = root / ".rundbrief" / "cache" / "pages" / "site"
     assert len(list(kept.glob("*.page"))) == 300  # every issue page is kept for the next build

@@ -211,6 +211,11 @@ class PageCache:
                 self._writer.shutdown(wait=True)
                 self._writer = None
 
+    def discard(self, key: str) -> None:
+        """Forget the page kept under ``key`` (replaced by a page rendered since)."""
+        self.used.discard(key)
+        self._path(key).unlink(missing_ok=True)
+
     def prune(self) -> None:
         """After a build: the pages it neither found nor kept go (edited issues' old versions)."""
         self.finish()

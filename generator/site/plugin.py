@@ -525,8 +525,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
                 raise PluginError(f"{src}: not a page of the last build")
             page = file.page
             _populate_page(page, config, self.files)
+            replaced = self.page_keys.pop(src, None)
             if self.page_cache is not None and self.page_cache.enabled:
                 self._look_up_kept_page(src, self.issue_pages[src], page)
+                if replaced is not None and replaced != self.page_keys.get(src):
+                    self.page_cache.discard(replaced)  # a long session would keep every saved version
             place = before = 0
             if entries is not None:  # the page's entries are together, in the order of the pages
                 own = {i for i, entry in enumerate(entries) if _entry_page(entry) == page.url}
