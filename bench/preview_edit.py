@@ -3,7 +3,8 @@ moment its page, fetched over HTTP from the running preview, shows the new text.
 
     python bench/preview_edit.py PROJECT [--edits 5]
 
-Prints one JSON line: the first build's seconds and the median/max of the edits' seconds.
+Prints one JSON line: the first build's seconds, the median/max of the body edits' seconds (the
+preview renders those in place) and the seconds of one title edit (a full build).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -69,11 +71,17 @@ def main() -> None:
             marker = f"Bearbeitung{number}x{time.time_ns()}"
             middle.write_text(original + f"\n{marker}\n", encoding="utf-8")
             seconds.append(wait_for(url, marker))
+        # a title: front-matter that other pages show, so the preview builds everything again
+        time.sleep(1.0)
+        title = f"Titel{time.time_ns()}"
+        middle.write_text(re.sub(r"^title: .*$", f"title: {title}", original, count=1, flags=re.M), encoding="utf-8")
+        title_seconds = wait_for(url, title)
         middle.write_text(original, encoding="utf-8")
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(json.dumps({"first": first, "median": statistics.median(seconds), "max": max(seconds)}))
+    figures = {"first": first, "median": statistics.median(seconds), "max": max(seconds), "title": title_seconds}
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -210,8 +210,12 @@ def table(rows: list[dict[str, object]], send: dict[str, float]) -> str:
             )  # type: ignore[index]
         edit = row["preview_edit"]
         lines.append(
-            f"| {row['n']} | `rundbrief serve`: an issue saved until its page shows the edit, median (max) "
+            f"| {row['n']} | `rundbrief serve`: an issue's body saved until its page shows the edit, median (max) "
             f"| {edit['median']:.2f} ({edit['max']:.2f}) | | {edit['median'] / base:.2f} |"
+        )  # type: ignore[index]
+        lines.append(
+            f"| {row['n']} | `rundbrief serve`: an issue's title changed (a full build) until its page shows "
+            f"| {edit['title']:.2f} | | {edit['title'] / base:.2f} |"
         )  # type: ignore[index]
         first = edit["first"]  # type: ignore[index]
         lines.append(f"| {row['n']} | `rundbrief serve`: its first build, until the page shows | {first:.2f} | | |")
