@@ -38,6 +38,7 @@ from generator.content.settings import DEFAULT_DOCS_DIR, build_day
 from generator.diagnostics import Level, Location, Problem
 from generator.i18n import language
 from generator.output import NEWSLETTER_DIR, STATE_DIR
+from generator.routes import ISSUES_DIR
 
 STAMP_FILE = "build-stamp.json"
 _FORMAT = 1
@@ -48,6 +49,7 @@ _NOT_READ = frozenset(
     {".git", ".hg", ".svn", "node_modules", "__pycache__", ".pytest_cache",
      ".mypy_cache", ".ruff_cache", ".hypothesis", ".tox", ".nox"}
 )  # fmt: skip
+_EDITORS_FILE = re.compile(r"\.#[^/]*|\.[^/]*\.sw[a-p]|\.~lock\.[^/]*#")  # vim, emacs, LibreOffice
 _RETIRED = re.compile(r"^\..+\.old-\d+$")  # an output folder replaced by a build, being removed
 # The plugins whose effect rundbrief knows (also the page cache's rule): any other may read anything.
 KNOWN_PLUGINS = frozenset({"search", "material/search", "rundbrief"})
@@ -89,6 +91,25 @@ class Inputs:
         digest.update(b"\0files\0")
         digest.update("\n".join(self.files.values()).encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
+
+    def shared(self, issues_folder: str) -> str:
+        """A digest of all but the issue files (the ``*.md`` right in ``issues_folder``): while
+        it stays, an issue file reads as it read before if it is the same file (IssueMemo)."""
+        digest = hashlib.sha256(self.rest.encode())
+        digest.update(f"\0{issues_folder}\0".encode("utf-8", "surrogatepass"))
+        for path, line in self.files.items():
+            if not _issue_file(path, issues_folder):
+                digest.update(line.encode("utf-8", "surrogatepass") + b"\n")
+        return digest.hexdigest()
+
+
+def _issue_file(path: str, issues_folder: str) -> str | None:
+    """The slug, if ``path`` (as Inputs names files) is an issue file of ``issues_folder``."""
+    prefix = issues_folder.rstrip("/") + "/"
+    name = path[len(prefix) :] if path.startswith(prefix) else ""
+    if "/" in name or not name.endswith(".md") or name.startswith((".", "_", "~")) or name == "index.md":
+        return None
+    return name[:-3]
 
 
 def inputs_digest(root: Path, site_dir: str, tz_name: str, *, strict: bool, subscribers: frozenset[str]) -> str | None:
@@ -211,14 +232,25 @@ def _stamp_path(root: Path) -> Path:
 
 
 def record(
-    root: Path, site_dir: str, tz_name: str, *, inputs: str | None, problems: list[Problem], issues: int
+    root: Path,
+    site_dir: str,
+    tz_name: str,
+    *,
+    inputs: Inputs | None,
+    problems: list[Problem],
+    issues: int,
+    issues_folder: str | None = None,
 ) -> None:
     """After a build was swapped in: what it read (``inputs``, taken before it started, so that
-    an edit made while it ran builds again; None: not known) and what it made and reported."""
+    an edit made while it ran builds again; None: not known) and what it made and reported.
+    ``issues_folder``: where the issue files are, below the project folder (for edited_issues)."""
     path = _stamp_path(root)
     data = {
         "format": _FORMAT,
-        "inputs": inputs,
+        "inputs": inputs.digest() if inputs is not None else None,
+        "rest": inputs.rest if inputs is not None else None,
+        "files": inputs.files if inputs is not None else None,
+        "issues_folder": issues_folder,
         "outputs": outputs_digest(root, site_dir),
         "site_dir": site_dir,
         "timezone": tz_name,
@@ -256,10 +288,16 @@ def last_settings(root: Path) -> tuple[str, str]:
     return DEFAULT_SETTINGS
 
 
-def unchanged(root: Path, inputs: str | None, site_dir: str) -> Unchanged | None:
+def last_issues_folder(root: Path) -> str:
+    """Where the last build found the issue files, below the project folder (the default before)."""
+    folder = (_read(root) or {}).get("issues_folder")
+    return folder if isinstance(folder, str) else f"{DEFAULT_DOCS_DIR}/{ISSUES_DIR}"
+
+
+def unchanged(root: Path, inputs: Inputs | None, site_dir: str) -> Unchanged | None:
     """What the last build reported, if its inputs were ``inputs`` and its output is untouched."""
     data = _read(root)
-    if data is None or inputs is None or data.get("inputs") != inputs:
+    if data is None or inputs is None or data.get("inputs") != inputs.digest():
         return None
     if outputs_digest(root, site_dir) != data.get("outputs"):
         return None
@@ -271,3 +309,47 @@ def unchanged(root: Path, inputs: str | None, site_dir: str) -> Unchanged | None
         return Unchanged(problems, int(data["issues"]))  # type: ignore[call-overload]
     except (ValueError, KeyError, TypeError):  # not a stamp this code wrote
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Edited:
+    """Issue files changed since the last build, and nothing else it read (edited_issues)."""
+
+    slugs: frozenset[str]
+    issues_folder: str
+
+
+def edited_issues(root: Path, inputs: Inputs | None, site_dir: str) -> Edited | None:
+    """The issues whose files alone changed since the last build (issue_changes), if that
+    build's output is untouched and every other file and setting it read is as it was; else None."""
+    data = _read(root)
+    if data is None or inputs is None or data.get("rest") != inputs.rest:
+        return None
+    before, folder = data.get("files"), data.get("issues_folder")
+    if not isinstance(before, dict) or not isinstance(folder, str):
+        return None
+    slugs = issue_changes(before, inputs.files, folder)
+    if not slugs or outputs_digest(root, site_dir) != data.get("outputs"):
+        return None
+    return Edited(slugs, folder)
+
+
+def issue_changes(before: dict[str, str], now: dict[str, str], issues_folder: str) -> frozenset[str] | None:
+    """The slugs of the issue files that differ between ``before`` and ``now`` (Inputs.files),
+    or None where any other file differs, or an issue file was added or removed. The swap and
+    lock files editors' programs keep beside an issue (vim's ``.name.md.swp``, emacs' ``.#name.md``)
+    are read by nobody: no change. Any other file counts, a hidden one too (a body may show
+    ``.bild.jpg``)."""
+    slugs: set[str] = set()
+    prefix = issues_folder.rstrip("/") + "/"
+    for path in before.keys() | now.keys():
+        if before.get(path) == now.get(path):
+            continue
+        name = path[len(prefix) :] if path.startswith(prefix) else ""
+        if _EDITORS_FILE.fullmatch(name):
+            continue
+        slug = _issue_file(path, issues_folder)
+        if slug is None or path not in before or path not in now:
+            return None
+        slugs.add(slug)
+    return frozenset(slugs)

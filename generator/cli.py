@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,6 +21,10 @@ from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, LogProblems
 from generator.i18n import N_, _, language, ngettext, set_language
 from generator.routes import ISSUES_DIR
+
+if TYPE_CHECKING:
+    from generator.buildstamp import Inputs
+    from generator.content.loader import LoadResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -213,6 +217,35 @@ def subscriber_addresses(root: Path) -> tuple[frozenset[str], str]:
     )
 
 
+def _load_for_build(
+    project: Path, inputs: Inputs | None, site_dir: str, *, force: bool
+) -> tuple[LoadResult, frozenset[str] | None]:
+    """The project, its issue files read anew only where they changed (the memo the last build
+    kept, while nothing else it read changed), and the issues whose bodies alone changed since
+    the last build, if nothing else did (None: build everything; ``--force`` always does)."""
+    from generator import buildstamp
+    from generator.content.loader import IssueMemo, same_but_bodies
+    from generator.output import STATE_DIR
+
+    folder = buildstamp.last_issues_folder(project)
+    key = inputs.shared(folder) if inputs is not None else None
+    memo_file = project / STATE_DIR / "cache" / "issues.pickle"
+    memo = IssueMemo.from_file(memo_file, key) if key is not None else IssueMemo()
+    changed = None if force else buildstamp.edited_issues(project, inputs, site_dir)
+    before = {path.stem: entry[1] for path, entry in memo.read.items()}
+    result = load_project(project, memo=memo)
+    if key is not None:
+        memo.save(memo_file, key)
+    if changed is None:
+        return result, None
+    after = {path.stem: entry[1] for path, entry in memo.read.items()}
+    for slug in changed.slugs:
+        old, new = before.get(slug), after.get(slug)
+        if old is None or new is None or not same_but_bodies(old, new):
+            return result, None
+    return result, changed.slugs
+
+
 @main.command()
 @project_option
 @click.option("--strict", is_flag=True, help=N_("Treat warnings (rundbrief's and MkDocs') as errors."))
@@ -233,7 +266,7 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     # Everything the build would read, before it reads anything: an edit made while it runs is
     # seen by the next build. Nothing changed and the output untouched: the output stands.
     site_dir, tz_name = buildstamp.last_settings(project)
-    inputs = buildstamp.inputs_digest(project, site_dir, tz_name, strict=strict, subscribers=addresses)
+    inputs = buildstamp.read_inputs(project, site_dir, tz_name, strict=strict, subscribers=addresses)
     if not force and (same := buildstamp.unchanged(project, inputs, site_dir)) is not None:
         diag = Diagnostics(list(same.problems))
         report(diag)
@@ -253,7 +286,7 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     # A build makes millions of small objects that live until it ends (pages, the model):
     # collecting the young generation less often saves seconds at a thousand issues.
     gc.set_threshold(50_000, 20, 100)
-    result = load_project(project)
+    result, edited = _load_for_build(project, inputs, site_dir, force=force)
     diag, model = result.diagnostics, result.project
     if strict:
         diag.promote(UNKNOWN_FIELD)
@@ -271,7 +304,10 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
         sys.exit(1)
     same_settings = (model.settings.site_dir, model.settings.timezone) == (site_dir, tz_name)
     try:
-        built = build_all(model, diag, strict=strict, subscribers=addresses, inputs=inputs if same_settings else None)
+        built = build_all(
+            model, diag, strict=strict, subscribers=addresses, inputs=inputs if same_settings else None,
+            edited=edited if same_settings else None,
+        )  # fmt: skip
     except BuildFailed as err:
         report(diag)
         click.echo(_("rundbrief: build failed, nothing was written: %(err)s", err=err), err=True)

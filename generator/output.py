@@ -243,3 +243,15 @@ def link_or_copy(source: str | Path, target: str | Path) -> None:
         link_or_copy(source, target)
     except OSError:  # another file system, or links not allowed
         shutil.copy2(source, target)
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Every file below ``source`` as a hard link at the same place below ``target`` (folders
+    made as needed): the last build's output, for a build that replaces a few of its files (each
+    unlinked before it is written). A copy where the file system has no links."""
+    for folder, _folders, names in os.walk(source):
+        relative = os.path.relpath(folder, source)
+        made = target if relative == "." else target / relative
+        made.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            link_or_copy(os.path.join(folder, name), made / name)

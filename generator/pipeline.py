@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 import jinja2
 from mkdocs.config.defaults import MkDocsConfig
@@ -22,13 +24,16 @@ from generator.email.build import EmailResult, build_emails
 from generator.email.render import Inliner
 from generator.i18n import _
 from generator.images import ImagePipeline, Rendition
-from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs
+from generator.markup import Converter
+from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs, link_tree
+from generator.routes import ISSUES_DIR
 from generator.site.build import SiteBuildError, build_site
 from generator.site.plugin import CACHE_DIR
-from generator.texts import Texts, convert_texts
+from generator.texts import Texts, convert_texts, routes_for
 from generator.verification import find_subscriber_leaks, verify_email_links
 
 log = logging.getLogger("rundbrief")
+T = TypeVar("T")
 
 
 class BuildFailed(Exception):
@@ -89,16 +94,22 @@ def build_into(
     email shows is a file of ``site``. Problems go into ``diag``, a template's error of the
     project's ``theme/`` too (at its file and line, with no results); SiteBuildError where MkDocs
     refused the build."""
+    return _reported(project, diag, lambda: _build_into(project, diag, site, mail, previous, strict=strict), Built([]))
+
+
+def _reported(project: Project, diag: Diagnostics, make: Callable[[], T], failed: T) -> T:
+    """``make()``, where a template's error of the project's ``theme/`` is one of ``diag``'s (at
+    its file and line; then ``failed``); SiteBuildError where MkDocs refused the build."""
     try:
-        return _build_into(project, diag, site, mail, previous, strict=strict)
+        return make()
     except SiteBuildError as err:
         if err.location is None:
             raise
         diag.error(err.location, str(err))  # a site template's error
-        return Built([])
+        return failed
     except jinja2.TemplateError as err:  # an email template's (the site's come as SiteBuildError)
         diag.error(template_location(err, project.root, CONFIG_FILE), template_message(err))
-        return Built([])
+        return failed
     finally:
         forget_objects()  # the model's digests of this build (the preview builds again and again)
 
@@ -147,11 +158,14 @@ def build_all(
     *,
     strict: bool,
     subscribers: frozenset[str] = frozenset(),
-    inputs: str | None = None,
+    inputs: buildstamp.Inputs | None = None,
+    edited: frozenset[str] | None = None,
 ) -> BuildReport:
     """Build site and emails; raise BuildFailed (nothing written) on any failure. ``subscribers``:
     the addresses that must not turn up in the output (the caller reads them from the store);
-    ``inputs``: the digest of what the build read (buildstamp.py), taken before it read it."""
+    ``inputs``: what the build read (buildstamp.py), taken before it read it; ``edited``: only
+    these issues' bodies changed since the last build, whose output is untouched (the caller
+    checked both: buildstamp.edited_issues, content.loader.body_edits_only)."""
     site_dir = project.root / project.settings.site_dir
     newsletter_dir = project.root / NEWSLETTER_DIR
     with _staged_outputs(project) as outputs:
@@ -159,13 +173,19 @@ def build_all(
         staged_mail = outputs.stage(newsletter_dir)
         previous = newsletter_dir if newsletter_dir.is_dir() else None
         try:
-            results = build_into(project, diag, staged_site, staged_mail, previous, strict=strict).results
+            if edited is not None and previous is not None and site_dir.is_dir():
+                folders, only = ((site_dir, staged_site), (newsletter_dir, staged_mail)), edited
+                none: list[EmailResult] = []
+                results = _reported(project, diag, lambda: _build_edits(project, diag, *folders, only, strict), none)
+            else:
+                edited = None
+                results = build_into(project, diag, staged_site, staged_mail, previous, strict=strict).results
         except SiteBuildError as err:
             raise BuildFailed(str(err)) from err
         if diag.failed(strict=strict):
             raise BuildFailed(diag.summary())
         for folder, leak in find_subscriber_leaks(
-            project, subscribers, {staged_site: site_dir, staged_mail: newsletter_dir}
+            project, subscribers, {staged_site: site_dir, staged_mail: newsletter_dir}, new_only=edited is not None
         ):
             diag.error(Location(folder), _("a subscriber's address is in the build output: %(leak)s", leak=leak))
         if diag.errors:
@@ -175,10 +195,65 @@ def build_all(
         settings = project.settings
         buildstamp.record(
             project.root, settings.site_dir, settings.timezone, inputs=inputs, problems=diag.problems,
-            issues=len(project.published),
+            issues=len(project.published), issues_folder=issues_folder(project),
         )  # fmt: skip
     rendered = sum(1 for r in results if r.rendered)
-    return BuildReport(rendered, len(results) - rendered)
+    # a build of edited bodies made only their emails: the others are the last build's
+    return BuildReport(rendered, (len(project.published) if edited is not None else len(results)) - rendered)
+
+
+def issues_folder(project: Project) -> str:
+    """The folder of the issue files, below the project folder, as the build stamp names files."""
+    return os.path.relpath(project.content_dir / ISSUES_DIR, project.root)
+
+
+def _build_edits(
+    project: Project,
+    diag: Diagnostics,
+    site: tuple[Path, Path],
+    mail: tuple[Path, Path],
+    edited: frozenset[str],
+    strict: bool,
+) -> list[EmailResult]:
+    """A build after edits of the bodies of ``edited`` alone: the last build's ``site`` and
+    ``mail`` (each: the published folder, the staged one) linked into the staged folders, then
+    only what shows these bodies made anew there: their pages, their emails, the search index,
+    the feed and the renditions. No other page shows a body (the archive, the events, the
+    statements and the pager show front-matter), so the result is the full build's, byte for
+    byte (tests/test_incremental.py). A staged file is never written through a link: what is
+    written is unlinked first (plugin.py's _make_room; the emails' folders here)."""
+    (live_site, staged_site), (live_mail, staged_mail) = site, mail
+    linking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rundbrief-link")
+    # the kernel's work, beside MkDocs reading the pages: the interpreter lock is free meanwhile
+    linked = linking.submit(_link_trees, (live_site, staged_site), (live_mail, staged_mail))
+    try:
+        texts = Texts(Converter(project.settings.markdown, routes_for(project)))  # the few texts shown, as asked for
+        issues = [issue for issue in project.published if issue.slug in edited]
+        build_site(project, staged_site, strict=strict, texts=texts, edited=edited, before_writing=linked.result)
+    finally:
+        linking.shutdown(wait=True)
+    linked.result()
+    for issue in issues:
+        shutil.rmtree(staged_mail / issue.slug, ignore_errors=True)
+    inliner = cast(Inliner, project.settings.email_inliner)
+    cache = project.root / CACHE_DIR
+    results = build_emails(
+        project, lambda slug: staged_mail / slug, None, inliner=inliner, cache=cache / "images", only=issues,
+        texts=texts,
+    )  # fmt: skip
+    renditions = report_emails(results, diag)
+    if not diag.errors:
+        write_renditions(project, renditions, staged_site)
+        known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
+        verify_email_links(
+            project, staged_mail, staged_site, diag, project.root / NEWSLETTER_DIR, known, only=edited
+        )
+    return results
+
+
+def _link_trees(*pairs: tuple[Path, Path]) -> None:
+    for source, target in pairs:
+        link_tree(source, target)
 
 
 def build_one_email(project: Project, issue: Issue, diag: Diagnostics) -> Path:

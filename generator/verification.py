@@ -7,8 +7,9 @@ Nothing here builds, so ``check`` runs without MkDocs: this module reads files o
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from generator.content.model import Project
@@ -27,11 +28,13 @@ def verify_email_links(
     diag: Diagnostics,
     shown: Path,
     known: Mapping[str, list[str]] | None = None,
+    only: Collection[str] | None = None,
 ) -> None:
     """Every image and link on the site that an email in ``emails`` shows names a file in ``site``
     (``shown``: the newsletter folder as the editor knows it; ``known``: the addresses of the
     emails just rendered, by slug, taken from the very text written into their files; the files
-    of the others are read)."""
+    of the others are read; ``only``: these emails' slugs, where the others and every file they
+    show are the last build's)."""
     known = known or {}
     site_url = project.settings.site_url or ""
     if not site_url:
@@ -39,6 +42,8 @@ def verify_email_links(
     elsewhere = routes_for(project).served_elsewhere
     published = {issue.slug for issue in project.published}  # a draft's preview links to pages not yet public
     seen: dict[str, bool] = {}
+    if only is not None:
+        published &= set(only)
     for folder in sorted(p for p in emails.iterdir() if p.is_dir() and p.name in published):
         for address in missing_on_site(folder, site, site_url, elsewhere, seen, known.get(folder.name)):
             where = (shown / folder.name / "email.html").relative_to(project.root).as_posix()
@@ -78,10 +83,12 @@ _BREAKS = re.compile("<wbr>|\u00ad|\u200b".encode())
 
 
 def find_subscriber_leaks(
-    project: Project, subscribers: frozenset[str], folders: dict[Path, Path]
+    project: Project, subscribers: frozenset[str], folders: dict[Path, Path], *, new_only: bool = False
 ) -> list[tuple[str, str]]:
     """The ``subscribers``' addresses (lower case) found in built files (staged folder -> its real
-    name), except the addresses the content itself publishes (contacts, sender)."""
+    name), except the addresses the content itself publishes (contacts, sender). ``new_only``:
+    a file that is a link to the same file of the real folder was checked by the build that
+    made it (against the same addresses: they are part of the build stamp)."""
     if not subscribers:
         return []
     published = {a.lower() for a in (project.settings.sender_email, project.settings.reply_to) if a}
@@ -95,9 +102,18 @@ def find_subscriber_leaks(
         for path in staged.rglob("*"):
             if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".gif", ".gz", ".woff2", ".woff") or not path.is_file():
                 continue
+            if new_only and _same_file(path, real / path.relative_to(staged)):
+                continue
             for found in set(_ADDRESS.findall(_BREAKS.sub(b"", path.read_bytes()))):
                 address = found.decode("utf-8", "replace").lower()
                 if address in suspicious:
                     shown = (real / path.relative_to(staged)).relative_to(project.root).as_posix()
                     leaks.append((shown, address))
     return leaks
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

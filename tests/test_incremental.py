@@ -309,6 +309,72 @@ def test_kept_pages_are_used_and_old_ones_pruned(built: Built, tmp_path: Path) -
     assert len(before & after) >= ISSUES - 3
 
 
+# -- a build of edited bodies (pipeline._build_edits) ---------------------------------------------
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def linked_copy(root: Path, target: Path) -> dict[str, bytes]:
+    """A hard-linked copy of the published output (what a web server serves meanwhile) and its
+    bytes: a build that wrote into a file of its own output through a link would change both."""
+    for name in OUTPUTS:
+        shutil.copytree(root / name, target / name, copy_function=os.link)
+    return {f"{name}/{path}": data for name in OUTPUTS for path, data in tree(target / name).items()}
+
+
+def test_a_body_edit_renders_only_what_shows_the_body(built: Built, tmp_path: Path) -> None:
+    root = built.fresh_copy()
+    before = inodes(root / SITE) | {f"mail/{k}": v for k, v in inodes(root / "newsletter").items()}
+    published = linked_copy(root, tmp_path / "served")
+    edited = issue_file(root, 2)
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nEin Absatz, nur im Text.\n", encoding="utf-8")
+    result = build(root)
+    assert "1 email rendered, 5 unchanged" in result.stdout, result.stdout
+    after = inodes(root / SITE) | {f"mail/{k}": v for k, v in inodes(root / "newsletter").items()}
+    other = issue_file(root, 4).stem
+    assert after[f"newsletter/{other}/index.html"] == before[f"newsletter/{other}/index.html"]  # linked, not rendered
+    assert after[f"mail/{other}/message.eml"] == before[f"mail/{other}/message.eml"]
+    assert after[f"newsletter/{edited.stem}/index.html"] != before[f"newsletter/{edited.stem}/index.html"]
+    assert after["search/search_index.json"] != before["search/search_index.json"]
+    page = (root / SITE / "newsletter" / edited.stem / "index.html").read_text(encoding="utf-8")
+    assert "Ein Absatz, nur im Text." in page
+    assert "Ein Absatz, nur im Text." in (root / "newsletter" / edited.stem / "email.txt").read_text(encoding="utf-8")
+    # the site that was published meanwhile kept its bytes: nothing was written through a link
+    assert {f"{name}/{path}": data for name in OUTPUTS for path, data in tree(tmp_path / "served" / name).items()} == published
+    first = keep_outputs(root, tmp_path / "kept")
+    fresh = built.fresh_copy()  # the same edit, built cold (at the same place): the same bytes
+    cold(fresh)
+    edited = issue_file(fresh, 2)
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nEin Absatz, nur im Text.\n", encoding="utf-8")
+    build(fresh)
+    assert_same_output(first, fresh)
+
+
+@pytest.mark.parametrize("beyond", ["title", "people", "output touched", "new issue"])
+def test_an_edit_beyond_bodies_builds_every_page(built: Built, tmp_path: Path, beyond: str) -> None:
+    root = built.fresh_copy()
+    before = inodes(root / SITE)
+    edited = issue_file(root, 2)
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nEin Absatz.\n", encoding="utf-8")
+    if beyond == "title":
+        _replace_line(edited, r"^title: .*$", "title: Ein anderer Titel")
+    elif beyond == "people":
+        people = root / "content" / "people.yml"
+        people.write_text(people.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    elif beyond == "output touched":  # someone changed the published site: the build replaces it whole
+        (root / SITE / "index.html").write_text("verändert", encoding="utf-8")
+    else:
+        edited.with_name("09999.md").write_text(
+            '---\ntitle: Eine neue Ausgabe\nnumber: "999"\ndate: 2020-05-30\n---\n\nNeu.\n', encoding="utf-8"
+        )
+    build(root)
+    other = f"newsletter/{issue_file(root, 4).stem}/index.html"
+    assert inodes(root / SITE)[other] != before[other]  # rendered (or taken from the page cache) anew
+    assert (root / SITE / "index.html").read_text(encoding="utf-8") != "verändert"
+
+
 def test_a_plugin_rundbrief_does_not_know_turns_the_page_cache_off(built: Built, tmp_path: Path) -> None:
     root = built.fresh_copy()
     cold(root)

@@ -1,10 +1,10 @@
 """The preview renders an edited issue body in place (generator/preview/incremental.py), and its
 folder then holds, byte for byte, what a full preview build of the same content makes.
 
-Hypothesis chooses edits of a generated project's issue bodies (text, a heading, an image, a
-link to another issue, a broken link); each case runs the incremental rebuild after the edit and
+Hypothesis chooses edits of a generated project's issue bodies (text, a heading, a table, a link
+to another issue); each case runs the incremental rebuild after the edit and
 a full rebuild of the same files into a fresh folder, and compares every file and every problem.
-Edits beyond a body (a title, people.yml, a new issue) must take the full build.
+Edits beyond a body's text (a title, people.yml, an image shown) must take the full build.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ Edit = Callable[[Path], None]
 @st.composite
 def body_edits(draw: st.DrawFn) -> tuple[str, Edit]:
     index = draw(st.integers(0, ISSUES - 1))
-    kind = draw(st.sampled_from(["paragraph", "replace", "image", "link", "table", "twice"]))
+    kind = draw(st.sampled_from(["paragraph", "replace", "heading", "link", "table", "twice"]))
     words = draw(_WORDS)
 
     def edit(root: Path) -> None:
@@ -91,8 +91,8 @@ def body_edits(draw: st.DrawFn) -> tuple[str, Edit]:
             text = path.read_text(encoding="utf-8")
             head, fence, body = text.partition("\n---\n")
             save(path, head + fence + re.sub(r"\b\w{4,}\b", words.replace("\\", ""), body, count=1))
-        elif kind == "image":
-            append_body(path, f"![{words.strip() or 'Bild'}](../media/foto-03.jpg)")
+        elif kind == "heading":  # the page's table of contents and search sections change
+            append_body(path, f"## {words.strip() or 'Titel'}\n\nText darunter.")
         elif kind == "link":
             append_body(path, f"Siehe [die Ausgabe davor]({issue_file(root, index + 1).name}).")
         elif kind == "table":
@@ -140,10 +140,42 @@ def test_an_edit_beyond_the_body_builds_everything(generated: Path, tmp_path: Pa
     append_body(issue_file(root, 4), "Neuer Absatz")
     after_people = incremental(root, tmp_path / "c", after_title)
     assert incremental.incremental == 0 and after_people.folder == tmp_path / "c"
-    append_body(issue_file(root, 4), "## Eine neue Überschrift")  # other pages may link to a heading
-    after_heading = incremental(root, tmp_path / "d", after_people)
-    assert incremental.incremental == 0 and after_heading.folder == tmp_path / "d"
-    assert_same(after_heading, rebuild(root, tmp_path / "full-2", None))
+    append_body(issue_file(root, 4), "![Ein neues Bild](../media/foto-05.jpg)")  # other renditions
+    after_image = incremental(root, tmp_path / "d", after_people)
+    assert incremental.incremental == 0 and after_image.folder == tmp_path / "d"
+    assert_same(after_image, rebuild(root, tmp_path / "full-2", None))
+    save(issue_file(root, 4), issue_file(root, 4).read_text(encoding="utf-8").replace("![Ein neues Bild]", "Kein Bild"))
+    without_image = incremental(root, tmp_path / "e", after_image)  # its renditions go with the image
+    assert incremental.incremental == 0 and without_image.folder == tmp_path / "e"
+    assert_same(without_image, rebuild(root, tmp_path / "full-3", None))
+
+
+def test_a_failed_edit_leaves_the_last_good_folder_as_it_was(generated: Path, tmp_path: Path) -> None:
+    """An email that shows a site address with no file is an error found after rendering: the
+    folder the preview keeps serving must not hold half of that edit (found by a hostile test)."""
+    root = fresh(generated, tmp_path)
+    incremental = IncrementalRebuild()
+    good = incremental(root, tmp_path / "a", None)
+    before = tree(tmp_path / "a")
+    append_body(issue_file(root, 5), "Siehe [fehlt](https://zukunftswerkstatt.example.org/gibt-es-nicht/).")
+    broken = incremental(root, tmp_path / "b", good)
+    assert broken.folder is None and any("gibt-es-nicht" in p.message for p in broken.errors)
+    assert tree(tmp_path / "a") == before
+
+
+def test_a_hidden_image_beside_the_issues_is_no_editors_file(generated: Path, tmp_path: Path) -> None:
+    root = fresh(generated, tmp_path)
+    folder = root / "content" / "newsletter"
+    shutil.copy(root / "content" / "media" / "foto-02.jpg", folder / ".punkt.jpg")
+    append_body(issue_file(root, 1), "![Punktbild](.punkt.jpg)")
+    incremental = IncrementalRebuild()
+    good = incremental(root, tmp_path / "a", None)
+    assert good.folder is not None, [str(p) for p in good.problems]
+    shutil.copy(root / "content" / "media" / "foto-05.jpg", folder / ".punkt.jpg")  # another picture, same name
+    append_body(issue_file(root, 5), "Noch ein Satz.")
+    done = incremental(root, tmp_path / "b", good)
+    assert incremental.incremental == 0 and done.folder == tmp_path / "b"
+    assert_same(done, rebuild(root, tmp_path / "full", None))
 
 
 def test_an_error_in_an_edited_body_is_shown_and_the_fix_renders_in_place(generated: Path, tmp_path: Path) -> None:

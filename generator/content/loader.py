@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from generator.cachefiles import read_pickle, write_pickle
 from generator.content.bodyrefs import check_body
 from generator.content.bodyrefs import check_links as check_body_links
 from generator.content.fields import Context, suggest
@@ -33,6 +34,7 @@ THEME_DIR = "theme"  # the project's own templates (theme/site/ for MkDocs' cust
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
+_MEMO_FORMAT = 1
 _Remembered = tuple[tuple[int, int, int], ReadIssue, tuple[Problem, ...]]  # stat, what was read, problems
 
 
@@ -46,6 +48,20 @@ class IssueMemo:
 
     read: dict[Path, _Remembered] = dataclasses.field(default_factory=dict)
     reused: int = 0  # files the last load took from here
+
+    @classmethod
+    def from_file(cls, path: Path, key: str) -> IssueMemo:
+        """The memo a build kept in ``path`` if it was kept under ``key`` (what else the reading
+        depends on, see buildstamp.Inputs.shared), else an empty one."""
+        data = read_pickle(path)
+        if isinstance(data, tuple) and len(data) == 3 and data[:2] == (_MEMO_FORMAT, key) and isinstance(data[2], dict):
+            return cls(data[2])
+        return cls()
+
+    def save(self, path: Path, key: str) -> None:
+        """Keep the memo for the next build (when the last load read any file anew)."""
+        if self.reused < len(self.read) or not path.is_file():
+            write_pickle(path, (_MEMO_FORMAT, key, self.read))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +195,20 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
         people=tuple(people.values()), phases=tuple(phases), events=tuple(entries), legal_pages=legal_pages,
     )  # fmt: skip
     return LoadResult(project, diag)
+
+
+def same_but_bodies(old: ReadIssue, new: ReadIssue) -> bool:
+    """Whether an issue file, read twice, differs at most in its body's text (the Markdown and
+    where it starts; the images it shows are the same): then no page but its own shows anything
+    new, and the site needs no other image renditions."""
+
+    def masked(read: ReadIssue) -> ReadIssue:
+        def bodyless(issue: Issue | None) -> Issue | None:
+            return None if issue is None else replace(issue, body="", body_line=0)
+
+        return replace(read, issue=bodyless(read.issue), checked_only=bodyless(read.checked_only))
+
+    return masked(old) == masked(new)
 
 
 def _remembered(

@@ -28,7 +28,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
-from generator.buildstamp import Inputs, read_inputs
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+
+from generator.buildstamp import Inputs, issue_changes, read_inputs
 from generator.content import load_project
 from generator.content.loader import IssueMemo
 from generator.content.model import Issue, Project
@@ -48,7 +51,7 @@ from generator.preview.build import (
 from generator.preview.model import preview_project
 from generator.routes import ISSUES_DIR
 from generator.site.plugin import CACHE_DIR, RundbriefPlugin
-from generator.texts import Texts, issue_source, issue_texts
+from generator.texts import Texts, issue_texts
 from generator.verification import verify_email_links
 
 log = logging.getLogger("rundbrief.preview")
@@ -62,6 +65,7 @@ class _Kept:
     inputs: Inputs
     project: Project
     built: Built
+    files: Files  # MkDocs' files of that build, as its plugin holds them
     loaded: tuple[Problem, ...]  # the problems the loading found
     made: tuple[Problem, ...]  # the problems the build found (MkDocs' warnings, the emails')
     result: PreviewBuild
@@ -108,13 +112,14 @@ class IncrementalRebuild:
         done = full.result
         if done.folder is not None and full.built is not None and full.built.site_config is not None:
             if inputs is not None and full.project is not None:
+                plugin = cast(RundbriefPlugin, full.built.site_config.plugins[PLUGIN_NAME])
                 self._kept = _Kept(
-                    done.folder, inputs, full.project, full.built, done.problems[: full.loaded_problems],
+                    done.folder, inputs, full.project, full.built, plugin.files, done.problems[: full.loaded_problems],
                     done.problems[full.loaded_problems :], done,
                 )  # fmt: skip
         return done
 
-    def _in_place(self, root: Path, kept: _Kept, inputs: Inputs, slugs: set[str], started: float) -> PreviewBuild:
+    def _in_place(self, root: Path, kept: _Kept, inputs: Inputs, slugs: frozenset[str], started: float) -> PreviewBuild:
         loaded = load_project(root, memo=self._memo)
         diag = loaded.diagnostics
         _strict_for_editors(diag)
@@ -124,16 +129,11 @@ class IncrementalRebuild:
         _body_edits_only(kept.project, project, slugs)
         texts = _texts(kept.built, project)
         edited = [issue for issue in project.issues if issue.slug in slugs]
-        old = {issue.slug: issue for issue in kept.project.issues}
-        old_texts = cast(Texts, kept.built.texts)
-        for issue in edited:
-            before = old_texts.get(old[issue.slug].body, issue_source(issue))
-            if texts.get(issue.body, issue_source(issue)).toc != before.toc:
-                raise _NotIncremental("headings changed: links to them from other pages are checked in a full build")
+        plugin = cast(RundbriefPlugin, cast(MkDocsConfig, kept.built.site_config).plugins[PLUGIN_NAME])
+        if plugin.files is not kept.files:  # MkDocs shares one plugin object per process
+            raise _NotIncremental("another MkDocs build ran in this process since")
         loaded_problems = tuple(diag.problems)
         made = _email_and_pages(project, kept, edited, texts, diag)
-        if diag.errors:  # an email shows a file the site lacks: the full build reports it
-            raise _NotIncremental("the emails' links did not check out")
         shown = {issue.source.path for issue in edited} | {f"{NEWSLETTER_DIR}/{slug}/email.html" for slug in slugs}
         problems = (
             *loaded_problems,
@@ -151,42 +151,30 @@ class IncrementalRebuild:
         )
         built = replace(kept.built, texts=texts)
         self._kept = _Kept(
-            kept.folder, inputs, project, built, loaded_problems, tuple(problems[len(loaded_problems) :]), done
-        )
+            kept.folder, inputs, project, built, kept.files, loaded_problems, tuple(problems[len(loaded_problems) :]),
+            done,
+        )  # fmt: skip
         self.incremental += 1
         return done
 
 
-def _edited_issues(kept: _Kept, inputs: Inputs) -> set[str]:
-    """The issues whose files alone changed since the kept build; empty where anything else did."""
+def _edited_issues(kept: _Kept, inputs: Inputs) -> frozenset[str] | None:
+    """The issues whose files alone changed since the kept build; None where anything else did."""
     if inputs.rest != kept.inputs.rest:
-        return set()
+        return None
     project = kept.project
-    folder = os.path.relpath(project.content_dir / ISSUES_DIR, project.root) + "/"  # as read_inputs names files
-    before, now = kept.inputs.files, inputs.files
-    known = {issue.slug for issue in kept.project.issues}
-    slugs: set[str] = set()
-    for path in before.keys() | now.keys():
-        if before.get(path) == now.get(path):
-            continue
-        name = path[len(folder) :] if path.startswith(folder) else ""
-        if name.startswith(".") and "/" not in name:
-            continue  # an editor's swap or lock file: neither MkDocs nor rundbrief reads it
-        slug = name[:-3] if name.endswith(".md") and "/" not in name else ""
-        if not slug or slug not in known or path not in before or path not in now:
-            return set()
-        slugs.add(slug)
-    return slugs
+    folder = os.path.relpath(project.content_dir / ISSUES_DIR, project.root)  # as read_inputs names files
+    return issue_changes(kept.inputs.files, inputs.files, folder)
 
 
-def _body_edits_only(old: Project, new: Project, slugs: set[str]) -> None:
+def _body_edits_only(old: Project, new: Project, slugs: frozenset[str]) -> None:
     """Raise unless ``new`` is ``old`` with other bodies for the issues ``slugs``."""
     by_slug = {issue.slug: issue for issue in old.issues}
     masked: list[Issue] = []
     for issue in new.issues:
         before = by_slug.get(issue.slug)
         if issue.slug in slugs and before is not None:
-            issue = replace(issue, body=before.body, body_line=before.body_line, body_images=before.body_images)
+            issue = replace(issue, body=before.body, body_line=before.body_line)  # the same images: renditions
         masked.append(issue)
     if replace(new, issues=tuple(masked)) != old:
         raise _NotIncremental("more than an issue's body changed")
@@ -215,6 +203,11 @@ def _email_and_pages(
         only=edited, texts=texts,
     )  # fmt: skip
     renditions = report_emails(results, diag)
+    if not diag.errors:
+        # the renditions the emails show are the ones shown before (the same images): the links
+        # are checked before anything of the folder changes
+        known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
+        verify_email_links(project, incoming, site, diag, project.root / NEWSLETTER_DIR, known)
     if diag.errors:
         shutil.rmtree(incoming, ignore_errors=True)
         raise _NotIncremental("an email has errors")
@@ -225,8 +218,6 @@ def _email_and_pages(
         plugin = cast(RundbriefPlugin, config.plugins[PLUGIN_NAME])
         plugin.rerender(config, project, texts, [issue.slug for issue in edited])
         write_renditions(project, renditions, site)
-        known = {r.issue.slug: list(r.addresses) for r in results if r.addresses is not None}
-        verify_email_links(project, incoming, site, diag, project.root / NEWSLETTER_DIR, known)
         for issue in edited:
             target, retired = mail / issue.slug, incoming / f".old-{issue.slug}"
             if target.exists():

@@ -25,6 +25,8 @@ rendered.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import pickle
 import zlib
 from collections.abc import Iterable, Mapping
@@ -142,6 +144,9 @@ def shared_key(
     return digest.hexdigest()
 
 
+_INDEX = "pages.json"  # each page's key, by its source, as the last build knew them
+
+
 class PageCache:
     """Pages by key, one file each in ``folder``; ``shared`` None: nothing is kept or found."""
 
@@ -216,11 +221,38 @@ class PageCache:
         self.used.discard(key)
         self._path(key).unlink(missing_ok=True)
 
-    def prune(self) -> None:
-        """After a build: the pages it neither found nor kept go (edited issues' old versions)."""
+    def prune(self, keys: dict[str, str]) -> None:
+        """After a build: the pages it neither found nor kept go (edited issues' old versions);
+        ``keys`` (each page's key, by its source) are noted for a build of edited bodies."""
         self.finish()
         if not self.enabled or not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
             if path.suffix == ".page" and path.stem not in self.used:
                 path.unlink(missing_ok=True)
+        self._write_index(keys)
+
+    def replace(self, keys: dict[str, str]) -> None:
+        """After a build that rendered only the pages ``keys`` names (edited bodies): their
+        versions of the build before go, the other pages' stay."""
+        self.finish()
+        if not self.enabled:
+            return
+        index = self._read_index()
+        for src, key in keys.items():
+            if (old := index.get(src)) is not None and old != key:
+                self.discard(old)
+        self._write_index(index | keys)
+
+    def _read_index(self) -> dict[str, str]:
+        try:
+            data = json.loads((self.folder / _INDEX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _write_index(self, keys: dict[str, str]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        partial = self.folder / f"{_INDEX}.{os.getpid()}.part"
+        partial.write_text(json.dumps(keys, sort_keys=True), encoding="utf-8")
+        partial.replace(self.folder / _INDEX)

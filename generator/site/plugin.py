@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import os
 import pickle
 import re
 import site
 import sysconfig
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -127,6 +128,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         super().__init__()
         self.preloaded: Project | None = None  # the CLI sets a project it already loaded and checked
         self.preloaded_texts: Texts | None = None  # and its texts, converted once for site and emails
+        # A build after edits of these issues' bodies alone (pipeline.py): site_dir holds the last
+        # build's site as hard links; only the pages that show these bodies are written, each as
+        # a new file (never into a linked one: that is the published site's file too).
+        self.edited: frozenset[str] | None = None
+        self.before_writing: Callable[[], object] = lambda: None  # waits until site_dir is filled
         self.command = "build"
         self._reset()
 
@@ -223,9 +229,23 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         # seconds of Python: they are written by a process of their own beside the page build
         # (MkDocs emptied site_dir before this event; nothing else writes termine/*.ics), and
         # on_post_build waits for them.
+        if self.edited is not None:  # the events are as they were: so are the calendars
+            self._render_only_edited(files)
+            return files
         self.calendar_process = ProcessPoolExecutor(max_workers=1, mp_context=get_context("forkserver"))
         self.calendars = self._write_calendars(Path(config.site_dir))
         return files
+
+    def _render_only_edited(self, files: Files) -> None:
+        """MkDocs' dirty build renders a page only if its file ``is_modified()``: every page but
+        the issues not edited, and no other file (their copies in site_dir are the last build's)."""
+        edited = {f"{ISSUES_DIR}/{slug}.md" for slug in self.edited or ()}
+        for file in files:
+            if file.is_documentation_page():
+                modified = file.src_uri not in self.issue_pages or file.src_uri in edited
+            else:
+                modified = False
+            file.is_modified = (lambda answer: lambda: answer)(modified)  # type: ignore[method-assign]
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav = nav
@@ -268,7 +288,32 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         env.bytecode_cache = FileSystemBytecodeCache(str(_cache_folder(project.root / CACHE_DIR / "templates")))
         self.env = env
         self._look_up_kept_pages(config, files, env)
+        if self.edited is not None:
+            self._make_room(config, files)
         return env
+
+    def _make_room(self, config: MkDocsConfig, files: Files) -> None:
+        """Before a build of edited bodies writes: the files it will write are unlinked from the
+        last build's (MkDocs and Python rewrite a file in place, and a hard link is the published
+        file itself); the search entries of the pages it leaves as they are are read first."""
+        self.before_writing()
+        site = Path(config.site_dir)
+        index = site / "search" / "search_index.json"
+        self.previous_search: dict[str, list[dict[str, Any]]] = {}
+        if self.search_entries is not None and index.is_file():
+            for entry in json.loads(index.read_text(encoding="utf-8")).get("docs", []):
+                self.previous_search.setdefault(_entry_page(entry), []).append(entry)
+        written = [index, site / pages.FEED_FILE]
+        written += [site / name for name in (*config.theme.static_templates, *config.extra_templates)]
+        written += [site / "sitemap.xml.gz"]
+        written += [Path(file.abs_dest_path) for file in files.documentation_pages() if file.is_modified()]
+        written += [site / folder / sitemaps.SITEMAP_FILE for folder in self._folder_sitemaps()]
+        for path in written:
+            path.unlink(missing_ok=True)
+        for src in self.issue_pages:  # as a rendered issue page has them (see _IssuePage.render)
+            if (file := files.get_file_from_path(src)) is not None and file.page is not None:
+                if file.page.present_anchor_ids is None:
+                    file.page.present_anchor_ids = set()
 
     # -- the page cache (pagecache.py) ----------------------------------------------
     def _look_up_kept_pages(self, config: MkDocsConfig, files: Files, env: Environment) -> None:
@@ -299,7 +344,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             return
         for src, issue in self.issue_pages.items():
             file = files.get_file_from_path(src)
-            if file is not None and file.page is not None:
+            if file is not None and file.page is not None and (self.edited is None or file.is_modified()):
                 self._look_up_kept_page(src, issue, file.page)
 
     def _look_up_kept_page(self, src: str, issue: Issue, page: Page) -> None:
@@ -484,11 +529,28 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         return hyphenation.hyphenate_html(output_content, hyphenation.WBR)
 
     # -- files beside the pages -----------------------------------------------------
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    @event_priority(100)  # before Material's search plugin writes its index
+    def _post_build_first(self, *, config: MkDocsConfig) -> None:
+        if self.project is None or self.edited is None or self.search_entries is None:
+            return
+        # A build of edited bodies rendered only some pages: the others' entries are the last
+        # build's, in the order of the pages, as a full build adds them.
+        rendered: dict[str, list[dict[str, Any]]] = {}
+        for entry in self.search_entries:
+            rendered.setdefault(_entry_page(entry), []).append(entry)
+        merged: list[dict[str, Any]] = []
+        for file in self.files.documentation_pages(inclusion=InclusionLevel.is_included):
+            url = file.page.url if file.page is not None else file.url  # the home page's: "", not "./"
+            merged += (rendered if file.is_modified() else self.previous_search).get(url, [])
+        self.search_entries[:] = merged
+
+    def _post_build_last(self, *, config: MkDocsConfig) -> None:
         if self.project is None:
             return
         site = Path(config.site_dir)
         self._wait_for_calendars()
+        if self.edited is not None:
+            self._feed_html_of_pages_not_rendered()
         if self.site_url:
             self._write_feed(site)
             self._write_folder_sitemaps(site)
@@ -499,9 +561,26 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         made = self.images.write(site)
         log.debug(f"{made} image renditions made anew")
         if self.page_cache is not None:
-            self.page_cache.prune()  # the pages of issues since edited or removed
+            if self.edited is None:
+                self.page_cache.prune(self.page_keys)  # the pages of issues since edited or removed
+            else:
+                self.page_cache.replace(self.page_keys)  # the edited pages' old versions
         if self.preloaded is None:  # plain `mkdocs serve` builds again and again in this process
             forget_objects()
+
+    on_post_build = CombinedEvent(_post_build_first, _post_build_last)
+
+    def _feed_html_of_pages_not_rendered(self) -> None:
+        """The feed carries the newest issues' HTML, made while their pages render
+        (_page_context_first); a build of edited bodies renders few pages: the others' is made here."""
+        for src in self.feed_pages:
+            file = self.files.get_file_from_path(src)
+            if src in self.issue_html or (issue := self.issue_pages.get(src)) is None or file is None:
+                continue
+            converted = self.texts.get(issue.body, issue_source(issue))
+            self.issue_html[src] = bodyimages.site_html(
+                converted.html, file.url, self.routes, self.image_checker, self.images
+            )
 
     # -- a preview's next build: the pages of edited issue bodies alone --------------
     def rerender(self, config: MkDocsConfig, project: Project, texts: Texts, slugs: Collection[str]) -> None:
@@ -518,6 +597,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.env.globals["picture"] = self.images.picture
         entries = self.search_entries
         shown = self.files.documentation_pages(inclusion=InclusionLevel.is_included)
+        rendered = {f"{ISSUES_DIR}/{slug}.md" for slug in slugs}
         for slug in slugs:
             src = f"{ISSUES_DIR}/{slug}.md"
             file = self.files.get_file_from_path(src)
@@ -525,11 +605,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
                 raise PluginError(f"{src}: not a page of the last build")
             page = file.page
             _populate_page(page, config, self.files)
-            replaced = self.page_keys.pop(src, None)
+            self.page_keys.pop(src, None)
             if self.page_cache is not None and self.page_cache.enabled:
                 self._look_up_kept_page(src, self.issue_pages[src], page)
-                if replaced is not None and replaced != self.page_keys.get(src):
-                    self.page_cache.discard(replaced)  # a long session would keep every saved version
             place = before = 0
             if entries is not None:  # the page's entries are together, in the order of the pages
                 own = {i for i, entry in enumerate(entries) if _entry_page(entry) == page.url}
@@ -549,8 +627,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if self.site_url and any(f"{ISSUES_DIR}/{slug}.md" in self.feed_pages for slug in slugs):
             self._write_feed(site)
         self.images.write(site)
-        if self.page_cache is not None:
-            self.page_cache.finish()
+        if self.page_cache is not None:  # a long session would keep every saved version
+            self.page_cache.replace({src: key for src, key in self.page_keys.items() if src in rendered})
 
     def _add_email_renditions(self) -> None:
         newsletter = self._project().root / NEWSLETTER_DIR
@@ -599,10 +677,12 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.calendar_job = Path(job.name)
         return self.calendar_process.submit(calendar.write_calendars_from, self.calendar_job)
 
+    def _folder_sitemaps(self) -> dict[str, list[str]]:
+        return sitemaps.folder_sitemaps([pages.CALENDAR_FILE, pages.FEED_FILE], self.page_urls)
+
     def _write_folder_sitemaps(self, site: Path) -> None:
         """Beside the feed and the calendar: see sitemaps.py (only with site_url, as the feed)."""
-        announced = [pages.CALENDAR_FILE, pages.FEED_FILE]
-        for folder, urls in sitemaps.folder_sitemaps(announced, self.page_urls).items():
+        for folder, urls in self._folder_sitemaps().items():
             target = site / folder / sitemaps.SITEMAP_FILE
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(sitemaps.sitemap_xml(self.absolute(url) for url in urls))
