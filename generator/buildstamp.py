@@ -240,10 +240,12 @@ def record(
     problems: list[Problem],
     issues: int,
     issues_folder: str | None = None,
+    fronts: dict[str, str] | None = None,
 ) -> None:
     """After a build was swapped in: what it read (``inputs``, taken before it started, so that
     an edit made while it ran builds again; None: not known) and what it made and reported.
-    ``issues_folder``: where the issue files are, below the project folder (for edited_issues)."""
+    ``issues_folder``: where the issue files are, below the project folder, and ``fronts``: what
+    each says besides its body's text (both for edited_issues)."""
     path = _stamp_path(root)
     data = {
         "format": _FORMAT,
@@ -251,6 +253,7 @@ def record(
         "rest": inputs.rest if inputs is not None else None,
         "files": inputs.files if inputs is not None else None,
         "issues_folder": issues_folder,
+        "fronts": fronts,  # each issue file's front_matter_digest (content/loader.py), by slug
         "outputs": outputs_digest(root, site_dir),
         "site_dir": site_dir,
         "timezone": tz_name,
@@ -317,6 +320,7 @@ class Edited:
 
     slugs: frozenset[str]
     issues_folder: str
+    digests: dict[str, str]  # what each issue file said besides its body's text, by slug, then
 
 
 def edited_issues(root: Path, inputs: Inputs | None, site_dir: str) -> Edited | None:
@@ -325,13 +329,13 @@ def edited_issues(root: Path, inputs: Inputs | None, site_dir: str) -> Edited | 
     data = _read(root)
     if data is None or inputs is None or data.get("rest") != inputs.rest:
         return None
-    before, folder = data.get("files"), data.get("issues_folder")
-    if not isinstance(before, dict) or not isinstance(folder, str):
+    before, folder, fronts = data.get("files"), data.get("issues_folder"), data.get("fronts")
+    if not isinstance(before, dict) or not isinstance(folder, str) or not isinstance(fronts, dict):
         return None
     slugs = issue_changes(before, inputs.files, folder)
     if not slugs or outputs_digest(root, site_dir) != data.get("outputs"):
         return None
-    return Edited(slugs, folder)
+    return Edited(slugs, folder, {str(k): str(v) for k, v in fronts.items()})
 
 
 def issue_changes(before: dict[str, str], now: dict[str, str], issues_folder: str) -> frozenset[str] | None:

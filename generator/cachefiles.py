@@ -95,40 +95,51 @@ def tree_stats(
     ``leave_out`` names anywhere, virtual environments (a folder holding ``pyvenv.cfg``), and
     files ending in ``leave_out_suffix``."""
     seen: set[tuple[int, int]] = set()
-    for folder, dirs, names in os.walk(top, followlinks=True):
+
+    def walk(folder: str, shown: str) -> Iterator[str]:  # as os.walk(followlinks=True), top down
         try:
             info = os.stat(folder)
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda entry: entry.name)
         except OSError:
-            dirs[:] = []
-            continue
+            return
         if (info.st_dev, info.st_ino) in seen:
-            dirs[:] = []
-            continue
+            return
         seen.add((info.st_dev, info.st_ino))
-        at_top = folder == str(top)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in leave_out
-            and not (at_top and leave_out_at_top(d))
-            and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
-        )
-        for name in dirs:
-            if os.path.islink(linked := os.path.join(folder, name)):  # retargeted: another folder
-                yield f"{os.path.relpath(linked, top)}\0link\0{os.readlink(linked)}"
-        for name in sorted(names):
-            if leave_out_suffix is not None and name.endswith(leave_out_suffix):
-                continue
-            path = os.path.join(folder, name)
-            shown = os.path.relpath(path, top)
-            if os.path.islink(path):  # two targets may have the same size and time
-                shown += f"\0link\0{os.readlink(path)}"
+        dirs: list[os.DirEntry[str]] = []
+        names: list[os.DirEntry[str]] = []
+        for entry in entries:
             try:
-                info = os.stat(path)
-            except OSError:  # a link to nothing: that it is there counts
-                yield f"{shown}\0missing"
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else names).append(entry)
+        dirs = [
+            entry
+            for entry in dirs
+            if entry.name not in leave_out
+            and not (not shown and leave_out_at_top(entry.name))
+            and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+        ]
+        for entry in dirs:
+            if entry.is_symlink():  # retargeted: another folder
+                yield f"{shown}{entry.name}\0link\0{os.readlink(entry.path)}"
+        for entry in names:
+            if leave_out_suffix is not None and entry.name.endswith(leave_out_suffix):
                 continue
-            yield f"{shown}\0{info.st_size}\0{info.st_mtime_ns}"
+            line = shown + entry.name
+            if entry.is_symlink():  # two targets may have the same size and time
+                line += f"\0link\0{os.readlink(entry.path)}"
+            try:
+                stat = entry.stat()
+            except OSError:  # a link to nothing: that it is there counts
+                yield f"{line}\0missing"
+                continue
+            yield f"{line}\0{stat.st_size}\0{stat.st_mtime_ns}"
+        for entry in dirs:
+            yield from walk(entry.path, f"{shown}{entry.name}/")
+
+    yield from walk(str(top), "")
 
 
 _object_digests: dict[int, tuple[object, str]] = {}  # id -> (the object, kept alive; its digest)

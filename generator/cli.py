@@ -219,12 +219,13 @@ def subscriber_addresses(root: Path) -> tuple[frozenset[str], str]:
 
 def _load_for_build(
     project: Path, inputs: Inputs | None, site_dir: str, *, force: bool
-) -> tuple[LoadResult, frozenset[str] | None]:
-    """The project, its issue files read anew only where they changed (the memo the last build
-    kept, while nothing else it read changed), and the issues whose bodies alone changed since
-    the last build, if nothing else did (None: build everything; ``--force`` always does)."""
+) -> tuple[LoadResult, frozenset[str] | None, dict[str, str]]:
+    """The project, its issue files read anew only where they changed (the memo an earlier build
+    kept, while nothing else it read changed); the issues whose bodies' text alone changed since
+    the last build, if nothing else did (None: build everything; ``--force`` always does); and
+    each issue file's front_matter_digest, for the build stamp."""
     from generator import buildstamp
-    from generator.content.loader import IssueMemo, same_but_bodies
+    from generator.content.loader import IssueMemo
     from generator.output import STATE_DIR
 
     folder = buildstamp.last_issues_folder(project)
@@ -232,18 +233,13 @@ def _load_for_build(
     memo_file = project / STATE_DIR / "cache" / "issues.pickle"
     memo = IssueMemo.from_file(memo_file, key) if key is not None else IssueMemo()
     changed = None if force else buildstamp.edited_issues(project, inputs, site_dir)
-    before = {path.stem: entry[1] for path, entry in memo.read.items()}
     result = load_project(project, memo=memo)
     if key is not None:
         memo.save(memo_file, key)
-    if changed is None:
-        return result, None
-    after = {path.stem: entry[1] for path, entry in memo.read.items()}
-    for slug in changed.slugs:
-        old, new = before.get(slug), after.get(slug)
-        if old is None or new is None or not same_but_bodies(old, new):
-            return result, None
-    return result, changed.slugs
+    digests = memo.digests()
+    if changed is None or any(changed.digests.get(slug) != digests.get(slug) for slug in changed.slugs):
+        return result, None, digests
+    return result, changed.slugs, digests
 
 
 @main.command()
@@ -286,7 +282,7 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     # A build makes millions of small objects that live until it ends (pages, the model):
     # collecting the young generation less often saves seconds at a thousand issues.
     gc.set_threshold(50_000, 20, 100)
-    result, edited = _load_for_build(project, inputs, site_dir, force=force)
+    result, edited, fronts = _load_for_build(project, inputs, site_dir, force=force)
     diag, model = result.diagnostics, result.project
     if strict:
         diag.promote(UNKNOWN_FIELD)
@@ -306,7 +302,7 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     try:
         built = build_all(
             model, diag, strict=strict, subscribers=addresses, inputs=inputs if same_settings else None,
-            edited=edited if same_settings else None,
+            edited=edited if same_settings else None, fronts=fronts,
         )  # fmt: skip
     except BuildFailed as err:
         report(diag)

@@ -28,7 +28,7 @@ from generator.markup import Converter
 from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs, link_tree
 from generator.routes import ISSUES_DIR
 from generator.site.build import SiteBuildError, build_site
-from generator.site.plugin import CACHE_DIR
+from generator.site.plugin import CACHE_DIR, templates_show_whole_site
 from generator.texts import Texts, convert_texts, routes_for
 from generator.verification import find_subscriber_leaks, verify_email_links
 
@@ -160,20 +160,24 @@ def build_all(
     subscribers: frozenset[str] = frozenset(),
     inputs: buildstamp.Inputs | None = None,
     edited: frozenset[str] | None = None,
+    fronts: dict[str, str] | None = None,
 ) -> BuildReport:
     """Build site and emails; raise BuildFailed (nothing written) on any failure. ``subscribers``:
     the addresses that must not turn up in the output (the caller reads them from the store);
     ``inputs``: what the build read (buildstamp.py), taken before it read it; ``edited``: only
     these issues' bodies changed since the last build, whose output is untouched (the caller
-    checked both: buildstamp.edited_issues, content.loader.body_edits_only)."""
+    checked both: buildstamp.edited_issues, content.loader.front_matter_digest); ``fronts``: each
+    issue file's front_matter_digest, for the next build's check."""
     site_dir = project.root / project.settings.site_dir
     newsletter_dir = project.root / NEWSLETTER_DIR
     with _staged_outputs(project) as outputs:
         staged_site = outputs.stage(site_dir)
         staged_mail = outputs.stage(newsletter_dir)
         previous = newsletter_dir if newsletter_dir.is_dir() else None
+        if previous is None or not site_dir.is_dir() or templates_show_whole_site(project):
+            edited = None  # nothing to start from, or a page of the project's may show every issue's body
         try:
-            if edited is not None and previous is not None and site_dir.is_dir():
+            if edited is not None:
                 folders, only = ((site_dir, staged_site), (newsletter_dir, staged_mail)), edited
                 none: list[EmailResult] = []
                 results = _reported(project, diag, lambda: _build_edits(project, diag, *folders, only, strict), none)
@@ -195,7 +199,7 @@ def build_all(
         settings = project.settings
         buildstamp.record(
             project.root, settings.site_dir, settings.timezone, inputs=inputs, problems=diag.problems,
-            issues=len(project.published), issues_folder=issues_folder(project),
+            issues=len(project.published), issues_folder=issues_folder(project), fronts=fronts,
         )  # fmt: skip
     rendered = sum(1 for r in results if r.rendered)
     # a build of edited bodies made only their emails: the others are the last build's

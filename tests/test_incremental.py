@@ -352,6 +352,29 @@ def test_a_body_edit_renders_only_what_shows_the_body(built: Built, tmp_path: Pa
     assert_same_output(first, fresh)
 
 
+def test_a_title_changed_back_is_a_change_against_the_last_build(built: Built, tmp_path: Path) -> None:
+    """What a body edit is measured against is the last build (its stamp), not the loader's
+    memo, which keeps few files' new readings: title A, then B (built), then A again with a body
+    edit must render the pages that show the title."""
+    root = built.fresh_copy()
+    edited = issue_file(root, 2)
+    original = edited.read_text(encoding="utf-8")
+    title = re.search(r"^title: (.*)$", original, flags=re.M)
+    assert title is not None
+    edited.write_text(original.replace(title.group(0), "title: Zwischendurch anders", 1), encoding="utf-8")
+    build(root)
+    edited.write_text(original + "\nUnd ein Absatz.\n", encoding="utf-8")
+    build(root)
+    neighbour = (root / SITE / "newsletter" / issue_file(root, 3).stem / "index.html").read_text(encoding="utf-8")
+    assert "Zwischendurch anders" not in neighbour
+    first = keep_outputs(root, tmp_path / "kept")
+    fresh = built.fresh_copy()
+    cold(fresh)
+    issue_file(fresh, 2).write_text(original + "\nUnd ein Absatz.\n", encoding="utf-8")
+    build(fresh)
+    assert_same_output(first, fresh)
+
+
 @pytest.mark.parametrize("beyond", ["title", "people", "output touched", "new issue"])
 def test_an_edit_beyond_bodies_builds_every_page(built: Built, tmp_path: Path, beyond: str) -> None:
     root = built.fresh_copy()
@@ -373,6 +396,32 @@ def test_an_edit_beyond_bodies_builds_every_page(built: Built, tmp_path: Path, b
     other = f"newsletter/{issue_file(root, 4).stem}/index.html"
     assert inodes(root / SITE)[other] != before[other]  # rendered (or taken from the page cache) anew
     assert (root / SITE / "index.html").read_text(encoding="utf-8") != "verändert"
+
+
+def test_a_template_that_shows_every_issue_makes_a_body_edit_build_every_page(built: Built, tmp_path: Path) -> None:
+    """A project's override may show on every page what other issues say (``views``): then no
+    page may be left as it was after a body edit."""
+    root = built.fresh_copy()
+    overrides = root / "theme" / "site"
+    overrides.mkdir(parents=True)
+    (overrides / "issue.html").write_text(
+        '{% extends "main.html" %}{% block content %}{{ rb_body }}'
+        "{% for l in views.links.values() %}<p>{{ l.issue.body[-40:] }}</p>{% endfor %}{% endblock %}",
+        encoding="utf-8",
+    )
+    config = root / "mkdocs.yml"
+    config.write_text(
+        re.sub(r"^theme:\n", "theme:\n  custom_dir: theme/site\n", config.read_text(encoding="utf-8"), flags=re.M),
+        encoding="utf-8",
+    )
+    build(root)
+    before = inodes(root / SITE)
+    edited = issue_file(root, 2)
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nÜberall zu sehen.\n", encoding="utf-8")
+    build(root)
+    other = f"newsletter/{issue_file(root, 4).stem}/index.html"
+    assert inodes(root / SITE)[other] != before[other]
+    assert "Überall zu sehen." in (root / SITE / other).read_text(encoding="utf-8")
 
 
 def test_a_plugin_rundbrief_does_not_know_turns_the_page_cache_off(built: Built, tmp_path: Path) -> None:

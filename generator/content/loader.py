@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 from collections.abc import Callable
@@ -34,8 +35,10 @@ THEME_DIR = "theme"  # the project's own templates (theme/site/ for MkDocs' cust
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
-_MEMO_FORMAT = 1
-_Remembered = tuple[tuple[int, int, int], ReadIssue, tuple[Problem, ...]]  # stat, what was read, problems
+_MEMO_FORMAT = 2
+_SAVE_FROM = 20  # issue files read anew
+# stat, what was read, the problems found, front_matter_digest
+_Remembered = tuple[tuple[int, int, int], ReadIssue, tuple[Problem, ...], str]
 
 
 @dataclass(slots=True)
@@ -59,9 +62,14 @@ class IssueMemo:
         return cls()
 
     def save(self, path: Path, key: str) -> None:
-        """Keep the memo for the next build (when the last load read any file anew)."""
-        if self.reused < len(self.read) or not path.is_file():
+        """Keep the memo for the next build, when the last load read many files anew: a build
+        of a few edited issues reads those few again next time (cheaper than writing them all)."""
+        if len(self.read) - self.reused > _SAVE_FROM or not path.is_file():
             write_pickle(path, (_MEMO_FORMAT, key, self.read))
+
+    def digests(self) -> dict[str, str]:
+        """front_matter_digest of each issue file the last load read, by slug."""
+        return {path.stem: entry[3] for path, entry in self.read.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,18 +205,17 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
     return LoadResult(project, diag)
 
 
-def same_but_bodies(old: ReadIssue, new: ReadIssue) -> bool:
-    """Whether an issue file, read twice, differs at most in its body's text (the Markdown and
-    where it starts; the images it shows are the same): then no page but its own shows anything
-    new, and the site needs no other image renditions."""
+def front_matter_digest(read: ReadIssue) -> str:
+    """A digest of all an issue file says but its body's text (the Markdown and the line it
+    starts on; the images it shows count). Two readings with the same digest differ at most in
+    that text: then no page but the issue's own shows anything new, and the site needs no other
+    image renditions (a build of edited bodies, pipeline.py)."""
 
-    def masked(read: ReadIssue) -> ReadIssue:
-        def bodyless(issue: Issue | None) -> Issue | None:
-            return None if issue is None else replace(issue, body="", body_line=0)
+    def bodyless(issue: Issue | None) -> Issue | None:
+        return None if issue is None else replace(issue, body="", body_line=0)
 
-        return replace(read, issue=bodyless(read.issue), checked_only=bodyless(read.checked_only))
-
-    return masked(old) == masked(new)
+    masked = replace(read, issue=bodyless(read.issue), checked_only=bodyless(read.checked_only))
+    return hashlib.sha256(repr(masked).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _remembered(
@@ -234,7 +241,7 @@ def _remembered(
     read = read_issue(Context(own, base.path, base.tz), path)
     diag.problems.extend(own.problems)
     if stamp is not None:
-        memo.read[path] = (stamp, read, tuple(own.problems))
+        memo.read[path] = (stamp, read, tuple(own.problems), front_matter_digest(read))
     return read
 
 

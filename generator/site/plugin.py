@@ -15,7 +15,7 @@ import re
 import site
 import sysconfig
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -237,8 +237,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         return files
 
     def _render_only_edited(self, files: Files) -> None:
-        """MkDocs' dirty build renders a page only if its file ``is_modified()``: every page but
-        the issues not edited, and no other file (their copies in site_dir are the last build's)."""
+        """MkDocs' dirty build reads and renders a page only if its file ``is_modified()``. Read:
+        every page but the issues not edited (the navigation needs the others' titles); rendered
+        (on_env): the edited issues alone, as no other page shows a body (the archive, events,
+        statements and the start page show front-matter). No other file is copied: their copies
+        in site_dir are the last build's."""
         edited = {f"{ISSUES_DIR}/{slug}.md" for slug in self.edited or ()}
         for file in files:
             if file.is_documentation_page():
@@ -287,6 +290,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         # Material's and rundbrief's templates took 0.25 s of every build.
         env.bytecode_cache = FileSystemBytecodeCache(str(_cache_folder(project.root / CACHE_DIR / "templates")))
         self.env = env
+        if self.edited is not None:  # converted, with their titles for the navigation: only these are rendered
+            edited = {f"{ISSUES_DIR}/{slug}.md" for slug in self.edited}
+            for file in files.documentation_pages():
+                if file.src_uri not in edited:
+                    file.is_modified = lambda: False  # type: ignore[method-assign]
         self._look_up_kept_pages(config, files, env)
         if self.edited is not None:
             self._make_room(config, files)
@@ -365,12 +373,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         more: rundbrief's templates show an issue page from its view, but a project's override
         may read ``views`` or ``pages`` (everything: the whole model and every page) or the build's
         time (``build_date_utc``, to the second). Read from the templates' text."""
-        text = "\n".join(
-            path.read_text(encoding="utf-8", errors="replace")
-            for folder in theme_dirs
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.suffix in (".html", ".j2", ".jinja", ".xml", ".txt", ".js", ".json")
-        )
+        text = _templates_text(theme_dirs)
         shown: list[object] = []
         if _SITE_WIDE.search(text):
             project = self._project()
@@ -743,6 +746,26 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def _project(self) -> Project:
         assert self.project is not None, "on_config loads the project first"
         return self.project
+
+
+def _templates_text(folders: Iterable[Path]) -> str:
+    return "\n".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for folder in folders
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.suffix in (".html", ".j2", ".jinja", ".xml", ".txt", ".js", ".json")
+    )
+
+
+def templates_show_whole_site(project: Project) -> bool:
+    """Whether the project's own site templates (``custom_dir``) may show on a page what other
+    pages hold: the page views or MkDocs' page list (bodies of other issues, say) or the build's
+    time. Then a build of edited bodies cannot leave the other pages as they are."""
+    custom = project.settings.custom_dir
+    if custom is None:
+        return False
+    text = _templates_text([project.root / custom])
+    return bool(_SITE_WIDE.search(text)) or "build_date_utc" in text
 
 
 def _entry_page(entry: dict[str, Any]) -> str:
