@@ -248,6 +248,9 @@ def main() -> None:
         "--workdir", type=Path, default=None, help="where the projects are made (default: the system's temp folder)"
     )
     args = parser.parse_args()
+    # As an installed wheel is (pip compiles it): rundbrief's modules compiled beforehand, so that
+    # no measured process compiles them (PYTHONDONTWRITEBYTECODE would make every one do it).
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(REPO / "generator")], check=True)
     with tempfile.TemporaryDirectory(prefix="rundbrief-bench-", dir=args.workdir) as tmp:
         rows = []
         for n in args.sizes:

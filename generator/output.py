@@ -17,7 +17,9 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -255,3 +257,30 @@ def link_tree(source: Path, target: Path) -> None:
         made.mkdir(parents=True, exist_ok=True)
         for name in names:
             link_or_copy(os.path.join(folder, name), made / name)
+
+
+def start_link_tree(source: Path, target: Path) -> Callable[[], None]:
+    """:func:`link_tree` in the background (the kernel's work: on Linux ``cp -al`` in a process
+    of its own, beside the build, else a thread); the call it returns waits for it to finish
+    and raises what went wrong."""
+    cp = shutil.which("cp")
+    if cp is not None and sys.platform.startswith("linux"):
+        process = subprocess.Popen(
+            [cp, "-al", "--", f"{source}{os.sep}.", str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+
+        failed: list[str] = []
+
+        def wait_for_cp() -> None:  # once or more often
+            if process.returncode is None:
+                _, errors = process.communicate()
+                if process.returncode != 0:
+                    failed.append(errors.decode("utf-8", "replace").strip())
+            if failed:
+                raise OSError(f"cp -al {source}: {failed[0]}")
+
+        return wait_for_cp
+    linking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rundbrief-link")
+    linked = linking.submit(link_tree, source, target)
+    linking.shutdown(wait=False)  # the thread ends with its one job
+    return lambda: linked.result()

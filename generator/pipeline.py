@@ -24,12 +24,12 @@ from generator.email.build import EmailResult, build_emails
 from generator.email.render import Inliner
 from generator.i18n import _
 from generator.images import ImagePipeline, Rendition
-from generator.markup import Converter
-from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs, link_tree
+from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs, start_link_tree
 from generator.routes import ISSUES_DIR
 from generator.site.build import SiteBuildError, build_site
+from generator.site.feed import feed_issues
 from generator.site.plugin import CACHE_DIR, templates_show_whole_site
-from generator.texts import Texts, convert_texts, routes_for
+from generator.texts import Texts, convert_texts
 from generator.verification import find_subscriber_leaks, verify_email_links
 
 log = logging.getLogger("rundbrief")
@@ -227,16 +227,19 @@ def _build_edits(
     byte (tests/test_incremental.py). A staged file is never written through a link: what is
     written is unlinked first (plugin.py's _make_room; the emails' folders here)."""
     (live_site, staged_site), (live_mail, staged_mail) = site, mail
-    linking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rundbrief-link")
-    # the kernel's work, beside MkDocs reading the pages: the interpreter lock is free meanwhile
-    linked = linking.submit(_link_trees, (live_site, staged_site), (live_mail, staged_mail))
+    # the kernel's work, beside MkDocs reading the pages (they write nothing before on_env)
+    site_linked, mail_linked = start_link_tree(live_site, staged_site), start_link_tree(live_mail, staged_mail)
     try:
-        texts = Texts(Converter(project.settings.markdown, routes_for(project)))  # the few texts shown, as asked for
         issues = [issue for issue in project.published if issue.slug in edited]
-        build_site(project, staged_site, strict=strict, texts=texts, edited=edited, before_writing=linked.result)
+        # the texts these pages and the feed show (the others are read from the cache as asked for)
+        shown = {issue.slug for issue in feed_issues(list(project.published))} | edited
+        texts = convert_texts(
+            project, [i for i in project.published if i.slug in shown], cache=project.root / CACHE_DIR, keep=False
+        )
+        build_site(project, staged_site, strict=strict, texts=texts, edited=edited, before_writing=site_linked)
     finally:
-        linking.shutdown(wait=True)
-    linked.result()
+        site_linked()  # nothing may still write into a folder that is about to be removed
+        mail_linked()
     for issue in issues:
         shutil.rmtree(staged_mail / issue.slug, ignore_errors=True)
     inliner = cast(Inliner, project.settings.email_inliner)
@@ -253,11 +256,6 @@ def _build_edits(
             project, staged_mail, staged_site, diag, project.root / NEWSLETTER_DIR, known, only=edited
         )
     return results
-
-
-def _link_trees(*pairs: tuple[Path, Path]) -> None:
-    for source, target in pairs:
-        link_tree(source, target)
 
 
 def build_one_email(project: Project, issue: Issue, diag: Diagnostics) -> Path:

@@ -124,9 +124,12 @@ def _write_cache(path: Path, stamp: str, texts: dict[str, Converted]) -> None:
     write_pickle(path, {"format": _CACHE_FORMAT, "stamp": stamp, "texts": texts})
 
 
-def convert_texts(project: Project, issues: Iterable[Issue] | None = None, cache: Path | None = None) -> Texts:
+def convert_texts(
+    project: Project, issues: Iterable[Issue] | None = None, cache: Path | None = None, *, keep: bool = True
+) -> Texts:
     """The texts of ``issues`` (default: the published ones), converted on all cores if many;
-    ``cache``: the folder of the conversion cache, if one is kept."""
+    ``cache``: the folder of the conversion cache, if one is kept; ``keep``: the cache follows
+    these texts (False: it is only read, as by a build that shows a few issues' texts)."""
     converter = Converter(project.settings.markdown, routes_for(project))
     if not project.settings.markdown.pure:
         cache = None  # a conversion may read other files: its key could not see them
@@ -139,7 +142,7 @@ def convert_texts(project: Project, issues: Iterable[Issue] | None = None, cache
     converted = {key: known[digests[key]] for key in keys if digests.get(key) in known}
     missing = [key for key in keys if key not in converted]
     converted.update(_convert(converter, missing))
-    if cache is not None:
+    if cache is not None and keep:
         kept = {digests[key]: converted[key] for key in keys}
         if kept.keys() != known.keys():  # texts added, changed or gone: the cache follows the content
             _write_cache(cache / CACHE_FILE, stamp, kept)

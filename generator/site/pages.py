@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from itertools import groupby
 from typing import Any
 
@@ -141,13 +142,23 @@ class SiteViews:
         self.today = today
         self.published = project.published
         self.position = {issue.slug: index for index, issue in enumerate(self.published)}
-        public = {issue.slug for issue in self.published}
+        self._public = {issue.slug for issue in self.published}
         self.links = {issue.slug: self._link(issue) for issue in self.published}
-        self.events: tuple[EventView, ...] = tuple(
-            self._event_view(entry, public) for entry in project.events if public & set(entry.issues)
-        )
-        self._event_by_id = {view.id: view for view in self.events}
+        # the events of published issues; their views are made when first shown (a build of
+        # edited bodies renders one issue page, not the thousands of events of the events page)
+        self._entries = {entry.event.id: entry for entry in project.events if self._public & set(entry.issues)}
+        self._event_views: dict[str, EventView] = {}
         self._issue_views: dict[str, IssueView] = {}
+
+    @cached_property
+    def events(self) -> tuple[EventView, ...]:
+        return tuple(self._event_view_of(entry) for entry in self._entries.values())
+
+    def _event_view_of(self, entry: EventEntry) -> EventView:
+        view = self._event_views.get(entry.event.id)
+        if view is None:
+            view = self._event_views[entry.event.id] = self._event_view(entry, self._public)
+        return view
 
     def _link(self, issue: Issue) -> IssueLink:
         return IssueLink(issue, self.url_for(f"{routes.ISSUES_DIR}/{issue.slug}.md"), long_date(issue.date))
@@ -189,7 +200,7 @@ class SiteViews:
         return IssueView(
             issue=issue,
             date_text=long_date(issue.date),
-            events=tuple(self._event_by_id[e.id] for e in issue.events if e.id in self._event_by_id),
+            events=tuple(self._event_view_of(self._entries[e.id]) for e in issue.events if e.id in self._entries),
             statements=self._statement_views(issue),
             previous=self.links[self.published[index - 1].slug] if index > 0 else None,
             next=self.links[self.published[index + 1].slug] if index + 1 < len(self.published) else None,

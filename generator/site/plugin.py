@@ -199,7 +199,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.feed_pages = {f"{ISSUES_DIR}/{i.slug}.md" for i in feed.feed_issues(list(project.published))}
         # The calendar built last time carries each event's SEQUENCE; MkDocs empties site_dir later.
         previous = project.root / project.settings.site_dir / pages.CALENDAR_FILE
-        self.previous_calendar = calendar.read_previous(previous.read_bytes()) if previous.is_file() else {}
+        # (a build of edited bodies writes no calendar: the events are as they were)
+        self.previous_calendar = (
+            calendar.read_previous(previous.read_bytes()) if previous.is_file() and self.edited is None else {}
+        )
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
