@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -171,6 +172,18 @@ def run_size(n: int, runs: int, work: Path) -> dict[str, object]:
     )
     issue.write_text(original, encoding="utf-8")
     settle()
+    # a title: front-matter the archive, the neighbours and the feed show: every page is built
+    # (through the page cache), not only the edited one
+    row["build_title_changed"] = measure(
+        project,
+        [*rb, "build"],
+        prepare=lambda: issue.write_text(
+            re.sub(r"^title: .*$", f"title: Geändert {next(counter)}", original, count=1, flags=re.M), encoding="utf-8"
+        ),
+        runs=runs,
+    )
+    issue.write_text(original, encoding="utf-8")
+    settle()
     preview = subprocess.run(
         [PYTHON, str(REPO / "bench" / "preview_edit.py"), str(project), "--edits", str(max(3, runs))],
         capture_output=True, text=True, check=True,
@@ -201,7 +214,8 @@ def table(rows: list[dict[str, object]], send: dict[str, float]) -> str:
             ("build_cold", "`rundbrief build`, cold (site + emails)"),
             ("build_warm", "`rundbrief build`, nothing changed (the build stamp)"),
             ("build_forced", "`rundbrief build --force`, nothing changed (through every cache)"),
-            ("build_one_changed", "`rundbrief build`, one issue changed"),
+            ("build_one_changed", "`rundbrief build`, one issue's body changed"),
+            ("build_title_changed", "`rundbrief build`, one issue's title changed"),
             ("emails_cold", "all emails alone, cold (both cores), whole process"),
         ):
             m = row[key]

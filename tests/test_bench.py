@@ -19,6 +19,6 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# rundbrief benchmark")
     for label in ("plain `mkdocs build`", "Material's blog plugin", "`rundbrief check`", "cold (site + emails)",
-                  "nothing changed", "--force", "one issue changed", "`rundbrief serve`: an issue's body saved", "an issue's title changed (a full build)", "all emails alone", "the emails from converted texts", "css-inline / premailer"):  # fmt: skip
+                  "nothing changed", "--force", "one issue's body changed", "one issue's title changed", "`rundbrief serve`: an issue's body saved", "an issue's title changed (a full build)", "all emails alone", "the emails from converted texts", "css-inline / premailer"):  # fmt: skip
         assert label in text, label
     assert "Sending: 10 messages to a local aiosmtpd" in text
