@@ -50,7 +50,7 @@ _NOT_READ = frozenset(
      ".mypy_cache", ".ruff_cache", ".hypothesis", ".tox", ".nox"}
 )  # fmt: skip
 _EDITORS_FILE = re.compile(r"\.#[^/]*|\.[^/]*\.sw[a-p]|\.~lock\.[^/]*#")  # vim, emacs, LibreOffice
-_RETIRED = re.compile(r"^\..+\.old-\d+$")  # an output folder replaced by a build, being removed
+_RETIRED = re.compile(r"^\..+\.(old|building)-\d+$")  # an output folder being removed, or a killed build's
 # The plugins whose effect rundbrief knows (also the page cache's rule): any other may read anything.
 KNOWN_PLUGINS = frozenset({"search", "material/search", "rundbrief"})
 _ENV_PREFIXES = ("RUNDBRIEF_",)

@@ -218,12 +218,13 @@ def subscriber_addresses(root: Path) -> tuple[frozenset[str], str]:
 
 
 def _load_for_build(
-    project: Path, inputs: Inputs | None, site_dir: str, *, force: bool
+    project: Path, inputs: Inputs | None, site_dir: str, read_again: Callable[[], Inputs | None], *, force: bool
 ) -> tuple[LoadResult, frozenset[str] | None, dict[str, str]]:
     """The project, its issue files read anew only where they changed (the memo an earlier build
     kept, while nothing else it read changed); the issues whose bodies' text alone changed since
     the last build, if nothing else did (None: build everything; ``--force`` always does); and
-    each issue file's front_matter_digest, for the build stamp."""
+    each issue file's front_matter_digest, for the build stamp. ``read_again``: the inputs as
+    they are after loading (a file saved meanwhile: everything is built)."""
     from generator import buildstamp
     from generator.content.loader import IssueMemo
     from generator.output import STATE_DIR
@@ -237,7 +238,12 @@ def _load_for_build(
     if key is not None:
         memo.save(memo_file, key)
     digests = memo.digests()
-    if changed is None or any(changed.digests.get(slug) != digests.get(slug) for slug in changed.slugs):
+    if changed is None or changed.digests != digests:
+        return result, None, digests
+    # A file saved while this build read the project: what the build read is not what the inputs
+    # say it read, and a page it leaves as it was might show the new text. Everything is built.
+    again = read_again()
+    if again is None or inputs is None or again.rest != inputs.rest or again.files != inputs.files:
         return result, None, digests
     return result, changed.slugs, digests
 
@@ -262,7 +268,10 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     # Everything the build would read, before it reads anything: an edit made while it runs is
     # seen by the next build. Nothing changed and the output untouched: the output stands.
     site_dir, tz_name = buildstamp.last_settings(project)
-    inputs = buildstamp.read_inputs(project, site_dir, tz_name, strict=strict, subscribers=addresses)
+    def read_inputs() -> buildstamp.Inputs | None:
+        return buildstamp.read_inputs(project, site_dir, tz_name, strict=strict, subscribers=addresses)
+
+    inputs = read_inputs()
     if not force and (same := buildstamp.unchanged(project, inputs, site_dir)) is not None:
         diag = Diagnostics(list(same.problems))
         report(diag)
@@ -282,7 +291,7 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     # A build makes millions of small objects that live until it ends (pages, the model):
     # collecting the young generation less often saves seconds at a thousand issues.
     gc.set_threshold(50_000, 20, 100)
-    result, edited, fronts = _load_for_build(project, inputs, site_dir, force=force)
+    result, edited, fronts = _load_for_build(project, inputs, site_dir, read_inputs, force=force)
     diag, model = result.diagnostics, result.project
     if strict:
         diag.promote(UNKNOWN_FIELD)

@@ -266,18 +266,14 @@ def start_link_tree(source: Path, target: Path) -> Callable[[], None]:
     cp = shutil.which("cp")
     if cp is not None and sys.platform.startswith("linux"):
         process = subprocess.Popen(
-            [cp, "-al", "--", f"{source}{os.sep}.", str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [cp, "-al", "--", f"{source}{os.sep}.", str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-
-        failed: list[str] = []
 
         def wait_for_cp() -> None:  # once or more often
             if process.returncode is None:
-                _, errors = process.communicate()
-                if process.returncode != 0:
-                    failed.append(errors.decode("utf-8", "replace").strip())
-            if failed:
-                raise OSError(f"cp -al {source}: {failed[0]}")
+                process.communicate()
+                if process.returncode != 0:  # another file system (a linked site/, say): copies
+                    link_tree(source, target)
 
         return wait_for_cp
     linking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rundbrief-link")

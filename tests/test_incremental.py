@@ -375,6 +375,54 @@ def test_a_title_changed_back_is_a_change_against_the_last_build(built: Built, t
     assert_same_output(first, fresh)
 
 
+def test_a_title_saved_while_a_body_edit_builds_makes_it_build_everything(built: Built, tmp_path: Path) -> None:
+    """A save between the build's look at the files and its reading them (found by a hostile
+    test): the build must not render only the edited body's page while the model holds a new
+    title, nor record that title as built."""
+    root = built.fresh_copy()
+    body, titled = issue_file(root, 2), issue_file(root, 4)
+    body.write_text(body.read_text(encoding="utf-8") + "\nEin Absatz.\n", encoding="utf-8")
+    racing = (
+        "import re, sys\n"
+        "from pathlib import Path\n"
+        f"sys.path.insert(0, {str(REPO)!r})  # this checkout's rundbrief\n"
+        "import generator.buildstamp as stamp\n"
+        "real, calls = stamp.read_inputs, []\n"
+        "def read_inputs(*args, **kwargs):\n"
+        "    found = real(*args, **kwargs)\n"
+        "    if not calls:  # the editor saves just after the build looked\n"
+        f"        path = Path({str(titled)!r})\n"
+        "        text = re.sub(r'^title: .*$', 'title: Während des Baus', path.read_text('utf-8'), count=1, flags=re.M)\n"
+        "        path.write_text(text, 'utf-8')\n"
+        "    calls.append(found)\n"
+        "    return found\n"
+        "stamp.read_inputs = read_inputs\n"
+        "from generator.cli import main\n"
+        f"sys.argv = ['rundbrief', 'build', '--project', {str(root)!r}]\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n"
+    )  # fmt: skip
+    script = tmp_path / "racing.py"
+    script.write_text(racing, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, timeout=300, check=False,
+        env=dict(os.environ, RUNDBRIEF_TODAY=TODAY, SOURCE_DATE_EPOCH=BUILT_AT),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    archive = (root / SITE / "newsletter" / "index.html").read_text(encoding="utf-8")
+    assert "Während des Baus" in archive  # built from what was read: the new title everywhere
+    body.write_text(body.read_text(encoding="utf-8") + "\nNoch einer.\n", encoding="utf-8")
+    build(root)
+    first = keep_outputs(root, tmp_path / "kept")
+    saved = {path.name: path.read_text(encoding="utf-8") for path in (body, titled)}
+    fresh = built.fresh_copy()
+    cold(fresh)
+    for name, text in saved.items():
+        (fresh / "content" / "newsletter" / name).write_text(text, encoding="utf-8")
+    build(fresh)
+    assert_same_output(first, fresh)
+
+
 @pytest.mark.parametrize("beyond", ["title", "people", "output touched", "new issue"])
 def test_an_edit_beyond_bodies_builds_every_page(built: Built, tmp_path: Path, beyond: str) -> None:
     root = built.fresh_copy()
@@ -398,16 +446,25 @@ def test_an_edit_beyond_bodies_builds_every_page(built: Built, tmp_path: Path, b
     assert (root / SITE / "index.html").read_text(encoding="utf-8") != "verändert"
 
 
-def test_a_template_that_shows_every_issue_makes_a_body_edit_build_every_page(built: Built, tmp_path: Path) -> None:
-    """A project's override may show on every page what other issues say (``views``): then no
-    page may be left as it was after a body edit."""
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "{% for l in views.links.values() %}<p>{{ l.issue.body[-40:] }}</p>{% endfor %}",
+        "{% for i in config.plugins['rundbrief'].project.published %}<p>{{ i.body[-40:] }}</p>{% endfor %}",
+    ],
+    ids=["views", "plugins"],
+)
+def test_a_template_that_shows_every_issue_makes_a_body_edit_build_every_page(
+    built: Built, tmp_path: Path, shown: str
+) -> None:
+    """A project's override may show on every page what other issues say (through ``views``, or
+    the plugin's project: found by a hostile test): then no page may be left as it was after a
+    body edit."""
     root = built.fresh_copy()
     overrides = root / "theme" / "site"
     overrides.mkdir(parents=True)
     (overrides / "issue.html").write_text(
-        '{% extends "main.html" %}{% block content %}{{ rb_body }}'
-        "{% for l in views.links.values() %}<p>{{ l.issue.body[-40:] }}</p>{% endfor %}{% endblock %}",
-        encoding="utf-8",
+        '{% extends "main.html" %}{% block content %}{{ rb_body }}' + shown + "{% endblock %}", encoding="utf-8"
     )
     config = root / "mkdocs.yml"
     config.write_text(

@@ -3,6 +3,7 @@ leaves both folders from one build, and the next run finishes (or undoes) what i
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -10,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.output import JOURNAL, OutputBusy, StagedOutputs, finish_interrupted_swap, recover_outputs
+from generator.output import (
+    JOURNAL,
+    OutputBusy,
+    StagedOutputs,
+    finish_interrupted_swap,
+    recover_outputs,
+    start_link_tree,
+)
 
 # The steps of a commit with both folders present, in order (StagedOutputs.commit's on_step names).
 STEPS = ["journal written", "retired site", "installed site", "retired newsletter", "installed newsletter", "journal removed"]
@@ -128,3 +136,25 @@ def test_one_build_at_a_time(tmp_path: Path) -> None:
         with pytest.raises(OutputBusy, match="another build of this project is running"):
             StagedOutputs(tmp_path / ".rundbrief").open()
     StagedOutputs(tmp_path / ".rundbrief").open()  # released when the first one ended
+
+
+@pytest.mark.parametrize("cp", ["works", "fails"])
+def test_the_last_output_is_linked_into_a_staged_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cp: str) -> None:
+    """A build of edited bodies starts from the last output, linked (``cp -al``); where cp
+    cannot link (site/ on another file system, found by a hostile test) the files are linked or
+    copied one by one."""
+    source, target = tmp_path / "site", tmp_path / "staged"
+    (source / "a" / "b").mkdir(parents=True)
+    (source / "index.html").write_text("Start", encoding="utf-8")
+    (source / "a" / "b" / "seite.html").write_text("Seite", encoding="utf-8")
+    target.mkdir()
+    if cp == "fails":
+        tools = tmp_path / "bin"
+        tools.mkdir()
+        (tools / "cp").write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+        (tools / "cp").chmod(0o755)
+        monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    start_link_tree(source, target)()
+    for name in ("index.html", "a/b/seite.html"):
+        assert (target / name).read_bytes() == (source / name).read_bytes()
+        assert os.path.samefile(target / name, source / name)  # a link, not a copy, on one file system

@@ -69,8 +69,9 @@ TEMPLATES = {"index.md": "home.html", f"{PHASES_DIR}/index.md": "process.html"} 
     src: template for src, (template, _) in GENERATED.items()
 }
 ISSUE_TEMPLATE = "issue.html"
-# Template variables that give any page all of the site: the page views and MkDocs' page list.
-_SITE_WIDE = re.compile(r"\b(views|pages)\b")
+# Template variables that give any page all of the site: the page views, MkDocs' page list and
+# the plugins (config.plugins['rundbrief'] holds the whole project).
+_SITE_WIDE = re.compile(r"\b(views|pages|plugins)\b")
 # An issue page taken from the page cache: MkDocs renders this (nothing) and on_post_page
 # hands it the kept HTML instead (MkDocs 1.x has no other way to leave a page's rendering out).
 KEPT_TEMPLATE = "rundbrief-kept.html"
