@@ -541,7 +541,7 @@ def serve(project: Path, port: int, host: str) -> None:
                 err=True,
             )
         else:
-            click.echo(_("rundbrief: preview built in %(seconds).1f s", seconds=done.seconds), err=True)
+            click.echo(_("rundbrief: preview built in %(seconds)s s", seconds=format_seconds(done.seconds)), err=True)
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

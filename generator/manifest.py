@@ -28,9 +28,24 @@ class Manifest:
     addresses: tuple[str, ...]
 
 
+EMAIL_FILES = ("email.html", "email.txt", "message.eml")
+
+
+def _stats(folder: Path) -> dict[str, list[int]] | None:
+    """Size and modification time of the email's files: one changed by hand since it was built
+    (the manifest still naming the right key) is not reused, but rendered again."""
+    try:
+        return {name: [(info := (folder / name).stat()).st_size, info.st_mtime_ns] for name in EMAIL_FILES}
+    except OSError:
+        return None
+
+
 def write_manifest(folder: Path, key: str, renditions: tuple[Rendition, ...], addresses: tuple[str, ...]) -> None:
+    """After the email's files: their sizes and times are part of it."""
     shown = [{"src": r.source.src, "url": r.url, "width": r.width, "height": r.height} for r in renditions]
-    data = json.dumps({"key": key, "renditions": shown, "addresses": list(addresses)}, ensure_ascii=False)
+    data = json.dumps(
+        {"key": key, "renditions": shown, "addresses": list(addresses), "files": _stats(folder)}, ensure_ascii=False
+    )
     # A manifest cut short by a killed build is no JSON object (its closing brace is missing):
     # read as absent, so that email is rendered again.
     (folder / MANIFEST_FILE).write_text(data, encoding="utf-8")
@@ -53,9 +68,10 @@ def read_key(folder: Path) -> str | None:
 
 def read_manifest(folder: Path, checker: ImageChecker) -> Manifest | None:
     """What the email in ``folder`` was made of; None if its manifest is missing or damaged, or
-    no longer matches the content (an image it names is gone or changed its kind)."""
+    no longer matches the content (an image it names is gone or changed its kind) or its files
+    (one was changed by hand)."""
     data = _read(folder)
-    if data is None:
+    if data is None or data.get("files") != _stats(folder):
         return None
     try:
         renditions = []

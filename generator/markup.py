@@ -84,6 +84,8 @@ class _References(Treeprocessor):
         for element in root.iter():
             attribute = "href" if element.tag == "a" else "src" if element.tag == "img" else None
             if attribute is not None and (value := element.get(attribute)) is not None:
+                if markdown.util.AMP_SUBSTITUTE in value:
+                    continue  # an address written <name@host>: a mailto: link, its letters as entities
                 element.set(attribute, self.routes.reference(value, self.folder))
 
 

@@ -481,6 +481,19 @@ def test_a_template_that_shows_every_issue_makes_a_body_edit_build_every_page(
     assert "Überall zu sehen." in (root / SITE / other).read_text(encoding="utf-8")
 
 
+def test_an_email_changed_by_hand_is_rendered_again(built: Built, tmp_path: Path) -> None:
+    """The email cache reuses an email whose key is unchanged; one whose files were changed by
+    hand since (found by an editor's test: it survived every build, --force too) is made anew."""
+    root = built.fresh_copy()
+    slug = issue_file(root, 1).stem
+    text = root / "newsletter" / slug / "email.txt"
+    original = text.read_bytes()
+    text.write_bytes(original + b"von Hand\n")
+    result = build(root)
+    assert "1 email rendered" in result.stdout, result.stdout
+    assert text.read_bytes() == original
+
+
 def test_a_plugin_rundbrief_does_not_know_turns_the_page_cache_off(built: Built, tmp_path: Path) -> None:
     root = built.fresh_copy()
     cold(root)

@@ -130,7 +130,7 @@ def test_serve_shows_every_email_with_local_images(served: Served) -> None:
     page = served.wait_for("/_email/2026-02/", "Betreff")
     assert "Newsletter 02.2026: Regionalkonferenzen &amp; mehr" in page
     assert "Testprozess &lt;test@example.org&gt;" in page  # the sender as the message carries it
-    assert re.search(r"\d+\.\d KB von höchstens 100 KB", page)
+    assert re.search(r"\d+,\d KB von höchstens 100 KB", page)  # German: a decimal comma
     for name, width in (("normal", 602), ("normal", 377), ("ohne-style", 602), ("dunkel", 602), ("ohne-bilder", 602)):
         assert f'src="/_email/2026-02/email.html?ansicht={name}" width="{width}"' in page
     assert "Textfassung" in page and "Newsletter 02.2026" in page

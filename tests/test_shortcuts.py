@@ -101,3 +101,16 @@ def test_fill_keeps_a_long_url_whole() -> None:
     wrapped = fill(f"Mehr dazu unter {url} und auf der Seite.", 76)
     assert url in wrapped.split("\n")
     assert all(len(line) <= 76 for line in wrapped.split("\n") if line != url)
+
+
+def test_an_address_written_in_angle_brackets_is_a_mailto_link() -> None:
+    """``<info@example.org>``: Python-Markdown writes its letters as entities, through a
+    placeholder; the link rewriting must leave it alone (it made a site address of it, and the
+    build failed on an email linking to a page the site lacks: found by an editor's test)."""
+    import html
+    import re
+
+    converted = _convert("Schreiben Sie an <info@example.org>.")
+    href = re.search(r'href="([^"]*)"', converted)
+    assert href is not None
+    assert html.unescape(href.group(1)) == "mailto:info@example.org"

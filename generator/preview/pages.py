@@ -157,7 +157,7 @@ _EMAIL = """{% extends "layout" %}{% block main %}
 <tr><th>Vorschauzeile</th><td>{{ preheader }}</td></tr>
 <tr><th>Absender</th><td>{{ facts.sender }}</td></tr>
 {%- if facts.reply_to %}<tr><th>Antwort an</th><td>{{ facts.reply_to }}</td></tr>{% endif %}
-<tr><th>Größe</th><td>{{ "%.1f" | format(facts.size / 1024) }} KB von höchstens 100 KB ({{ facts.size_percent }} %, {{ facts.size_state }})</td></tr>
+<tr><th>Größe</th><td>{{ ("%.1f" | format(facts.size / 1024)) | replace(".", ",") }} KB von höchstens 100 KB ({{ facts.size_percent }} %, {{ facts.size_state }})</td></tr>
 <tr><th>Datei</th><td><code>{{ issue.source }}</code> · <a href="/{{ issue.url }}">die Seite der Ausgabe</a></td></tr>
 </table>
 <h2>Prüfung für E-Mail-Programme</h2>
