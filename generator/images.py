@@ -24,7 +24,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from generator.content.model import Image
-from generator.output import link_or_copy
+from generator.output import copy_anew
 
 RENDITIONS_DIR = "_r"  # below the site's media folder
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # ASCII: a URL without escapes, in every mail client
@@ -179,7 +179,9 @@ class ImagePipeline:
         for rendition in self._wanted.values():
             target = site_dir / rendition.url
             target.parent.mkdir(parents=True, exist_ok=True)
-            link_or_copy(self._cached(rendition), target)
+            # a copy, not a link: a tool that rewrites the published site in place (an image
+            # optimiser) must not change the cache every later build takes its renditions from
+            copy_anew(self._cached(rendition), target)
         return made
 
 

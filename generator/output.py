@@ -247,6 +247,16 @@ def link_or_copy(source: str | Path, target: str | Path) -> None:
         shutil.copy2(source, target)
 
 
+def copy_anew(source: str | Path, target: str | Path) -> None:
+    """``target`` as a new file with ``source``'s bytes: one already there is unlinked first,
+    never written through (it may be a link to a published file)."""
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    shutil.copyfile(source, target)
+
+
 def link_tree(source: Path, target: Path) -> None:
     """Every file below ``source`` as a hard link at the same place below ``target`` (folders
     made as needed): the last build's output, for a build that replaces a few of its files (each

@@ -494,6 +494,21 @@ def test_an_email_changed_by_hand_is_rendered_again(built: Built, tmp_path: Path
     assert text.read_bytes() == original
 
 
+def test_a_rendition_rewritten_in_the_published_site_leaves_the_cache_alone(built: Built) -> None:
+    """A deploy step that optimises site/'s images in place (found by an editor's test: the site's
+    renditions were links to the cache, so every later build published the altered file)."""
+    root = built.fresh_copy()
+    build(root, "--force")  # written here (the copy above made separate files of any links)
+    rendition = sorted((root / SITE / "media" / "_r").iterdir())[0]
+    original = rendition.read_bytes()
+    with rendition.open("r+b") as file:  # in place, as an optimiser writes
+        file.write(b"kaputt")
+    cached = root / ".rundbrief" / "cache" / "images" / rendition.name
+    assert cached.read_bytes() == original
+    build(root)
+    assert rendition.read_bytes() == original
+
+
 def test_a_plugin_rundbrief_does_not_know_turns_the_page_cache_off(built: Built, tmp_path: Path) -> None:
     root = built.fresh_copy()
     cold(root)
