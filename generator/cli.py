@@ -226,12 +226,12 @@ def _load_for_build(
     each issue file's front_matter_digest, for the build stamp. ``read_again``: the inputs as
     they are after loading (a file saved meanwhile: everything is built)."""
     from generator import buildstamp
+    from generator.content.images import CACHE_DIR
     from generator.content.loader import IssueMemo
-    from generator.output import STATE_DIR
 
     folder = buildstamp.last_issues_folder(project)
     key = inputs.shared(folder) if inputs is not None else None
-    memo_file = project / STATE_DIR / "cache" / "issues.pickle"
+    memo_file = project / CACHE_DIR / "issues.pickle"
     memo = IssueMemo.from_file(memo_file, key) if key is not None else IssueMemo()
     changed = None if force else buildstamp.edited_issues(project, inputs, site_dir)
     result = load_project(project, memo=memo)

@@ -17,6 +17,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from generator import buildstamp, hyphenation
 from generator.cachefiles import forget_objects
+from generator.content.images import CACHE_DIR
 from generator.content.model import Issue, Project
 from generator.content.settings import CONFIG_FILE
 from generator.diagnostics import Diagnostics, Location, template_location, template_message
@@ -28,7 +29,7 @@ from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutput
 from generator.routes import ISSUES_DIR
 from generator.site.build import SiteBuildError, build_site
 from generator.site.feed import feed_issues
-from generator.site.plugin import CACHE_DIR, templates_show_whole_site
+from generator.site.plugin import templates_show_whole_site
 from generator.texts import Texts, convert_texts
 from generator.verification import find_subscriber_leaks, verify_email_links
 
@@ -271,9 +272,7 @@ def build_one_email(project: Project, issue: Issue, diag: Diagnostics) -> Path:
             raise BuildFailed(diag.summary())
         site_dir = project.root / project.settings.site_dir
         if site_dir.is_dir():  # adding the images a page or email shows changes nothing else
-            images = ImagePipeline(cache)
-            images.add(tuple(renditions))
-            images.write(site_dir)
+            write_renditions(project, renditions, site_dir)
         else:
             diag.warning(
                 Location(issue.source.path),

@@ -33,6 +33,7 @@ from mkdocs.structure.files import Files
 
 from generator.buildstamp import Inputs, issue_changes, read_inputs
 from generator.content import load_project
+from generator.content.images import CACHE_DIR
 from generator.content.loader import IssueMemo
 from generator.content.model import Issue, Project
 from generator.content.settings import PLUGIN_NAME
@@ -50,7 +51,7 @@ from generator.preview.build import (
 )
 from generator.preview.model import preview_project
 from generator.routes import ISSUES_DIR
-from generator.site.plugin import CACHE_DIR, RundbriefPlugin
+from generator.site.plugin import RundbriefPlugin
 from generator.texts import Texts, issue_texts
 from generator.verification import verify_email_links
 

@@ -41,7 +41,7 @@ from mkdocs.utils.templates import TemplateContext
 from generator import hyphenation
 from generator.cachefiles import forget_objects
 from generator.content import load_project
-from generator.content.images import ImageChecker, ImageProblem
+from generator.content.images import CACHE_DIR, ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE
 from generator.content.model import Image, Issue, Phase, Project
 from generator.content.settings import build_day
@@ -58,7 +58,6 @@ from generator.theme import SITE_TEMPLATES
 
 log = get_plugin_logger(__name__)
 
-CACHE_DIR = ".rundbrief/cache"
 # Pages rundbrief provides when the editors have not written them, with their templates.
 GENERATED = {
     f"{ISSUES_DIR}/index.md": ("archive.html", "Newsletter"),
@@ -313,8 +312,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         index = site / "search" / "search_index.json"
         self.previous_search: dict[str, list[dict[str, Any]]] = {}
         if self.search_entries is not None and index.is_file():
-            for entry in json.loads(index.read_text(encoding="utf-8")).get("docs", []):
-                self.previous_search.setdefault(_entry_page(entry), []).append(entry)
+            self.previous_search = _by_page(json.loads(index.read_text(encoding="utf-8")).get("docs", []))
         written = [index, site / pages.FEED_FILE]
         written += [site / name for name in (*config.theme.static_templates, *config.extra_templates)]
         written += [site / "sitemap.xml.gz"]
@@ -538,17 +536,21 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     # -- files beside the pages -----------------------------------------------------
     @event_priority(100)  # before Material's search plugin writes its index
     def _post_build_first(self, *, config: MkDocsConfig) -> None:
-        if self.project is None or self.edited is None or self.search_entries is None:
+        if self.project is not None and self.edited is not None:  # only some pages were rendered
+            rendered = {file.src_uri for file in self.files.documentation_pages() if file.is_modified()}
+            self._merge_search(rendered, self.previous_search)
+
+    def _merge_search(self, rendered: set[str], previous: dict[str, list[dict[str, Any]]]) -> None:
+        """The search index when only the pages ``rendered`` (by source) were rendered: their new
+        entries, the others' from ``previous`` (by page address), in the order of the pages, as
+        a full build adds them."""
+        if self.search_entries is None:
             return
-        # A build of edited bodies rendered only some pages: the others' entries are the last
-        # build's, in the order of the pages, as a full build adds them.
-        rendered: dict[str, list[dict[str, Any]]] = {}
-        for entry in self.search_entries:
-            rendered.setdefault(_entry_page(entry), []).append(entry)
+        new = _by_page(self.search_entries)
         merged: list[dict[str, Any]] = []
         for file in self.files.documentation_pages(inclusion=InclusionLevel.is_included):
             url = file.page.url if file.page is not None else file.url  # the home page's: "", not "./"
-            merged += (rendered if file.is_modified() else self.previous_search).get(url, [])
+            merged += (new if file.src_uri in rendered else previous).get(url, [])
         self.search_entries[:] = merged
 
     def _post_build_last(self, *, config: MkDocsConfig) -> None:
@@ -602,9 +604,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.views = pages.SiteViews(project, self.url_of, self.today)
         self.images = ImagePipeline(project.root / CACHE_DIR / "images")
         self.env.globals["picture"] = self.images.picture
-        entries = self.search_entries
         shown = self.files.documentation_pages(inclusion=InclusionLevel.is_included)
         rendered = {f"{ISSUES_DIR}/{slug}.md" for slug in slugs}
+        previous = _by_page(self.search_entries or [])
+        if self.search_entries is not None:
+            self.search_entries.clear()  # the rendered pages' entries; the others' come back below
         for slug in slugs:
             src = f"{ISSUES_DIR}/{slug}.md"
             file = self.files.get_file_from_path(src)
@@ -615,17 +619,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             self.page_keys.pop(src, None)
             if self.page_cache is not None and self.page_cache.enabled:
                 self._look_up_kept_page(src, self.issue_pages[src], page)
-            place = before = 0
-            if entries is not None:  # the page's entries are together, in the order of the pages
-                own = {i for i, entry in enumerate(entries) if _entry_page(entry) == page.url}
-                place = min(own, default=len(entries))
-                entries[:] = [entry for i, entry in enumerate(entries) if i not in own]
-                before = len(entries)
             _build_page(page, config, shown, self.nav, self.env)
-            if entries is not None:
-                added = entries[before:]
-                del entries[before:]
-                entries[place:place] = added
+        self._merge_search(rendered, previous)
         for name in ("material/search", "search"):
             if name in config.plugins:
                 config.plugins[name].on_post_build(config=config)  # the search index, written again
@@ -772,9 +767,12 @@ def templates_show_whole_site(project: Project) -> bool:
     return bool(_SITE_WIDE.search(text)) or "build_date_utc" in text
 
 
-def _entry_page(entry: dict[str, Any]) -> str:
-    """The page a search entry belongs to (a section's location is the page's and an anchor)."""
-    return str(entry.get("location", "")).split("#", 1)[0]
+def _by_page(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Search entries by the page they belong to (a section's location is the page's and an anchor)."""
+    pages: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        pages.setdefault(str(entry.get("location", "")).split("#", 1)[0], []).append(entry)
+    return pages
 
 
 def _with_kept_template(env: Environment) -> BaseLoader:
