@@ -461,16 +461,7 @@ def test_a_template_that_shows_every_issue_makes_a_body_edit_build_every_page(
     the plugin's project: found by a hostile test): then no page may be left as it was after a
     body edit."""
     root = built.fresh_copy()
-    overrides = root / "theme" / "site"
-    overrides.mkdir(parents=True)
-    (overrides / "issue.html").write_text(
-        '{% extends "main.html" %}{% block content %}{{ rb_body }}' + shown + "{% endblock %}", encoding="utf-8"
-    )
-    config = root / "mkdocs.yml"
-    config.write_text(
-        re.sub(r"^theme:\n", "theme:\n  custom_dir: theme/site\n", config.read_text(encoding="utf-8"), flags=re.M),
-        encoding="utf-8",
-    )
+    _theme(root, {"issue.html": '{% extends "main.html" %}{% block content %}{{ rb_body }}' + shown + "{% endblock %}"})
     build(root)
     before = inodes(root / SITE)
     edited = issue_file(root, 2)

@@ -61,6 +61,16 @@ def append_body(path: Path, text: str) -> None:
     save(path, path.read_text(encoding="utf-8") + "\n" + text + "\n")
 
 
+def built_anew(incremental: IncrementalRebuild, root: Path, folder: Path, previous: PreviewBuild) -> PreviewBuild:
+    """The preview's next build, which must build everything (into ``folder``) and equal a full
+    preview build of the same files (made beside it)."""
+    rendered_in_place = incremental.incremental
+    done = incremental(root, folder, previous)
+    assert incremental.incremental == rendered_in_place and done.folder == folder
+    assert_same(done, rebuild(root, folder.with_name(f"{folder.name}-full"), None))
+    return done
+
+
 def assert_same(incremental: PreviewBuild, full: PreviewBuild) -> None:
     assert incremental.folder is not None and full.folder is not None
     a, b = tree(incremental.folder), tree(full.folder)
@@ -132,22 +142,15 @@ def test_an_edit_beyond_the_body_builds_everything(generated: Path, tmp_path: Pa
     done = incremental(root, tmp_path / "a", None)
     path = issue_file(root, 2)
     save(path, re.sub(r"^title: .*$", "title: Ein neuer Titel", path.read_text(encoding="utf-8"), count=1, flags=re.M))
-    after_title = incremental(root, tmp_path / "b", done)
-    assert incremental.incremental == 0 and after_title.folder == tmp_path / "b"
-    assert_same(after_title, rebuild(root, tmp_path / "full-1", None))
+    after_title = built_anew(incremental, root, tmp_path / "b", done)
     people = root / "content" / "people.yml"
     save(people, people.read_text(encoding="utf-8") + "\n")
     append_body(issue_file(root, 4), "Neuer Absatz")
-    after_people = incremental(root, tmp_path / "c", after_title)
-    assert incremental.incremental == 0 and after_people.folder == tmp_path / "c"
+    after_people = built_anew(incremental, root, tmp_path / "c", after_title)
     append_body(issue_file(root, 4), "![Ein neues Bild](../media/foto-05.jpg)")  # other renditions
-    after_image = incremental(root, tmp_path / "d", after_people)
-    assert incremental.incremental == 0 and after_image.folder == tmp_path / "d"
-    assert_same(after_image, rebuild(root, tmp_path / "full-2", None))
+    after_image = built_anew(incremental, root, tmp_path / "d", after_people)
     save(issue_file(root, 4), issue_file(root, 4).read_text(encoding="utf-8").replace("![Ein neues Bild]", "Kein Bild"))
-    without_image = incremental(root, tmp_path / "e", after_image)  # its renditions go with the image
-    assert incremental.incremental == 0 and without_image.folder == tmp_path / "e"
-    assert_same(without_image, rebuild(root, tmp_path / "full-3", None))
+    built_anew(incremental, root, tmp_path / "e", after_image)  # its renditions go with the image
 
 
 def test_a_failed_edit_leaves_the_last_good_folder_as_it_was(generated: Path, tmp_path: Path) -> None:
@@ -173,9 +176,7 @@ def test_a_hidden_image_beside_the_issues_is_no_editors_file(generated: Path, tm
     assert good.folder is not None, [str(p) for p in good.problems]
     shutil.copy(root / "content" / "media" / "foto-05.jpg", folder / ".punkt.jpg")  # another picture, same name
     append_body(issue_file(root, 5), "Noch ein Satz.")
-    done = incremental(root, tmp_path / "b", good)
-    assert incremental.incremental == 0 and done.folder == tmp_path / "b"
-    assert_same(done, rebuild(root, tmp_path / "full", None))
+    built_anew(incremental, root, tmp_path / "b", good)
 
 
 def test_an_error_in_an_edited_body_is_shown_and_the_fix_renders_in_place(generated: Path, tmp_path: Path) -> None:
