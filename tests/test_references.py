@@ -74,6 +74,49 @@ def test_check_reports_broken_body_links_and_images_with_their_line(tmp_path: Pa
     assert sorted(errors) == sorted(expected), result.stderr
 
 
+GENERATED_LINKS = """
+Alle [Termine als Kalender](../termine/kalender.ics), die [Konferenz](../termine/konferenz-nord.ics) und
+der [Feed](feed.xml); nicht [der Entwurfstermin](../termine/nur-im-entwurf.ics), nicht [erfunden](../termine/erfunden.ics).
+Ein [](2026-01.md) ohne Text, ein \\[](kein-link.md) mit Backslash, `[](im-code.md)` im Code.
+"""
+
+
+def test_links_to_files_the_build_makes_pass_and_resolve(tmp_path: Path) -> None:
+    """Calendars and the feed are no files in content/: check knows them, the site and the email
+    link them, and an event only a draft shows has no calendar yet."""
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    issue = root / "content" / "newsletter" / "2026-02.md"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text + GENERATED_LINKS, encoding="utf-8")
+    first = len(text.split("\n")) + 1
+    where = "content/newsletter/2026-02.md"
+    result = run("check", "--project", str(root))
+    problems = sorted(line for line in result.stderr.splitlines() if line.startswith(where))
+    assert problems == [
+        f"{where}:{first + 1}: error: body: link ../termine/erfunden.ics: file not found: content/termine/erfunden.ics",
+        f"{where}:{first + 1}: error: body: link ../termine/nur-im-entwurf.ics: the build makes "
+        "termine/nur-im-entwurf.ics only once an issue that shows this event is published; only drafts show it",
+        f"{where}:{first + 2}: warning: body: a link without text, which nobody sees; write between the brackets "
+        "where it leads: [Termine](...)",
+    ], result.stderr
+    issue.write_text(text + GENERATED_LINKS.replace(", nicht [erfunden](../termine/erfunden.ics)", "").replace(
+        "nicht [der Entwurfstermin](../termine/nur-im-entwurf.ics)", "nichts weiter"), encoding="utf-8")  # fmt: skip
+    result = run("build", "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    site_page = (root / "site" / "newsletter" / "2026-02" / "index.html").read_text(encoding="utf-8")
+    email = (root / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
+    site_url = Routes.create(_site_url(root)).site_url
+    for name in ("termine/kalender.ics", "termine/konferenz-nord.ics", "newsletter/feed.xml"):
+        assert (root / "site" / name).is_file(), name
+        assert f'href="{site_url}{name}"' in email, name
+    assert 'href="../../termine/konferenz-nord.ics"' in site_page and 'href="../feed.xml"' in site_page
+
+
+def _site_url(root: Path) -> str:
+    return re.search(r"^site_url: *(\S+)", (root / "mkdocs.yml").read_text(encoding="utf-8"), re.M)[1]  # type: ignore[index]
+
+
 class _Addresses(HTMLParser):
     def __init__(self) -> None:
         super().__init__()

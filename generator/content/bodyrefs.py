@@ -19,6 +19,7 @@ import difflib
 import html
 import posixpath
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -35,11 +36,12 @@ _TARGET = r"((?:[^\s()]|\((?:[^\s()]|\([^\s()]*\))*\))+)"
 _INLINE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|" + _TARGET + ")")
 _REFERENCE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
 _DEFINITION = re.compile(r" {0,3}\[(?!\^)((?:[^\]\\]|\\.)+)\]:\s*(?:<([^>\n]*)>|(\S+))")  # [^1]: is a footnote
-_LINK = re.compile(r"(?<!!)\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|" + _TARGET + ")")
+_LINK = re.compile(r"(?<![!\\])\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|" + _TARGET + ")")
 _REFERENCE_LINK = re.compile(r"(?<!!)\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
 _HTML_A = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _IMG_START = re.compile(r"<img\b", re.IGNORECASE)
+_EMPTY_LINK = re.compile(r"(?<![!\\])\[\s*\]\(")  # [](seite.md): a link nobody sees or can click
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 _FENCE = re.compile(r" {0,3}(```|~~~)")
 
@@ -118,10 +120,14 @@ def check_links(
     content: Path,
     field: str = "body",
     own: str | None = None,
+    files: Collection[str] = (),
+    unpublished_files: Collection[str] = (),
 ) -> None:
     """Every link in the body to a page or file of the project leads to one that is published:
     ``pages`` are the content paths of the Markdown pages the site has, ``drafts`` those that are
-    drafts (not published); ``own``: the content path of the file the text is in."""
+    drafts (not published); ``own``: the content path of the file the text is in; ``files``: the
+    files the build makes that a text may link to (the calendars, the feed), ``unpublished_files``
+    those it makes only once a draft is published (the calendar of an event only drafts show)."""
     for link in find_links(body, first_line):
         parts = urlsplit(link.src)
         if not link.src or parts.scheme or parts.netloc or link.src.startswith(("/", "#")):
@@ -156,6 +162,16 @@ def check_links(
                         suggest_page=_suggest_page(target, pages, folder, own),
                     ),
                 )
+        elif target in files:
+            continue
+        elif target in unpublished_files:
+            ctx.error(link.line, _(
+                "%(field)s: link %(src)s: the build makes %(target)s only once an issue that shows this "
+                "event is published; only drafts show it",
+                field=field,
+                src=link.src,
+                target=target,
+            ))
         elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
             ctx.error(link.line, _(
                 "%(field)s: link %(src)s: file not found: content/%(target)s",
@@ -345,10 +361,23 @@ def check_body(
                         src=link.src,
                     ),
                 )
+    lines = None
+    if "](" in body:
+        lines = body_lines(body, first_line)
+        for number, line in lines:
+            if _EMPTY_LINK.search(line):
+                ctx.warning(
+                    number,
+                    _(
+                        "%(field)s: a link without text, which nobody sees; write between the brackets where "
+                        "it leads: [Termine](...)",
+                        field=field,
+                    ),
+                )
     if not may_show_images(body):
         return ()
     shown: dict[str, Image] = {}
-    lines = body_lines(body, first_line)
+    lines = lines if lines is not None else body_lines(body, first_line)
     for number, line in lines:
         for match in _ALT.finditer(line):
             if not match.group(1).strip():

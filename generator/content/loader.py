@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,7 +28,16 @@ from generator.content.settings import read_settings
 from generator.content.yamlnodes import quote
 from generator.diagnostics import Diagnostics, Location, Problem, display_path
 from generator.i18n import _, ngettext
-from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE, Routes
+from generator.routes import (
+    ARCHIVE_PAGE,
+    CALENDAR_FILE,
+    EVENTS_PAGE,
+    FEED_FILE,
+    ISSUES_DIR,
+    PHASES_DIR,
+    STATEMENTS_PAGE,
+    Routes,
+)
 
 PEOPLE_FILE = "people.yml"
 THEME_DIR = "theme"  # the project's own templates (theme/site/ for MkDocs' custom_dir, theme/email/)
@@ -192,7 +201,8 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
     ]
     if content.is_dir():
         pages, drafts = _published_pages(content, issues)
-        _check_issue_links(content, issues + checked_only, pages, drafts, context)
+        files = _generated_files(events.values(), {issue.slug for issue in issues if issue.draft}, settings)
+        _check_issue_links(content, issues + checked_only, pages, drafts, files, context)
         _check_site_addresses(issues, pages - drafts, settings, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
@@ -279,31 +289,56 @@ def _published_pages(content: Path, issues: list[Issue]) -> tuple[set[str], set[
     return pages, {f"{ISSUES_DIR}/{issue.slug}.md" for issue in issues if issue.draft}
 
 
+def _generated_files(entries: Iterable[EventEntry], drafts: set[str], settings: Settings) -> tuple[set[str], set[str]]:
+    """The files the build makes that a text may link to: the calendar of all events, one per
+    event (generator/site/plugin.py's calendars: of the events published issues show) and the
+    feed (with site_url). Returns those of the published site and those only drafts add."""
+    published = {CALENDAR_FILE, *([FEED_FILE] if settings.site_url else [])}
+    only_drafts: set[str] = set()
+    for entry in entries:
+        shown_by = published if any(slug not in drafts for slug in entry.issues) else only_drafts
+        shown_by.add(Routes.event_calendar(entry.event.id))
+    return published, only_drafts
+
+
 def _check_issue_links(
-    content: Path, issues: list[Issue], pages: set[str], drafts: set[str], context: Callable[[Path], Context]
+    content: Path,
+    issues: list[Issue],
+    pages: set[str],
+    drafts: set[str],
+    files: tuple[set[str], set[str]],
+    context: Callable[[Path], Context],
 ) -> None:
     """Links in issue bodies lead to published pages and existing files (rundbrief converts the
-    bodies itself, for the site and the emails; MkDocs never sees them)."""
+    bodies itself, for the site and the emails; MkDocs never sees them). ``files``: the files
+    the build makes, see _generated_files."""
     pages = pages - drafts
+    published_files, draft_files = files
     for issue in issues:
         # a draft may link to another draft: both are published together, or the link is reported then
         shown, unpublished = (pages | drafts, set()) if issue.draft else (pages, drafts)
+        made, not_made = (published_files | draft_files, set()) if issue.draft else (published_files, draft_files)
         ctx = context(issue.path)
         own = f"{ISSUES_DIR}/{issue.slug}.md"  # a link's suggestion is never the page it is on
-        check_body_links(ctx, issue.body, issue.body_line, ISSUES_DIR, shown, unpublished, content, own=own)
+        check_body_links(
+            ctx, issue.body, issue.body_line, ISSUES_DIR, shown, unpublished, content,
+            own=own, files=made, unpublished_files=not_made,
+        )  # fmt: skip
         # quotes and descriptions are Markdown of the issue too (an event named by id from
         # another issue is checked there, where its description is written)
         for number, statement in enumerate(issue.statements, start=1):
             field = f"statements[{number}].quote"
             check_body_links(
-                ctx, statement.quote, statement.quote_line, ISSUES_DIR, shown, unpublished, content, field, own
-            )
+                ctx, statement.quote, statement.quote_line, ISSUES_DIR, shown, unpublished, content, field, own,
+                files=made, unpublished_files=not_made,
+            )  # fmt: skip
         for number, event in enumerate(issue.events, start=1):
             if event.description and event.source.path == ctx.path:
                 field = f"events[{number}].description"
                 check_body_links(
-                    ctx, event.description, event.description_line, ISSUES_DIR, shown, unpublished, content, field, own
-                )
+                    ctx, event.description, event.description_line, ISSUES_DIR, shown, unpublished, content, field,
+                    own, files=made, unpublished_files=not_made,
+                )  # fmt: skip
 
 
 def _check_site_addresses(issues: list[Issue], published: set[str], settings: Settings, diag: Diagnostics) -> None:
