@@ -114,3 +114,27 @@ def test_an_address_written_in_angle_brackets_is_a_mailto_link() -> None:
     href = re.search(r'href="([^"]*)"', converted)
     assert href is not None
     assert html.unescape(href.group(1)) == "mailto:info@example.org"
+
+
+_HTML_PIECES = st.lists(
+    st.sampled_from([
+        "<p>", "</p>", "<pre>", "</pre>", "<code>", "</code>", "<style>", "</style>", "<!--", "-->", "<a href=\"",
+        "\">", "<wbr>", " ", "\n", "Kreisentwicklungskonzept", "Beteiligungsprozesses", "BÜRGERBETEILIGUNG",
+        "www.zukunftswerkstatt.example.org/termine", "https://example.org/a/b/c/d/e/f/g/h", "anna.muster@example.org",
+        "kurz", ".", "/", "@", "&amp;", "<", ">", "\"", "Straße", "–",
+    ]),
+    max_size=60,
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(_HTML_PIECES)
+def test_hyphenating_a_large_page_piece_by_piece_gives_the_same(pieces: list[str]) -> None:
+    """hyphenation._hyphenate_large (pages over LARGE characters: the events page of a thousand
+    issues) keeps only the changed pieces; it must give what the split of all pieces gives."""
+    from generator import hyphenation
+
+    html = "".join(pieces)
+    split = hyphenation._PROTECTED.split(html)
+    split[0::2] = [hyphenation._changed(text, hyphenation.WBR) for text in split[0::2]]
+    assert hyphenation._hyphenate_large(html, hyphenation.WBR) == "".join(split)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 from icalendar import Calendar
+from material.plugins.search.plugin import SearchIndex
 from PIL import Image
 
 from generator.content.model import Event, EventTime, Person
@@ -24,7 +25,9 @@ from generator.formatting import tel_href
 from generator.hyphenation import hyphenate_word
 from generator.site.calendar import CalendarEvent, CalendarWriter, Seen, read_previous
 from generator.site.pages import initials
+from generator.site.plugin import PackedText
 from tests.conftest import make_project, write_images
+from tests.emailfixture import built_example
 from tests.sitefixture import make_rich
 
 TODAY = "2026-11-21"
@@ -466,6 +469,25 @@ def test_search_index_has_what_each_page_shows(rich: Path) -> None:
     # the pages themselves show their body once: the indexed text is not printed a second time
     html = page(rich, "termine")
     assert html.count('id="konferenz-nord"') == 1
+
+
+def test_search_index_is_what_materials_own_writer_makes(rich: Path, tmp_path: Path) -> None:
+    """rundbrief writes Material's index entry by entry, its long texts packed until then
+    (PackedText): the file is byte for byte what Material's own code makes of the same entries,
+    and the long texts are the pages' texts (the example's bodies are long enough to be packed)."""
+    example = built_example(tmp_path)
+    for root in (rich, example):
+        raw = (root / "site" / "search" / "search_index.json").read_bytes()
+        index = json.loads(raw)
+        material = SearchIndex(**index["config"])
+        material.entries = index["docs"]
+        assert material.generate_search_index(None).encode("utf-8") == raw
+        assert not any("PackedText" in doc["text"] for doc in index["docs"])
+    long = [doc["text"] for doc in index["docs"] if len(doc["text"]) >= PackedText.SHORTEST]
+    assert len(long) >= 10
+    body = (example / "content" / "newsletter" / "2026-02.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    sentence = next(line for line in body.splitlines() if len(line) > 60 and line[0].isalpha() and "[" not in line)
+    assert any(" ".join(sentence.split()[:6]) in " ".join(text.split()) for text in long), sentence
 
 
 def test_long_words_break_with_a_hyphen(rich: Path) -> None:

@@ -15,6 +15,7 @@ import re
 import site
 import sysconfig
 import tempfile
+import zlib
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
@@ -150,6 +151,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.nav_items: list[Any] = []
         self.page_cache: PageCache | None = None
         self.search_entries: list[dict[str, Any]] | None = None  # Material's search index, if that is the plugin
+        self._entries_before = 0  # the search entries before the page now in on_page_context
+        self.search_written: BasePlugin[Any] | None = None  # the search plugin whose index this one wrote
         self.page_keys: dict[str, str] = {}  # issue page -> its key in the page cache
         self.kept: dict[str, CachedPage] = {}  # the issue pages being taken from the cache
         self.rendering: dict[str, tuple[str, int, TemplateContext | None]] = {}  # key, search entries before, context
@@ -436,6 +439,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
         src = page.file.src_uri
+        self._entries_before = len(self.search_entries or ())
         if self.project is not None and (key := self.page_keys.get(src)) is not None:
             kept = self.page_cache.get(key) if self.page_cache and page.meta.get("template") == KEPT_TEMPLATE else None
             entries = self.search_entries or []  # a page has a key only where they are Material's
@@ -493,6 +497,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             if entries is not None and (kept := self.kept.get(src)) is not None:
                 del entries[rendering[1] :]  # the entry of the empty page, for the kept ones
                 entries.extend(dict(entry) for entry in kept.search)
+        for entry in (self.search_entries or [])[self._entries_before :]:
+            if isinstance(text := entry.get("text"), str) and len(text) >= PackedText.SHORTEST:
+                entry["text"] = PackedText(text)
         return context
 
     on_page_context = CombinedEvent(_page_context_first, _page_context_last)
@@ -506,9 +513,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if rendering is not None and rendering[2] is not None and page.meta.get("template") == KEPT_TEMPLATE:
             # the kept page could not be read back: rendered now, as it would have been
             output = self.env.get_template(ISSUE_TEMPLATE).render(rendering[2])
-        if src in self.issue_pages:
+        if src in self.issue_pages or src in GENERATED:
             # Written and indexed for search: MkDocs would keep every issue's Markdown and HTML
-            # until the build ends (measured: 5-10 MB of a 170 MB peak at a thousand issues).
+            # until the build ends (measured: 5-10 MB of a 170 MB peak at a thousand issues), and
+            # the events page's (its search text: every event) while its 5 MB are hyphenated.
             # Later steps use only the title, URL and anchors, which stay.
             page.markdown = ""
             page.content = ""
@@ -539,6 +547,43 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if self.project is not None and self.edited is not None:  # only some pages were rendered
             rendered = {file.src_uri for file in self.files.documentation_pages() if file.is_modified()}
             self._merge_search(rendered, self.previous_search)
+        if self.project is not None and (search := self._write_search_index(config)) is not None:
+            search.config.enabled = False  # it would write the same index again, all of it in memory at once
+            self.search_written = search
+
+    @event_priority(-100)  # after every other plugin's post_build
+    def _post_build_restore(self, *, config: MkDocsConfig) -> None:
+        if (search := self.search_written) is not None:
+            self.search_written = None
+            search.config.enabled = True
+
+    def _write_search_index(self, config: MkDocsConfig) -> BasePlugin[Any] | None:
+        """Material's search index, written entry by entry: its own ``on_post_build`` makes the
+        whole JSON as one string and then as bytes (two copies of 11 MB at 1,000 issues, with
+        the encoder's pieces in between: the build's peak). The same bytes: the start comes from
+        Material's own code (its settings, an empty list of entries), each entry is encoded as
+        Material encodes it. Returns the plugin, or None where its index does not look so (then
+        it writes it itself)."""
+        plugin = next((config.plugins[n] for n in ("material/search", "search") if n in config.plugins), None)
+        index = getattr(plugin, "search_index", None)
+        if plugin is None or self.search_entries is None or getattr(index, "entries", None) is not self.search_entries:
+            return None
+        entries, index.entries = index.entries, []  # type: ignore[union-attr]
+        try:
+            start = index.generate_search_index(None)  # type: ignore[union-attr]
+        finally:
+            index.entries = entries  # type: ignore[union-attr]
+        if not isinstance(start, str) or not start.endswith(_NO_ENTRIES):
+            return None
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as file:
+            file.write(start[: -len(_NO_ENTRIES)].encode("utf-8") + b'"docs":[')
+            for number, entry in enumerate(entries):
+                text = json.dumps(entry, separators=(",", ":"), default=str)
+                file.write((text if number == 0 else "," + text).encode("utf-8"))
+            file.write(b"]}")
+        return plugin
 
     def _merge_search(self, rendered: set[str], previous: dict[str, list[dict[str, Any]]]) -> None:
         """The search index when only the pages ``rendered`` (by source) were rendered: their new
@@ -577,7 +622,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if self.preloaded is None:  # plain `mkdocs serve` builds again and again in this process
             forget_objects()
 
-    on_post_build = CombinedEvent(_post_build_first, _post_build_last)
+    on_post_build = CombinedEvent(_post_build_first, _post_build_last, _post_build_restore)
 
     def _feed_html_of_pages_not_rendered(self) -> None:
         """The feed carries the newest issues' HTML, made while their pages render
@@ -621,10 +666,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
                 self._look_up_kept_page(src, self.issue_pages[src], page)
             _build_page(page, config, shown, self.nav, self.env)
         self._merge_search(rendered, previous)
-        for name in ("material/search", "search"):
-            if name in config.plugins:
-                config.plugins[name].on_post_build(config=config)  # the search index, written again
-                break
+        if self._write_search_index(config) is None:
+            for name in ("material/search", "search"):
+                if name in config.plugins:
+                    config.plugins[name].on_post_build(config=config)  # the search index, written again
+                    break
         site = Path(config.site_dir)
         if self.site_url and any(f"{ISSUES_DIR}/{slug}.md" in self.feed_pages for slug in slugs):
             self._write_feed(site)
@@ -641,6 +687,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._wait_for_calendars()  # no writes into a staged folder that is about to be removed
+        if (search := self.search_written) is not None:
+            self.search_written = None
+            search.config.enabled = True
         if self.page_cache is not None:
             try:
                 self.page_cache.finish()  # pages already made stay kept: each is right for its key
@@ -765,6 +814,32 @@ def templates_show_whole_site(project: Project) -> bool:
         return False
     text = _templates_text([project.root / custom])
     return bool(_SITE_WIDE.search(text)) or "build_date_utc" in text
+
+
+_NO_ENTRIES = '"docs":[]}'  # how Material's index ends without entries
+
+
+class PackedText:
+    """A search entry's text, compressed until the index is written: the entries of every page
+    stay in memory until the build ends (16 of 20 MB at 1,000 issues, the build's peak).
+    Material's search plugin writes the index with ``json.dumps(..., default=str)``: ``str()``
+    gives the text back there, and the JSON is the same (tests/test_site.py compares it)."""
+
+    SHORTEST = 200  # characters: a short text costs more packed than as it is
+
+    __slots__ = ("_data",)
+
+    def __init__(self, text: str) -> None:
+        self._data = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+
+    def __str__(self) -> str:
+        return zlib.decompress(self._data).decode("utf-8", "surrogatepass")
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other) if isinstance(other, (PackedText, str)) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
 
 
 def _by_page(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
