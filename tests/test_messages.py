@@ -336,11 +336,54 @@ def test_an_event_of_an_unreadable_issue_is_not_called_unknown(project: Path, wr
     write("newsletter/2026-03.md", '---\ntitle: Drei\nnumber: "03"\ndate: 2026-07-01\nevents:\n  - id: werkstatt\n---\n')
     shown = [str(p) for p in load_project(project).diagnostics.sorted()]
     assert shown == [
+        # the file's other problems, as if the tab were spaces: an event with a title needs its start
+        "content/newsletter/2026-02.md:6: error: events[1].start: missing required field",
+        "content/newsletter/2026-02.md:6: error: events[1].location: missing required field (or give online: with "
+        "the web address)",
         "content/newsletter/2026-02.md:7: error: YAML: line 7 is indented with a tab; YAML allows only spaces: "
         "replace the tab with spaces",
         'content/newsletter/2026-03.md:6: error: events: unknown event id "werkstatt"; it may be defined in '
         "content/newsletter/2026-02.md, which could not be read (see the error there)",
     ]
+
+
+def test_a_yaml_slip_hides_none_of_the_files_other_problems(project: Path, write: Callable[[str, str], Path]) -> None:
+    """A tab, a mis-indented line or a broken quote is explained, each one, and the file's
+    other fields are still checked, in issues, phases and people.yml; nothing is reported for
+    a line the check had to mend."""
+    write(
+        "newsletter/2026-02.md",
+        "---\ntitle: Zwei\nnumber: \"02\"\ndate: 25.13.2026\ncover:\n  src: media/fehlt.jpg\n"
+        "\talt: Ein Bild\nsumary: Tippfehler\nphotos:\n  - src: media/fehlt.jpg\n      alt: eingerückt\n---\n"
+        "Ein Bild ohne Text: ![](../media/fehlt.jpg)\n",
+    )  # fmt: skip
+    write("prozess/phase.md", '---\ntitle: "Phase "Eins""\nstatus: aktiv\n---\n')
+    people = project / "content" / "people.yml"
+    people.write_text("anna:\n  name: Anna\n\trole: Planerin\n  email: anna(at)example.org\n", encoding="utf-8")
+    shown = [str(p) for p in load_project(project).diagnostics.sorted()]
+    issue, phase = "content/newsletter/2026-02.md", "content/prozess/phase.md"
+    expected = [
+        f'{issue}:4: error: date: "25.13.2026": there is no month 13',
+        f"{issue}:6: error: cover.src: file not found",
+        f"{issue}:6: error: cover.credit: missing required field",
+        f"{issue}:7: error: YAML: line 7 is indented with a tab; YAML allows only spaces: replace the tab with spaces",
+        f'{issue}:8: warning: sumary: unknown field, ignored (did you mean "summary"?)',
+        f"{issue}:10: error: photos[1].src: file not found",
+        f"{issue}:10: error: photos[1].credit: missing required field",
+        f"{issue}:11: error: YAML: line 11 is indented differently from the lines before it: it begins after 6 "
+        "spaces, the lines before after 0, 2, 4; fields that belong together begin in the same column",
+        f"{issue}:13: error: body: image without alt text",
+        f"{issue}:13: error: body: image ../media/fehlt.jpg: file not found",
+        "content/people.yml:3: error: YAML: line 3 is indented with a tab; YAML allows only spaces: replace the tab "
+        "with spaces",
+        'content/people.yml:4: error: anna.email: expected an email address, found "anna(at)example.org"',
+        f"{phase}:2: error: YAML: line 2: the value begins with a quotation mark and holds another one, or does not "
+        "close it; inside \"...\" write „...“ or '...', or put the whole value in single quotes",
+        f'{phase}:3: error: status: expected one of done, active, planned, found "aktiv" (did you mean "active"?)',
+    ]
+    assert len(shown) == len(expected), "\n".join(shown)
+    for line, start in zip(shown, expected, strict=True):
+        assert line.startswith(start), (line, start)
 
 
 def test_every_message_fills_exactly_its_placeholders() -> None:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from generator.content.bodyrefs import check_body
 from generator.content.fields import Context, Fields, format_when, suggest
-from generator.content.frontmatter import read_text, split_front_matter
+from generator.content.frontmatter import FrontMatter, read_text, split_front_matter
 from generator.content.images import ImageChecker
 from generator.content.model import Event, EventStatus, EventTime, Image, Issue, Person, Statement
 from generator.content.people import PERSON_KEYS, read_person_fields, read_photo
-from generator.content.yamlnodes import YNode, YScalar, describe, parse_yaml, quote
-from generator.diagnostics import Location
+from generator.content.yamlnodes import YNode, YScalar, check_despite_slip, describe, parse_yaml, quote
+from generator.diagnostics import Diagnostics, Location
 from generator.i18n import _
 
 ISSUE_KEYS = ("title", "number", "date", "summary", "draft", "cover", "photos", "events", "statements", "contacts")
@@ -217,9 +217,25 @@ class IssueReader:
         root = parse_yaml(front.yaml_text, self.ctx.diag, self.ctx.path, line_offset=front.yaml_line_offset)
         self.source = path.relative_to(self.images.content_dir).as_posix()
         if root is None:
-            # the body's problems are the editor's too: one YAML slip must not hide them
-            check_body(self.ctx, front.body, front.body_line, self.images, self.source)
+            # the file's other problems are the editor's too: one YAML slip must not hide them
+            if not self._check_despite(front, path, slug):
+                check_body(self.ctx, front.body, front.body_line, self.images, self.source)
             return ReadIssue(None, [], 1, unreadable=True)
+        return self._read(root, front, path, slug)
+
+    def _check_despite(self, front: FrontMatter, path: Path, slug: str) -> bool:
+        """After a YAML error: the rest of the file checked as if its broken lines were mended."""
+
+        def read(root: YNode, found: Diagnostics) -> None:
+            reader = IssueReader(
+                Context(found, self.ctx.path, self.ctx.tz), self.people, self.images, people_read=self.people_read
+            )
+            reader.source = self.source
+            reader._read(root, front, path, slug)
+
+        return check_despite_slip(front.yaml_text, front.yaml_line_offset, self.ctx.diag, self.ctx.path, read)
+
+    def _read(self, root: YNode, front: FrontMatter, path: Path, slug: str) -> ReadIssue:
         fields = Fields(self.ctx, root, "", ISSUE_KEYS, line=1)
         if not fields.ok:
             return ReadIssue(None, [], 1, unreadable=True)

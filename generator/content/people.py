@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from generator.content.fields import Context, Fields
 from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker, ImageProblem, suffix_mismatch
 from generator.content.model import Image, Person, Photo
-from generator.content.yamlnodes import YMap, YNode, parse_yaml, quote
+from generator.content.yamlnodes import YMap, YNode, check_despite_slip, parse_yaml, quote
 from generator.diagnostics import Location
 from generator.i18n import _
 
@@ -101,7 +102,15 @@ def load_people(path: Path, shown: str, ctx: Context, images: ImageChecker) -> d
         return None
     root = parse_yaml(text, ctx.diag, shown)
     if root is None:
+        # its other problems are reported too; the people are still not known
+        check_despite_slip(
+            text, 0, ctx.diag, shown, lambda node, found: _read_people(node, replace(ctx, diag=found), images)
+        )
         return None
+    return _read_people(root, ctx, images)
+
+
+def _read_people(root: YNode, ctx: Context, images: ImageChecker) -> dict[str, Person]:
     if not isinstance(root, YMap):
         ctx.error(
             root.line, _(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from generator.content.bodyrefs import check_body
 from generator.content.fields import Context, Fields, format_when
-from generator.content.frontmatter import read_text, split_front_matter
+from generator.content.frontmatter import FrontMatter, read_text, split_front_matter
 from generator.content.images import ImageChecker
 from generator.content.model import Phase, PhaseStatus
-from generator.content.yamlnodes import parse_yaml, quote
+from generator.content.yamlnodes import YNode, check_despite_slip, parse_yaml, quote
 from generator.diagnostics import Location
 from generator.i18n import _
 
@@ -25,7 +26,17 @@ def read_phase(ctx: Context, path: Path, slug: str, images: ImageChecker) -> Pha
         return None
     root = parse_yaml(front.yaml_text, ctx.diag, ctx.path, line_offset=front.yaml_line_offset)
     if root is None:
+        check_despite_slip(
+            front.yaml_text, front.yaml_line_offset, ctx.diag, ctx.path,
+            lambda node, found: _read_phase(replace(ctx, diag=found), node, front, path, slug, images),
+        )  # fmt: skip
         return None
+    return _read_phase(ctx, root, front, path, slug, images)
+
+
+def _read_phase(
+    ctx: Context, root: YNode, front: FrontMatter, path: Path, slug: str, images: ImageChecker
+) -> Phase | None:
     fields = Fields(ctx, root, "", PHASE_KEYS, line=1)
     if not fields.ok:
         return None

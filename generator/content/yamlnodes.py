@@ -11,6 +11,7 @@ silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
 
@@ -255,6 +256,90 @@ def _explain_colon(lines: list[str], index: int, offset: int) -> str | None:
         'line %(line)d: a value containing ": " must be put in quotes: %(example)s',
         line=index + 1 + offset, example=f'{key.strip()}: "{value.strip()}"',
     )  # fmt: skip
+
+
+_KEY = re.compile(r"^(\s*(?:- )?)([^\s:#\"'][^:#]*):(?:\s|$)")
+MAX_REPAIRS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Repaired:
+    text: str
+    mended: frozenset[int]  # the lines changed (0-based)
+    # the slips found after the first (which parse_yaml reports), explained: a tab, an
+    # indentation, a quote; other syntax errors after a mend may be the mending's own
+    later_slips: tuple[tuple[int, str], ...]
+
+
+def repaired_yaml(text: str, offset: int = 0) -> Repaired | None:
+    """``text`` with the lines PyYAML cannot read mended well enough to be read, so that a
+    file's other fields are still checked after a YAML error (the error itself is reported by
+    parse_yaml): a tab or a mis-indented line is indented as the line before it suggests, any
+    other line that breaks the syntax keeps only its key. None where that does not make it
+    readable. ``offset``: the file's lines before ``text``, for the explanations."""
+    lines = text.split("\n")
+    mended: dict[int, int] = {}
+    slips: list[tuple[int, str]] = []
+    for _attempt in range(MAX_REPAIRS):
+        try:
+            yaml.compose("\n".join(lines), Loader=_Loader)
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            index = min(int(mark.line) if mark is not None else 0, len(lines) - 1)
+            explained = explain_syntax(lines, index, offset)
+            index = explained[0] if explained is not None else index
+            if explained is not None and mended and index not in mended:
+                slips.append(explained)
+            # a bracket or quote left open is found at the end: the line that opened it is before
+            while index > 0 and (not lines[index].strip() or mended.get(index, 0) >= 2):
+                index -= 1
+            mended[index] = mended.get(index, 0) + 1
+            lines[index] = _mended(lines, index, keep_value=mended[index] == 1)
+            continue
+        except yaml.YAMLError:
+            return None
+        return Repaired("\n".join(lines), frozenset(mended), tuple(slips))
+    return None
+
+
+def check_despite_slip(
+    text: str, offset: int, diag: Diagnostics, path: str, read: Callable[[YNode, Diagnostics], object]
+) -> bool:
+    """After parse_yaml reported a YAML error in ``text``: ``read`` the text as mended by
+    repaired_yaml into a list of its own, and report its problems outside the mended lines
+    (what a mended line says is the mending's), with the later slips explained. So one YAML
+    slip does not hide the file's other problems. False where the text could not be mended."""
+    repaired = repaired_yaml(text, offset)
+    if repaired is None:
+        return False
+    found = Diagnostics()
+    root = parse_yaml(repaired.text, found, path, line_offset=offset)
+    if root is None:
+        return False
+    read(root, found)
+    for index, slip in repaired.later_slips:
+        diag.error(Location(path, index + 1 + offset), _("YAML: %(explanation)s", explanation=slip))
+    mended = {index + 1 + offset for index in repaired.mended}
+    for problem in found.problems:
+        if problem.location.path != path or problem.location.line not in mended:
+            diag.problems.append(problem)
+    return True
+
+
+def _mended(lines: list[str], index: int, *, keep_value: bool) -> str:
+    line = lines[index]
+    before = [text for text in lines[:index] if text.strip() and not text.lstrip().startswith("#")]
+    stripped = line.lstrip(" \t")
+    column = 0  # where the line before suggests it begins: beside that line's fields, or under its "key:"
+    if before:
+        previous = before[-1]
+        column = len(_indent(previous)) + (2 if previous.lstrip().startswith("- ") else 0)
+        column += 2 if previous.rstrip().endswith(":") else 0
+    if keep_value and stripped and ("\t" in _indent(line) or not _KEY_AND_QUOTED.match(line)):
+        if " " * column + stripped != line:
+            return " " * column + stripped
+    key = _KEY.match(line)
+    return f'{key.group(1).replace(chr(9), "")}{key.group(2)}: "?"' if key is not None else ""
 
 
 def parse_yaml(
