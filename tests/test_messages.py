@@ -131,6 +131,8 @@ GERMAN = [
     '(meinten Sie "role"?)',
     "content/newsletter/2026-03.md:6: Fehler: YAML: Zeile 6 ist mit einem Tabulator eingerückt; YAML erlaubt nur "
     "Leerzeichen: ersetzen Sie den Tabulator durch Leerzeichen",
+    # the file read as if the tab were spaces: its cover has no credit
+    'content/newsletter/2026-03.md:6: Fehler: cover.credit: Pflichtfeld fehlt (wer die Rechte hat, gezeigt als "Foto: ...")',
     "content/newsletter/2026-03.md:10: Fehler: body: Bild ../media/fotoo.jpg: Datei nicht gefunden: "
     'content/media/fotoo.jpg (meinten Sie "../media/foto.jpg"?)',  # as the body names images
     "content/newsletter/2026-04.md:8: Fehler: YAML: Zeile 8 ist anders eingerückt als die Zeilen davor: sie beginnt "
@@ -145,7 +147,7 @@ def test_check_speaks_german_by_default_and_reports_every_file(mistakes: Path) -
     """A YAML slip in one file hides neither the other files' problems nor its own body's."""
     done = check(mistakes)
     assert done.returncode == 1
-    assert done.stderr.splitlines() == [*GERMAN, "rundbrief: Prüfung fehlgeschlagen: 9 Fehler, 4 Warnungen"]
+    assert done.stderr.splitlines() == [*GERMAN, "rundbrief: Prüfung fehlgeschlagen: 10 Fehler, 4 Warnungen"]
 
 
 def test_check_speaks_english_with_lang_en_or_an_english_environment(mistakes: Path) -> None:
@@ -168,7 +170,7 @@ def test_check_speaks_english_with_lang_en_or_an_english_environment(mistakes: P
             "content/newsletter/2026-03.md:6: error: YAML: line 6 is indented with a tab; YAML allows only spaces: "
             "replace the tab with spaces"
         ) in lines
-        assert lines[-1] == "rundbrief: check failed: 9 errors, 4 warnings"
+        assert lines[-1] == "rundbrief: check failed: 10 errors, 4 warnings"
     # --lang de wins over an English environment
     assert check(mistakes, "--lang", "de", LANG="en_US.UTF-8").stderr.splitlines()[0] == GERMAN[0]
 
@@ -184,7 +186,7 @@ def test_strict_makes_a_misspelt_field_an_error(mistakes: Path) -> None:
         'content/newsletter/2026-02.md:5: Fehler: sumary: unbekanntes Feld, wird nicht beachtet (meinten Sie "summary"?)'
         in strict
     )
-    assert strict[-1] == "rundbrief: Prüfung fehlgeschlagen: 13 Fehler, 0 Warnungen"
+    assert strict[-1] == "rundbrief: Prüfung fehlgeschlagen: 14 Fehler, 0 Warnungen"
 
 
 def test_a_misspelt_field_alone_passes_check_but_not_check_strict(project: Path) -> None:
@@ -384,6 +386,88 @@ def test_a_yaml_slip_hides_none_of_the_files_other_problems(project: Path, write
     assert len(shown) == len(expected), "\n".join(shown)
     for line, start in zip(shown, expected, strict=True):
         assert line.startswith(start), (line, start)
+
+
+# Several slips in one front-matter, and a real problem after them (found by an editor's test):
+# each slip explained at its own line, the real problem reported, nothing else.
+SLIPS = {
+    "colon after colon and tab": (
+        'title: Workshop: Teil 1\nnumber: "05.2026"\nsummary: Hinweis: Anmeldung\n\tdate: 31.04.2026\n',
+        [(2, 'YAML: line 2: a value containing ": " must be put in quotes'),
+         (4, 'YAML: line 4: a value containing ": " must be put in quotes'),
+         (5, "YAML: line 5 is indented with a tab"),
+         (5, 'date: "31.04.2026": there is no 31 April')],  # its value is the editor's, only moved
+    ),
+    "a quoted value indented wrongly": (
+        'title: Workshop startet\n number: "05.2026"\ndate: 31.04.2026\n',
+        [(3, "YAML: line 3 is indented differently"), (4, 'date: "31.04.2026": there is no 31 April')],
+    ),
+    "an open bracket before a bad date": (
+        'title: Workshop\nnumber: "05.2026"\ncontacts: [anna, ben\ndate: 31.04.2026\n',
+        [(4, 'YAML: line 4: the "[" is not closed on its line; end the list there with "]"'),
+         (5, 'date: "31.04.2026": there is no 31 April')],
+    ),
+    "a quote never closed": (
+        'title: Workshop\nnumber: "05.2026"\ndate: 31.04.2026\nevents:\n  - title: "Treffen\n'
+        "    start: 2026-12-10 10:00\n    location: Rathaus\n",
+        [(4, 'date: "31.04.2026": there is no 31 April'),
+         (6, "YAML: line 6: the value begins with a quotation mark and holds another one, or does not close it")],
+    ),
+    "a colon in a key's value, its list below": (
+        'title: T\nnumber: "1"\ndate: 2026-01-06\nstatements: Stimmen: alle\n  - name: Erika\n    quote: Hi\n',
+        [(5, 'YAML: line 5: a value containing ": " must be put in quotes')],
+    ),
+    "a slip and a broken link in the body": (
+        'title: T\nnumber: "1"\n\tdate: 2026-01-06\n',
+        [(4, "YAML: line 4 is indented with a tab"), (6, "body: link nope.md: there is no page")],
+    ),
+    "the first field indented": (
+        ' title: Workshop\nnumber: "05.2026"\ndate: 31.04.2026\n',
+        [(2, "YAML: line 2 begins after 1 space; the first fields begin at the start of the line"),
+         (4, 'date: "31.04.2026": there is no 31 April')],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(SLIPS))
+def test_each_slip_is_explained_and_the_rest_still_checked(
+    name: str, project: Path, write: Callable[[str, str], Path]
+) -> None:
+    front, expected = SLIPS[name]
+    body = "Hier [x](nope.md).\n" if "broken link" in name else "Text.\n"
+    write("newsletter/2026-02.md", f"---\n{front}---\n{body}")
+    problems = [p for p in load_project(project).diagnostics.sorted() if p.location.path.endswith("2026-02.md")]
+    assert len(problems) == len(expected), "\n".join(map(str, problems))
+    for problem, (line, start) in zip(problems, expected, strict=True):
+        assert (problem.location.line, problem.message[: len(start)]) == (line, start), str(problem)
+
+
+def test_the_calendar_of_all_events_is_no_event_id(project: Path, write: Callable[[str, str], Path]) -> None:
+    """termine/kalender.ics is the calendar of all events; an event with that id would replace it."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: T\nnumber: "02"\ndate: 2026-06-01\nevents:\n  - id: kalender\n    title: Treffen\n'
+        "    start: 2026-12-08 10:00\n    location: Rathaus\n---\n",
+    )  # fmt: skip
+    shown = [str(p) for p in load_project(project).diagnostics.errors]
+    assert shown == [
+        'content/newsletter/2026-02.md:6: error: events[1].id: "kalender" is the name of the calendar of all events '
+        "(termine/kalender.ics); choose another id"
+    ]
+
+
+def test_an_open_bracket_in_people_yml_puts_no_error_on_another_person(project: Path) -> None:
+    people = project / "content" / "people.yml"
+    people.write_text(
+        "anna:\n  name: Anna\n  groups: [Projektteam, Kreativ-Gruppe\n  role: Planerin\n"
+        'helga:\n  name: Helga\n  email: helga(at)example.org\n',
+        encoding="utf-8",
+    )  # fmt: skip
+    shown = [str(p) for p in load_project(project).diagnostics.sorted() if "people.yml" in p.location.path]
+    assert shown == [
+        'content/people.yml:3: error: YAML: line 3: the "[" is not closed on its line; end the list there with "]"',
+        'content/people.yml:7: error: helga.email: expected an email address, found "helga(at)example.org"',
+    ]
 
 
 def test_every_message_fills_exactly_its_placeholders() -> None:

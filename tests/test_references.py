@@ -76,7 +76,8 @@ def test_check_reports_broken_body_links_and_images_with_their_line(tmp_path: Pa
 
 GENERATED_LINKS = """
 Alle [Termine als Kalender](../termine/kalender.ics), die [Konferenz](../termine/konferenz-nord.ics) und
-der [Feed](feed.xml); nicht [der Entwurfstermin](../termine/nur-im-entwurf.ics), nicht [erfunden](../termine/erfunden.ics).
+der [Feed](feed.xml); nicht [der Entwurfstermin](../termine/nur-im-entwurf.ics), nicht [erfunden](../termine/erfunden.ics),
+nicht [vertippt](../termine/konferenz-nordd.ics).
 Ein [](2026-01.md) ohne Text, ein \\[](kein-link.md) mit Backslash, `[](im-code.md)` im Code.
 """
 
@@ -94,14 +95,25 @@ def test_links_to_files_the_build_makes_pass_and_resolve(tmp_path: Path) -> None
     result = run("check", "--project", str(root))
     problems = sorted(line for line in result.stderr.splitlines() if line.startswith(where))
     assert problems == [
-        f"{where}:{first + 1}: error: body: link ../termine/erfunden.ics: file not found: content/termine/erfunden.ics",
+        f"{where}:{first + 1}: error: body: link ../termine/erfunden.ics: no event has the id erfunden, so there is "
+        "no calendar file of it",
         f"{where}:{first + 1}: error: body: link ../termine/nur-im-entwurf.ics: the build makes "
         "termine/nur-im-entwurf.ics only once an issue that shows this event is published; only drafts show it",
-        f"{where}:{first + 2}: warning: body: a link without text, which nobody sees; write between the brackets "
-        "where it leads: [Termine](...)",
+        f'{where}:{first + 2}: error: body: link ../termine/konferenz-nordd.ics: no event has the id konferenz-nordd, '
+        'so there is no calendar file of it (did you mean "konferenz-nord.ics"?)',
+        f"{where}:{first + 3}: warning: body: link 2026-01.md has no text, which nobody sees; write between the "
+        "brackets where it leads: [...](2026-01.md)",
     ], result.stderr
     issue.write_text(text + GENERATED_LINKS.replace(", nicht [erfunden](../termine/erfunden.ics)", "").replace(
-        "nicht [der Entwurfstermin](../termine/nur-im-entwurf.ics)", "nichts weiter"), encoding="utf-8")  # fmt: skip
+        "nicht [der Entwurfstermin](../termine/nur-im-entwurf.ics)", "nichts weiter").replace(
+        "nicht [vertippt](../termine/konferenz-nordd.ics).", ""), encoding="utf-8")  # fmt: skip
+    # a page MkDocs renders (not an issue) links to them too, relative to content/
+    home = root / "content" / "index.md"
+    home.write_text(
+        home.read_text(encoding="utf-8") + "\n[Kalender](termine/kalender.ics) [Nord](termine/konferenz-nord.ics) "
+        "[Feed](newsletter/feed.xml)\n",
+        encoding="utf-8",
+    )
     result = run("build", "--project", str(root))
     assert result.returncode == 0, result.stderr
     site_page = (root / "site" / "newsletter" / "2026-02" / "index.html").read_text(encoding="utf-8")
@@ -111,6 +123,10 @@ def test_links_to_files_the_build_makes_pass_and_resolve(tmp_path: Path) -> None
         assert (root / "site" / name).is_file(), name
         assert f'href="{site_url}{name}"' in email, name
     assert 'href="../../termine/konferenz-nord.ics"' in site_page and 'href="../feed.xml"' in site_page
+    start_page = (root / "site" / "index.html").read_text(encoding="utf-8")
+    for name in ("termine/kalender.ics", "termine/konferenz-nord.ics", "newsletter/feed.xml"):
+        assert f'href="{name}"' in start_page, name  # the start page is at the site's root
+    assert "target is not found" not in result.stderr  # MkDocs knows the files the build makes
 
 
 def _site_url(root: Path) -> str:

@@ -225,7 +225,7 @@ def test_placeholders_are_reminders_when_the_settings_cannot_be_read(project: Pa
     config.write_text(text.replace("site_name: Testprozess", "site_name: [kaputt"), encoding="utf-8")
     result = load_project(project)
     assert [str(p) for p in result.diagnostics.errors] == [
-        "mkdocs.yml:2: error: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence)"
+        'mkdocs.yml:1: error: YAML: line 1: the "[" is not closed on its line; end the list there with "]"'
     ]
     assert [str(p).partition(" this")[0] for p in result.diagnostics.warnings] == [
         "content/impressum.md:2: warning: placeholder:"

@@ -28,6 +28,7 @@ from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
 from generator.i18n import N_, _
+from generator.routes import CALENDAR_FILE, EVENTS_DIR
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
 # An inline target may hold balanced parentheses, as Python-Markdown reads it: [x](javascript:alert(7))
@@ -41,7 +42,7 @@ _REFERENCE_LINK = re.compile(r"(?<!!)\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)
 _HTML_A = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _IMG_START = re.compile(r"<img\b", re.IGNORECASE)
-_EMPTY_LINK = re.compile(r"(?<![!\\])\[\s*\]\(")  # [](seite.md): a link nobody sees or can click
+_EMPTY_LINK = re.compile(r"(?<![!\\])\[\s*\]\(\s*<?([^\s)>]*)")  # [](seite.md): a link nobody sees or can click
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 _FENCE = re.compile(r" {0,3}(```|~~~)")
 
@@ -172,6 +173,17 @@ def check_links(
                 src=link.src,
                 target=target,
             ))
+        elif _is_event_calendar(target) and not (content / target).is_file():
+            made = (*files, *unpublished_files)
+            known = sorted(posixpath.basename(name)[:-4] for name in made if _is_event_calendar(name))
+            close = difflib.get_close_matches(posixpath.basename(target)[:-4], known, n=1, cutoff=0.75)
+            ctx.error(link.line, _(
+                "%(field)s: link %(src)s: no event has the id %(id)s, so there is no calendar file of it%(suggest)s",
+                field=field,
+                src=link.src,
+                id=posixpath.basename(target)[:-4],
+                suggest=_(' (did you mean "%(name)s"?)', name=f"{close[0]}.ics") if close else "",
+            ))
         elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
             ctx.error(link.line, _(
                 "%(field)s: link %(src)s: file not found: content/%(target)s",
@@ -179,6 +191,11 @@ def check_links(
                 src=link.src,
                 target=target,
             ))
+
+
+def _is_event_calendar(target: str) -> bool:
+    """``termine/<id>.ics``: the calendar file of one event, which the build makes."""
+    return posixpath.dirname(target) == EVENTS_DIR and target.endswith(".ics") and target != CALENDAR_FILE
 
 
 def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) -> str:
@@ -365,13 +382,14 @@ def check_body(
     if "](" in body:
         lines = body_lines(body, first_line)
         for number, line in lines:
-            if _EMPTY_LINK.search(line):
+            for empty in _EMPTY_LINK.finditer(line):
                 ctx.warning(
                     number,
                     _(
-                        "%(field)s: a link without text, which nobody sees; write between the brackets where "
-                        "it leads: [Termine](...)",
+                        "%(field)s: link %(src)s has no text, which nobody sees; write between the brackets "
+                        "where it leads: [...](%(src)s)",
                         field=field,
+                        src=empty.group(1),
                     ),
                 )
     if not may_show_images(body):

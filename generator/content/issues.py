@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from generator.content.people import PERSON_KEYS, read_person_fields, read_photo
 from generator.content.yamlnodes import YNode, YScalar, check_despite_slip, describe, parse_yaml, quote
 from generator.diagnostics import Diagnostics, Location
 from generator.i18n import _
+from generator.routes import CALENDAR_FILE
 
 ISSUE_KEYS = ("title", "number", "date", "summary", "draft", "cover", "photos", "events", "statements", "contacts")
 EVENT_KEYS = (
@@ -25,6 +27,7 @@ EVENT_KEYS = (
 )  # fmt: skip
 STATEMENT_KEYS = ("person", "people", "name", "role", "organisation", "groups", "photo", "quote")
 EVENT_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+CALENDAR_ID = posixpath.splitext(posixpath.basename(CALENDAR_FILE))[0]  # termine/<id>.ics beside it
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 
 
@@ -167,6 +170,15 @@ class IssueReader:
                 ),
             )
             given_id = None
+        elif given_id == CALENDAR_ID:
+            fields.error(
+                "id",
+                _(
+                    "%(given_id)s is the name of the calendar of all events (%(file)s); choose another id",
+                    given_id=quote(given_id), file=CALENDAR_FILE,
+                ),
+            )  # fmt: skip
+            given_id = None
         present = [key for key in EVENT_KEYS if fields.has(key)]
         if given_id is not None and present == ["id"]:
             return EventRef(given_id, Location(self.ctx.path, fields.line))
@@ -218,22 +230,34 @@ class IssueReader:
         self.source = path.relative_to(self.images.content_dir).as_posix()
         if root is None:
             # the file's other problems are the editor's too: one YAML slip must not hide them
-            if not self._check_despite(front, path, slug):
-                check_body(self.ctx, front.body, front.body_line, self.images, self.source)
-            return ReadIssue(None, [], 1, unreadable=True)
+            checked = self._check_despite(front, path, slug)
+            if checked is None:
+                body_images = check_body(self.ctx, front.body, front.body_line, self.images, self.source)
+                checked = Issue(
+                    slug=slug, title="", number="", date=date.min, summary=None, draft=False, cover=None, photos=(),
+                    events=(), statements=(), contacts=(), body=front.body, body_line=front.body_line,
+                    body_images=body_images, path=path, source=Location(self.ctx.path, 1),
+                )  # fmt: skip
+            # its links are checked with the others' (the loader's); its events stay unknown, and
+            # its number is not compared (a mended line's "?" would clash with another's)
+            return ReadIssue(None, [], 1, unreadable=True, checked_only=replace(checked, number=""))
         return self._read(root, front, path, slug)
 
-    def _check_despite(self, front: FrontMatter, path: Path, slug: str) -> bool:
-        """After a YAML error: the rest of the file checked as if its broken lines were mended."""
+    def _check_despite(self, front: FrontMatter, path: Path, slug: str) -> Issue | None:
+        """After a YAML error: the rest of the file checked as if its broken lines were mended.
+        The issue as read so, or None where the lines could not be mended."""
+        read_so: list[Issue] = []
 
         def read(root: YNode, found: Diagnostics) -> None:
             reader = IssueReader(
                 Context(found, self.ctx.path, self.ctx.tz), self.people, self.images, people_read=self.people_read
             )
             reader.source = self.source
-            reader._read(root, front, path, slug)
+            done = reader._read(root, front, path, slug)
+            read_so.extend(i for i in (done.issue, done.checked_only) if i is not None)
 
-        return check_despite_slip(front.yaml_text, front.yaml_line_offset, self.ctx.diag, self.ctx.path, read)
+        mended = check_despite_slip(front.yaml_text, front.yaml_line_offset, self.ctx.diag, self.ctx.path, read)
+        return (read_so[0] if read_so else None) if mended else None
 
     def _read(self, root: YNode, front: FrontMatter, path: Path, slug: str) -> ReadIssue:
         fields = Fields(self.ctx, root, "", ISSUE_KEYS, line=1)

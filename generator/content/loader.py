@@ -201,7 +201,7 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
     ]
     if content.is_dir():
         pages, drafts = _published_pages(content, issues)
-        files = _generated_files(events.values(), {issue.slug for issue in issues if issue.draft}, settings)
+        files = generated_files(events.values(), {issue.slug for issue in issues if issue.draft}, settings)
         _check_issue_links(content, issues + checked_only, pages, drafts, files, context)
         _check_site_addresses(issues, pages - drafts, settings, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
@@ -289,7 +289,7 @@ def _published_pages(content: Path, issues: list[Issue]) -> tuple[set[str], set[
     return pages, {f"{ISSUES_DIR}/{issue.slug}.md" for issue in issues if issue.draft}
 
 
-def _generated_files(entries: Iterable[EventEntry], drafts: set[str], settings: Settings) -> tuple[set[str], set[str]]:
+def generated_files(entries: Iterable[EventEntry], drafts: set[str], settings: Settings) -> tuple[set[str], set[str]]:
     """The files the build makes that a text may link to: the calendar of all events, one per
     event (generator/site/plugin.py's calendars: of the events published issues show) and the
     feed (with site_url). Returns those of the published site and those only drafts add."""
@@ -311,7 +311,7 @@ def _check_issue_links(
 ) -> None:
     """Links in issue bodies lead to published pages and existing files (rundbrief converts the
     bodies itself, for the site and the emails; MkDocs never sees them). ``files``: the files
-    the build makes, see _generated_files."""
+    the build makes, see generated_files."""
     pages = pages - drafts
     published_files, draft_files = files
     for issue in issues:

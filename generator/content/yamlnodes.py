@@ -17,7 +17,7 @@ from typing import Union
 
 import yaml
 
-from generator.diagnostics import Diagnostics, Location
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Location
 from generator.i18n import _, ngettext
 
 try:  # libyaml is several times faster; the pure-Python composer gives the same nodes
@@ -185,51 +185,140 @@ def _columns(lines: list[str]) -> set[int]:
     return columns
 
 
+# How a slip is mended to read the rest of a file (repaired_yaml): the line indented as the
+# lines before it suggest, or only its key kept (its value is what is broken).
+REINDENT, KEY_ONLY = "reindent", "key-only"
+
+
 def explain_syntax(lines: list[str], index: int, offset: int = 0) -> tuple[int, str] | None:
-    """The line (0-based) and a plain explanation of the two slips behind most YAML errors an
+    """The line (0-based) and a plain explanation of the slips behind most YAML errors an
     editor makes, found from the text rather than PyYAML's words ("found character that cannot
-    start any token"): a tab in the indentation, or a line indented differently from the lines
-    before it (one space too many or too few). None where neither explains the error at ``index``.
-    ``offset``: the file's lines before ``lines``, for the line numbers in the explanation."""
+    start any token"): a tab in the indentation, a line indented differently from the lines
+    before it (one space too many or too few), a quote inside a quoted value, a list left open.
+    None where none explains the error at ``index``. ``offset``: the file's lines before
+    ``lines``, for the line numbers in the explanation."""
+    found = _explain_at(lines, index, offset)
+    return (found[0], found[1]) if found is not None else None
+
+
+def _tab_message(number: int, offset: int) -> str:
+    return _(
+        "line %(line)d is indented with a tab; YAML allows only spaces: replace the tab with spaces",
+        line=number + 1 + offset,
+    )  # fmt: skip
+
+
+def _explain_at(lines: list[str], index: int, offset: int) -> tuple[int, str, str] | None:
+    """explain_syntax, with how the slip is mended (REINDENT or KEY_ONLY)."""
     for number, line in enumerate(lines[: index + 1]):
         if "\t" in _indent(line):
-            return number, _(
-                "line %(line)d is indented with a tab; YAML allows only spaces: replace the tab with spaces",
-                line=number + 1 + offset,
-            )  # fmt: skip
+            return number, _tab_message(number, offset), REINDENT
     if index < len(lines) and (quoted := _explain_quotes(lines, index, offset)) is not None:
-        return quoted
-    if index >= len(lines) or index == 0:
+        return (*quoted, KEY_ONLY)
+    if (bracket := _explain_bracket(lines, index, offset)) is not None:
+        return (*bracket, KEY_ONLY)
+    if index >= len(lines):
         return None
+    return _explain_indent(lines, index, offset)
+
+
+def _explain_indent(lines: list[str], index: int, offset: int) -> tuple[int, str, str] | None:
     line = lines[index]
     stripped = line.lstrip(" ")
-    columns = _columns(lines[:index])
-    before = [text for text in lines[:index] if text.strip() and not text.lstrip().startswith("#")]
-    if not columns or not before:
+    content = [n for n, text in enumerate(lines[:index]) if text.strip() and not text.lstrip().startswith("#")]
+    if not stripped or not content:
         return None
-    opened = before[-1].rstrip().endswith(":")  # "events:", "- cover:": the next line may go deeper
     found = len(line) - len(stripped)
-    if opened and found > len(_indent(before[-1])):
+    first = len(_indent(lines[content[0]]))
+    if first > found and all(len(_indent(lines[n])) >= first for n in content):
+        # the first field is indented, not the line PyYAML stumbles on: the fields of a
+        # header begin at the start of the line
+        return content[0], ngettext(
+            "line %(line)d begins after %(n)d space; the first fields begin at the start of the line",
+            "line %(line)d begins after %(n)d spaces; the first fields begin at the start of the line",
+            first, line=content[0] + 1 + offset,
+        ), REINDENT  # fmt: skip
+    columns = _columns(lines[:index])
+    previous = lines[content[-1]]
+    opened = previous.rstrip().endswith(":")  # "events:", "- cover:": the next line may go deeper
+    if opened and found > len(_indent(previous)):
         return None  # a first nested line is not mis-indented: PyYAML's own error says what is wrong
-    if stripped and found not in columns:
+    if found not in columns:
         return index, ngettext(
             "line %(line)d is indented differently from the lines before it: it begins after %(n)d space, "
             "the lines before after %(columns)s; fields that belong together begin in the same column",
             "line %(line)d is indented differently from the lines before it: it begins after %(n)d spaces, "
             "the lines before after %(columns)s; fields that belong together begin in the same column",
             found, line=index + 1 + offset, columns=", ".join(str(c) for c in sorted(columns)),
-        )  # fmt: skip
+        ), REINDENT  # fmt: skip
+    return None
+
+
+_QUOTED_TEXT = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'')
+_FLOW_START = re.compile(r"^\s*(?:- )?(?:[^\s:#\"'][^:#]*:\s+)?([\[{])")
+
+
+def _unclosed(line: str) -> str | None:
+    """The bracket a value opens on ``line`` (``contacts: [anna, ben``) and never closes there."""
+    start = _FLOW_START.match(line)
+    if start is None:
+        return None
+    bare = _QUOTED_TEXT.sub("", line.split(" #", 1)[0])
+    opening = start.group(1)
+    closing = "]" if opening == "[" else "}"
+    return opening if bare.count(opening) > bare.count(closing) else None
+
+
+def _explain_bracket(lines: list[str], index: int, offset: int) -> tuple[int, str] | None:
+    """A list or mapping in brackets left open: PyYAML stumbles on a later line (or the end)."""
+    for number in range(min(index, len(lines) - 1), max(-1, index - 30), -1):
+        if (opening := _unclosed(lines[number])) is not None:
+            return number, _(
+                'line %(line)d: the "%(bracket)s" is not closed on its line; end the list there with "%(closing)s"',
+                line=number + 1 + offset, bracket=opening, closing="]" if opening == "[" else "}",
+            )  # fmt: skip
+    return None
+
+
+def _explain_error(lines: list[str], index: int, offset: int, err: yaml.YAMLError) -> tuple[int, str, str] | None:
+    """The slip behind PyYAML's ``err`` at ``index``, explained, with how it is mended."""
+    found = _explain_at(lines, index, offset)
+    if found is None and "quoted scalar" in str(err):
+        # a quote never closed: PyYAML reads on to the end, then names the last line
+        quoted = _explain_quotes(lines, index, offset, reach=index + 1)
+        found = (*quoted, KEY_ONLY) if quoted is not None else None
+    if found is None and "mapping values are not allowed" in str(err):
+        colon = _explain_colon(lines, index, offset)
+        found = (index, colon, KEY_ONLY) if colon is not None else None
+    return found
+
+
+def _slip_on(lines: list[str], number: int, offset: int) -> str | None:
+    """The slip on line ``number`` itself, judged from the file as written: a slip found after
+    lines were mended is reported only if it is one in the file (not one the mending made)."""
+    line = lines[number]
+    if "\t" in _indent(line):
+        return _tab_message(number, offset)
+    for found in (
+        _explain_quotes(lines, number, offset),
+        _explain_bracket(lines, number, offset),
+        _explain_indent(lines, number, offset),
+    ):
+        if found is not None and found[0] == number:
+            return found[1]
+    if ": " in line.partition(": ")[2] and (colon := _explain_colon(lines, number, offset)) is not None:
+        return colon
     return None
 
 
 _KEY_AND_QUOTED = re.compile(r'^\s*(?:- )?[^\s:#"\'][^:#]*:\s+"(.*)$')
 
 
-def _explain_quotes(lines: list[str], index: int, offset: int) -> tuple[int, str] | None:
+def _explain_quotes(lines: list[str], index: int, offset: int, reach: int = 3) -> tuple[int, str] | None:
     """A value that begins with a quotation mark and holds another one inside ("Workshop "Kommunale
     Sicht" startet"), or never closes it: the editor's usual slip with quoted titles. The line where
-    the quote opens, at or just before the one PyYAML names."""
-    for number in range(index, max(-1, index - 3), -1):
+    the quote opens, at or up to ``reach`` lines before the one PyYAML names."""
+    for number in range(min(index, len(lines) - 1), max(-1, index - reach), -1):
         match = _KEY_AND_QUOTED.match(lines[number])
         if match is None:
             continue
@@ -265,50 +354,88 @@ MAX_REPAIRS = 20
 @dataclass(frozen=True, slots=True)
 class Repaired:
     text: str
-    mended: frozenset[int]  # the lines changed (0-based)
-    # the slips found after the first (which parse_yaml reports), explained: a tab, an
-    # indentation, a quote; other syntax errors after a mend may be the mending's own
+    mended: frozenset[int]  # the lines changed (0-based): indented anew, or rewritten
+    rewritten: frozenset[int]  # those of them whose value was replaced (only the key kept)
+    # the slips found after the first (which parse_yaml reports), explained: only those that
+    # are slips of the file as written, not ones the mending made
     later_slips: tuple[tuple[int, str], ...]
+
+
+MAX_REPAIRS = 20
+MAX_REPAIRED_CHARS = 50_000  # a front-matter is a few kilobytes; beyond this mending costs too much
 
 
 def repaired_yaml(text: str, offset: int = 0) -> Repaired | None:
     """``text`` with the lines PyYAML cannot read mended well enough to be read, so that a
     file's other fields are still checked after a YAML error (the error itself is reported by
-    parse_yaml): a tab or a mis-indented line is indented as the line before it suggests, any
-    other line that breaks the syntax keeps only its key. None where that does not make it
-    readable. ``offset``: the file's lines before ``text``, for the explanations."""
-    lines = text.split("\n")
+    parse_yaml): a tab or a mis-indented line is indented as the line before it suggests; a
+    value with a quote in its quotes, an open bracket or ": " keeps only its key. Only slips
+    explain_syntax (or the colon rule) can explain are mended: where PyYAML stumbles on
+    something else, nothing is guessed and None is returned. ``offset``: the file's lines
+    before ``text``, for the explanations."""
+    if len(text) > MAX_REPAIRED_CHARS:
+        return None
+    written = text.split("\n")
+    lines = list(written)
     mended: dict[int, int] = {}
+    rewritten: set[int] = set()
     slips: list[tuple[int, str]] = []
-    for _attempt in range(MAX_REPAIRS):
+    for attempt in range(MAX_REPAIRS):
         try:
             yaml.compose("\n".join(lines), Loader=_Loader)
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             index = min(int(mark.line) if mark is not None else 0, len(lines) - 1)
-            explained = explain_syntax(lines, index, offset)
-            index = explained[0] if explained is not None else index
-            if explained is not None and mended and index not in mended:
-                slips.append(explained)
-            # a bracket or quote left open is found at the end: the line that opened it is before
-            while index > 0 and (not lines[index].strip() or mended.get(index, 0) >= 2):
-                index -= 1
-            mended[index] = mended.get(index, 0) + 1
-            lines[index] = _mended(lines, index, keep_value=mended[index] == 1)
+            found = _explain_error(lines, index, offset, err)
+            if found is None:
+                return None
+            number, _message, how = found
+            tries = mended[number] = mended.get(number, 0) + 1
+            if tries > 2:
+                return None
+            if attempt > 0 and tries == 1 and (slip := _slip_on(written, number, offset)) is not None:
+                slips.append((number, slip))
+            way = REINDENT if how == REINDENT and tries == 1 else KEY_ONLY
+            lines[number] = _mended(lines, number, way)
+            if way == KEY_ONLY:
+                rewritten.add(number)
             continue
         except yaml.YAMLError:
             return None
-        return Repaired("\n".join(lines), frozenset(mended), tuple(slips))
+        return Repaired("\n".join(lines), frozenset(mended), frozenset(rewritten), tuple(slips))
     return None
+
+
+def _mended(lines: list[str], index: int, how: str) -> str:
+    line = lines[index]
+    stripped = line.lstrip(" \t")
+    before = [text for text in lines[:index] if text.strip() and not text.lstrip().startswith("#")]
+    column = 0  # where the line before suggests it begins: beside that line's fields, or under its "key:"
+    if before:
+        previous = before[-1]
+        column = len(_indent(previous)) + (2 if previous.lstrip().startswith("- ") else 0)
+        column += 2 if previous.rstrip().endswith(":") else 0
+    if how == REINDENT:
+        return " " * column + stripped
+    key = _KEY.match(line)
+    if key is None:
+        return ""
+    dash = "- " if key.group(1).strip() == "-" else ""
+    start = " " * len(_indent(key.group(1)).replace("\t", "  ")) + dash
+    after = [text for text in lines[index + 1 :] if text.strip() and not text.lstrip().startswith("#")]
+    if after and "\t" not in _indent(after[0]) and len(_indent(after[0])) > len(start):
+        return f"{start}{key.group(2)}:"  # the lines below are its value (statements: ... then its list)
+    return f'{start}{key.group(2)}: "?"'
 
 
 def check_despite_slip(
     text: str, offset: int, diag: Diagnostics, path: str, read: Callable[[YNode, Diagnostics], object]
 ) -> bool:
     """After parse_yaml reported a YAML error in ``text``: ``read`` the text as mended by
-    repaired_yaml into a list of its own, and report its problems outside the mended lines
-    (what a mended line says is the mending's), with the later slips explained. So one YAML
-    slip does not hide the file's other problems. False where the text could not be mended."""
+    repaired_yaml into a list of its own, and report its problems, with the later slips
+    explained, except what the mending made: problems of a line whose value was replaced, and
+    unknown fields on a line indented anew. So one YAML slip does not hide the file's other
+    problems. False where the text could not be mended."""
     repaired = repaired_yaml(text, offset)
     if repaired is None:
         return False
@@ -319,27 +446,15 @@ def check_despite_slip(
     read(root, found)
     for index, slip in repaired.later_slips:
         diag.error(Location(path, index + 1 + offset), _("YAML: %(explanation)s", explanation=slip))
-    mended = {index + 1 + offset for index in repaired.mended}
+    rewritten = {index + 1 + offset for index in repaired.rewritten}
+    moved = {index + 1 + offset for index in repaired.mended} - rewritten
     for problem in found.problems:
-        if problem.location.path != path or problem.location.line not in mended:
+        line = problem.location.line if problem.location.path == path else None
+        # a rewritten line's value is the mending's; a line indented anew keeps the editor's value,
+        # but may have landed among fields it does not belong to
+        if line not in rewritten and not (line in moved and problem.kind == UNKNOWN_FIELD):
             diag.problems.append(problem)
     return True
-
-
-def _mended(lines: list[str], index: int, *, keep_value: bool) -> str:
-    line = lines[index]
-    before = [text for text in lines[:index] if text.strip() and not text.lstrip().startswith("#")]
-    stripped = line.lstrip(" \t")
-    column = 0  # where the line before suggests it begins: beside that line's fields, or under its "key:"
-    if before:
-        previous = before[-1]
-        column = len(_indent(previous)) + (2 if previous.lstrip().startswith("- ") else 0)
-        column += 2 if previous.rstrip().endswith(":") else 0
-    if keep_value and stripped and ("\t" in _indent(line) or not _KEY_AND_QUOTED.match(line)):
-        if " " * column + stripped != line:
-            return " " * column + stripped
-    key = _KEY.match(line)
-    return f'{key.group(1).replace(chr(9), "")}{key.group(2)}: "?"' if key is not None else ""
 
 
 def parse_yaml(
@@ -362,12 +477,9 @@ def parse_yaml(
         mark = err.problem_mark or err.context_mark
         index = int(mark.line) if mark is not None else 0
         lines = text.split("\n")
-        explained = explain_syntax(lines, index, line_offset)
-        colon = _explain_colon(lines, index, line_offset) if "mapping values are not allowed" in str(err) else None
+        explained = _explain_error(lines, index, line_offset, err)
         if explained is not None:
             index, message = explained[0], _("YAML: %(explanation)s", explanation=explained[1])
-        elif colon is not None:
-            message = _("YAML: %(explanation)s", explanation=colon)
         else:
             message = _syntax_message(err)
         diag.error(Location(path, index + 1 + line_offset), message)

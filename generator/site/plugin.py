@@ -43,7 +43,7 @@ from generator import hyphenation
 from generator.cachefiles import forget_objects
 from generator.content import load_project
 from generator.content.images import CACHE_DIR, ImageChecker, ImageProblem
-from generator.content.loader import PEOPLE_FILE
+from generator.content.loader import PEOPLE_FILE, generated_files
 from generator.content.model import Image, Issue, Phase, Project
 from generator.content.settings import build_day
 from generator.formatting import tel_href
@@ -223,6 +223,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         for src, (_, title) in GENERATED.items():
             if files.get_file_from_path(src) is None:
                 files.append(File.generated(config, src, content=f"# {title}\n"))
+        drafts = {issue.slug for issue in project.issues if issue.slug not in public}
+        for src in sorted(generated_files(project.events, drafts, project.settings)[0]):
+            if files.get_file_from_path(src) is None:  # a page's link to a calendar or the feed resolves
+                files.append(_MadeFile(src, None, config.site_dir, config.use_directory_urls))
         for src in self.issue_pages:
             if (file := files.get_file_from_path(src)) is not None and file.page is None:
                 _IssuePage(None, file, config)  # MkDocs' navigation takes the page made here
@@ -817,6 +821,18 @@ def templates_show_whole_site(project: Project) -> bool:
 
 
 _NO_ENTRIES = '"docs":[]}'  # how Material's index ends without entries
+
+
+class _MadeFile(File):
+    """A file this plugin writes itself beside MkDocs (a calendar, the feed): among MkDocs'
+    files only so that a page's link to it resolves (MkDocs warned and left the link pointing
+    below the page); MkDocs never copies it."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        return None
+
+    def is_modified(self) -> bool:
+        return False
 
 
 class PackedText:
