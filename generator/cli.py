@@ -333,6 +333,17 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
             summary=diag.summary(),
         )
     )
+    if built.edited_only is not None:
+        # the same output as a full build, but an editor should know why it took a second
+        click.echo(
+            ngettext(
+                "rundbrief: only the text of %(n)s issue changed: its page and email were made anew, the rest "
+                "taken from the last build",
+                "rundbrief: only the texts of %(n)s issues changed: their pages and emails were made anew, the "
+                "rest taken from the last build",
+                built.edited_only, n=built.edited_only,
+            )  # fmt: skip
+        )
     click.echo(checked)
 
 

@@ -55,6 +55,7 @@ class Built:
 class BuildReport:
     emails_rendered: int
     emails_reused: int
+    edited_only: int | None = None  # a build of edited bodies: how many issues' pages it rendered
 
 
 def report_emails(results: list[EmailResult], diag: Diagnostics) -> list[Rendition]:
@@ -204,7 +205,9 @@ def build_all(
         )  # fmt: skip
     rendered = sum(1 for r in results if r.rendered)
     # a build of edited bodies made only their emails: the others are the last build's
-    return BuildReport(rendered, (len(project.published) if edited is not None else len(results)) - rendered)
+    if edited is not None:
+        return BuildReport(rendered, len(project.published) - rendered, len(edited))
+    return BuildReport(rendered, len(results) - rendered)
 
 
 def issues_folder(project: Project) -> str:

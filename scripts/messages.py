@@ -72,7 +72,8 @@ def main() -> None:
             write_po(file, catalog, sort_output=True, width=0, include_lineno=False)
         with path.with_suffix(".mo").open("wb") as file:
             write_mo(file, catalog)
-        missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+        # a plural's string is a tuple: untranslated while any of its forms is empty
+        missing = [m.id for m in catalog if m.id and (not (all(m.string) if m.pluralizable else m.string) or m.fuzzy)]
         print(f"{path.relative_to(REPO)}: {len(catalog)} messages, {len(missing)} to translate", file=sys.stderr)
 
 

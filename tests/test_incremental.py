@@ -332,6 +332,7 @@ def test_a_body_edit_renders_only_what_shows_the_body(built: Built, tmp_path: Pa
     edited.write_text(edited.read_text(encoding="utf-8") + "\nEin Absatz, nur im Text.\n", encoding="utf-8")
     result = build(root)
     assert "1 email rendered, 5 unchanged" in result.stdout, result.stdout
+    assert "only the text of 1 issue changed: its page and email were made anew" in result.stdout, result.stdout
     after = inodes(root / SITE) | {f"mail/{k}": v for k, v in inodes(root / "newsletter").items()}
     other = issue_file(root, 4).stem
     assert after[f"newsletter/{other}/index.html"] == before[f"newsletter/{other}/index.html"]  # linked, not rendered
@@ -440,7 +441,8 @@ def test_an_edit_beyond_bodies_builds_every_page(built: Built, tmp_path: Path, b
         edited.with_name("09999.md").write_text(
             '---\ntitle: Eine neue Ausgabe\nnumber: "999"\ndate: 2020-05-30\n---\n\nNeu.\n', encoding="utf-8"
         )
-    build(root)
+    result = build(root)
+    assert "only the text" not in result.stdout, result.stdout  # the summary says no more than happened
     other = f"newsletter/{issue_file(root, 4).stem}/index.html"
     assert inodes(root / SITE)[other] != before[other]  # rendered (or taken from the page cache) anew
     assert (root / SITE / "index.html").read_text(encoding="utf-8") != "verändert"
