@@ -421,6 +421,45 @@ SLIPS = {
         'title: T\nnumber: "1"\n\tdate: 2026-01-06\n',
         [(4, "YAML: line 4 is indented with a tab"), (6, "body: link nope.md: there is no page")],
     ),
+    "a quote left open, a quote later": (
+        'title: "Neue Ausgabe\nnumber: "09"\ndate: 31.04.2026\nevents:\n  - title: Treffen\n'
+        '    start: 2026-06-13 16:00\n    end: "19:00"\n    location: Saal\n',
+        [(2, "YAML: line 2: the value begins with a quotation mark"), (4, 'date: "31.04.2026": there is no 31 April')],
+    ),
+    "apostrophes": (
+        "title: T\nnumber: '09'\nsummary: 'Ein 'Satz' zur Ausgabe'\ndate: 31.04.2026\n",
+        [(4, "YAML: line 4: the value begins with an apostrophe"), (5, 'date: "31.04.2026": there is no 31 April')],
+    ),
+    "a list item indented wrongly": (
+        'title: T\nnumber: "09"\ndate: 2026-04-30\nevents:\n  - title: Treffen\n    start: 2026-06-13 16:00\n'
+        "    location: Saal\n - title: Konferenz\n    start: 2026-09-31 15:00\n    location: Heidetreff\n",
+        [(9, "YAML: line 9 is indented differently"), (10, 'events[2].start: "2026-09-31 15:00": there is no 31 September')],
+    ),
+    "a brace left open in a list item": (
+        'title: T\nnumber: "09"\ndate: 31.04.2026\nstatements:\n  - {name: Erika, quote: Hallo\n',
+        [(4, 'date: "31.04.2026": there is no 31 April'), (6, 'YAML: line 6: the "{" is not closed on its line')],
+    ),
+    "a misspelt field on a tab-indented line": (
+        'title: T\nnumber: "09"\ndate: 2026-04-30\nevents:\n  - title: Treffen\n    start: 2026-06-13 16:00\n'
+        "\tlocaton: Saal\n",
+        [(6, "events[1].location: missing required field"), (8, "YAML: line 8 is indented with a tab"),
+         (8, 'events[1].locaton: unknown field, ignored (did you mean "location"?)')],
+    ),
+    "the same wrong indentation twice": (
+        'title: T\nnumber: "09"\ndate: 2026-04-30\nevents:\n  - title: Treffen\n     start: 2026-06-13 16:00\n'
+        "    location: Saal\nstatements:\n  - name: Erika\n     quote: Ja.\n",
+        [(7, "YAML: line 7 is indented differently"), (11, "YAML: line 11 is indented differently")],
+    ),
+    "the first field under a key too deep": (
+        'title: T\nnumber: "09"\ndate: 31.04.2026\ncover:\n   src: media/fehlt.jpg\n  alt: Bild\n  credit: Vera\n',
+        [(4, 'date: "31.04.2026": there is no 31 April'),
+         (6, "YAML: line 6 begins after 3 spaces, the field below it after 2"),
+         (6, "cover.src: file not found")],
+    ),
+    "a line without a colon": (
+        'title: T\nAusgabe neun\nnumber: "09"\n',
+        [(3, 'YAML: line 3 has no colon; write a field as "name: value"')],
+    ),
     "the first field indented": (
         ' title: Workshop\nnumber: "05.2026"\ndate: 31.04.2026\n',
         [(2, "YAML: line 2 begins after 1 space; the first fields begin at the start of the line"),
@@ -440,6 +479,23 @@ def test_each_slip_is_explained_and_the_rest_still_checked(
     assert len(problems) == len(expected), "\n".join(map(str, problems))
     for problem, (line, start) in zip(problems, expected, strict=True):
         assert (problem.location.line, problem.message[: len(start)]) == (line, start), str(problem)
+
+
+def test_a_slip_in_people_yml_still_checks_the_issues_references(
+    project: Path, write: Callable[[str, str], Path]
+) -> None:
+    """The people as read despite the slip: an issue naming someone who is not there is told so."""
+    people = project / "content" / "people.yml"
+    people.write_text("anna:\n  name: Anna\n\trole: Planerin\n", encoding="utf-8")
+    write("newsletter/2026-02.md", '---\ntitle: T\nnumber: "02"\ndate: 2026-06-01\ncontacts: [anna, tom-fehlt]\n---\n')
+    shown = [str(p) for p in load_project(project).diagnostics.errors]
+    assert shown[0].startswith("content/people.yml:3: error: YAML: line 3 is indented with a tab")
+    assert any('contacts[2]: unknown person "tom-fehlt"' in line for line in shown), shown
+    assert not any('"anna"' in line for line in shown), shown
+    # a broken line of a person's own id: that person is not called unknown
+    people.write_text("anna: name: Anna\nben:\n  name: Ben\n\trole: x\n", encoding="utf-8")
+    shown = [str(p) for p in load_project(project).diagnostics.errors]
+    assert not any('unknown person "anna"' in line for line in shown), shown
 
 
 def test_the_calendar_of_all_events_is_no_event_id(project: Path, write: Callable[[str, str], Path]) -> None:

@@ -110,3 +110,12 @@ def test_parse_when_datetime_shapes(day: Any, hour: int, minute: int, sign: str,
 def teardown_module() -> None:
     if _root is not None:
         shutil.rmtree(_root, ignore_errors=True)
+
+
+def test_a_field_named_with_invisible_characters_is_shown_in_quotes() -> None:
+    """Found by test_random_text_as_front_matter_never_crashes: a no-break space as a field name
+    made a message that began with a blank."""
+    root = project_root()
+    (root / "content" / "newsletter" / "zufall.md").write_bytes("---\n\xa0:\n---\n".encode())
+    shown = [str(p) for p in load_project(root).diagnostics.problems if "zufall" in p.location.path]
+    assert 'content/newsletter/zufall.md:2: warning: "\\xa0": unknown field, ignored' in shown, shown

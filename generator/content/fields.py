@@ -256,9 +256,11 @@ class Fields:
             self.entries = node.entries
             for key, (key_line, _value) in node.entries.items():
                 if key not in known:
+                    # a name of blanks or invisible characters is shown in quotes, escaped
+                    plain = key.strip() == key and key.isprintable() and key != ""
                     self.ctx.warning(key_line, _(
                         "%(name)s: unknown field, ignored%(suggest)s",
-                        name=self.name(key),
+                        name=self.name(key if plain else quote(key)),
                         suggest=suggest(key, known),
                     ), kind=UNKNOWN_FIELD)
         else:

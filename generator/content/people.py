@@ -102,12 +102,20 @@ def load_people(path: Path, shown: str, ctx: Context, images: ImageChecker) -> d
         return None
     root = parse_yaml(text, ctx.diag, shown)
     if root is None:
-        # its other problems are reported too; the people are still not known
-        check_despite_slip(
-            text, 0, ctx.diag, shown, lambda node, found: _read_people(node, replace(ctx, diag=found), images)
-        )
-        return None
+        # its other problems are reported too, and the people as read so: the issues' references
+        # to them are checked (the build fails on the YAML error all the same)
+        people: list[dict[str, Person]] = []
+        mended = check_despite_slip(
+            text, 0, ctx.diag, shown,
+            lambda node, found: people.append(_read_people(node, replace(ctx, diag=found), images)),
+        )  # fmt: skip
+        # unless a person's own line was broken: then their id is unknown, and no reference is called so
+        written = {m.group(1).strip() for m in _TOP_KEY.finditer(text)}
+        return people[0] if mended and people and written <= people[0].keys() else None
     return _read_people(root, ctx, images)
+
+
+_TOP_KEY = re.compile(r"^([^\s#:'\"-][^:#]*):", re.MULTILINE)  # a person's id, as it starts a line
 
 
 def _read_people(root: YNode, ctx: Context, images: ImageChecker) -> dict[str, Person]:

@@ -17,7 +17,7 @@ from typing import Union
 
 import yaml
 
-from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Location
+from generator.diagnostics import Diagnostics, Location
 from generator.i18n import _, ngettext
 
 try:  # libyaml is several times faster; the pure-Python composer gives the same nodes
@@ -187,7 +187,7 @@ def _columns(lines: list[str]) -> set[int]:
 
 # How a slip is mended to read the rest of a file (repaired_yaml): the line indented as the
 # lines before it suggest, or only its key kept (its value is what is broken).
-REINDENT, KEY_ONLY = "reindent", "key-only"
+REINDENT, REINDENT_AS_NEXT, KEY_ONLY, GIVE_UP = "reindent", "reindent-as-next", "key-only", "give-up"
 
 
 def explain_syntax(lines: list[str], index: int, offset: int = 0) -> tuple[int, str] | None:
@@ -240,6 +240,17 @@ def _explain_indent(lines: list[str], index: int, offset: int) -> tuple[int, str
         ), REINDENT  # fmt: skip
     columns = _columns(lines[:index])
     previous = lines[content[-1]]
+    parent = lines[content[-2]] if len(content) >= 2 else ""
+    usual = len(_indent(parent)) + (2 if parent.lstrip().startswith("- ") else 0) + 2  # under "cover:"
+    if parent.rstrip().endswith(":") and found == usual and len(_indent(previous)) > usual:
+        # the first field under "cover:" went too deep, not this one: its fields below begin here
+        return content[-1], ngettext(
+            "line %(line)d begins after %(n)d space, the field below it after %(below)d; fields that belong "
+            "together begin in the same column",
+            "line %(line)d begins after %(n)d spaces, the field below it after %(below)d; fields that belong "
+            "together begin in the same column",
+            len(_indent(previous)), line=content[-1] + 1 + offset, below=found,
+        ), REINDENT_AS_NEXT  # fmt: skip
     opened = previous.rstrip().endswith(":")  # "events:", "- cover:": the next line may go deeper
     if opened and found > len(_indent(previous)):
         return None  # a first nested line is not mis-indented: PyYAML's own error says what is wrong
@@ -283,35 +294,70 @@ def _explain_bracket(lines: list[str], index: int, offset: int) -> tuple[int, st
 def _explain_error(lines: list[str], index: int, offset: int, err: yaml.YAMLError) -> tuple[int, str, str] | None:
     """The slip behind PyYAML's ``err`` at ``index``, explained, with how it is mended."""
     found = _explain_at(lines, index, offset)
-    if found is None and "quoted scalar" in str(err):
-        # a quote never closed: PyYAML reads on to the end, then names the last line
-        quoted = _explain_quotes(lines, index, offset, reach=index + 1)
-        found = (*quoted, KEY_ONLY) if quoted is not None else None
     if found is None and "mapping values are not allowed" in str(err):
         colon = _explain_colon(lines, index, offset)
         found = (index, colon, KEY_ONLY) if colon is not None else None
+    if found is None:
+        # a quote never closed: PyYAML reads on to the next quotation mark (or the end) and
+        # stumbles there; the line that opened it is before
+        quoted = _explain_quotes(lines, index, offset, reach=index + 1)
+        found = (*quoted, KEY_ONLY) if quoted is not None else None
+    context = getattr(err, "context_mark", None)
+    if found is None and "could not find expected ':'" in str(err) and context is not None:
+        number = int(context.line)
+        if 0 <= number < len(lines) and ":" not in lines[number]:
+            # explained, but not mended: without its colon nobody knows what the line was meant to be
+            found = (number, _(
+                'line %(line)d has no colon; write a field as "name: value"', line=number + 1 + offset,
+            ), GIVE_UP)  # fmt: skip
     return found
 
 
-def _slip_on(lines: list[str], number: int, offset: int) -> str | None:
-    """The slip on line ``number`` itself, judged from the file as written: a slip found after
-    lines were mended is reported only if it is one in the file (not one the mending made)."""
-    line = lines[number]
+def _slip_on(written: list[str], lines: list[str], number: int, offset: int) -> str | None:
+    """The slip on line ``number`` itself: a slip found after lines were mended is reported only
+    if the line is one as written (a tab, a quote, a bracket, a colon), or, for its indentation,
+    against the lines before it as mended (not a slip the mending made)."""
+    line = written[number]
     if "\t" in _indent(line):
         return _tab_message(number, offset)
-    for found in (
-        _explain_quotes(lines, number, offset),
-        _explain_bracket(lines, number, offset),
-        _explain_indent(lines, number, offset),
-    ):
-        if found is not None and found[0] == number:
-            return found[1]
-    if ": " in line.partition(": ")[2] and (colon := _explain_colon(lines, number, offset)) is not None:
+    if (mark := _quote_slip(line)) is not None:
+        return _quote_message(mark, number, offset)
+    if (bracket := _explain_bracket(written, number, offset)) is not None and bracket[0] == number:
+        return bracket[1]
+    if ": " in line.partition(": ")[2] and (colon := _explain_colon(written, number, offset)) is not None:
         return colon
+    if (indented := _explain_indent([*lines[:number], line], number, offset)) is not None and indented[0] == number:
+        return indented[1]
     return None
 
 
-_KEY_AND_QUOTED = re.compile(r'^\s*(?:- )?[^\s:#"\'][^:#]*:\s+"(.*)$')
+_KEY_AND_QUOTED = re.compile(r'^\s*(?:- )?[^\s:#"\'][^:#]*:\s+(["\'])(.*)$')
+
+
+def _quote_slip(line: str) -> str | None:
+    """The quotation mark a value on ``line`` begins with, if it holds another one of its kind
+    or does not close it on the line."""
+    match = _KEY_AND_QUOTED.match(line)
+    if match is None:
+        return None
+    mark, rest = match.group(1), match.group(2).split(" #", 1)[0].rstrip()
+    inner = rest[:-1] if rest.endswith(mark) else rest
+    escaped = inner.replace('\\"', "") if mark == '"' else inner.replace("''", "")
+    return mark if mark in escaped or not rest.endswith(mark) or not rest else None
+
+
+def _quote_message(mark: str, number: int, offset: int) -> str:
+    if mark == '"':
+        return _(
+            'line %(line)d: the value begins with a quotation mark and holds another one, or does not '
+            "close it; inside \"...\" write „...“ or '...', or put the whole value in single quotes",
+            line=number + 1 + offset,
+        )  # fmt: skip
+    return _(
+        "line %(line)d: the value begins with an apostrophe and holds another one, or does not close it; "
+        "inside '...' write an apostrophe twice (''), or put the whole value in double quotes",
+        line=number + 1 + offset,
+    )  # fmt: skip
 
 
 def _explain_quotes(lines: list[str], index: int, offset: int, reach: int = 3) -> tuple[int, str] | None:
@@ -319,17 +365,8 @@ def _explain_quotes(lines: list[str], index: int, offset: int, reach: int = 3) -
     Sicht" startet"), or never closes it: the editor's usual slip with quoted titles. The line where
     the quote opens, at or up to ``reach`` lines before the one PyYAML names."""
     for number in range(min(index, len(lines) - 1), max(-1, index - reach), -1):
-        match = _KEY_AND_QUOTED.match(lines[number])
-        if match is None:
-            continue
-        rest = match.group(1).rstrip()
-        inner = rest[:-1] if rest.endswith('"') else rest
-        if '"' in inner.replace('\\"', "") or not rest.endswith('"'):
-            return number, _(
-                'line %(line)d: the value begins with a quotation mark and holds another one, or does not '
-                "close it; inside \"...\" write „...“ or '...', or put the whole value in single quotes",
-                line=number + 1 + offset,
-            )  # fmt: skip
+        if (mark := _quote_slip(lines[number])) is not None:
+            return number, _quote_message(mark, number, offset)
     return None
 
 
@@ -391,11 +428,11 @@ def repaired_yaml(text: str, offset: int = 0) -> Repaired | None:
                 return None
             number, _message, how = found
             tries = mended[number] = mended.get(number, 0) + 1
-            if tries > 2:
+            if tries > 2 or how == GIVE_UP:
                 return None
-            if attempt > 0 and tries == 1 and (slip := _slip_on(written, number, offset)) is not None:
+            if attempt > 0 and tries == 1 and (slip := _slip_on(written, lines, number, offset)) is not None:
                 slips.append((number, slip))
-            way = REINDENT if how == REINDENT and tries == 1 else KEY_ONLY
+            way = how if how in (REINDENT, REINDENT_AS_NEXT) and tries == 1 else KEY_ONLY
             lines[number] = _mended(lines, number, way)
             if way == KEY_ONLY:
                 rewritten.add(number)
@@ -415,12 +452,21 @@ def _mended(lines: list[str], index: int, how: str) -> str:
         previous = before[-1]
         column = len(_indent(previous)) + (2 if previous.lstrip().startswith("- ") else 0)
         column += 2 if previous.rstrip().endswith(":") else 0
+    if how == REINDENT_AS_NEXT:
+        after = [text for text in lines[index + 1 :] if text.strip() and not text.lstrip().startswith("#")]
+        return " " * (len(_indent(after[0])) if after else column) + stripped
     if how == REINDENT:
+        if stripped.startswith("- "):  # a list item: where the items before it begin
+            siblings = [text for text in reversed(before) if text.lstrip().startswith("- ")]
+            if siblings and len(_indent(siblings[0])) <= column:
+                column = len(_indent(siblings[0]))
         return " " * column + stripped
     key = _KEY.match(line)
     if key is None:
         return ""
     dash = "- " if key.group(1).strip() == "-" else ""
+    if key.group(2).startswith(("{", "[")):  # "- {person: x, quote: ...": the item itself is broken
+        return " " * len(_indent(key.group(1))) + dash + '"?"'
     start = " " * len(_indent(key.group(1)).replace("\t", "  ")) + dash
     after = [text for text in lines[index + 1 :] if text.strip() and not text.lstrip().startswith("#")]
     if after and "\t" not in _indent(after[0]) and len(_indent(after[0])) > len(start):
@@ -433,9 +479,8 @@ def check_despite_slip(
 ) -> bool:
     """After parse_yaml reported a YAML error in ``text``: ``read`` the text as mended by
     repaired_yaml into a list of its own, and report its problems, with the later slips
-    explained, except what the mending made: problems of a line whose value was replaced, and
-    unknown fields on a line indented anew. So one YAML slip does not hide the file's other
-    problems. False where the text could not be mended."""
+    explained, except those of a line whose value the mending replaced. So one YAML slip does
+    not hide the file's other problems. False where the text could not be mended."""
     repaired = repaired_yaml(text, offset)
     if repaired is None:
         return False
@@ -447,12 +492,9 @@ def check_despite_slip(
     for index, slip in repaired.later_slips:
         diag.error(Location(path, index + 1 + offset), _("YAML: %(explanation)s", explanation=slip))
     rewritten = {index + 1 + offset for index in repaired.rewritten}
-    moved = {index + 1 + offset for index in repaired.mended} - rewritten
     for problem in found.problems:
-        line = problem.location.line if problem.location.path == path else None
-        # a rewritten line's value is the mending's; a line indented anew keeps the editor's value,
-        # but may have landed among fields it does not belong to
-        if line not in rewritten and not (line in moved and problem.kind == UNKNOWN_FIELD):
+        # a rewritten line's value is the mending's; a line indented anew keeps the editor's
+        if problem.location.path != path or problem.location.line not in rewritten:
             diag.problems.append(problem)
     return True
 
