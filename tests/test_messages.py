@@ -498,6 +498,18 @@ def test_a_slip_in_people_yml_still_checks_the_issues_references(
     assert not any('unknown person "anna"' in line for line in shown), shown
 
 
+def test_a_file_of_the_editors_where_the_build_makes_one_is_an_error(project: Path) -> None:
+    """content/termine/kalender.ics would be replaced by the calendar the build makes, silently."""
+    own = project / "content" / "termine" / "kalender.ics"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n", encoding="utf-8")
+    shown = [str(p) for p in load_project(project).diagnostics.errors]
+    assert shown == [
+        "content/termine/kalender.ics: error: the build makes this file itself (the calendar or the feed): rename "
+        "or remove yours"
+    ]
+
+
 def test_the_calendar_of_all_events_is_no_event_id(project: Path, write: Callable[[str, str], Path]) -> None:
     """termine/kalender.ics is the calendar of all events; an event with that id would replace it."""
     write(

@@ -202,6 +202,12 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
     if content.is_dir():
         pages, drafts = _published_pages(content, issues)
         files = generated_files(events.values(), {issue.slug for issue in issues if issue.draft}, settings)
+        for made in sorted(files[0] | files[1]):
+            if (content / made).exists():  # it would be replaced without a word
+                diag.error(
+                    Location(display_path(content / made, root)),
+                    _("the build makes this file itself (the calendar or the feed): rename or remove yours"),
+                )
         _check_issue_links(content, issues + checked_only, pages, drafts, files, context)
         _check_site_addresses(issues, pages - drafts, settings, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
