@@ -168,6 +168,24 @@ class Issue:
     path: Path
     source: Location = field(compare=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its body as UTF-8 bytes: pickling a str makes CPython keep a UTF-8 copy
+        inside the str for good (a German body is not ASCII), and a build pickles the model for
+        the loader's memo and the email workers: 6.5 MB more at 1,000 issues, to the end."""
+        values = [getattr(self, name) for name in _ISSUE_FIELDS]
+        values[_BODY] = self.body.encode("utf-8", "surrogatepass")
+        return (_issue_from_pickle, tuple(values))
+
+
+def _issue_from_pickle(*values: Any) -> Issue:
+    shown = list(values)
+    shown[_BODY] = shown[_BODY].decode("utf-8", "surrogatepass")
+    return Issue(*shown)
+
+
+_ISSUE_FIELDS = tuple(Issue.__dataclass_fields__)
+_BODY = _ISSUE_FIELDS.index("body")
+
 
 @dataclass(frozen=True, slots=True)
 class Phase:

@@ -158,6 +158,10 @@ class PageCache:
         self._writer: ThreadPoolExecutor | None = None
         self._writes: list[Future[None]] = []
 
+    def forget_digests(self) -> None:
+        """Let go of the digests made for the keys so far (a pure memo: made again when asked)."""
+        self._canonical = Canonical()
+
     @property
     def enabled(self) -> bool:
         return self.shared is not None

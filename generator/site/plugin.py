@@ -363,6 +363,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             file = files.get_file_from_path(src)
             if file is not None and file.page is not None and (self.edited is None or file.is_modified()):
                 self._look_up_kept_page(src, issue, file.page)
+        # The keys are made (the emails' too, long before): the digests of every model object and
+        # view they kept (3 MB at 1,000 issues) need not live through the page loop. A later key
+        # (the preview's next edit) computes its own again.
+        cache.forget_digests()
+        forget_objects()
 
     def _look_up_kept_page(self, src: str, issue: Issue, page: Page) -> None:
         cache = self.page_cache
