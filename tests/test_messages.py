@@ -460,6 +460,15 @@ SLIPS = {
         'title: T\nAusgabe neun\nnumber: "09"\n',
         [(3, 'YAML: line 3 has no colon; write a field as "name: value"')],
     ),
+    "a line separator in quotes, lines after it": (
+        'title: T\nnumber: "09"\nsummary: "eins\u2028zwei"\ndate: 31.04.2026\n\tdraft: false\n',
+        [(4, "summary: must be a single line"), (5, 'date: "31.04.2026": there is no 31 April'),
+         (6, "YAML: line 6 is indented with a tab")],
+    ),
+    "a line separator in a plain value": (
+        'title: T\nnumber: "09"\nsummary: eins\u2028zwei\ndate: 31.04.2026\n',
+        [(4, "YAML: line 4 holds an invisible line separator (U+2028"), (5, 'date: "31.04.2026": there is no 31 April')],
+    ),
     "the first field indented": (
         ' title: Workshop\nnumber: "05.2026"\ndate: 31.04.2026\n',
         [(2, "YAML: line 2 begins after 1 space; the first fields begin at the start of the line"),

@@ -10,6 +10,7 @@ silently.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,16 +85,38 @@ class _TooBig(Exception):
     pass
 
 
+_OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+class _Lines:
+    """The 0-based line of a PyYAML mark as the editor's editor counts lines, at "\\n". PyYAML
+    also breaks lines at U+0085, U+2028 and U+2029 (pasted from a word processor), which moved
+    every later line number by one; then the line is found from the mark's character index."""
+
+    def __init__(self, text: str) -> None:
+        self.breaks: list[int] | None = None
+        if any(mark in text for mark in _OTHER_BREAKS):
+            self.breaks = [index for index, char in enumerate(text) if char == "\n"]
+
+    def __call__(self, mark: yaml.Mark | None) -> int:
+        if mark is None:
+            return 0
+        if self.breaks is not None and isinstance(mark.index, int):
+            return bisect.bisect_left(self.breaks, mark.index)
+        return int(mark.line)
+
+
 class _Walker:
-    def __init__(self, diag: Diagnostics, path: str, line_offset: int, allow_tags: bool) -> None:
+    def __init__(self, diag: Diagnostics, path: str, line_offset: int, allow_tags: bool, lines: _Lines) -> None:
         self.diag = diag
         self.path = path
         self.offset = line_offset
         self.allow_tags = allow_tags
         self.count = 0
+        self.lines = lines
 
     def line(self, node: yaml.Node) -> int:
-        return int(node.start_mark.line) + 1 + self.offset
+        return self.lines(node.start_mark) + 1 + self.offset
 
     def walk(self, node: yaml.Node, depth: int = 0) -> YNode:
         self.count += 1
@@ -213,6 +236,13 @@ def _explain_at(lines: list[str], index: int, offset: int) -> tuple[int, str, st
     for number, line in enumerate(lines[: index + 1]):
         if "\t" in _indent(line):
             return number, _tab_message(number, offset), REINDENT
+        separator = next((mark for mark in _OTHER_BREAKS if mark in line), None)
+        if separator is not None and not _KEY_AND_QUOTED.match(line):  # in quotes it is read as a blank
+            return number, _(
+                "line %(line)d holds an invisible line separator (%(code)s, from text copied out of a word "
+                "processor), which YAML takes for a new line: delete it or type the text anew",
+                line=number + 1 + offset, code=f"U+{ord(separator):04X}",
+            ), KEY_ONLY  # fmt: skip
     if index < len(lines) and (quoted := _explain_quotes(lines, index, offset)) is not None:
         return (*quoted, KEY_ONLY)
     if (bracket := _explain_bracket(lines, index, offset)) is not None:
@@ -304,7 +334,7 @@ def _explain_error(lines: list[str], index: int, offset: int, err: yaml.YAMLErro
         found = (*quoted, KEY_ONLY) if quoted is not None else None
     context = getattr(err, "context_mark", None)
     if found is None and "could not find expected ':'" in str(err) and context is not None:
-        number = int(context.line)
+        number = _Lines("\n".join(lines))(context)
         if 0 <= number < len(lines) and ":" not in lines[number]:
             # explained, but not mended: without its colon nobody knows what the line was meant to be
             found = (number, _(
@@ -421,8 +451,7 @@ def repaired_yaml(text: str, offset: int = 0) -> Repaired | None:
         try:
             yaml.compose("\n".join(lines), Loader=_Loader)
         except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark or err.context_mark
-            index = min(int(mark.line) if mark is not None else 0, len(lines) - 1)
+            index = min(_Lines("\n".join(lines))(err.problem_mark or err.context_mark), len(lines) - 1)
             found = _explain_error(lines, index, offset, err)
             if found is None:
                 return None
@@ -516,8 +545,7 @@ def parse_yaml(
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        index = int(mark.line) if mark is not None else 0
+        index = _Lines(text)(err.problem_mark or err.context_mark)
         lines = text.split("\n")
         explained = _explain_error(lines, index, line_offset, err)
         if explained is not None:
@@ -534,6 +562,6 @@ def parse_yaml(
     if root is None:
         return YMap({}, line_offset + 1)
     try:
-        return _Walker(diag, path, line_offset, allow_tags).walk(root)
+        return _Walker(diag, path, line_offset, allow_tags, _Lines(text)).walk(root)
     except _TooBig:
         return None
