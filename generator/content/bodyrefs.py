@@ -175,13 +175,13 @@ def check_links(
             ))
         elif _is_event_calendar(target) and not (content / target).is_file():
             made = (*files, *unpublished_files)
-            known = sorted(posixpath.basename(name)[:-4] for name in made if _is_event_calendar(name))
-            close = difflib.get_close_matches(posixpath.basename(target)[:-4], known, n=1, cutoff=0.75)
+            known = sorted(_event_id(name) for name in made if _is_event_calendar(name))
+            close = difflib.get_close_matches(_event_id(target), known, n=1, cutoff=0.75)
             ctx.error(link.line, _(
                 "%(field)s: link %(src)s: no event has the id %(id)s, so there is no calendar file of it%(suggest)s",
                 field=field,
                 src=link.src,
-                id=posixpath.basename(target)[:-4],
+                id=_event_id(target),
                 suggest=_(' (did you mean "%(name)s"?)', name=f"{close[0]}.ics") if close else "",
             ))
         elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
@@ -196,6 +196,10 @@ def check_links(
 def _is_event_calendar(target: str) -> bool:
     """``termine/<id>.ics``: the calendar file of one event, which the build makes."""
     return posixpath.dirname(target) == EVENTS_DIR and target.endswith(".ics") and target != CALENDAR_FILE
+
+
+def _event_id(calendar_file: str) -> str:
+    return posixpath.splitext(posixpath.basename(calendar_file))[0]
 
 
 def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) -> str:

@@ -246,18 +246,14 @@ class IssueReader:
     def _check_despite(self, front: FrontMatter, path: Path, slug: str) -> Issue | None:
         """After a YAML error: the rest of the file checked as if its broken lines were mended.
         The issue as read so, or None where the lines could not be mended."""
-        read_so: list[Issue] = []
 
-        def read(root: YNode, found: Diagnostics) -> None:
-            reader = IssueReader(
-                Context(found, self.ctx.path, self.ctx.tz), self.people, self.images, people_read=self.people_read
-            )
+        def read(root: YNode, found: Diagnostics) -> ReadIssue:
+            reader = IssueReader(replace(self.ctx, diag=found), self.people, self.images, people_read=self.people_read)
             reader.source = self.source
-            done = reader._read(root, front, path, slug)
-            read_so.extend(i for i in (done.issue, done.checked_only) if i is not None)
+            return reader._read(root, front, path, slug)
 
-        mended = check_despite_slip(front.yaml_text, front.yaml_line_offset, self.ctx.diag, self.ctx.path, read)
-        return (read_so[0] if read_so else None) if mended else None
+        done = check_despite_slip(front.yaml_text, front.yaml_line_offset, self.ctx.diag, self.ctx.path, read)
+        return None if done is None else done.issue or done.checked_only
 
     def _read(self, root: YNode, front: FrontMatter, path: Path, slug: str) -> ReadIssue:
         fields = Fields(self.ctx, root, "", ISSUE_KEYS, line=1)

@@ -104,14 +104,12 @@ def load_people(path: Path, shown: str, ctx: Context, images: ImageChecker) -> d
     if root is None:
         # its other problems are reported too, and the people as read so: the issues' references
         # to them are checked (the build fails on the YAML error all the same)
-        people: list[dict[str, Person]] = []
-        mended = check_despite_slip(
-            text, 0, ctx.diag, shown,
-            lambda node, found: people.append(_read_people(node, replace(ctx, diag=found), images)),
-        )  # fmt: skip
+        people = check_despite_slip(
+            text, 0, ctx.diag, shown, lambda node, found: _read_people(node, replace(ctx, diag=found), images)
+        )
         # unless a person's own line was broken: then their id is unknown, and no reference is called so
         written = {m.group(1).strip() for m in _TOP_KEY.finditer(text)}
-        return people[0] if mended and people and written <= people[0].keys() else None
+        return people if people is not None and written <= people.keys() else None
     return _read_people(root, ctx, images)
 
 

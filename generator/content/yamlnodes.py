@@ -14,7 +14,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeVar, Union
 
 import yaml
 
@@ -84,6 +84,8 @@ def quote(text: str, limit: int = 60) -> str:
 class _TooBig(Exception):
     pass
 
+
+T = TypeVar("T")
 
 _OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
 
@@ -190,6 +192,16 @@ def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
 
 
+def _is_content(line: str) -> bool:
+    """Not blank and not a comment: a line that says something."""
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
+def _fields_column(line: str) -> int:
+    """Where the fields of ``line`` begin: after its indentation and, in a list item, its "- "."""
+    return len(_indent(line)) + (2 if line.lstrip().startswith("- ") else 0)
+
+
 def _columns(lines: list[str]) -> set[int]:
     """The columns where the values of ``lines`` may begin a line: each line's indentation and,
     in list items (``- id: x``), the column after each ``- ``."""
@@ -255,7 +267,7 @@ def _explain_at(lines: list[str], index: int, offset: int) -> tuple[int, str, st
 def _explain_indent(lines: list[str], index: int, offset: int) -> tuple[int, str, str] | None:
     line = lines[index]
     stripped = line.lstrip(" ")
-    content = [n for n, text in enumerate(lines[:index]) if text.strip() and not text.lstrip().startswith("#")]
+    content = [n for n, text in enumerate(lines[:index]) if _is_content(text)]
     if not stripped or not content:
         return None
     found = len(line) - len(stripped)
@@ -271,7 +283,7 @@ def _explain_indent(lines: list[str], index: int, offset: int) -> tuple[int, str
     columns = _columns(lines[:index])
     previous = lines[content[-1]]
     parent = lines[content[-2]] if len(content) >= 2 else ""
-    usual = len(_indent(parent)) + (2 if parent.lstrip().startswith("- ") else 0) + 2  # under "cover:"
+    usual = _fields_column(parent) + 2  # the fields under "cover:"
     if parent.rstrip().endswith(":") and found == usual and len(_indent(previous)) > usual:
         # the first field under "cover:" went too deep, not this one: its fields below begin here
         return content[-1], ngettext(
@@ -415,7 +427,6 @@ def _explain_colon(lines: list[str], index: int, offset: int) -> str | None:
 
 
 _KEY = re.compile(r"^(\s*(?:- )?)([^\s:#\"'][^:#]*):(?:\s|$)")
-MAX_REPAIRS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,10 +459,11 @@ def repaired_yaml(text: str, offset: int = 0) -> Repaired | None:
     rewritten: set[int] = set()
     slips: list[tuple[int, str]] = []
     for attempt in range(MAX_REPAIRS):
+        joined = "\n".join(lines)
         try:
-            yaml.compose("\n".join(lines), Loader=_Loader)
+            yaml.compose(joined, Loader=_Loader)
         except yaml.MarkedYAMLError as err:
-            index = min(_Lines("\n".join(lines))(err.problem_mark or err.context_mark), len(lines) - 1)
+            index = min(_Lines(joined)(err.problem_mark or err.context_mark), len(lines) - 1)
             found = _explain_error(lines, index, offset, err)
             if found is None:
                 return None
@@ -468,22 +480,20 @@ def repaired_yaml(text: str, offset: int = 0) -> Repaired | None:
             continue
         except yaml.YAMLError:
             return None
-        return Repaired("\n".join(lines), frozenset(mended), frozenset(rewritten), tuple(slips))
+        return Repaired(joined, frozenset(mended), frozenset(rewritten), tuple(slips))
     return None
 
 
 def _mended(lines: list[str], index: int, how: str) -> str:
     line = lines[index]
     stripped = line.lstrip(" \t")
-    before = [text for text in lines[:index] if text.strip() and not text.lstrip().startswith("#")]
+    before = [text for text in lines[:index] if _is_content(text)]
+    following = next((text for text in lines[index + 1 :] if _is_content(text)), None)
     column = 0  # where the line before suggests it begins: beside that line's fields, or under its "key:"
     if before:
-        previous = before[-1]
-        column = len(_indent(previous)) + (2 if previous.lstrip().startswith("- ") else 0)
-        column += 2 if previous.rstrip().endswith(":") else 0
+        column = _fields_column(before[-1]) + (2 if before[-1].rstrip().endswith(":") else 0)
     if how == REINDENT_AS_NEXT:
-        after = [text for text in lines[index + 1 :] if text.strip() and not text.lstrip().startswith("#")]
-        return " " * (len(_indent(after[0])) if after else column) + stripped
+        return " " * (len(_indent(following)) if following is not None else column) + stripped
     if how == REINDENT:
         if stripped.startswith("- "):  # a list item: where the items before it begin
             siblings = [text for text in reversed(before) if text.lstrip().startswith("- ")]
@@ -497,27 +507,27 @@ def _mended(lines: list[str], index: int, how: str) -> str:
     if key.group(2).startswith(("{", "[")):  # "- {person: x, quote: ...": the item itself is broken
         return " " * len(_indent(key.group(1))) + dash + '"?"'
     start = " " * len(_indent(key.group(1)).replace("\t", "  ")) + dash
-    after = [text for text in lines[index + 1 :] if text.strip() and not text.lstrip().startswith("#")]
-    if after and "\t" not in _indent(after[0]) and len(_indent(after[0])) > len(start):
+    if following is not None and "\t" not in _indent(following) and len(_indent(following)) > len(start):
         return f"{start}{key.group(2)}:"  # the lines below are its value (statements: ... then its list)
     return f'{start}{key.group(2)}: "?"'
 
 
 def check_despite_slip(
-    text: str, offset: int, diag: Diagnostics, path: str, read: Callable[[YNode, Diagnostics], object]
-) -> bool:
+    text: str, offset: int, diag: Diagnostics, path: str, read: Callable[[YNode, Diagnostics], T]
+) -> T | None:
     """After parse_yaml reported a YAML error in ``text``: ``read`` the text as mended by
     repaired_yaml into a list of its own, and report its problems, with the later slips
     explained, except those of a line whose value the mending replaced. So one YAML slip does
-    not hide the file's other problems. False where the text could not be mended."""
+    not hide the file's other problems. Returns what ``read`` returned, or None where the text
+    could not be mended."""
     repaired = repaired_yaml(text, offset)
     if repaired is None:
-        return False
+        return None
     found = Diagnostics()
     root = parse_yaml(repaired.text, found, path, line_offset=offset)
     if root is None:
-        return False
-    read(root, found)
+        return None
+    done = read(root, found)
     for index, slip in repaired.later_slips:
         diag.error(Location(path, index + 1 + offset), _("YAML: %(explanation)s", explanation=slip))
     rewritten = {index + 1 + offset for index in repaired.rewritten}
@@ -525,7 +535,7 @@ def check_despite_slip(
         # a rewritten line's value is the mending's; a line indented anew keeps the editor's
         if problem.location.path != path or problem.location.line not in rewritten:
             diag.problems.append(problem)
-    return True
+    return done
 
 
 def parse_yaml(

@@ -401,11 +401,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def _search_index(config: MkDocsConfig) -> list[dict[str, Any]] | None:
         """Material's search index entries, which a kept page adds from the cache; None where
         the search plugin is not Material's of this shape (then nothing is kept)."""
-        for name in ("material/search", "search"):
-            if name in config.plugins:
-                entries = getattr(getattr(config.plugins[name], "search_index", None), "entries", None)
-                return entries if isinstance(entries, list) else None
-        return []  # no search plugin: no entries to keep
+        if (plugin := _search_plugin(config)) is None:
+            return []  # no search plugin: no entries to keep
+        entries = getattr(getattr(plugin, "search_index", None), "entries", None)
+        return entries if isinstance(entries, list) else None
 
     def _site_logo(self, config: MkDocsConfig) -> Image | None:
         """Material's ``theme.logo`` as a checked image of the content, so that the header shows a
@@ -562,6 +561,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
 
     @event_priority(-100)  # after every other plugin's post_build
     def _post_build_restore(self, *, config: MkDocsConfig) -> None:
+        self._hand_search_back()
+
+    def _hand_search_back(self) -> None:
+        """The search plugin writes its index again in the next build (this one wrote it)."""
         if (search := self.search_written) is not None:
             self.search_written = None
             search.config.enabled = True
@@ -573,7 +576,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         Material's own code (its settings, an empty list of entries), each entry is encoded as
         Material encodes it. Returns the plugin, or None where its index does not look so (then
         it writes it itself)."""
-        plugin = next((config.plugins[n] for n in ("material/search", "search") if n in config.plugins), None)
+        plugin = _search_plugin(config)
         index = getattr(plugin, "search_index", None)
         if plugin is None or self.search_entries is None or getattr(index, "entries", None) is not self.search_entries:
             return None
@@ -675,11 +678,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
                 self._look_up_kept_page(src, self.issue_pages[src], page)
             _build_page(page, config, shown, self.nav, self.env)
         self._merge_search(rendered, previous)
-        if self._write_search_index(config) is None:
-            for name in ("material/search", "search"):
-                if name in config.plugins:
-                    config.plugins[name].on_post_build(config=config)  # the search index, written again
-                    break
+        if self._write_search_index(config) is None and (search := _search_plugin(config)) is not None:
+            search.on_post_build(config=config)  # the search index, written again
         site = Path(config.site_dir)
         if self.site_url and any(f"{ISSUES_DIR}/{slug}.md" in self.feed_pages for slug in slugs):
             self._write_feed(site)
@@ -696,9 +696,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._wait_for_calendars()  # no writes into a staged folder that is about to be removed
-        if (search := self.search_written) is not None:
-            self.search_written = None
-            search.config.enabled = True
+        self._hand_search_back()
         if self.page_cache is not None:
             try:
                 self.page_cache.finish()  # pages already made stay kept: each is right for its key
@@ -828,6 +826,11 @@ def templates_show_whole_site(project: Project) -> bool:
 _NO_ENTRIES = '"docs":[]}'  # how Material's index ends without entries
 
 
+def _search_plugin(config: MkDocsConfig) -> BasePlugin[Any] | None:
+    """The search plugin (Material's, under either of its names), if the site has one."""
+    return next((config.plugins[name] for name in ("material/search", "search") if name in config.plugins), None)
+
+
 class _MadeFile(File):
     """A file this plugin writes itself beside MkDocs (a calendar, the feed): among MkDocs'
     files only so that a page's link to it resolves (MkDocs warned and left the link pointing
@@ -855,12 +858,6 @@ class PackedText:
 
     def __str__(self) -> str:
         return zlib.decompress(self._data).decode("utf-8", "surrogatepass")
-
-    def __eq__(self, other: object) -> bool:
-        return str(self) == str(other) if isinstance(other, (PackedText, str)) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(str(self))
 
 
 def _by_page(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
