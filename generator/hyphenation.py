@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from itertools import chain
 from pathlib import Path
@@ -145,6 +146,91 @@ def _hyphenate_large(html: str, breaker: str) -> str:
             last = run.end()
     out.append(html[copied:])
     return "".join(out)
+
+
+STREAM_PART = 64 * 1024  # characters: hyphenate_stream gives its output out in parts of about this size
+_OPENER = re.compile(r"<(?:script|style|pre|code|textarea|title)\b", re.IGNORECASE)
+_CLOSER = re.compile(r"</(?:script|style|pre|code|textarea|title)\s*>", re.IGNORECASE)
+
+
+def hyphenate_stream(pieces: Iterable[str], breaker: str = WBR, part: int = STREAM_PART) -> Iterator[str]:
+    """``hyphenate_html("".join(pieces))``, given out in parts as ``pieces`` come (a template's
+    output as Jinja generates it): a page listing every event of a process is written without
+    ever being one string. A part ends only where hyphenating the whole would also end a run
+    of tags (:func:`_stream_cut`), so the joined parts are the same text."""
+    held: list[str] = []
+    size, wanted = 0, part
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size < wanted:
+            continue
+        text = "".join(held)
+        if cut := _stream_cut(text):
+            yield hyphenate_html(text[:cut], breaker)
+            text = text[cut:]
+        held, size = [text], len(text)
+        wanted = max(part, 2 * size)  # no cut yet (a long <pre>): wait for twice as much, not for every piece
+    yield hyphenate_html("".join(held), breaker)
+
+
+def _stream_cut(text: str) -> int:
+    """The last place in ``text`` where a part may end, 0 if there is none: just after a ``>``
+    (no word or address of hyphenate_text holds one, so a cut there in text changes nothing),
+    outside every tag, comment and protected element. Each of these before it must be complete
+    in ``text``: the last ``<`` has its ``>``, the last ``<!--`` its ``-->``, the last protected
+    element's opening tag an end tag after it; otherwise a longer text could close it later and
+    split differently."""
+    end = text.rfind(">", 0, _first_unclosed(text)) + 1
+    for _ in range(_TRIES):
+        if end == 0 or _complete(text, end):
+            return end
+        end = text.rfind(">", 0, end - 1) + 1
+    return 0
+
+
+_TRIES = 4  # each try reads the text once
+
+
+def _first_unclosed(text: str) -> int:
+    """Where the first piece begins that ``text`` does not close (a ``<`` without ``>``, a
+    ``<!--`` without ``-->``, a protected element without an end tag): no part ends after it."""
+    limit = len(text)
+    if (tag := text.rfind("<")) > text.rfind(">"):
+        limit = tag
+    last_close = text.rfind("-->")
+    comment = text.find("<!--", max(last_close - 3, 0))
+    while comment != -1 and comment + 4 <= last_close:
+        comment = text.find("<!--", comment + 1)
+    if comment != -1:
+        limit = min(limit, comment)
+    last_closer = closer.start() if (closer := _last(_CLOSER.finditer(text))) is not None else -1
+    for opener in _OPENER.finditer(text):
+        if opener.start() >= limit:
+            break
+        tag_end = text.find(">", opener.end())
+        if tag_end == -1 or tag_end + 1 > last_closer:
+            return opener.start()
+    return limit
+
+
+def _complete(text: str, end: int) -> bool:
+    if text.rfind("<", 0, end) > text.rfind(">", 0, end):
+        return False
+    if (comment := text.rfind("<!--", 0, end)) != -1 and text.find("-->", comment + 4, end) == -1:
+        return False
+    opener = _last(_OPENER.finditer(text, 0, end))
+    if opener is None:
+        return True
+    tag_end = text.find(">", opener.end(), end)
+    return tag_end != -1 and _CLOSER.search(text, tag_end + 1, end) is not None
+
+
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    last = None
+    for last in matches:  # noqa: B007  (the loop's last value is what is wanted)
+        pass
+    return last
 
 
 def _changed(text: str, breaker: str) -> str:

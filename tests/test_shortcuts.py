@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 
 import markdown
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,3 +139,53 @@ def test_hyphenating_a_large_page_piece_by_piece_gives_the_same(pieces: list[str
     split = hyphenation._PROTECTED.split(html)
     split[0::2] = [hyphenation._changed(text, hyphenation.WBR) for text in split[0::2]]
     assert hyphenation._hyphenate_large(html, hyphenation.WBR) == "".join(split)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_HTML_PIECES, st.integers(min_value=1, max_value=120))
+def test_hyphenating_a_page_as_it_is_made_gives_the_same(pieces: list[str], part: int) -> None:
+    """hyphenation.hyphenate_stream (the events, statements and archive pages, written as their
+    templates make them) cuts only where hyphenating the whole page gives the same, also with
+    tags, comments and protected elements left open or closed later."""
+    from generator import hyphenation
+
+    streamed = list(hyphenation.hyphenate_stream(pieces, hyphenation.WBR, part))
+    assert "".join(streamed) == hyphenation.hyphenate_html("".join(pieces), hyphenation.WBR)
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ["<pre>a>", "Kreisentwicklungskonzept", "<!--", "</pre>", "Beteiligungsprozesses"],
+        ["<pre>a>", "Kreisentwicklungskonzept", "</pre", ">", "Beteiligungsprozesses"],
+        ["<!-- a >", "Kreisentwicklungskonzept", "-->", "Beteiligungsprozesses"],
+        ["<code>x</code><pre>a>b", "Kreisentwicklungskonzept", "<", "/pre>Beteiligungsprozesses"],
+        ["<p title='a>b", "Kreisentwicklungskonzept", "'>", "Beteiligungsprozesses"],
+        ["<script>a > b", "Kreisentwicklungskonzept", "</script>", "Beteiligungsprozesses"],
+        ["a > b Kreisentwicklungskonzept >", "Beteiligungsprozesses www.example.org/", ">", "termine/ab"],
+    ],
+)
+def test_a_part_never_ends_inside_what_a_later_piece_closes(pieces: list[str]) -> None:
+    from generator import hyphenation
+
+    streamed = list(hyphenation.hyphenate_stream(pieces, hyphenation.WBR, part=1))
+    assert "".join(streamed) == hyphenation.hyphenate_html("".join(pieces), hyphenation.WBR)
+
+
+def test_a_page_made_in_pieces_is_hyphenated_in_parts() -> None:
+    """The stream holds one part at a time, not the page: a page of event cards with JSON-LD
+    scripts and code comes out in parts of about the size asked for."""
+    from generator import hyphenation
+
+    card = (
+        '<script type="application/ld+json">{"name": "Kreisentwicklungskonzept"}</script>\n'
+        '<article id="e{0}"><h3>Regionalkonferenz {0}</h3><p>Beteiligungsprozess <code>x > y</code> '
+        "<!-- Hinweis -->www.zukunftswerkstatt.example.org/termine/e{0}.ics</p></article>\n"
+    )
+    pieces = [card.replace("{0}", str(number)) for number in range(3000)]
+    parts = list(hyphenation.hyphenate_stream(pieces, hyphenation.WBR, part=8192))
+    assert "".join(parts) == hyphenation.hyphenate_html("".join(pieces), hyphenation.WBR)
+    assert len(parts) > 40
+    assert max(len(part) for part in parts) < 3 * 8192
+    assert "Regi\u00ado\u00adnal\u00adkon\u00adfe\u00adrenz" in parts[0]  # the text is changed, the script not
+    assert '{"name": "Kreisentwicklungskonzept"}' in parts[0]

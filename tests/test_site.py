@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import date, datetime, time, timezone
@@ -280,10 +281,7 @@ def test_calendar_offers_join_and_registration_links_only_for_open_events(rich: 
         assert "anmeldung.example.org" not in text, path
     forum = str(events_by_uid(calendar(rich))["forum@test.example.org"]["DESCRIPTION"])  # type: ignore[index]
     assert "Online: https://video.example.org/forum" in forum  # scheduled and not over: offered
-    html = page(rich, "termine")
-    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
-    assert match is not None
-    data = {item["@id"].split("#")[1]: item for item in json.loads(match.group(1))}
+    data = events_jsonld(page(rich, "termine"))
     assert data["verschoben"]["location"] == {"@type": "VirtualLocation"}
     assert data["verschoben"]["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
     assert data["webinar"]["location"] == {"@type": "VirtualLocation"}
@@ -345,11 +343,31 @@ def test_feed_parses_and_lists_published_issues(rich: Path) -> None:
     assert "Ein Bild im Text" in feed.entries[0].content[0].value
 
 
+def events_jsonld(html: str) -> dict[str, dict[str, object]]:
+    """The events page's JSON-LD by event id: one script element per event."""
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
+    items = [json.loads(script) for script in scripts]
+    assert all(isinstance(item, dict) for item in items)
+    return {item["@id"].split("#")[1]: item for item in items}
+
+
+def test_events_jsonld_shown_whole_is_the_list_of_every_event(rich: Path) -> None:
+    """A project's own events template from before may print ``{{ events_jsonld }}`` in one
+    script element: that is still the JSON list of every event, as iterating gives them."""
+    from markupsafe import escape
+
+    from generator.content import load_project
+    from generator.site.pages import EventsJsonLd, SiteViews
+
+    views = SiteViews(load_project(rich).project, lambda src: src, date.fromisoformat(TODAY))
+    jsonld = EventsJsonLd(views.events, lambda url: "https://test.example.org/" + url, "Landkreis Test")
+    each = [json.loads(str(item)) for item in jsonld]
+    assert len(each) == len(views.events) >= 5
+    assert json.loads(str(escape(jsonld))) == each
+
+
 def test_events_jsonld(rich: Path) -> None:
-    html = page(rich, "termine")
-    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
-    assert match is not None
-    data = {item["@id"].split("#")[1]: item for item in json.loads(match.group(1))}
+    data = events_jsonld(page(rich, "termine"))
     nord = data["konferenz-nord"]
     assert nord["@type"] == "Event" and nord["startDate"] == "2026-09-25T15:00:00+02:00"
     assert nord["endDate"] == "2026-09-25T19:00:00+02:00"
@@ -488,6 +506,33 @@ def test_search_index_is_what_materials_own_writer_makes(rich: Path, tmp_path: P
     body = (example / "content" / "newsletter" / "2026-02.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
     sentence = next(line for line in body.splitlines() if len(line) > 60 and line[0].isalpha() and "[" not in line)
     assert any(" ".join(sentence.split()[:6]) in " ".join(text.split()) for text in long), sentence
+
+
+def test_pages_written_as_they_are_made_are_what_mkdocs_writes(rich: Path, tmp_path: Path) -> None:
+    """The archive, events and statements pages are written part by part as their templates
+    make them (plugin.py, _write_streamed), unless another plugin's on_post_page must see them:
+    then MkDocs renders and writes them. Both ways give the same files, and MkDocs' own command
+    does not call the pages skipped."""
+    copy = tmp_path / "projekt"
+    outputs = {"site", "newsletter", ".rundbrief"}
+    shutil.copytree(rich, copy, ignore=lambda folder, names: outputs & set(names) if Path(folder) == rich else set())
+    (copy / "hooks.py").write_text("def on_post_page(output, page, config):\n    return output\n", encoding="utf-8")
+    config = copy / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - hooks.py\n", encoding="utf-8")
+    result = build(copy)
+    assert result.returncode == 0, result.stderr
+    for path in ("termine", "stimmen", "newsletter"):
+        written = (rich / "site" / path / "index.html").read_bytes()
+        assert len(written) > 5000, path
+        assert (copy / "site" / path / "index.html").read_bytes() == written, path
+    config.write_text(config.read_text(encoding="utf-8").replace("\nhooks:\n  - hooks.py\n", ""), encoding="utf-8")
+    plain = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(tmp_path / "plain")],
+        capture_output=True, text=True, env=dict(os.environ, RUNDBRIEF_TODAY=TODAY), timeout=300, check=False,
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert "Page skipped" not in plain.stderr and "INFO" in plain.stderr
+    assert (tmp_path / "plain" / "termine" / "index.html").read_bytes() == (rich / "site" / "termine" / "index.html").read_bytes()
 
 
 def test_long_words_break_with_a_hyphen(rich: Path) -> None:

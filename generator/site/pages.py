@@ -8,7 +8,7 @@ The templates in ``theme/site/`` only lay these views out. URLs here are site-re
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -300,3 +300,20 @@ _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\
 def jsonld_script(data: object) -> str:
     """JSON for a <script type="application/ld+json"> element: valid JSON that cannot end it early."""
     return json.dumps(data, ensure_ascii=False, indent=1).translate(_SCRIPT_SAFE)
+
+
+class EventsJsonLd:
+    """The events page's JSON-LD, one script element per event, each made as the page is
+    written: the list of 4,000 events as one JSON text was 2.6 MB alive for the whole page (and
+    one script element is one piece the page's writer cannot cut: plugin.py, _write_streamed).
+    Iterated it gives each event's JSON; shown as a whole (``{{ events_jsonld }}`` in a
+    project's own template) the list of all events in one JSON text."""
+
+    def __init__(self, views: Sequence[EventView], absolute: Callable[[str], str], organiser: str | None) -> None:
+        self.views, self.absolute, self.organiser = views, absolute, organiser
+
+    def __iter__(self) -> Iterator[Markup]:
+        return (Markup(jsonld_script(event_jsonld(view, self.absolute, self.organiser))) for view in self.views)
+
+    def __html__(self) -> str:
+        return jsonld_script([event_jsonld(view, self.absolute, self.organiser) for view in self.views])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 import os
 import pickle
 import re
@@ -24,7 +25,7 @@ from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, FileSystemBytecodeCache, pass_context
+from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, FileSystemBytecodeCache, Template, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 from mkdocs.commands.build import _build_page, _populate_page
@@ -75,6 +76,29 @@ _SITE_WIDE = re.compile(r"\b(views|pages|plugins)\b")
 # An issue page taken from the page cache: MkDocs renders this (nothing) and on_post_page
 # hands it the kept HTML instead (MkDocs 1.x has no other way to leave a page's rendering out).
 KEPT_TEMPLATE = "rundbrief-kept.html"
+
+
+class _SkippedNotes(logging.Filter):
+    """MkDocs notes that a page it rendered as empty was skipped; a page rundbrief wrote itself
+    (on_post_page) is not. Each note is dropped once, as it is expected."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expected: set[str] = set()
+
+    def add(self, message: str) -> None:
+        self.expected.add(message)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message in self.expected:
+            self.expected.discard(message)
+            return False
+        return True
+
+
+_SKIPPED_NOTES = _SkippedNotes()
+logging.getLogger("mkdocs.commands.build").addFilter(_SKIPPED_NOTES)
 
 
 class _Passthrough(base.BaseConfigOption[Any]):
@@ -156,6 +180,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.page_keys: dict[str, str] = {}  # issue page -> its key in the page cache
         self.kept: dict[str, CachedPage] = {}  # the issue pages being taken from the cache
         self.rendering: dict[str, tuple[str, int, TemplateContext | None]] = {}  # key, search entries before, context
+        self.streamed: dict[str, str] = {}  # page -> its template, written by on_post_page part by part
+        self.streamed_context: dict[str, TemplateContext] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this keeps the plugin across `mkdocs serve` rebuilds (MkDocs' rule); each
@@ -431,7 +457,17 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             page.meta["title"] = pages.as_html(phase.title)  # not MkDocs' own reading of the front-matter
         elif src in TEMPLATES:
             page.meta.setdefault("template", TEMPLATES[src])
+        if src in GENERATED and self._may_stream(config):
+            self.streamed[src] = page.meta.get("template", "main.html")
+            page.meta["template"] = KEPT_TEMPLATE  # MkDocs renders nothing; on_post_page writes the page
         return markdown
+
+    def _may_stream(self, config: MkDocsConfig) -> bool:
+        """The pages that list every issue, event or statement are written part by part as their
+        template makes them (on_post_page): the events page of 1,000 issues is 5 MB of HTML that
+        MkDocs would hold three times over, with Jinja's pieces of it (the build's peak). Only
+        where no other plugin's on_post_page would see the page (it would see nothing)."""
+        return all(getattr(handler, "__self__", None) is self for handler in config.plugins.events["post_page"])
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if self.project is None:
@@ -489,9 +525,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if src == EVENTS_PAGE:
             absolute = self.absolute
             organiser = self._project().settings.organisation
-            extra["events_jsonld"] = Markup(
-                pages.jsonld_script([pages.event_jsonld(v, absolute, organiser) for v in views.events])
-            )
+            extra["events_jsonld"] = pages.EventsJsonLd(views.events, absolute, organiser)
         context.update(extra)  # type: ignore[typeddict-item]
         return context
 
@@ -508,6 +542,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         for entry in (self.search_entries or [])[self._entries_before :]:
             if isinstance(text := entry.get("text"), str) and len(text) >= PackedText.SHORTEST:
                 entry["text"] = PackedText(text)
+        if src in self.streamed:
+            self.streamed_context[src] = context
         return context
 
     on_page_context = CombinedEvent(_page_context_first, _page_context_last)
@@ -521,6 +557,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if rendering is not None and rendering[2] is not None and page.meta.get("template") == KEPT_TEMPLATE:
             # the kept page could not be read back: rendered now, as it would have been
             output = self.env.get_template(ISSUE_TEMPLATE).render(rendering[2])
+        if (template := self.streamed.pop(src, None)) is not None:
+            self._write_streamed(page, self.env.get_template(template), self.streamed_context.pop(src))
+            _SKIPPED_NOTES.add(f"Page skipped: '{src}'. Generated empty output.")  # it was not
+            page.markdown = page.content = ""
+            return ""  # written: MkDocs writes no empty page
         if src in self.issue_pages or src in GENERATED:
             # Written and indexed for search: MkDocs would keep every issue's Markdown and HTML
             # until the build ends (measured: 5-10 MB of a 170 MB peak at a thousand issues), and
@@ -541,6 +582,14 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
                 ),
             )  # fmt: skip
         return output
+
+    @staticmethod
+    def _write_streamed(page: Page, template: Template, context: TemplateContext) -> None:
+        """The page as MkDocs and on_post_page would write it: rendered, hyphenated, encoded."""
+        path = Path(page.file.abs_dest_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", errors="xmlcharrefreplace", newline="") as file:
+            file.writelines(hyphenation.hyphenate_stream(template.generate(context), hyphenation.WBR))
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
         """The static templates: 404.html shows the same header as the pages (the slogan, the
