@@ -508,31 +508,94 @@ def test_search_index_is_what_materials_own_writer_makes(rich: Path, tmp_path: P
     assert any(" ".join(sentence.split()[:6]) in " ".join(text.split()) for text in long), sentence
 
 
+def copy_of(root: Path, target: Path) -> Path:
+    """The project ``root`` without what its build wrote."""
+    outputs = {"site", "newsletter", ".rundbrief"}
+    shutil.copytree(root, target, ignore=lambda folder, names: outputs & set(names) if Path(folder) == root else set())
+    return target
+
+
+def with_hooks(root: Path, code: str) -> None:
+    (root / "hooks.py").write_text(code, encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - hooks.py\n", encoding="utf-8")
+
+
+def mkdocs(root: Path, site: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """MkDocs' own command on ``root`` (rundbrief is a plugin of it)."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d", str(site), *extra],
+        capture_output=True, text=True, env=dict(os.environ, RUNDBRIEF_TODAY=TODAY), timeout=300, check=False,
+    )  # fmt: skip
+
+
 def test_pages_written_as_they_are_made_are_what_mkdocs_writes(rich: Path, tmp_path: Path) -> None:
     """The archive, events and statements pages are written part by part as their templates
     make them (plugin.py, _write_streamed), unless another plugin's on_post_page must see them:
     then MkDocs renders and writes them. Both ways give the same files, and MkDocs' own command
     does not call the pages skipped."""
-    copy = tmp_path / "projekt"
-    outputs = {"site", "newsletter", ".rundbrief"}
-    shutil.copytree(rich, copy, ignore=lambda folder, names: outputs & set(names) if Path(folder) == rich else set())
-    (copy / "hooks.py").write_text("def on_post_page(output, page, config):\n    return output\n", encoding="utf-8")
-    config = copy / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - hooks.py\n", encoding="utf-8")
+    copy = copy_of(rich, tmp_path / "projekt")
+    with_hooks(copy, "def on_post_page(output, page, config):\n    return output\n")
     result = build(copy)
     assert result.returncode == 0, result.stderr
     for path in ("termine", "stimmen", "newsletter"):
         written = (rich / "site" / path / "index.html").read_bytes()
         assert len(written) > 5000, path
         assert (copy / "site" / path / "index.html").read_bytes() == written, path
-    config.write_text(config.read_text(encoding="utf-8").replace("\nhooks:\n  - hooks.py\n", ""), encoding="utf-8")
-    plain = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(tmp_path / "plain")],
-        capture_output=True, text=True, env=dict(os.environ, RUNDBRIEF_TODAY=TODAY), timeout=300, check=False,
-    )  # fmt: skip
+    plain = mkdocs(copy_of(rich, tmp_path / "plain"), tmp_path / "plain-site")
     assert plain.returncode == 0, plain.stderr
     assert "Page skipped" not in plain.stderr and "INFO" in plain.stderr
-    assert (tmp_path / "plain" / "termine" / "index.html").read_bytes() == (rich / "site" / "termine" / "index.html").read_bytes()
+    assert (tmp_path / "plain-site" / "termine" / "index.html").read_bytes() == (rich / "site" / "termine" / "index.html").read_bytes()
+
+
+def test_a_page_written_part_by_part_has_the_context_every_plugin_made(rich: Path, tmp_path: Path) -> None:
+    """A hook's on_page_context after rundbrief's (a lower priority, a new dict) reaches the
+    page as it would reach a page MkDocs renders."""
+    copy = copy_of(rich, tmp_path / "projekt")
+    with_hooks(copy, (
+        "from markupsafe import Markup\nfrom mkdocs.plugins import event_priority\n\n"
+        "@event_priority(-1000)\ndef on_page_context(context, page, config, nav):\n"
+        "    if page.file.src_uri == 'termine/index.md':\n"
+        "        context = dict(context, rb_body=Markup('<p>Vom Hook gesetzt</p>'))\n"
+        "    return context\n"
+    ))  # fmt: skip
+    result = build(copy)
+    assert result.returncode == 0, result.stderr
+    assert "<p>Vom Hook gesetzt</p>" in page(copy, "termine")
+
+
+def test_a_template_error_half_way_leaves_no_page_cut_off(rich: Path, tmp_path: Path) -> None:
+    """MkDocs' own command stops at an error in a page's template; the page written part by part
+    is not left half written (nor its part file)."""
+    copy = copy_of(rich, tmp_path / "projekt")
+    with_hooks(copy, (
+        "from mkdocs.plugins import event_priority\n\n"
+        "class Broken:\n    def __init__(self, views):\n        self.views = views\n"
+        "    def __getattr__(self, name):\n        return getattr(self.views, name)\n"
+        "    def upcoming(self):\n        yield from self.views.upcoming()[:2]\n        raise RuntimeError('kaputt')\n\n"
+        "@event_priority(-1000)\ndef on_page_context(context, page, config, nav):\n"
+        "    if page.file.src_uri == 'termine/index.md':\n        context['views'] = Broken(context['views'])\n"
+        "    return context\n"
+    ))  # fmt: skip
+    site = tmp_path / "site"
+    result = mkdocs(copy, site)
+    assert result.returncode != 0 and "kaputt" in result.stderr
+    assert (site / "index.html").is_file()  # the pages before it were written
+    assert not (site / "termine" / "index.html").exists()
+    assert [p.name for p in site.rglob("*part*")] == []
+
+
+def test_mkdocs_dirty_build_after_a_clean_one(rich: Path, tmp_path: Path) -> None:
+    """MkDocs' --dirty renders only the pages whose files changed (it reads no other): an issue
+    page not read has no key in the page cache, and the edit is shown."""
+    copy = copy_of(rich, tmp_path / "projekt")
+    site = tmp_path / "site"
+    assert mkdocs(copy, site).returncode == 0
+    issue = copy / "content" / "newsletter" / "2026-02.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nNachtrag nach dem Bau.\n", encoding="utf-8")
+    dirty = mkdocs(copy, site, "--dirty")
+    assert dirty.returncode == 0, dirty.stderr
+    assert "Nachtrag nach dem Bau." in (site / "newsletter" / "2026-02" / "index.html").read_text(encoding="utf-8")
 
 
 def test_long_words_break_with_a_hyphen(rich: Path) -> None:

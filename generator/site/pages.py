@@ -307,7 +307,7 @@ class EventsJsonLd:
     written: the list of 4,000 events as one JSON text was 2.6 MB alive for the whole page (and
     one script element is one piece the page's writer cannot cut: plugin.py, _write_streamed).
     Iterated it gives each event's JSON; shown as a whole (``{{ events_jsonld }}`` in a
-    project's own template) the list of all events in one JSON text."""
+    project's own template, with or without autoescape) the list of all events in one JSON text."""
 
     def __init__(self, views: Sequence[EventView], absolute: Callable[[str], str], organiser: str | None) -> None:
         self.views, self.absolute, self.organiser = views, absolute, organiser
@@ -315,5 +315,10 @@ class EventsJsonLd:
     def __iter__(self) -> Iterator[Markup]:
         return (Markup(jsonld_script(event_jsonld(view, self.absolute, self.organiser))) for view in self.views)
 
+    def __len__(self) -> int:
+        return len(self.views)
+
     def __html__(self) -> str:
         return jsonld_script([event_jsonld(view, self.absolute, self.organiser) for view in self.views])
+
+    __str__ = __html__

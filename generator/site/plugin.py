@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, FileSystemBytecodeCache, Template, pass_context
+from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, FileSystemBytecodeCache, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 from mkdocs.commands.build import _build_page, _populate_page
@@ -76,6 +76,9 @@ _SITE_WIDE = re.compile(r"\b(views|pages|plugins)\b")
 # An issue page taken from the page cache: MkDocs renders this (nothing) and on_post_page
 # hands it the kept HTML instead (MkDocs 1.x has no other way to leave a page's rendering out).
 KEPT_TEMPLATE = "rundbrief-kept.html"
+# A page written part by part (on_page_markdown): MkDocs renders this template with the page's
+# final context, and its one call writes the page's real template into the page's file.
+STREAMED_TEMPLATE = "rundbrief-streamed.html"
 
 
 class _SkippedNotes(logging.Filter):
@@ -159,6 +162,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.edited: frozenset[str] | None = None
         self.before_writing: Callable[[], object] = lambda: None  # waits until site_dir is filled
         self.command = "build"
+        self.dirty = False  # MkDocs' --dirty: it renders only the pages whose files changed
         self._reset()
 
     def _reset(self) -> None:
@@ -180,13 +184,14 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         self.page_keys: dict[str, str] = {}  # issue page -> its key in the page cache
         self.kept: dict[str, CachedPage] = {}  # the issue pages being taken from the cache
         self.rendering: dict[str, tuple[str, int, TemplateContext | None]] = {}  # key, search entries before, context
-        self.streamed: dict[str, str] = {}  # page -> its template, written by on_post_page part by part
-        self.streamed_context: dict[str, TemplateContext] = {}
+        self.streamed: dict[str, str] = {}  # page -> its template, written part by part (_write_streamed)
+        self.written: set[str] = set()  # the pages _write_streamed wrote, for on_post_page
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this keeps the plugin across `mkdocs serve` rebuilds (MkDocs' rule); each
         # rebuild's on_config loads the content anew.
         self.command = command
+        self.dirty = dirty
 
     # -- loading --------------------------------------------------------------------
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -317,6 +322,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             "site_logo": self._site_logo(config),
         }
         env.globals["picture"] = self.images.picture
+        env.globals["rundbrief_write_streamed"] = self._write_streamed
         env.globals["initials"] = pages.initials
         env.globals["anchor"] = {
             "contact": pages.contact_anchor, "issue": pages.issue_anchor, "phase": pages.phase_anchor,
@@ -387,8 +393,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             return
         for src, issue in self.issue_pages.items():
             file = files.get_file_from_path(src)
-            if file is not None and file.page is not None and (self.edited is None or file.is_modified()):
-                self._look_up_kept_page(src, issue, file.page)
+            if file is None or file.page is None:
+                continue
+            if (self.edited is not None or self.dirty) and not file.is_modified():
+                continue  # not rendered in this build (and MkDocs' --dirty did not read it)
+            self._look_up_kept_page(src, issue, file.page)
         # The keys are made (the emails' too, long before): the digests of every model object and
         # view they kept (3 MB at 1,000 issues) need not live through the page loop. A later key
         # (the preview's next edit) computes its own again.
@@ -459,14 +468,14 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             page.meta.setdefault("template", TEMPLATES[src])
         if src in GENERATED and self._may_stream(config):
             self.streamed[src] = page.meta.get("template", "main.html")
-            page.meta["template"] = KEPT_TEMPLATE  # MkDocs renders nothing; on_post_page writes the page
+            page.meta["template"] = STREAMED_TEMPLATE
         return markdown
 
     def _may_stream(self, config: MkDocsConfig) -> bool:
         """The pages that list every issue, event or statement are written part by part as their
         template makes them (on_post_page): the events page of 1,000 issues is 5 MB of HTML that
         MkDocs would hold three times over, with Jinja's pieces of it (the build's peak). Only
-        where no other plugin's on_post_page would see the page (it would see nothing)."""
+        where no other plugin's on_post_page would see the page (it sees nothing of it)."""
         return all(getattr(handler, "__self__", None) is self for handler in config.plugins.events["post_page"])
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -542,8 +551,6 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         for entry in (self.search_entries or [])[self._entries_before :]:
             if isinstance(text := entry.get("text"), str) and len(text) >= PackedText.SHORTEST:
                 entry["text"] = PackedText(text)
-        if src in self.streamed:
-            self.streamed_context[src] = context
         return context
 
     on_page_context = CombinedEvent(_page_context_first, _page_context_last)
@@ -557,11 +564,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if rendering is not None and rendering[2] is not None and page.meta.get("template") == KEPT_TEMPLATE:
             # the kept page could not be read back: rendered now, as it would have been
             output = self.env.get_template(ISSUE_TEMPLATE).render(rendering[2])
-        if (template := self.streamed.pop(src, None)) is not None:
-            self._write_streamed(page, self.env.get_template(template), self.streamed_context.pop(src))
+        if src in self.written:  # by its template (_write_streamed): MkDocs writes no empty page
+            self.written.discard(src)
             _SKIPPED_NOTES.add(f"Page skipped: '{src}'. Generated empty output.")  # it was not
             page.markdown = page.content = ""
-            return ""  # written: MkDocs writes no empty page
+            return ""
         if src in self.issue_pages or src in GENERATED:
             # Written and indexed for search: MkDocs would keep every issue's Markdown and HTML
             # until the build ends (measured: 5-10 MB of a 170 MB peak at a thousand issues), and
@@ -583,13 +590,25 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             )  # fmt: skip
         return output
 
-    @staticmethod
-    def _write_streamed(page: Page, template: Template, context: TemplateContext) -> None:
-        """The page as MkDocs and on_post_page would write it: rendered, hyphenated, encoded."""
+    @pass_context
+    def _write_streamed(self, context: Context) -> str:
+        """STREAMED_TEMPLATE's call: the page's own template rendered with the context MkDocs
+        renders the page with (after every plugin's on_page_context), hyphenated and encoded as
+        on_post_page and MkDocs would, written as it is made. Into a file of its own first: a
+        template error half-way leaves no page cut off (MkDocs' own commands go on after one)."""
+        page = context["page"]
+        template = self.env.get_template(self.streamed.pop(page.file.src_uri))
         path = Path(page.file.abs_dest_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", errors="xmlcharrefreplace", newline="") as file:
-            file.writelines(hyphenation.hyphenate_stream(template.generate(context), hyphenation.WBR))
+        part = path.with_name(f".{path.name}.rundbrief-part")
+        try:
+            with part.open("w", encoding="utf-8", errors="xmlcharrefreplace", newline="") as file:
+                file.writelines(hyphenation.hyphenate_stream(template.generate(context.get_all()), hyphenation.WBR))
+            os.replace(part, path)
+        finally:
+            part.unlink(missing_ok=True)
+        self.written.add(page.file.src_uri)
+        return ""
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
         """The static templates: 404.html shows the same header as the pages (the slogan, the
@@ -676,7 +695,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         made = self.images.write(site)
         log.debug(f"{made} image renditions made anew")
         if self.page_cache is not None:
-            if self.edited is None:
+            if self.edited is None and not self.dirty:
                 self.page_cache.prune(self.page_keys)  # the pages of issues since edited or removed
             else:
                 self.page_cache.replace(self.page_keys)  # the edited pages' old versions
@@ -918,13 +937,15 @@ def _by_page(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _with_kept_template(env: Environment) -> BaseLoader:
-    """The environment's loader, which also knows the empty template of kept pages."""
+    """The environment's loader, which also knows rundbrief's own two: the empty template of
+    kept pages and the one of pages written part by part."""
     loader = env.loader
     if isinstance(loader, ChoiceLoader) and any(
         isinstance(choice, DictLoader) and KEPT_TEMPLATE in choice.mapping for choice in loader.loaders
     ):
         return loader
-    return ChoiceLoader([DictLoader({KEPT_TEMPLATE: ""}), *((loader,) if loader is not None else ())])
+    ours = DictLoader({KEPT_TEMPLATE: "", STREAMED_TEMPLATE: "{{ rundbrief_write_streamed() }}"})
+    return ChoiceLoader([ours, *((loader,) if loader is not None else ())])
 
 
 _PATHS = sysconfig.get_paths()
