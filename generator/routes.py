@@ -29,6 +29,18 @@ CONFIRM_PATH = "bestaetigen"
 UNSUBSCRIBE_PATH = "abmelden"
 
 
+def calendar_event(path: str) -> str | None:
+    """The event id whose calendar file ``path`` is (``termine/<id>.ics``: the inverse of
+    Routes.event_calendar), or None: another file, or the calendar of all events."""
+    folder, name = posixpath.split(path)
+    if folder != EVENTS_DIR or not name.endswith(".ics") or path == CALENDAR_FILE:
+        return None
+    return name[: -len(".ics")]
+
+
+CALENDAR_ID = posixpath.splitext(posixpath.basename(CALENDAR_FILE))[0]  # no event may have it: see calendar_event
+
+
 def page_path(content_path: str, directory_urls: bool = True) -> str:
     """Where MkDocs writes the page of ``content_path`` (a ``.md`` file below content/)."""
     parent, filename = posixpath.split(content_path)

@@ -11,7 +11,7 @@ import pytest
 from mkdocs.structure.files import File
 
 from generator.linkcheck import missing_on_site
-from generator.routes import Routes, page_url
+from generator.routes import CALENDAR_FILE, CALENDAR_ID, Routes, calendar_event, page_url
 from tests.conftest import make_project, write_images
 from tests.emailfixture import built_example, copy_example, run
 from tests.sitefixture import make_rich
@@ -50,6 +50,17 @@ Ein Bild: ![Plakat](../media/plakat.jpg)
 [ref]: ../media/fehlt.pdf
 Mit [Referenz][ref] und [extern](https://example.org/x.md), [Anker](#oben).
 """
+
+
+@pytest.mark.parametrize("event_id", ["konferenz-nord", "e-1", "2026"])
+def test_an_event_calendar_address_gives_its_event_back(event_id: str) -> None:
+    assert calendar_event(Routes.event_calendar(event_id)) == event_id
+
+
+def test_other_files_are_no_event_calendar() -> None:
+    assert calendar_event(CALENDAR_FILE) is None and CALENDAR_ID == "kalender"
+    for path in ("termine/index.md", "termine/sub/x.ics", "media/x.ics", "termine/x.ICS.txt"):
+        assert calendar_event(path) is None, path
 
 
 def test_check_reports_broken_body_links_and_images_with_their_line(tmp_path: Path) -> None:

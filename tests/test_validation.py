@@ -389,6 +389,34 @@ def test_raw_html_in_other_pages_is_checked_too(project: Path) -> None:
     ]
 
 
+def test_raw_html_that_would_take_the_page_with_it_is_refused(project: Path, write: Callable[..., Path]) -> None:
+    """The head's elements and elements or comments left open, in a body and in an event's
+    description (the events page shows every description: one could empty or redirect it)."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Offen\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n  - id: offen\n    title: Treffen\n'
+        "    start: 2026-07-01\n    location: Rathaus\n    description: |\n      Bitte <textarea> mitbringen\n---\n\n"
+        '<meta http-equiv="refresh" content="0; url=https://evil.example/">\n\n'
+        'Ein <TITLE>Titel und <style>p { color: red }</style> und <Base href="/">\n\n'
+        "Geschlossen: <textarea>x</textarea>, <!-- gut -->, \\<!-- als Text, `<!--` als Code\n\n"
+        "<div>\n<!-- Notiz für uns\n</div>\n\nWeiter <!-- zweite Notiz -->\n\n"
+        "<plaintext>\n\n<!-- am Ende offen\n",
+    )
+    take = "is not closed: the page would take everything after it for its content; close it with"
+    head = "the head of the page is rundbrief's (this element could send readers to another address or change where "
+    assert messages(project) == [
+        f"content/newsletter/2026-02.md:11: error: events[1].description: <textarea> {take} </textarea> or remove it",
+        f"content/newsletter/2026-02.md:14: error: body: <meta>: {head}the page's links lead); remove the element",
+        f"content/newsletter/2026-02.md:16: error: body: <TITLE> {take} </title> or remove it",
+        f"content/newsletter/2026-02.md:16: error: body: <Base>: {head}the page's links lead); remove the element",
+        "content/newsletter/2026-02.md:21: error: body: a comment begun with <!-- is not closed before the next one "
+        "(line 24): the page would hide everything up to line 24; close it with -->",
+        f"content/newsletter/2026-02.md:26: error: body: <plaintext> {take} </plaintext> or remove it",
+        "content/newsletter/2026-02.md:28: error: body: a comment begun with <!-- is not closed with -->: the page "
+        "would hide what follows it; close it, or write \\<!-- to show these characters",
+    ]
+
+
 def test_link_addresses_with_parentheses_are_read_whole(project: Path, write: Callable[..., Path]) -> None:
     """Python-Markdown reads balanced parentheses as part of the address: the message quotes it
     whole (it stopped at "alert(7"), and a file name with parentheses is found."""

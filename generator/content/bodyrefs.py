@@ -8,8 +8,11 @@ files (SVG, say) and web addresses are MkDocs' business, as before; so are code 
 
 Raw HTML reaches the site as written, so it is checked too (``check_raw_html``): nothing that
 runs script (``<script>``, ``on...=`` handlers, ``javascript:`` addresses), no embedded pages
-or plugins (``<iframe>``, ``<object>``, ``<embed>``), and nothing loaded from other hosts
-(``src``, ``srcset``, ``poster``, ``<link href>``, ``url(...)`` in styles).
+or plugins (``<iframe>``, ``<object>``, ``<embed>``), nothing loaded from other hosts
+(``src``, ``srcset``, ``poster``, ``<link href>``, ``url(...)`` in styles), nothing of the
+page's head (``<meta>``, ``<base>``), and nothing left open that would take the rest of the page
+with it (a comment, ``<textarea>``, ``<style>``, ``<title>``: the events page shows every
+event's description, so one description could empty it).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import difflib
 import html
 import posixpath
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -28,7 +31,7 @@ from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
 from generator.i18n import N_, _
-from generator.routes import CALENDAR_FILE, EVENTS_DIR
+from generator.routes import calendar_event
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
 # An inline target may hold balanced parentheses, as Python-Markdown reads it: [x](javascript:alert(7))
@@ -173,15 +176,15 @@ def check_links(
                 src=link.src,
                 target=target,
             ))
-        elif _is_event_calendar(target) and not (content / target).is_file():
+        elif (event_id := calendar_event(target)) is not None and not (content / target).is_file():
             made = (*files, *unpublished_files)
-            known = sorted(_event_id(name) for name in made if _is_event_calendar(name))
-            close = difflib.get_close_matches(_event_id(target), known, n=1, cutoff=0.75)
+            known = sorted(known_id for name in made if (known_id := calendar_event(name)) is not None)
+            close = difflib.get_close_matches(event_id, known, n=1, cutoff=0.75)
             ctx.error(link.line, _(
                 "%(field)s: link %(src)s: no event has the id %(id)s, so there is no calendar file of it%(suggest)s",
                 field=field,
                 src=link.src,
-                id=_event_id(target),
+                id=event_id,
                 suggest=_(' (did you mean "%(name)s"?)', name=f"{close[0]}.ics") if close else "",
             ))
         elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
@@ -191,15 +194,6 @@ def check_links(
                 src=link.src,
                 target=target,
             ))
-
-
-def _is_event_calendar(target: str) -> bool:
-    """``termine/<id>.ics``: the calendar file of one event, which the build makes."""
-    return posixpath.dirname(target) == EVENTS_DIR and target.endswith(".ics") and target != CALENDAR_FILE
-
-
-def _event_id(calendar_file: str) -> str:
-    return posixpath.splitext(posixpath.basename(calendar_file))[0]
 
 
 def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) -> str:
@@ -226,7 +220,7 @@ _HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_COMMENT = re.compile(r"(?<!\\)<!--.*?-->", re.DOTALL)  # \\<!-- is text in Markdown
 _TAG = re.compile(r"""(?<!\\)<([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
@@ -234,6 +228,12 @@ _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.
 _ATTR_LIST = re.compile(r"\{:?[ \t]*([^{}\n]*?)[ \t]*\}")
 _HANDLER = re.compile(r"on[a-z]{3,}")  # onclick, onerror, onload, ... (not "one")
 _EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "portal"})
+# The page's head is rundbrief's: <meta http-equiv="refresh"> sends every reader elsewhere, <base>
+# changes where each of the page's links leads.
+_HEAD_ONLY = frozenset({"meta", "base"})
+# Elements whose content is text up to their end tag: left open, the rest of the page is theirs.
+_RAW_TEXT = frozenset({"textarea", "title", "style", "xmp", "noembed", "noframes", "noscript"})
+_OPEN_COMMENT = re.compile(r"(?<!\\)<!--")
 # Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
 _LOADING = frozenset({"src", "srcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"})
 _LOADING_HREF = frozenset({"link", "base", "image", "use", "feimage", "script"})
@@ -262,20 +262,34 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _line_finder(text: str, lines: list[tuple[int, str]]) -> Callable[[int], int]:
+    """The file line of an offset in ``text``: ``lines`` joined, perhaps with parts of lines taken out."""
+    starts = [0]  # where each line starts in text
+    for piece in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(piece) + 1)
+    return lambda offset: lines[bisect.bisect_right(starts, offset) - 1][0]
+
+
 def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body") -> None:
-    """Raw HTML that runs script, embeds pages or loads from other hosts: one error for each,
-    at its line. Code blocks and code spans are text, not HTML; so are HTML comments."""
+    """Raw HTML that runs script, embeds pages, loads from other hosts, belongs to the page's
+    head or is left open (see the module's docstring): one error for each, at its line. Code
+    blocks and code spans are text, not HTML; so are closed HTML comments."""
     lines = body_lines(body, first_line)
     if not any("<" in line or "{" in line for _, line in lines):
         return
     text = "\n".join(line for _, line in lines)
+    line_at = _line_finder(text, lines)
+    for comment in _COMMENT.finditer(text):  # one left open ends at the next one's -->, hiding what is between
+        if (inner := _OPEN_COMMENT.search(comment.group(0), 4)) is not None:
+            ctx.error(line_at(comment.start()), _(
+                "%(field)s: a comment begun with <!-- is not closed before the next one (line %(next)d): the page "
+                "would hide everything up to line %(end)d; close it with -->",
+                field=field,
+                next=line_at(comment.start() + inner.start()),
+                end=line_at(comment.end() - 1),
+            ))
     text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    starts = [0]  # where each line starts in text (comments were replaced by their line breaks)
-    for piece in text.split("\n")[:-1]:
-        starts.append(starts[-1] + len(piece) + 1)
-
-    def line_at(offset: int) -> int:
-        return lines[bisect.bisect_right(starts, offset) - 1][0]
+    line_at = _line_finder(text, lines)
 
     for tag in _TAG.finditer(text):
         name, line = tag.group(1).lower(), line_at(tag.start())
@@ -295,6 +309,25 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
                 script_message=_(_SCRIPT_MESSAGE),
             ))
             continue
+        if name in _HEAD_ONLY:
+            ctx.error(line, _(
+                "%(field)s: %(written)s: the head of the page is rundbrief's (this element could send "
+                "readers to another address or change where the page's links lead); remove the element",
+                field=field,
+                written=written,
+            ))
+            continue
+        if name == "plaintext" or (
+            name in _RAW_TEXT and re.compile(rf"</{name}[\s/>]", re.IGNORECASE).search(text, tag.end()) is None
+        ):
+            ctx.error(line, _(
+                "%(field)s: %(written)s is not closed: the page would take everything after it for its "
+                "content; close it with </%(name)s> or remove it",
+                field=field,
+                written=written,
+                name=name,
+            ))
+            continue
         if name in _EMBEDDING:
             ctx.error(
                 line,
@@ -309,6 +342,12 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
             continue
         for written_key, value in attributes:
             _check_attribute(ctx, line, field, name, written_key, value, f"<{tag.group(1)} {{}}>")
+    for comment in _OPEN_COMMENT.finditer(text):  # the closed ones were taken out above
+        ctx.error(line_at(comment.start()), _(
+            "%(field)s: a comment begun with <!-- is not closed with -->: the page would hide what follows "
+            "it; close it, or write \\<!-- to show these characters",
+            field=field,
+        ))
     for attr_list in _ATTR_LIST.finditer(text):  # attr_list: {: onclick="..." } puts it on the element
         for attribute in _ATTRIBUTE.finditer(attr_list.group(1)):
             given = [g for g in attribute.groups()[1:] if g is not None]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,7 +18,7 @@ from generator.content.people import PERSON_KEYS, read_person_fields, read_photo
 from generator.content.yamlnodes import YNode, YScalar, check_despite_slip, describe, parse_yaml, quote
 from generator.diagnostics import Diagnostics, Location
 from generator.i18n import _
-from generator.routes import CALENDAR_FILE
+from generator.routes import CALENDAR_FILE, CALENDAR_ID
 
 ISSUE_KEYS = ("title", "number", "date", "summary", "draft", "cover", "photos", "events", "statements", "contacts")
 EVENT_KEYS = (
@@ -27,7 +26,6 @@ EVENT_KEYS = (
 )  # fmt: skip
 STATEMENT_KEYS = ("person", "people", "name", "role", "organisation", "groups", "photo", "quote")
 EVENT_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
-CALENDAR_ID = posixpath.splitext(posixpath.basename(CALENDAR_FILE))[0]  # termine/<id>.ics beside it
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 
 
@@ -67,10 +65,11 @@ class IssueReader:
         self.images = images
         self.source = ""  # the issue being read, below content/: its texts' links are relative to it
 
-    def _text_line(self, fields: Fields, key: str, text: str) -> int:
-        """The file line a Markdown field's text starts on: a text of several lines is written
-        as a block (``quote: |``), which starts on the line after its key."""
-        return fields.line_of(key) + (1 if "\n" in text.strip() else 0)
+    def _text_line(self, fields: Fields, key: str) -> int:
+        """The file line a Markdown field's text starts on: written as a block (``quote: |``),
+        the line after its key, however many lines it has."""
+        node = fields.entries[key][1] if key in fields.entries else None
+        return fields.line_of(key) + (1 if isinstance(node, YScalar) and node.block else 0)
 
     # -- people ---------------------------------------------------------------------
     def person_by_id(self, node: YNode, name: str) -> Person | None:
@@ -150,7 +149,7 @@ class IssueReader:
         quote_text = fields.text("quote", required=True, single_line=False)
         if not people or quote_text is None:
             return None
-        line = self._text_line(fields, "quote", quote_text)
+        line = self._text_line(fields, "quote")
         shown = check_body(self.ctx, quote_text, line, self.images, self.source, field=fields.name("quote"))
         return Statement(tuple(people), quote_text, photo, Location(self.ctx.path, fields.line), line, shown)
 
@@ -208,7 +207,7 @@ class IssueReader:
         line = 0
         shown: tuple[Image, ...] = ()
         if description is not None:
-            line = self._text_line(fields, "description", description)
+            line = self._text_line(fields, "description")
             shown = check_body(self.ctx, description, line, self.images, self.source, field=fields.name("description"))
         if title is None or start is None or event_id is None or (location is None and online is None):
             return None

@@ -39,6 +39,7 @@ class YScalar:
     text: str
     line: int
     plain: bool  # written without quotes or block style: may mean "nothing" (null)
+    block: bool = False  # written as a block (| or >): its text starts on the line after its key
 
     @property
     def is_null(self) -> bool:
@@ -144,7 +145,8 @@ class _Walker:
                 ),
             )
         if isinstance(node, yaml.ScalarNode):
-            return YScalar(str(node.value), line, plain=not node.style)  # libyaml says "", PyYAML None
+            # libyaml says "" for plain, PyYAML None
+            return YScalar(str(node.value), line, plain=not node.style, block=node.style in ("|", ">"))
         if isinstance(node, yaml.SequenceNode):
             return YList(tuple(self.walk(item, depth + 1) for item in node.value), line)
         assert isinstance(node, yaml.MappingNode)
