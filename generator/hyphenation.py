@@ -39,11 +39,28 @@ _CHUNK = re.compile(rf"(?:&#?\w+;|.){{1,{RUN}}}", re.DOTALL)  # an entity is one
 # them (a page is thousands of tags and blanks: split into runs, the text between them is few
 # pieces). A protected element ends at the first end tag of any protected kind: one inside
 # another (code in pre) ends the run early, and the rest is tags again.
-_PROTECTED = re.compile(
-    r"((?:<!--.*?-->|<(?:script|style|pre|code|textarea|title)\b[^>]*>.*?"
-    r"</(?:script|style|pre|code|textarea|title)\s*>|<[^>]*>|\s+)+)",
-    re.DOTALL | re.IGNORECASE,
+_COMMENT_RUN = r"<!--.*?-->"
+_ELEMENT_RUN = (
+    r"<(?:script|style|pre|code|textarea|title)\b[^>]*>.*?</(?:script|style|pre|code|textarea|title)\s*>"
 )
+
+
+_TAG_RUN = r"<[^>]*>"
+
+
+def _runs(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"((?:" + "|".join((*alternatives, r"\s+")) + r")+)", re.DOTALL | re.IGNORECASE)
+
+
+_PROTECTED = _runs(_COMMENT_RUN, _ELEMENT_RUN, _TAG_RUN)
+# The same where no comment, no protected element, or no tag at all can be closed any more
+# (_segments; each of them needs a ">")
+_RUNS = {
+    (True, True, True): _PROTECTED,
+    (False, True, True): _runs(_ELEMENT_RUN, _TAG_RUN),
+    (True, False, True): _runs(_COMMENT_RUN, _TAG_RUN),
+    (False, False, True): _runs(_TAG_RUN),
+} | {(comments, elements, False): _runs() for comments in (True, False) for elements in (True, False)}
 _MAY_CHANGE = re.compile(rf"[^\W\d_]{{{MIN_LETTERS}}}|[/@.]")  # a long word, or an address's mark
 
 
@@ -125,9 +142,42 @@ def hyphenate_html(html: str, breaker: str = WBR) -> str:
     """HTML with its text (only) hyphenated; ``breaker`` may be markup (``<wbr>``) or a character."""
     if len(html) > LARGE:
         return _hyphenate_large(html, breaker)
-    pieces = _PROTECTED.split(html)  # text, protected run, text, ...
-    pieces[0::2] = [_changed(text, breaker) for text in pieces[0::2]]
-    return "".join(pieces)
+    out: list[str] = []
+    for start, end, runs in _segments(html):
+        pieces = runs.split(html[start:end] if (start, end) != (0, len(html)) else html)  # text, run, text, ...
+        pieces[0::2] = [_changed(text, breaker) for text in pieces[0::2]]
+        out += pieces
+    return "".join(out)
+
+
+def _segments(html: str) -> list[tuple[int, int, re.Pattern[str]]]:
+    """``html`` in parts, each with the pattern that splits it as _PROTECTED splits the whole.
+    _PROTECTED looks for the end of each ``<!--`` and protected element up to the end of the
+    text, and a "<" for its ">": with thousands left open (an attack) that took minutes. From
+    the first that cannot be closed (no end of its kind after it at all), none of its kind after
+    it can either, and a pattern without that alternative splits the rest the same, in one
+    pass (after the last ">", nothing but white space is a run). The parts end
+    only where everything before is closed (as _stream_cut's parts); where one is not, the
+    rest keeps the whole pattern: the same result, the old speed."""
+    last_comment_end = html.rfind("-->")
+    comment = html.find("<!--", last_comment_end + 3 if last_comment_end != -1 else 0)
+    closer = _last(_CLOSER.finditer(html))
+    element = _OPENER.search(html, closer.start() + 1 if closer is not None else 0)
+    tag = html.find("<", html.rfind(">") + 1)
+    cuts = sorted(
+        ([(comment, "comments")] if comment != -1 else [])
+        + ([(element.start(), "elements")] if element else [])
+        + ([(tag, "tags")] if tag != -1 else [])
+    )
+    segments, start, alive = [], 0, {"comments": True, "elements": True, "tags": True}
+    for cut, kind in cuts:
+        if alive["tags"] and not _complete(html, cut, start, comments=alive["comments"], elements=alive["elements"]):
+            break
+        if cut > start:
+            segments.append((start, cut, _RUNS[alive["comments"], alive["elements"], alive["tags"]]))
+        start, alive[kind] = cut, False
+    segments.append((start, len(html), _RUNS[alive["comments"], alive["elements"], alive["tags"]]))
+    return segments
 
 
 def _hyphenate_large(html: str, breaker: str) -> str:
@@ -136,14 +186,15 @@ def _hyphenate_large(html: str, breaker: str) -> str:
     As fast for such a page; for an email or an issue page the split is faster."""
     out: list[str] = []
     copied = 0  # html[:copied] is in out
-    last = 0  # the end of the last protected run
-    for run in chain(_PROTECTED.finditer(html), (None,)):  # one match alive at a time
-        start = run.start() if run is not None else len(html)
-        if start > last and (changed := _changed(text := html[last:start], breaker)) != text:
-            out += (html[copied:last], changed)
-            copied = start
-        if run is not None:
-            last = run.end()
+    for begin, end, runs in _segments(html):
+        last = begin  # the end of the last protected run
+        for run in chain(runs.finditer(html, begin, end), (None,)):  # one match alive at a time
+            start = run.start() if run is not None else end
+            if start > last and (changed := _changed(text := html[last:start], breaker)) != text:
+                out += (html[copied:last], changed)
+                copied = start
+            if run is not None:
+                last = run.end()
     out.append(html[copied:])
     return "".join(out)
 
@@ -214,12 +265,14 @@ def _first_unclosed(text: str) -> int:
     return limit
 
 
-def _complete(text: str, end: int) -> bool:
-    if text.rfind("<", 0, end) > text.rfind(">", 0, end):
+def _complete(text: str, end: int, start: int = 0, *, comments: bool = True, elements: bool = True) -> bool:
+    """Whether each tag of ``text[start:end]``, and each comment and protected element if they
+    may still be closed, is closed before ``end``."""
+    if text.rfind("<", start, end) > text.rfind(">", start, end):
         return False
-    if (comment := text.rfind("<!--", 0, end)) != -1 and text.find("-->", comment + 4, end) == -1:
+    if comments and (comment := text.rfind("<!--", start, end)) != -1 and text.find("-->", comment + 4, end) == -1:
         return False
-    opener = _last(_OPENER.finditer(text, 0, end))
+    opener = _last(_OPENER.finditer(text, start, end)) if elements else None
     if opener is None:
         return True
     tag_end = text.find(">", opener.end(), end)

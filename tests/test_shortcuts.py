@@ -141,6 +141,51 @@ def test_hyphenating_a_large_page_piece_by_piece_gives_the_same(pieces: list[str
     assert hyphenation._hyphenate_large(html, hyphenation.WBR) == "".join(split)
 
 
+def _reference_hyphenation(html: str) -> str:
+    """hyphenate_html as it was: one split by _PROTECTED, each text between its runs changed."""
+    from generator import hyphenation
+
+    pieces = hyphenation._PROTECTED.split(html)
+    pieces[0::2] = [hyphenation._changed(text, hyphenation.WBR) for text in pieces[0::2]]
+    return "".join(pieces)
+
+
+_OPEN_PIECES = st.lists(
+    st.sampled_from([
+        "<p>", "</p>", "<pre>", "</pre>", "<code>", "</code>", "<!--", "-->", "<!-->", "--", "<", ">", " ", "\n",
+        "<pre title='</code>'>", "<script>", "</SCRIPT >", "Kreisentwicklungskonzept", "www.example.org/a/b/c/d/e/f",
+        "anna.muster@example.org", "x",
+    ]),
+    max_size=60,
+)  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_OPEN_PIECES)
+def test_hyphenating_in_segments_gives_what_one_split_gives(pieces: list[str]) -> None:
+    """hyphenation._segments: after the first comment, protected element or tag that cannot be
+    closed, a pattern without that alternative gives the same split (in one pass instead of one
+    look to the end of the text per opening)."""
+    from generator import hyphenation
+
+    html = "".join(pieces)
+    assert hyphenation.hyphenate_html(html, hyphenation.WBR) == _reference_hyphenation(html)
+    assert hyphenation._hyphenate_large(html, hyphenation.WBR) == _reference_hyphenation(html)
+
+
+@pytest.mark.parametrize("opening", ["<!-- ", "<pre>", "<code class='x'>", "< "])
+def test_thousands_left_open_are_split_in_one_pass(opening: str) -> None:
+    """Each kind left open thousands of times: the text after the first is split by a pattern
+    that no longer looks for its end, and the result is the one split's."""
+    from generator import hyphenation
+
+    html = "<p>Anfang</p>" + ("Beteiligungsprozess " + opening) * 3000
+    segments = hyphenation._segments(html)
+    assert len(segments) >= 2 and segments[-1][0] == html.index(opening.strip(), len("<p>Anfang</p>"))
+    assert segments[-1][2] is not hyphenation._PROTECTED
+    assert hyphenation.hyphenate_html(html, hyphenation.WBR) == _reference_hyphenation(html)
+
+
 @settings(max_examples=500, deadline=None)
 @given(_HTML_PIECES, st.integers(min_value=1, max_value=120))
 def test_hyphenating_a_page_as_it_is_made_gives_the_same(pieces: list[str], part: int) -> None:
