@@ -31,7 +31,7 @@ from generator.site.build import SiteBuildError, build_site
 from generator.site.feed import feed_issues
 from generator.site.plugin import templates_show_whole_site
 from generator.texts import Texts, convert_texts
-from generator.verification import find_subscriber_leaks, verify_email_links
+from generator.verification import find_subscriber_leaks, verify_email_links, verify_published_texts
 
 log = logging.getLogger("rundbrief")
 T = TypeVar("T")
@@ -122,6 +122,9 @@ def _build_into(
     cache = project.root / CACHE_DIR
     inliner = cast(Inliner, project.settings.email_inliner)
     texts = convert_texts(project, cache=cache)  # once, for the site and the emails
+    verify_published_texts(project, texts, diag, project.published)
+    if diag.failed(strict=strict):
+        return Built([])
     # parsed here once (and kept in the cache) before the email workers start: on a cold build
     # each of them and the site parsed the German patterns itself, half a second of CPU apiece
     hyphenation.use_cache(cache)
@@ -240,6 +243,9 @@ def _build_edits(
         texts = convert_texts(
             project, [i for i in project.published if i.slug in shown], cache=project.root / CACHE_DIR, keep=False
         )
+        verify_published_texts(project, texts, diag, issues)
+        if diag.failed(strict=strict):
+            return []
         build_site(project, staged_site, strict=strict, texts=texts, edited=edited, before_writing=site_linked)
     finally:
         site_linked()  # nothing may still write into a folder that is about to be removed

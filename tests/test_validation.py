@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +16,13 @@ from generator.content import load_project
 from tests.conftest import FIXTURES
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.md"))
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], capture_output=True, text=True, timeout=300, check=False,
+        env=dict(os.environ, RUNDBRIEF_LANG="en"),
+    )  # fmt: skip
 
 
 def messages(root: Path) -> list[str]:
@@ -398,7 +408,7 @@ def test_raw_html_that_would_take_the_page_with_it_is_refused(project: Path, wri
         "    start: 2026-07-01\n    location: Rathaus\n    description: |\n      Bitte <textarea> mitbringen\n---\n\n"
         '<meta http-equiv="refresh" content="0; url=https://evil.example/">\n\n'
         'Ein <TITLE>Titel und <style>p { color: red }</style> und <Base href="/">\n\n'
-        "Geschlossen: <textarea>x</textarea>, <!-- gut -->, \\<!-- als Text, `<!--` als Code\n\n"
+        "Geschlossen: <textarea>x</textarea>, <!-- gut -->, &lt;!-- als Text, `<!--` als Code\n\n"
         "<div>\n<!-- Notiz für uns\n</div>\n\nWeiter <!-- zweite Notiz -->\n\n"
         "<plaintext>\n\n<!-- am Ende offen\n",
     )
@@ -411,10 +421,84 @@ def test_raw_html_that_would_take_the_page_with_it_is_refused(project: Path, wri
         f"content/newsletter/2026-02.md:16: error: body: <Base>: {head}the page's links lead); remove the element",
         "content/newsletter/2026-02.md:21: error: body: a comment begun with <!-- is not closed before the next one "
         "(line 24): the page would hide everything up to line 24; close it with -->",
-        f"content/newsletter/2026-02.md:26: error: body: <plaintext> {take} </plaintext> or remove it",
-        "content/newsletter/2026-02.md:28: error: body: a comment begun with <!-- is not closed with -->: the page "
-        "would hide what follows it; close it, or write \\<!-- to show these characters",
+        "content/newsletter/2026-02.md:26: error: body: <plaintext> shows all of the page after it as plain text "
+        "and cannot be closed; remove it",
+        "content/newsletter/2026-02.md:28: error: body: a comment begun with <!-- is not closed with -->: inside HTML "
+        "the page would hide what follows it, elsewhere show it as text; close it with -->, or write &lt;!-- for "
+        "these characters",
     ]
+
+
+_META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (f"<!-- x --!> {_META} -->", "<meta>: the head of the page"),  # "--!>" ends a comment
+        (f"\\{_META}", "<meta>: the head of the page"),  # Python-Markdown keeps "\\<" as it is
+        ("\\<script>alert(1)</script>", "<script>: scripts are not allowed"),
+        ("<div>\n\\<!-- offen\n</div>", "a comment begun with <!-- is not closed with -->"),
+        (f"\\`{_META}\\`", "<meta>: the head of the page"),  # escaped backticks: no code span
+        (f"<div>\n`{_META}`\n</div>", "<meta>: the head of the page"),  # backticks in raw HTML: no code
+        (f"```\n{_META}", "<meta>: the head of the page"),  # a fence left open is no code
+        (f"~~~\n```\n~~~\n{_META}\n```", "<meta>: the head of the page"),  # the ``` closes nothing
+        ("<div>\n<meta http-equiv=refresh content=0;url=https://evil.example/?a'b>\n</div>", "<meta>: the head"),
+        ("<textarea a'b>", "<textarea> is not closed"),
+        ("<div>\n<template>\n</div>", "<template> is not closed"),
+        ("<div>\n<select>\n</div>", "<select> is not closed"),
+        ("<plaintext>x</plaintext>", "<plaintext> shows all of the page after it as plain text and cannot be closed"),
+    ],
+)
+def test_raw_html_written_to_slip_past_the_check_is_found(
+    project: Path, write: Callable[..., Path], body: str, expected: str
+) -> None:
+    """Found by an attacker's test: each of these reached the built page as live HTML."""
+    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    found = messages(project)
+    assert len(found) == 1 and re.match(r"content/newsletter/2026-02\.md:(7|8|10): error: body: ", found[0]), found
+    assert expected in found[0], found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<!--[if !mso]><!-->\nNur außerhalb von Outlook\n<!--<![endif]-->",
+        "<!----> <!--> <!---> <!-- a -- b --> <!--[if mso]>x<![endif]-->",
+        "~~~~\n```\n<!-- offen\n```\n~~~~",
+        "````\n```\n<textarea>\n```\n````",
+        f"`{_META}` und ``<!-- offen`` als Code",
+        "~~~\n<!-- offen\n<plaintext>\n~~~",
+        "a <- b, x <!- y, <-> und <3",
+        "<svg viewBox='0 0 1 1'><style>rect { fill: red }</style></svg>",
+    ],
+)
+def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Path], body: str) -> None:
+    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    assert messages(project) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # an end tag in an indented code block is text on the page: the textarea stays open
+        ("Text <textarea> mehr\n\n    </textarea>", "body: <textarea> is not closed"),
+        ("<select>\n\n    </select>", "body: <select> is not closed"),
+    ],
+)
+def test_the_html_a_text_becomes_is_checked_too(
+    project: Path, write: Callable[..., Path], body: str, expected: str
+) -> None:
+    """What reading the Markdown cannot be sure of is checked in the HTML Python-Markdown makes of
+    it (verification.verify_published_texts): by check, and by build, which writes nothing."""
+    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    assert messages(project) == []  # the Markdown's own check finds nothing
+    checked = run_cli("check", "--project", str(project))
+    assert checked.returncode == 1 and expected in checked.stderr, checked.stderr
+    assert re.search(r"content/newsletter/2026-02\.md:\d+: error: body: ", checked.stderr), checked.stderr
+    built = run_cli("build", "--project", str(project))
+    assert built.returncode != 0 and expected in built.stderr, built.stderr
+    assert not (project / "site").exists() and not (project / "newsletter").exists()
 
 
 def test_link_addresses_with_parentheses_are_read_whole(project: Path, write: Callable[..., Path]) -> None:

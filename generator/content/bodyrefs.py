@@ -46,8 +46,8 @@ _HTML_A = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]
 _HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _IMG_START = re.compile(r"<img\b", re.IGNORECASE)
 _EMPTY_LINK = re.compile(r"(?<![!\\])\[\s*\]\(\s*<?([^\s)>]*)")  # [](seite.md): a link nobody sees or can click
-_CODE_SPAN = re.compile(r"(`+).*?\1")
-_FENCE = re.compile(r" {0,3}(```|~~~)")
+_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`).*?(?<!`)\1(?!`)")  # not from an escaped backtick
+_FENCE = re.compile(r"(`{3,}|~{3,})")  # at the line's start, as Python-Markdown's fenced_code reads it
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +61,73 @@ def _label(text: str) -> str:
 
 
 def body_lines(body: str, first_line: int) -> list[tuple[int, str]]:
-    """The body's lines with their file line numbers, without code blocks and code spans."""
-    lines, fenced = [], False
-    for number, line in enumerate(body.split("\n"), start=first_line):
-        if _FENCE.match(line):
-            fenced = not fenced
+    """The body's lines with their file line numbers, without code blocks and code spans: what
+    Python-Markdown surely shows as code. A fence is code only with its closing fence (the same
+    characters, as many; Python-Markdown shows a fence left open as text), and inside a block of
+    raw HTML backticks are no code span (Python-Markdown leaves that block as it is). Where it is
+    unsure, the line stays: a check that reads too much reports too much, never too little."""
+    raw = body.split("\n")
+    code = _fenced(raw)
+    lines, html_block = [], _HtmlBlock()
+    for index, (number, line) in enumerate(enumerate(raw, start=first_line)):
+        if index in code:
             continue
-        if not fenced:
-            lines.append((number, _CODE_SPAN.sub("", line)))
+        in_html = html_block.feed(line)
+        lines.append((number, line if in_html else _CODE_SPAN.sub("", line)))
     return lines
+
+
+def _fenced(lines: list[str]) -> set[int]:
+    """The indices of the lines of each closed fenced code block, its fences included."""
+    code: set[int] = set()
+    index = 0
+    while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        if opening is not None:
+            fence = opening.group(1)
+            close = next(
+                (i for i in range(index + 1, len(lines)) if lines[i].rstrip() == fence),
+                None,
+            )  # fmt: skip
+            if close is not None:
+                code.update(range(index, close + 1))
+                index = close + 1
+                continue
+        index += 1
+    return code
+
+
+class _HtmlBlock:
+    """Whether a line is inside a block of raw HTML: from a line that begins with the opening
+    tag of a block element to the line that closes it (one left open: to the end)."""
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.depth = 0
+
+    def feed(self, line: str) -> bool:
+        if self.name is None:
+            start = _BLOCK_START.match(line)
+            if start is None or start.group(1).lower() not in _BLOCK_ELEMENTS:
+                return False
+            self.name, self.depth = start.group(1).lower(), 0
+        opened = len(re.findall(rf"<{self.name}\b", line, re.IGNORECASE))
+        closed = len(re.findall(rf"</{self.name}\s*>", line, re.IGNORECASE))
+        self.depth += opened - closed
+        if self.depth <= 0:
+            self.name = None
+        return True
+
+
+_BLOCK_START = re.compile(r" {0,3}<([A-Za-z][A-Za-z0-9]*)")
+# Python-Markdown's block-level elements (markdown.Markdown.block_level_elements)
+_BLOCK_ELEMENTS = frozenset({
+    "address", "article", "aside", "blockquote", "details", "div", "dl", "fieldset", "figcaption", "figure",
+    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "main", "menu", "nav", "ol",
+    "p", "pre", "section", "table", "ul", "canvas", "colgroup", "dd", "body", "dt", "group", "html", "iframe", "li",
+    "legend", "math", "map", "noscript", "output", "object", "option", "progress", "script", "style", "summary",
+    "tbody", "td", "textarea", "tfoot", "th", "thead", "tr", "video", "center",
+})  # fmt: skip
 
 
 def may_show_images(body: str) -> bool:
@@ -220,8 +278,11 @@ _HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 
-_COMMENT = re.compile(r"(?<!\\)<!--.*?-->", re.DOTALL)  # \\<!-- is text in Markdown
-_TAG = re.compile(r"""(?<!\\)<([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+# HTML ends a comment at "-->" or "--!>", and "<!-->" and "<!--->" at once. Python-Markdown
+# passes "\\<" through (a backslash does not escape "<"): "\\<!--" begins a comment too.
+_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>)", re.DOTALL)
+# a quote left open in a tag ends nothing for a browser: then the tag ends at the next ">"
+_TAG = re.compile(r"""<([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*|[^>]*)>""")
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.IGNORECASE)
@@ -233,7 +294,9 @@ _EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "apple
 _HEAD_ONLY = frozenset({"meta", "base"})
 # Elements whose content is text up to their end tag: left open, the rest of the page is theirs.
 _RAW_TEXT = frozenset({"textarea", "title", "style", "xmp", "noembed", "noframes", "noscript"})
-_OPEN_COMMENT = re.compile(r"(?<!\\)<!--")
+# ... and elements that, left open, take what follows into a list, a template or another language
+_MUST_CLOSE = _RAW_TEXT | {"select", "template", "svg", "math"}
+_OPEN_COMMENT = re.compile(r"<!--")
 # Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
 _LOADING = frozenset({"src", "srcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"})
 _LOADING_HREF = frozenset({"link", "base", "image", "use", "feimage", "script"})
@@ -278,9 +341,43 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
     if not any("<" in line or "{" in line for _, line in lines):
         return
     text = "\n".join(line for _, line in lines)
-    line_at = _line_finder(text, lines)
+    _check_html(ctx, text, lambda shown: _line_finder(shown, lines), field, markdown=True)
+
+
+def check_published_html(ctx: Context, published: str, source: str, first_line: int, field: str) -> None:
+    """The HTML a text became (Python-Markdown's, as the page shows it), checked as
+    check_raw_html checks its Markdown: what reading the Markdown cannot be sure of (a block
+    of raw HTML, an extension's output, a construct Python-Markdown reads differently) is
+    checked where it reaches the page. A problem is reported at the first line of ``source``
+    (the text, from ``first_line``) that holds its element or comment."""
+    if "<" in published:
+        lines = list(enumerate(source.split("\n"), start=first_line))
+        _check_html(ctx, published, lambda shown: _source_line_finder(shown, lines), field, markdown=False)
+
+
+def _source_line_finder(shown: str, lines: list[tuple[int, str]]) -> Callable[[int], int]:
+    def line_at(offset: int) -> int:
+        token = _TOKEN.match(shown, offset)
+        needle = token.group(0).lower() if token is not None else None
+        return next((number for number, line in lines if needle and needle in line.lower()), lines[0][0])
+
+    return line_at
+
+
+_TOKEN = re.compile(r"<!--|<[A-Za-z][A-Za-z0-9:-]*")
+
+
+def _check_html(
+    ctx: Context, text: str, line_finder: Callable[[str], Callable[[int], int]], field: str, *, markdown: bool
+) -> None:
+    """check_raw_html's checks of ``text``; ``line_finder``: the file line of an offset in a
+    text (``text``, or ``text`` with its comments taken out); ``markdown``: ``text`` is
+    Markdown (attr_list's ``{: ...}`` sets attributes too), else HTML."""
+    line_at = line_finder(text)
     for comment in _COMMENT.finditer(text):  # one left open ends at the next one's -->, hiding what is between
-        if (inner := _OPEN_COMMENT.search(comment.group(0), 4)) is not None:
+        # "<!--[if !mso]><!-->" is one comment: an opening that is part of its end does not count
+        body_end = len(comment.group(0)) - (4 if comment.group(0).endswith("--!>") else 3)
+        if (inner := _OPEN_COMMENT.search(comment.group(0), 4, max(4, body_end))) is not None:
             ctx.error(line_at(comment.start()), _(
                 "%(field)s: a comment begun with <!-- is not closed before the next one (line %(next)d): the page "
                 "would hide everything up to line %(end)d; close it with -->",
@@ -289,7 +386,7 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
                 end=line_at(comment.end() - 1),
             ))
     text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    line_at = _line_finder(text, lines)
+    line_at = line_finder(text)
 
     for tag in _TAG.finditer(text):
         name, line = tag.group(1).lower(), line_at(tag.start())
@@ -317,9 +414,15 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
                 written=written,
             ))
             continue
-        if name == "plaintext" or (
-            name in _RAW_TEXT and re.compile(rf"</{name}[\s/>]", re.IGNORECASE).search(text, tag.end()) is None
-        ):
+        if name == "plaintext":
+            ctx.error(line, _(
+                "%(field)s: %(written)s shows all of the page after it as plain text and cannot be closed; "
+                "remove it",
+                field=field,
+                written=written,
+            ))
+            continue
+        if name in _MUST_CLOSE and re.compile(rf"</{name}[\s/>]", re.IGNORECASE).search(text, tag.end()) is None:
             ctx.error(line, _(
                 "%(field)s: %(written)s is not closed: the page would take everything after it for its "
                 "content; close it with </%(name)s> or remove it",
@@ -342,13 +445,21 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
             continue
         for written_key, value in attributes:
             _check_attribute(ctx, line, field, name, written_key, value, f"<{tag.group(1)} {{}}>")
+            if not markdown and written_key.lower() in ("href", "xlink:href") and _is_script_address(value):
+                # in Markdown the link check reports these (find_links), with its own advice
+                ctx.error(line, _(
+                    "%(field)s: %(shown)s: %(script_message)s; use a web address or a file of the project",
+                    field=field,
+                    shown=f'<{tag.group(1)} {written_key}="{_shorten(value)}">',
+                    script_message=_(_SCRIPT_MESSAGE),
+                ))
     for comment in _OPEN_COMMENT.finditer(text):  # the closed ones were taken out above
         ctx.error(line_at(comment.start()), _(
-            "%(field)s: a comment begun with <!-- is not closed with -->: the page would hide what follows "
-            "it; close it, or write \\<!-- to show these characters",
+            "%(field)s: a comment begun with <!-- is not closed with -->: inside HTML the page would hide "
+            "what follows it, elsewhere show it as text; close it with -->, or write &lt;!-- for these characters",
             field=field,
         ))
-    for attr_list in _ATTR_LIST.finditer(text):  # attr_list: {: onclick="..." } puts it on the element
+    for attr_list in _ATTR_LIST.finditer(text) if markdown else ():  # {: onclick="..." } puts it on the element
         for attribute in _ATTRIBUTE.finditer(attr_list.group(1)):
             given = [g for g in attribute.groups()[1:] if g is not None]
             if given:
