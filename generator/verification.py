@@ -35,8 +35,8 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
         check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body")
         for number, event in enumerate(issue.events, start=1):
             if event.description:
-                html = texts.html(event.description, source)
-                check_published_html(ctx, html, event.description, event.description_line, f"events[{number}].description")
+                html, field = texts.html(event.description, source), f"events[{number}].description"
+                check_published_html(ctx, html, event.description, event.description_line, field)
         for number, statement in enumerate(issue.statements, start=1):
             html = texts.html(statement.quote, source)
             check_published_html(ctx, html, statement.quote, statement.quote_line, f"statements[{number}].quote")
