@@ -83,7 +83,7 @@ STREAMED_TEMPLATE = "rundbrief-streamed.html"
 
 class _SkippedNotes(logging.Filter):
     """MkDocs notes that a page it rendered as empty was skipped; a page rundbrief wrote itself
-    (on_post_page) is not. Each note is dropped once, as it is expected."""
+    (_write_streamed) is not. Each note is dropped once, as it is expected."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -473,9 +473,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
 
     def _may_stream(self, config: MkDocsConfig) -> bool:
         """The pages that list every issue, event or statement are written part by part as their
-        template makes them (on_post_page): the events page of 1,000 issues is 5 MB of HTML that
-        MkDocs would hold three times over, with Jinja's pieces of it (the build's peak). Only
-        where no other plugin's on_post_page would see the page (it sees nothing of it)."""
+        template makes them (_write_streamed): the events page of 1,000 issues is 5 MB of HTML
+        that MkDocs would hold three times over, with Jinja's pieces of it (the build's peak).
+        Only where no other plugin's on_post_page would see the page (it sees nothing of it)."""
         return all(getattr(handler, "__self__", None) is self for handler in config.plugins.events["post_page"])
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
