@@ -34,7 +34,7 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
         source = issue_source(issue)
         check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body")
         for number, event in enumerate(issue.events, start=1):
-            if event.description:
+            if event.description and event.source.path == issue.source.path:  # not one it names by id
                 html, field = texts.html(event.description, source), f"events[{number}].description"
                 check_published_html(ctx, html, event.description, event.description_line, field)
         for number, statement in enumerate(issue.statements, start=1):

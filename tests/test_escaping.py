@@ -124,9 +124,11 @@ events:
     start: 2027-02-02
     location: Kreishaus
     registration: '{HOSTILE_URL}'
+    description: 'Mit Bild <img src="../media/foto.jpg" alt="x" title=''x" onerror="alert(2)" y="''> und
+      <img src="../media/foto.jpg" alt="a><script>alert(2)</script>">.'
 statements:
   - person: boese
-    quote: Ein ganz normales Zitat.
+    quote: 'Ein Zitat <img src="../media/foto.jpg" alt="x" title=''x" onload="alert(4)" y="''>.'
   - name: {v("Inline-Name")}
     role: {v("Inline-Rolle")}
     organisation: {v("Inline-Organisation")}
@@ -139,6 +141,10 @@ contacts:
 ---
 
 Ein ganz normaler Text.
+
+Bilder, deren Anführungszeichen ein Angreifer setzt (das Bild der Seite wird neu geschrieben):
+<img src="../media/foto.jpg" alt="a><script>alert(1)</script>"> und
+<img src="../media/foto.jpg" alt="z" title='x" onload="alert(3)" y="'>.
 """
 
 PHASE = f"""\
@@ -240,7 +246,7 @@ def test_no_page_carries_an_element_or_handler_from_the_content(hostile: Path) -
             if kind == "application/ld+json":
                 json.loads(script)  # data, not a program: the text may be in it, as JSON
             else:
-                assert "alert(1)" not in script, path
+                assert "alert(" not in script, path
 
 
 def test_every_plain_text_field_is_shown_as_text(hostile: Path) -> None:

@@ -445,6 +445,7 @@ _META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
         (f"~~~\n```\n~~~\n{_META}\n```", "<meta>: the head of the page"),  # the ``` closes nothing
         ("<div>\n<meta http-equiv=refresh content=0;url=https://evil.example/?a'b>\n</div>", "<meta>: the head"),
         ("<textarea a'b>", "<textarea> is not closed"),
+        ("<p title='x' x\"> <script>alert(3)</script> \"> hier.</p>", "<script>: scripts are not allowed"),
         ("<div>\n<template>\n</div>", "<template> is not closed"),
         ("<div>\n<select>\n</div>", "<select> is not closed"),
         ("<plaintext>x</plaintext>", "<plaintext> shows all of the page after it as plain text and cannot be closed"),
@@ -484,6 +485,8 @@ def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Pat
         # an end tag in an indented code block is text on the page: the textarea stays open
         ("Text <textarea> mehr\n\n    </textarea>", "body: <textarea> is not closed"),
         ("<select>\n\n    </select>", "body: <select> is not closed"),
+        # reported where the element is, not at the code span before it that names it
+        ("Code: `<textarea>`\n\nText <textarea> mehr\n\n    </textarea>", "2026-02.md:9: error: body: <textarea>"),
     ],
 )
 def test_the_html_a_text_becomes_is_checked_too(
@@ -499,6 +502,24 @@ def test_the_html_a_text_becomes_is_checked_too(
     built = run_cli("build", "--project", str(project))
     assert built.returncode != 0 and expected in built.stderr, built.stderr
     assert not (project / "site").exists() and not (project / "newsletter").exists()
+
+
+def test_an_event_named_by_another_issue_is_checked_once_in_its_own_file(
+    project: Path, write: Callable[..., Path]
+) -> None:
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n  - id: offen\n    title: Offen\n'
+        "    start: 2026-07-01\n    location: Rathaus\n    description: |\n      Text <textarea> mehr\n\n"
+        "          </textarea>\n---\n\nText\n",
+    )
+    write("newsletter/2026-03.md", '---\ntitle: Drei\nnumber: "03.2026"\ndate: 2026-07-30\nevents:\n  - id: offen\n---\n\nText\n')
+    checked = run_cli("check", "--project", str(project))
+    problems = [line for line in checked.stderr.splitlines() if ": error: " in line]
+    assert problems == [
+        "content/newsletter/2026-02.md:11: error: events[1].description: <textarea> is not closed: the page would "
+        "take everything after it for its content; close it with </textarea> or remove it"
+    ], checked.stderr
 
 
 def test_link_addresses_with_parentheses_are_read_whole(project: Path, write: Callable[..., Path]) -> None:

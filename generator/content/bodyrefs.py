@@ -30,6 +30,8 @@ from urllib.parse import unquote, urlsplit
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
+from generator.htmltags import START_TAG
+from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
 from generator.routes import calendar_event
 
@@ -281,8 +283,6 @@ _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 # HTML ends a comment at "-->" or "--!>", and "<!-->" and "<!--->" at once. Python-Markdown
 # passes "\\<" through (a backslash does not escape "<"): "\\<!--" begins a comment too.
 _COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>)", re.DOTALL)
-# a quote left open in a tag ends nothing for a browser: then the tag ends at the next ">"
-_TAG = re.compile(r"""<([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*|[^>]*)>""")
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.IGNORECASE)
@@ -351,15 +351,17 @@ def check_published_html(ctx: Context, published: str, source: str, first_line: 
     checked where it reaches the page. A problem is reported at the first line of ``source``
     (the text, from ``first_line``) that holds its element or comment."""
     if "<" in published:
-        lines = list(enumerate(source.split("\n"), start=first_line))
-        _check_html(ctx, published, lambda shown: _source_line_finder(shown, lines), field, markdown=False)
+        # where the element is written: outside code first, then anywhere; else the text's first line
+        lines = body_lines(source, first_line) + list(enumerate(source.split("\n"), start=first_line))
+        first = next((number for number, line in lines if line.strip()), first_line)
+        _check_html(ctx, published, lambda shown: _source_line_finder(shown, lines, first), field, markdown=False)
 
 
-def _source_line_finder(shown: str, lines: list[tuple[int, str]]) -> Callable[[int], int]:
+def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) -> Callable[[int], int]:
     def line_at(offset: int) -> int:
         token = _TOKEN.match(shown, offset)
         needle = token.group(0).lower() if token is not None else None
-        return next((number for number, line in lines if needle and needle in line.lower()), lines[0][0])
+        return next((number for number, line in lines if needle and needle in line.lower()), first)
 
     return line_at
 
@@ -388,12 +390,9 @@ def _check_html(
     text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     line_at = line_finder(text)
 
-    for tag in _TAG.finditer(text):
+    for tag in START_TAG.finditer(text):  # as a browser reads them (htmltags.py)
         name, line = tag.group(1).lower(), line_at(tag.start())
-        attributes = [
-            (a.group(1), html.unescape(next((g for g in a.groups()[1:] if g is not None), "")))
-            for a in _ATTRIBUTE.finditer(tag.group(2))
-        ]
+        attributes = tag_attributes(tag.group(2))
         source = next(
             (f' {key}="{_shorten(value)}"' for key, value in attributes if key.lower() in ("src", "data")), ""
         )

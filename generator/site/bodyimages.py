@@ -1,8 +1,10 @@
 """The site target of converted Markdown: images web-sized, addresses relative to the page.
 
-Python-Markdown writes ``<img alt=".." src="..">`` with double-quoted attributes; an image
-whose src is a JPEG, PNG or GIF in content/ gets its rendition, a srcset and its size, so the
-body obeys the same rule as the photos rundbrief places itself. The src is either relative to
+An image whose src is a JPEG, PNG or GIF in content/ gets its rendition, a srcset and its size,
+so the body obeys the same rule as the photos rundbrief places itself. The tag is read as a
+browser reads it (htmltags.py; an editor's raw ``<img>`` may quote with ``'`` or not at all,
+and a quoted value may hold ``>``), and written anew with each attribute escaped: the new tag
+says what the old one said, nothing more. The src is either relative to
 the page (pages MkDocs converted) or the absolute address of the file on the site (texts of the
 one conversion, generator/markup.py); links of the latter become relative to the page, as
 MkDocs writes them, so the site works below any address and in the local preview.
@@ -18,12 +20,13 @@ from urllib.parse import unquote, urlsplit
 from mkdocs.utils import get_relative_url
 
 from generator.content.images import ImageChecker, ImageProblem
+from generator.htmltags import attributes, start_tag
 from generator.images import ImagePipeline
 from generator.routes import Routes
 
 BODY_WIDTH = 800  # CSS pixels of Material's content column
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(r'([\w:-]+)\s*=\s*"([^"]*)"')
+_IMG = start_tag("img")
+_NAME = re.compile(r"[A-Za-z_:][-A-Za-z0-9_:.]*")  # an attribute name that needs no care to be written
 
 
 def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImagePipeline, site_url: str = "") -> str:
@@ -36,8 +39,10 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
 
     def replace(match: re.Match[str]) -> str:
         tag = match.group(0)
-        attrs = dict(_ATTR.findall(tag))
-        src = html.unescape(attrs.get("src", ""))
+        attrs: dict[str, str] = {}
+        for name, value in attributes(match.group(2)):
+            attrs.setdefault(name.lower(), value)  # a browser keeps the first of two
+        src = attrs.get("src", "")
         parts = urlsplit(src)
         if site_url and src.startswith(site_url):
             target = unquote(urlsplit(src[len(site_url) :]).path)
@@ -52,8 +57,12 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
         picture = images.picture(image, BODY_WIDTH)
         up = "../" * depth
         srcset = ", ".join(f"{up}{url} {width}w" for url, width in picture.candidates)
-        alt = attrs.get("alt", "")
-        kept = "".join(f' {k}="{v}"' for k, v in attrs.items() if k not in ("src", "alt", "width", "height", "srcset"))
+        alt = html.escape(attrs.get("alt", ""), quote=True)
+        kept = "".join(
+            f' {k}="{html.escape(v, quote=True)}"'
+            for k, v in attrs.items()
+            if k not in ("src", "alt", "width", "height", "srcset", "sizes", "loading") and _NAME.fullmatch(k)
+        )
         return (
             f'<img src="{up}{picture.src}" srcset="{srcset}" sizes="(max-width: {BODY_WIDTH}px) 100vw, {BODY_WIDTH}px" '
             f'alt="{alt}" width="{picture.width}" height="{picture.height}" loading="lazy"{kept}>'
