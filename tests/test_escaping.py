@@ -125,7 +125,8 @@ events:
     location: Kreishaus
     registration: '{HOSTILE_URL}'
     description: 'Mit Bild <img src="../media/foto.jpg" alt="x" title=''x" onerror="alert(2)" y="''> und
-      <img src="../media/foto.jpg" alt="a><script>alert(2)</script>">.'
+      <img src="../media/foto.jpg" alt="a><script>alert(2)</script>"> und
+      <span title="<img src=../media/foto.jpg alt=x onmouseover=alert(6)>">x</span>.'
 statements:
   - person: boese
     quote: 'Ein Zitat <img src="../media/foto.jpg" alt="x" title=''x" onload="alert(4)" y="''>.'
@@ -144,7 +145,8 @@ Ein ganz normaler Text.
 
 Bilder, deren Anführungszeichen ein Angreifer setzt (das Bild der Seite wird neu geschrieben):
 <img src="../media/foto.jpg" alt="a><script>alert(1)</script>"> und
-<img src="../media/foto.jpg" alt="z" title='x" onload="alert(3)" y="'>.
+<img src="../media/foto.jpg" alt="z" title='x" onload="alert(3)" y="'>,
+<span title="<img src=../media/foto.jpg alt=x onmouseover=alert(5)>">ein Bild im Titel</span>.
 """
 
 PHASE = f"""\

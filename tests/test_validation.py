@@ -446,6 +446,9 @@ _META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
         ("<div>\n<meta http-equiv=refresh content=0;url=https://evil.example/?a'b>\n</div>", "<meta>: the head"),
         ("<textarea a'b>", "<textarea> is not closed"),
         ("<p title='x' x\"> <script>alert(3)</script> \"> hier.</p>", "<script>: scripts are not allowed"),
+        # a no-break space is no white space in HTML: the quote after it is part of an unquoted value
+        ("Text <span title=\u00a0\"x onmouseover=alert(1) y=\"\">x</span>", "remove the onmouseover attribute"),
+        ('<IMG SRC="../media/foto.jpg" ALT=b ONERROR=alert(1)>', "remove the ONERROR attribute"),
         ("<div>\n<template>\n</div>", "<template> is not closed"),
         ("<div>\n<select>\n</div>", "<select> is not closed"),
         ("<plaintext>x</plaintext>", "<plaintext> shows all of the page after it as plain text and cannot be closed"),
@@ -485,6 +488,8 @@ def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Pat
         # an end tag in an indented code block is text on the page: the textarea stays open
         ("Text <textarea> mehr\n\n    </textarea>", "body: <textarea> is not closed"),
         ("<select>\n\n    </select>", "body: <select> is not closed"),
+        # a quote left open: the browser reads the rest of the page into the tag
+        ('<div>\n<span title="a>x</span>\n</div>', 'body: <span title="a>x</span>: the tag does not end'),
         # reported where the element is, not at the code span before it that names it
         ("Code: `<textarea>`\n\nText <textarea> mehr\n\n    </textarea>", "2026-02.md:9: error: body: <textarea>"),
     ],

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
-from generator.htmltags import START_TAG
+from generator.htmltags import COMMENT, START_TAG, unended_tag
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
 from generator.routes import calendar_event
@@ -280,9 +280,8 @@ _HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 
-# HTML ends a comment at "-->" or "--!>", and "<!-->" and "<!--->" at once. Python-Markdown
-# passes "\\<" through (a backslash does not escape "<"): "\\<!--" begins a comment too.
-_COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>)", re.DOTALL)
+# Python-Markdown passes "\\<" through (a backslash does not escape "<"): "\\<!--" begins a comment too.
+_COMMENT = COMMENT
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.IGNORECASE)
@@ -452,6 +451,13 @@ def _check_html(
                     shown=f'<{tag.group(1)} {written_key}="{_shorten(value)}">',
                     script_message=_(_SCRIPT_MESSAGE),
                 ))
+    if not markdown and (opening := unended_tag(text)) is not None:  # Markdown shows such a "<" as text
+        ctx.error(line_at(opening), _(
+            "%(field)s: %(written)s: the tag does not end (a quote or its > is missing): the page would take "
+            "everything after it into the tag; close it",
+            field=field,
+            written=_shorten(text[opening:].split("\n", 1)[0], 30),  # its line, as far as it is shown
+        ))
     for comment in _OPEN_COMMENT.finditer(text):  # the closed ones were taken out above
         ctx.error(line_at(comment.start()), _(
             "%(field)s: a comment begun with <!-- is not closed with -->: inside HTML the page would hide "

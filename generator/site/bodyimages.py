@@ -20,12 +20,11 @@ from urllib.parse import unquote, urlsplit
 from mkdocs.utils import get_relative_url
 
 from generator.content.images import ImageChecker, ImageProblem
-from generator.htmltags import attributes, start_tag
+from generator.htmltags import raw_attributes, real_tags
 from generator.images import ImagePipeline
 from generator.routes import Routes
 
 BODY_WIDTH = 800  # CSS pixels of Material's content column
-_IMG = start_tag("img")
 _NAME = re.compile(r"[A-Za-z_:][-A-Za-z0-9_:.]*")  # an attribute name that needs no care to be written
 
 
@@ -39,10 +38,10 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
 
     def replace(match: re.Match[str]) -> str:
         tag = match.group(0)
-        attrs: dict[str, str] = {}
-        for name, value in attributes(match.group(2)):
-            attrs.setdefault(name.lower(), value)  # a browser keeps the first of two
-        src = attrs.get("src", "")
+        attrs: dict[str, str] = {}  # as written: a value's character references are the browser's to read
+        for name, value in raw_attributes(match.group(2)):
+            attrs.setdefault(name.lower(), value.replace('"', "&quot;"))  # a browser keeps the first of two
+        src = html.unescape(attrs.get("src", ""))
         parts = urlsplit(src)
         if site_url and src.startswith(site_url):
             target = unquote(urlsplit(src[len(site_url) :]).path)
@@ -57,9 +56,9 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
         picture = images.picture(image, BODY_WIDTH)
         up = "../" * depth
         srcset = ", ".join(f"{up}{url} {width}w" for url, width in picture.candidates)
-        alt = html.escape(attrs.get("alt", ""), quote=True)
+        alt = attrs.get("alt", "")
         kept = "".join(
-            f' {k}="{html.escape(v, quote=True)}"'
+            f' {k}="{v}"'
             for k, v in attrs.items()
             if k not in ("src", "alt", "width", "height", "srcset", "sizes", "loading") and _NAME.fullmatch(k)
         )
@@ -68,7 +67,14 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
             f'alt="{alt}" width="{picture.width}" height="{picture.height}" loading="lazy"{kept}>'
         )
 
-    return _IMG.sub(replace, page_html)
+    out: list[str] = []
+    copied = 0
+    for tag in real_tags(page_html):  # not an "<img" in another tag's value, nor in a comment
+        if tag.group(1).lower() == "img":
+            out += (page_html[copied : tag.start()], replace(tag))
+            copied = tag.end()
+    out.append(page_html[copied:])
+    return "".join(out)
 
 
 def site_html(converted: str, page_url: str, routes: Routes, checker: ImageChecker, images: ImagePipeline) -> str:
