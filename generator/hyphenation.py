@@ -39,12 +39,9 @@ _CHUNK = re.compile(rf"(?:&#?\w+;|.){{1,{RUN}}}", re.DOTALL)  # an entity is one
 # them (a page is thousands of tags and blanks: split into runs, the text between them is few
 # pieces). A protected element ends at the first end tag of any protected kind: one inside
 # another (code in pre) ends the run early, and the rest is tags again.
+_PROTECTED_NAMES = "script|style|pre|code|textarea|title"
 _COMMENT_RUN = r"<!--.*?-->"
-_ELEMENT_RUN = (
-    r"<(?:script|style|pre|code|textarea|title)\b[^>]*>.*?</(?:script|style|pre|code|textarea|title)\s*>"
-)
-
-
+_ELEMENT_RUN = rf"<(?:{_PROTECTED_NAMES})\b[^>]*>.*?</(?:{_PROTECTED_NAMES})\s*>"
 _TAG_RUN = r"<[^>]*>"
 
 
@@ -159,18 +156,8 @@ def _segments(html: str) -> list[tuple[int, int, re.Pattern[str]]]:
     pass (after the last ">", nothing but white space is a run). The parts end
     only where everything before is closed (as _stream_cut's parts); where one is not, the
     rest keeps the whole pattern: the same result, the old speed."""
-    last_comment_end = html.rfind("-->")
-    comment = html.find("<!--", last_comment_end + 3 if last_comment_end != -1 else 0)
-    closer = _last(_CLOSER.finditer(html))
-    element = _OPENER.search(html, closer.start() + 1 if closer is not None else 0)
-    tag = html.find("<", html.rfind(">") + 1)
-    cuts = sorted(
-        ([(comment, "comments")] if comment != -1 else [])
-        + ([(element.start(), "elements")] if element else [])
-        + ([(tag, "tags")] if tag != -1 else [])
-    )
     segments, start, alive = [], 0, {"comments": True, "elements": True, "tags": True}
-    for cut, kind in cuts:
+    for cut, kind in _hopeless(html):
         if alive["tags"] and not _complete(html, cut, start, comments=alive["comments"], elements=alive["elements"]):
             break
         if cut > start:
@@ -200,8 +187,8 @@ def _hyphenate_large(html: str, breaker: str) -> str:
 
 
 STREAM_PART = 64 * 1024  # characters: hyphenate_stream gives its output out in parts of about this size
-_OPENER = re.compile(r"<(?:script|style|pre|code|textarea|title)\b", re.IGNORECASE)
-_CLOSER = re.compile(r"</(?:script|style|pre|code|textarea|title)\s*>", re.IGNORECASE)
+_OPENER = re.compile(rf"<(?:{_PROTECTED_NAMES})\b", re.IGNORECASE)
+_CLOSER = re.compile(rf"</(?:{_PROTECTED_NAMES})\s*>", re.IGNORECASE)
 
 
 def hyphenate_stream(pieces: Iterable[str], breaker: str = WBR, part: int = STREAM_PART) -> Iterator[str]:
@@ -244,25 +231,25 @@ _TRIES = 4  # each try reads the text once
 
 
 def _first_unclosed(text: str) -> int:
-    """Where the first piece begins that ``text`` does not close (a ``<`` without ``>``, a
-    ``<!--`` without ``-->``, a protected element without an end tag): no part ends after it."""
-    limit = len(text)
-    if (tag := text.rfind("<")) > text.rfind(">"):
-        limit = tag
-    last_close = text.rfind("-->")
-    comment = text.find("<!--", max(last_close - 3, 0))
-    while comment != -1 and comment + 4 <= last_close:
-        comment = text.find("<!--", comment + 1)
-    if comment != -1:
-        limit = min(limit, comment)
-    last_closer = closer.start() if (closer := _last(_CLOSER.finditer(text))) is not None else -1
-    for opener in _OPENER.finditer(text):
-        if opener.start() >= limit:
-            break
-        tag_end = text.find(">", opener.end())
-        if tag_end == -1 or tag_end + 1 > last_closer:
-            return opener.start()
-    return limit
+    """Where the first piece begins that ``text`` does not close: no part ends after it."""
+    return min((position for position, _kind in _hopeless(text)), default=len(text))
+
+
+def _hopeless(text: str) -> list[tuple[int, str]]:
+    """Where the first ``<!--``, protected element and ``<`` begin that cannot be closed in
+    ``text`` (no end of their kind after them at all: none of their kind after them can be
+    either), in order, each with its kind. A ``<!--`` that overlaps the last ``-->`` is passed
+    over: a part may not end inside that ``-->``."""
+    last_comment_end = text.rfind("-->")
+    comment = text.find("<!--", last_comment_end + 3 if last_comment_end != -1 else 0)
+    closer = _last(_CLOSER.finditer(text))
+    element = _OPENER.search(text, closer.start() + 1 if closer is not None else 0)
+    tag = text.find("<", text.rfind(">") + 1)
+    return sorted(
+        ([(comment, "comments")] if comment != -1 else [])
+        + ([(element.start(), "elements")] if element else [])
+        + ([(tag, "tags")] if tag != -1 else [])
+    )
 
 
 def _complete(text: str, end: int, start: int = 0, *, comments: bool = True, elements: bool = True) -> bool:

@@ -29,8 +29,9 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
     """The HTML each text of ``issues`` became (body, events' descriptions, statements' quotes),
     checked as the loader checked their Markdown (content/bodyrefs.py): what the page would
     show is what is checked, whatever Python-Markdown and its extensions made of the text."""
+    tz = ZoneInfo(project.settings.timezone)
     for issue in issues:
-        ctx = Context(diag, issue.source.path, ZoneInfo(project.settings.timezone))
+        ctx = Context(diag, issue.source.path, tz)
         source = issue_source(issue)
         check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body")
         for number, event in enumerate(issue.events, start=1):

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
-from generator.htmltags import COMMENT, START_TAG, unended_tag
+from generator.htmltags import COMMENT, RAW_TEXT, START_TAG, unended_tag
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
 from generator.routes import calendar_event
@@ -280,8 +280,6 @@ _HAS_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 
-# Python-Markdown passes "\\<" through (a backslash does not escape "<"): "\\<!--" begins a comment too.
-_COMMENT = COMMENT
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.IGNORECASE)
@@ -291,10 +289,10 @@ _EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "apple
 # The page's head is rundbrief's: <meta http-equiv="refresh"> sends every reader elsewhere, <base>
 # changes where each of the page's links leads.
 _HEAD_ONLY = frozenset({"meta", "base"})
-# Elements whose content is text up to their end tag: left open, the rest of the page is theirs.
-_RAW_TEXT = frozenset({"textarea", "title", "style", "xmp", "noembed", "noframes", "noscript"})
-# ... and elements that, left open, take what follows into a list, a template or another language
-_MUST_CLOSE = _RAW_TEXT | {"select", "template", "svg", "math"}
+# Elements whose content is text up to their end tag (left open, the rest of the page is theirs;
+# script and iframe are refused whole, above) and elements that, left open, take what follows
+# into a list, a template or another language
+_MUST_CLOSE = (RAW_TEXT - {"script", "iframe"}) | {"select", "template", "svg", "math"}
 _OPEN_COMMENT = re.compile(r"<!--")
 # Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
 _LOADING = frozenset({"src", "srcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"})
@@ -375,7 +373,8 @@ def _check_html(
     text (``text``, or ``text`` with its comments taken out); ``markdown``: ``text`` is
     Markdown (attr_list's ``{: ...}`` sets attributes too), else HTML."""
     line_at = line_finder(text)
-    for comment in _COMMENT.finditer(text):  # one left open ends at the next one's -->, hiding what is between
+    # Python-Markdown passes "\\<" through (a backslash does not escape "<"): "\\<!--" begins a comment too
+    for comment in COMMENT.finditer(text):  # one left open ends at the next one's -->, hiding what is between
         # "<!--[if !mso]><!-->" is one comment: an opening that is part of its end does not count
         body_end = len(comment.group(0)) - (4 if comment.group(0).endswith("--!>") else 3)
         if (inner := _OPEN_COMMENT.search(comment.group(0), 4, max(4, body_end))) is not None:
@@ -386,7 +385,7 @@ def _check_html(
                 next=line_at(comment.start() + inner.start()),
                 end=line_at(comment.end() - 1),
             ))
-    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    text = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     line_at = line_finder(text)
 
     for tag in START_TAG.finditer(text):  # as a browser reads them (htmltags.py)
