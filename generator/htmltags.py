@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from functools import cache
 
 _WS = r"[\t\n\f\r ]"  # HTML's white space; Python's \s also matches U+00A0, U+2028, ...
 _NAME_CHARS = r"[^\t\n\f\r />]"
@@ -40,6 +41,13 @@ TAG_OPENING = re.compile(r"<[A-Za-z]", re.ASCII)  # where a browser begins to re
 COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>)", re.DOTALL)  # ends at "-->" or "--!>", "<!-->" at once
 # elements whose content is text up to their end tag
 RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "noembed", "noframes", "noscript", "iframe"})
+
+
+@cache
+def end_tag(name: str) -> re.Pattern[str]:
+    """The end tag of ``name`` as a browser finds it in raw text: the name, then HTML's white
+    space, ``/`` or ``>`` (``</textarea\u00a0>`` ends nothing)."""
+    return re.compile(rf"</{re.escape(name)}[\t\n\f\r />]", _FLAGS)
 
 
 def real_tags(page: str) -> Iterator[re.Match[str]]:
@@ -78,7 +86,7 @@ def _walk(page: str) -> Iterator[re.Match[str] | int]:
         yield tag
         position = tag.end()
         if (name := tag.group(1).lower()) in RAW_TEXT:
-            end = re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE | re.ASCII).search(page, position)
+            end = end_tag(name).search(page, position)
             if end is None:
                 return
             position = end.start()

@@ -445,6 +445,7 @@ _META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
         (f"~~~\n```\n~~~\n{_META}\n```", "<meta>: the head of the page"),  # the ``` closes nothing
         ("<div>\n<meta http-equiv=refresh content=0;url=https://evil.example/?a'b>\n</div>", "<meta>: the head"),
         ("<textarea a'b>", "<textarea> is not closed"),
+        ("<textarea>x</textarea\u00a0> danach", "<textarea> is not closed"),  # no white space for a browser
         ("<p title='x' x\"> <script>alert(3)</script> \"> hier.</p>", "<script>: scripts are not allowed"),
         # a no-break space is no white space in HTML: the quote after it is part of an unquoted value
         ("Text <span title=\u00a0\"x onmouseover=alert(1) y=\"\">x</span>", "remove the onmouseover attribute"),

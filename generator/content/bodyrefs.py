@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
-from generator.htmltags import COMMENT, RAW_TEXT, START_TAG, unended_tag
+from generator.htmltags import COMMENT, RAW_TEXT, START_TAG, end_tag, unended_tag
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
 from generator.routes import calendar_event
@@ -419,7 +419,7 @@ def _check_html(
                 written=written,
             ))
             continue
-        if name in _MUST_CLOSE and re.compile(rf"</{name}[\s/>]", re.IGNORECASE).search(text, tag.end()) is None:
+        if name in _MUST_CLOSE and end_tag(name).search(text, tag.end()) is None:
             ctx.error(line, _(
                 "%(field)s: %(written)s is not closed: the page would take everything after it for its "
                 "content; close it with </%(name)s> or remove it",
