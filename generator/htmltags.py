@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 
 _WS = r"[\t\n\f\r ]"  # HTML's white space; Python's \s also matches U+00A0, U+2028, ...
@@ -105,3 +105,62 @@ def raw_attributes(text: str) -> list[tuple[str, str]]:
         value = next((group for group in match.groups()[1:] if group is not None), "")
         found.append((match.group(1), value))
     return found
+
+
+# Attributes that hold an address a browser loads or follows ("href" only where it is a link:
+# a <link href> is refused by the content check). srcset holds several, each before its width.
+_ADDRESS_ATTRIBUTES = frozenset({"src", "srcset", "poster"})
+_LINKING = frozenset({"a", "area"})
+
+
+def replace_addresses(page: str, resolve: Callable[[str], str]) -> str:
+    """``page`` with every address of its real tags (``<a href>``, ``src``, ``srcset``,
+    ``poster``) replaced by ``resolve(address)``, the address unescaped and the result escaped
+    anew; everything else is kept as written. Of two attributes with the same name the browser
+    keeps the first: so does this."""
+    if "=" not in page:
+        return page
+    out: list[str] = []
+    copied = 0
+    for tag in real_tags(page):
+        name = tag.group(1).lower()
+        seen: set[str] = set()
+        base = tag.start(2)
+        for attribute in _ATTRIBUTE.finditer(tag.group(2)):
+            key = attribute.group(1).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            if not (key in _ADDRESS_ATTRIBUTES or (key == "href" and name in _LINKING)):
+                continue
+            group = next((g for g in (2, 3, 4) if attribute.group(g) is not None), None)
+            if group is None:
+                continue  # a name without a value
+            value = html.unescape(attribute.group(group))
+            if not value:
+                continue  # an empty address is none
+            if key == "srcset":
+                new = ", ".join(_resolve_candidate(candidate, resolve) for candidate in value.split(","))
+            else:
+                new = resolve(value)
+            if new == value:
+                continue
+            start, end = attribute.span(group)
+            if group in (2, 3):  # the quotes go too: the new value is quoted with "
+                start, end = start - 1, end + 1
+            out += (page[copied : base + start], '"', html.escape(new, quote=True), '"')
+            copied = base + end
+    out.append(page[copied:])
+    return "".join(out)
+
+
+def _resolve_candidate(candidate: str, resolve: Callable[[str], str]) -> str:
+    """One ``address width`` of a srcset, its address resolved."""
+    address, _, rest = candidate.strip().partition(" ")
+    return f"{resolve(address)} {rest}".rstrip() if address else candidate
+
+
+def pixels(value: str) -> int | None:
+    """A width or height attribute's whole number of pixels, if it is one (``"200"``; not
+    ``"50%"``, nor a digit of another script, nor a number too long to be a size)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 5 else None

@@ -15,7 +15,7 @@ import re
 import threading
 import xml.etree.ElementTree as etree
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from generator.content.model import MarkdownDialect
+from generator.htmltags import replace_addresses
 from generator.routes import Routes
 
 
@@ -73,7 +74,9 @@ def _needles(regex: str) -> tuple[str, ...] | None:
 
 class _References(Treeprocessor):
     """Every link and image to its absolute address (MkDocs' own link rewriting does the same
-    for the pages it converts itself, relative to each page)."""
+    for the pages it converts itself, relative to each page), the editor's raw HTML included:
+    an ``<img src="../media/foto.jpg">`` is relative to the text's file as a Markdown image is,
+    and each page or email that shows the text gets the same address."""
 
     def __init__(self, md: markdown.Markdown, routes: Routes) -> None:
         super().__init__(md)
@@ -87,6 +90,16 @@ class _References(Treeprocessor):
                 if markdown.util.AMP_SUBSTITUTE in value:
                     continue  # an address written <name@host>: a mailto: link, its letters as entities
                 element.set(attribute, self.routes.reference(value, self.folder))
+        resolve_raw_html(self.md, lambda address: self.routes.reference(address, self.folder))
+
+
+def resolve_raw_html(md: markdown.Markdown, resolve: Callable[[str], str]) -> None:
+    """The addresses in the raw HTML of the text ``md`` converts (kept aside in its stash until
+    the end: no tree processor sees it) through ``resolve``, as its Markdown links are."""
+    blocks = md.htmlStash.rawHtmlBlocks
+    for index, block in enumerate(blocks):
+        if isinstance(block, str):  # md_in_html's elements are in the tree by now
+            blocks[index] = replace_addresses(block, resolve)
 
 
 class _ReferencesExtension(Extension):

@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
+from generator import htmltags as htmltags_module
 from generator import markup as markup_module
 from generator import routes as routes_module
 from generator.cachefiles import read_pickle, write_pickle
@@ -95,7 +96,7 @@ def _stamp(converter: Converter) -> str:
     routes, rundbrief's converting code and the versions of the Markdown packages (a dialect
     whose repr shows an object's address never matches again: safe, only slower)."""
     digest = hashlib.sha256(repr((converter.dialect, converter.routes)).encode())
-    for module in (markup_module, routes_module):
+    for module in (markup_module, routes_module, htmltags_module):
         digest.update(Path(module.__file__ or "").read_bytes())
     for package in ("Markdown", "pymdown-extensions", "Pygments"):
         try:

@@ -30,17 +30,19 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
     checked as the loader checked their Markdown (content/bodyrefs.py): what the page would
     show is what is checked, whatever Python-Markdown and its extensions made of the text."""
     tz = ZoneInfo(project.settings.timezone)
+    own = routes_for(project).site_url  # the conversion made the project's files absolute below it
     for issue in issues:
         ctx = Context(diag, issue.source.path, tz)
         source = issue_source(issue)
-        check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body")
+        check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body", own)
         for number, event in enumerate(issue.events, start=1):
             if event.description and event.source.path == issue.source.path:  # not one it names by id
                 html, field = texts.html(event.description, source), f"events[{number}].description"
-                check_published_html(ctx, html, event.description, event.description_line, field)
+                check_published_html(ctx, html, event.description, event.description_line, field, own)
         for number, statement in enumerate(issue.statements, start=1):
             html = texts.html(statement.quote, source)
-            check_published_html(ctx, html, statement.quote, statement.quote_line, f"statements[{number}].quote")
+            field = f"statements[{number}].quote"
+            check_published_html(ctx, html, statement.quote, statement.quote_line, field, own)
 
 
 def verify_email_links(

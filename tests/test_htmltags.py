@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.htmltags import START_TAG, attributes, real_tags, unended_tag
+from generator.htmltags import START_TAG, attributes, pixels, real_tags, replace_addresses, unended_tag
 
 
 def tags(page: str) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -51,3 +51,54 @@ def test_a_tag_that_does_not_end_is_found(page: str, where: int | None) -> None:
 def test_a_tag_that_never_ends_is_given_up_in_one_pass() -> None:
     """Possessive quantifiers: 20,000 characters of attribute names without a ">" are one try."""
     assert START_TAG.search("<p " + "a" * 20000) is None
+
+
+ADDRESS_PAGES = [
+    '<img src="a.jpg" alt="a><script>x</script>">',
+    "<img title='x\" src=\"y.jpg\" z=\"' src='b c.jpg'>",  # the src in the title is text
+    '<span title="<img src=x.jpg onerror=y>"><a href=k.md>k</a></span>',
+    "<textarea><img src=x.jpg></textarea><img src=w.jpg>",
+    "<!-- <img src=x.jpg> --!> <img\tSRC=u.jpg src=second.jpg>",
+    '<img src="a&amp;b.jpg" srcset="s.jpg 1x, t.jpg 2x,u.jpg" alt="&quot;">',
+    '<video poster=p.jpg></video><link href=style.css><a href="#oben">o</a><area href="m.md">',
+    '<img src=x.jpg alt="a" "b"><img src>',
+]
+
+
+def hostile(address: str) -> str:
+    return f'R"><script>{address}'
+
+
+def _resolved(name: str, key: str, value: str) -> str:
+    if not value:  # an empty address is no address
+        return value
+    if key == "srcset":
+        return ", ".join(
+            f"{hostile(c.strip().partition(' ')[0])} {c.strip().partition(' ')[2]}".rstrip() for c in value.split(",")
+        )
+    if key in ("src", "poster") or (key == "href" and name in ("a", "area")):
+        return hostile(value)
+    return value
+
+
+@pytest.mark.parametrize("page", ADDRESS_PAGES)
+def test_addresses_are_replaced_where_a_browser_reads_them_and_nothing_else_changes(page: str) -> None:
+    """What the tags say after the replacement, read as a browser reads it: the same tags with
+    the same attributes, each address resolved (the first of two with the same name), however
+    hostile the new address; comments, raw text and other attributes' values untouched."""
+    expected = []
+    for name, attrs in tags(page):
+        seen: set[str] = set()
+        changed = []
+        for key, value in attrs:
+            first = key.lower() not in seen
+            seen.add(key.lower())
+            changed.append((key, _resolved(name, key.lower(), value) if first else value))
+        expected.append((name, changed))
+    result = replace_addresses(page, hostile)
+    assert tags(result) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [("200", 200), ("0", 0), ("50%", None), ("\u00b2", None), ("9" * 6, None), ("", None)])
+def test_pixels_are_whole_ascii_numbers_of_a_size(value: str, expected: int | None) -> None:
+    assert pixels(value) == expected

@@ -200,3 +200,63 @@ def test_a_table_admonition_and_footnote_in_site_email_and_text(tmp_path: Path) 
     assert "Tag    | Programm" in text and "Montag | Auftakt" in text
     assert "Gut zu wissen\n\nBitte anmelden." in text
     assert "!!!" not in text and "[^1]" not in text and "| Tag |" not in text
+
+
+RAW_ISSUE = (
+    '\n\nRoh: <img src="../media/2026-05-26-auftakt-schwaan.jpg" alt="Roh" width="200"> '
+    "<img src='../media/2026-06-13-kreativgruppe.jpg' srcset='../media/2026-06-13-kreativgruppe.jpg 2x' alt='Satz'>\n\n"
+    '<a href="../kontakt.md">Kontakt roh</a> und <a href=2026-01.md#programm>Januar roh</a>\n\n'
+    '<div>\n<img src="../media/2026-05-26-zukunftsbild-knete.jpg" alt="Block">\n</div>\n'
+)
+RAW_PAGE = '\n\nPlan: <img src="media/2026-05-26-auftakt-schwaan.jpg" alt="Plan"> <a href="newsletter/2026-01.md">Januar roh</a>\n'
+
+
+def _relative_targets(page: Path, site: Path) -> list[tuple[str, Path]]:
+    """Every address of ``page`` on the site itself, with the file it leads to."""
+    parser = _Addresses()
+    parser.feed(page.read_text(encoding="utf-8"))
+    found = []
+    for address in parser.found:
+        if address.startswith(("#", "mailto:", "tel:", "data:")) or "://" in address:
+            continue
+        path = address.split("#")[0].split("?")[0]
+        target = (page.parent / path).resolve()
+        found.append((address, target / "index.html" if path.endswith("/") or target.is_dir() else target))
+    return found
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_raw_html_addresses_are_relative_to_the_file_as_markdown_ones(tmp_path: Path, directory_urls: bool) -> None:
+    """An editor's raw ``<img src>`` and ``<a href>`` are read relative to the Markdown file by
+    check, so every page and the email must show them so: in an issue (the one conversion) and
+    in a page MkDocs converts itself. They used to stay as written on the site, relative to the
+    page's address, where neither the image nor the .md file is."""
+    root = copy_example(tmp_path / "example")
+    config = root / "mkdocs.yml"
+    if not directory_urls:
+        config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
+    issue = root / "content" / "newsletter" / "2026-02.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + RAW_ISSUE, encoding="utf-8")
+    contact = root / "content" / "kontakt.md"
+    contact.write_text(contact.read_text(encoding="utf-8") + RAW_PAGE, encoding="utf-8")
+    result = run("build", "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "not found among documentation files" not in result.stderr
+    site = root / "site"
+    pages = [site / page_url(name, directory_urls) for name in ("newsletter/2026-02.md", "kontakt.md")]
+    pages = [p / "index.html" if directory_urls else p for p in pages]
+    for page in pages:
+        targets = _relative_targets(page, site)
+        assert len(targets) > 10
+        missing = [address for address, target in targets if not target.is_file()]
+        assert missing == [], page
+    issue_page = pages[0].read_text(encoding="utf-8")
+    for alt in ("Roh", "Satz", "Block"):  # each raw image web-sized, as a Markdown image is
+        assert re.search(rf'<img src="[^"]*/media/_r/[^"]+" srcset="[^"]+" [^>]*alt="{alt}"', issue_page), alt
+    assert re.search(r'alt="Roh" width="200"', issue_page)  # the width the editor gave it
+    assert re.search(r'<a href="[^"]*2026-01(/|\.html)#programm">Januar roh', issue_page)
+    assert re.search(r'<img src="[^"]*media/_r/[^"]+" [^>]*alt="Plan"', pages[1].read_text(encoding="utf-8"))
+    email = (root / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
+    assert missing_on_site(root / "newsletter" / "2026-02", site, _site_url(root), (_site_url(root) + "abo/",)) == []
+    assert re.search(r'<img src="https://[^"]+/media/_r/[^"]+" width="200" [^>]*alt="Roh"', email)
+    assert re.search(r'href="https://[^"]+/kontakt(/|\.html)"[^>]*>Kontakt roh', email)

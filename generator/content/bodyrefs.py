@@ -341,17 +341,21 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
     _check_html(ctx, text, lambda shown: _line_finder(shown, lines), field, markdown=True)
 
 
-def check_published_html(ctx: Context, published: str, source: str, first_line: int, field: str) -> None:
+def check_published_html(
+    ctx: Context, published: str, source: str, first_line: int, field: str, own: str = ""
+) -> None:
     """The HTML a text became (Python-Markdown's, as the page shows it), checked as
     check_raw_html checks its Markdown: what reading the Markdown cannot be sure of (a block
     of raw HTML, an extension's output, a construct Python-Markdown reads differently) is
     checked where it reaches the page. A problem is reported at the first line of ``source``
-    (the text, from ``first_line``) that holds its element or comment."""
+    (the text, from ``first_line``) that holds its element or comment. ``own``: the site's
+    address; the conversion made the addresses of the project's files absolute below it."""
     if "<" in published:
         # where the element is written: outside code first, then anywhere; else the text's first line
         lines = body_lines(source, first_line) + list(enumerate(source.split("\n"), start=first_line))
         first = next((number for number, line in lines if line.strip()), first_line)
-        _check_html(ctx, published, lambda shown: _source_line_finder(shown, lines, first), field, markdown=False)
+        finder = lambda shown: _source_line_finder(shown, lines, first)  # noqa: E731
+        _check_html(ctx, published, finder, field, markdown=False, own=own)
 
 
 def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) -> Callable[[int], int]:
@@ -367,7 +371,8 @@ _TOKEN = re.compile(r"<!--|<[A-Za-z][A-Za-z0-9:-]*")
 
 
 def _check_html(
-    ctx: Context, text: str, line_finder: Callable[[str], Callable[[int], int]], field: str, *, markdown: bool
+    ctx: Context, text: str, line_finder: Callable[[str], Callable[[int], int]], field: str, *, markdown: bool,
+    own: str = "",
 ) -> None:
     """check_raw_html's checks of ``text``; ``line_finder``: the file line of an offset in a
     text (``text``, or ``text`` with its comments taken out); ``markdown``: ``text`` is
@@ -441,7 +446,7 @@ def _check_html(
             )
             continue
         for written_key, value in attributes:
-            _check_attribute(ctx, line, field, name, written_key, value, f"<{tag.group(1)} {{}}>")
+            _check_attribute(ctx, line, field, name, written_key, value, f"<{tag.group(1)} {{}}>", own)
             if not markdown and written_key.lower() in ("href", "xlink:href") and _is_script_address(value):
                 # in Markdown the link check reports these (find_links), with its own advice
                 ctx.error(line, _(
@@ -482,9 +487,12 @@ def _check_html(
                 )
 
 
-def _check_attribute(ctx: Context, line: int, field: str, name: str, written_key: str, value: str, form: str) -> None:
+def _check_attribute(
+    ctx: Context, line: int, field: str, name: str, written_key: str, value: str, form: str, own: str = ""
+) -> None:
     """One attribute of the element ``name`` ("" for an attr_list's): no script, nothing loaded
-    from other hosts. ``form``: how the message shows it, with {} for key="value"."""
+    from other hosts. ``form``: how the message shows it, with {} for key="value"; ``own``: the
+    site's address, if the value may be an absolute address of the project's own files."""
     key = written_key.lower()
     shown = form.format(f'{written_key}="{_shorten(value)}"')
     if _HANDLER.fullmatch(key):
@@ -509,7 +517,7 @@ def _check_attribute(ctx: Context, line: int, field: str, name: str, written_key
                 shown=shown,
                 script_message=_(_SCRIPT_MESSAGE),
             ))
-        elif any(_from_elsewhere(a) for a in addresses):
+        elif any(_from_elsewhere(a) and not (own and a.startswith(own)) for a in addresses):
             ctx.error(line, f"{field}: {shown}: {_(_PRIVACY_MESSAGE)}")
 
 

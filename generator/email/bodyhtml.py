@@ -18,6 +18,7 @@ import lxml.html
 import nh3
 
 from generator.content.images import ImageChecker, ImageProblem
+from generator.htmltags import pixels
 from generator.hyphenation import RUN, broken_run
 from generator.images import ImagePipeline
 from generator.routes import Routes
@@ -167,9 +168,8 @@ class EmailLinks:
     """The addresses in one issue's converted texts, for its email: absolute on the site, images
     as renditions at twice the shown width."""
 
-    def __init__(self, routes: Routes, folder: str, page: str, images: ImagePipeline, checker: ImageChecker) -> None:
+    def __init__(self, routes: Routes, page: str, images: ImagePipeline, checker: ImageChecker) -> None:
         self.routes = routes
-        self.folder = folder  # below content/, where the texts are written ("newsletter")
         self.page = page  # the absolute address of the issue's page: where in-page anchors are
         self.images = images
         self.checker = checker
@@ -177,24 +177,20 @@ class EmailLinks:
     def href(self, value: str) -> str:
         if value.startswith("#"):
             return self.page + value  # "#programm" in an email: that place of the web version
-        return self.routes.reference(value, self.folder)  # what raw HTML left relative
+        return value  # absolute: the conversion resolved the project's own, raw HTML's too
 
-    def image(self, src: str) -> tuple[str, int, int] | None:
-        """(absolute URL of a 2x rendition, shown width, shown height), or None if not ours."""
-        on_site = self.routes.relative_to_site(src)
-        if on_site is None:  # what raw HTML left relative: resolved as the conversion resolves links
-            parts = urlsplit(src)
-            if parts.scheme or parts.netloc or src.startswith("/"):
-                return None
-            on_site = self.routes.relative_to_site(self.routes.reference(src, self.folder))
-            if on_site is None:  # outside content/
-                return None
+    def image(self, src: str, wanted: int | None = None) -> tuple[str, int, int] | None:
+        """(absolute URL of a 2x rendition, shown width, shown height), or None if not ours;
+        ``wanted``: the width in pixels the editor gave the image, if any."""
+        on_site = self.routes.relative_to_site(src)  # the conversion made the project's own absolute
+        if on_site is None:
+            return None
         target = unquote(urlsplit(on_site).path)
         try:
             image = self.checker.check(target)
         except ImageProblem:
             return None
-        shown = min(MAX_WIDTH, image.width)
+        shown = min(MAX_WIDTH, image.width, wanted or MAX_WIDTH)
         rendition = self.images.rendition(image, shown * 2)
         height = max(1, round(image.height * shown / image.width))
         return self.routes.absolute(rendition.url), shown, height
@@ -208,7 +204,8 @@ def _rewrite(fragment: str, links: EmailLinks) -> str:
             title = f' title="{attrs["title"]}"' if "title" in attrs else ""
             return f'<a href="{html.escape(href)}"{title}>'
         alt = attrs.get("alt", "")
-        resolved = links.image(html.unescape(attrs.get("src", "")))
+        # the editor's width, as <img width> or {width=...}
+        resolved = links.image(html.unescape(attrs.get("src", "")), pixels(attrs.get("width", "")))
         if resolved is None:  # an image from elsewhere: never loaded by us, shown as its text
             return f"<span>[{alt or 'Bild'}]</span>"
         url, width, height = resolved

@@ -6,7 +6,6 @@ which go through the email target of the one Markdown conversion (bodyhtml.py).
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -166,9 +165,7 @@ class ViewBuilder:
     def build(self, issue: Issue) -> EmailView:
         project, settings = self.project, self.project.settings
         source = issue_source(issue)
-        links = EmailLinks(
-            self.routes, posixpath.dirname(source), self.url(self.routes.issue(issue.slug)), self.images, self.checker
-        )
+        links = EmailLinks(self.routes, self.url(self.routes.issue(issue.slug)), self.images, self.checker)
 
         def converted(text: str) -> str:
             return email_html(self.texts.html(text, source), links)

@@ -17,11 +17,15 @@ import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 from mkdocs.utils import get_relative_url
 
 from generator.content.images import ImageChecker, ImageProblem
-from generator.htmltags import raw_attributes, real_tags
+from generator.htmltags import pixels, raw_attributes, real_tags
 from generator.images import ImagePipeline
+from generator.markup import resolve_raw_html
 from generator.routes import Routes
 
 BODY_WIDTH = 800  # CSS pixels of Material's content column
@@ -53,7 +57,9 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
             image = checker.check(target)
         except ImageProblem:
             return tag  # not ours to resize; check reports missing images with their line
-        picture = images.picture(image, BODY_WIDTH)
+        wanted = pixels(attrs.get("width", ""))  # the editor's width, as <img width> or {width=...}
+        shown = wanted if wanted and wanted < BODY_WIDTH else BODY_WIDTH
+        picture = images.picture(image, shown)
         up = "../" * depth
         srcset = ", ".join(f"{up}{url} {width}w" for url, width in picture.candidates)
         alt = attrs.get("alt", "")
@@ -63,7 +69,7 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
             if k not in ("src", "alt", "width", "height", "srcset", "sizes", "loading") and _NAME.fullmatch(k)
         )
         return (
-            f'<img src="{up}{picture.src}" srcset="{srcset}" sizes="(max-width: {BODY_WIDTH}px) 100vw, {BODY_WIDTH}px" '
+            f'<img src="{up}{picture.src}" srcset="{srcset}" sizes="(max-width: {shown}px) 100vw, {shown}px" '
             f'alt="{alt}" width="{picture.width}" height="{picture.height}" loading="lazy"{kept}>'
         )
 
@@ -93,3 +99,27 @@ def site_html(converted: str, page_url: str, routes: Routes, checker: ImageCheck
         return f'{match.group(1)}="{html.escape(target + mark + after, quote=True)}"'
 
     return re.sub(rf'\b(href|src)="{site}([^"]*)"', relative, with_images)
+
+
+class RawHtmlAddresses(Extension):
+    """For the pages MkDocs converts itself (kontakt.md, the phases): addresses in raw HTML are
+    relative to the Markdown file, as its Markdown links are and as ``check`` and the issue
+    texts read them; MkDocs leaves raw HTML as written, and the browser would read
+    ``<img src="media/plan.jpg">`` in kontakt.md relative to the page, /kontakt/media/plan.jpg.
+    MkDocs' own link rewriting (its "relpath" tree processor) resolves them, after it ran on
+    the Markdown links: the same addresses, the same warnings for missing files."""
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        md.treeprocessors.register(_RawHtmlAddresses(md), "rundbrief_raw_html_addresses", -1)
+
+    def __repr__(self) -> str:
+        # It has no state: the page cache's key (which hashes mkdocs.yml's settings, this among
+        # them) shows it by name; an object's address would match no later build, and its code
+        # is in the key anyway.
+        return f"{type(self).__name__}()"
+
+
+class _RawHtmlAddresses(Treeprocessor):
+    def run(self, root: object) -> None:
+        if "relpath" in self.md.treeprocessors:  # MkDocs converts a page (not another converter)
+            resolve_raw_html(self.md, self.md.treeprocessors["relpath"].path_to_url)  # type: ignore[attr-defined]

@@ -197,6 +197,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self._reset()
         add_templates(config)
+        if not any(isinstance(extension, bodyimages.RawHtmlAddresses) for extension in config.markdown_extensions):
+            config.markdown_extensions.append(bodyimages.RawHtmlAddresses())  # type: ignore[arg-type]
         if self.preloaded is None:  # run by plain `mkdocs build` or `mkdocs serve`: load and report here
             # `mkdocs serve` is a preview: placeholder legal pages are reminders there, errors in a build
             result = load_project(Path(config.config_file_path).parent, preview=self.command == "serve")
