@@ -26,12 +26,13 @@ from generator.email.render import Inliner
 from generator.i18n import _
 from generator.images import ImagePipeline, Rendition
 from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs, start_link_tree
+from generator.published import verify_published_pages, verify_published_texts
 from generator.routes import ISSUES_DIR
 from generator.site.build import SiteBuildError, build_site
 from generator.site.feed import feed_issues
 from generator.site.plugin import templates_show_whole_site
 from generator.texts import Texts, convert_texts
-from generator.verification import find_subscriber_leaks, verify_email_links, verify_published_texts
+from generator.verification import find_subscriber_leaks, verify_email_links
 
 log = logging.getLogger("rundbrief")
 T = TypeVar("T")
@@ -123,6 +124,7 @@ def _build_into(
     inliner = cast(Inliner, project.settings.email_inliner)
     texts = convert_texts(project, cache=cache)  # once, for the site and the emails
     verify_published_texts(project, texts, diag, project.published)
+    verify_published_pages(project, texts, diag)
     if diag.failed(strict=strict):
         return Built([])
     # parsed here once (and kept in the cache) before the email workers start: on a cold build

@@ -1,7 +1,7 @@
 """Checks of build output, shared by the build (on its staged folders, before the swap) and by
 ``rundbrief check`` (on what the last build left): every site address an email shows is a
-file of the site, the built emails pass the lint, no subscriber's address was published, and
-the HTML the editors' texts became holds nothing that takes the page with it.
+file of the site, the built emails pass the lint and no subscriber's address was published.
+(The HTML the editors' texts become is checked before anything is built: published.py.)
 
 Nothing here builds, so ``check`` runs without MkDocs: this module reads files only.
 """
@@ -12,37 +12,14 @@ import os
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from generator.content.bodyrefs import check_published_html
-from generator.content.fields import Context
-from generator.content.model import Issue, Project
+from generator.content.model import Project
 from generator.diagnostics import Diagnostics, Location
 from generator.email.lint import lint_email
 from generator.i18n import _
 from generator.linkcheck import missing_on_site
 from generator.output import NEWSLETTER_DIR
-from generator.texts import Texts, issue_source, routes_for
-
-
-def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, issues: Collection[Issue]) -> None:
-    """The HTML each text of ``issues`` became (body, events' descriptions, statements' quotes),
-    checked as the loader checked their Markdown (content/bodyrefs.py): what the page would
-    show is what is checked, whatever Python-Markdown and its extensions made of the text."""
-    tz = ZoneInfo(project.settings.timezone)
-    own = routes_for(project).site_url  # the conversion made the project's files absolute below it
-    for issue in issues:
-        ctx = Context(diag, issue.source.path, tz)
-        source = issue_source(issue)
-        check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body", own)
-        for number, event in enumerate(issue.events, start=1):
-            if event.description and event.source.path == issue.source.path:  # not one it names by id
-                html, field = texts.html(event.description, source), f"events[{number}].description"
-                check_published_html(ctx, html, event.description, event.description_line, field, own)
-        for number, statement in enumerate(issue.statements, start=1):
-            html = texts.html(statement.quote, source)
-            field = f"statements[{number}].quote"
-            check_published_html(ctx, html, statement.quote, statement.quote_line, field, own)
+from generator.texts import routes_for
 
 
 def verify_email_links(

@@ -493,6 +493,9 @@ def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Pat
         ('<div>\n<span title="a>x</span>\n</div>', 'body: <span title="a>x</span>: the tag does not end'),
         # reported where the element is, not at the code span before it that names it
         ("Code: `<textarea>`\n\nText <textarea> mehr\n\n    </textarea>", "2026-02.md:9: error: body: <textarea>"),
+        # a list item's or a box's content, indented as code would be, but live HTML on the page
+        ("1. Schritt\n\n    Live: <script>alert(1)</script>", "2026-02.md:9: error: body: <script>: scripts"),
+        ('!!! tip "Live"\n    <meta http-equiv="refresh" content="0">', "2026-02.md:8: error: body: <meta>: the head"),
     ],
 )
 def test_the_html_a_text_becomes_is_checked_too(
@@ -508,6 +511,58 @@ def test_the_html_a_text_becomes_is_checked_too(
     built = run_cli("build", "--project", str(project))
     assert built.returncode != 0 and expected in built.stderr, built.stderr
     assert not (project / "site").exists() and not (project / "newsletter").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "1. Schritt eins:\n\n    ```html\n    <script>alert(1)</script>\n    ```\n\n2. Schritt zwei",
+        '!!! tip "Tipp"\n    ```html\n    <meta http-equiv="refresh" content="0">\n    ```',
+        "Ein Code `<textarea>\nx` über zwei Zeilen.",
+        "Ein eingerückter Block:\n\n    <iframe src=\"https://x.example\"></iframe>\n    <!-- offen\n\nEnde.",
+        "- Punkt\n\n        <plaintext> im Code des Punkts",
+    ],
+)
+def test_html_the_page_shows_as_code_is_no_error(project: Path, write: Callable[..., Path], body: str) -> None:
+    """Code in a list item or a box, an indented code block and a code span over two lines are
+    text on the page: neither check nor build refuses them (they were refused, as the Markdown
+    check read them as HTML; the check of the HTML the text becomes decides such lines)."""
+    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    checked = run_cli("check", "--project", str(project))
+    assert checked.returncode == 0, checked.stderr
+    built = run_cli("build", "--project", str(project))
+    assert built.returncode == 0, built.stderr
+    page = (project / "site" / "newsletter" / "2026-02" / "index.html").read_text(encoding="utf-8")
+    shown = page[page.index("<article") : page.index("</article>")]
+    assert not re.search(r"<(script|meta|textarea|iframe|plaintext)\b|<!-- offen", shown), shown  # shown as text
+
+
+def test_the_html_other_pages_become_is_checked_too(project: Path, write: Callable[..., Path]) -> None:
+    """The pages MkDocs converts itself (kontakt.md, a phase) get the same check of their HTML,
+    in check, in build and in plain `mkdocs build`: live HTML in a list item is refused there too,
+    code is not."""
+    write("kontakt.md", "# Kontakt\n\n1. Punkt\n\n    Live: <script>alert(1)</script>\n\nCode:\n\n    <script>x</script>\n")
+    write(
+        "prozess/phase-1.md",
+        "---\ntitle: Phase\norder: 1\nstatus: done\n---\n\n- Punkt\n\n    <meta http-equiv=refresh content=0>\n",
+    )
+    assert messages(project) == []  # the Markdown's own check leaves indented lines to this one
+    expected = [
+        "content/kontakt.md:5: error: body: <script>: scripts are not allowed in content; remove the element",
+        "content/prozess/phase-1.md:9: error: body: <meta>: the head of the page is rundbrief's",
+    ]
+    checked = run_cli("check", "--project", str(project))
+    assert checked.returncode == 1
+    for line in expected:
+        assert line in checked.stderr, checked.stderr
+    built = run_cli("build", "--project", str(project))
+    assert built.returncode != 0 and expected[0] in built.stderr and not (project / "site").exists()
+    plain = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build"], cwd=project, capture_output=True, text=True, timeout=120,
+        check=False, env=dict(os.environ, NO_MKDOCS_2_WARNING="1", RUNDBRIEF_LANG="en"),
+    )  # fmt: skip
+    assert plain.returncode == 1 and expected[0] in plain.stderr, plain.stderr
+    assert "Traceback" not in plain.stderr
 
 
 def test_an_event_named_by_another_issue_is_checked_once_in_its_own_file(

@@ -49,6 +49,8 @@ _HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"
 _IMG_START = re.compile(r"<img\b", re.IGNORECASE)
 _EMPTY_LINK = re.compile(r"(?<![!\\])\[\s*\]\(\s*<?([^\s)>]*)")  # [](seite.md): a link nobody sees or can click
 _CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`).*?(?<!`)\1(?!`)")  # not from an escaped backtick
+_CODE_SPANS = re.compile(_CODE_SPAN.pattern, re.DOTALL)  # over the lines of a paragraph
+_INDENTED = re.compile(r"(?: {4}| {0,3}\t)")  # four columns: code, or a list item's or a box's content
 _FENCE = re.compile(r"(`{3,}|~{3,})")  # at the line's start, as Python-Markdown's fenced_code reads it
 
 
@@ -65,17 +67,37 @@ def _label(text: str) -> str:
 def body_lines(body: str, first_line: int) -> list[tuple[int, str]]:
     """The body's lines with their file line numbers, without code blocks and code spans: what
     Python-Markdown surely shows as code. A fence is code only with its closing fence (the same
-    characters, as many; Python-Markdown shows a fence left open as text), and inside a block of
-    raw HTML backticks are no code span (Python-Markdown leaves that block as it is). Where it is
-    unsure, the line stays: a check that reads too much reports too much, never too little."""
+    characters, as many; Python-Markdown shows a fence left open as text), a code span may run
+    over the lines of its paragraph, and inside a block of raw HTML backticks are no code span
+    (Python-Markdown leaves that block as it is). Where it is unsure, the line stays."""
+    return [(number, line) for number, line, _ in _lines(body, first_line)]
+
+
+def _lines(body: str, first_line: int) -> list[tuple[int, str, bool]]:
+    """body_lines(), each line with whether it is inside a block of raw HTML."""
     raw = body.split("\n")
     code = _fenced(raw)
-    lines, html_block = [], _HtmlBlock()
+    lines: list[tuple[int, str, bool]] = []
+    paragraph: list[tuple[int, str]] = []  # lines of Markdown up to a blank line: a code span's reach
+
+    def end_paragraph() -> None:
+        if paragraph:
+            text = _CODE_SPANS.sub(lambda span: "\n" * span.group().count("\n"), "\n".join(t for _, t in paragraph))
+            lines.extend((number, line, False) for (number, _), line in zip(paragraph, text.split("\n"), strict=True))
+            paragraph.clear()
+
+    html_block = _HtmlBlock()
     for index, (number, line) in enumerate(enumerate(raw, start=first_line)):
         if index in code:
+            end_paragraph()
             continue
         in_html = html_block.feed(line)
-        lines.append((number, line if in_html else _CODE_SPAN.sub("", line)))
+        if in_html or not line.strip():
+            end_paragraph()
+            lines.append((number, line, in_html))
+        else:
+            paragraph.append((number, line))
+    end_paragraph()
     return lines
 
 
@@ -334,11 +356,29 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
     """Raw HTML that runs script, embeds pages, loads from other hosts, belongs to the page's
     head or is left open (see the module's docstring): one error for each, at its line. Code
     blocks and code spans are text, not HTML; so are closed HTML comments."""
-    lines = body_lines(body, first_line)
-    if not any("<" in line or "{" in line for _, line in lines):
+    marked = _lines(body, first_line)
+    if not any("<" in line or "{" in line for _, line, _ in marked):
         return
+    lines = [(number, line) for number, line, _ in marked]
     text = "\n".join(line for _, line in lines)
-    _check_html(ctx, text, lambda shown: _line_finder(shown, lines), field, markdown=True)
+    # A line indented by four columns outside raw HTML is code (text on the page), or the content
+    # of a list item or an admonition, where a fence may hold code, or HTML may be live: which,
+    # the Markdown alone does not say. Its problems are left to the check of the HTML the text
+    # becomes (check_published_html), which every build and check runs once this one passed.
+    unsure = {number for number, line, in_html in marked if not in_html and _INDENTED.match(line)}
+    _check_html(_Unless(ctx, unsure), text, lambda shown: _line_finder(shown, lines), field, markdown=True)
+
+
+class _Unless(Context):
+    """``ctx`` without its errors at the lines ``unsure``."""
+
+    def __init__(self, ctx: Context, unsure: set[int]) -> None:
+        super().__init__(ctx.diag, ctx.path, ctx.tz)
+        self.unsure = unsure
+
+    def error(self, line: int, message: str) -> None:
+        if line not in self.unsure:
+            super().error(line, message)
 
 
 def check_published_html(

@@ -21,7 +21,7 @@ from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader, ReadIssue
 from generator.content.legal import LEGAL_PAGES, check_legal_pages, check_other_pages
 from generator.content.links import check_links
-from generator.content.model import Event, EventEntry, Issue, Phase, Project, Settings
+from generator.content.model import Event, EventEntry, Issue, PageText, Phase, Project, Settings
 from generator.content.people import load_people
 from generator.content.phases import read_phase
 from generator.content.settings import read_settings
@@ -185,7 +185,11 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
         else ()
     )
     other_pages = _other_pages(content, set(phase_files) | set(issue_files))
-    _check_pages(other_pages, images, context, content)
+    page_texts = _check_pages(other_pages, images, context, content)
+    page_texts += [
+        PageText(phase.path.relative_to(content).as_posix(), phase.path, phase.body, phase.body_line)
+        for phase in phases
+    ]
     legal_files = {content / name for name, _ in LEGAL_PAGES}
     check_other_pages(
         [path for path in other_pages if path not in legal_files], context,
@@ -217,6 +221,7 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
     project = Project(
         root=root, content_dir=content, settings=settings, issues=tuple(issues),
         people=tuple(people.values()), phases=tuple(phases), events=tuple(entries), legal_pages=legal_pages,
+        pages=tuple(page_texts),
     )  # fmt: skip
     return LoadResult(project, diag)
 
@@ -395,8 +400,12 @@ def _other_pages(content: Path, read: set[Path]) -> list[Path]:
     ]
 
 
-def _check_pages(pages: list[Path], images: ImageChecker, context: Callable[[Path], Context], content: Path) -> None:
-    """The images in the other pages: their front-matter is MkDocs' business, only the body is read."""
+def _check_pages(
+    pages: list[Path], images: ImageChecker, context: Callable[[Path], Context], content: Path
+) -> list[PageText]:
+    """The images in the other pages: their front-matter is MkDocs' business, only the body is
+    read. Returns the bodies read, for the check of the HTML they become."""
+    texts: list[PageText] = []
     for path in pages:
         parts = path.relative_to(content).parts
         ctx = context(path)
@@ -410,7 +419,10 @@ def _check_pages(pages: list[Path], images: ImageChecker, context: Callable[[Pat
             close = next((i for i in range(1, len(lines)) if lines[i].rstrip() in _FENCE), None)
             if close is not None:
                 first = close + 2
-        check_body(ctx, "\n".join(lines[first - 1 :]), first, images, "/".join(parts))
+        body = "\n".join(lines[first - 1 :])
+        check_body(ctx, body, first, images, "/".join(parts))
+        texts.append(PageText("/".join(parts), path, body, first))
+    return texts
 
 
 def _check_numbers(issues: list[Issue], number_lines: dict[str, int], diag: Diagnostics) -> None:

@@ -199,6 +199,7 @@ class Phase:
     body: str
     path: Path
     source: Location = field(compare=False)
+    body_line: int = 1  # the file line the body begins on
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +299,17 @@ class LegalPage:
 
 
 @dataclass(frozen=True, slots=True)
+class PageText:
+    """The Markdown of a page MkDocs converts itself (the start page, kontakt.md, the legal pages,
+    the phases): the HTML it becomes is checked as the issues' texts are (verification.py)."""
+
+    source: str  # relative to content/, such as "kontakt.md"
+    path: Path
+    body: str
+    body_line: int  # the file line the body begins on
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     root: Path
     content_dir: Path
@@ -307,6 +319,7 @@ class Project:
     phases: tuple[Phase, ...]  # by order
     events: tuple[EventEntry, ...]  # unique by id, by start
     legal_pages: tuple[LegalPage, ...] = ()  # those that exist, for the footer
+    pages: tuple[PageText, ...] = ()  # the other pages' and the phases' Markdown
 
     @property
     def published(self) -> tuple[Issue, ...]:

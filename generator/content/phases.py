@@ -60,5 +60,5 @@ def _read_phase(
         return None
     return Phase(
         slug=slug, title=title, order=order if order is not None else 1_000_000, status=status, start=start, end=end,
-        summary=summary, body=front.body, path=path, source=Location(ctx.path, 1),
+        summary=summary, body=front.body, path=path, source=Location(ctx.path, 1), body_line=front.body_line,
     )  # fmt: skip

@@ -47,11 +47,13 @@ from generator.content.images import CACHE_DIR, ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE, generated_files
 from generator.content.model import Image, Issue, Phase, Project
 from generator.content.settings import build_day
+from generator.diagnostics import Diagnostics
 from generator.formatting import tel_href
 from generator.i18n import N_, translate
 from generator.images import ImagePipeline
 from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
+from generator.published import verify_published_pages, verify_published_texts
 from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
 from generator.site import bodyimages, calendar, feed, pages, searchtext, sitemaps
 from generator.site.pagecache import CachedPage, PageCache, shared_key
@@ -205,14 +207,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             for problem in result.diagnostics.warnings:
                 (log.info if problem.reminder else log.warning)(str(problem))
             if errors := [str(p) for p in result.diagnostics.errors]:
-                if self.command != "serve":
-                    # a BuildError: MkDocs prints it and stops, without a traceback
-                    raise PluginError(translate(N_("rundbrief content has errors:")) + "\n" + "\n".join(errors))
-                # A live preview keeps running: every page shows the errors until they are fixed.
-                for error in errors:
-                    log.error(error)
-                self.content_errors = errors
-                return config
+                return self._refuse(config, errors)
             self.project = result.project
         else:
             self.project = self.preloaded
@@ -223,6 +218,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             if self.preloaded is not None and self.preloaded_texts
             else convert_texts(project, cache=project.root / CACHE_DIR)
         )
+        if self.preloaded is None and (errors := self._published_html_errors(project)):
+            return self._refuse(config, errors)
         self.tz = ZoneInfo(project.settings.timezone)
         self.today = build_day(self.tz)
         self.images = ImagePipeline(project.root / CACHE_DIR / "images", background=True)
@@ -240,6 +237,25 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             calendar.read_previous(previous.read_bytes()) if previous.is_file() and self.edited is None else {}
         )
         return config
+
+    def _refuse(self, config: MkDocsConfig, errors: list[str]) -> MkDocsConfig:
+        """Plain `mkdocs build`: stop with the content's errors; `mkdocs serve`: show them."""
+        if self.command != "serve":
+            # a BuildError: MkDocs prints it and stops, without a traceback
+            raise PluginError(translate(N_("rundbrief content has errors:")) + "\n" + "\n".join(errors))
+        # A live preview keeps running: every page shows the errors until they are fixed.
+        for error in errors:
+            log.error(error)
+        self.project = None
+        self.content_errors = errors
+        return config
+
+    def _published_html_errors(self, project: Project) -> list[str]:
+        """What `rundbrief build` checks before it builds (published.py), for plain `mkdocs build`."""
+        diag = Diagnostics()
+        verify_published_texts(project, self.texts, diag, project.published)
+        verify_published_pages(project, self.texts, diag)
+        return [str(problem) for problem in diag.errors]
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         if self.project is None:

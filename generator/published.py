@@ -1,0 +1,48 @@
+"""The HTML the editors' texts become, checked as the page shows it: the backstop of the
+Markdown check (content/bodyrefs.py), for what reading the Markdown cannot be sure of (a block
+of raw HTML, an extension's output, a construct Python-Markdown reads differently, a line
+indented as code or as a list item's content). Run by ``check``, every build and plain
+``mkdocs build`` once the loader found no error (no problem is reported twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from zoneinfo import ZoneInfo
+
+from generator.content.bodyrefs import check_published_html
+from generator.content.fields import Context
+from generator.content.model import Issue, Project
+from generator.diagnostics import Diagnostics, display_path
+from generator.texts import Texts, issue_source, routes_for
+
+
+def verify_published_pages(project: Project, texts: Texts, diag: Diagnostics) -> None:
+    """The HTML the pages MkDocs converts itself become (kontakt.md, the phases, ...), checked
+    as verify_published_texts checks the issues' (converted here in the editors' dialect, as
+    MkDocs converts them: raw HTML passes both alike)."""
+    tz = ZoneInfo(project.settings.timezone)
+    own = routes_for(project).site_url
+    for page in project.pages:
+        ctx = Context(diag, display_path(page.path, project.root), tz)
+        check_published_html(ctx, texts.html(page.body, page.source), page.body, page.body_line, "body", own)
+
+
+def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, issues: Collection[Issue]) -> None:
+    """The HTML each text of ``issues`` became (body, events' descriptions, statements' quotes),
+    checked as the loader checked their Markdown (content/bodyrefs.py): what the page would
+    show is what is checked, whatever Python-Markdown and its extensions made of the text."""
+    tz = ZoneInfo(project.settings.timezone)
+    own = routes_for(project).site_url  # the conversion made the project's files absolute below it
+    for issue in issues:
+        ctx = Context(diag, issue.source.path, tz)
+        source = issue_source(issue)
+        check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body", own)
+        for number, event in enumerate(issue.events, start=1):
+            if event.description and event.source.path == issue.source.path:  # not one it names by id
+                html, field = texts.html(event.description, source), f"events[{number}].description"
+                check_published_html(ctx, html, event.description, event.description_line, field, own)
+        for number, statement in enumerate(issue.statements, start=1):
+            html = texts.html(statement.quote, source)
+            field = f"statements[{number}].quote"
+            check_published_html(ctx, html, statement.quote, statement.quote_line, field, own)
