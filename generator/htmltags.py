@@ -9,6 +9,7 @@ otherwise lets a browser see an element the check did not.
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -37,7 +38,10 @@ def start_tag(name: str = r"[A-Za-z][^\t\n\f\r />]*") -> re.Pattern[str]:
 
 
 START_TAG = start_tag()
-TAG_OPENING = re.compile(r"<[A-Za-z]", re.ASCII)  # where a browser begins to read a tag
+# An end tag is read as a start tag is, attributes and quotes included (the browser then drops
+# them): "</p title='<b title=\">'>" ends at its own ">", and what follows is read anew.
+END_TAG = re.compile(rf"</[A-Za-z][^\t\n\f\r />]*({_ATTRIBUTE_TEXT}*+)[\t\n\f\r /]*>", _FLAGS)
+TAG_OPENING = re.compile(r"</?[A-Za-z]", re.ASCII)  # where a browser begins to read a tag
 COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>)", re.DOTALL)  # ends at "-->" or "--!>", "<!-->" at once
 # elements whose content is text up to their end tag
 RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "noembed", "noframes", "noscript", "iframe"})
@@ -78,10 +82,22 @@ def _walk(page: str) -> Iterator[re.Match[str] | int]:
             continue
         tag = START_TAG.match(page, start)
         if tag is None:
+            if (end := END_TAG.match(page, start)) is not None:
+                position = end.end()
+                continue
             if TAG_OPENING.match(page, start):
                 yield start
                 return
-            position = start + 1
+            if page.startswith(("<!", "<?", "</"), start) and not page.startswith("</>", start):
+                # "<!x", "<?x", "</1": a bogus comment, up to the first ">" whatever the quotes
+                close = page.find(">", start + 2)
+                if close == -1:
+                    if len(page) > start + 2:
+                        yield start  # the rest of the page is that comment
+                    return
+                position = close + 1
+                continue
+            position = start + (3 if page.startswith("</>", start) else 1)  # "</>" is dropped
             continue
         yield tag
         position = tag.end()
@@ -95,7 +111,35 @@ def _walk(page: str) -> Iterator[re.Match[str] | int]:
 def attributes(text: str) -> list[tuple[str, str]]:
     """The attributes in ``text`` (a START_TAG's group 2), each name as written with its value
     unescaped, in their order (a browser keeps the first of two with the same name)."""
-    return [(name, html.unescape(value)) for name, value in raw_attributes(text)]
+    return [(name, unescape_value(value)) for name, value in raw_attributes(text)]
+
+
+_REFERENCE = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|([A-Za-z][A-Za-z0-9]*)(;?))")
+
+
+def unescape_value(value: str) -> str:
+    """An attribute's value with its character references read as a browser reads them there:
+    as html.unescape() does, but a name without ";" that runs on into a letter, a digit or "="
+    stays as written (``?tab=1&section=2`` keeps its ``&section``; in text it would be a §)."""
+    if "&" not in value:
+        return value
+
+    def one(reference: re.Match[str]) -> str:
+        name, semicolon = reference.group(1), reference.group(2)
+        if name is None:  # a number
+            return html.unescape(reference.group(0))
+        if semicolon and f"{name};" in html.entities.html5:
+            return html.entities.html5[f"{name};"]
+        # the longest legacy name (those a browser reads without ";") the reference begins with
+        known = next((n for n in range(len(name), 0, -1) if name[:n] in html.entities.html5), None)
+        if known is None:
+            return reference.group(0)
+        after = name[known:] or value[reference.end() : reference.end() + 1]
+        if after[:1].isascii() and (after[:1].isalnum() or after[:1] == "="):
+            return reference.group(0)
+        return html.entities.html5[name[:known]] + name[known:]
+
+    return _REFERENCE.sub(one, value)
 
 
 def raw_attributes(text: str) -> list[tuple[str, str]]:
@@ -131,18 +175,15 @@ def replace_addresses(page: str, resolve: Callable[[str], str]) -> str:
             if key in seen:
                 continue
             seen.add(key)
-            if not (key in _ADDRESS_ATTRIBUTES or (key == "href" and name in _LINKING)):
+            if not is_address(name, key):
                 continue
             group = next((g for g in (2, 3, 4) if attribute.group(g) is not None), None)
             if group is None:
                 continue  # a name without a value
-            value = html.unescape(attribute.group(group))
+            value = unescape_value(attribute.group(group))
             if not value:
                 continue  # an empty address is none
-            if key == "srcset":
-                new = ", ".join(_resolve_candidate(candidate, resolve) for candidate in value.split(","))
-            else:
-                new = resolve(value)
+            new = resolve_address(key, value, resolve)
             if new == value:
                 continue
             start, end = attribute.span(group)
@@ -154,10 +195,48 @@ def replace_addresses(page: str, resolve: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def _resolve_candidate(candidate: str, resolve: Callable[[str], str]) -> str:
-    """One ``address width`` of a srcset, its address resolved."""
-    address, _, rest = candidate.strip().partition(" ")
-    return f"{resolve(address)} {rest}".rstrip() if address else candidate
+def is_address(tag: str, key: str) -> bool:
+    """Whether the attribute ``key`` (lower case) of the element ``tag`` holds an address the
+    browser loads or follows."""
+    return key in _ADDRESS_ATTRIBUTES or (key == "href" and tag in _LINKING)
+
+
+def resolve_address(key: str, value: str, resolve: Callable[[str], str]) -> str:
+    """The value of an address attribute with its address, or each of a srcset's, resolved."""
+    if key != "srcset":
+        return resolve(value)
+    return ", ".join(f"{resolve(url)} {descriptors}".rstrip() for url, descriptors in srcset(value))
+
+
+_SRCSET_SPACE = " \t\n\f\r"
+
+
+def srcset(value: str) -> list[tuple[str, str]]:
+    """The (address, descriptors) of a srcset as a browser splits it: an address runs to white
+    space and may hold commas (``data:image/gif;base64,...``; commas at its end end it), the
+    descriptors run to the next comma outside parentheses."""
+    found: list[tuple[str, str]] = []
+    position, length = 0, len(value)
+    while True:
+        while position < length and (value[position] in _SRCSET_SPACE or value[position] == ","):
+            position += 1
+        if position >= length:
+            return found
+        start = position
+        while position < length and value[position] not in _SRCSET_SPACE:
+            position += 1
+        url = value[start:position]
+        if url.endswith(","):
+            found.append((url.rstrip(","), ""))
+            continue
+        start, depth = position, 0
+        while position < length:
+            char = value[position]
+            if char == "," and not depth:
+                break
+            depth += 1 if char == "(" else -1 if char == ")" and depth else 0
+            position += 1
+        found.append((url, value[start:position].strip()))
 
 
 def pixels(value: str) -> int | None:

@@ -24,7 +24,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from generator.content.model import MarkdownDialect
-from generator.htmltags import replace_addresses
+from generator.htmltags import is_address, replace_addresses, resolve_address
 from generator.routes import Routes
 
 
@@ -84,13 +84,28 @@ class _References(Treeprocessor):
         self.folder = ""  # below content/: the folder of the file the text is written in
 
     def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            attribute = "href" if element.tag == "a" else "src" if element.tag == "img" else None
-            if attribute is not None and (value := element.get(attribute)) is not None:
-                if markdown.util.AMP_SUBSTITUTE in value:
-                    continue  # an address written <name@host>: a mailto: link, its letters as entities
-                element.set(attribute, self.routes.reference(value, self.folder))
-        resolve_raw_html(self.md, lambda address: self.routes.reference(address, self.folder))
+        def resolve(address: str) -> str:
+            return self.routes.reference(address, self.folder)
+
+        resolve_tree(root, resolve)
+        resolve_raw_html(self.md, resolve)
+
+
+def resolve_tree(root: etree.Element, resolve: Callable[[str], str], *, links_and_images: bool = True) -> None:
+    """The addresses of the elements Python-Markdown made (Markdown's links and images, and the
+    HTML of ``markdown="1"`` blocks: ``<video poster>`` as well) through ``resolve``;
+    ``links_and_images`` False: all but ``<a href>`` and ``<img src>`` (MkDocs does those)."""
+    for element in root.iter():
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        for key, value in element.items():
+            name = key.lower()
+            if not value or not is_address(tag, name):
+                continue
+            if not links_and_images and (tag, name) in (("a", "href"), ("img", "src")):
+                continue
+            if markdown.util.AMP_SUBSTITUTE in value:
+                continue  # an address written <name@host>: a mailto: link, its letters as entities
+            element.set(key, resolve_address(name, value, resolve))
 
 
 def resolve_raw_html(md: markdown.Markdown, resolve: Callable[[str], str]) -> None:

@@ -124,7 +124,10 @@ class Routes:
         to the site (``/kontakt/``), or a web address. Pages and files of the project become their
         absolute address on the site; web addresses, anchors (``#oben``) and mail links stay as
         written."""
-        parts = urlsplit(written)
+        try:
+            parts = urlsplit(written)
+        except ValueError:  # "http://[x": no address a browser could follow (check reports it)
+            return written
         if parts.scheme or parts.netloc or written.startswith("#") or not written:
             return written
         if written.startswith("/"):

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from generator.htmltags import START_TAG, attributes, pixels, real_tags, replace_addresses, unended_tag
+from generator.htmltags import (
+    START_TAG,
+    attributes,
+    pixels,
+    real_tags,
+    replace_addresses,
+    srcset,
+    unended_tag,
+    unescape_value,
+)
 
 
 def tags(page: str) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -27,6 +36,12 @@ def tags(page: str) -> list[tuple[str, list[tuple[str, str]]]]:
         ("<textarea><img src=x></textarea><b>", [("textarea", []), ("b", [])]),  # raw text holds no tags
         ("<!-- <img src=x> --!> <i>", [("i", [])]),
         ("<\u0131mg src=x>", []),  # a dotless i: no "img" for a browser
+        # an end tag's attributes are read as a start tag's, quotes included (found by an attacker)
+        ("<div>\n</p title=\"<b title='>\"> <svg onload=alert(1)> '>\n</div>", [("div", []), ("svg", [("onload", "alert(1)")])]),
+        ("<!x <b title='> <svg onload=alert(2)> '>", [("svg", [("onload", "alert(2)")])]),  # a bogus comment
+        ("<?x <b title='> <input autofocus onfocus=alert(3)> '>", [("input", [("autofocus", ""), ("onfocus", "alert(3)")])]),
+        ("</> <b>", [("b", [])]),  # dropped
+        ("</1 <i> x> <u>", [("u", [])]),  # a bogus comment up to the first ">"
     ],
 )
 def test_tags_are_read_as_a_browser_reads_them(page: str, expected: list[tuple[str, list[tuple[str, str]]]]) -> None:
@@ -102,3 +117,43 @@ def test_addresses_are_replaced_where_a_browser_reads_them_and_nothing_else_chan
 @pytest.mark.parametrize(("value", "expected"), [("200", 200), ("0", 0), ("50%", None), ("\u00b2", None), ("9" * 6, None), ("", None)])
 def test_pixels_are_whole_ascii_numbers_of_a_size(value: str, expected: int | None) -> None:
     assert pixels(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [  # each as html5lib reads it in an attribute's value
+        ("?tab=1&section=2&region=nord&notify=1", "?tab=1&section=2&region=nord&notify=1"),
+        ("?v=1&copy=2", "?v=1&copy=2"),
+        ("&copy 2026", "\u00a9 2026"),
+        ("&copy;x", "\u00a9x"),
+        ("a&amp;b", "a&b"),
+        ("&ampx", "&ampx"),
+        ("&amp=", "&amp="),
+        ("java&Tab;script:", "java\tscript:"),
+        ("&#106;avascript", "javascript"),
+        ("&notit;", "&notit;"),
+        ("&notin;", "\u2209"),
+        ("&lt", "<"),
+        ("&sect.", "\u00a7."),
+        ("&AMP", "&"),
+        ("&#0;", "\ufffd"),
+        ("&#128;", "\u20ac"),
+    ],
+)
+def test_an_attribute_value_is_unescaped_as_a_browser_reads_it(value: str, expected: str) -> None:
+    """In a value, "&section" after a query's "&" stays as it is (html.unescape makes it "\u00a7ion")."""
+    assert unescape_value(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a.jpg 1x, b.jpg 2x", [("a.jpg", "1x"), ("b.jpg", "2x")]),
+        ("../media/a,b.jpg 1x, ../media/b.png 2x", [("../media/a,b.jpg", "1x"), ("../media/b.png", "2x")]),
+        ("data:image/gif;base64,R0lG= 1x", [("data:image/gif;base64,R0lG=", "1x")]),
+        (" , a.jpg 100w , b.jpg (x, y) 2x, c.jpg", [("a.jpg", "100w"), ("b.jpg", "(x, y) 2x"), ("c.jpg", "")]),
+        ("a.jpg,, b.jpg", [("a.jpg", ""), ("b.jpg", "")]),
+    ],
+)
+def test_a_srcset_is_split_as_a_browser_splits_it(value: str, expected: list[tuple[str, str]]) -> None:
+    assert srcset(value) == expected

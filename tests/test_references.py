@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from mkdocs.structure.files import File
 
+from generator.htmltags import srcset
 from generator.linkcheck import missing_on_site
 from generator.routes import CALENDAR_FILE, CALENDAR_ID, Routes, calendar_event, page_url
 from tests.conftest import make_project, write_images
@@ -150,7 +152,8 @@ class _Addresses(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found += [v for k, v in attrs if k in ("href", "src") and v]
+        self.found += [v for k, v in attrs if k in ("href", "src", "poster") and v]
+        self.found += [url for k, v in attrs if k == "srcset" and v for url, _ in srcset(v)]
 
 
 @pytest.mark.parametrize("directory_urls", [True, False])
@@ -206,22 +209,28 @@ RAW_ISSUE = (
     '\n\nRoh: <img src="../media/2026-05-26-auftakt-schwaan.jpg" alt="Roh" width="200"> '
     "<img src='../media/2026-06-13-kreativgruppe.jpg' srcset='../media/2026-06-13-kreativgruppe.jpg 2x' alt='Satz'>\n\n"
     '<a href="../kontakt.md">Kontakt roh</a> und <a href=2026-01.md#programm>Januar roh</a>\n\n'
-    '<div>\n<img src="../media/2026-05-26-zukunftsbild-knete.jpg" alt="Block">\n</div>\n'
+    '<div>\n<img src="../media/2026-05-26-zukunftsbild-knete.jpg" alt="Block">\n</div>\n\n'
+    '<a href="2026-01.md?tab=1&section=2">Query roh</a> <A HREF=\'../kontakt.md\'>Gross roh</A> '
+    '`<a href="https://zukunftswerkstatt.example.org/">`\n\n'
+    '<div markdown="1">\n<video poster="../media/2026-05-26-auftakt-schwaan.jpg" '
+    'src="../media/2026-05-26-auftakt-schwaan.jpg"></video>\n\n<img srcset="../media/a,b.jpg 1x" alt="Komma">\n</div>\n'
 )
 RAW_PAGE = '\n\nPlan: <img src="media/2026-05-26-auftakt-schwaan.jpg" alt="Plan"> <a href="newsletter/2026-01.md">Januar roh</a>\n'
 
 
-def _relative_targets(page: Path, site: Path) -> list[tuple[str, Path]]:
-    """Every address of ``page`` on the site itself, with the file it leads to."""
+def _relative_targets(page: Path, site: Path, folders: bool = True) -> list[tuple[str, Path]]:
+    """Every address of ``page`` on the site itself, with the file it leads to (``folders``
+    False: an address must name the file itself, as MkDocs' links do without directory URLs)."""
     parser = _Addresses()
     parser.feed(page.read_text(encoding="utf-8"))
     found = []
     for address in parser.found:
         if address.startswith(("#", "mailto:", "tel:", "data:")) or "://" in address:
             continue
-        path = address.split("#")[0].split("?")[0]
+        path = unquote(address.split("#")[0].split("?")[0])  # as the web server reads it
         target = (page.parent / path).resolve()
-        found.append((address, target / "index.html" if path.endswith("/") or target.is_dir() else target))
+        leads_to_folder = path.endswith("/") or target.is_dir()
+        found.append((address, target / "index.html" if leads_to_folder and folders else target))
     return found
 
 
@@ -237,6 +246,8 @@ def test_raw_html_addresses_are_relative_to_the_file_as_markdown_ones(tmp_path: 
         config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
     issue = root / "content" / "newsletter" / "2026-02.md"
     issue.write_text(issue.read_text(encoding="utf-8") + RAW_ISSUE, encoding="utf-8")
+    media = root / "content" / "media"
+    (media / "a,b.jpg").write_bytes((media / "2026-05-26-auftakt-schwaan.jpg").read_bytes())
     contact = root / "content" / "kontakt.md"
     contact.write_text(contact.read_text(encoding="utf-8") + RAW_PAGE, encoding="utf-8")
     result = run("build", "--project", str(root))
@@ -246,7 +257,7 @@ def test_raw_html_addresses_are_relative_to_the_file_as_markdown_ones(tmp_path: 
     pages = [site / page_url(name, directory_urls) for name in ("newsletter/2026-02.md", "kontakt.md")]
     pages = [p / "index.html" if directory_urls else p for p in pages]
     for page in pages:
-        targets = _relative_targets(page, site)
+        targets = _relative_targets(page, site, folders=directory_urls)
         assert len(targets) > 10
         missing = [address for address, target in targets if not target.is_file()]
         assert missing == [], page
@@ -255,8 +266,15 @@ def test_raw_html_addresses_are_relative_to_the_file_as_markdown_ones(tmp_path: 
         assert re.search(rf'<img src="[^"]*/media/_r/[^"]+" srcset="[^"]+" [^>]*alt="{alt}"', issue_page), alt
     assert re.search(r'alt="Roh" width="200"', issue_page)  # the width the editor gave it
     assert re.search(r'<a href="[^"]*2026-01(/|\.html)#programm">Januar roh', issue_page)
+    # a query as written (not "\u00a7ion"), an upper-case tag, code that shows the site's address as it is
+    assert re.search(r'<a href="(\.\./)?2026-01(/|\.html)\?tab=1&amp;section=2">Query roh', issue_page)
+    assert re.search(r"<A HREF=\"\.\./\.\./kontakt/\">Gross roh|<A HREF=\"\.\./kontakt\.html\">Gross roh", issue_page)
+    assert '&lt;a href="https://zukunftswerkstatt.example.org/"&gt;' in issue_page
+    assert re.search(r'<video poster="(\.\./)+media/2026-05-26-auftakt-schwaan\.jpg"', issue_page)
+    assert re.search(r'srcset="(\.\./)+media/a%2Cb\.jpg 1x"', issue_page)  # one address with a comma
     assert re.search(r'<img src="[^"]*media/_r/[^"]+" [^>]*alt="Plan"', pages[1].read_text(encoding="utf-8"))
     email = (root / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
     assert missing_on_site(root / "newsletter" / "2026-02", site, _site_url(root), (_site_url(root) + "abo/",)) == []
     assert re.search(r'<img src="https://[^"]+/media/_r/[^"]+" width="200" [^>]*alt="Roh"', email)
     assert re.search(r'href="https://[^"]+/kontakt(/|\.html)"[^>]*>Kontakt roh', email)
+    assert re.search(r'href="https://[^"]+/2026-01(/|\.html)\?tab=1&amp;section=2"[^>]*>Query roh', email)

@@ -453,6 +453,13 @@ _META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
         ("<div>\n<template>\n</div>", "<template> is not closed"),
         ("<div>\n<select>\n</div>", "<select> is not closed"),
         ("<plaintext>x</plaintext>", "<plaintext> shows all of the page after it as plain text and cannot be closed"),
+        # an end tag's quoted "attribute", a bogus comment: each ends where a browser ends it
+        ("<div>\n</p title=\"<b title='>\"> <svg onload=alert(1)></svg> '>\n</div>", "remove the onload attribute"),
+        ("<!x <b title='> <svg onload=alert(2)></svg> '>", "remove the onload attribute"),
+        ("<?x <b title='> <input autofocus onfocus=alert(3)> '>", "remove the onfocus attribute"),
+        # SVG animation that makes a link to a script
+        ('<svg><a><animate attributeName="href" values="javascript:alert(2)"/><text>K</text></a></svg>', "<animate"),
+        ('<svg><a><set attributeName="xlink:href" to="javascript:alert(3)"/><text>K</text></a></svg>', "<set"),
     ],
 )
 def test_raw_html_written_to_slip_past_the_check_is_found(
@@ -502,7 +509,7 @@ def test_the_html_a_text_becomes_is_checked_too(
     project: Path, write: Callable[..., Path], body: str, expected: str
 ) -> None:
     """What reading the Markdown cannot be sure of is checked in the HTML Python-Markdown makes of
-    it (verification.verify_published_texts): by check, and by build, which writes nothing."""
+    it (published.verify_published_texts): by check, and by build, which writes nothing."""
     write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
     assert messages(project) == []  # the Markdown's own check finds nothing
     checked = run_cli("check", "--project", str(project))
@@ -563,6 +570,36 @@ def test_the_html_other_pages_become_is_checked_too(project: Path, write: Callab
     )  # fmt: skip
     assert plain.returncode == 1 and expected[0] in plain.stderr, plain.stderr
     assert "Traceback" not in plain.stderr
+
+
+@pytest.mark.parametrize(
+    ("page", "text", "shown"),
+    [
+        ("newsletter/2026-02.md", '<a href="http://[x">x</a>', "http://[x"),
+        ("newsletter/2026-02.md", "[x](http://[x)", "http://[x"),
+        ("newsletter/2026-02.md", '<img src="http://[x" alt="x">', "http://[x"),
+        ("newsletter/2026-02.md", '<map name="m"><area href="http://[x" alt="a"></map>', '<area href="http://[x">'),
+        ("newsletter/2026-02.md", '<img src="../media/foto.jpg" srcset="http://[x 2x" alt="a">', "srcset="),
+        ("kontakt.md", '<a href="http://[x">x</a>', "http://[x"),
+        ("kontakt.md", "[x](http://[x)", "http://[x"),
+    ],
+)
+def test_an_address_that_cannot_be_read_is_an_error_not_a_crash(
+    project: Path, write: Callable[..., Path], page: str, text: str, shown: str
+) -> None:
+    """Found by an attacker: "http://[x" made check and build fail with a traceback (urlsplit's
+    ValueError), in rundbrief's code and in MkDocs' own link rewriting."""
+    if page == "kontakt.md":
+        write(page, f"# Kontakt\n\n{text}\n")
+        line = 3
+    else:
+        write(page, f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{text}\n')
+        line = 7
+    for command in ("check", "build"):
+        result = run_cli(command, "--project", str(project))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert re.search(rf"content/{re.escape(page)}:{line}: error: body: .*{re.escape(shown)}.* cannot be read as an "
+                         "address", result.stderr), result.stderr  # fmt: skip
 
 
 def test_an_event_named_by_another_issue_is_checked_once_in_its_own_file(

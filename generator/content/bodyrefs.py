@@ -25,12 +25,12 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
-from generator.htmltags import COMMENT, RAW_TEXT, START_TAG, end_tag, unended_tag
+from generator.htmltags import COMMENT, RAW_TEXT, START_TAG, end_tag, is_address, real_tags, srcset, unended_tag
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
 from generator.routes import calendar_event
@@ -215,8 +215,8 @@ def check_links(
     files the build makes that a text may link to (the calendars, the feed), ``unpublished_files``
     those it makes only once a draft is published (the calendar of an event only drafts show)."""
     for link in find_links(body, first_line):
-        parts = urlsplit(link.src)
-        if not link.src or parts.scheme or parts.netloc or link.src.startswith(("/", "#")):
+        parts = _split(link.src)
+        if not link.src or not readable(link.src) or parts.scheme or parts.netloc or link.src.startswith(("/", "#")):
             continue
         target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
         if target == ".." or target.startswith("../"):
@@ -285,11 +285,29 @@ def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) ->
     return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(close[0], folder)) if close else ""
 
 
+def readable(address: str) -> bool:
+    """Whether ``address`` can be read as an address at all ("http://[x" cannot: MkDocs, the
+    site's image rewrite and the email would fail on it, a browser follows nothing)."""
+    try:
+        urlsplit(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _split(address: str) -> SplitResult:
+    """``address`` split, or nothing of it where it cannot be read (check_body reports those)."""
+    try:
+        return urlsplit(address)
+    except ValueError:
+        return SplitResult("", "", "", "", "")
+
+
 def content_path(src: str, source: str) -> str | None:
     """The content/ path of an image written in ``source`` (such as "newsletter/2026-02.md"), or
     None where it is not a JPEG, PNG or GIF file of the project (a web address, an SVG)."""
-    parts = urlsplit(src)
-    if not src or parts.scheme or parts.netloc or src.startswith(("/", "#")):
+    parts = _split(src)
+    if not src or not readable(src) or parts.scheme or parts.netloc or src.startswith(("/", "#")):
         return None
     path = unquote(parts.path)
     if not path.lower().endswith(IMAGE_SUFFIXES):
@@ -308,6 +326,8 @@ _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.
 _ATTR_LIST = re.compile(r"\{:?[ \t]*([^{}\n]*?)[ \t]*\}")
 _HANDLER = re.compile(r"on[a-z]{3,}")  # onclick, onerror, onload, ... (not "one")
 _EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "portal"})
+# SVG animation: one that sets an element's href can make a link to a script (values="javascript:...")
+_ANIMATION = frozenset({"animate", "set", "animatemotion", "animatetransform"})
 # The page's head is rundbrief's: <meta http-equiv="refresh"> sends every reader elsewhere, <base>
 # changes where each of the page's links leads.
 _HEAD_ONLY = frozenset({"meta", "base"})
@@ -433,7 +453,11 @@ def _check_html(
     text = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     line_at = line_finder(text)
 
-    for tag in START_TAG.finditer(text):  # as a browser reads them (htmltags.py)
+    # The tags as a browser reads them (htmltags.py: an end tag's quoted value, a bogus comment
+    # "<!x ...>" hide nothing), and every other "<name ...>" a tag could begin at: reading too
+    # much reports too much, never too little.
+    tags = {tag.start(): tag for tag in START_TAG.finditer(text)} | {tag.start(): tag for tag in real_tags(text)}
+    for _start, tag in sorted(tags.items()):
         name, line = tag.group(1).lower(), line_at(tag.start())
         attributes = tag_attributes(tag.group(2))
         source = next(
@@ -473,6 +497,17 @@ def _check_html(
                 name=name,
             ))
             continue
+        if name in _ANIMATION and any(
+            key.lower() == "attributename" and value.strip().lower() in ("href", "xlink:href")
+            for key, value in attributes
+        ):  # <animate attributeName="href" values="javascript:..."> makes a live link of its element
+            ctx.error(line, _(
+                "%(field)s: %(written)s: %(script_message)s; remove the element",
+                field=field,
+                written=f"<{tag.group(1)} attributeName=href>",
+                script_message=_(_SCRIPT_MESSAGE),
+            ))
+            continue
         if name in _EMBEDDING:
             ctx.error(
                 line,
@@ -486,7 +521,8 @@ def _check_html(
             )
             continue
         for written_key, value in attributes:
-            _check_attribute(ctx, line, field, name, written_key, value, f"<{tag.group(1)} {{}}>", own)
+            form = f"<{tag.group(1)} {{}}>"
+            _check_attribute(ctx, line, field, name, written_key, value, form, own, links_and_images=not markdown)
             if not markdown and written_key.lower() in ("href", "xlink:href") and _is_script_address(value):
                 # in Markdown the link check reports these (find_links), with its own advice
                 ctx.error(line, _(
@@ -528,13 +564,20 @@ def _check_html(
 
 
 def _check_attribute(
-    ctx: Context, line: int, field: str, name: str, written_key: str, value: str, form: str, own: str = ""
+    ctx: Context, line: int, field: str, name: str, written_key: str, value: str, form: str, own: str = "",
+    *, links_and_images: bool = True,
 ) -> None:
     """One attribute of the element ``name`` ("" for an attr_list's): no script, nothing loaded
-    from other hosts. ``form``: how the message shows it, with {} for key="value"; ``own``: the
-    site's address, if the value may be an absolute address of the project's own files."""
+    from other hosts, no address that cannot be read. ``form``: how the message shows it, with {}
+    for key="value"; ``own``: the site's address, if the value may be an absolute address of the
+    project's own files; ``links_and_images`` False: ``<a href>`` and ``<img src>`` are read by
+    the link and image checks (find_links, find_images), which report such an address."""
     key = written_key.lower()
     shown = form.format(f'{written_key}="{_shorten(value)}"')
+    ours = links_and_images or (name, key) not in (("a", "href"), ("img", "src"))
+    if ours and is_address(name, key) and not all(readable(a) for a in _addresses(key, value)):
+        ctx.error(line, _unreadable(field, shown))
+        return
     if _HANDLER.fullmatch(key):
         ctx.error(line, _(
             "%(field)s: %(shown)s: %(script_message)s; remove the %(written_key)s attribute",
@@ -549,7 +592,7 @@ def _check_attribute(
     elif key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):
         if name == "img" and key == "src":
             return  # the image check reports it, with its own advice
-        addresses = [a.split()[0] for a in value.split(",") if a.split()] if key == "srcset" else [value]
+        addresses = _addresses(key, value)
         if any(_is_script_address(a) for a in addresses):
             ctx.error(line, _(
                 "%(field)s: %(shown)s: %(script_message)s; use a web address or a file of the project",
@@ -561,6 +604,48 @@ def _check_attribute(
             ctx.error(line, f"{field}: {shown}: {_(_PRIVACY_MESSAGE)}")
 
 
+_OTHER_IMAGES = (".svg", ".webp", ".avif")  # shown as they are: no rendition, nothing decoded
+
+
+def _check_other_image(ctx: Context, image: BodyImage, source: str, content: Path, field: str) -> None:
+    """An image of the project that rundbrief does not resize (an SVG) is at least a file of
+    content/ that a browser can show as an image: not a page, a folder or a file outside."""
+    if not image.src or image.src.startswith("#"):
+        return
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(_split(image.src).path)))
+    if target == ".." or target.startswith("../"):
+        ctx.error(image.line, _(
+            "%(field)s: image %(src)s: leads outside content/; save the image in content/media/ and show it from there",
+            field=field,
+            src=image.src,
+        ))
+    elif not (content / target).is_file():
+        ctx.error(image.line, _(
+            "%(field)s: image %(src)s: file not found: content/%(target)s", field=field, src=image.src, target=target
+        ))
+    elif not target.lower().endswith(_OTHER_IMAGES):
+        ctx.error(image.line, _(
+            "%(field)s: image %(src)s: content/%(target)s is no image; show a JPEG, PNG, GIF, SVG or WebP file",
+            field=field,
+            src=image.src,
+            target=target,
+        ))
+
+
+def _addresses(key: str, value: str) -> list[str]:
+    """The addresses in an attribute's value: a srcset's each, as a browser splits it."""
+    return [url for url, _ in srcset(value)] if key == "srcset" else [value]
+
+
+def _unreadable(field: str, shown: str) -> str:
+    return _(
+        "%(field)s: %(shown)s cannot be read as an address (a browser would follow nothing); write a web "
+        "address such as https://www.example.org/seite or the path of a page or file of the project",
+        field=field,
+        shown=shown,
+    )
+
+
 def check_body(
     ctx: Context, body: str, first_line: int, images: ImageChecker, source: str, field: str = "body"
 ) -> tuple[Image, ...]:
@@ -570,10 +655,13 @@ def check_body(
     quote is Markdown too: ``statements[2].quote``)."""
     if "<" in body or "{" in body:
         check_raw_html(ctx, body, first_line, field)
+    for reference in (*find_links(body, first_line), *find_images(body, first_line)) if "//" in body else ():
+        if not readable(reference.src):  # only one with "//" can be unreadable: a host of "[" or odd letters
+            ctx.error(reference.line, _unreadable(field, reference.src))
     lowered = body.lower()
     if "javascript:" in lowered or "vbscript:" in lowered or "file:" in lowered:
         for link in find_links(body, first_line):
-            scheme = urlsplit(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()
+            scheme = _split(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()
             if scheme in _SCRIPT_SCHEMES:
                 ctx.error(
                     link.line,
@@ -619,6 +707,8 @@ def check_body(
                     field=field,
                 ))
     for image in find_images(body, first_line, lines):
+        if not readable(image.src):
+            continue  # reported above
         parts = urlsplit(image.src)
         if parts.scheme.lower() in ("http", "https") or image.src.startswith("//"):
             ctx.error(
@@ -644,6 +734,7 @@ def check_body(
             continue
         target = content_path(image.src, source)
         if target is None:
+            _check_other_image(ctx, image, source, images.content_dir, field)
             continue
         try:
             checked = images.check(target)

@@ -12,9 +12,9 @@ MkDocs writes them, so the site works below any address and in the local preview
 
 from __future__ import annotations
 
-import html
 import posixpath
 import re
+import xml.etree.ElementTree as etree
 from urllib.parse import unquote, urlsplit
 
 from markdown import Markdown
@@ -23,9 +23,9 @@ from markdown.treeprocessors import Treeprocessor
 from mkdocs.utils import get_relative_url
 
 from generator.content.images import ImageChecker, ImageProblem
-from generator.htmltags import pixels, raw_attributes, real_tags
+from generator.htmltags import pixels, raw_attributes, real_tags, replace_addresses, unescape_value
 from generator.images import ImagePipeline
-from generator.markup import resolve_raw_html
+from generator.markup import resolve_raw_html, resolve_tree
 from generator.routes import Routes
 
 BODY_WIDTH = 800  # CSS pixels of Material's content column
@@ -45,8 +45,11 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
         attrs: dict[str, str] = {}  # as written: a value's character references are the browser's to read
         for name, value in raw_attributes(match.group(2)):
             attrs.setdefault(name.lower(), value.replace('"', "&quot;"))  # a browser keeps the first of two
-        src = html.unescape(attrs.get("src", ""))
-        parts = urlsplit(src)
+        src = unescape_value(attrs.get("src", ""))
+        try:
+            parts = urlsplit(src)
+        except ValueError:  # "http://[x": nothing a browser could load (check reports it)
+            return tag
         if site_url and src.startswith(site_url):
             target = unquote(urlsplit(src[len(site_url) :]).path)
         elif not src or parts.scheme or parts.netloc or src.startswith("/"):
@@ -88,17 +91,20 @@ def site_html(converted: str, page_url: str, routes: Routes, checker: ImageCheck
     with_images = rewrite(converted, page_url, checker, images, routes.site_url)
     if not routes.site_url:
         return with_images
-    site = re.escape(html.escape(routes.site_url, quote=True))
+    site_url = routes.site_url
 
-    def relative(match: re.Match[str]) -> str:
-        rest = html.unescape(match.group(2))
+    def relative(address: str) -> str:
+        if not address.startswith(site_url):
+            return address
+        rest = address[len(site_url) :]
         path, mark, after = rest.partition("?") if "?" in rest.split("#", 1)[0] else rest.partition("#")
         target = get_relative_url(path or "./", page_url) if path else get_relative_url("./", page_url)
         if (path.endswith("/") or not path) and not target.endswith("/"):
             target += "/"
-        return f'{match.group(1)}="{html.escape(target + mark + after, quote=True)}"'
+        return target + mark + after
 
-    return re.sub(rf'\b(href|src)="{site}([^"]*)"', relative, with_images)
+    # in the tags a browser reads (not in code that shows an address, nor in another attribute)
+    return replace_addresses(with_images, relative)
 
 
 class RawHtmlAddresses(Extension):
@@ -120,6 +126,16 @@ class RawHtmlAddresses(Extension):
 
 
 class _RawHtmlAddresses(Treeprocessor):
-    def run(self, root: object) -> None:
-        if "relpath" in self.md.treeprocessors:  # MkDocs converts a page (not another converter)
-            resolve_raw_html(self.md, self.md.treeprocessors["relpath"].path_to_url)  # type: ignore[attr-defined]
+    def run(self, root: etree.Element) -> None:
+        if "relpath" not in self.md.treeprocessors:  # not MkDocs converting a page
+            return
+        to_url = self.md.treeprocessors["relpath"].path_to_url  # type: ignore[attr-defined]
+
+        def resolve(address: str) -> str:
+            try:
+                return str(to_url(address))
+            except ValueError:  # "http://[x": no address a browser could follow (check reports it)
+                return address
+
+        resolve_tree(root, resolve, links_and_images=False)  # <video poster> in a markdown="1" block
+        resolve_raw_html(self.md, resolve)

@@ -54,7 +54,7 @@ from generator.images import ImagePipeline
 from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
 from generator.published import verify_published_pages, verify_published_texts
-from generator.routes import EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE
+from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE, page_url
 from generator.site import bodyimages, calendar, feed, pages, searchtext, sitemaps
 from generator.site.pagecache import CachedPage, PageCache, shared_key
 from generator.texts import Texts, convert_texts, issue_source, routes_for
@@ -325,6 +325,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             env.globals["rundbrief"] = {
                 "settings": {"partners": (), "newsletter_name": config.site_name, "logo_alt": None},
                 "legal_links": [], "feed_url": None, "calendar_url": pages.CALENDAR_FILE, "subscribe_url": None,
+                **_list_pages(config.use_directory_urls),
             }  # fmt: skip
             return env
         project = self.project
@@ -338,6 +339,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             "calendar_url": pages.CALENDAR_FILE,
             "subscribe_url": self.routes.subscribe_action,
             "site_logo": self._site_logo(config),
+            **_list_pages(config.use_directory_urls),
         }
         env.globals["picture"] = self.images.picture
         env.globals["rundbrief_write_streamed"] = self._write_streamed
@@ -1007,3 +1009,14 @@ class _IssuePage(Page):
         self.toc = get_toc([])
         self.present_anchor_ids = set()
         self.links_to_anchors = {}
+
+
+def _list_pages(directory_urls: bool) -> dict[str, str]:
+    """The addresses of the pages that list everything, for the templates' links to them: by
+    MkDocs' rule (``termine/`` or ``termine/index.html``), not written into the templates."""
+    return {
+        "archive_url": page_url(ARCHIVE_PAGE, directory_urls),
+        "events_url": page_url(EVENTS_PAGE, directory_urls),
+        "statements_url": page_url(STATEMENTS_PAGE, directory_urls),
+        "process_url": page_url(f"{PHASES_DIR}/index.md", directory_urls),
+    }
