@@ -58,26 +58,41 @@ def real_tags(page: str) -> Iterator[re.Match[str]]:
     """The start tags of ``page`` a browser reads as tags, in order: none inside a comment, an
     attribute's value or a raw text element (``<textarea>``). At a tag that does not end (a
     quote left open) the browser reads the rest of the page into it: so do these."""
-    for item in _walk(page):
-        if isinstance(item, int):
+    for kind, item in _walk(page):
+        if kind == "unended":
             return
-        yield item
+        if kind == "tag":
+            assert isinstance(item, re.Match)
+            yield item
 
 
 def unended_tag(page: str) -> int | None:
     """Where ``page`` has a tag that does not end (the browser takes the rest of the page into
     it), if it has one outside comments and raw text."""
-    return next((item for item in _walk(page) if isinstance(item, int)), None)
+    return next((item for kind, item in _walk(page) if kind == "unended" and isinstance(item, int)), None)
 
 
-def _walk(page: str) -> Iterator[re.Match[str] | int]:
-    """The tags of ``page`` in order, then where a tag that does not end begins, if one does."""
+def real_comments(page: str) -> Iterator[re.Match[str] | int]:
+    """The comments ``<!-- ... -->`` a browser reads as comments, in order (none in an attribute's
+    value or a raw text element), then where one left open begins, if one is. Past a raw text
+    element left open (which a check reports itself) as if it were closed: all are found at once."""
+    for kind, item in _walk(page, past_open_raw_text=True):
+        if kind == "comment" or kind == "open comment":
+            yield item
+
+
+def _walk(page: str, *, past_open_raw_text: bool = False) -> Iterator[tuple[str, re.Match[str] | int]]:
+    """What ``page`` holds in order: each start tag ("tag"), each comment ("comment"), then
+    where a tag that does not end ("unended") or a comment left open ("open comment") begins.
+    ``past_open_raw_text``: a raw text element left open ends at once (not at the page's end)."""
     position = 0
     while (start := page.find("<", position)) != -1:
         if page.startswith("<!--", start):
             comment = COMMENT.match(page, start)
             if comment is None:
-                return  # the rest is a comment
+                yield "open comment", start  # the rest is a comment
+                return
+            yield "comment", comment
             position = comment.end()
             continue
         tag = START_TAG.match(page, start)
@@ -86,24 +101,26 @@ def _walk(page: str) -> Iterator[re.Match[str] | int]:
                 position = end.end()
                 continue
             if TAG_OPENING.match(page, start):
-                yield start
+                yield "unended", start
                 return
             if page.startswith(("<!", "<?", "</"), start) and not page.startswith("</>", start):
                 # "<!x", "<?x", "</1": a bogus comment, up to the first ">" whatever the quotes
                 close = page.find(">", start + 2)
                 if close == -1:
                     if len(page) > start + 2:
-                        yield start  # the rest of the page is that comment
+                        yield "unended", start  # the rest of the page is that comment
                     return
                 position = close + 1
                 continue
             position = start + (3 if page.startswith("</>", start) else 1)  # "</>" is dropped
             continue
-        yield tag
+        yield "tag", tag
         position = tag.end()
         if (name := tag.group(1).lower()) in RAW_TEXT:
             end = end_tag(name).search(page, position)
             if end is None:
+                if past_open_raw_text:
+                    continue
                 return
             position = end.start()
 

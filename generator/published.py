@@ -34,14 +34,24 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
     show is what is checked, whatever Python-Markdown and its extensions made of the text."""
     tz = ZoneInfo(project.settings.timezone)
     own = routes_for(project).site_url  # the conversion made the project's files absolute below it
+    described: set[str] = set()
     for issue in issues:
         ctx = Context(diag, issue.source.path, tz)
         source = issue_source(issue)
         check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body", own)
         for number, event in enumerate(issue.events, start=1):
-            if event.description and event.source.path == issue.source.path:  # not one it names by id
-                html, field = texts.html(event.description, source), f"events[{number}].description"
-                check_published_html(ctx, html, event.description, event.description_line, field, own)
+            # once, in the file that describes it: an issue may name an event of another by its
+            # id, even of a draft, which no build checks otherwise
+            if not event.description or event.id in described:
+                continue
+            described.add(event.id)
+            owner = next((i for i in project.issues if i.source.path == event.source.path), issue)
+            place = next((n for n, e in enumerate(owner.events, start=1) if e.id == event.id), number)
+            html = texts.html(event.description, issue_source(owner))
+            check_published_html(
+                Context(diag, event.source.path, tz), html, event.description, event.description_line,
+                f"events[{place}].description", own,
+            )  # fmt: skip
         for number, statement in enumerate(issue.statements, start=1):
             html = texts.html(statement.quote, source)
             field = f"statements[{number}].quote"

@@ -453,10 +453,6 @@ _META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
         ("<div>\n<template>\n</div>", "<template> is not closed"),
         ("<div>\n<select>\n</div>", "<select> is not closed"),
         ("<plaintext>x</plaintext>", "<plaintext> shows all of the page after it as plain text and cannot be closed"),
-        # an end tag's quoted "attribute", a bogus comment: each ends where a browser ends it
-        ("<div>\n</p title=\"<b title='>\"> <svg onload=alert(1)></svg> '>\n</div>", "remove the onload attribute"),
-        ("<!x <b title='> <svg onload=alert(2)></svg> '>", "remove the onload attribute"),
-        ("<?x <b title='> <input autofocus onfocus=alert(3)> '>", "remove the onfocus attribute"),
         # SVG animation that makes a link to a script
         ('<svg><a><animate attributeName="href" values="javascript:alert(2)"/><text>K</text></a></svg>', "<animate"),
         ('<svg><a><set attributeName="xlink:href" to="javascript:alert(3)"/><text>K</text></a></svg>', "<set"),
@@ -470,6 +466,41 @@ def test_raw_html_written_to_slip_past_the_check_is_found(
     found = messages(project)
     assert len(found) == 1 and re.match(r"content/newsletter/2026-02\.md:(7|8|10): error: body: ", found[0]), found
     assert expected in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # an end tag's quoted "attribute", a bogus comment: each ends where a browser ends it
+        ("<div>\n</p title=\"<b title='>\"> <svg onload=alert(1)></svg> '>\n</div>", "remove the onload attribute"),
+        ("<div>\n</p title=\"<b title='>\"> <svg onload=alert(1)></svg> '>\n</div>", "an end tag has no attributes"),
+        ("<!x <b title='> <svg onload=alert(2)></svg> '>", "remove the onload attribute"),
+        ("<?x <b title='> <input autofocus onfocus=alert(3)> '>", "remove the onfocus attribute"),
+        # "<!--" in a value is no comment: nothing between two such values is hidden
+        ('<div><a title="<!--">x</a><script>alert(1)</script><b title="-->">y</b></div>', "<script>: scripts"),
+        # a "<" or ">" in a value: the hyphenation read such a tag otherwise and wrote a live one
+        ("<div><a title='>' x=https://www.example.org/aaaaaaaaaaaaaaaaaaaaaa>L</a></div>", "holds < or >"),
+        ('<div><template><b title="</template>">x</b></div>', "holds < or >"),
+        # SVG's <style> and CDATA are no raw text for a browser: nothing in them hides a tag
+        ('<div><svg><style><?x <a title="?><script>alert(1)</script>"></style></svg></div>', "holds < or >"),
+        ('<div><svg><![CDATA[ > <b title=" ]]> <script>alert(1)</script> "> ]]></svg></div>', "holds < or >"),
+        # loads from another host: a browser reads "\\" as "/", decodes CSS escapes, knows image-set()
+        ('<div><table background="/\\evil.example/t.png"><tr><td>x</td></tr></table></div>', "other hosts"),
+        ("<div style='background-image:image-set(\"http://evil.example/a.png\" 1x)'>x</div>", "other hosts"),
+        ('<div style="background:\\75rl(http://evil.example/b.png)">x</div>', "other hosts"),
+        ('<svg><rect fill="url(http://evil.example/f.svg#p)" width="1" height="1"/></svg>', "other hosts"),
+        ('<style>@\\69mport "http://evil.example/x.css";</style>', "other hosts"),
+        ('<link rel="preload" as="image" imagesrcset="http://evil.example/a.png 1x">', "other hosts"),
+    ],
+)
+def test_tags_hidden_from_a_reading_by_patterns_are_found(
+    project: Path, write: Callable[..., Path], body: str, expected: str
+) -> None:
+    """Found by attackers: each reached a built page as live HTML, or took the page with it."""
+    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    found = messages(project)
+    assert any(expected in message for message in found), found
+    assert all(re.match(r"content/newsletter/2026-02\.md:(7|8|9): error: body: ", message) for message in found), found
 
 
 @pytest.mark.parametrize(
@@ -503,6 +534,8 @@ def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Pat
         # a list item's or a box's content, indented as code would be, but live HTML on the page
         ("1. Schritt\n\n    Live: <script>alert(1)</script>", "2026-02.md:9: error: body: <script>: scripts"),
         ('!!! tip "Live"\n    <meta http-equiv="refresh" content="0">', "2026-02.md:8: error: body: <meta>: the head"),
+        # an image from another host in a tag over two lines: the Markdown's image check reads lines
+        ('Ein <img alt="Foto"\nsrc="https://evil.example/x.png"> Bild', "loads nothing from other hosts"),
     ],
 )
 def test_the_html_a_text_becomes_is_checked_too(
@@ -528,6 +561,7 @@ def test_the_html_a_text_becomes_is_checked_too(
         "Ein Code `<textarea>\nx` über zwei Zeilen.",
         "Ein eingerückter Block:\n\n    <iframe src=\"https://x.example\"></iframe>\n    <!-- offen\n\nEnde.",
         "- Punkt\n\n        <plaintext> im Code des Punkts",
+        "> Zitat mit Code:\n>\n>     <script>alert(1)</script>\n>     <!-- offen",
     ],
 )
 def test_html_the_page_shows_as_code_is_no_error(project: Path, write: Callable[..., Path], body: str) -> None:
@@ -542,6 +576,66 @@ def test_html_the_page_shows_as_code_is_no_error(project: Path, write: Callable[
     page = (project / "site" / "newsletter" / "2026-02" / "index.html").read_text(encoding="utf-8")
     shown = page[page.index("<article") : page.index("</article>")]
     assert not re.search(r"<(script|meta|textarea|iframe|plaintext)\b|<!-- offen", shown), shown  # shown as text
+
+
+def test_html_shown_as_code_in_a_markdown_block_is_no_error(project: Path, write: Callable[..., Path]) -> None:
+    """Inside ``<details markdown="1">`` (md_in_html) the lines are Markdown: a code span and an
+    indented code block there are text, as Python-Markdown shows them."""
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "markdown_extensions:\n  - md_in_html\n", encoding="utf-8")
+    body = '<details markdown="1">\n<summary>Beispiel</summary>\n\nSo: `<script>`\n\n    <meta http-equiv="refresh">\n\n</details>'
+    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    checked = run_cli("check", "--project", str(project))
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_pages_are_checked_as_mkdocs_reads_them(project: Path, write: Callable[..., Path]) -> None:
+    """Front matter that MkDocs does not take as such (not a mapping, a date that cannot be, a
+    no-break space after "---") is Markdown on the page: checked as the page shows it. Pages in
+    other Markdown suffixes are checked; HTML files are refused; SVGs are checked; an editor's
+    hidden file is not published. Found by an attacker: each reached the site with a script."""
+    write("kontakt.md", "---\n<script>alert(1)</script>\n---\n\n# Kontakt\n")
+    write("impressum.md", "---\u00a0\ntitle: x\n---\n<script>alert(2)</script>\n")
+    write("prozess/phase-9.md", "---\ntitle: Phase\norder: 9\nstatus: done\nsummary: 2026-02-30\n---\n\nText\n")
+    write("prozess/phase-8.md", "---\ntitle: Phase <script>alert(3)</script>\norder: 8\nstatus: done\n---")
+    write("seite.markdown", "# Seite\n\n<script>alert(4)</script>\n")
+    write("roh.html", "<script>alert(5)</script>")
+    write("media/bild.svg", '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(6)</script></svg>')
+    write("~entwurf.md", "# Entwurf\n\n<script>alert(7)</script>\n")
+    checked = run_cli("check", "--project", str(project))
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr, checked.stderr
+    for expected in (
+        "content/kontakt.md:2: error: body: <script>",
+        "content/impressum.md:4: error: body: <script>",
+        "content/prozess/phase-8.md:2: error: body: <script>",
+        "content/seite.markdown:3: error: body: <script>",
+        "content/roh.html:1: error: an HTML file reaches the site as it is",
+        "content/media/bild.svg:1: error: svg: <script>",
+    ):
+        assert expected in checked.stderr, checked.stderr
+    assert "~entwurf" not in checked.stderr and "phase-9" not in checked.stderr  # hidden; nothing live
+    for name in ("kontakt.md", "impressum.md", "prozess/phase-8.md", "seite.markdown", "roh.html", "media/bild.svg"):
+        (project / "content" / name).unlink()
+    built = run_cli("build", "--project", str(project))
+    assert built.returncode == 0, built.stderr
+    assert not list((project / "site").rglob("*entwurf*"))  # an editor's hidden file is not published
+
+
+def test_an_event_a_draft_describes_is_checked_where_a_published_issue_shows_it(
+    project: Path, write: Callable[..., Path]
+) -> None:
+    """A published issue may name an event that a draft describes: build checks that description
+    too (it checked only the published issues' files, and published the draft's script)."""
+    write(
+        "newsletter/2026-03.md",
+        '---\ntitle: Entwurf\nnumber: "03.2026"\ndate: 2026-09-01\ndraft: true\nevents:\n  - id: geheim\n'
+        "    title: Geheim\n    start: 2026-10-01\n    location: Rathaus\n    description: |\n      Erst Text\n"
+        "          <script>alert(1)</script>\n---\n\nText\n",
+    )
+    write("newsletter/2026-02.md", '---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n  - id: geheim\n---\n\nText\n')
+    built = run_cli("build", "--project", str(project))
+    assert built.returncode == 1 and "content/newsletter/2026-03.md:13: error: events[1].description: <script>" in built.stderr, built.stderr
+    assert not (project / "site").exists()
 
 
 def test_the_html_other_pages_become_is_checked_too(project: Path, write: Callable[..., Path]) -> None:

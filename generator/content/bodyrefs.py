@@ -30,7 +30,18 @@ from urllib.parse import SplitResult, unquote, urlsplit
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
 from generator.content.model import Image
-from generator.htmltags import COMMENT, RAW_TEXT, START_TAG, end_tag, is_address, real_tags, srcset, unended_tag
+from generator.htmltags import (
+    END_TAG,
+    RAW_TEXT,
+    START_TAG,
+    end_tag,
+    is_address,
+    raw_attributes,
+    real_comments,
+    real_tags,
+    srcset,
+    unended_tag,
+)
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
 from generator.routes import calendar_event
@@ -123,27 +134,34 @@ def _fenced(lines: list[str]) -> set[int]:
 
 class _HtmlBlock:
     """Whether a line is inside a block of raw HTML: from a line that begins with the opening
-    tag of a block element to the line that closes it (one left open: to the end)."""
+    tag of a block element to the line that closes it (one left open: to the end). The lines
+    inside a block marked ``markdown="1"`` (md_in_html) are Markdown, its tag lines HTML."""
 
     def __init__(self) -> None:
         self.name: str | None = None
         self.depth = 0
+        self.markdown = False
 
     def feed(self, line: str) -> bool:
+        tag_line = self.name is None
         if self.name is None:
             start = _BLOCK_START.match(line)
             if start is None or start.group(1).lower() not in _BLOCK_ELEMENTS:
                 return False
             self.name, self.depth = start.group(1).lower(), 0
+            self.markdown = _MARKDOWN_INSIDE.search(line) is not None
         opened = len(re.findall(rf"<{self.name}\b", line, re.IGNORECASE))
         closed = len(re.findall(rf"</{self.name}\s*>", line, re.IGNORECASE))
         self.depth += opened - closed
         if self.depth <= 0:
             self.name = None
-        return True
+            tag_line = True
+        return tag_line or not self.markdown
 
 
 _BLOCK_START = re.compile(r" {0,3}<([A-Za-z][A-Za-z0-9]*)")
+_MARKDOWN_INSIDE = re.compile(r"""\bmarkdown\s*=\s*["']?(?:1|block|span)\b""", re.IGNORECASE)
+_QUOTE_MARKS = re.compile(r"^(?: {0,3}>[ ]?)+")  # a blockquote's "> " before the line's own text
 # Python-Markdown's block-level elements (markdown.Markdown.block_level_elements)
 _BLOCK_ELEMENTS = frozenset({
     "address", "article", "aside", "blockquote", "details", "div", "dl", "fieldset", "figcaption", "figure",
@@ -322,7 +340,6 @@ _SCRIPT_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
-_CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.IGNORECASE)
 _ATTR_LIST = re.compile(r"\{:?[ \t]*([^{}\n]*?)[ \t]*\}")
 _HANDLER = re.compile(r"on[a-z]{3,}")  # onclick, onerror, onload, ... (not "one")
 _EMBEDDING = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "portal"})
@@ -337,7 +354,9 @@ _HEAD_ONLY = frozenset({"meta", "base"})
 _MUST_CLOSE = (RAW_TEXT - {"script", "iframe"}) | {"select", "template", "svg", "math"}
 _OPEN_COMMENT = re.compile(r"<!--")
 # Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
-_LOADING = frozenset({"src", "srcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"})
+_LOADING = frozenset(
+    {"src", "srcset", "imagesrcset", "poster", "data", "background", "ping", "action", "formaction", "lowsrc"}
+)
 _LOADING_HREF = frozenset({"link", "base", "image", "use", "feimage", "script"})
 _SCRIPT_MESSAGE = N_("scripts are not allowed in content")
 _PRIVACY_MESSAGE = N_(
@@ -346,12 +365,35 @@ _PRIVACY_MESSAGE = N_(
 
 
 def _from_elsewhere(address: str) -> bool:
-    compact = re.sub(r"[\x00-\x20]", "", address)
+    # a browser drops white space and control characters, and reads "\\" as "/" ("/\\host" is "//host")
+    compact = re.sub(r"[\x00-\x20]", "", address).replace("\\", "/")
     try:
         parts = urlsplit(compact)
     except ValueError:  # http://[broken: a browser may still try it
         return "//" in compact
     return parts.scheme.lower() in ("http", "https", "ftp") or bool(parts.netloc)
+
+
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.DOTALL)
+_CSS_FUNCTION = re.compile(r"url\(|image-set\(|@import|\\", re.IGNORECASE)
+# after "//" (another host: "https://", "//" or "/\\"), or a scheme that loads from elsewhere
+_CSS_ELSEWHERE = re.compile(r"""[^\s"'(),;]*(?://|\b(?:https?|ftp):)[^\s"'(),;]*""", re.IGNORECASE)
+
+
+def _css_loads_elsewhere(css: str) -> str | None:
+    """The first address in CSS (a style attribute, a <style> element, SVG's fill="url(...)")
+    that leads to another host, read as a browser reads CSS: escapes decoded (``\\75rl(`` is
+    ``url(``), "\\" as "/" in an address, and in url(), image-set() and @import alike."""
+
+    def unescaped(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return match.group(2)
+        code = int(match.group(1), 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+    text = _CSS_ESCAPE.sub(unescaped, css).replace("\\", "/")
+    found = _CSS_ELSEWHERE.search(text)
+    return found.group(0) if found else None
 
 
 def _is_script_address(address: str) -> bool:
@@ -385,7 +427,9 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
     # of a list item or an admonition, where a fence may hold code, or HTML may be live: which,
     # the Markdown alone does not say. Its problems are left to the check of the HTML the text
     # becomes (check_published_html), which every build and check runs once this one passed.
-    unsure = {number for number, line, in_html in marked if not in_html and _INDENTED.match(line)}
+    unsure = {
+        number for number, line, in_html in marked if not in_html and _INDENTED.match(_QUOTE_MARKS.sub("", line, 1))
+    }
     _check_html(_Unless(ctx, unsure), text, lambda shown: _line_finder(shown, lines), field, markdown=True)
 
 
@@ -438,8 +482,13 @@ def _check_html(
     text (``text``, or ``text`` with its comments taken out); ``markdown``: ``text`` is
     Markdown (attr_list's ``{: ...}`` sets attributes too), else HTML."""
     line_at = line_finder(text)
-    # Python-Markdown passes "\\<" through (a backslash does not escape "<"): "\\<!--" begins a comment too
-    for comment in COMMENT.finditer(text):  # one left open ends at the next one's -->, hiding what is between
+    # Python-Markdown passes "\\<" through (a backslash does not escape "<"): "\\<!--" begins a comment too.
+    # The comments a browser reads (not a "<!--" in an attribute's value: taking everything up to
+    # a later "-->" out of the text hid a script between two such values from the checks).
+    comments = list(real_comments(text))
+    for comment in comments:  # one left open ends at the next one's -->, hiding what is between
+        if isinstance(comment, int):
+            continue
         # "<!--[if !mso]><!-->" is one comment: an opening that is part of its end does not count
         body_end = len(comment.group(0)) - (4 if comment.group(0).endswith("--!>") else 3)
         if (inner := _OPEN_COMMENT.search(comment.group(0), 4, max(4, body_end))) is not None:
@@ -450,7 +499,15 @@ def _check_html(
                 next=line_at(comment.start() + inner.start()),
                 end=line_at(comment.end() - 1),
             ))
-    text = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    for open_at in (c for c in comments if isinstance(c, int)):  # where the rest of the text is a comment
+        ctx.error(line_at(open_at), _(
+            "%(field)s: a comment begun with <!-- is not closed with -->: inside HTML the page would hide "
+            "what follows it, elsewhere show it as text; close it with -->, or write &lt;!-- for these characters",
+            field=field,
+        ))
+    for comment in reversed(comments):
+        if not isinstance(comment, int):
+            text = text[: comment.start()] + "\n" * comment.group(0).count("\n") + text[comment.end() :]
     line_at = line_finder(text)
 
     # The tags as a browser reads them (htmltags.py: an end tag's quoted value, a bogus comment
@@ -459,6 +516,16 @@ def _check_html(
     tags = {tag.start(): tag for tag in START_TAG.finditer(text)} | {tag.start(): tag for tag in real_tags(text)}
     for _start, tag in sorted(tags.items()):
         name, line = tag.group(1).lower(), line_at(tag.start())
+        if any("<" in value or ">" in value for _key, value in raw_attributes(tag.group(2))):
+            # Where a value holds "<" or ">", a reading by patterns (the hyphenation's, the
+            # comments') and a browser's can part; one attacker made the hyphenation write a live
+            # tag out of such a value. Written as &lt; and &gt; it says the same.
+            ctx.error(line, _(
+                "%(field)s: <%(name)s ...>: an attribute's value holds < or >; write &lt; and &gt; there",
+                field=field,
+                name=tag.group(1),
+            ))
+            continue
         attributes = tag_attributes(tag.group(2))
         source = next(
             (f' {key}="{_shorten(value)}"' for key, value in attributes if key.lower() in ("src", "data")), ""
@@ -488,7 +555,8 @@ def _check_html(
                 written=written,
             ))
             continue
-        if name in _MUST_CLOSE and end_tag(name).search(text, tag.end()) is None:
+        self_closed = name in ("svg", "math") and tag.group(0).endswith("/>")  # foreign content: "<svg/>" ends it
+        if name in _MUST_CLOSE and not self_closed and end_tag(name).search(text, tag.end()) is None:
             ctx.error(line, _(
                 "%(field)s: %(written)s is not closed: the page would take everything after it for its "
                 "content; close it with </%(name)s> or remove it",
@@ -531,18 +599,20 @@ def _check_html(
                     shown=f'<{tag.group(1)} {written_key}="{_shorten(value)}">',
                     script_message=_(_SCRIPT_MESSAGE),
                 ))
+    for end in END_TAG.finditer(text):
+        if end.group(1).strip("\t\n\f\r /"):  # "</p title=...>": a browser drops them, reading them first
+            ctx.error(line_at(end.start()), _(
+                "%(field)s: %(written)s: an end tag has no attributes; write </%(name)s>",
+                field=field,
+                written=_shorten(end.group(0), 40),
+                name=end.group(0)[2:].split(maxsplit=1)[0].rstrip(">/"),
+            ))
     if not markdown and (opening := unended_tag(text)) is not None:  # Markdown shows such a "<" as text
         ctx.error(line_at(opening), _(
             "%(field)s: %(written)s: the tag does not end (a quote or its > is missing): the page would take "
             "everything after it into the tag; close it",
             field=field,
             written=_shorten(text[opening:].split("\n", 1)[0], 30),  # its line, as far as it is shown
-        ))
-    for comment in _OPEN_COMMENT.finditer(text):  # the closed ones were taken out above
-        ctx.error(line_at(comment.start()), _(
-            "%(field)s: a comment begun with <!-- is not closed with -->: inside HTML the page would hide "
-            "what follows it, elsewhere show it as text; close it with -->, or write &lt;!-- for these characters",
-            field=field,
         ))
     for attr_list in _ATTR_LIST.finditer(text) if markdown else ():  # {: onclick="..." } puts it on the element
         for attribute in _ATTRIBUTE.finditer(attr_list.group(1)):
@@ -551,16 +621,15 @@ def _check_html(
                 _check_attribute(ctx, line_at(attr_list.start()), field, "", attribute.group(1),
                                  html.unescape(given[0]), "{{: {} }}")  # fmt: skip
     for style in _STYLE_ELEMENT.finditer(text):
-        for url in _CSS_URL.finditer(style.group(1)):
-            if _from_elsewhere(url.group(1)):
-                ctx.error(
-                    line_at(style.start() + url.start(1)), _(
-                        "%(field)s: <style> url(%(group)s): %(privacy_message)s",
-                        field=field,
-                        group=url.group(1),
-                        privacy_message=_(_PRIVACY_MESSAGE),
-                    )
+        if (url := _css_loads_elsewhere(style.group(1))) is not None:
+            ctx.error(
+                line_at(style.start()), _(
+                    "%(field)s: <style> url(%(group)s): %(privacy_message)s",
+                    field=field,
+                    group=url,
+                    privacy_message=_(_PRIVACY_MESSAGE),
                 )
+            )
 
 
 def _check_attribute(
@@ -586,11 +655,12 @@ def _check_attribute(
             script_message=_(_SCRIPT_MESSAGE),
             written_key=written_key,
         ))
-    elif key == "style":
-        if any(_from_elsewhere(url.group(1)) for url in _CSS_URL.finditer(value)):
-            ctx.error(line, f"{field}: {shown}: {_(_PRIVACY_MESSAGE)}")
-    elif key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):
-        if name == "img" and key == "src":
+        return
+    if (key == "style" or _CSS_FUNCTION.search(value)) and _css_loads_elsewhere(value):  # SVG's fill="url(...)" too
+        ctx.error(line, f"{field}: {shown}: {_(_PRIVACY_MESSAGE)}")
+        return
+    if key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):
+        if name == "img" and key == "src" and not links_and_images:
             return  # the image check reports it, with its own advice
         addresses = _addresses(key, value)
         if any(_is_script_address(a) for a in addresses):

@@ -70,3 +70,29 @@ def split_front_matter(text: str, shown: str, diag: Diagnostics) -> FrontMatter 
             )
     diag.error(Location(shown, 1), _('front-matter is not closed: add a line "---" after the last field'))
     return None
+
+
+# MkDocs' own reading of a page's front matter (mkdocs.utils.meta.get_data): a block between
+# "---" lines is front matter only where it is YAML that makes a mapping; else the whole file,
+# those lines included, is the page's Markdown.
+_MKDOCS_META = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+
+
+def mkdocs_body(text: str) -> tuple[str, int]:
+    """What MkDocs converts of a page it reads itself (kontakt.md, a phase), with the file line it
+    begins on: the checks read that, not rundbrief's own reading of the front matter, which may
+    differ (YAML that is no mapping, a date that cannot be, no line break after the last "---")."""
+    import yaml  # as MkDocs: PyYAML's safe loader
+
+    found = _MKDOCS_META.match(text)
+    if found is None:
+        return text, 1
+    try:
+        data = yaml.load(found.group(1), Loader=yaml.SafeLoader)
+    except Exception:  # noqa: BLE001 (as MkDocs: a YAML error, or a date that cannot be, keeps the whole page)
+        return text, 1
+    if not isinstance(data, dict):
+        return text, 1
+    rest = text[found.end() :]
+    body = rest.lstrip("\n")
+    return body, text[: found.end()].count("\n") + (len(rest) - len(body)) + 1

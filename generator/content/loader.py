@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from generator.cachefiles import read_pickle, write_pickle
-from generator.content.bodyrefs import check_body
+from generator.content.bodyrefs import check_body, check_published_html
 from generator.content.bodyrefs import check_links as check_body_links
 from generator.content.fields import Context, suggest
-from generator.content.frontmatter import read_text
+from generator.content.frontmatter import mkdocs_body, read_text
 from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader, ReadIssue
 from generator.content.legal import LEGAL_PAGES, check_legal_pages, check_other_pages
@@ -184,12 +184,12 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
         if content.is_dir()
         else ()
     )
+    _check_files_published_as_they_are(content, context)
     other_pages = _other_pages(content, set(phase_files) | set(issue_files))
     page_texts = _check_pages(other_pages, images, context, content)
-    page_texts += [
-        PageText(phase.path.relative_to(content).as_posix(), phase.path, phase.body, phase.body_line)
-        for phase in phases
-    ]
+    for phase in phases:  # as MkDocs reads the file (rundbrief's reading of its front matter may differ)
+        if (text := read_text(phase.path, display_path(phase.path, root), Diagnostics())) is not None:
+            page_texts.append(PageText(phase.path.relative_to(content).as_posix(), phase.path, *mkdocs_body(text)))
     legal_files = {content / name for name, _ in LEGAL_PAGES}
     check_other_pages(
         [path for path in other_pages if path not in legal_files], context,
@@ -280,7 +280,6 @@ def _check_theme_links(root: Path, custom_dir: str | None, diag: Diagnostics) ->
         check_links(custom, root, diag)
 
 
-_FENCE = ("---", "...")
 # Pages the site has even where the editors wrote none (generator/site/plugin.py's GENERATED).
 GENERATED_PAGES = (ARCHIVE_PAGE, EVENTS_PAGE, STATEMENTS_PAGE)
 
@@ -388,16 +387,56 @@ def _check_site_addresses(issues: list[Issue], published: set[str], settings: Se
 
 
 def _other_pages(content: Path, read: set[Path]) -> list[Path]:
-    """The other pages MkDocs publishes (the start page, legal pages, ...)."""
+    """The other pages MkDocs publishes (the start page, legal pages, ...): each file with a
+    suffix MkDocs converts (``.md``, also ``.markdown`` and the like), but editors' hidden ones."""
     if not content.is_dir():
         return []
     return [
         path
-        for path in sorted(content.rglob("*.md"))
-        if path not in read
-        and not any(part.startswith((".", "~")) for part in path.relative_to(content).parts)
+        for path in sorted(content.rglob("*"))
+        if path.suffix.lower() in MARKDOWN_SUFFIXES
+        and path not in read
+        and not is_hidden(path.relative_to(content).as_posix())
         and path.is_file()
     ]
+
+
+_HTML_FILES = (".html", ".htm", ".xhtml", ".xht", ".shtml")
+
+
+def _check_files_published_as_they_are(content: Path, context: Callable[[Path], Context]) -> None:
+    """Files MkDocs copies to the site unchanged, which a browser runs as pages: an HTML file is
+    refused (it would pass every check), an SVG is checked as the HTML of a text is (opened on its
+    own, its scripts run)."""
+    if not content.is_dir():
+        return
+    for path in sorted(content.rglob("*")):
+        suffix = path.suffix.lower()
+        if suffix not in _HTML_FILES and suffix != ".svg":
+            continue
+        if is_hidden(path.relative_to(content).as_posix()) or not path.is_file():
+            continue
+        ctx = context(path)
+        if suffix != ".svg":
+            ctx.error(1, _(
+                "an HTML file reaches the site as it is, past every check (its scripts would run there); "
+                "write the page in Markdown (.md), or link to it elsewhere"
+            ))
+        elif (text := read_text(path, ctx.path, ctx.diag)) is not None:
+            check_published_html(ctx, text, text, 1, "svg")
+
+
+# The suffixes MkDocs converts as Markdown (mkdocs.utils.markdown_extensions).
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+
+
+def is_hidden(relative: str) -> bool:
+    """Whether a file below content/ is an editor's hidden one (a dot or a "~" starts a part of
+    its path, or "_" an issue's name): neither content nor published (the site leaves it out)."""
+    parts = relative.split("/")
+    return any(part.startswith((".", "~")) for part in parts) or (
+        len(parts) == 2 and parts[0] == ISSUES_DIR and parts[1].startswith("_")
+    )
 
 
 def _check_pages(
@@ -413,13 +452,7 @@ def _check_pages(
         text = read_text(path, ctx.path, quiet)
         if text is None:
             continue
-        lines = text.split("\n")
-        first = 1
-        if lines[0].rstrip() == "---":
-            close = next((i for i in range(1, len(lines)) if lines[i].rstrip() in _FENCE), None)
-            if close is not None:
-                first = close + 2
-        body = "\n".join(lines[first - 1 :])
+        body, first = mkdocs_body(text)  # what MkDocs converts, as it reads the front matter
         check_body(ctx, body, first, images, "/".join(parts))
         texts.append(PageText("/".join(parts), path, body, first))
     return texts

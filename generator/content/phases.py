@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.content.bodyrefs import check_body
 from generator.content.fields import Context, Fields, format_when
-from generator.content.frontmatter import FrontMatter, read_text, split_front_matter
+from generator.content.frontmatter import FrontMatter, mkdocs_body, read_text, split_front_matter
 from generator.content.images import ImageChecker
 from generator.content.model import Phase, PhaseStatus
 from generator.content.yamlnodes import YNode, check_despite_slip, parse_yaml, quote
@@ -24,19 +24,22 @@ def read_phase(ctx: Context, path: Path, slug: str, images: ImageChecker) -> Pha
     front = split_front_matter(text, ctx.path, ctx.diag)
     if front is None:
         return None
+    converted = mkdocs_body(text)  # what MkDocs converts: its reading of the front matter may differ
     root = parse_yaml(front.yaml_text, ctx.diag, ctx.path, line_offset=front.yaml_line_offset)
     if root is None:
         check_despite_slip(
             front.yaml_text, front.yaml_line_offset, ctx.diag, ctx.path,
-            lambda node, found: _read_phase(replace(ctx, diag=found), node, front, path, slug, images),
+            lambda node, found: _read_phase(replace(ctx, diag=found), node, front, path, slug, images, converted),
         )  # fmt: skip
         return None
-    return _read_phase(ctx, root, front, path, slug, images)
+    return _read_phase(ctx, root, front, path, slug, images, converted)
 
 
 def _read_phase(
-    ctx: Context, root: YNode, front: FrontMatter, path: Path, slug: str, images: ImageChecker
+    ctx: Context, root: YNode, front: FrontMatter, path: Path, slug: str, images: ImageChecker,
+    converted: tuple[str, int],
 ) -> Phase | None:
+    """``converted``: the body MkDocs converts, with its first line (the checks read that)."""
     fields = Fields(ctx, root, "", PHASE_KEYS, line=1)
     if not fields.ok:
         return None
@@ -55,7 +58,7 @@ def _read_phase(
             format_when=quote(format_when(end)),
         ))
     summary = fields.text("summary")
-    check_body(ctx, front.body, front.body_line, images, path.relative_to(images.content_dir).as_posix())
+    check_body(ctx, *converted, images, path.relative_to(images.content_dir).as_posix())
     if title is None or not status_given:
         return None
     return Phase(

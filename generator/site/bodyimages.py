@@ -65,6 +65,7 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
         picture = images.picture(image, shown)
         up = "../" * depth
         srcset = ", ".join(f"{up}{url} {width}w" for url, width in picture.candidates)
+        wide = picture.width  # as wide as it is shown: never wider than the image
         alt = attrs.get("alt", "")
         kept = "".join(
             f' {k}="{v}"'
@@ -72,7 +73,7 @@ def rewrite(page_html: str, page_url: str, checker: ImageChecker, images: ImageP
             if k not in ("src", "alt", "width", "height", "srcset", "sizes", "loading") and _NAME.fullmatch(k)
         )
         return (
-            f'<img src="{up}{picture.src}" srcset="{srcset}" sizes="(max-width: {shown}px) 100vw, {shown}px" '
+            f'<img src="{up}{picture.src}" srcset="{srcset}" sizes="(max-width: {wide}px) 100vw, {wide}px" '
             f'alt="{alt}" width="{picture.width}" height="{picture.height}" loading="lazy"{kept}>'
         )
 

@@ -44,7 +44,7 @@ from generator import hyphenation
 from generator.cachefiles import forget_objects
 from generator.content import load_project
 from generator.content.images import CACHE_DIR, ImageChecker, ImageProblem
-from generator.content.loader import PEOPLE_FILE, generated_files
+from generator.content.loader import PEOPLE_FILE, generated_files, is_hidden
 from generator.content.model import Image, Issue, Phase, Project
 from generator.content.settings import build_day
 from generator.diagnostics import Diagnostics
@@ -263,6 +263,14 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         project = self.project
         if (people := files.get_file_from_path(PEOPLE_FILE)) is not None:
             files.remove(people)  # the people register is data for pages, not a file to publish
+        docs = os.path.abspath(config.docs_dir)
+        # an editor's hidden files ("~$Entwurf.md", ".notiz.md", newsletter/_vorlage.md) are no
+        # content to the checks: published, they would reach the site unchecked
+        for hidden in [
+            f for f in files
+            if f.abs_src_path and os.path.abspath(f.abs_src_path).startswith(docs + os.sep) and is_hidden(f.src_uri)
+        ]:  # fmt: skip
+            files.remove(hidden)
         public = {issue.slug for issue in project.published}  # the preview's project publishes drafts
         for issue in project.issues:
             if issue.slug in public:
