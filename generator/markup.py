@@ -24,7 +24,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from generator.content.model import MarkdownDialect
-from generator.htmltags import is_address, replace_addresses, resolve_address
+from generator.htmltags import is_address, replace_addresses, resolve_address, without_comments
 from generator.routes import Routes
 
 
@@ -178,7 +178,9 @@ class Converter:
         converter, references = self._instance()
         assert references.processor is not None
         references.processor.folder = folder
-        html = converter.reset().convert(text)
+        # without its HTML comments: an editor's note to colleagues is no content (the page's
+        # source and the feed would show it; the emails' cleaning drops them anyway)
+        html = without_comments(converter.reset().convert(text))
         toc = tuple(getattr(converter, "toc_tokens", ()))
         return Converted.of(html, toc)
 

@@ -47,11 +47,30 @@ def verify_email_links(
         published &= set(only)
     for folder in sorted(p for p in emails.iterdir() if p.is_dir() and p.name in published):
         for address in missing_on_site(folder, site, site_url, elsewhere, seen, known.get(folder.name)):
-            where = (shown / folder.name / "email.html").relative_to(project.root).as_posix()
-            diag.error(Location(where), _(
+            where = _written_at(project, folder.name, address, site_url) or Location(
+                (shown / folder.name / "email.html").relative_to(project.root).as_posix()
+            )
+            diag.error(where, _(
                 "email: shows %(address)s, but the site has no such file",
                 address=address,
             ))
+
+
+def _written_at(project: Project, slug: str, address: str, site_url: str) -> Location | None:
+    """The line of the issue's file that writes ``address`` out (an editor's text: "see
+    https://.../plan.pdf"), for a message the editor can act on; None if it is not written there."""
+    issue = project.issue(slug)
+    if issue is None:
+        return None
+    try:
+        lines = (project.root / issue.source.path).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    wanted = (address, address[len(site_url) :]) if address.startswith(site_url) else (address,)
+    for number, line in enumerate(lines, start=1):
+        if any(part and part in line for part in wanted):
+            return Location(issue.source.path, number)
+    return None
 
 
 def lint_built_emails(project: Project, diag: Diagnostics) -> int:

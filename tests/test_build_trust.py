@@ -83,8 +83,10 @@ def test_build_refuses_an_email_link_to_a_page_the_site_lacks(rich: Path) -> Non
     issue.write_text(issue.read_text(encoding="utf-8") + "\nMehr auf [der Seite](https://test.example.org/gibt-es-nicht/).\n")
     result = run("build", "--project", str(rich))
     assert result.returncode == 1
+    # reported at the line of the text that writes it out: where the editor can mend it
+    line = issue.read_text(encoding="utf-8").split("\n").index("Mehr auf [der Seite](https://test.example.org/gibt-es-nicht/).") + 1
     assert (
-        "newsletter/2026-01/email.html: error: email: shows https://test.example.org/gibt-es-nicht/, "
+        f"content/newsletter/2026-01.md:{line}: error: email: shows https://test.example.org/gibt-es-nicht/, "
         "but the site has no such file"
     ) in result.stderr
     assert (rich / "site" / "index.html").read_bytes() == before  # the previous build stays

@@ -186,7 +186,8 @@ def test_a_table_admonition_and_footnote_in_site_email_and_text(tmp_path: Path) 
     issue.write_text(
         issue.read_text(encoding="utf-8")
         + "\n| Tag | Programm |\n|---|---:|\n| Montag | Auftakt |\n\n!!! note \"Gut zu wissen\"\n    Bitte anmelden.\n\n"
-        "Ein Satz mit Fußnote.[^1]\n\n[^1]: Die Fußnote.\n",
+        "Ein Satz mit Fußnote.[^1]\n\n[^1]: Die Fußnote.\n\n"
+        "<details><summary>Alle Ergebnisse</summary>\n\n- Rufbus am Wochenende\n</details>\n",
         encoding="utf-8",
     )
     config = root / "mkdocs.yml"
@@ -199,9 +200,12 @@ def test_a_table_admonition_and_footnote_in_site_email_and_text(tmp_path: Path) 
     assert re.search(r"<td[^>]*>Montag</td>", html) and re.search(r"<td[^>]*text-align:\s*right[^>]*>Auftakt</td>", html)
     assert re.search(r'<td class="rb-box" style="[^"]*border-left:\s*4px solid[^"]*"><p style="[^"]*font-weight:\s*bold[^"]*">Gut zu wissen</p>', html)
     assert "<sup>1</sup>" in html and "Die Fußnote." in html and "#fn" not in html and "!!!" not in html
+    # a raw <details> box keeps its text after the title (it was dropped with the title)
+    assert re.search(r">Alle Ergebnisse</p>\s*- Rufbus am Wochenende", html), html
     text = (root / "newsletter" / "2026-02" / "email.txt").read_text(encoding="utf-8")
     assert "Tag    | Programm" in text and "Montag | Auftakt" in text
     assert "Gut zu wissen\n\nBitte anmelden." in text
+    assert "Rufbus am Wochenende" in text
     assert "!!!" not in text and "[^1]" not in text and "| Tag |" not in text
 
 
@@ -213,9 +217,13 @@ RAW_ISSUE = (
     '<a href="2026-01.md?tab=1&section=2">Query roh</a> <A HREF=\'../kontakt.md\'>Gross roh</A> '
     '`<a href="https://zukunftswerkstatt.example.org/">`\n\n'
     '<div markdown="1">\n<video poster="../media/2026-05-26-auftakt-schwaan.jpg" '
-    'src="../media/2026-05-26-auftakt-schwaan.jpg"></video>\n\n<img srcset="../media/a,b.jpg 1x" alt="Komma">\n</div>\n'
+    'src="../media/2026-05-26-auftakt-schwaan.jpg"></video>\n\n<img srcset="../media/a,b.jpg 1x" alt="Komma">\n</div>\n\n'
+    "<!-- Notiz für Jana: Zahlen noch prüfen -->\n\nWeiter <!-- zweite Notiz --> im Text.\n"
 )
-RAW_PAGE = '\n\nPlan: <img src="media/2026-05-26-auftakt-schwaan.jpg" alt="Plan"> <a href="newsletter/2026-01.md">Januar roh</a>\n'
+RAW_PAGE = (
+    '\n\nPlan: <img src="media/2026-05-26-auftakt-schwaan.jpg" alt="Plan"> <a href="newsletter/2026-01.md">Januar roh</a>\n'
+    "\n<!-- Notiz zur Kontaktseite -->\n"
+)
 
 
 def _relative_targets(page: Path, site: Path, folders: bool = True) -> list[tuple[str, Path]]:
@@ -273,6 +281,10 @@ def test_raw_html_addresses_are_relative_to_the_file_as_markdown_ones(tmp_path: 
     assert re.search(r'<video poster="(\.\./)+media/2026-05-26-auftakt-schwaan\.jpg"', issue_page)
     assert re.search(r'srcset="(\.\./)+media/a%2Cb\.jpg 1x"', issue_page)  # one address with a comma
     assert re.search(r'<img src="[^"]*media/_r/[^"]+" [^>]*alt="Plan"', pages[1].read_text(encoding="utf-8"))
+    # an editor's HTML comment is a note to colleagues: not in the page's source, nor in the feed
+    feed = (site / "newsletter" / "feed.xml").read_text(encoding="utf-8")
+    assert "Notiz für Jana" not in issue_page and "zweite Notiz" not in issue_page and "Notiz für Jana" not in feed
+    assert "Weiter  im Text." in issue_page and "Notiz zur Kontaktseite" not in pages[1].read_text(encoding="utf-8")
     email = (root / "newsletter" / "2026-02" / "email.html").read_text(encoding="utf-8")
     assert missing_on_site(root / "newsletter" / "2026-02", site, _site_url(root), (_site_url(root) + "abo/",)) == []
     assert re.search(r'<img src="https://[^"]+/media/_r/[^"]+" width="200" [^>]*alt="Roh"', email)

@@ -562,6 +562,8 @@ def test_the_html_a_text_becomes_is_checked_too(
         "Ein eingerückter Block:\n\n    <iframe src=\"https://x.example\"></iframe>\n    <!-- offen\n\nEnde.",
         "- Punkt\n\n        <plaintext> im Code des Punkts",
         "> Zitat mit Code:\n>\n>     <script>alert(1)</script>\n>     <!-- offen",
+        # an image of another site, or at an absolute path, as an example of code in a list item
+        '1. So nicht:\n\n        <img src="https://www.example.org/logo.png" alt="Logo">\n        <img src="/b/l.png" alt="x">',
     ],
 )
 def test_html_the_page_shows_as_code_is_no_error(project: Path, write: Callable[..., Path], body: str) -> None:

@@ -427,10 +427,15 @@ def check_raw_html(ctx: Context, body: str, first_line: int, field: str = "body"
     # of a list item or an admonition, where a fence may hold code, or HTML may be live: which,
     # the Markdown alone does not say. Its problems are left to the check of the HTML the text
     # becomes (check_published_html), which every build and check runs once this one passed.
-    unsure = {
+    _check_html(_Unless(ctx, _unsure(marked)), text, lambda shown: _line_finder(shown, lines), field, markdown=True)
+
+
+def _unsure(marked: list[tuple[int, str, bool]]) -> set[int]:
+    """The lines indented as code (outside raw HTML, a blockquote's "> " aside): code, or a list
+    item's or a box's content; the Markdown alone does not say which (see check_raw_html)."""
+    return {
         number for number, line, in_html in marked if not in_html and _INDENTED.match(_QUOTE_MARKS.sub("", line, 1))
     }
-    _check_html(_Unless(ctx, unsure), text, lambda shown: _line_finder(shown, lines), field, markdown=True)
 
 
 class _Unless(Context):
@@ -776,10 +781,17 @@ def check_body(
                     '%(field)s: image without alt text; write what it shows as alt="..."',
                     field=field,
                 ))
+    unsure: set[int] | None = None
     for image in find_images(body, first_line, lines):
         if not readable(image.src):
             continue  # reported above
         parts = urlsplit(image.src)
+        if parts.scheme or image.src.startswith("/"):
+            # an image in an example of code is text; one that is shown is found where it reaches
+            # the page (published.py: one from another host is an error there too)
+            unsure = _unsure(_lines(body, first_line)) if unsure is None else unsure
+            if image.line in unsure:
+                continue
         if parts.scheme.lower() in ("http", "https") or image.src.startswith("//"):
             ctx.error(
                 image.line,

@@ -509,7 +509,8 @@ def _unique_events(
                     entry.source,
                     _(
                         "events: the event %(id)s differs from its definition at %(source)s in %(join)s; an "
-                        "event in several issues must carry the same data, or write only - id: %(id2)s here",
+                        "event in several issues is described once: change it there (a cancellation too: every "
+                        "issue that names it shows it), and write only - id: %(id2)s here",
                         id=quote(entry.id),
                         source=known.event.source,
                         join=", ".join(differing),

@@ -250,6 +250,13 @@ def _explain_at(lines: list[str], index: int, offset: int) -> tuple[int, str, st
     for number, line in enumerate(lines[: index + 1]):
         if "\t" in _indent(line):
             return number, _tab_message(number, offset), REINDENT
+        leading = line[: len(line) - len(line.lstrip())]
+        if (odd := next((ch for ch in leading if ch not in " \t"), None)) is not None:
+            return number, _(
+                "line %(line)d is indented with a no-break or other special space (%(code)s, from text copied "
+                "out of a word processor or a web page); YAML allows only spaces: type the indentation anew",
+                line=number + 1 + offset, code=f"U+{ord(odd):04X}",
+            ), REINDENT  # fmt: skip
         separator = next((mark for mark in _OTHER_BREAKS if mark in line), None)
         if separator is not None and not _KEY_AND_QUOTED.match(line):  # in quotes it is read as a blank
             return number, _(
@@ -488,7 +495,7 @@ def repaired_yaml(text: str, offset: int = 0) -> Repaired | None:
 
 def _mended(lines: list[str], index: int, how: str) -> str:
     line = lines[index]
-    stripped = line.lstrip(" \t")
+    stripped = line.lstrip()  # a no-break space in the indentation too
     before = [text for text in lines[:index] if _is_content(text)]
     following = next((text for text in lines[index + 1 :] if _is_content(text)), None)
     column = 0  # where the line before suggests it begins: beside that line's fields, or under its "key:"

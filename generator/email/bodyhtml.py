@@ -104,10 +104,21 @@ def _box(element: lxml.html.HtmlElement, title: lxml.html.HtmlElement | None) ->
         heading = lxml.html.Element("p", style=_BOX_TITLE)
         heading.text = title.text_content().strip()
         cell.append(heading)
-    cell.text = None
+
+    def add_text(text: str | None) -> None:  # the box's own text (raw HTML: Markdown not read in it)
+        if text and text.strip():
+            if len(cell):
+                last = cell[len(cell) - 1]
+                last.tail = (last.tail or "") + text
+            else:
+                cell.text = (cell.text or "") + text
+
+    add_text(element.text)
     for child in list(element):
-        if child is not title:
-            cell.append(child)
+        if title is not None and child is title:
+            add_text(title.tail)  # what follows the title: the box's content, lost with it before
+        else:
+            cell.append(child)  # with its tail
     return table
 
 

@@ -49,6 +49,7 @@ from generator.content.model import Image, Issue, Phase, Project
 from generator.content.settings import build_day
 from generator.diagnostics import Diagnostics
 from generator.formatting import tel_href
+from generator.htmltags import without_comments
 from generator.i18n import N_, translate
 from generator.images import ImagePipeline
 from generator.manifest import read_renditions
@@ -513,7 +514,8 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             converted = self.texts.get(issue.body, issue_source(issue))
             page.toc = get_toc(list(converted.toc))  # type: ignore[arg-type]  # Python-Markdown's toc_tokens
             return ""  # the page's HTML is made just before it is rendered: on_page_context
-        return bodyimages.rewrite(html, page.url, self.image_checker, self.images)
+        # without the editors' HTML comments (notes to colleagues), as the issue texts (markup.py)
+        return bodyimages.rewrite(without_comments(html), page.url, self.image_checker, self.images)
 
     @event_priority(100)  # before Material's search plugin indexes page.content
     def _page_context_first(
