@@ -40,7 +40,7 @@ def start_tag(name: str = r"[A-Za-z][^\t\n\f\r />]*") -> re.Pattern[str]:
 START_TAG = start_tag()
 # An end tag is read as a start tag is, attributes and quotes included (the browser then drops
 # them): "</p title='<b title=\">'>" ends at its own ">", and what follows is read anew.
-END_TAG = re.compile(rf"</[A-Za-z][^\t\n\f\r />]*({_ATTRIBUTE_TEXT}*+)[\t\n\f\r /]*>", _FLAGS)
+END_TAG = re.compile(rf"</([A-Za-z][^\t\n\f\r />]*)({_ATTRIBUTE_TEXT}*+)[\t\n\f\r /]*>", _FLAGS)
 TAG_OPENING = re.compile(r"</?[A-Za-z]", re.ASCII)  # where a browser begins to read a tag
 COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>)", re.DOTALL)  # ends at "-->" or "--!>", "<!-->" at once
 # elements whose content is text up to their end tag
@@ -81,11 +81,31 @@ def real_comments(page: str) -> Iterator[re.Match[str] | int]:
             yield item
 
 
+def real_end_tags(page: str) -> dict[str, list[int]]:
+    """Where the end tags a browser reads as such begin, by element name (none inside a raw text
+    element: "</template>" in a <textarea> closes no template)."""
+    found: dict[str, list[int]] = {}
+    for kind, item in _walk(page, past_open_raw_text=True):
+        if kind == "end" and isinstance(item, re.Match):
+            found.setdefault(item.group(1).lower(), []).append(item.start())
+    return found
+
+
+# HTML elements that end SVG or MathML content where they begin (the HTML standard's "breakout")
+_BREAKOUT = frozenset({
+    "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em", "embed", "h1", "h2",
+    "h3", "h4", "h5", "h6", "head", "hr", "i", "img", "li", "listing", "menu", "meta", "nobr", "ol", "p", "pre",
+    "ruby", "s", "small", "span", "strong", "strike", "sub", "sup", "table", "tt", "u", "ul", "var", "font",
+})  # fmt: skip
+
+
 def _walk(page: str, *, past_open_raw_text: bool = False) -> Iterator[tuple[str, re.Match[str] | int]]:
-    """What ``page`` holds in order: each start tag ("tag"), each comment ("comment"), then
-    where a tag that does not end ("unended") or a comment left open ("open comment") begins.
-    ``past_open_raw_text``: a raw text element left open ends at once (not at the page's end)."""
+    """What ``page`` holds in order: each start tag ("tag"), end tag ("end"), comment
+    ("comment"), then where a tag that does not end ("unended") or a comment left open ("open
+    comment") begins. Inside <svg> and <math> no element holds raw text (a <style> there holds
+    tags and comments). ``past_open_raw_text``: a raw text element left open ends at once."""
     position = 0
+    foreign = 0  # how deep in <svg> and <math>
     while (start := page.find("<", position)) != -1:
         if page.startswith("<!--", start):
             comment = COMMENT.match(page, start)
@@ -98,6 +118,9 @@ def _walk(page: str, *, past_open_raw_text: bool = False) -> Iterator[tuple[str,
         tag = START_TAG.match(page, start)
         if tag is None:
             if (end := END_TAG.match(page, start)) is not None:
+                yield "end", end
+                if foreign and end.group(1).lower() in ("svg", "math"):
+                    foreign -= 1
                 position = end.end()
                 continue
             if TAG_OPENING.match(page, start):
@@ -116,7 +139,13 @@ def _walk(page: str, *, past_open_raw_text: bool = False) -> Iterator[tuple[str,
             continue
         yield "tag", tag
         position = tag.end()
-        if (name := tag.group(1).lower()) in RAW_TEXT:
+        name = tag.group(1).lower()
+        if name in ("svg", "math") and not tag.group(0).endswith("/>"):
+            foreign += 1
+            continue
+        if foreign and name in _BREAKOUT:
+            foreign = 0  # the browser leaves SVG here: this is HTML again
+        if name in RAW_TEXT and not foreign:
             end = end_tag(name).search(page, position)
             if end is None:
                 if past_open_raw_text:

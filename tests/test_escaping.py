@@ -87,6 +87,8 @@ boese:
     credit: {v("Personenfoto-Credit")}
 """
 
+# Raw HTML whose quotes an attacker sets; a "<" or ">" inside a value is refused by check since
+# an attacker used one to part the readings (tests/test_validation.py), so none is here.
 ISSUE = f"""\
 ---
 title: {v("Ausgabentitel")}
@@ -124,9 +126,7 @@ events:
     start: 2027-02-02
     location: Kreishaus
     registration: '{HOSTILE_URL}'
-    description: 'Mit Bild <img src="../media/foto.jpg" alt="x" title=''x" onerror="alert(2)" y="''> und
-      <img src="../media/foto.jpg" alt="a><script>alert(2)</script>"> und
-      <span title="<img src=../media/foto.jpg alt=x onmouseover=alert(6)>">x</span>.'
+    description: 'Mit Bild <img src="../media/foto.jpg" alt="x" title=''x" onerror="alert(2)" y="''>.'
 statements:
   - person: boese
     quote: 'Ein Zitat <img src="../media/foto.jpg" alt="x" title=''x" onload="alert(4)" y="''>.'
@@ -144,9 +144,7 @@ contacts:
 Ein ganz normaler Text.
 
 Bilder, deren Anführungszeichen ein Angreifer setzt (das Bild der Seite wird neu geschrieben):
-<img src="../media/foto.jpg" alt="a><script>alert(1)</script>"> und
-<img src="../media/foto.jpg" alt="z" title='x" onload="alert(3)" y="'>,
-<span title="<img src=../media/foto.jpg alt=x onmouseover=alert(5)>">ein Bild im Titel</span>.
+<img src="../media/foto.jpg" alt="z" title='x" onload="alert(3)" y="'>.
 """
 
 PHASE = f"""\

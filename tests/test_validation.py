@@ -490,7 +490,13 @@ def test_raw_html_written_to_slip_past_the_check_is_found(
         ('<div style="background:\\75rl(http://evil.example/b.png)">x</div>', "other hosts"),
         ('<svg><rect fill="url(http://evil.example/f.svg#p)" width="1" height="1"/></svg>', "other hosts"),
         ('<style>@\\69mport "http://evil.example/x.css";</style>', "other hosts"),
+        ('<style>a{content:"/*"} b{background:url(//evil.example/x)} c{content:"*/"}</style>', "other hosts"),
         ('<link rel="preload" as="image" imagesrcset="http://evil.example/a.png 1x">', "other hosts"),
+        # an end tag in a raw text element opened after it closes nothing; in SVG a <style> holds comments
+        ("<div><template><textarea></template></textarea></div>", "<template> is not closed"),
+        ("<div><svg><style><!-- </style></svg></div>", "a comment begun with <!-- is not closed"),
+        # CDATA: text up to "]]>" in SVG, a comment up to ">" elsewhere: a check cannot know which
+        ("<div><svg><![CDATA[ a > <!-- ]]><b> --></svg></div>", "<![CDATA[ is read as text in SVG"),
     ],
 )
 def test_tags_hidden_from_a_reading_by_patterns_are_found(
@@ -514,6 +520,7 @@ def test_tags_hidden_from_a_reading_by_patterns_are_found(
         "~~~\n<!-- offen\n<plaintext>\n~~~",
         "a <- b, x <!- y, <-> und <3",
         "<svg viewBox='0 0 1 1'><style>rect { fill: red }</style></svg>",
+        "<style>/* Farben nach https://www.example.org/styleguide */ p { color: #c00 }</style>",
     ],
 )
 def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Path], body: str) -> None:
@@ -603,6 +610,11 @@ def test_pages_are_checked_as_mkdocs_reads_them(project: Path, write: Callable[.
     write("seite.markdown", "# Seite\n\n<script>alert(4)</script>\n")
     write("roh.html", "<script>alert(5)</script>")
     write("media/bild.svg", '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(6)</script></svg>')
+    # as XML a browser reads what the HTML reading does not: an entity of its own, a prefixed script
+    write("media/entity.svg", '<!DOCTYPE svg [<!ENTITY x "&#60;script&#62;">]>\n<svg xmlns="http://www.w3.org/2000/svg">&x;</svg>')
+    write("media/prefix.svg", '<svg xmlns="http://www.w3.org/2000/svg">\n<s:script xmlns:s="http://www.w3.org/2000/svg">x</s:script></svg>')
+    write("media/feed.xml", '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(8)</script></html>')
+    write("anderes.md", "---\ntitle: Anders\ntemplate: issue.html\n---\n\n# Anders\n")
     write("~entwurf.md", "# Entwurf\n\n<script>alert(7)</script>\n")
     checked = run_cli("check", "--project", str(project))
     assert checked.returncode == 1 and "Traceback" not in checked.stderr, checked.stderr
@@ -612,11 +624,18 @@ def test_pages_are_checked_as_mkdocs_reads_them(project: Path, write: Callable[.
         "content/prozess/phase-8.md:2: error: body: <script>",
         "content/seite.markdown:3: error: body: <script>",
         "content/roh.html:1: error: an HTML file reaches the site as it is",
-        "content/media/bild.svg:1: error: svg: <script>",
+        "content/media/bild.svg:1: error: svg: <script: an SVG that is opened on its own runs what it holds",
+        "content/media/entity.svg:1: error: svg: <!DOCTYPE svg [",
+        "content/media/prefix.svg:2: error: svg: <s:script",
+        "content/media/feed.xml:1: error: an HTML file reaches the site as it is",
+        "content/anderes.md:3: error: template: issue.html is rundbrief's template for its own pages",
     ):
         assert expected in checked.stderr, checked.stderr
     assert "~entwurf" not in checked.stderr and "phase-9" not in checked.stderr  # hidden; nothing live
-    for name in ("kontakt.md", "impressum.md", "prozess/phase-8.md", "seite.markdown", "roh.html", "media/bild.svg"):
+    for name in (
+        "kontakt.md", "impressum.md", "prozess/phase-8.md", "seite.markdown", "roh.html", "media/bild.svg",
+        "media/entity.svg", "media/prefix.svg", "media/feed.xml", "anderes.md",
+    ):  # fmt: skip
         (project / "content" / name).unlink()
     built = run_cli("build", "--project", str(project))
     assert built.returncode == 0, built.stderr
@@ -855,3 +874,37 @@ def test_a_correctly_quoted_value_with_quotes_inside_is_read() -> None:
     assert diag.problems == [] and isinstance(node, YMap)
     title = node.entries["title"][1]
     assert isinstance(title, YScalar) and title.text == 'Er sagte "hallo"'
+
+
+def test_the_front_matter_of_other_pages_reaches_the_site_escaped(project: Path, write: Callable[..., Path]) -> None:
+    """Material prints a page's front matter unescaped (title, description, status, subtitle: in
+    <title>, <meta> and the navigation of every page). Found by an attacker in kontakt.md."""
+    write(
+        "kontakt.md",
+        "---\ntitle: 'Kontakt <b>fett</b> & mehr'\ndescription: 'x\"><script>alert(1)</script>'\n"
+        "status: 'new\" onmouseover=\"alert(2)\" data-x=\"y'\nsubtitle: '<b>Untertitel</b>'\n---\n\n# Kontakt\n",
+    )
+    built = run_cli("build", "--project", str(project))
+    assert built.returncode == 0, built.stderr
+    for page in (project / "site" / "index.html", project / "site" / "kontakt" / "index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script>alert(1)" not in html and 'onmouseover="alert(2)"' not in html, page
+        assert "<b>fett</b>" not in html and "<b>Untertitel</b>" not in html, page
+    contact = (project / "site" / "kontakt" / "index.html").read_text(encoding="utf-8")
+    assert "<title>Kontakt &lt;b&gt;fett&lt;/b&gt; &amp; mehr" in contact
+
+
+def test_what_every_page_loads_comes_from_the_site(project: Path) -> None:
+    """Scripts, stylesheets, the favicon and the logo named in mkdocs.yml from another host would
+    be a request to it from every reader (found by an attacker); files of the project are fine."""
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text + "extra_javascript:\n  - https://evil.example/x.js\n  - media/eigen.js\n"
+        "extra_css:\n  - path: //evil.example/x.css\n",
+        encoding="utf-8",
+    )
+    found = messages(project)
+    assert any("mkdocs.yml" in m and "extra_javascript: https://evil.example/x.js: the site loads nothing" in m for m in found), found
+    assert any("extra_css: //evil.example/x.css: the site loads nothing" in m for m in found), found
+    assert not any("eigen.js" in m for m in found), found

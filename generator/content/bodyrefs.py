@@ -38,6 +38,7 @@ from generator.htmltags import (
     is_address,
     raw_attributes,
     real_comments,
+    real_end_tags,
     real_tags,
     srcset,
     unended_tag,
@@ -375,6 +376,7 @@ def _from_elsewhere(address: str) -> bool:
 
 
 _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.DOTALL)
+_CSS_COMMENT = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|/\*.*?(?:\*/|$)""", re.DOTALL)
 _CSS_FUNCTION = re.compile(r"url\(|image-set\(|@import|\\", re.IGNORECASE)
 # after "//" (another host: "https://", "//" or "/\\"), or a scheme that loads from elsewhere
 _CSS_ELSEWHERE = re.compile(r"""[^\s"'(),;]*(?://|\b(?:https?|ftp):)[^\s"'(),;]*""", re.IGNORECASE)
@@ -391,7 +393,9 @@ def _css_loads_elsewhere(css: str) -> str | None:
         code = int(match.group(1), 16)
         return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
-    text = _CSS_ESCAPE.sub(unescaped, css).replace("\\", "/")
+    # a comment names no file (a string is no comment: content:"/*" ... "*/" hides nothing)
+    uncommented = _CSS_COMMENT.sub(lambda m: m.group(0) if m.group(0)[0] in "\"'" else " ", css)
+    text = _CSS_ESCAPE.sub(unescaped, uncommented).replace("\\", "/")
     found = _CSS_ELSEWHERE.search(text)
     return found.group(0) if found else None
 
@@ -510,6 +514,13 @@ def _check_html(
             "what follows it, elsewhere show it as text; close it with -->, or write &lt;!-- for these characters",
             field=field,
         ))
+    if (cdata := text.find("<![CDATA[")) != -1:
+        # text up to "]]>" inside <svg> or <math>, a comment up to the first ">" elsewhere: what a
+        # check reads as one may be the other (an attacker hid a live handler in one)
+        ctx.error(line_at(cdata), _(
+            "%(field)s: <![CDATA[ is read as text in SVG and as a comment elsewhere; remove it",
+            field=field,
+        ))
     for comment in reversed(comments):
         if not isinstance(comment, int):
             text = text[: comment.start()] + "\n" * comment.group(0).count("\n") + text[comment.end() :]
@@ -518,7 +529,9 @@ def _check_html(
     # The tags as a browser reads them (htmltags.py: an end tag's quoted value, a bogus comment
     # "<!x ...>" hide nothing), and every other "<name ...>" a tag could begin at: reading too
     # much reports too much, never too little.
-    tags = {tag.start(): tag for tag in START_TAG.finditer(text)} | {tag.start(): tag for tag in real_tags(text)}
+    real = {tag.start(): tag for tag in real_tags(text)}
+    real_starts, real_ends = set(real), real_end_tags(text)
+    tags = {tag.start(): tag for tag in START_TAG.finditer(text)} | real
     for _start, tag in sorted(tags.items()):
         name, line = tag.group(1).lower(), line_at(tag.start())
         if any("<" in value or ">" in value for _key, value in raw_attributes(tag.group(2))):
@@ -561,7 +574,13 @@ def _check_html(
             ))
             continue
         self_closed = name in ("svg", "math") and tag.group(0).endswith("/>")  # foreign content: "<svg/>" ends it
-        if name in _MUST_CLOSE and not self_closed and end_tag(name).search(text, tag.end()) is None:
+        # closed by an end tag a browser reads as one: not one inside a <textarea> opened after it
+        closed = (
+            any(at > tag.start() for at in real_ends.get(name, ()))
+            if tag.start() in real_starts
+            else end_tag(name).search(text, tag.end()) is not None
+        )
+        if name in _MUST_CLOSE and not self_closed and not closed:
             ctx.error(line, _(
                 "%(field)s: %(written)s is not closed: the page would take everything after it for its "
                 "content; close it with </%(name)s> or remove it",
@@ -605,12 +624,12 @@ def _check_html(
                     script_message=_(_SCRIPT_MESSAGE),
                 ))
     for end in END_TAG.finditer(text):
-        if end.group(1).strip("\t\n\f\r /"):  # "</p title=...>": a browser drops them, reading them first
+        if end.group(2).strip("\t\n\f\r /"):  # "</p title=...>": a browser drops them, reading them first
             ctx.error(line_at(end.start()), _(
                 "%(field)s: %(written)s: an end tag has no attributes; write </%(name)s>",
                 field=field,
                 written=_shorten(end.group(0), 40),
-                name=end.group(0)[2:].split(maxsplit=1)[0].rstrip(">/"),
+                name=end.group(1),
             ))
     if not markdown and (opening := unended_tag(text)) is not None:  # Markdown shows such a "<" as text
         ctx.error(line_at(opening), _(

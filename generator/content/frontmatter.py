@@ -78,6 +78,18 @@ def split_front_matter(text: str, shown: str, diag: Diagnostics) -> FrontMatter 
 _MKDOCS_META = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
 
+def mkdocs_meta(text: str) -> dict[object, object]:
+    """The front matter MkDocs reads of a page (see mkdocs_body); empty where it reads none."""
+    import yaml
+
+    found = _MKDOCS_META.match(text)
+    try:
+        data = yaml.load(found.group(1), Loader=yaml.SafeLoader) if found is not None else None
+    except Exception:  # noqa: BLE001 (as MkDocs)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def mkdocs_body(text: str) -> tuple[str, int]:
     """What MkDocs converts of a page it reads itself (kontakt.md, a phase), with the file line it
     begins on: the checks read that, not rundbrief's own reading of the front matter, which may

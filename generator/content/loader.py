@@ -16,7 +16,7 @@ from generator.cachefiles import read_pickle, write_pickle
 from generator.content.bodyrefs import check_body, check_published_html
 from generator.content.bodyrefs import check_links as check_body_links
 from generator.content.fields import Context, suggest
-from generator.content.frontmatter import mkdocs_body, read_text
+from generator.content.frontmatter import mkdocs_body, mkdocs_meta, read_text
 from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader, ReadIssue
 from generator.content.legal import LEGAL_PAGES, check_legal_pages, check_other_pages
@@ -401,7 +401,15 @@ def _other_pages(content: Path, read: set[Path]) -> list[Path]:
     ]
 
 
-_HTML_FILES = (".html", ".htm", ".xhtml", ".xht", ".shtml")
+# Files a browser shown them runs as pages, whatever the site's checks: HTML, and XML (with an XHTML
+# or SVG namespace, or a stylesheet that makes HTML of it); a compressed SVG cannot be read here.
+_HTML_FILES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", ".xslt", ".svgz", ".mht", ".mhtml")
+# In an SVG, what a browser reading it as XML may run: scripts (any prefix), handlers, entities
+# of its own, embedded HTML, script addresses
+_SVG_DANGER = re.compile(
+    r"<[\w.-]*:?script\b|[\s:/\"']on[a-z]{3,}\s*=|<!ENTITY|<!DOCTYPE[^>]*\[|foreignObject|javascript:|data:text/html",
+    re.IGNORECASE,
+)
 
 
 def _check_files_published_as_they_are(content: Path, context: Callable[[Path], Context]) -> None:
@@ -423,8 +431,22 @@ def _check_files_published_as_they_are(content: Path, context: Callable[[Path], 
                 "write the page in Markdown (.md), or link to it elsewhere"
             ))
         elif (text := read_text(path, ctx.path, ctx.diag)) is not None:
-            check_published_html(ctx, text, text, 1, "svg")
+            if (danger := _SVG_DANGER.search(text)) is not None:
+                ctx.error(text.count("\n", 0, danger.start()) + 1, _(
+                    "svg: %(found)s: an SVG that is opened on its own runs what it holds; save it without scripts, "
+                    "event handlers, entities or embedded HTML (export it anew, as plain SVG)",
+                    found=danger.group(0).strip(),
+                ))
+            else:
+                check_published_html(ctx, text, text, 1, "svg")
 
+
+# rundbrief's templates of its own pages: each needs what only those pages have (plugin.py)
+OWN_PAGE_TEMPLATES = frozenset(
+    {"issue.html", "phase.html", "archive.html", "events.html", "statements.html", "home.html", "process.html"}
+)
+
+OWN_PAGES = {"index.md": "home.html", f"{PHASES_DIR}/index.md": "process.html"}  # the pages that have them
 
 # The suffixes MkDocs converts as Markdown (mkdocs.utils.markdown_extensions).
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
@@ -454,6 +476,14 @@ def _check_pages(
             continue
         body, first = mkdocs_body(text)  # what MkDocs converts, as it reads the front matter
         check_body(ctx, body, first, images, "/".join(parts))
+        template = mkdocs_meta(text).get("template")
+        if template in OWN_PAGE_TEMPLATES and OWN_PAGES.get("/".join(parts)) != template:
+            line = next((n for n, row in enumerate(text.split("\n"), start=1) if row.startswith("template")), 1)
+            ctx.error(line, _(
+                "template: %(template)s is rundbrief's template for its own pages (an issue, the events, ...); "
+                "remove the line, or name a template of your theme/",
+                template=template,
+            ))
         texts.append(PageText("/".join(parts), path, body, first))
     return texts
 

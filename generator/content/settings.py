@@ -8,6 +8,7 @@ problem names its line, exactly like content.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
             site_name=site_name,
         ))
     check_output_folder(root, base.site_dir, docs_dir, nodes, shown, diag)
+    check_loaded_from_elsewhere(values, nodes, shown, diag)
     options = plugin_options(nodes)
     if options is None:
         diag.error(
@@ -243,6 +245,30 @@ def _service_url(fields: Fields, key: str) -> str | None:
         )
         return None
     return value
+
+
+def check_loaded_from_elsewhere(values: dict[str, Any], nodes: YNode | None, shown: str, diag: Diagnostics) -> None:
+    """What every page loads by itself (scripts, stylesheets, the favicon, the logo) comes from the
+    site: an address of another host is a request to it from every reader (privacy)."""
+    theme = values.get("theme")
+    theme = theme if isinstance(theme, dict) else {}
+    named: list[tuple[str, object]] = [(f"theme.{key}", theme.get(key)) for key in ("favicon", "logo")]
+    for key in ("extra_javascript", "extra_css"):
+        for item in values.get(key) or () if isinstance(values.get(key), list) else ():
+            named.append((key, item.get("path") if isinstance(item, dict) else item))
+    for key, value in named:
+        if not isinstance(value, str):
+            continue
+        compact = re.sub(r"[\x00-\x20]", "", value).replace("\\", "/").lower()
+        if compact.startswith("//") or re.match(r"[a-z][a-z0-9+.-]*:", compact):
+            top = key.split(".")[0]
+            line = nodes.entries[top][0] if isinstance(nodes, YMap) and top in nodes.entries else 1
+            diag.error(Location(shown, line), _(
+                "%(key)s: %(value)s: the site loads nothing from other hosts (privacy); save the file in the "
+                "content folder and name it by its path there",
+                key=key,
+                value=value,
+            ))
 
 
 def check_output_folder(

@@ -482,6 +482,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             return None
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # Material prints the front matter's values unescaped (title, description, status,
+        # subtitle, author: in <title>, <meta> and the navigation of every page): an editor's
+        # kontakt.md must not put HTML there. Escaped text is what they are to those templates.
+        page.meta = {key: _escaped(value) for key, value in page.meta.items()}
         if self.project is None:
             return markdown
         src = page.file.src_uri
@@ -1030,3 +1034,14 @@ def _list_pages(directory_urls: bool) -> dict[str, str]:
         "statements_url": page_url(STATEMENTS_PAGE, directory_urls),
         "process_url": page_url(f"{PHASES_DIR}/index.md", directory_urls),
     }
+
+
+def _escaped(value: Any) -> Any:
+    """A front-matter value with its text escaped (in lists and mappings too), other values as they are."""
+    if isinstance(value, str):
+        return pages.as_html(value)
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    return value
