@@ -614,6 +614,14 @@ def test_pages_are_checked_as_mkdocs_reads_them(project: Path, write: Callable[.
     write("media/entity.svg", '<!DOCTYPE svg [<!ENTITY x "&#60;script&#62;">]>\n<svg xmlns="http://www.w3.org/2000/svg">&x;</svg>')
     write("media/prefix.svg", '<svg xmlns="http://www.w3.org/2000/svg">\n<s:script xmlns:s="http://www.w3.org/2000/svg">x</s:script></svg>')
     write("media/feed.xml", '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(8)</script></html>')
+    # as Illustrator saves a logo: entities that name namespaces, which hold no markup
+    write(
+        "media/illustrator.svg",
+        '<?xml version="1.0" encoding="utf-8"?>\n<!-- Generator: Adobe Illustrator 16.0.0 -->\n<!DOCTYPE svg PUBLIC '
+        '"-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n\t<!ENTITY ns_extend '
+        '"http://ns.adobe.com/Extensibility/1.0/">\n]>\n<svg version="1.1" xmlns:x="&ns_extend;" '
+        'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 4"><rect fill="#3949AB" width="10" height="4"/></svg>\n',
+    )
     write("anderes.md", "---\ntitle: Anders\ntemplate: issue.html\n---\n\n# Anders\n")
     write("~entwurf.md", "# Entwurf\n\n<script>alert(7)</script>\n")
     checked = run_cli("check", "--project", str(project))
@@ -625,13 +633,14 @@ def test_pages_are_checked_as_mkdocs_reads_them(project: Path, write: Callable[.
         "content/seite.markdown:3: error: body: <script>",
         "content/roh.html:1: error: an HTML file reaches the site as it is",
         "content/media/bild.svg:1: error: svg: <script: an SVG that is opened on its own runs what it holds",
-        "content/media/entity.svg:1: error: svg: <!DOCTYPE svg [",
+        'content/media/entity.svg:1: error: svg: <!ENTITY x "&#60;script&#62;"',
         "content/media/prefix.svg:2: error: svg: <s:script",
         "content/media/feed.xml:1: error: an HTML file reaches the site as it is",
         "content/anderes.md:3: error: template: issue.html is rundbrief's template for its own pages",
     ):
         assert expected in checked.stderr, checked.stderr
     assert "~entwurf" not in checked.stderr and "phase-9" not in checked.stderr  # hidden; nothing live
+    assert "illustrator.svg" not in checked.stderr, checked.stderr
     for name in (
         "kontakt.md", "impressum.md", "prozess/phase-8.md", "seite.markdown", "roh.html", "media/bild.svg",
         "media/entity.svg", "media/prefix.svg", "media/feed.xml", "anderes.md",

@@ -407,9 +407,19 @@ _HTML_FILES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", ".xs
 # In an SVG, what a browser reading it as XML may run: scripts (any prefix), handlers, entities
 # of its own, embedded HTML, script addresses
 _SVG_DANGER = re.compile(
-    r"<[\w.-]*:?script\b|[\s:/\"']on[a-z]{3,}\s*=|<!ENTITY|<!DOCTYPE[^>]*\[|foreignObject|javascript:|data:text/html",
-    re.IGNORECASE,
+    r"<[\w.-]*:?script\b|[\s:/\"']on[a-z]{3,}\s*=|foreignObject|javascript:|data:text/html", re.IGNORECASE
 )
+# an entity whose text holds markup or a reference (Illustrator's own name namespaces only)
+_SVG_ENTITY = re.compile(r"""<!ENTITY\s+(?:%\s*)?\S+\s+("[^"]*"|'[^']*')""", re.IGNORECASE)
+
+
+def _svg_danger(text: str) -> re.Match[str] | None:
+    """What an SVG read as XML may run: see _SVG_DANGER and _SVG_ENTITY."""
+    found = _SVG_DANGER.search(text)
+    entity = next((e for e in _SVG_ENTITY.finditer(text) if re.search(r"[<>&%]", e.group(1))), None)
+    if found is None or (entity is not None and entity.start() < found.start()):
+        return entity
+    return found
 
 
 def _check_files_published_as_they_are(content: Path, context: Callable[[Path], Context]) -> None:
@@ -431,7 +441,7 @@ def _check_files_published_as_they_are(content: Path, context: Callable[[Path], 
                 "write the page in Markdown (.md), or link to it elsewhere"
             ))
         elif (text := read_text(path, ctx.path, ctx.diag)) is not None:
-            if (danger := _SVG_DANGER.search(text)) is not None:
+            if (danger := _svg_danger(text)) is not None:
                 ctx.error(text.count("\n", 0, danger.start()) + 1, _(
                     "svg: %(found)s: an SVG that is opened on its own runs what it holds; save it without scripts, "
                     "event handlers, entities or embedded HTML (export it anew, as plain SVG)",
