@@ -491,6 +491,13 @@ def test_raw_html_written_to_slip_past_the_check_is_found(
         ('<svg><rect fill="url(http://evil.example/f.svg#p)" width="1" height="1"/></svg>', "other hosts"),
         ('<style>@\\69mport "http://evil.example/x.css";</style>', "other hosts"),
         ('<style>a{content:"/*"} b{background:url(//evil.example/x)} c{content:"*/"}</style>', "other hosts"),
+        # in SVG a <style> holds markup: references are read, tags split its text
+        ('<div><svg width="1" height="1"><style>@import "/&#x2f;evil.example/x.css";</style></svg></div>', "other hosts"),
+        ("<div><svg><style>@import url(/<g></g>/evil.example/x.css);</style></svg></div>", 'holds a "<"'),
+        # where an SVG ends is more than a check should guess: a "<" in its <style> is refused
+        ("<div><svg><font></font><style><!--</style></svg></div>", 'holds a "<"'),
+        ("<div><svg><foreignObject><p>x</p></foreignObject><style><!--</style></svg></div>", 'holds a "<"'),
+        ("<div><template><svg></p><style></template></style></svg></div>", 'holds a "<"'),
         ('<link rel="preload" as="image" imagesrcset="http://evil.example/a.png 1x">', "other hosts"),
         # an end tag in a raw text element opened after it closes nothing; in SVG a <style> holds comments
         ("<div><template><textarea></template></textarea></div>", "<template> is not closed"),
@@ -521,6 +528,9 @@ def test_tags_hidden_from_a_reading_by_patterns_are_found(
         "a <- b, x <!- y, <-> und <3",
         "<svg viewBox='0 0 1 1'><style>rect { fill: red }</style></svg>",
         "<style>/* Farben nach https://www.example.org/styleguide */ p { color: #c00 }</style>",
+        # what an editor's note holds is shown nowhere, so it is not checked either
+        'Text <!-- <img src="../media/fehlt.jpg"> --> weiter, <!-- <a href="fehlt.md">x</a> -->',
+        "<!--\n![](https://cdn.example.com/y.png)\n-->",
     ],
 )
 def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Path], body: str) -> None:
@@ -543,6 +553,8 @@ def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Pat
         ('!!! tip "Live"\n    <meta http-equiv="refresh" content="0">', "2026-02.md:8: error: body: <meta>: the head"),
         # an image from another host in a tag over two lines: the Markdown's image check reads lines
         ('Ein <img alt="Foto"\nsrc="https://evil.example/x.png"> Bild', "loads nothing from other hosts"),
+        # a list item's image without alt: the Markdown's check cannot tell it from an example of code
+        ('1. Punkt\n\n    Bild: <img src="../media/foto.jpg">', 'image without alt text; write what it shows as alt="..."'),
     ],
 )
 def test_the_html_a_text_becomes_is_checked_too(
@@ -571,6 +583,7 @@ def test_the_html_a_text_becomes_is_checked_too(
         "> Zitat mit Code:\n>\n>     <script>alert(1)</script>\n>     <!-- offen",
         # an image of another site, or at an absolute path, as an example of code in a list item
         '1. So nicht:\n\n        <img src="https://www.example.org/logo.png" alt="Logo">\n        <img src="/b/l.png" alt="x">',
+        "1. Ohne alt, als Code:\n\n        <img src=\"../media/foto.jpg\">",
     ],
 )
 def test_html_the_page_shows_as_code_is_no_error(project: Path, write: Callable[..., Path], body: str) -> None:
@@ -614,6 +627,9 @@ def test_pages_are_checked_as_mkdocs_reads_them(project: Path, write: Callable[.
     write("media/entity.svg", '<!DOCTYPE svg [<!ENTITY x "&#60;script&#62;">]>\n<svg xmlns="http://www.w3.org/2000/svg">&x;</svg>')
     write("media/prefix.svg", '<svg xmlns="http://www.w3.org/2000/svg">\n<s:script xmlns:s="http://www.w3.org/2000/svg">x</s:script></svg>')
     write("media/feed.xml", '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(8)</script></html>')
+    write("media/xslt.svg", '<?xml-stylesheet type="text/xsl" href="xslt.svg"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>')
+    # CorelDRAW writes its CSS in CDATA, which is text in an SVG file
+    write("media/corel.svg", '<svg xmlns="http://www.w3.org/2000/svg"><style type="text/css"><![CDATA[\n .fil0 {fill:#283593}\n]]></style></svg>')
     # as Illustrator saves a logo: entities that name namespaces, which hold no markup
     write(
         "media/illustrator.svg",
@@ -637,13 +653,14 @@ def test_pages_are_checked_as_mkdocs_reads_them(project: Path, write: Callable[.
         "content/media/prefix.svg:2: error: svg: <s:script",
         "content/media/feed.xml:1: error: an HTML file reaches the site as it is",
         "content/anderes.md:3: error: template: issue.html is rundbrief's template for its own pages",
+        "content/media/xslt.svg:1: error: svg: <?xml-stylesheet",
     ):
         assert expected in checked.stderr, checked.stderr
     assert "~entwurf" not in checked.stderr and "phase-9" not in checked.stderr  # hidden; nothing live
-    assert "illustrator.svg" not in checked.stderr, checked.stderr
+    assert "illustrator.svg" not in checked.stderr and "corel.svg" not in checked.stderr, checked.stderr
     for name in (
         "kontakt.md", "impressum.md", "prozess/phase-8.md", "seite.markdown", "roh.html", "media/bild.svg",
-        "media/entity.svg", "media/prefix.svg", "media/feed.xml", "anderes.md",
+        "media/entity.svg", "media/prefix.svg", "media/feed.xml", "anderes.md", "media/xslt.svg",
     ):  # fmt: skip
         (project / "content" / name).unlink()
     built = run_cli("build", "--project", str(project))

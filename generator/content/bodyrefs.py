@@ -85,6 +85,19 @@ def body_lines(body: str, first_line: int) -> list[tuple[int, str]]:
     return [(number, line) for number, line, _ in _lines(body, first_line)]
 
 
+def shown_lines(body: str, first_line: int) -> list[tuple[int, str]]:
+    """body_lines() without HTML comments either: the lines whose links and images the page
+    shows (an editor's note ``<!-- <img src="..."> -->`` shows nothing, so nothing in it is checked)."""
+    lines = body_lines(body, first_line)
+    text = "\n".join(line for _, line in lines)
+    if "<!--" not in text:
+        return lines
+    for comment in reversed(list(real_comments(text))):
+        if not isinstance(comment, int):  # one left open is the raw HTML check's to report
+            text = text[: comment.start()] + "\n" * comment.group(0).count("\n") + text[comment.end() :]
+    return [(number, line) for (number, _), line in zip(lines, text.split("\n"), strict=True)]
+
+
 def _lines(body: str, first_line: int) -> list[tuple[int, str, bool]]:
     """body_lines(), each line with whether it is inside a block of raw HTML."""
     raw = body.split("\n")
@@ -181,7 +194,7 @@ def may_show_images(body: str) -> bool:
 def find_images(body: str, first_line: int, lines: list[tuple[int, str]] | None = None) -> list[BodyImage]:
     """Every image the body shows, by the line it is on (a reference image: the line using it)."""
     if lines is None:
-        lines = body_lines(body, first_line)
+        lines = shown_lines(body, first_line)
     return _references(lines, _INLINE, _REFERENCE, _HTML_IMG)
 
 
@@ -189,7 +202,7 @@ def find_links(body: str, first_line: int) -> list[BodyImage]:
     """Every link the body has (not images), by its line: inline, reference and raw ``<a href>``."""
     if "](" not in body and "][" not in body and "]:" not in body and "<a" not in body.lower():
         return []
-    return _references(body_lines(body, first_line), _LINK, _REFERENCE_LINK, _HTML_A)
+    return _references(shown_lines(body, first_line), _LINK, _REFERENCE_LINK, _HTML_A)
 
 
 def _references(
@@ -376,6 +389,9 @@ def _from_elsewhere(address: str) -> bool:
 
 
 _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.DOTALL)
+_FOREIGN_START = re.compile(r"<(?:svg|math)[\t\n\f\r />]", re.IGNORECASE)
+_FOREIGN_END = re.compile(r"</(?:svg|math)[\t\n\f\r />]", re.IGNORECASE)
+_TEXT_ELEMENT = re.compile(r"<(style|title|textarea|xmp|noembed|noframes|noscript|iframe)[\t\n\f\r />]", re.IGNORECASE)
 _CSS_COMMENT = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|/\*.*?(?:\*/|$)""", re.DOTALL)
 _CSS_FUNCTION = re.compile(r"url\(|image-set\(|@import|\\", re.IGNORECASE)
 # after "//" (another host: "https://", "//" or "/\\"), or a scheme that loads from elsewhere
@@ -589,6 +605,8 @@ def _check_html(
                 name=name,
             ))
             continue
+        if not markdown and name == "img" and not any(key.lower() == "alt" for key, _value in attributes):
+            _no_alt(ctx, line, field)  # one the Markdown check left to this one (a list item's)
         if name in _ANIMATION and any(
             key.lower() == "attributename" and value.strip().lower() in ("href", "xlink:href")
             for key, value in attributes
@@ -644,8 +662,25 @@ def _check_html(
             if given:
                 _check_attribute(ctx, line_at(attr_list.start()), field, "", attribute.group(1),
                                  html.unescape(given[0]), "{{: {} }}")  # fmt: skip
+    if (foreign := _FOREIGN_START.search(text)) is not None:
+        # In <svg> and <math> a <style> (a <title>, ...) holds markup, in HTML text, and where an
+        # SVG ends (a "breakout" tag, an integration point) is more than a check should guess: a
+        # "<" in one, the one thing that reads differently, is refused there.
+        ends = [m.end() for m in _FOREIGN_END.finditer(text, foreign.start())]
+        region_end = ends[-1] if ends else len(text)
+        for element in _TEXT_ELEMENT.finditer(text, foreign.start(), region_end):
+            close = end_tag(element.group(1).lower()).search(text, element.end())
+            if "<" in text[element.end() : close.start() if close else len(text)]:
+                ctx.error(line_at(element.start()), _(
+                    "%(field)s: <%(name)s> in <svg> or <math> holds a \"<\", which a browser reads as markup "
+                    "there and as text elsewhere; remove it",
+                    field=field,
+                    name=element.group(1),
+                ))
     for style in _STYLE_ELEMENT.finditer(text):
-        if (url := _css_loads_elsewhere(style.group(1))) is not None:
+        # in <svg> a <style> holds markup: "&#47;/host" is "//host", "/<g></g>/host" is "//host"
+        as_svg = html.unescape(re.sub(r"<[^>]*>", "", style.group(1)))
+        if (url := _css_loads_elsewhere(style.group(1)) or _css_loads_elsewhere(as_svg)) is not None:
             ctx.error(
                 line_at(style.start()), _(
                     "%(field)s: <style> url(%(group)s): %(privacy_message)s",
@@ -726,6 +761,13 @@ def _check_other_image(ctx: Context, image: BodyImage, source: str, content: Pat
         ))
 
 
+def _no_alt(ctx: Context, line: int, field: str) -> None:
+    ctx.error(line, _(
+        '%(field)s: image without alt text; write what it shows as alt="..."',
+        field=field,
+    ))
+
+
 def _addresses(key: str, value: str) -> list[str]:
     """The addresses in an attribute's value: a srcset's each, as a browser splits it."""
     return [url for url, _ in srcset(value)] if key == "srcset" else [value]
@@ -768,7 +810,7 @@ def check_body(
                 )
     lines = None
     if "](" in body:
-        lines = body_lines(body, first_line)
+        lines = shown_lines(body, first_line)
         for number, line in lines:
             for empty in _EMPTY_LINK.finditer(line):
                 ctx.warning(
@@ -783,7 +825,8 @@ def check_body(
     if not may_show_images(body):
         return ()
     shown: dict[str, Image] = {}
-    lines = lines if lines is not None else body_lines(body, first_line)
+    unsure: set[int] | None = None
+    lines = lines if lines is not None else shown_lines(body, first_line)
     for number, line in lines:
         for match in _ALT.finditer(line):
             if not match.group(1).strip():
@@ -796,11 +839,11 @@ def check_body(
                 )
         for tag in _IMG_TAG.finditer(line):
             if not _HAS_ALT.search(tag.group(0)):
-                ctx.error(number, _(
-                    '%(field)s: image without alt text; write what it shows as alt="..."',
-                    field=field,
-                ))
-    unsure: set[int] | None = None
+                # on a line indented as code: an example, or an image of a list item, which the
+                # check of the HTML the text becomes reports (check_published_html)
+                unsure = _unsure(_lines(body, first_line)) if unsure is None else unsure
+                if number not in unsure:
+                    _no_alt(ctx, number, field)
     for image in find_images(body, first_line, lines):
         if not readable(image.src):
             continue  # reported above

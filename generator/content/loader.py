@@ -407,8 +407,11 @@ _HTML_FILES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", ".xs
 # In an SVG, what a browser reading it as XML may run: scripts (any prefix), handlers, entities
 # of its own, embedded HTML, script addresses
 _SVG_DANGER = re.compile(
-    r"<[\w.-]*:?script\b|[\s:/\"']on[a-z]{3,}\s*=|foreignObject|javascript:|data:text/html", re.IGNORECASE
+    r"<[\w.-]*:?script\b|[\s:/\"']on[a-z]{3,}\s*=|foreignObject|javascript:|data:text/html"
+    r"|<\?xml-stylesheet",  # a stylesheet the browser applies: XSLT may make a script, CSS load from anywhere
+    re.IGNORECASE,
 )
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)  # in XML, text: CorelDRAW writes its CSS so
 # an entity whose text holds markup or a reference (Illustrator's own name namespaces only)
 _SVG_ENTITY = re.compile(r"""<!ENTITY\s+(?:%\s*)?\S+\s+("[^"]*"|'[^']*')""", re.IGNORECASE)
 
@@ -448,7 +451,8 @@ def _check_files_published_as_they_are(content: Path, context: Callable[[Path], 
                     found=danger.group(0).strip(),
                 ))
             else:
-                check_published_html(ctx, text, text, 1, "svg")
+                as_text = _CDATA.sub(lambda m: m.group(1), text)  # the same lines, the CSS checked as CSS
+                check_published_html(ctx, as_text, as_text, 1, "svg")
 
 
 # rundbrief's templates of its own pages: each needs what only those pages have (plugin.py)
