@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from generator import markup
 from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect
 from generator.email.plaintext import fill
+from generator.htmltags import without_comments
 from generator.routes import Routes
 
 # The example's dialect: MkDocs' built-ins, its markdown_extensions, and smarty with German quotes.
@@ -35,14 +36,15 @@ def _convert(text: str) -> str:
 
 
 def _reference(text: str) -> str:
-    """Stock Python-Markdown with the same extensions: no shortcut, no guarded smarty patterns."""
+    """Stock Python-Markdown with the same extensions: no shortcut, no guarded smarty patterns
+    (and, as the conversion does, without HTML comments)."""
     references = markup._ReferencesExtension(ROUTES)
     converter = markdown.Markdown(
         extensions=[*DIALECT.extensions, references], extension_configs=DIALECT.configs, output_format="html"
     )
     assert references.processor is not None
     references.processor.folder = "newsletter"
-    return converter.convert(text)
+    return without_comments(converter.convert(text))
 
 
 # Mostly ordinary sentence characters, with every character that has a meaning in Markdown,
