@@ -291,18 +291,24 @@ def pixels(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 5 else None
 
 
-def without_comments(page: str) -> str:
+def without_comments(
+    page: str, *, line_breaks: bool = False, comments: list[re.Match[str] | int] | None = None
+) -> str:
     """``page`` without the comments a browser reads as such (an editor's note to colleagues is
     no content: the page source and the feed would show it); one left open stays (the checks
-    refuse it), and so does a "<!--" in an attribute's value or a raw text element."""
+    refuse it), and so does a "<!--" in an attribute's value or a raw text element.
+    ``line_breaks``: each comment leaves its line breaks, so the rest keeps its line numbers;
+    ``comments``: real_comments(page), where the caller has them already."""
     if "<!--" not in page:
         return page
     out: list[str] = []
     copied = 0
-    for comment in real_comments(page):
+    for comment in real_comments(page) if comments is None else comments:
         if isinstance(comment, int):
             break
         out.append(page[copied : comment.start()])
+        if line_breaks:
+            out.append("\n" * comment.group(0).count("\n"))
         copied = comment.end()
     out.append(page[copied:])
     return "".join(out)

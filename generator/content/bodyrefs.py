@@ -42,6 +42,7 @@ from generator.htmltags import (
     real_tags,
     srcset,
     unended_tag,
+    without_comments,
 )
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
@@ -92,9 +93,7 @@ def shown_lines(body: str, first_line: int) -> list[tuple[int, str]]:
     text = "\n".join(line for _, line in lines)
     if "<!--" not in text:
         return lines
-    for comment in reversed(list(real_comments(text))):
-        if not isinstance(comment, int):  # one left open is the raw HTML check's to report
-            text = text[: comment.start()] + "\n" * comment.group(0).count("\n") + text[comment.end() :]
+    text = without_comments(text, line_breaks=True)  # one left open is the raw HTML check's to report
     return [(number, line) for (number, _), line in zip(lines, text.split("\n"), strict=True)]
 
 
@@ -198,11 +197,12 @@ def find_images(body: str, first_line: int, lines: list[tuple[int, str]] | None 
     return _references(lines, _INLINE, _REFERENCE, _HTML_IMG)
 
 
-def find_links(body: str, first_line: int) -> list[BodyImage]:
-    """Every link the body has (not images), by its line: inline, reference and raw ``<a href>``."""
+def find_links(body: str, first_line: int, lines: list[tuple[int, str]] | None = None) -> list[BodyImage]:
+    """Every link the body has (not images), by its line: inline, reference and raw ``<a href>``
+    (``lines``: the body's shown_lines(), if made already)."""
     if "](" not in body and "][" not in body and "]:" not in body and "<a" not in body.lower():
         return []
-    return _references(shown_lines(body, first_line), _LINK, _REFERENCE_LINK, _HTML_A)
+    return _references(shown_lines(body, first_line) if lines is None else lines, _LINK, _REFERENCE_LINK, _HTML_A)
 
 
 def _references(
@@ -248,7 +248,7 @@ def check_links(
     those it makes only once a draft is published (the calendar of an event only drafts show)."""
     for link in find_links(body, first_line):
         parts = _split(link.src)
-        if not link.src or not readable(link.src) or parts.scheme or parts.netloc or link.src.startswith(("/", "#")):
+        if not link.src or parts is None or parts.scheme or parts.netloc or link.src.startswith(("/", "#")):
             continue
         target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
         if target == ".." or target.startswith("../"):
@@ -320,26 +320,22 @@ def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) ->
 def readable(address: str) -> bool:
     """Whether ``address`` can be read as an address at all ("http://[x" cannot: MkDocs, the
     site's image rewrite and the email would fail on it, a browser follows nothing)."""
-    try:
-        urlsplit(address)
-    except ValueError:
-        return False
-    return True
+    return _split(address) is not None
 
 
-def _split(address: str) -> SplitResult:
-    """``address`` split, or nothing of it where it cannot be read (check_body reports those)."""
+def _split(address: str) -> SplitResult | None:
+    """``address`` split, or None where it cannot be read (check_body reports those)."""
     try:
         return urlsplit(address)
     except ValueError:
-        return SplitResult("", "", "", "", "")
+        return None
 
 
 def content_path(src: str, source: str) -> str | None:
     """The content/ path of an image written in ``source`` (such as "newsletter/2026-02.md"), or
     None where it is not a JPEG, PNG or GIF file of the project (a web address, an SVG)."""
     parts = _split(src)
-    if not src or not readable(src) or parts.scheme or parts.netloc or src.startswith(("/", "#")):
+    if not src or parts is None or parts.scheme or parts.netloc or src.startswith(("/", "#")):
         return None
     path = unquote(parts.path)
     if not path.lower().endswith(IMAGE_SUFFIXES):
@@ -537,16 +533,14 @@ def _check_html(
             "%(field)s: <![CDATA[ is read as text in SVG and as a comment elsewhere; remove it",
             field=field,
         ))
-    for comment in reversed(comments):
-        if not isinstance(comment, int):
-            text = text[: comment.start()] + "\n" * comment.group(0).count("\n") + text[comment.end() :]
+    text = without_comments(text, line_breaks=True, comments=comments)
     line_at = line_finder(text)
 
     # The tags as a browser reads them (htmltags.py: an end tag's quoted value, a bogus comment
     # "<!x ...>" hide nothing), and every other "<name ...>" a tag could begin at: reading too
     # much reports too much, never too little.
     real = {tag.start(): tag for tag in real_tags(text)}
-    real_starts, real_ends = set(real), real_end_tags(text)
+    real_ends = real_end_tags(text)
     tags = {tag.start(): tag for tag in START_TAG.finditer(text)} | real
     for _start, tag in sorted(tags.items()):
         name, line = tag.group(1).lower(), line_at(tag.start())
@@ -593,7 +587,7 @@ def _check_html(
         # closed by an end tag a browser reads as one: not one inside a <textarea> opened after it
         closed = (
             any(at > tag.start() for at in real_ends.get(name, ()))
-            if tag.start() in real_starts
+            if tag.start() in real
             else end_tag(name).search(text, tag.end()) is not None
         )
         if name in _MUST_CLOSE and not self_closed and not closed:
@@ -741,7 +735,8 @@ def _check_other_image(ctx: Context, image: BodyImage, source: str, content: Pat
     content/ that a browser can show as an image: not a page, a folder or a file outside."""
     if not image.src or image.src.startswith("#"):
         return
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(_split(image.src).path)))
+    parts = _split(image.src)
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(parts.path if parts else "")))
     if target == ".." or target.startswith("../"):
         ctx.error(image.line, _(
             "%(field)s: image %(src)s: leads outside content/; save the image in content/media/ and show it from there",
@@ -791,14 +786,21 @@ def check_body(
     quote is Markdown too: ``statements[2].quote``)."""
     if "<" in body or "{" in body:
         check_raw_html(ctx, body, first_line, field)
-    for reference in (*find_links(body, first_line), *find_images(body, first_line)) if "//" in body else ():
-        if not readable(reference.src):  # only one with "//" can be unreadable: a host of "[" or odd letters
-            ctx.error(reference.line, _unreadable(field, reference.src))
     lowered = body.lower()
-    if "javascript:" in lowered or "vbscript:" in lowered or "file:" in lowered:
-        for link in find_links(body, first_line):
-            scheme = _split(re.sub(r"[\x00-\x20]", "", link.src)).scheme.lower()
-            if scheme in _SCRIPT_SCHEMES:
+    scripted = "javascript:" in lowered or "vbscript:" in lowered or "file:" in lowered
+    hosted = "//" in body  # only an address with "//" can be unreadable: a host of "[" or odd letters
+    with_images = may_show_images(body)
+    # the lines the page shows, its links and its images, each found once for all the checks below
+    lines = shown_lines(body, first_line) if hosted or scripted or with_images or "](" in body else []
+    links = find_links(body, first_line, lines) if hosted or scripted else []
+    found = find_images(body, first_line, lines) if with_images else []
+    for reference in (*links, *found) if hosted else ():
+        if not readable(reference.src):
+            ctx.error(reference.line, _unreadable(field, reference.src))
+    if scripted:
+        for link in links:
+            parts = _split(re.sub(r"[\x00-\x20]", "", link.src))
+            if parts is not None and parts.scheme.lower() in _SCRIPT_SCHEMES:
                 ctx.error(
                     link.line,
                     _(
@@ -808,9 +810,7 @@ def check_body(
                         src=link.src,
                     ),
                 )
-    lines = None
     if "](" in body:
-        lines = shown_lines(body, first_line)
         for number, line in lines:
             for empty in _EMPTY_LINK.finditer(line):
                 ctx.warning(
@@ -822,11 +822,10 @@ def check_body(
                         src=empty.group(1),
                     ),
                 )
-    if not may_show_images(body):
+    if not with_images:
         return ()
     shown: dict[str, Image] = {}
     unsure: set[int] | None = None
-    lines = lines if lines is not None else shown_lines(body, first_line)
     for number, line in lines:
         for match in _ALT.finditer(line):
             if not match.group(1).strip():
@@ -844,10 +843,9 @@ def check_body(
                 unsure = _unsure(_lines(body, first_line)) if unsure is None else unsure
                 if number not in unsure:
                     _no_alt(ctx, number, field)
-    for image in find_images(body, first_line, lines):
-        if not readable(image.src):
+    for image in found:
+        if (parts := _split(image.src)) is None:
             continue  # reported above
-        parts = urlsplit(image.src)
         if parts.scheme or image.src.startswith("/"):
             # an image in an example of code is text; one that is shown is found where it reaches
             # the page (published.py: one from another host is an error there too)
