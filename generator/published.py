@@ -35,6 +35,7 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
     tz = ZoneInfo(project.settings.timezone)
     own = routes_for(project).site_url  # the conversion made the project's files absolute below it
     described: set[str] = set()
+    by_file = {issue.source.path: issue for issue in project.issues}  # where an event is described
     for issue in issues:
         ctx = Context(diag, issue.source.path, tz)
         source = issue_source(issue)
@@ -45,7 +46,7 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
             if not event.description or event.id in described:
                 continue
             described.add(event.id)
-            owner = next((i for i in project.issues if i.source.path == event.source.path), issue)
+            owner = by_file.get(event.source.path, issue)
             place = next((n for n, e in enumerate(owner.events, start=1) if e.id == event.id), number)
             html = texts.html(event.description, issue_source(owner))
             check_published_html(

@@ -78,33 +78,29 @@ def split_front_matter(text: str, shown: str, diag: Diagnostics) -> FrontMatter 
 _MKDOCS_META = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
 
-def mkdocs_meta(text: str) -> dict[object, object]:
-    """The front matter MkDocs reads of a page (see mkdocs_body); empty where it reads none."""
-    import yaml
+@dataclass(frozen=True, slots=True)
+class MkDocsPage:
+    """A page as MkDocs reads it itself (kontakt.md, a phase): what it converts, from which file
+    line, and the front matter it takes (rundbrief's own reading may differ: YAML that is no
+    mapping, a date that cannot be, no line break after the last "---")."""
 
-    found = _MKDOCS_META.match(text)
-    try:
-        data = yaml.load(found.group(1), Loader=yaml.SafeLoader) if found is not None else None
-    except Exception:  # noqa: BLE001 (as MkDocs)
-        return {}
-    return data if isinstance(data, dict) else {}
+    body: str
+    body_line: int
+    meta: dict[object, object]
 
 
-def mkdocs_body(text: str) -> tuple[str, int]:
-    """What MkDocs converts of a page it reads itself (kontakt.md, a phase), with the file line it
-    begins on: the checks read that, not rundbrief's own reading of the front matter, which may
-    differ (YAML that is no mapping, a date that cannot be, no line break after the last "---")."""
+def mkdocs_page(text: str) -> MkDocsPage:
     import yaml  # as MkDocs: PyYAML's safe loader
 
     found = _MKDOCS_META.match(text)
     if found is None:
-        return text, 1
+        return MkDocsPage(text, 1, {})
     try:
         data = yaml.load(found.group(1), Loader=yaml.SafeLoader)
     except Exception:  # noqa: BLE001 (as MkDocs: a YAML error, or a date that cannot be, keeps the whole page)
-        return text, 1
+        return MkDocsPage(text, 1, {})
     if not isinstance(data, dict):
-        return text, 1
+        return MkDocsPage(text, 1, {})
     rest = text[found.end() :]
     body = rest.lstrip("\n")
-    return body, text[: found.end()].count("\n") + (len(rest) - len(body)) + 1
+    return MkDocsPage(body, text[: found.end()].count("\n") + (len(rest) - len(body)) + 1, data)

@@ -16,7 +16,7 @@ from generator.cachefiles import read_pickle, write_pickle
 from generator.content.bodyrefs import check_body, check_published_html
 from generator.content.bodyrefs import check_links as check_body_links
 from generator.content.fields import Context, suggest
-from generator.content.frontmatter import mkdocs_body, mkdocs_meta, read_text
+from generator.content.frontmatter import mkdocs_page, read_text
 from generator.content.images import CACHE_DIR, ImageChecker
 from generator.content.issues import EventRef, IssueReader, ReadIssue
 from generator.content.legal import LEGAL_PAGES, check_legal_pages, check_other_pages
@@ -187,9 +187,10 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
     _check_files_published_as_they_are(content, context)
     other_pages = _other_pages(content, set(phase_files) | set(issue_files))
     page_texts = _check_pages(other_pages, images, context, content)
-    for phase in phases:  # as MkDocs reads the file (rundbrief's reading of its front matter may differ)
-        if (text := read_text(phase.path, display_path(phase.path, root), Diagnostics())) is not None:
-            page_texts.append(PageText(phase.path.relative_to(content).as_posix(), phase.path, *mkdocs_body(text)))
+    page_texts += [  # each phase's body as MkDocs reads the file (phases.py)
+        PageText(phase.path.relative_to(content).as_posix(), phase.path, phase.body, phase.body_line)
+        for phase in phases
+    ]
     legal_files = {content / name for name, _ in LEGAL_PAGES}
     check_other_pages(
         [path for path in other_pages if path not in legal_files], context,
@@ -488,9 +489,9 @@ def _check_pages(
         text = read_text(path, ctx.path, quiet)
         if text is None:
             continue
-        body, first = mkdocs_body(text)  # what MkDocs converts, as it reads the front matter
-        check_body(ctx, body, first, images, "/".join(parts))
-        template = mkdocs_meta(text).get("template")
+        page = mkdocs_page(text)  # what MkDocs converts, as it reads the front matter
+        check_body(ctx, page.body, page.body_line, images, "/".join(parts))
+        template = page.meta.get("template")
         if template in OWN_PAGE_TEMPLATES and OWN_PAGES.get("/".join(parts)) != template:
             line = next((n for n, row in enumerate(text.split("\n"), start=1) if row.startswith("template")), 1)
             ctx.error(line, _(
@@ -498,7 +499,7 @@ def _check_pages(
                 "remove the line, or name a template of your theme/",
                 template=template,
             ))
-        texts.append(PageText("/".join(parts), path, body, first))
+        texts.append(PageText("/".join(parts), path, page.body, page.body_line))
     return texts
 
 

@@ -196,7 +196,7 @@ class Phase:
     start: date | None
     end: date | None
     summary: str | None
-    body: str
+    body: str  # as MkDocs reads the file (frontmatter.mkdocs_page): what the page converts
     path: Path
     source: Location = field(compare=False)
     body_line: int = 1  # the file line the body begins on

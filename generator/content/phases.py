@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.content.bodyrefs import check_body
 from generator.content.fields import Context, Fields, format_when
-from generator.content.frontmatter import FrontMatter, mkdocs_body, read_text, split_front_matter
+from generator.content.frontmatter import FrontMatter, MkDocsPage, mkdocs_page, read_text, split_front_matter
 from generator.content.images import ImageChecker
 from generator.content.model import Phase, PhaseStatus
 from generator.content.yamlnodes import YNode, check_despite_slip, parse_yaml, quote
@@ -24,7 +24,7 @@ def read_phase(ctx: Context, path: Path, slug: str, images: ImageChecker) -> Pha
     front = split_front_matter(text, ctx.path, ctx.diag)
     if front is None:
         return None
-    converted = mkdocs_body(text)  # what MkDocs converts: its reading of the front matter may differ
+    converted = mkdocs_page(text)  # what MkDocs converts: its reading of the front matter may differ
     root = parse_yaml(front.yaml_text, ctx.diag, ctx.path, line_offset=front.yaml_line_offset)
     if root is None:
         check_despite_slip(
@@ -37,9 +37,9 @@ def read_phase(ctx: Context, path: Path, slug: str, images: ImageChecker) -> Pha
 
 def _read_phase(
     ctx: Context, root: YNode, front: FrontMatter, path: Path, slug: str, images: ImageChecker,
-    converted: tuple[str, int],
+    converted: MkDocsPage,
 ) -> Phase | None:
-    """``converted``: the body MkDocs converts, with its first line (the checks read that)."""
+    """``converted``: the page as MkDocs reads it (its body is what the checks read, and the phase's)."""
     fields = Fields(ctx, root, "", PHASE_KEYS, line=1)
     if not fields.ok:
         return None
@@ -58,10 +58,10 @@ def _read_phase(
             format_when=quote(format_when(end)),
         ))
     summary = fields.text("summary")
-    check_body(ctx, *converted, images, path.relative_to(images.content_dir).as_posix())
+    check_body(ctx, converted.body, converted.body_line, images, path.relative_to(images.content_dir).as_posix())
     if title is None or not status_given:
         return None
     return Phase(
         slug=slug, title=title, order=order if order is not None else 1_000_000, status=status, start=start, end=end,
-        summary=summary, body=front.body, path=path, source=Location(ctx.path, 1), body_line=front.body_line,
+        summary=summary, body=converted.body, path=path, source=Location(ctx.path, 1), body_line=converted.body_line,
     )  # fmt: skip
