@@ -285,6 +285,12 @@ def srcset(value: str) -> list[tuple[str, str]]:
         found.append((url, value[start:position].strip()))
 
 
+def browser_address(address: str) -> str:
+    """``address`` as a browser reads it for where it leads: without the white space and control
+    characters it drops, and with "\\" read as "/" ("/\\host" is "//host")."""
+    return re.sub(r"[\x00-\x20]", "", address).replace("\\", "/")
+
+
 def pixels(value: str) -> int | None:
     """A width or height attribute's whole number of pixels, if it is one (``"200"``; not
     ``"50%"``, nor a digit of another script, nor a number too long to be a size)."""

@@ -29,6 +29,11 @@ def messages(root: Path) -> list[str]:
     return [str(p) for p in load_project(root).diagnostics.sorted()]
 
 
+def write_body(write: Callable[..., Path], body: str) -> None:
+    """An issue whose body is ``body``, beginning on line 7 of content/newsletter/2026-02.md."""
+    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+
+
 def test_every_fixture_has_expected_messages() -> None:
     assert len(INVALID) >= 30
     for fixture in INVALID:
@@ -462,7 +467,7 @@ def test_raw_html_written_to_slip_past_the_check_is_found(
     project: Path, write: Callable[..., Path], body: str, expected: str
 ) -> None:
     """Found by an attacker's test: each of these reached the built page as live HTML."""
-    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    write_body(write, body)
     found = messages(project)
     assert len(found) == 1 and re.match(r"content/newsletter/2026-02\.md:(7|8|10): error: body: ", found[0]), found
     assert expected in found[0], found
@@ -510,7 +515,7 @@ def test_tags_hidden_from_a_reading_by_patterns_are_found(
     project: Path, write: Callable[..., Path], body: str, expected: str
 ) -> None:
     """Found by attackers: each reached a built page as live HTML, or took the page with it."""
-    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    write_body(write, body)
     found = messages(project)
     assert any(expected in message for message in found), found
     assert all(re.match(r"content/newsletter/2026-02\.md:(7|8|9): error: body: ", message) for message in found), found
@@ -534,7 +539,7 @@ def test_tags_hidden_from_a_reading_by_patterns_are_found(
     ],
 )
 def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Path], body: str) -> None:
-    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    write_body(write, body)
     assert messages(project) == []
 
 
@@ -562,7 +567,7 @@ def test_the_html_a_text_becomes_is_checked_too(
 ) -> None:
     """What reading the Markdown cannot be sure of is checked in the HTML Python-Markdown makes of
     it (published.verify_published_texts): by check, and by build, which writes nothing."""
-    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    write_body(write, body)
     assert messages(project) == []  # the Markdown's own check finds nothing
     checked = run_cli("check", "--project", str(project))
     assert checked.returncode == 1 and expected in checked.stderr, checked.stderr
@@ -590,7 +595,7 @@ def test_html_the_page_shows_as_code_is_no_error(project: Path, write: Callable[
     """Code in a list item or a box, an indented code block and a code span over two lines are
     text on the page: neither check nor build refuses them (they were refused, as the Markdown
     check read them as HTML; the check of the HTML the text becomes decides such lines)."""
-    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    write_body(write, body)
     checked = run_cli("check", "--project", str(project))
     assert checked.returncode == 0, checked.stderr
     built = run_cli("build", "--project", str(project))
@@ -606,7 +611,7 @@ def test_html_shown_as_code_in_a_markdown_block_is_no_error(project: Path, write
     config = project / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8") + "markdown_extensions:\n  - md_in_html\n", encoding="utf-8")
     body = '<details markdown="1">\n<summary>Beispiel</summary>\n\nSo: `<script>`\n\n    <meta http-equiv="refresh">\n\n</details>'
-    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\n{body}\n')
+    write_body(write, body)
     checked = run_cli("check", "--project", str(project))
     assert checked.returncode == 0, checked.stderr
 

@@ -34,6 +34,7 @@ from generator.htmltags import (
     END_TAG,
     RAW_TEXT,
     START_TAG,
+    browser_address,
     end_tag,
     is_address,
     raw_attributes,
@@ -375,8 +376,7 @@ _PRIVACY_MESSAGE = N_(
 
 
 def _from_elsewhere(address: str) -> bool:
-    # a browser drops white space and control characters, and reads "\\" as "/" ("/\\host" is "//host")
-    compact = re.sub(r"[\x00-\x20]", "", address).replace("\\", "/")
+    compact = browser_address(address)
     try:
         parts = urlsplit(compact)
     except ValueError:  # http://[broken: a browser may still try it

@@ -24,6 +24,7 @@ from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect, Partner,
 from generator.content.people import alt_text_problem, read_image
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml, quote
 from generator.diagnostics import Diagnostics, Location
+from generator.htmltags import browser_address
 from generator.i18n import _, ngettext
 
 CONFIG_FILE = "mkdocs.yml"
@@ -259,7 +260,7 @@ def check_loaded_from_elsewhere(values: dict[str, Any], nodes: YNode | None, sho
     for key, value in named:
         if not isinstance(value, str):
             continue
-        compact = re.sub(r"[\x00-\x20]", "", value).replace("\\", "/").lower()
+        compact = browser_address(value).lower()
         if compact.startswith("//") or re.match(r"[a-z][a-z0-9+.-]*:", compact):
             top = key.split(".")[0]
             line = nodes.entries[top][0] if isinstance(nodes, YMap) and top in nodes.entries else 1
