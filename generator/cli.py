@@ -153,7 +153,7 @@ def check(project: Path, strict: bool) -> None:
     """Check all content, settings and built emails; print every problem as path:line: level: message."""
     from generator.content.images import CACHE_DIR
     from generator.output import recover_outputs
-    from generator.published import verify_published_pages, verify_published_texts
+    from generator.published import verify_published_html
     from generator.texts import convert_texts
     from generator.verification import lint_built_emails
 
@@ -163,8 +163,7 @@ def check(project: Path, strict: bool) -> None:
         diag.promote(UNKNOWN_FIELD)
     if not diag.errors:  # the HTML the texts become, as a build checks it (read from its cache where it can)
         texts = convert_texts(model, model.issues, cache=model.root / CACHE_DIR, keep=False)
-        verify_published_texts(model, texts, diag, model.issues)
-        verify_published_pages(model, texts, diag)
+        verify_published_html(model, texts, diag, model.issues)
     for done in recover_outputs(model.root):  # lint what a finished build left, not half a swap
         click.echo(_("rundbrief: %(done)s", done=done), err=True)
     emails = lint_built_emails(model, diag)

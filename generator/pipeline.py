@@ -26,7 +26,7 @@ from generator.email.render import Inliner
 from generator.i18n import _
 from generator.images import ImagePipeline, Rendition
 from generator.output import NEWSLETTER_DIR, STATE_DIR, OutputBusy, StagedOutputs, start_link_tree
-from generator.published import verify_published_pages, verify_published_texts
+from generator.published import verify_published_html, verify_published_texts
 from generator.routes import ISSUES_DIR
 from generator.site.build import SiteBuildError, build_site
 from generator.site.feed import feed_issues
@@ -123,8 +123,7 @@ def _build_into(
     cache = project.root / CACHE_DIR
     inliner = cast(Inliner, project.settings.email_inliner)
     texts = convert_texts(project, cache=cache)  # once, for the site and the emails
-    verify_published_texts(project, texts, diag, project.published)
-    verify_published_pages(project, texts, diag)
+    verify_published_html(project, texts, diag, project.published)
     if diag.failed(strict=strict):
         return Built([])
     # parsed here once (and kept in the cache) before the email workers start: on a cold build

@@ -17,6 +17,13 @@ from generator.diagnostics import Diagnostics, display_path
 from generator.texts import Texts, issue_source, routes_for
 
 
+def verify_published_html(project: Project, texts: Texts, diag: Diagnostics, issues: Collection[Issue]) -> None:
+    """What a build, ``check`` and plain ``mkdocs build`` check before anything is built: the
+    texts of ``issues`` and every page MkDocs converts itself."""
+    verify_published_texts(project, texts, diag, issues)
+    verify_published_pages(project, texts, diag)
+
+
 def verify_published_pages(project: Project, texts: Texts, diag: Diagnostics) -> None:
     """The HTML the pages MkDocs converts itself become (kontakt.md, the phases, ...), checked
     as verify_published_texts checks the issues' (converted here in the editors' dialect, as

@@ -54,7 +54,7 @@ from generator.i18n import N_, translate
 from generator.images import ImagePipeline
 from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
-from generator.published import verify_published_pages, verify_published_texts
+from generator.published import verify_published_html
 from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE, page_url
 from generator.site import bodyimages, calendar, feed, pages, searchtext, sitemaps
 from generator.site.pagecache import CachedPage, PageCache, shared_key
@@ -254,8 +254,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
     def _published_html_errors(self, project: Project) -> list[str]:
         """What `rundbrief build` checks before it builds (published.py), for plain `mkdocs build`."""
         diag = Diagnostics()
-        verify_published_texts(project, self.texts, diag, project.published)
-        verify_published_pages(project, self.texts, diag)
+        verify_published_html(project, self.texts, diag, project.published)
         return [str(problem) for problem in diag.errors]
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
