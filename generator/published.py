@@ -38,15 +38,18 @@ def verify_published_pages(project: Project, texts: Texts, diag: Diagnostics) ->
 def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, issues: Collection[Issue]) -> None:
     """The HTML each text of ``issues`` became (body, events' descriptions, statements' quotes),
     checked as the loader checked their Markdown (content/bodyrefs.py): what the page would
-    show is what is checked, whatever Python-Markdown and its extensions made of the text."""
+    show is what is checked, whatever Python-Markdown and its extensions made of the text. The
+    conversion checked each text already (texts.py): only those where it found something are
+    checked again here, at their file, line and field."""
     tz = ZoneInfo(project.settings.timezone)
-    own = routes_for(project).site_url  # the conversion made the project's files absolute below it
+    own = texts.converter.routes.site_url  # the conversion made the project's files absolute below it
     described: set[str] = set()
     by_file = {issue.source.path: issue for issue in project.issues}  # where an event is described
     for issue in issues:
         ctx = Context(diag, issue.source.path, tz)
         source = issue_source(issue)
-        check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body", own)
+        if not texts.clean(issue.body, source):
+            check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body", own)
         for number, event in enumerate(issue.events, start=1):
             # once, in the file that describes it: an issue may name an event of another by its
             # id, even of a draft, which no build checks otherwise
@@ -54,6 +57,8 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
                 continue
             described.add(event.id)
             owner = by_file.get(event.source.path, issue)
+            if texts.clean(event.description, issue_source(owner)):
+                continue
             place = next((n for n, e in enumerate(owner.events, start=1) if e.id == event.id), number)
             html = texts.html(event.description, issue_source(owner))
             check_published_html(
@@ -61,6 +66,8 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
                 f"events[{place}].description", own,
             )  # fmt: skip
         for number, statement in enumerate(issue.statements, start=1):
+            if texts.clean(statement.quote, source):
+                continue
             html = texts.html(statement.quote, source)
             field = f"statements[{number}].quote"
             check_published_html(ctx, html, statement.quote, statement.quote_line, field, own)

@@ -3,12 +3,14 @@ reads from the cache is what converting anew gives (generator/texts.py)."""
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from generator.content import load_project
+from generator.content.bodyrefs import check_published_html
 from generator.markup import Converter
 from generator.texts import CACHE_FILE, convert_texts
 
@@ -113,3 +115,36 @@ def test_a_damaged_cache_is_ignored_and_written_anew(
     counting.clear()
     _html(issues, cache)
     assert counting == []
+
+
+HIDDEN_SCRIPT = "1. Schritt\n\n    Live: <script>alert(1)</script>"  # a list item's content: live HTML
+
+
+def test_the_check_of_each_texts_html_is_kept_beside_its_conversion(
+    issues: Path, tmp_path: Path, write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the check of a text's HTML finds something is decided where the text is converted
+    and kept with it: a second build checks nothing again; the cache of other checking code (a
+    developer's change, an upgrade) is not trusted for it. The verdicts equal checking anew."""
+    write("newsletter/2026-03.md", ISSUE.format(n=3).replace("# Rückblick 3", HIDDEN_SCRIPT))
+    checked: list[str] = []
+
+    def check(ctx, published, source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        checked.append(source)
+        return check_published_html(ctx, published, source, *args, **kwargs)
+
+    monkeypatch.setattr("generator.texts.check_published_html", check)
+    cache = tmp_path / "cache"
+    project = load_project(issues).project
+    first = convert_texts(project, cache=cache)
+    assert len(checked) == len(first.converted) > 8
+    flagged = [text for (_, text), clean in first.verdicts.items() if not clean]
+    assert len(flagged) == 1 and HIDDEN_SCRIPT in flagged[0]  # the body of 2026-03 alone
+    checked.clear()
+    assert convert_texts(project, cache=cache).verdicts == first.verdicts and checked == []
+    data = pickle.loads((cache / CACHE_FILE).read_bytes())
+    data["checker"] = b"other code"
+    (cache / CACHE_FILE).write_bytes(pickle.dumps(data))
+    again = convert_texts(project, cache=cache)
+    assert len(checked) == len(first.converted)
+    assert again.verdicts == first.verdicts == convert_texts(project).verdicts

@@ -577,6 +577,22 @@ def test_the_html_a_text_becomes_is_checked_too(
     assert not (project / "site").exists() and not (project / "newsletter").exists()
 
 
+def test_a_problem_of_the_html_is_reported_at_its_place_from_the_kept_verdict_too(
+    project: Path, write: Callable[..., Path]
+) -> None:
+    """The verdict of a text's HTML check is kept between builds (texts.py): a build and a check
+    after a failed build report the problem at the same file, line and field, not less."""
+    write_body(write, "Vorher.\n\n1. Schritt\n\n    Live: <script>alert(1)</script>")
+    reported = []
+    for command in ("build", "build", "check"):
+        done = run_cli(command, "--project", str(project))
+        assert done.returncode != 0
+        reported.append([line for line in done.stderr.splitlines() if ": error: " in line])
+    assert reported[0] == reported[1] == reported[2]
+    assert len(reported[0]) == 1 and "content/newsletter/2026-02.md:11: error: body: <script>" in reported[0][0]
+    assert (project / ".rundbrief" / "cache" / "texts.pickle").is_file()  # the verdicts were kept
+
+
 @pytest.mark.parametrize(
     "body",
     [

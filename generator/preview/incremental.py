@@ -186,7 +186,7 @@ def _texts(built: Built, project: Project) -> Texts:
     first asked for): the same converter, as the configuration is unchanged."""
     kept = cast(Texts, built.texts)
     wanted = {key for issue in project.published for key in issue_texts(issue)}
-    return Texts(kept.converter, {key: value for key, value in kept.converted.items() if key in wanted})
+    return kept.subset(wanted)
 
 
 def _email_and_pages(
