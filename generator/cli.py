@@ -297,6 +297,10 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     # A build makes millions of small objects that live until it ends (pages, the model):
     # collecting the young generation less often saves seconds at a thousand issues.
     gc.set_threshold(50_000, 20, 100)
+    from generator.content.images import CACHE_DIR
+    from generator.hyphenation import prepare_cache
+
+    prepare_cache(project / CACHE_DIR)  # on the other core while the content loads
     result, edited, fronts = _load_for_build(project, inputs, site_dir, read_inputs, force=force)
     diag, model = result.diagnostics, result.project
     if strict:

@@ -38,6 +38,11 @@ class Rendition:
     width: int
     height: int
 
+    def __reduce__(self) -> tuple[type[Rendition], tuple[Image, str, int, int]]:
+        # Pickled by the thousand (every kept page's and email's images): the state of a slotted
+        # dataclass is gathered and set again field by field in Python, this is one call each way.
+        return (Rendition, (self.source, self.url, self.width, self.height))
+
 
 @dataclass(frozen=True, slots=True)
 class Picture:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pyphen
+import pytest
 
 from generator import hyphenation
 from generator.hyphenation import SHY, WBR, hyphenate_html, hyphenate_text
@@ -79,3 +81,27 @@ def test_the_cached_patterns_are_the_same_patterns_each_value_held_once(tmp_path
     finally:
         if kept is not None:
             pyphen.hdcache[source] = kept
+
+
+@pytest.mark.parametrize("starts", [True, False])
+def test_patterns_parsed_in_a_process_of_their_own_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, starts: bool
+) -> None:
+    """prepare_cache parses the patterns in a process beside the build's loading; use_cache waits
+    for it and reads what it wrote. A process that fails (here: a program that is no Python)
+    leaves use_cache to parse them itself: the same patterns either way."""
+    source = pyphen.LANGUAGES[pyphen.language_fallback(hyphenation.LANGUAGE)]
+    fresh = pyphen.HyphDict(source)
+    monkeypatch.setattr(pyphen, "hdcache", {})  # this process has not parsed them
+    if not starts:
+        monkeypatch.setattr(sys, "executable", "/bin/false")
+    folder = tmp_path / "cache"
+    hyphenation.prepare_cache(folder)
+    preparing = hyphenation._preparing[folder]
+    hyphenation.use_cache(folder)
+    assert preparing.returncode == (0 if starts else 1) and folder not in hyphenation._preparing
+    assert pyphen.hdcache[source].patterns == fresh.patterns
+    assert len(list(folder.glob("hyphenation-*.pickle"))) == 1
+    pyphen.hdcache.clear()
+    hyphenation.prepare_cache(folder)  # there now: nothing to start
+    assert folder not in hyphenation._preparing

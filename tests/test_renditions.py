@@ -3,12 +3,15 @@ very files made in the build's own process, and a built email's manifest is read
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from generator.content.images import ImageChecker
-from generator.images import ImagePipeline
+from generator.content.model import Image
+from generator.images import ImagePipeline, Rendition
 from generator.manifest import MANIFEST_FILE, read_key, read_manifest, read_renditions, write_manifest
 from tests.conftest import write_images
 
@@ -86,3 +89,14 @@ def test_the_manifest_is_read_whole_or_not_at_all(content: Path, tmp_path: Path)
     write_manifest(folder, "abc123", pipeline.requested(), ())
     (content / "media" / "logo.png").unlink()
     assert read_renditions(folder, ImageChecker(content)) is None
+
+
+def test_a_rendition_pickles_with_every_field(tmp_path: Path) -> None:
+    """Rendition pickles through its own __reduce__ (the page cache keeps thousands): every field,
+    the next one added too, must come back as it was."""
+    source = Image("media/a.jpg", tmp_path / "a.jpg", "JPEG", 1200, 800)
+    values = {"source": source, "url": "media/_r/a-600-0123abcd.jpg", "width": 600, "height": 400}
+    assert [f.name for f in fields(Rendition)] == list(values)  # a new field: give it a value here
+    rendition = Rendition(**values)  # type: ignore[arg-type]
+    copy = pickle.loads(pickle.dumps(rendition, protocol=pickle.HIGHEST_PROTOCOL))
+    assert copy == rendition and all(getattr(copy, name) == value for name, value in values.items())
