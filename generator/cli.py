@@ -162,7 +162,9 @@ def check(project: Path, strict: bool) -> None:
     if strict:
         diag.promote(UNKNOWN_FIELD)
     if not diag.errors:  # the HTML the texts become, as a build checks it (read from its cache where it can)
-        texts = convert_texts(model, model.issues, cache=model.root / CACHE_DIR, keep=False)
+        # kept for the next check and build: an editor checks, then builds (a build drops the
+        # drafts' texts from the cache again, a check adds them)
+        texts = convert_texts(model, model.issues, cache=model.root / CACHE_DIR)
         verify_published_html(model, texts, diag, model.issues)
     for done in recover_outputs(model.root):  # lint what a finished build left, not half a swap
         click.echo(_("rundbrief: %(done)s", done=done), err=True)

@@ -4,6 +4,8 @@ reads from the cache is what converting anew gives (generator/texts.py)."""
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +13,9 @@ import pytest
 
 from generator.content import load_project
 from generator.content.bodyrefs import check_published_html
+from generator.content.images import CACHE_DIR
 from generator.markup import Converter
-from generator.texts import CACHE_FILE, convert_texts
+from generator.texts import CACHE_FILE, _text_digest, convert_texts, issue_texts
 
 ISSUE = """\
 ---
@@ -148,3 +151,17 @@ def test_the_check_of_each_texts_html_is_kept_beside_its_conversion(
     again = convert_texts(project, cache=cache)
     assert len(checked) == len(first.converted)
     assert again.verdicts == first.verdicts == convert_texts(project).verdicts
+
+
+def test_a_check_keeps_the_conversions_and_verdicts_for_the_build(issues: Path) -> None:
+    """``check`` converts and checks every text as a build does; what it made is kept, so that the
+    build after it (an editor checks, then builds) converts and checks nothing again."""
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "check", "--project", str(issues)], capture_output=True, text=True,
+        timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    kept = pickle.loads((issues / CACHE_DIR / CACHE_FILE).read_bytes())
+    texts = {key for issue in load_project(issues).project.issues for key in issue_texts(issue)}
+    assert len(texts) > 8 and set(kept["texts"]) == {_text_digest(key) for key in texts}
+    assert all(isinstance(verdict, bool) for _converted, verdict in kept["texts"].values())
