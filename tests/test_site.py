@@ -626,3 +626,33 @@ def test_initials_of_a_statement_without_a_portrait() -> None:
     assert initials((Person(None, "Prof. Dr. Henning von Bombeck"),)) == "HB"
     assert initials((Person(None, "Lena Kraft"), Person(None, "Ole Peters"))) == "LO"
     assert initials((Person(None, "Cher"),)) == "C"
+
+
+def test_a_phase_page_shows_what_the_loader_read_of_its_front_matter(tmp_path: Path) -> None:
+    """Keys the loader warns about as ignored are ignored (MkDocs read them into the page's meta,
+    and Material used ``description`` and ``hide``); the summary is the page's description, as an
+    issue's is."""
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    phase = root / "content" / "prozess" / "jugend.md"
+    phase.write_text(
+        phase.read_text(encoding="utf-8").replace("summary:", "description: Anders\nhide:\n  - navigation\nsummary:"),
+        encoding="utf-8",
+    )
+    checked = subprocess.run(
+        [sys.executable, "-m", "generator", "check", "--project", str(root)], capture_output=True, text=True,
+        env=dict(os.environ, RUNDBRIEF_TODAY=TODAY, RUNDBRIEF_LANG="en"), timeout=300, check=False,
+    )  # fmt: skip
+    assert "content/prozess/jugend.md:7: warning: description: unknown field, ignored" in checked.stderr
+    assert "content/prozess/jugend.md:8: warning: hide: unknown field, ignored" in checked.stderr
+    result = subprocess.run(  # not --strict: the two warnings stay warnings
+        [sys.executable, "-m", "generator", "build", "--project", str(root)], capture_output=True, text=True,
+        env=dict(os.environ, RUNDBRIEF_TODAY=TODAY), timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    html = page(root, "prozess/jugend")
+    assert '<meta name="description" content="Jugendbeteiligung in Kürze.">' in html
+    assert "Anders" not in html
+    navigation = re.search(r'<div class="md-sidebar md-sidebar--primary"[^>]*>', html)
+    assert navigation is not None and "hidden" not in navigation.group(), navigation  # not hidden
+    assert '<meta name="description" content="Messe in Kürze.">' in page(root, "prozess/messe")

@@ -494,8 +494,11 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             if issue.summary:
                 page.meta["description"] = pages.as_html(issue.summary)  # Material's <meta name="description">
         elif (phase := self.phase_pages.get(src)) is not None:
-            page.meta["template"] = "phase.html"
-            page.meta["title"] = pages.as_html(phase.title)  # not MkDocs' own reading of the front-matter
+            # What the model read, not MkDocs' reading of the front matter: the loader warned that
+            # other keys (description, hide, ...) are ignored, and Material would have used them.
+            page.meta = {"template": "phase.html", "title": pages.as_html(phase.title)}
+            if phase.summary:
+                page.meta["description"] = pages.as_html(phase.summary)  # as an issue's summary
         elif src in TEMPLATES:
             page.meta.setdefault("template", TEMPLATES[src])
         if src in GENERATED and self._may_stream(config):
