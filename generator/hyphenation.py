@@ -95,8 +95,10 @@ def prepare_cache(folder: Path) -> None:
     if source in pyphen.hdcache or folder in _preparing or cached.is_file():
         return
     try:
+        # -P: not the current folder first on the module path, as -m puts it (a build started
+        # from inside content/ would import an editor's generator/ folder)
         _preparing[folder] = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(folder)],
+            [sys.executable, "-P", "-m", __name__, str(folder)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
     except OSError:

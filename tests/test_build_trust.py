@@ -259,7 +259,10 @@ def test_script_words_in_text_are_no_violation() -> None:
         (".", "it must not contain the project folder"),
         ("..", "it must not contain the project folder"),
         ("newsletter", "it must not contain the emails' folder newsletter/"),
-        ("content/site", "must not lie inside content/ or newsletter/"),
+        ("content/site", "must not lie inside content/, newsletter/ or .rundbrief/"),
+        # the content's files would become rundbrief's caches (texts.pickle), which a build reads back
+        (".rundbrief/cache", "must not lie inside content/, newsletter/ or .rundbrief/"),
+        ("./neu/../.rundbrief", "it must not contain rundbrief's folder .rundbrief/"),
     ],
 )
 def test_a_site_dir_that_holds_the_project_is_refused(rich: Path, site_dir: str, problem: str) -> None:
@@ -270,6 +273,36 @@ def test_a_site_dir_that_holds_the_project_is_refused(rich: Path, site_dir: str,
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert "mkdocs.yml:1: error: site_dir: " in result.stderr and problem in result.stderr, result.stderr
     assert (rich / "content" / "newsletter" / "2026-01.md").is_file() and config.is_file()  # nothing moved
+
+
+def test_a_site_dir_that_is_a_link_into_rundbriefs_folder_is_refused(rich: Path) -> None:
+    """Where the folder is, not how it is named: a link to .rundbrief/cache as site_dir would
+    publish the content's files as rundbrief's caches too."""
+    (rich / ".rundbrief" / "cache").mkdir(parents=True, exist_ok=True)
+    (rich / "ausgabe").symlink_to(rich / ".rundbrief" / "cache")
+    config = rich / "mkdocs.yml"
+    config.write_text("site_dir: ausgabe\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("check", "--project", str(rich))
+    assert result.returncode == 1 and "must not lie inside content/, newsletter/ or .rundbrief/" in result.stderr
+
+
+def test_a_build_started_inside_content_imports_nothing_from_it(tmp_path: Path) -> None:
+    """Found by an attacker: the process that parses the hyphenation patterns (``python -m``) had
+    the current folder first on its module path; a build started from inside content/ imported
+    an editor's ``generator/`` folder there."""
+    write_images(tmp_path / "images")
+    root = make_project(tmp_path / "projekt", tmp_path / "images")
+    marker = tmp_path / "imported"
+    (root / "content" / "generator").mkdir()
+    (root / "content" / "generator" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n", "utf-8")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "rundbrief"), "build", "--project", ".."], cwd=root / "content",
+        capture_output=True, text=True, timeout=300, check=False,
+        env=dict(os.environ, RUNDBRIEF_TODAY=TODAY, PYTHONPATH=str(REPO)),  # this checkout's rundbrief
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert list((root / ".rundbrief" / "cache").glob("hyphenation-*.pickle"))  # the process ran
+    assert not marker.exists()
 
 
 def test_site_description_is_text(rich: Path) -> None:

@@ -276,11 +276,13 @@ def check_output_folder(
     root: Path, site_dir: str, docs_dir: str, nodes: YNode | None, shown: str, diag: Diagnostics
 ) -> None:
     """site_dir is replaced as a whole by every build: it must not hold the project, its content,
-    its emails or rundbrief's own state, nor lie inside the content."""
+    its emails or rundbrief's own state, nor lie inside the content, the emails or rundbrief's
+    state (the content's files, published into site_dir, would become its caches: the build
+    reads those back). Symbolic links are followed: where the folders are, not how they are named."""
     line = nodes.entries["site_dir"][0] if isinstance(nodes, YMap) and "site_dir" in nodes.entries else 1
-    site = Path(os.path.abspath(root / site_dir))
-    project = Path(os.path.abspath(root))
-    content = Path(os.path.abspath(root / docs_dir))
+    site = Path(os.path.realpath(root / site_dir))
+    project = Path(os.path.realpath(root))
+    content = Path(os.path.realpath(root / docs_dir))
     owned = {_("the project folder"): project, _("the content folder %(folder)s/", folder=docs_dir): content,
              _("the emails' folder newsletter/"): project / "newsletter",
              _("rundbrief's folder .rundbrief/"): project / ".rundbrief"}  # fmt: skip
@@ -296,10 +298,10 @@ def check_output_folder(
                 ),
             )
             return
-    if site.is_relative_to(content) or site.is_relative_to(project / "newsletter"):
+    if any(site.is_relative_to(folder) for folder in (content, project / "newsletter", project / ".rundbrief")):
         diag.error(
             Location(shown, line), _(
-                'site_dir: must not lie inside %(docs_dir)s/ or newsletter/, found "%(site_dir)s"',
+                'site_dir: must not lie inside %(docs_dir)s/, newsletter/ or .rundbrief/, found "%(site_dir)s"',
                 docs_dir=docs_dir,
                 site_dir=site_dir,
             )
