@@ -22,3 +22,20 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
                   "nothing changed", "--force", "one issue's body changed", "one issue's title changed", "`rundbrief serve`: an issue's body saved", "an issue's title changed (a full build)", "all emails alone", "the emails from converted texts", "css-inline / premailer"):  # fmt: skip
         assert label in text, label
     assert "Sending: 10 messages to a local aiosmtpd" in text
+
+
+def test_comparing_two_versions_runs_at_a_tiny_size() -> None:
+    """bench/compare.py builds one project with a commit's code and with this checkout's in turn,
+    and leaves no worktree behind."""
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "compare.py"), "--base", "HEAD", "--size", "3", "--runs", "1"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "medians:" in lines
+    for name in ("base HEAD", "this checkout"):
+        measured = [line.split() for line in lines if line.startswith(name)]
+        assert len(measured) == 2 and all(float(row[-4]) > 0 and float(row[-1]) > 0 for row in measured), lines
+    worktrees = subprocess.run(["git", "-C", str(REPO), "worktree", "list"], capture_output=True, text=True, check=True)
+    assert "rundbrief-compare-" not in worktrees.stdout
