@@ -290,3 +290,28 @@ def test_raw_html_addresses_are_relative_to_the_file_as_markdown_ones(tmp_path: 
     assert re.search(r'<img src="https://[^"]+/media/_r/[^"]+" width="200" [^>]*alt="Roh"', email)
     assert re.search(r'href="https://[^"]+/kontakt(/|\.html)"[^>]*>Kontakt roh', email)
     assert re.search(r'href="https://[^"]+/2026-01(/|\.html)\?tab=1&amp;section=2"[^>]*>Query roh', email)
+
+
+def test_a_link_to_a_missing_file_names_the_file_it_likely_meant(tmp_path: Path) -> None:
+    """A slip of a letter or another case in a link to a PDF: the message names the file of the
+    same kind that is there, written as the link is; a file of another kind is never suggested."""
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    (root / "content" / "media" / "programm-herbst.pdf").write_bytes(b"%PDF-1.4\n")
+    (root / "content" / "media" / "Anmeldung.PDF").write_bytes(b"%PDF-1.4\n")
+    (root / "content" / "media" / "lageplan.png").write_bytes((root / "content" / "media" / "logo.png").read_bytes())
+    issue = root / "content" / "newsletter" / "2026-02.md"
+    text = issue.read_text(encoding="utf-8")
+    links = "[Programm](../media/programm-herbts.pdf), [Anmeldung](../media/anmeldung.pdf), [Plan](../media/lageplan.pdf)"
+    issue.write_text(f"{text}\n{links}\n", encoding="utf-8")
+    line = len(text.split("\n")) + 1
+    result = run("check", "--project", str(root))
+    where = f"content/newsletter/2026-02.md:{line}: error: body: link"
+    assert result.returncode == 1
+    errors = sorted(line for line in result.stderr.splitlines() if ": error: " in line)
+    assert errors == sorted([
+        f'{where} ../media/programm-herbts.pdf: file not found: content/media/programm-herbts.pdf '
+        '(did you mean "../media/programm-herbst.pdf"?)',
+        f'{where} ../media/anmeldung.pdf: file not found: content/media/anmeldung.pdf (did you mean "../media/Anmeldung.PDF"?)',
+        f"{where} ../media/lageplan.pdf: file not found: content/media/lageplan.pdf",  # a PNG is no PDF
+    ]), result.stderr

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from generator.content.fields import Context
-from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem
+from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem, closest_file, content_files
 from generator.content.model import Image
 from generator.htmltags import (
     END_TAG,
@@ -304,11 +304,20 @@ def check_links(
             ))
         elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
             ctx.error(link.line, _(
-                "%(field)s: link %(src)s: file not found: content/%(target)s",
+                "%(field)s: link %(src)s: file not found: content/%(target)s%(suggest)s",
                 field=field,
                 src=link.src,
                 target=target,
+                suggest=_suggest_file(content, target, folder),
             ))
+
+
+def _suggest_file(content: Path, target: str, folder: str) -> str:
+    """The file of content/ of the same kind (suffix) closest to a link's missing target, written
+    as the link is: relative to ``folder`` (a file of another kind is not what a link to a PDF means)."""
+    suffix = posixpath.splitext(target)[1].lower()
+    close = closest_file(target, content_files(content, {suffix})) if suffix else None
+    return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(close, folder)) if close else ""
 
 
 def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) -> str:

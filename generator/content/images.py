@@ -14,6 +14,7 @@ import json
 import os
 import posixpath
 import warnings
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 from struct import error as struct_error
 
@@ -105,6 +106,35 @@ class ImageProblem(Exception):
         return self.message + _(' (did you mean "%(name)s"?)', name=name)
 
 
+def content_files(content_dir: Path, suffixes: Collection[str]) -> list[str]:
+    """The files of content/ with one of ``suffixes`` (lower case, with the dot), as content
+    paths, sorted; hidden ones (a part starting with ".") left out, as the build leaves them out."""
+    return sorted(
+        path.relative_to(content_dir).as_posix()
+        for path in content_dir.rglob("*")
+        if path.suffix.lower() in suffixes and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
+    )  # fmt: skip
+
+
+def closest_file(missing: str, names: Collection[str]) -> str | None:
+    """The name among ``names`` (content paths) a name not found most likely meant: the same name
+    in another case, else the closest name without folder and suffix (a slip of a letter), or None."""
+    wanted = PurePosixPath(missing.casefold())
+    same = [name for name in names if name.casefold() == str(wanted)]
+    if not same:
+        # names compared without folder and suffix: "media/" and ".jpg" make any two alike
+        stems: dict[str, list[str]] = {}
+        for name in names:
+            stems.setdefault(PurePosixPath(name.casefold()).stem, []).append(name)
+        close = difflib.get_close_matches(wanted.stem, list(stems), 1, 0.7)
+        same = stems[close[0]] if close else []
+    if not same:
+        return None
+    # of several files with that name, the one in the folder that was named
+    return min(same, key=lambda name: (PurePosixPath(name.casefold()).parent != wanted.parent, name))
+
+
 class ImageChecker:
     def __init__(self, content_dir: Path, cache_dir: Path | None = None) -> None:
         self.content_dir = content_dir
@@ -117,25 +147,8 @@ class ImageChecker:
         """The image file of content/ closest to a name not found (a slip of a letter, another
         case), or None."""
         if self._images is None:
-            self._images = sorted(
-                path.relative_to(self.content_dir).as_posix()
-                for path in self.content_dir.rglob("*")
-                if path.suffix.lower() in _IMAGE_NAMES and path.is_file()
-                and not any(part.startswith(".") for part in path.relative_to(self.content_dir).parts)
-            )  # fmt: skip
-        wanted = PurePosixPath(missing.casefold())
-        same = [name for name in self._images if name.casefold() == str(wanted)]
-        if not same:
-            # names compared without folder and suffix: "media/" and ".jpg" make any two alike
-            stems: dict[str, list[str]] = {}
-            for name in self._images:
-                stems.setdefault(PurePosixPath(name.casefold()).stem, []).append(name)
-            close = difflib.get_close_matches(wanted.stem, list(stems), 1, 0.7)
-            same = stems[close[0]] if close else []
-        if not same:
-            return None
-        # of several files with that name, the one in the folder that was named
-        return min(same, key=lambda name: (PurePosixPath(name.casefold()).parent != wanted.parent, name))
+            self._images = content_files(self.content_dir, _IMAGE_NAMES)
+        return closest_file(missing, self._images)
 
     def save(self) -> None:
         """Keep the list of verified files for the next check (with a cache folder only)."""
