@@ -82,11 +82,11 @@ class Texts:
 
     def __init__(
         self, converter: Converter, converted: dict[TextKey, Converted] | None = None,
-        clean: dict[TextKey, bool] | None = None,
+        verdicts: dict[TextKey, bool] | None = None,
     ) -> None:  # fmt: skip
         self.converter = converter
         self.converted = converted if converted is not None else {}
-        self.verdicts = clean if clean is not None else {}
+        self.verdicts = verdicts if verdicts is not None else {}
 
     def get(self, text: str, source: str) -> Converted:
         """``text`` as written in the content file ``source``."""
@@ -158,7 +158,7 @@ def _text_digest(key: TextKey) -> str:
     return hashlib.sha256(f"{key[0]}\0{key[1]}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _read_cache(path: Path, stamp: str) -> dict[str, Checked]:
+def _read_cache(path: Path, stamp: str) -> dict[str, tuple[Converted, bool | None]]:
     """The conversions of earlier builds with this ``stamp``, each with its check's verdict if
     that was made by this very code; nothing if the file is missing, damaged or from other
     converting code (it is a cache: rebuilding it is always right)."""
@@ -168,10 +168,13 @@ def _read_cache(path: Path, stamp: str) -> dict[str, Checked]:
     texts = data.get("texts")
     if not isinstance(texts, dict):
         return {}
-    if data.get("checker") == code_digest():
-        return texts
-    # other checking code (a developer's change, an upgrade): the conversions hold, the verdicts not
-    return {digest: (converted, None) for digest, (converted, _verdict) in texts.items()}  # type: ignore[misc]
+    trusted = data.get("checker") == code_digest()  # else other checking code: the conversions hold, the verdicts not
+    return {
+        digest: (value[0], value[1] if trusted else None)
+        for digest, value in texts.items()
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Converted)
+        and isinstance(value[1], bool)
+    }  # fmt: skip
 
 
 def _write_cache(path: Path, stamp: str, texts: dict[str, Checked]) -> None:

@@ -165,3 +165,18 @@ def test_a_check_keeps_the_conversions_and_verdicts_for_the_build(issues: Path) 
     texts = {key for issue in load_project(issues).project.issues for key in issue_texts(issue)}
     assert len(texts) > 8 and set(kept["texts"]) == {_text_digest(key) for key in texts}
     assert all(isinstance(verdict, bool) for _converted, verdict in kept["texts"].values())
+
+
+def test_an_entry_of_the_cache_that_is_no_conversion_is_made_anew(issues: Path, tmp_path: Path) -> None:
+    """A cache of the right format and code whose entries are damaged: those are converted and
+    checked again, not taken (nor a crash of the build)."""
+    cache = tmp_path / "cache"
+    fresh = _html(issues, cache)
+    data = pickle.loads((cache / CACHE_FILE).read_bytes())
+    digests = sorted(data["texts"])
+    data["texts"][digests[0]] = "<p>kein Eintrag</p>"
+    data["texts"][digests[1]] = (data["texts"][digests[1]][0], "ja")  # a verdict that is no verdict
+    (cache / CACHE_FILE).write_bytes(pickle.dumps(data))
+    assert _html(issues, cache) == fresh
+    kept = pickle.loads((cache / CACHE_FILE).read_bytes())["texts"]
+    assert all(isinstance(verdict, bool) for _converted, verdict in kept.values())
