@@ -8,7 +8,7 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,6 +25,7 @@ from generator.routes import ISSUES_DIR
 if TYPE_CHECKING:
     from generator.buildstamp import Inputs
     from generator.content.loader import LoadResult
+    from generator.content.model import Issue, Project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -151,24 +152,22 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
 def check(project: Path, strict: bool) -> None:
     """Check all content, settings and built emails; print every problem as path:line: level: message."""
-    from generator.content.images import CACHE_DIR
     from generator.output import recover_outputs
-    from generator.published import verify_published_html
-    from generator.texts import convert_texts
     from generator.verification import lint_built_emails
 
     result = load_project(project)
     diag, model = result.diagnostics, result.project
     if strict:
         diag.promote(UNKNOWN_FIELD)
-    if not diag.errors:  # the HTML the texts become, as a build checks it (read from its cache where it can)
-        # kept for the next check and build: an editor checks, then builds (a build drops the
-        # drafts' texts from the cache again, a check adds them)
-        texts = convert_texts(model, model.issues, cache=model.root / CACHE_DIR)
-        verify_published_html(model, texts, diag, model.issues)
+    settings_fine = _settings_fine(diag)
+    if settings_fine:
+        # drafts too, and kept for the next check and build: an editor checks, then builds (a
+        # build drops the drafts' texts from the cache again, a check adds them)
+        _check_published(model, diag, model.issues)
     for done in recover_outputs(model.root):  # lint what a finished build left, not half a swap
         click.echo(_("rundbrief: %(done)s", done=done), err=True)
-    emails = lint_built_emails(model, diag)
+    # the built emails against the site in site_dir: with the settings in error, that may be the wrong folder
+    emails = lint_built_emails(model, diag) if settings_fine else 0
     report(diag)
     if diag.failed(strict=strict):
         click.echo(_("rundbrief: check failed: %(summary)s", summary=failed_summary(diag, strict)), err=True)
@@ -223,6 +222,24 @@ def subscriber_addresses(root: Path) -> tuple[frozenset[str], str]:
     return found, _(
         "rundbrief: checked the output against the %(n)d addresses of the subscriber store %(db)s", n=len(found), db=db
     )
+
+
+def _settings_fine(diag: Diagnostics) -> bool:
+    """Whether mkdocs.yml was read without an error: the texts are converted with its dialect and
+    addresses, and the built output lies where it says."""
+    return not any(problem.location.path == CONFIG_FILE for problem in diag.errors)
+
+
+def _check_published(model: Project, diag: Diagnostics, issues: Collection[Issue]) -> None:
+    """The HTML the texts of ``issues`` and the pages become, checked as a build checks it (the
+    conversions and their verdicts read from and kept in the build's cache), also where the
+    loader found errors in other texts (published.py leaves out the texts it found errors in)."""
+    from generator.content.images import CACHE_DIR
+    from generator.published import verify_published_html
+    from generator.texts import convert_texts
+
+    texts = convert_texts(model, issues, cache=model.root / CACHE_DIR)
+    verify_published_html(model, texts, diag, issues)
 
 
 def _load_for_build(
@@ -310,6 +327,8 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     _configure_logging(verbose, LogProblems(diag, model.settings.docs_dir, CONFIG_FILE))
     gc.freeze()  # the model lives as long as the build: never scan it again
     if diag.failed(strict=strict):
+        if _settings_fine(diag):  # all problems together: what the build would check next, too
+            _check_published(model, diag, model.published)
         report(diag)
         click.echo(
             _(

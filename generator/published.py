@@ -1,8 +1,9 @@
 """The HTML the editors' texts become, checked as the page shows it: the backstop of the
 Markdown check (content/bodyrefs.py), for what reading the Markdown cannot be sure of (a block
 of raw HTML, an extension's output, a construct Python-Markdown reads differently, a line
-indented as code or as a list item's content). Run by ``check``, every build and plain
-``mkdocs build`` once the loader found no error (no problem is reported twice).
+indented as code or as a list item's content). Run by ``check`` and every build also where the
+loader found errors (all problems of a build together), but not in a text the loader found an
+error in (no problem is reported twice); by plain ``mkdocs build`` once the loader found none.
 """
 
 from __future__ import annotations
@@ -19,12 +20,31 @@ from generator.texts import Texts, issue_source, routes_for
 
 def verify_published_html(project: Project, texts: Texts, diag: Diagnostics, issues: Collection[Issue]) -> None:
     """What a build, ``check`` and plain ``mkdocs build`` check before anything is built: the
-    texts of ``issues`` and every page MkDocs converts itself."""
-    verify_published_texts(project, texts, diag, issues)
-    verify_published_pages(project, texts, diag)
+    texts of ``issues`` and every page MkDocs converts itself. Also after the loader found
+    errors (all problems are reported together: an error elsewhere must not hide these), but
+    not in a text where it found one: the Markdown check reported what this one would."""
+    spans = _error_lines(diag)
+    verify_published_texts(project, texts, diag, issues, spans)
+    verify_published_pages(project, texts, diag, spans)
 
 
-def verify_published_pages(project: Project, texts: Texts, diag: Diagnostics) -> None:
+def _error_lines(diag: Diagnostics) -> dict[str, list[int]]:
+    """The lines of each file where an error was reported so far."""
+    lines: dict[str, list[int]] = {}
+    for problem in diag.errors:
+        lines.setdefault(problem.location.path, []).append(problem.location.line)
+    return lines
+
+
+def _reported(spans: dict[str, list[int]], path: str, text: str, first_line: int) -> bool:
+    """Whether an error was reported in ``text``, written in ``path`` from ``first_line`` on."""
+    last = first_line + text.count("\n")
+    return any(first_line <= line <= last for line in spans.get(path, ()))
+
+
+def verify_published_pages(
+    project: Project, texts: Texts, diag: Diagnostics, spans: dict[str, list[int]] | None = None
+) -> None:
     """The HTML the pages MkDocs converts itself become (kontakt.md, the phases, ...), checked
     as verify_published_texts checks the issues' (converted here in the editors' dialect, as
     MkDocs converts them: raw HTML passes both alike)."""
@@ -32,10 +52,14 @@ def verify_published_pages(project: Project, texts: Texts, diag: Diagnostics) ->
     own = routes_for(project).site_url
     for page in project.pages:
         ctx = Context(diag, display_path(page.path, project.root), tz)
-        check_published_html(ctx, texts.html(page.body, page.source), page.body, page.body_line, "body", own)
+        if not _reported(spans or {}, ctx.path, page.body, page.body_line):
+            check_published_html(ctx, texts.html(page.body, page.source), page.body, page.body_line, "body", own)
 
 
-def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, issues: Collection[Issue]) -> None:
+def verify_published_texts(
+    project: Project, texts: Texts, diag: Diagnostics, issues: Collection[Issue],
+    spans: dict[str, list[int]] | None = None,
+) -> None:  # fmt: skip
     """The HTML each text of ``issues`` became (body, events' descriptions, statements' quotes),
     checked as the loader checked their Markdown (content/bodyrefs.py): what the page would
     show is what is checked, whatever Python-Markdown and its extensions made of the text. The
@@ -45,10 +69,11 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
     own = texts.converter.routes.site_url  # the conversion made the project's files absolute below it
     described: set[str] = set()
     by_file = {issue.source.path: issue for issue in project.issues}  # where an event is described
+    spans = _error_lines(diag) if spans is None else spans
     for issue in issues:
         ctx = Context(diag, issue.source.path, tz)
         source = issue_source(issue)
-        if not texts.clean(issue.body, source):
+        if not texts.clean(issue.body, source) and not _reported(spans, ctx.path, issue.body, issue.body_line):
             check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body", own)
         for number, event in enumerate(issue.events, start=1):
             # once, in the file that describes it: an issue may name an event of another by its
@@ -57,7 +82,9 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
                 continue
             described.add(event.id)
             owner = by_file.get(event.source.path, issue)
-            if texts.clean(event.description, issue_source(owner)):
+            if texts.clean(event.description, issue_source(owner)) or _reported(
+                spans, event.source.path, event.description, event.description_line
+            ):
                 continue
             place = next((n for n, e in enumerate(owner.events, start=1) if e.id == event.id), number)
             html = texts.html(event.description, issue_source(owner))
@@ -66,7 +93,8 @@ def verify_published_texts(project: Project, texts: Texts, diag: Diagnostics, is
                 f"events[{place}].description", own,
             )  # fmt: skip
         for number, statement in enumerate(issue.statements, start=1):
-            if texts.clean(statement.quote, source):
+            quote = statement.quote
+            if texts.clean(quote, source) or _reported(spans, ctx.path, quote, statement.quote_line):
                 continue
             html = texts.html(statement.quote, source)
             field = f"statements[{number}].quote"

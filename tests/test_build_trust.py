@@ -275,6 +275,17 @@ def test_a_site_dir_that_holds_the_project_is_refused(rich: Path, site_dir: str,
     assert (rich / "content" / "newsletter" / "2026-01.md").is_file() and config.is_file()  # nothing moved
 
 
+def test_a_wrong_site_dir_is_the_one_error_check_reports(rich: Path) -> None:
+    """With site_dir in error, check does not compare the built emails with that folder: every
+    address in them was reported missing on "the site", at the issues (found by an editor's trial)."""
+    assert run("build", "--project", str(rich)).returncode == 0
+    config = rich / "mkdocs.yml"
+    config.write_text("site_dir: newsletter\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("check", "--project", str(rich))
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert result.returncode == 1 and len(errors) == 1 and errors[0].startswith("mkdocs.yml:1: error: site_dir: "), errors
+
+
 def test_a_site_dir_that_is_a_link_into_rundbriefs_folder_is_refused(rich: Path) -> None:
     """Where the folder is, not how it is named: a link to .rundbrief/cache as site_dir would
     publish the content's files as rundbrief's caches too."""

@@ -577,6 +577,34 @@ def test_the_html_a_text_becomes_is_checked_too(
     assert not (project / "site").exists() and not (project / "newsletter").exists()
 
 
+def test_problems_of_the_html_are_reported_with_the_loaders_not_after_them(
+    project: Path, write: Callable[..., Path]
+) -> None:
+    """All problems of a build together: an error the loader found elsewhere (another field of the
+    same file, another file) hid the check of the HTML the texts become, so that each fix brought
+    up new errors (found by an editor's trial)."""
+    body = "Vorher.\n\n1. Schritt\n\n    Live: <b onclick=\"alert(1)\">x</b>"
+    write("newsletter/2026-02.md", f'---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\ndraft: nein\n---\n\n{body}\n')
+    write("newsletter/2026-03.md", '---\ntitle: Drei\nnumber: "03.2026"\ndate: 2026-07-30\n---\n\n[Programm](../media/x.pdf)\n')
+    for command in ("check", "build"):
+        done = run_cli(command, "--project", str(project))
+        assert done.returncode == 1
+        errors = [line for line in done.stderr.splitlines() if ": error: " in line]
+        assert any(line.startswith("content/newsletter/2026-02.md:5: error: draft: ") for line in errors), errors
+        assert any(line.startswith("content/newsletter/2026-02.md:12: error: body: <b onclick") for line in errors), errors
+        assert any(line.startswith("content/newsletter/2026-03.md:7: error: body: link ../media/x.pdf") for line in errors)
+        assert len(errors) == 3, errors  # and nothing twice
+    assert not (project / "site").exists() and not (project / "newsletter").exists()
+
+
+def test_a_script_the_loader_reported_in_a_text_is_not_reported_again(project: Path, write: Callable[..., Path]) -> None:
+    """Where the loader reported an error in a text, the check of its HTML leaves the text to it."""
+    write_body(write, "Vorher <script>alert(1)</script> nachher.\n\n1. Schritt\n\n    Live: <b onclick=\"alert(1)\">x</b>")
+    done = run_cli("check", "--project", str(project))
+    errors = [line for line in done.stderr.splitlines() if ": error: " in line]
+    assert done.returncode == 1 and len(errors) == 1 and "<script>" in errors[0], errors
+
+
 def test_a_problem_of_the_html_is_reported_at_its_place_from_the_kept_verdict_too(
     project: Path, write: Callable[..., Path]
 ) -> None:
