@@ -315,3 +315,26 @@ def test_a_link_to_a_missing_file_names_the_file_it_likely_meant(tmp_path: Path)
         f'{where} ../media/anmeldung.pdf: file not found: content/media/anmeldung.pdf (did you mean "../media/Anmeldung.PDF"?)',
         f"{where} ../media/lageplan.pdf: file not found: content/media/lageplan.pdf",  # a PNG is no PDF
     ]), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("link", "suggested"),
+    [
+        ("2026-01x.md", "2026-01.md"),  # a slip of a key
+        ("2026-1.md", "2026-01.md"),  # a zero left out
+        ("2025-10.md", None),  # another month: no slip (the shared "newsletter/" made them alike)
+        ("2026-11.md", None),  # differs only in a digit: another date
+        ("../prozess/jugendd.md", "../prozess/jugend.md"),
+    ],
+)
+def test_a_link_to_a_missing_page_names_only_a_page_it_likely_meant(
+    tmp_path: Path, link: str, suggested: str | None
+) -> None:
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    issue = root / "content" / "newsletter" / "2026-02.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + f"\n[Ausgabe]({link})\n", encoding="utf-8")
+    result = run("check", "--project", str(root))
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert result.returncode == 1 and len(errors) == 1 and f"link {link}: there is no page" in errors[0], errors
+    assert errors[0].endswith(f'(did you mean "{suggested}"?)' if suggested else link.rsplit("/", 1)[-1]), errors

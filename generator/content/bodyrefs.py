@@ -322,9 +322,29 @@ def _suggest_file(content: Path, target: str, folder: str) -> str:
 
 def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) -> str:
     """The page closest to a link's missing target (never the page the link is on), written as
-    the link is: relative to ``folder``."""
-    close = difflib.get_close_matches(target, sorted(pages - {own}), n=1, cutoff=0.75)
-    return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(close[0], folder)) if close else ""
+    the link is: relative to ``folder``. Names are compared without folder and suffix (a shared
+    "newsletter/" made any two issues alike), and a name that differs only in digits is another
+    date or number, not a slip: "2026-11.md" does not mean "2026-01.md"."""
+    by_stem: dict[str, list[str]] = {}
+    for page in sorted(pages - {own}):
+        by_stem.setdefault(posixpath.splitext(posixpath.basename(page))[0], []).append(page)
+    wanted = posixpath.splitext(posixpath.basename(target))[0]
+    close = [
+        stem for stem in difflib.get_close_matches(wanted, list(by_stem), n=3, cutoff=0.75)
+        if not _other_number(wanted, stem)
+    ]  # fmt: skip
+    if not close:
+        return ""
+    # of several pages with that name, the one in the folder that was named
+    page = min(by_stem[close[0]], key=lambda name: (posixpath.dirname(name) != posixpath.dirname(target), name))
+    return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(page, folder))
+
+
+def _other_number(one: str, other: str) -> bool:
+    """Whether two names of the same length differ only where both have digits."""
+    if len(one) != len(other):
+        return False
+    return all(a.isdigit() and b.isdigit() for a, b in zip(one, other, strict=True) if a != b)
 
 
 def readable(address: str) -> bool:
