@@ -15,7 +15,7 @@ from generator.content.bodyrefs import check_published_html
 from generator.content.fields import Context
 from generator.content.model import Issue, Project
 from generator.diagnostics import Diagnostics, display_path
-from generator.texts import Texts, issue_source, routes_for
+from generator.texts import Texts, issue_source
 
 
 def verify_published_html(project: Project, texts: Texts, diag: Diagnostics, issues: Collection[Issue]) -> None:
@@ -42,18 +42,26 @@ def _reported(spans: dict[str, list[int]], path: str, text: str, first_line: int
     return any(first_line <= line <= last for line in spans.get(path, ()))
 
 
-def verify_published_pages(
-    project: Project, texts: Texts, diag: Diagnostics, spans: dict[str, list[int]] | None = None
+def _check_text(
+    ctx: Context, texts: Texts, spans: dict[str, list[int]], text: str, source: str, first_line: int, field: str
 ) -> None:
+    """The HTML ``text`` (written in the content file ``source``) became, reported at its file,
+    line and field: not where the check at its conversion found nothing (texts.py), nor in a
+    text the loader found an error in (the Markdown check reported what this one would)."""
+    if texts.clean(text, source) or _reported(spans, ctx.path, text, first_line):
+        return
+    # the conversion made the addresses of the project's files absolute below the site's
+    check_published_html(ctx, texts.html(text, source), text, first_line, field, texts.converter.routes.site_url)
+
+
+def verify_published_pages(project: Project, texts: Texts, diag: Diagnostics, spans: dict[str, list[int]]) -> None:
     """The HTML the pages MkDocs converts itself become (kontakt.md, the phases, ...), checked
     as verify_published_texts checks the issues' (converted here in the editors' dialect, as
     MkDocs converts them: raw HTML passes both alike)."""
     tz = ZoneInfo(project.settings.timezone)
-    own = routes_for(project).site_url
     for page in project.pages:
         ctx = Context(diag, display_path(page.path, project.root), tz)
-        if not _reported(spans or {}, ctx.path, page.body, page.body_line):
-            check_published_html(ctx, texts.html(page.body, page.source), page.body, page.body_line, "body", own)
+        _check_text(ctx, texts, spans, page.body, page.source, page.body_line, "body")
 
 
 def verify_published_texts(
@@ -66,15 +74,13 @@ def verify_published_texts(
     conversion checked each text already (texts.py): only those where it found something are
     checked again here, at their file, line and field."""
     tz = ZoneInfo(project.settings.timezone)
-    own = texts.converter.routes.site_url  # the conversion made the project's files absolute below it
     described: set[str] = set()
     by_file = {issue.source.path: issue for issue in project.issues}  # where an event is described
     spans = _error_lines(diag) if spans is None else spans
     for issue in issues:
         ctx = Context(diag, issue.source.path, tz)
         source = issue_source(issue)
-        if not texts.clean(issue.body, source) and not _reported(spans, ctx.path, issue.body, issue.body_line):
-            check_published_html(ctx, texts.html(issue.body, source), issue.body, issue.body_line, "body", own)
+        _check_text(ctx, texts, spans, issue.body, source, issue.body_line, "body")
         for number, event in enumerate(issue.events, start=1):
             # once, in the file that describes it: an issue may name an event of another by its
             # id, even of a draft, which no build checks otherwise
@@ -82,20 +88,10 @@ def verify_published_texts(
                 continue
             described.add(event.id)
             owner = by_file.get(event.source.path, issue)
-            if texts.clean(event.description, issue_source(owner)) or _reported(
-                spans, event.source.path, event.description, event.description_line
-            ):
-                continue
             place = next((n for n, e in enumerate(owner.events, start=1) if e.id == event.id), number)
-            html = texts.html(event.description, issue_source(owner))
-            check_published_html(
-                Context(diag, event.source.path, tz), html, event.description, event.description_line,
-                f"events[{place}].description", own,
+            _check_text(
+                Context(diag, event.source.path, tz), texts, spans, event.description, issue_source(owner),
+                event.description_line, f"events[{place}].description",
             )  # fmt: skip
         for number, statement in enumerate(issue.statements, start=1):
-            quote = statement.quote
-            if texts.clean(quote, source) or _reported(spans, ctx.path, quote, statement.quote_line):
-                continue
-            html = texts.html(statement.quote, source)
-            field = f"statements[{number}].quote"
-            check_published_html(ctx, html, statement.quote, statement.quote_line, field, own)
+            _check_text(ctx, texts, spans, statement.quote, source, statement.quote_line, f"statements[{number}].quote")
