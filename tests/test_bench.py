@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -24,11 +26,12 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert "Sending: 10 messages to a local aiosmtpd" in text
 
 
-def test_comparing_two_versions_runs_at_a_tiny_size() -> None:
-    """bench/compare.py builds one project with a commit's code and with this checkout's in turn,
-    and leaves no worktree behind."""
+@pytest.mark.parametrize("emails", [[], ["--emails"]])
+def test_comparing_two_versions_runs_at_a_tiny_size(emails: list[str]) -> None:
+    """bench/compare.py builds one project (or its emails alone) with a commit's code and with
+    this checkout's in turn, and leaves no worktree behind."""
     result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "compare.py"), "--base", "HEAD", "--size", "3", "--runs", "1"],
+        [sys.executable, str(REPO / "bench" / "compare.py"), "--base", "HEAD", "--size", "3", "--runs", "1", *emails],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

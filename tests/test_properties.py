@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import markdown
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.content import load_project
+from generator.content.bodyrefs import find_images, find_links
 from generator.content.fields import YEARS, parse_when
 from generator.content.issues import EVENT_KEYS, ISSUE_KEYS
 from generator.content.people import PHOTO_KEYS
@@ -119,3 +122,31 @@ def test_a_field_named_with_invisible_characters_is_shown_in_quotes() -> None:
     (root / "content" / "newsletter" / "zufall.md").write_bytes("---\n\xa0:\n---\n".encode())
     shown = [str(p) for p in load_project(root).diagnostics.problems if "zufall" in p.location.path]
     assert 'content/newsletter/zufall.md:2: warning: "\\xa0": unknown field, ignored' in shown, shown
+
+
+class _Addresses(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.images: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            self.links.append(values["href"] or "")
+        if tag == "img" and values.get("src"):
+            self.images.append(values["src"] or "")
+
+
+_LINK_PIECES = st.sampled_from(["[", "]", "(", ")", " ", '"', "'", "\\", "!", "<", ">", "a", "b.md", "x y.pdf"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_LINK_PIECES, max_size=14).map("".join))
+def test_the_check_reads_every_link_and_image_of_a_line_as_the_conversion_does(line: str) -> None:
+    """What check_body and check_links check is what Python-Markdown makes of the line: the same
+    addresses of links and images, in order (brackets, parentheses, quotes, escapes, spaces)."""
+    converted = _Addresses()
+    converted.feed(markdown.markdown(line))
+    assert [link.src for link in find_links(line, 1)] == converted.links
+    assert [image.src for image in find_images(line, 1)] == converted.images

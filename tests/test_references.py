@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import pytest
 from mkdocs.structure.files import File
 
+from generator.content.bodyrefs import find_images, find_links
 from generator.htmltags import srcset
 from generator.linkcheck import missing_on_site
 from generator.routes import CALENDAR_FILE, CALENDAR_ID, Routes, calendar_event, page_url
@@ -338,3 +339,78 @@ def test_a_link_to_a_missing_page_names_only_a_page_it_likely_meant(
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert result.returncode == 1 and len(errors) == 1 and f"link {link}: there is no page" in errors[0], errors
     assert errors[0].endswith(f'(did you mean "{suggested}"?)' if suggested else link.rsplit("/", 1)[-1]), errors
+
+
+PAGE_LINKS = """
+Zur [Ausgabe](newsletter/2026-01x.md), zum [Entwurf](newsletter/2026-03.md) und zum [Prozess](prozess/).
+Das [Programm](media/programm.pdf) fehlt; [erste Ausgabe](newsletter/2026-01.md), [Kalender](termine/kalender.ics),
+[Logo](media/logo.png) und [Jugend](prozess/jugend.md#ablauf) gibt es.
+"""
+
+
+def test_broken_links_in_pages_mkdocs_converts_are_errors_at_their_line(tmp_path: Path) -> None:
+    """The start page, kontakt.md, the legal pages and the phases are converted by MkDocs, which
+    only warns about a broken link (in English, without a line) and publishes it: check and the
+    build hold them to the issues' rule, relative to each page's own folder."""
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    home = root / "content" / "index.md"
+    first = len(home.read_text(encoding="utf-8").split("\n"))
+    home.write_text(home.read_text(encoding="utf-8") + PAGE_LINKS, encoding="utf-8")
+    phase = root / "content" / "prozess" / "jugend.md"
+    phase_line = len(phase.read_text(encoding="utf-8").split("\n"))
+    phase.write_text(
+        phase.read_text(encoding="utf-8") + "\n[Umfrage](umfrage.md), [Messe](mese.md), [Start](../index.md)\n",
+        encoding="utf-8",
+    )
+    where = f"content/index.md:{first + 1}: error: body: link"
+    expected = [
+        f'{where} newsletter/2026-01x.md: there is no page content/newsletter/2026-01x.md '
+        '(did you mean "newsletter/2026-01.md"?)',
+        f"{where} newsletter/2026-03.md: content/newsletter/2026-03.md is a draft, which is not published",
+        f'{where} prozess/: file not found: content/prozess (did you mean "prozess/index.md"?)',
+        f"content/index.md:{first + 2}: error: body: link media/programm.pdf: file not found: content/media/programm.pdf",
+        f"content/prozess/jugend.md:{phase_line + 1}: error: body: link mese.md: there is no page "
+        'content/prozess/mese.md (did you mean "messe.md"?)',
+    ]
+    for command in ("check", "build"):
+        result = run(command, "--project", str(root))
+        errors = sorted(line for line in result.stderr.splitlines() if ": error: " in line)
+        assert result.returncode == 1 and errors == sorted(expected), (command, result.stderr)
+    assert not (root / "site").exists()  # nothing published with a broken link
+
+
+INLINE_TARGETS = [
+    "[Plan](../media/lage plan.pdf) und [Plan](<../media/lage plan.pdf>)",
+    '[Plan](../media/lage plan.pdf "Lageplan") und [Foto](foto(1).jpg \'Titel\')',
+    "[x](javascript:alert(7)) [y]( 2026-01.md ) [z](a \"b\" c)",
+    r"[Klammer](media/a\)b.pdf) und \[kein](link.md) und [leer]()",
+    "![Bild mit Leerzeichen](../media/fehlt bild.jpg \"T\") ![Klammer](a(b)c.jpg)",
+    "[offen](nie-geschlossen.md und weiter",
+]
+
+
+@pytest.mark.parametrize("line", INLINE_TARGETS)
+def test_links_and_images_are_read_as_python_markdown_reads_them(line: str) -> None:
+    """The check finds the very addresses the conversion makes of a line: with spaces, a title,
+    balanced or escaped parentheses (a target cut at its first space reported a valid link to
+    "../media/lage plan.pdf" as a missing "../media/lage")."""
+    import markdown
+
+    class Addresses(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.links: list[str] = []
+            self.images: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag == "a" and values.get("href"):
+                self.links.append(values["href"] or "")
+            if tag == "img" and values.get("src"):
+                self.images.append(values["src"] or "")
+
+    converted = Addresses()
+    converted.feed(markdown.markdown(line))
+    assert [link.src for link in find_links(line, 1)] == converted.links
+    assert [image.src for image in find_images(line, 1)] == converted.images

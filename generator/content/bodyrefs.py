@@ -24,8 +24,12 @@ import posixpath
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
+
+from markdown import Markdown
+from markdown.inlinepatterns import LINK_RE, LinkInlineProcessor
 
 from generator.content.fields import Context
 from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem, closest_file, content_files
@@ -50,13 +54,14 @@ from generator.i18n import N_, _
 from generator.routes import calendar_event
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
-# An inline target may hold balanced parentheses, as Python-Markdown reads it: [x](javascript:alert(7))
-# is the whole javascript:alert(7), foto(1).jpg the whole name (two levels deep here).
-_TARGET = r"((?:[^\s()]|\((?:[^\s()]|\([^\s()]*\))*\))+)"
-_INLINE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|" + _TARGET + ")")
+# Where an inline image's or link's parentheses open: what they hold is read by Python-Markdown's own
+# parser (_inline_target), as the site and the email read it: balanced parentheses
+# ([x](javascript:alert(7)) is the whole javascript:alert(7)), spaces ([Plan](media/lage plan.pdf)
+# links "media/lage plan.pdf"), a title in quotes after the address, <...> around it.
+_INLINE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(")
 _REFERENCE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
 _DEFINITION = re.compile(r" {0,3}\[(?!\^)((?:[^\]\\]|\\.)+)\]:\s*(?:<([^>\n]*)>|(\S+))")  # [^1]: is a footnote
-_LINK = re.compile(r"(?<![!\\])\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>\n]*)>|" + _TARGET + ")")
+_LINK = re.compile(r"(?<![!\\])\[(?:[^\]\\]|\\.)*\]\(")
 _REFERENCE_LINK = re.compile(r"(?<!!)\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
 _HTML_A = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
@@ -206,6 +211,49 @@ def find_links(body: str, first_line: int, lines: list[tuple[int, str]] | None =
     return _references(shown_lines(body, first_line) if lines is None else lines, _LINK, _REFERENCE_LINK, _HTML_A)
 
 
+class _LinkReader(LinkInlineProcessor):
+    """Python-Markdown's reading of what a link's parentheses hold, outside a conversion."""
+
+    def __init__(self) -> None:
+        md = Markdown()
+        super().__init__(LINK_RE, md)
+        self.escapable = frozenset(md.ESCAPED_CHARS)
+
+    def unescape(self, text: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: chr(int(m[1])), text)
+
+    def escaped(self, line: str) -> str:
+        """``line`` with backslash escapes as the conversion holds them when it reads links: a
+        placeholder each (so an escaped ``)`` does not close the link), given back by unescape."""
+        return _ESCAPE.sub(lambda m: f"\x02{ord(m[1])}\x03" if m[1] in self.escapable else m[0], line)
+
+
+_ESCAPE = re.compile(r"\\(.)")
+_PLACEHOLDER = re.compile("\x02([0-9]+)\x03")
+
+
+@cache
+def _link_reader() -> _LinkReader:
+    return _LinkReader()
+
+
+def _inline_targets(line: str, opening: re.Pattern[str]) -> list[str]:
+    """The addresses of the inline links (or images) of ``line`` whose text and opening
+    parenthesis ``opening`` finds, as Python-Markdown reads them: balanced parentheses, spaces,
+    a title in quotes after the address, ``<...>`` around it. None of a link it does not make
+    (a parenthesis not closed on the line) and none that is empty."""
+    if "](" not in line:
+        return []
+    reader = _link_reader()
+    escaped = reader.escaped(line)
+    found = []
+    for m in opening.finditer(escaped):
+        href, _title, _end, handled = reader.getLink(escaped, m.end() - 1)
+        if handled and href:
+            found.append(href)
+    return found
+
+
 def _references(
     lines: list[tuple[int, str]], inline: re.Pattern[str], reference: re.Pattern[str], raw: re.Pattern[str]
 ) -> list[BodyImage]:
@@ -219,7 +267,7 @@ def _references(
     for number, line in lines:
         if _DEFINITION.match(line):
             continue
-        found += [BodyImage(m[1] if m[1] is not None else m[2], number) for m in inline.finditer(line)]
+        found += [BodyImage(target, number) for target in _inline_targets(line, inline)]
         for m in reference.finditer(line):
             if (target := definitions.get(_label(m[2] or m[1]))) is not None:
                 found.append(BodyImage(target, number))
@@ -315,6 +363,8 @@ def check_links(
 def _suggest_file(content: Path, target: str, folder: str) -> str:
     """The file of content/ of the same kind (suffix) closest to a link's missing target, written
     as the link is: relative to ``folder`` (a file of another kind is not what a link to a PDF means)."""
+    if (content / target / "index.md").is_file():  # a folder: its page is what the site shows there
+        return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(f"{target}/index.md", folder))
     suffix = posixpath.splitext(target)[1].lower()
     close = closest_file(target, content_files(content, {suffix})) if suffix else None
     return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(close, folder)) if close else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
@@ -214,6 +215,7 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
                     _("the build makes this file itself (the calendar or the feed): rename or remove yours"),
                 )
         _check_issue_links(content, issues + checked_only, pages, drafts, files, context)
+        _check_page_links(content, page_texts, pages, drafts, files, context)
         _check_site_addresses(issues, pages - drafts, settings, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
@@ -350,6 +352,26 @@ def _check_issue_links(
                     ctx, event.description, event.description_line, ISSUES_DIR, shown, unpublished, content, field,
                     own, files=made, unpublished_files=not_made,
                 )  # fmt: skip
+
+
+def _check_page_links(
+    content: Path,
+    texts: list[PageText],
+    pages: set[str],
+    drafts: set[str],
+    files: tuple[set[str], set[str]],
+    context: Callable[[Path], Context],
+) -> None:
+    """Links in the pages MkDocs converts itself (the start page, kontakt.md, the legal pages,
+    the phases) are held to the issues' rule: MkDocs only warns, in English and without a line,
+    and publishes the broken link. A page is never a draft, so it may link to published pages
+    and to the files the published site has."""
+    for text in texts:
+        folder = posixpath.dirname(text.source) or "."  # MkDocs resolves a link from the page's folder
+        check_body_links(
+            context(text.path), text.body, text.body_line, folder, pages - drafts, drafts, content,
+            own=text.source, files=files[0], unpublished_files=files[1],
+        )  # fmt: skip
 
 
 def _check_site_addresses(issues: list[Issue], published: set[str], settings: Settings, diag: Diagnostics) -> None:
