@@ -3,6 +3,7 @@
     python bench/compare.py --base a4fc69c                        # a4fc69c against this checkout, N = 1,000
     python bench/compare.py --base HEAD~1 --runs 5 --workdir /dev/shm
     python bench/compare.py --base HEAD --size 3 --runs 1         # the test suite's smoke run
+    python bench/compare.py --base HEAD --emails --workdir /dev/shm   # the emails alone (bench/emails_only.py)
 
 On a virtual machine one build of the same code took 17.8 s and, seven minutes later, 20.6 s
 (bench/results.md): a table made before a change and one made after it cannot show a change of
@@ -13,7 +14,9 @@ mode over the build (from /proc/stat: the worker processes count, and so does an
 machine does, so run it on an otherwise idle machine) and the peak memory of the build's main
 process; then the medians. ``--workdir /dev/shm`` (tmpfs) leaves out what creating some
 12,000 files costs on the disk, which moved by seconds between builds here. The base is checked
-out into a temporary git worktree, removed at the end. Not a test.
+out into a temporary git worktree, removed at the end. With ``--emails`` each run renders the
+emails alone from converted texts (each tree's bench/emails_only.py; wall time of that part,
+machine CPU over the whole process). Not a test.
 """
 
 from __future__ import annotations
@@ -46,24 +49,36 @@ def cpu_seconds() -> tuple[float, float]:
     return (user + nice) / TICKS, (system + irq + softirq) / TICKS
 
 
-def cold_build(tree: Path, project: Path) -> dict[str, float]:
-    for name in ("site", "newsletter", ".rundbrief"):
-        shutil.rmtree(project / name, ignore_errors=True)
+def _measured(tree: Path, project: Path, command: list[str]) -> tuple[dict[str, object], float, float]:
+    """``command`` run in ``project`` with ``tree``'s code, through measure.py: its report and the
+    machine's user and kernel CPU seconds over it."""
     settle()
     env = dict(os.environ, PYTHONPATH=str(tree))  # the tree's generator package, not the installed one
     user, kernel = cpu_seconds()
-    build = [PYTHON, "-m", "generator", "build", "--project", "."]
     done = subprocess.run(
-        [PYTHON, str(REPO / "bench" / "measure.py"), str(project), *build], capture_output=True, text=True, env=env,
+        [PYTHON, str(REPO / "bench" / "measure.py"), str(project), *command], capture_output=True, text=True, env=env,
         check=True,
     )  # fmt: skip
     user_after, kernel_after = cpu_seconds()
     data = json.loads(done.stdout)
     if data["returncode"] != 0:
-        raise SystemExit(f"the build of {tree} failed:\n{data['stderr']}")
-    return {
-        "wall": data["seconds"], "user": user_after - user, "kernel": kernel_after - kernel, "peak": data["peak_mb"],
-    }  # fmt: skip
+        raise SystemExit(f"{' '.join(command)} with the code of {tree} failed:\n{data['stderr']}")
+    return data, user_after - user, kernel_after - kernel
+
+
+def cold_build(tree: Path, project: Path) -> dict[str, float]:
+    for name in ("site", "newsletter", ".rundbrief"):
+        shutil.rmtree(project / name, ignore_errors=True)
+    data, user, kernel = _measured(tree, project, [PYTHON, "-m", "generator", "build", "--project", "."])
+    return {"wall": float(data["seconds"]), "user": user, "kernel": kernel, "peak": float(data["peak_mb"])}
+
+
+def emails_only(tree: Path, project: Path) -> dict[str, float]:
+    """The emails alone, from converted texts (the tree's bench/emails_only.py): the wall time of
+    that part as it reports it; the CPU of the whole process (loading and converting included)."""
+    data, user, kernel = _measured(tree, project, [PYTHON, str(tree / "bench" / "emails_only.py"), "."])
+    parts = json.loads(str(data["stdout_tail"]).strip().splitlines()[-1])
+    return {"wall": float(parts["emails"]), "user": user, "kernel": kernel, "peak": float(data["peak_mb"])}
 
 
 def row(name: str, measured: dict[str, float]) -> str:
@@ -79,7 +94,11 @@ def main() -> None:
     parser.add_argument(
         "--workdir", type=Path, default=None, help="where the project is made (default: the system's temp folder)"
     )
+    parser.add_argument(
+        "--emails", action="store_true", help="render the emails alone (wall: their part; CPU: the whole process)"
+    )
     args = parser.parse_args()
+    run = emails_only if args.emails else cold_build
     with tempfile.TemporaryDirectory(prefix="rundbrief-compare-", dir=args.workdir) as tmp:
         work = Path(tmp)
         base = work / "base"
@@ -95,7 +114,7 @@ def main() -> None:
             print(f"{'':16} {'wall s':>8} {'user s':>8} {'kernel s':>9} {'peak MB':>8}")
             for _run in range(args.runs):
                 for name, tree in trees.items():
-                    measured = cold_build(tree, project)
+                    measured = run(tree, project)
                     results[name].append(measured)
                     print(row(name, measured))
             print("medians:")
