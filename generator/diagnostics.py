@@ -59,7 +59,17 @@ class Problem:
     kind: str = ""
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.level.shown}: {self.message}"
+        return _visible(f"{self.location}: {self.level.shown}: {self.message}")
+
+
+# What a terminal or log must not take from an editor's text inside a message: control characters
+# (a message is one line), bidirectional controls (they reorder the line as shown: "Trojan Source")
+# and invisible separators; each is shown as its escape, \u202e.
+_INVISIBLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def _visible(text: str) -> str:
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as etree
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import markdown
@@ -180,7 +181,12 @@ class Converter:
         references.processor.folder = folder
         # without its HTML comments: an editor's note to colleagues is no content (the page's
         # source and the feed would show it; the emails' cleaning drops them anyway)
-        html = without_comments(converter.reset().convert(text))
+        try:
+            html = without_comments(converter.reset().convert(text))
+        except RecursionError:
+            # nested too deep for Python-Markdown: the loader reports the text (check_body's
+            # MAX_NESTING); shown as its plain text, should a build go on without the loader
+            return Converted.of(f"<p>{escape(text)}</p>")
         toc = tuple(getattr(converter, "toc_tokens", ()))
         return Converted.of(html, toc)
 

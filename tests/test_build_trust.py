@@ -76,18 +76,19 @@ def test_check_reports_an_email_image_the_site_lacks(rich: Path) -> None:
     assert f"newsletter/2026-02/email.html: error: email: shows {gone}, but the site has no such file" in result.stderr
 
 
-def test_build_refuses_an_email_link_to_a_page_the_site_lacks(rich: Path) -> None:
+def test_build_refuses_a_link_to_a_page_the_site_lacks_written_as_its_address(rich: Path) -> None:
     assert run("build", "--project", str(rich)).returncode == 0
     before = (rich / "site" / "index.html").read_bytes()
     issue = rich / "content" / "newsletter" / "2026-01.md"
     issue.write_text(issue.read_text(encoding="utf-8") + "\nMehr auf [der Seite](https://test.example.org/gibt-es-nicht/).\n")
     result = run("build", "--project", str(rich))
     assert result.returncode == 1
-    # reported at the line of the text that writes it out: where the editor can mend it
+    # reported at the line of the text that writes it out, by the loader (before anything is
+    # built): where the editor can mend it (the built email's own check is the backstop)
     line = issue.read_text(encoding="utf-8").split("\n").index("Mehr auf [der Seite](https://test.example.org/gibt-es-nicht/).") + 1
     assert (
-        f"content/newsletter/2026-01.md:{line}: error: email: shows https://test.example.org/gibt-es-nicht/, "
-        "but the site has no such file"
+        f"content/newsletter/2026-01.md:{line}: error: body: link https://test.example.org/gibt-es-nicht/: "
+        "the site has no page at this address"
     ) in result.stderr
     assert (rich / "site" / "index.html").read_bytes() == before  # the previous build stays
 
@@ -126,16 +127,16 @@ def test_email_cache_follows_every_module_that_shapes_an_email(rich: Path, tmp_p
 
 
 def test_mkdocs_warnings_are_reported_and_counted(rich: Path) -> None:
-    # A page MkDocs converts itself, with what only MkDocs checks: an absolute link, which this
-    # project's validation settings make a warning (a link to a missing page is rundbrief's error,
-    # with its line, in every page: tests/test_references.py)
+    # A page MkDocs converts itself, with what only MkDocs checks: an anchor the page lacks, which
+    # this project's validation settings make a warning (a link to a missing page is rundbrief's
+    # error, with its line, in every page: tests/test_references.py)
     config = rich / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8") + "validation:\n  links:\n    absolute_links: warn\n")
+    config.write_text(config.read_text(encoding="utf-8") + "validation:\n  anchors: warn\n")
     page = rich / "content" / "index.md"
-    page.write_text(page.read_text(encoding="utf-8") + "\nSiehe [die Seite](/gibt-es-nicht/).\n")
+    page.write_text(page.read_text(encoding="utf-8") + "\nSiehe [unten](#gibt-es-nicht).\n")
     result = run("build", "--project", str(rich))
     warned = [line for line in result.stderr.splitlines() if line.startswith("content/index.md: warning: mkdocs:")]
-    assert len(warned) == 1 and "'/gibt-es-nicht/'" in warned[0], result.stderr
+    assert len(warned) == 1 and "'#gibt-es-nicht'" in warned[0], result.stderr
     assert "1 warning" in result.stderr + result.stdout
     strict = run("build", "--strict", "--project", str(rich))
     assert strict.returncode == 1

@@ -126,7 +126,7 @@ GERMAN = [
     "(ein Tag hat die Stunden 0 bis 23, Mitternacht ist 00:00)",
     'content/newsletter/2026-02.md:19: Fehler: events[3].start: "2026-06-03 10:61": die Minute 61 gibt es nicht '
     "(eine Stunde hat die Minuten 0 bis 59)",
-    'content/newsletter/2026-02.md:21: Warnung: events[3].ort: unbekanntes Feld, wird nicht beachtet',
+    'content/newsletter/2026-02.md:21: Warnung: events[3].ort: unbekanntes Feld, wird nicht beachtet (meinten Sie "location"?)',
     'content/newsletter/2026-02.md:25: Warnung: statements[1].rolle: unbekanntes Feld, wird nicht beachtet '
     '(meinten Sie "role"?)',
     "content/newsletter/2026-03.md:6: Fehler: YAML: Zeile 6 ist mit einem Tabulator eingerückt; YAML erlaubt nur "

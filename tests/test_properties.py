@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import markdown
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from generator.content import load_project
@@ -124,29 +124,32 @@ def test_a_field_named_with_invisible_characters_is_shown_in_quotes() -> None:
     assert 'content/newsletter/zufall.md:2: warning: "\\xa0": unknown field, ignored' in shown, shown
 
 
-class _Addresses(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-        self.images: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "a" and values.get("href"):
-            self.links.append(values["href"] or "")
-        if tag == "img" and values.get("src"):
-            self.images.append(values["src"] or "")
+_INLINE_PIECES = st.lists(
+    st.sampled_from(["[", "]", "(", ")", " ", '"', "\\", "a", "b.md", "!", "x y.pdf", "][", "<", ">"]),
+    min_size=1, max_size=8,
+).map("".join)  # fmt: skip
+_LINE_STARTS = st.sampled_from(["", "", "", "- ", "1. ", "> ", "# ", "    ", "[a]: c.md", "[b]: <d d.md>"])
+_MARKDOWN_BODIES = st.lists(
+    st.tuples(st.tuples(_LINE_STARTS, _INLINE_PIECES).map("".join), st.sampled_from(["\n", "\n", "\n\n"])),
+    min_size=1, max_size=5,
+).map(lambda lines: "".join(line + end for line, end in lines))  # fmt: skip
 
 
-_LINK_PIECES = st.sampled_from(["[", "]", "(", ")", " ", '"', "'", "\\", "!", "<", ">", "a", "b.md", "x y.pdf"])
-
-
-@settings(max_examples=1500, deadline=None)
-@given(st.lists(_LINK_PIECES, max_size=14).map("".join))
-def test_the_check_reads_every_link_and_image_of_a_line_as_the_conversion_does(line: str) -> None:
-    """What check_body and check_links check is what Python-Markdown makes of the line: the same
-    addresses of links and images, in order (brackets, parentheses, quotes, escapes, spaces)."""
-    converted = _Addresses()
-    converted.feed(markdown.markdown(line))
-    assert [link.src for link in find_links(line, 1)] == converted.links
-    assert [image.src for image in find_images(line, 1)] == converted.images
+@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_MARKDOWN_BODIES)
+def test_the_check_reads_every_link_and_image_as_the_conversion_does(body: str) -> None:
+    """What check_body and check_links check is what Python-Markdown makes of a text: the same
+    addresses of links and images (brackets, parentheses, quotes, escapes and spaces in them, a
+    link over two lines, reference definitions, list items, quotes, headings, indented code).
+    Left out: underlines of setext headings (a line of "-" or "=" under a paragraph), a definition
+    among a list item's lines, and code spans (body_lines' own tests): which of two readings wins
+    there is Python-Markdown's block order."""
+    assume(not re.search(r"^\s*[-=]+\s*$", body, re.MULTILINE))
+    # a definition among a list item's lines: Python-Markdown joins the item's text around it again
+    assume(not re.search(r"^(?:- |1\. )[^\n]*\n(?:[^\n]+\n)*?\[[ab]\]: ", body, re.MULTILINE))
+    converted = markdown.markdown(body)
+    assume("\x02" not in converted)  # Python-Markdown's own placeholder left in its output
+    links = [html.unescape(href) for href in re.findall(r'<a href="([^"]*)"', converted) if href]
+    images = [html.unescape(src) for src in re.findall(r'<img [^>]*?src="([^"]*)"', converted) if src]
+    assert sorted(link.src for link in find_links(body, 1)) == sorted(links), converted
+    assert sorted(image.src for image in find_images(body, 1)) == sorted(images), converted

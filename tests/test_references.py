@@ -80,7 +80,8 @@ def test_check_reports_broken_body_links_and_images_with_their_line(tmp_path: Pa
         f'{where}:{first + 1}: error: body: link 2026-01x.md: there is no page content/newsletter/2026-01x.md (did you mean "2026-01.md"?)',
         f"{where}:{first + 1}: error: body: link 2026-03.md: content/newsletter/2026-03.md is a draft, which is not published",
         f"{where}:{first + 2}: error: body: link ../media/programm.pdf: file not found: content/media/programm.pdf",
-        f"{where}:{first + 2}: error: body: link ../../geheim.md: leads outside content/; link to pages and files of the project only",
+        f"{where}:{first + 2}: error: body: link ../../geheim.md: leads outside content/; links count from the folder "
+        "of this file (content/newsletter/), link to pages and files of the project only",
         f"{where}:{first + 3}: error: body: image ../media/plakat.jpg: file not found: content/media/plakat.jpg",
         f"{where}:{first + 5}: error: body: link ../media/fehlt.pdf: file not found: content/media/fehlt.pdf",
     ]
@@ -326,6 +327,9 @@ def test_a_link_to_a_missing_file_names_the_file_it_likely_meant(tmp_path: Path)
         ("2025-10.md", None),  # another month: no slip (the shared "newsletter/" made them alike)
         ("2026-11.md", None),  # differs only in a digit: another date
         ("../prozess/jugendd.md", "../prozess/jugend.md"),
+        ("impressum.md", "../impressum.md"),  # the same name in another folder (an editor's trial)
+        ("../prozess/2026-01.md", "2026-01.md"),
+        ("../prozes/index.md", "../prozess/index.md"),  # of the index pages, the one in the folder named alike
     ],
 )
 def test_a_link_to_a_missing_page_names_only_a_page_it_likely_meant(
@@ -414,3 +418,80 @@ def test_links_and_images_are_read_as_python_markdown_reads_them(line: str) -> N
     converted.feed(markdown.markdown(line))
     assert [link.src for link in find_links(line, 1)] == converted.links
     assert [image.src for image in find_images(line, 1)] == converted.images
+
+
+EDITOR_LINKS = """
+Die [Personen](people.yml), die [interne Notiz](intern/notiz.md), die [Vorlage](templates/vorlage.pdf).
+Ein Link über [zwei
+Zeilen](kaputt-umbruch.md), einer mit [Ausgabe [neu]](kaputt-klammern.md), ein Bild als
+[![Logo](media/logo.png)](kaputt-bildlink.md) und [vom Rechner](C:\\Users\\anna\\plan.pdf).
+Absolut [kaputt](/kontackt/), [ganz](https://test.example.org/kontackt/), [heil](/newsletter/2026-01/)
+und [Kontakt](kontakt/), [Ausgabe](newsletter/2026-01), [Abonnieren](https://abo.test.example.org/abonnieren).
+
+    [Beispiel im Code](beispiel-seite.md)
+
+<div>
+[im HTML-Block kein Link](kontackt3.md) <a href="kontackt4.md">aber das</a>
+</div>
+
+[p1]: media/lage plan.pdf
+"""
+
+
+def test_links_as_editors_write_them_on_a_page(tmp_path: Path) -> None:
+    """An editor's trial: files the site leaves out, links over two lines or with brackets in
+    their text, an image as a link, a path on her computer, addresses of the site written out,
+    a page written as its address; and what is no link (code, Markdown in raw HTML, a definition
+    Python-Markdown does not take) is not reported."""
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "exclude_docs: |\n  intern/\n", encoding="utf-8")
+    (root / "content" / "intern").mkdir()
+    (root / "content" / "intern" / "notiz.md").write_text("# Intern\n\n[kaputt](nirgends.md)\n", encoding="utf-8")
+    (root / "content" / "templates").mkdir()
+    (root / "content" / "templates" / "vorlage.pdf").write_bytes(b"%PDF-1.4\n")
+    (root / "content" / "kontakt.md").write_text("# Kontakt\n", encoding="utf-8")
+    home = root / "content" / "index.md"
+    first = len(home.read_text(encoding="utf-8").split("\n"))
+    home.write_text(home.read_text(encoding="utf-8") + EDITOR_LINKS, encoding="utf-8")
+    result = run("check", "--project", str(root))
+    where = "content/index.md"
+    errors = sorted(line for line in result.stderr.splitlines() if ": error: " in line)
+    assert errors == sorted([
+        f"{where}:{first + 1}: error: body: link people.yml: content/people.yml is not published: people.yml is the "
+        "register of people the pages show, not a page",
+        f"{where}:{first + 1}: error: body: link intern/notiz.md: content/intern/notiz.md is not published: MkDocs "
+        "leaves it out (the folder templates/, or exclude_docs or draft_docs in mkdocs.yml)",
+        f"{where}:{first + 1}: error: body: link templates/vorlage.pdf: content/templates/vorlage.pdf is not "
+        "published: MkDocs leaves it out (the folder templates/, or exclude_docs or draft_docs in mkdocs.yml)",
+        f"{where}:{first + 3}: error: body: link kaputt-umbruch.md: there is no page content/kaputt-umbruch.md",
+        f"{where}:{first + 3}: error: body: link kaputt-klammern.md: there is no page content/kaputt-klammern.md",
+        f"{where}:{first + 4}: error: body: link kaputt-bildlink.md: there is no page content/kaputt-bildlink.md",
+        f"{where}:{first + 4}: error: body: link C:\\Users\\anna\\plan.pdf: a path on a computer (with \\ or a drive "
+        "letter) is no address of the site; put the file into content/ and link it with /, such as ../media/plan.pdf",
+        f"{where}:{first + 5}: error: body: link /kontackt/: the site has no page at this address "
+        '(did you mean "kontakt.md"?)',
+        f"{where}:{first + 5}: error: body: link https://test.example.org/kontackt/: the site has no page at this "
+        'address (did you mean "kontakt.md"?)',
+        f'{where}:{first + 6}: error: body: link kontakt/: file not found: content/kontakt (did you mean "kontakt.md"?)',
+        f"{where}:{first + 6}: error: body: link newsletter/2026-01: file not found: content/newsletter/2026-01 "
+        '(did you mean "newsletter/2026-01.md"?)',
+        f"{where}:{first + 11}: error: body: link kontackt4.md: there is no page content/kontackt4.md "
+        '(did you mean "kontakt.md"?)',
+    ]), result.stderr
+
+
+def test_messages_show_invisible_characters_as_escapes(tmp_path: Path) -> None:
+    """A link's text may hold a right-to-left override (U+202E), which a terminal obeys: the
+    message shows it as its escape, and the rest of the line as written. The calendar of all
+    events is offered for a slip in its name."""
+    write_images(tmp_path / "images")
+    root = make_rich(make_project(tmp_path / "projekt", tmp_path / "images"))
+    issue = root / "content" / "newsletter" / "2026-02.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + "\n[x](\u202egpj.fehlt) [y](../termine/kalendar.ics)\n", encoding="utf-8")
+    result = run("check", "--project", str(root))
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 2 and "\u202e" not in result.stderr, result.stderr
+    assert "link \\u202egpj.fehlt: file not found" in errors[0], errors
+    assert errors[1].endswith('no event has the id kalendar, so there is no calendar file of it (did you mean "kalender.ics"?)')

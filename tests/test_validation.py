@@ -193,6 +193,37 @@ def test_phase_problems(project: Path, write: Callable[..., Path]) -> None:
     ]
 
 
+def test_a_field_named_as_other_tools_or_in_german_names_ours(project: Path, write: Callable[..., Path]) -> None:
+    """A name that is no slip of a letter (description, beschreibung, ort, zitat) still points to
+    the field of ours that means it, where the mapping has that field; a slip still gets the closest."""
+    write("prozess/workshop.md", "---\ntitle: Workshop\norder: 1\nstatus: done\ndescription: Kurz\n---\n")
+    write("newsletter/2026-05.md", (
+        '---\ntitle: T\nnumber: "05"\ndate: 2026-05-01\nbeschreibung: Kurz\nevents:\n  - title: Treffen\n'
+        "    start: 2026-06-13 16:00\n    location: Saal\n    ort: Saal\nstatements:\n  - name: Erika\n"
+        "    zitat: Ja.\n    quote: Ja.\n    titl: X\n---\n"
+    ))  # fmt: skip
+    assert messages(project) == [
+        'content/newsletter/2026-05.md:5: warning: beschreibung: unknown field, ignored (did you mean "summary"?)',
+        'content/newsletter/2026-05.md:10: warning: events[1].ort: unknown field, ignored (did you mean "location"?)',
+        'content/newsletter/2026-05.md:13: warning: statements[1].zitat: unknown field, ignored (did you mean "quote"?)',
+        "content/newsletter/2026-05.md:15: warning: statements[1].titl: unknown field, ignored",
+        'content/prozess/workshop.md:5: warning: description: unknown field, ignored (did you mean "summary"?)',
+    ]
+
+
+@pytest.mark.parametrize("field", ["entwurf", "drafts", "Draft"])
+def test_a_draft_written_otherwise_is_an_error_not_a_published_issue(
+    project: Path, write: Callable[..., Path], field: str
+) -> None:
+    """An issue meant as a draft whose draft field is misspelt or written in German would go public:
+    an error, not a warning the build passes (an editor's trial)."""
+    write("newsletter/2026-05.md", f'---\ntitle: T\nnumber: "05"\ndate: 2026-05-01\n{field}: true\n---\n\nText\n')
+    assert messages(project) == [
+        f'content/newsletter/2026-05.md:5: error: {field}: unknown field (did you mean "draft"?): as it is written, '
+        "the issue is published",
+    ]
+
+
 def test_legal_pages_missing_are_reminded_and_placeholders_refused(project: Path, write: Callable[..., Path]) -> None:
     (project / "content" / "datenschutz.md").unlink()
     write("impressum.md", "---\ntitle: Impressum\nplaceholder: true\nhide: [navigation]\n---\n\n# Impressum\n")
@@ -543,21 +574,45 @@ def test_harmless_raw_html_and_code_pass(project: Path, write: Callable[..., Pat
     assert messages(project) == []
 
 
+def test_a_tag_over_two_lines_is_read_whole(project: Path, write: Callable[..., Path]) -> None:
+    """An image from another host and a link to a missing page, each in a tag written over two
+    lines: reported by the Markdown's own check, at the line of the address."""
+    write_body(write, 'Ein <img alt="Foto"\nsrc="https://evil.example/x.png"> Bild und <a\nhref="fehlt.md">x</a>.')
+    assert messages(project) == [
+        "content/newsletter/2026-02.md:8: error: body: image https://evil.example/x.png: the site loads nothing "
+        "from other hosts (privacy); save the image in content/media/ and show it from there",
+        "content/newsletter/2026-02.md:9: error: body: link fehlt.md: there is no page content/newsletter/fehlt.md",
+    ]
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
         # an end tag in an indented code block is text on the page: the textarea stays open
-        ("Text <textarea> mehr\n\n    </textarea>", "body: <textarea> is not closed"),
-        ("<select>\n\n    </select>", "body: <select> is not closed"),
+        ("Text <textarea> mehr\n\n    </textarea>", "content/newsletter/2026-02.md:7: error: body: <textarea> is not closed"),
+        ("<select>\n\n    </select>", "content/newsletter/2026-02.md:7: error: body: <select> is not closed"),
+        # reported where the element is, not at the code span before it that names it
+        ("Code: `<textarea>`\n\nText <textarea> mehr\n\n    </textarea>", "content/newsletter/2026-02.md:9: error: body: <textarea>"),
+    ],
+)
+def test_an_end_tag_in_indented_code_closes_nothing(
+    project: Path, write: Callable[..., Path], body: str, expected: str
+) -> None:
+    """An indented block after a paragraph, outside every list item and box, is surely code: the
+    Markdown's own check reads it as the page shows it (text), at the element's line."""
+    write_body(write, body)
+    found = messages(project)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
         # a quote left open: the browser reads the rest of the page into the tag
         ('<div>\n<span title="a>x</span>\n</div>', 'body: <span title="a>x</span>: the tag does not end'),
-        # reported where the element is, not at the code span before it that names it
-        ("Code: `<textarea>`\n\nText <textarea> mehr\n\n    </textarea>", "2026-02.md:9: error: body: <textarea>"),
         # a list item's or a box's content, indented as code would be, but live HTML on the page
         ("1. Schritt\n\n    Live: <script>alert(1)</script>", "2026-02.md:9: error: body: <script>: scripts"),
         ('!!! tip "Live"\n    <meta http-equiv="refresh" content="0">', "2026-02.md:8: error: body: <meta>: the head"),
-        # an image from another host in a tag over two lines: the Markdown's image check reads lines
-        ('Ein <img alt="Foto"\nsrc="https://evil.example/x.png"> Bild', "loads nothing from other hosts"),
         # a list item's image without alt: the Markdown's check cannot tell it from an example of code
         ('1. Punkt\n\n    Bild: <img src="../media/foto.jpg">', 'image without alt text; write what it shows as alt="..."'),
     ],

@@ -32,7 +32,14 @@ from markdown import Markdown
 from markdown.inlinepatterns import LINK_RE, LinkInlineProcessor
 
 from generator.content.fields import Context
-from generator.content.images import IMAGE_SUFFIXES, ImageChecker, ImageProblem, closest_file, content_files
+from generator.content.images import (
+    IMAGE_SUFFIXES,
+    ImageChecker,
+    ImageProblem,
+    closest_file,
+    content_files,
+    is_file,
+)
 from generator.content.model import Image
 from generator.htmltags import (
     END_TAG,
@@ -51,18 +58,9 @@ from generator.htmltags import (
 )
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
-from generator.routes import calendar_event
+from generator.routes import CALENDAR_ID, Routes, calendar_event
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
-# Where an inline image's or link's parentheses open: what they hold is read by Python-Markdown's own
-# parser (_inline_target), as the site and the email read it: balanced parentheses
-# ([x](javascript:alert(7)) is the whole javascript:alert(7)), spaces ([Plan](media/lage plan.pdf)
-# links "media/lage plan.pdf"), a title in quotes after the address, <...> around it.
-_INLINE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(")
-_REFERENCE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
-_DEFINITION = re.compile(r" {0,3}\[(?!\^)((?:[^\]\\]|\\.)+)\]:\s*(?:<([^>\n]*)>|(\S+))")  # [^1]: is a footnote
-_LINK = re.compile(r"(?<![!\\])\[(?:[^\]\\]|\\.)*\]\(")
-_REFERENCE_LINK = re.compile(r"(?<!!)\[((?:[^\]\\]|\\.)*)\](?:\[((?:[^\]\\]|\\.)*)\])?(?![(\[:])")
 _HTML_A = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _IMG_START = re.compile(r"<img\b", re.IGNORECASE)
@@ -79,10 +77,6 @@ class BodyImage:
     line: int
 
 
-def _label(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def body_lines(body: str, first_line: int) -> list[tuple[int, str]]:
     """The body's lines with their file line numbers, without code blocks and code spans: what
     Python-Markdown surely shows as code. A fence is code only with its closing fence (the same
@@ -95,12 +89,7 @@ def body_lines(body: str, first_line: int) -> list[tuple[int, str]]:
 def shown_lines(body: str, first_line: int) -> list[tuple[int, str]]:
     """body_lines() without HTML comments either: the lines whose links and images the page
     shows (an editor's note ``<!-- <img src="..."> -->`` shows nothing, so nothing in it is checked)."""
-    lines = body_lines(body, first_line)
-    text = "\n".join(line for _, line in lines)
-    if "<!--" not in text:
-        return lines
-    text = without_comments(text, line_breaks=True)  # one left open is the raw HTML check's to report
-    return [(number, line) for (number, _), line in zip(lines, text.split("\n"), strict=True)]
+    return [(number, line) for number, line, _raw in _shown(body, first_line)]
 
 
 def _lines(body: str, first_line: int) -> list[tuple[int, str, bool]]:
@@ -112,16 +101,23 @@ def _lines(body: str, first_line: int) -> list[tuple[int, str, bool]]:
 
     def end_paragraph() -> None:
         if paragraph:
-            text = _CODE_SPANS.sub(lambda span: "\n" * span.group().count("\n"), "\n".join(t for _, t in paragraph))
+            # a code span's text is none of the checks' business, but it is text: a link whose
+            # text is code has text (its place kept, its line breaks too)
+            joined = "\n".join(t for _, t in paragraph)
+            text = _CODE_SPANS.sub(lambda span: _NOT_LINE_BREAK.sub(_CODE, span.group()), joined)
             lines.extend((number, line, False) for (number, _), line in zip(paragraph, text.split("\n"), strict=True))
             paragraph.clear()
 
     html_block = _HtmlBlock()
+    indented_code = _IndentedCode()
     for index, (number, line) in enumerate(enumerate(raw, start=first_line)):
         if index in code:
             end_paragraph()
             continue
         in_html = html_block.feed(line)
+        if not in_html and indented_code.feed(line):
+            end_paragraph()
+            continue
         if in_html or not line.strip():
             end_paragraph()
             lines.append((number, line, in_html))
@@ -129,6 +125,52 @@ def _lines(body: str, first_line: int) -> list[tuple[int, str, bool]]:
             paragraph.append((number, line))
     end_paragraph()
     return lines
+
+
+class _IndentedCode:
+    """Whether a line is surely in an indented code block: indented by four columns where a block
+    begins (after a blank line, or first), outside every list item, box (``!!!``, ``???``), tab
+    (``===``), footnote and definition, whose content is indented the same (such a line stays:
+    unsure, see check_raw_html). The block goes on, blank lines and all, to a line indented less."""
+
+    def __init__(self) -> None:
+        self.after_blank = True
+        self.container = False  # a list item or a box is open: indented lines are its content
+        self.code = False
+
+    def feed(self, line: str) -> bool:
+        if not line.strip():
+            self.after_blank = True
+            return self.code
+        columns = len(line.expandtabs(4)) - len(line.lstrip(" \t").expandtabs(4))
+        code_from = 8 if self.container else 4  # in a list item or a box, code is indented once more
+        after_blank, self.after_blank = self.after_blank, False
+        if columns >= code_from and (self.code or after_blank):
+            self.code = True
+            return True
+        self.code = False
+        if columns >= 4:
+            return False  # a list item's or a box's content, or a paragraph's line: unsure
+        inner = _QUOTE_MARKS.sub("", line, 1)
+        if _CONTAINER.match(inner):
+            self.container = True
+            # a box's first line of content begins a block: indented once more, it is code
+            self.after_blank = _BOX.match(inner) is not None
+            return False
+        if after_blank:
+            self.container = False
+        # what follows a heading or a reference definition begins a block, as after a blank line
+        self.after_blank = _HEADING.match(inner) is not None or _DEFINITION_RE.fullmatch(inner) is not None
+        return False
+
+
+# what opens content indented by four columns: a list item, a box or tab (admonition, details,
+# pymdownx tabbed), a footnote, a definition (def_list)
+_CONTAINER = re.compile(r" {0,3}(?:[-*+][ \t]|\d{1,9}[.)][ \t]|!!!|\?\?\?|===|\[\^[^\]]+\]:|:[ \t])")
+
+
+_NOT_LINE_BREAK = re.compile(r"[^\n]")
+_CODE = "\x01"  # what stands for a code span's characters: no bracket, tag, quote or blank
 
 
 def _fenced(lines: list[str]) -> set[int]:
@@ -196,23 +238,35 @@ def may_show_images(body: str) -> bool:
     return "![" in body or ("<" in body and _IMG_START.search(body) is not None)
 
 
-def find_images(body: str, first_line: int, lines: list[tuple[int, str]] | None = None) -> list[BodyImage]:
-    """Every image the body shows, by the line it is on (a reference image: the line using it)."""
-    if lines is None:
-        lines = shown_lines(body, first_line)
-    return _references(lines, _INLINE, _REFERENCE, _HTML_IMG)
+Lines = list[tuple[int, str, bool]]  # (file line, text, inside a block of raw HTML)
 
 
-def find_links(body: str, first_line: int, lines: list[tuple[int, str]] | None = None) -> list[BodyImage]:
-    """Every link the body has (not images), by its line: inline, reference and raw ``<a href>``
-    (``lines``: the body's shown_lines(), if made already)."""
+def _shown(body: str, first_line: int) -> Lines:
+    """shown_lines(), each line with whether it is inside a block of raw HTML."""
+    marked = _lines(body, first_line)
+    text = "\n".join(line for _, line, _ in marked)
+    if "<!--" not in text:
+        return marked
+    text = without_comments(text, line_breaks=True)  # one left open is the raw HTML check's to report
+    return [(number, line, raw) for (number, _, raw), line in zip(marked, text.split("\n"), strict=True)]
+
+
+def find_images(body: str, first_line: int, lines: Lines | None = None) -> list[BodyImage]:
+    """Every image the body shows, by the line its address is on (a reference image: the line using it)."""
+    return _references(_shown(body, first_line) if lines is None else lines, image=True)
+
+
+def find_links(body: str, first_line: int, lines: Lines | None = None) -> list[BodyImage]:
+    """Every link the body has (not images), by the line its address is on: inline, reference
+    and raw ``<a href>`` (``lines``: the body's _shown(), if made already)."""
     if "](" not in body and "][" not in body and "]:" not in body and "<a" not in body.lower():
         return []
-    return _references(shown_lines(body, first_line) if lines is None else lines, _LINK, _REFERENCE_LINK, _HTML_A)
+    return _references(_shown(body, first_line) if lines is None else lines, image=False)
 
 
 class _LinkReader(LinkInlineProcessor):
-    """Python-Markdown's reading of what a link's parentheses hold, outside a conversion."""
+    """Python-Markdown's reading of a link's text and of what its parentheses hold, outside a
+    conversion: the same nested brackets, parentheses, spaces, titles and ``<...>``."""
 
     def __init__(self) -> None:
         md = Markdown()
@@ -222,14 +276,21 @@ class _LinkReader(LinkInlineProcessor):
     def unescape(self, text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: chr(int(m[1])), text)
 
-    def escaped(self, line: str) -> str:
-        """``line`` with backslash escapes as the conversion holds them when it reads links: a
-        placeholder each (so an escaped ``)`` does not close the link), given back by unescape."""
-        return _ESCAPE.sub(lambda m: f"\x02{ord(m[1])}\x03" if m[1] in self.escapable else m[0], line)
+    def escaped(self, text: str) -> str:
+        """``text`` with backslash escapes as the conversion holds them when it reads links: a
+        placeholder each (so an escaped ``)`` or ``]`` ends nothing), given back by unescape.
+        Line breaks stay where they are."""
+        return _ESCAPE.sub(lambda m: f"\x02{ord(m[1])}\x03" if m[1] in self.escapable else m[0], text)
 
 
 _ESCAPE = re.compile(r"\\(.)")
 _PLACEHOLDER = re.compile("\x02([0-9]+)\x03")
+# Python-Markdown's reference definition (markdown.blockprocessors.ReferenceProcessor.RE): a
+# target with a space or in <...> with one is no definition, and the text stays as it is written
+_DEFINITION_RE = re.compile(
+    r'^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$', re.MULTILINE
+)
+_REFERENCE_ID = re.compile(r"\s?\[([^\]]*)\]", re.DOTALL)  # ReferenceInlineProcessor.RE_LINK: [text][id]
 
 
 @cache
@@ -237,134 +298,364 @@ def _link_reader() -> _LinkReader:
     return _LinkReader()
 
 
-def _inline_targets(line: str, opening: re.Pattern[str]) -> list[str]:
-    """The addresses of the inline links (or images) of ``line`` whose text and opening
-    parenthesis ``opening`` finds, as Python-Markdown reads them: balanced parentheses, spaces,
-    a title in quotes after the address, ``<...>`` around it. None of a link it does not make
-    (a parenthesis not closed on the line) and none that is empty."""
-    if "](" not in line:
-        return []
-    reader = _link_reader()
-    escaped = reader.escaped(line)
-    found = []
-    for m in opening.finditer(escaped):
-        href, _title, _end, handled = reader.getLink(escaped, m.end() - 1)
-        if handled and href:
-            found.append(href)
-    return found
+def _blocks(lines: Lines) -> list[list[tuple[int, str]]]:
+    """The runs of Markdown lines between blank lines and blocks of raw HTML: Python-Markdown reads
+    a link's text and address within such a run, over its line breaks (a paragraph wrapped at 80
+    characters wraps links too). A list item (after a blank line, or in a list), a heading, a
+    box's title and the start or end of a quote begin a run of their own; each line is taken as
+    Python-Markdown reads it inside its containers (see _marks_off)."""
+    blocks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    quoted, in_list, after_blank = 0, False, True
 
+    def close() -> None:
+        nonlocal current
+        if current:
+            blocks.append(current)
+        current = []
 
-def _references(
-    lines: list[tuple[int, str]], inline: re.Pattern[str], reference: re.Pattern[str], raw: re.Pattern[str]
-) -> list[BodyImage]:
-    """The targets of inline references, reference-style references (with the ``[label]: target``
-    definitions of the body) and raw HTML attributes, by the line they are used on."""
-    definitions: dict[str, str] = {}
-    for _number, line in lines:
-        if (m := _DEFINITION.match(line)) is not None:
-            definitions.setdefault(_label(m[1]), m[2] if m[2] is not None else m[3])
-    found = []
-    for number, line in lines:
-        if _DEFINITION.match(line):
+    for number, line, raw in lines:
+        if raw or not line.strip():
+            close()
+            after_blank = True
             continue
-        found += [BodyImage(target, number) for target in _inline_targets(line, inline)]
-        for m in reference.finditer(line):
-            if (target := definitions.get(_label(m[2] or m[1]))) is not None:
-                found.append(BodyImage(target, number))
-        found += [
-            BodyImage(html.unescape(next(g for g in m.groups() if g is not None)), number) for m in raw.finditer(line)
-        ]
+        text, item, quotes = _marks_off(line, items=after_blank or in_list or not current, content=in_list)
+        if not quotes and quoted and not after_blank:
+            quotes = quoted  # a line without ">" right after a quote goes on in the quote (lazily)
+        if item:
+            in_list = True
+        elif after_blank and _INDENTED.match(line) is None:
+            in_list = False  # a paragraph after the list
+        after_blank = False
+        # a heading and a reference definition split the block they are in: what follows is a
+        # block of its own (a list may begin there)
+        alone = _HEADING.match(text) is not None or _DEFINITION_RE.fullmatch(text) is not None
+        title = _BOX.match(text) is not None  # a box's title is no Markdown
+        if item or alone or title or quotes != quoted:
+            close()
+        quoted = quotes
+        if not title:
+            current.append((number, text))
+        if alone:
+            close()
+    close()
+    return blocks
+
+
+def _marks_off(line: str, *, items: bool, content: bool) -> tuple[str, bool, int]:
+    """The text of a line as Python-Markdown reads it inside its containers: without the marks
+    of quotes (``>``) and, where a list item may begin (``items``), of list items (``-``,
+    ``1.``), however nested, and in a list (``content``) without the four columns of an item's
+    content; with whether a list item begins on it and how many quotes it is in."""
+    item, quotes = False, 0
+    if content:
+        line = _INDENT_OFF.sub("", line, 1)
+    while True:
+        if (mark := _QUOTE_MARKS.match(line)) is not None and mark.group():
+            quotes += mark.group().count(">")
+        elif items and (mark := _LIST_ITEM.match(line)) is not None:
+            item = True
+        else:
+            return line if not item else line.lstrip(" \t"), item, quotes
+        line = line[mark.end() :]
+
+
+_INDENT_OFF = re.compile(r"^(?: {1,4}|\t)")
+
+
+_LIST_ITEM = re.compile(r" {0,3}(?:[-*+][ \t]|\d{1,9}\.[ \t])")
+_BOX = re.compile(r" {0,3}(?:!!!|\?\?\?\+?|===[+!]?)[ \t]")
+# markdown.blockprocessors.HashHeaderProcessor.RE on one line: no blank needed after the "#", and
+# a line ending in a lone backslash is none
+_HEADING = re.compile(r"#{1,6}(?:\\.|[^\\])*?#*$")
+
+
+def _references(lines: Lines, *, image: bool) -> list[BodyImage]:
+    """The targets of the body's inline links (or images), reference-style ones (with the
+    ``[label]: target`` definitions of the body) and raw HTML attributes, each by the line its
+    address is written on (a reference: the line using it), as Python-Markdown reads them. In a
+    block of raw HTML only the HTML counts: Markdown there is text (unless ``markdown="1"``)."""
+    reader = _link_reader()
+    blocks = [(block, "\n".join(text for _, text in block)) for block in _blocks(lines)]
+    # the definitions are read before the escapes (by a block processor): a target keeps its "\\"
+    definitions: dict[str, str] = {}
+    parts: list[tuple[list[int], str]] = []  # (file lines, text): what the inline patterns read
+    for block, text in blocks:
+        numbers, last = [number for number, _ in block], 0
+        for m in _DEFINITION_RE.finditer(text):
+            if not m[1].startswith("^"):  # [^1]: is a footnote's
+                definitions[m[1].strip().lower()] = m[2].lstrip("<").rstrip(">")  # the last counts
+                # the text before a definition and after it are blocks of their own
+                parts.append((numbers[text.count("\n", 0, last) :], text[last : m.start()]))
+                last = m.end()
+        parts.append((numbers[text.count("\n", 0, last) :], text[last:]))
+    found: list[tuple[int, int, str]] = []  # (line, offset, target): in the order written
+    for numbers, part in parts:
+        text = reader.escaped(part)  # the offsets move, not the line breaks
+        for offset, target, is_image in _inline_references(text, definitions, reader):
+            if is_image == image:
+                found.append((numbers[text.count("\n", 0, offset)], offset, target))
+    # raw HTML's <a href> and <img src>, a tag over several lines too
+    whole = "\n".join(line for _, line, _raw in lines)
+    starts = [0]
+    for _number, line, _raw in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    for m in (_HTML_IMG if image else _HTML_A).finditer(whole):
+        value = next(index for index in (1, 2, 3) if m.group(index) is not None)
+        at = bisect.bisect_right(starts, m.start(value)) - 1
+        found.append((lines[at][0], m.start(value) - starts[at], html.unescape(m.group(value))))
+    return [BodyImage(target, number) for number, _offset, target in sorted(found, key=lambda f: (f[0], f[1]))]
+
+
+# Python-Markdown's inline patterns that make links and images, in the order it applies them
+# (markdown.inlinepatterns.build_inlinepatterns): (makes an image, reads [text](address), reads
+# [text][label], reads [label]). Each pattern reads the whole text of a block; what one makes is
+# taken out of the text for the next, and a link's own text is read by the patterns after it only.
+_PASSES = (
+    (False, False, True, False),  # reference: [text][label]
+    (False, True, False, False),  # link: [text](address)
+    (True, True, False, False),  # image_link: ![alt](address)
+    (True, False, True, False),  # image_reference: ![alt][label]
+    (False, False, False, True),  # short_reference: [label]
+    (True, False, False, True),  # short_image_ref: ![label]
+)
+_LINK_OPENING = re.compile(r"(?<!!)\[")  # markdown.inlinepatterns.NOIMG + "\["
+_IMAGE_OPENING = re.compile(r"!\[")
+_MASK = "\x01"  # what is taken out of a text: no bracket, parenthesis, quote or blank
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with ``spans`` (in order, apart) taken out, of the same length."""
+    pieces: list[str] = []
+    last = 0
+    for start, end in spans:
+        pieces += (text[last:start], _MASK * (end - start))
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _closing_brackets(text: str) -> dict[int, int]:
+    """Where the "]" is that closes each "[" of ``text``, nested ones counted (as getText of
+    Python-Markdown's link patterns reads a link's text): found in one pass, where asking getText
+    for each "[" read to the end of the text for each one left open (a paragraph of thousands of
+    "[" took seconds, six times over)."""
+    closing: dict[int, int] = {}
+    open_at: list[int] = []
+    for bracket in _BRACKET.finditer(text):
+        if bracket.group() == "[":
+            open_at.append(bracket.start())
+        elif open_at:
+            closing[open_at.pop()] = bracket.start()
+    return closing
+
+
+_BRACKET = re.compile(r"[\[\]]")
+
+
+def _inline_references(
+    text: str, definitions: dict[str, str], reader: _LinkReader, first: int = 0, shift: int = 0
+) -> list[tuple[int, str, bool]]:
+    """(where its address is written, the address, whether an image) of each link and image that
+    Python-Markdown's patterns from ``first`` on make of ``text``, as it applies them (``shift``:
+    where ``text`` begins in the block, for the places given back)."""
+    found: list[tuple[int, str, bool]] = []
+    for index_of_pass in range(first, len(_PASSES)):
+        image, inline, full, _short = _PASSES[index_of_pass]
+        made: list[tuple[int, int]] = []  # taken out of the text after this pass (it reads on to the right)
+        closing = _closing_brackets(text)
+        position = 0
+        while (opening := (_IMAGE_OPENING if image else _LINK_OPENING).search(text, position)) is not None:
+            position = opening.end()
+            if (close := closing.get(opening.end() - 1)) is None:
+                continue
+            label, index = text[opening.end() : close], close + 1  # as reader.getText reads it
+            if inline:
+                href, _title, end, handled = reader.getLink(text, index)
+                if not handled:
+                    continue
+                written = index + 1 + len(text[index + 1 : end]) - len(text[index + 1 : end].lstrip())
+            else:
+                if full:
+                    if (reference := _REFERENCE_ID.match(text, index)) is None:
+                        continue
+                    key, end = reference[1].lower() or label.lower(), reference.end()
+                else:
+                    key, end = label.lower(), index
+                target = definitions.get(re.sub(r"\s+", " ", key))
+                if target is None:  # read as text: the pattern goes on after it, the next ones see it again
+                    position = end
+                    continue
+                href, written = target, opening.start()
+            if href:
+                found.append((shift + written, href, image))
+            if not image:  # the link's text, by the patterns after this one
+                found += _inline_references(
+                    text[opening.end() : index - 1], definitions, reader, index_of_pass + 1, shift + opening.end()
+                )
+            # Python-Markdown's reader may give back a place before the opening (a title left open
+            # in a link with nested parentheses): the text goes on after the opening, never back
+            end = max(end, opening.end())
+            made.append((opening.start(), end))
+            position = end
+        if made:
+            text = _masked(text, made)
     return found
+
+
+
+def _published(_relative: str) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class LinkTargets:
+    """What the links of a text may lead to. ``pages``: the content paths of the Markdown pages
+    the site has; ``drafts``: those that are drafts (not published); ``files``: the files the
+    build makes that a text may link to (the calendars, the feed); ``unpublished_files``: those
+    it makes only once a draft is published (the calendar of an event only drafts show);
+    ``unpublished``: why the site leaves a file of content/ out, None if it publishes it
+    (content.loader.unpublished); ``routes`` and ``page_urls``: the site's addresses and those
+    of its pages (site-relative), where site_url is known, for links written as addresses of
+    the site (``/kontakt/``, ``https://.../kontakt/``)."""
+
+    content: Path
+    pages: Collection[str]
+    drafts: Collection[str] = ()
+    files: Collection[str] = ()
+    unpublished_files: Collection[str] = ()
+    unpublished: Callable[[str], str | None] = _published
+    routes: Routes | None = None
+    page_urls: Collection[str] = ()
+    docs_dir: str = "content"  # as the messages name the content folder
 
 
 def check_links(
-    ctx: Context,
-    body: str,
-    first_line: int,
-    folder: str,
-    pages: set[str],
-    drafts: set[str],
-    content: Path,
-    field: str = "body",
+    ctx: Context, body: str, first_line: int, folder: str, targets: LinkTargets, field: str = "body",
     own: str | None = None,
-    files: Collection[str] = (),
-    unpublished_files: Collection[str] = (),
-) -> None:
-    """Every link in the body to a page or file of the project leads to one that is published:
-    ``pages`` are the content paths of the Markdown pages the site has, ``drafts`` those that are
-    drafts (not published); ``own``: the content path of the file the text is in; ``files``: the
-    files the build makes that a text may link to (the calendars, the feed), ``unpublished_files``
-    those it makes only once a draft is published (the calendar of an event only drafts show)."""
-    for link in find_links(body, first_line):
-        parts = _split(link.src)
-        if not link.src or parts is None or parts.scheme or parts.netloc or link.src.startswith(("/", "#")):
+) -> None:  # fmt: skip
+    """Every link in the body to a page or file of the project leads to one that is published
+    (``folder``: where the text's file is, below content/; ``own``: its content path)."""
+    for written in find_links(body, first_line):
+        # the address as the browser reads the attribute: "&amp;" is "&", "&#115;" an "s"
+        link = BodyImage(html.unescape(written.src), written.line)
+        if not link.src or link.src.startswith("#"):
+            continue
+        if (parts := _split(link.src)) is not None and parts.scheme.lower() in _SCRIPT_SCHEMES:
+            continue  # check_body reports it
+        if _DRIVE.match(link.src) or "\\" in link.src:
+            ctx.error(link.line, _(
+                "%(field)s: link %(src)s: a path on a computer (with \\ or a drive letter) is no address of "
+                "the site; put the file into %(docs_dir)s/ and link it with /, such as ../media/plan.pdf",
+                field=field, src=link.src, docs_dir=targets.docs_dir,
+            ))  # fmt: skip
+            continue
+        if parts is None or parts.scheme or parts.netloc or link.src.startswith("/"):
+            if parts is not None and targets.routes is not None:
+                _check_site_address(ctx, link, folder, targets, field, own)
             continue
         target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
-        if target == ".." or target.startswith("../"):
-            ctx.error(
-                link.line,
-                _(
-                    "%(field)s: link %(src)s: leads outside content/; link to pages and files of the "
-                    "project only",
-                    field=field,
-                    src=link.src,
-                ),
-            )
-        elif target.endswith(".md"):
-            if target in drafts:
-                ctx.error(link.line, _(
-                    "%(field)s: link %(src)s: content/%(target)s is a draft, which is not published",
-                    field=field,
-                    src=link.src,
-                    target=target,
-                ))
-            elif target not in pages:
-                ctx.error(
-                    link.line,
-                    _(
-                        "%(field)s: link %(src)s: there is no page content/%(target)s%(suggest_page)s",
-                        field=field,
-                        src=link.src,
-                        target=target,
-                        suggest_page=_suggest_page(target, pages, folder, own),
-                    ),
-                )
-        elif target in files:
-            continue
-        elif target in unpublished_files:
-            ctx.error(link.line, _(
-                "%(field)s: link %(src)s: the build makes %(target)s only once an issue that shows this "
-                "event is published; only drafts show it",
-                field=field,
-                src=link.src,
-                target=target,
-            ))
-        elif (event_id := calendar_event(target)) is not None and not (content / target).is_file():
-            made = (*files, *unpublished_files)
-            known = sorted(known_id for name in made if (known_id := calendar_event(name)) is not None)
-            close = difflib.get_close_matches(event_id, known, n=1, cutoff=0.75)
-            ctx.error(link.line, _(
-                "%(field)s: link %(src)s: no event has the id %(id)s, so there is no calendar file of it%(suggest)s",
-                field=field,
-                src=link.src,
-                id=event_id,
-                suggest=_(' (did you mean "%(name)s"?)', name=f"{close[0]}.ics") if close else "",
-            ))
-        elif any(part.startswith(".") for part in target.split("/")) or not (content / target).is_file():
-            ctx.error(link.line, _(
-                "%(field)s: link %(src)s: file not found: content/%(target)s%(suggest)s",
-                field=field,
-                src=link.src,
-                target=target,
-                suggest=_suggest_file(content, target, folder),
-            ))
+        _check_target(ctx, link, target, folder, targets, field, own)
 
 
-def _suggest_file(content: Path, target: str, folder: str) -> str:
+_DRIVE = re.compile(r"[A-Za-z]:[\\/]")  # C:\Users\..., C:/Users/...: a path on a Windows computer
+
+
+def _check_target(
+    ctx: Context, link: BodyImage, target: str, folder: str, targets: LinkTargets, field: str, own: str | None
+) -> None:
+    """The content path ``target`` that ``link`` leads to is a published page or file."""
+    docs = targets.docs_dir
+    if target == ".." or target.startswith("../"):
+        ctx.error(link.line, _(
+            "%(field)s: link %(src)s: leads outside %(docs_dir)s/; links count from the folder of this file "
+            "(%(folder)s), link to pages and files of the project only",
+            field=field, src=link.src, docs_dir=docs, folder=f"{docs}/{folder}/" if folder != "." else f"{docs}/",
+        ))  # fmt: skip
+    elif target in targets.files:
+        return
+    elif target.endswith(".md") and target in targets.drafts:
+        ctx.error(link.line, _(
+            "%(field)s: link %(src)s: %(docs_dir)s/%(target)s is a draft, which is not published",
+            field=field, src=link.src, target=target, docs_dir=docs,
+        ))  # fmt: skip
+    elif is_file(targets.content / target) and (why := targets.unpublished(target)) is not None:
+        ctx.error(link.line, _(
+            "%(field)s: link %(src)s: %(docs_dir)s/%(target)s is not published: %(why)s",
+            field=field, src=link.src, target=target, docs_dir=docs, why=why,
+        ))  # fmt: skip
+    elif target.endswith(".md"):
+        if target not in targets.pages:
+            ctx.error(link.line, _(
+                "%(field)s: link %(src)s: there is no page %(docs_dir)s/%(target)s%(suggest_page)s",
+                field=field, src=link.src, target=target, docs_dir=docs,
+                suggest_page=_suggest_page(target, set(targets.pages), folder, own),
+            ))  # fmt: skip
+    elif target in targets.unpublished_files:
+        ctx.error(link.line, _(
+            "%(field)s: link %(src)s: the build makes %(target)s only once an issue that shows this "
+            "event is published; only drafts show it",
+            field=field, src=link.src, target=target,
+        ))  # fmt: skip
+    elif (event_id := calendar_event(target)) is not None and not is_file(targets.content / target):
+        made = (*targets.files, *targets.unpublished_files)
+        known = sorted({CALENDAR_ID, *(known_id for name in made if (known_id := calendar_event(name)) is not None)})
+        close = difflib.get_close_matches(event_id, known, n=1, cutoff=0.75)
+        ctx.error(link.line, _(
+            "%(field)s: link %(src)s: no event has the id %(id)s, so there is no calendar file of it%(suggest)s",
+            field=field, src=link.src, id=event_id,
+            suggest=_(' (did you mean "%(name)s"?)', name=f"{close[0]}.ics") if close else "",
+        ))  # fmt: skip
+    elif any(part.startswith(".") for part in target.split("/")) or not is_file(targets.content / target):
+        ctx.error(link.line, _(
+            "%(field)s: link %(src)s: file not found: %(docs_dir)s/%(target)s%(suggest)s",
+            field=field, src=link.src, target=target, docs_dir=docs,
+            suggest=_suggest_file(targets.content, target, folder, targets.pages),
+        ))  # fmt: skip
+
+
+def _check_site_address(
+    ctx: Context, link: BodyImage, folder: str, targets: LinkTargets, field: str, own: str | None
+) -> None:
+    """A link written as an address of this site (``/kontakt/`` from the web server's root, or
+    ``https://`` and site_url) leads to one of its pages or files: MkDocs leaves such a link as it
+    is, so a slip in it is published. Addresses of the subscription service and of other sites
+    on the same host (outside site_url's path) are not the site's."""
+    routes = targets.routes
+    assert routes is not None
+    site = urlsplit(routes.site_url)
+    if link.src.startswith("//") or any(link.src.startswith(other) for other in routes.served_elsewhere):
+        return
+    if link.src.startswith("/"):
+        base = site.path or "/"
+        relative = link.src[len(base) :] if link.src.startswith(base) else None
+    else:
+        relative = routes.relative_to_site(link.src)
+    if relative is None:
+        return
+    path = unquote(urlsplit(relative).path)
+    last = path.rsplit("/", 1)[-1]
+    if last == "" or last.endswith(".html") or "." not in last:  # a page's address
+        if {path, f"{path}/", f"{path}index.html"} & set(targets.page_urls):
+            return
+        stem = path.rstrip("/").removesuffix(".html").removesuffix("/index") or "index"
+        ctx.error(link.line, _(
+            "%(field)s: link %(src)s: the site has no page at this address%(suggest)s",
+            field=field, src=link.src,
+            suggest=_suggest_page(f"{stem}.md", set(targets.pages), folder, own),
+        ))  # fmt: skip
+    elif path not in targets.files:
+        _check_target(ctx, link, posixpath.normpath(path), folder, targets, field, own)
+
+
+def _suggest_file(content: Path, target: str, folder: str, pages: Collection[str] = ()) -> str:
     """The file of content/ of the same kind (suffix) closest to a link's missing target, written
     as the link is: relative to ``folder`` (a file of another kind is not what a link to a PDF means)."""
-    if (content / target / "index.md").is_file():  # a folder: its page is what the site shows there
-        return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(f"{target}/index.md", folder))
+    # a page written as the site shows it (kontakt/, kontakt.html, 2026-02) or a folder: its page
+    stem = target.removesuffix(".html").removesuffix(".htm")
+    for page in (f"{stem}.md", f"{target}/index.md", f"{target}/README.md"):
+        if page in pages or (page.endswith("index.md") and is_file(content / page)):
+            return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(page, folder))
     suffix = posixpath.splitext(target)[1].lower()
     close = closest_file(target, content_files(content, {suffix})) if suffix else None
     return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(close, folder)) if close else ""
@@ -386,13 +677,19 @@ def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) ->
     if not close:
         return ""
     # of several pages with that name, the one in the folder that was named
-    page = min(by_stem[close[0]], key=lambda name: (posixpath.dirname(name) != posixpath.dirname(target), name))
+    wanted_folder = posixpath.dirname(target)  # of several, the one in the folder named, or named most alike
+    page = min(by_stem[close[0]], key=lambda name: (
+        posixpath.dirname(name) != wanted_folder,
+        -difflib.SequenceMatcher(None, posixpath.dirname(name), wanted_folder).ratio(),
+        name,
+    ))  # fmt: skip
     return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(page, folder))
 
 
 def _other_number(one: str, other: str) -> bool:
-    """Whether two names of the same length differ only where both have digits."""
-    if len(one) != len(other):
+    """Whether two names of the same length differ, and only where both have digits (the same
+    name is no other number: it is the page in another folder)."""
+    if len(one) != len(other) or one == other:
         return False
     return all(a.isdigit() and b.isdigit() for a, b in zip(one, other, strict=True) if a != b)
 
@@ -822,7 +1119,7 @@ def _check_other_image(ctx: Context, image: BodyImage, source: str, content: Pat
             field=field,
             src=image.src,
         ))
-    elif not (content / target).is_file():
+    elif not is_file(content / target):
         ctx.error(image.line, _(
             "%(field)s: image %(src)s: file not found: content/%(target)s", field=field, src=image.src, target=target
         ))
@@ -856,6 +1153,27 @@ def _unreadable(field: str, shown: str) -> str:
     )
 
 
+MAX_NESTING = 100  # Python-Markdown's recursion gives out at about 300 levels of lists inside lists
+
+
+def _deepest(body: str) -> int | None:
+    """The index of the first line nested deeper than MAX_NESTING: its quote marks, list marks
+    and indentation (four columns a level) counted; None for every real text."""
+    if len(body) < 2 * MAX_NESTING:
+        return None
+    for number, line in enumerate(body.split("\n")):
+        rest = line.lstrip(" \t")
+        depth = (len(line.expandtabs(4)) - len(rest)) // 4
+        while depth <= MAX_NESTING and (mark := _NESTING_MARK.match(rest)) is not None:
+            depth, rest = depth + 1, rest[mark.end() :]
+        if depth > MAX_NESTING:
+            return number
+    return None
+
+
+_NESTING_MARK = re.compile(r"(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*")
+
+
 def check_body(
     ctx: Context, body: str, first_line: int, images: ImageChecker, source: str, field: str = "body"
 ) -> tuple[Image, ...]:
@@ -863,22 +1181,30 @@ def check_body(
     script or local-file addresses in links. Returns the image files the body shows (those that
     passed), in order, each once. ``field``: what the messages call the text (a statement's
     quote is Markdown too: ``statements[2].quote``)."""
+    if (deepest := _deepest(body)) is not None:
+        ctx.error(first_line + deepest, _(
+            "%(field)s: lists or quotes nested more than %(limit)d levels deep, which Markdown cannot convert",
+            field=field, limit=MAX_NESTING,
+        ))  # fmt: skip
+        return ()
     if "<" in body or "{" in body:
         check_raw_html(ctx, body, first_line, field)
     lowered = body.lower()
-    scripted = "javascript:" in lowered or "vbscript:" in lowered or "file:" in lowered
+    # a character reference hides a scheme from this test ("java&#115;cript:"), not from a browser
+    scripted = "javascript:" in lowered or "vbscript:" in lowered or "file:" in lowered or "&" in body
     hosted = "//" in body  # only an address with "//" can be unreadable: a host of "[" or odd letters
     with_images = may_show_images(body)
     # the lines the page shows, its links and its images, each found once for all the checks below
-    lines = shown_lines(body, first_line) if hosted or scripted or with_images or "](" in body else []
-    links = find_links(body, first_line, lines) if hosted or scripted else []
-    found = find_images(body, first_line, lines) if with_images else []
+    marked = _shown(body, first_line) if hosted or scripted or with_images or "](" in body else []
+    lines = [(number, line) for number, line, _raw in marked]
+    links = find_links(body, first_line, marked) if hosted or scripted else []
+    found = find_images(body, first_line, marked) if with_images else []
     for reference in (*links, *found) if hosted else ():
         if not readable(reference.src):
             ctx.error(reference.line, _unreadable(field, reference.src))
     if scripted:
         for link in links:
-            parts = _split(re.sub(r"[\x00-\x20]", "", link.src))
+            parts = _split(re.sub(r"[\x00-\x20]", "", html.unescape(link.src)))  # as the browser reads it
             if parts is not None and parts.scheme.lower() in _SCRIPT_SCHEMES:
                 ctx.error(
                     link.line,

@@ -68,6 +68,38 @@ def suggest(word: str, choices: Sequence[str]) -> str:
     return _(' (did you mean "%(name)s"?)', name=match[0]) if match else ""
 
 
+# Field names editors bring from other tools (MkDocs' and Material's page meta, blog engines) or
+# write in German, for a field of ours that means the same: no slip of a letter, so difflib
+# cannot find them. Suggested only where that field is one of the mapping's.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "description": ("summary",), "beschreibung": ("summary", "description"), "zusammenfassung": ("summary",),
+    "teaser": ("summary",), "entwurf": ("draft",), "termine": ("events",), "veranstaltungen": ("events",),
+    "titelbild": ("cover",), "image": ("cover", "photo", "src"), "bild": ("cover", "photo", "src"),
+    "foto": ("photo", "cover"), "zitate": ("statements",), "aussagen": ("statements",), "zitat": ("quote",),
+    "ausgabe": ("number",), "nummer": ("number",), "datum": ("date",), "reihenfolge": ("order",),
+    "zustand": ("status",), "beginn": ("start",), "anfang": ("start",), "ende": ("end",), "ort": ("location",),
+    "place": ("location",), "veranstaltungsort": ("location",), "anmeldung": ("registration",),
+    "funktion": ("role",), "organization": ("organisation",),
+    "bildunterschrift": ("caption",), "fotograf": ("credit",), "quelle": ("credit",), "alt-text": ("alt",),
+    "telefon": ("phone",), "tel": ("phone",), "mail": ("email",), "e-mail": ("email",), "adresse": ("address",),
+    "summary": ("description",), "text": ("quote", "description"), "zitat-text": ("quote",),
+}  # fmt: skip
+
+
+def meant_field(key: str, known: Sequence[str]) -> str | None:
+    """The field of ours an unknown field likely means: one it names in other words, else the
+    closest name, else None."""
+    meant = next((name for name in SYNONYMS.get(key.strip().lower(), ()) if name in known and name != key), None)
+    if meant is not None:
+        return meant
+    match = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+# A field whose misspelling changes what is published: an issue meant as a draft would go public
+_NOT_TO_MISS = ("draft",)
+
+
 # Unicode's control characters (category Cc) are exactly U+0000-U+001F and U+007F-U+009F.
 _CONTROLS = "".join(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)))
 _BAD_IN_LINE = re.compile("[" + re.escape(_CONTROLS + "".join(sorted(_LINE_BREAKS | BIDI_CONTROLS))) + "]")
@@ -258,10 +290,19 @@ class Fields:
                 if key not in known:
                     # a name of blanks or invisible characters is shown in quotes, escaped
                     plain = key.strip() == key and key.isprintable() and key != ""
+                    name = self.name(key if plain else quote(key))
+                    meant = meant_field(key, known)
+                    if meant in _NOT_TO_MISS:
+                        self.ctx.error(key_line, _(
+                            '%(name)s: unknown field (did you mean "%(meant)s"?): as it is written, the issue '
+                            "is published",
+                            name=name, meant=meant,
+                        ))  # fmt: skip
+                        continue
                     self.ctx.warning(key_line, _(
                         "%(name)s: unknown field, ignored%(suggest)s",
-                        name=self.name(key if plain else quote(key)),
-                        suggest=suggest(key, known),
+                        name=name,
+                        suggest=_(' (did you mean "%(name)s"?)', name=meant) if meant else "",
                     ), kind=UNKNOWN_FIELD)
         else:
             where = prefix or "front-matter"

@@ -106,6 +106,15 @@ class ImageProblem(Exception):
         return self.message + _(' (did you mean "%(name)s"?)', name=name)
 
 
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False, not an error, where the system cannot even look (a name
+    longer than the file system allows: an editor's link may be any text)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def content_files(content_dir: Path, suffixes: Collection[str]) -> list[str]:
     """The files of content/ with one of ``suffixes`` (lower case, with the dot), as content
     paths, sorted; hidden ones (a part starting with ".") left out, as the build leaves them out."""
@@ -193,7 +202,7 @@ class ImageChecker:
                 "is a link that points outside content/, found %(shown)s",
                 shown=shown,
             ))
-        if not real.is_file():
+        if not is_file(real):
             raise ImageProblem(
                 _("file not found: content/%(path)s", path=pure.as_posix()), self._suggest(pure.as_posix())
             )

@@ -13,8 +13,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import pathspec
+
 from generator.cachefiles import read_pickle, write_pickle
-from generator.content.bodyrefs import check_body, check_published_html
+from generator.content.bodyrefs import LinkTargets, check_body, check_published_html
 from generator.content.bodyrefs import check_links as check_body_links
 from generator.content.fields import Context, suggest
 from generator.content.frontmatter import mkdocs_page, read_text
@@ -186,7 +188,12 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
         else ()
     )
     _check_files_published_as_they_are(content, context)
-    other_pages = _other_pages(content, set(phase_files) | set(issue_files))
+    left_out = unpublished(settings)
+    # the pages the site publishes: those MkDocs leaves out are nobody's to read, their links included
+    other_pages = [
+        path for path in _other_pages(content, set(phase_files) | set(issue_files))
+        if left_out(path.relative_to(content).as_posix()) is None
+    ]  # fmt: skip
     page_texts = _check_pages(other_pages, images, context, content)
     page_texts += [  # each phase's body as MkDocs reads the file (phases.py)
         PageText(phase.path.relative_to(content).as_posix(), phase.path, phase.body, phase.body_line)
@@ -207,6 +214,7 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
     ]
     if content.is_dir():
         pages, drafts = _published_pages(content, issues)
+        pages = {page for page in pages if left_out(page) is None}
         files = generated_files(events.values(), {issue.slug for issue in issues if issue.draft}, settings)
         for made in sorted(files[0] | files[1]):
             if (content / made).exists():  # it would be replaced without a word
@@ -214,8 +222,9 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
                     Location(display_path(content / made, root)),
                     _("the build makes this file itself (the calendar or the feed): rename or remove yours"),
                 )
-        _check_issue_links(content, issues + checked_only, pages, drafts, files, context)
-        _check_page_links(content, page_texts, pages, drafts, files, context)
+        targets = _link_targets(content, pages, drafts, files, settings)
+        _check_issue_links(issues + checked_only, targets, files[1], context)
+        _check_page_links(page_texts, targets, context)
         _check_site_addresses(issues, pages - drafts, settings, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
@@ -315,63 +324,58 @@ def generated_files(entries: Iterable[EventEntry], drafts: set[str], settings: S
 
 
 def _check_issue_links(
-    content: Path,
-    issues: list[Issue],
-    pages: set[str],
-    drafts: set[str],
-    files: tuple[set[str], set[str]],
-    context: Callable[[Path], Context],
+    issues: list[Issue], targets: LinkTargets, draft_files: set[str], context: Callable[[Path], Context]
 ) -> None:
     """Links in issue bodies lead to published pages and existing files (rundbrief converts the
-    bodies itself, for the site and the emails; MkDocs never sees them). ``files``: the files
-    the build makes, see generated_files."""
-    pages = pages - drafts
-    published_files, draft_files = files
+    bodies itself, for the site and the emails; MkDocs never sees them). ``targets``: what the
+    published site has; ``draft_files``: the files the build makes once the drafts are published."""
+    # a draft may link to another draft: both are published together, or the link is reported then
+    of_drafts = replace(
+        targets, pages={*targets.pages, *targets.drafts}, drafts=(), files={*targets.files, *draft_files},
+        unpublished_files=(),
+    )  # fmt: skip
     for issue in issues:
-        # a draft may link to another draft: both are published together, or the link is reported then
-        shown, unpublished = (pages | drafts, set()) if issue.draft else (pages, drafts)
-        made, not_made = (published_files | draft_files, set()) if issue.draft else (published_files, draft_files)
         ctx = context(issue.path)
+        shown = of_drafts if issue.draft else targets
         own = f"{ISSUES_DIR}/{issue.slug}.md"  # a link's suggestion is never the page it is on
-        check_body_links(
-            ctx, issue.body, issue.body_line, ISSUES_DIR, shown, unpublished, content,
-            own=own, files=made, unpublished_files=not_made,
-        )  # fmt: skip
+        check_body_links(ctx, issue.body, issue.body_line, ISSUES_DIR, shown, own=own)
         # quotes and descriptions are Markdown of the issue too (an event named by id from
         # another issue is checked there, where its description is written)
         for number, statement in enumerate(issue.statements, start=1):
             field = f"statements[{number}].quote"
-            check_body_links(
-                ctx, statement.quote, statement.quote_line, ISSUES_DIR, shown, unpublished, content, field, own,
-                files=made, unpublished_files=not_made,
-            )  # fmt: skip
+            check_body_links(ctx, statement.quote, statement.quote_line, ISSUES_DIR, shown, field, own)
         for number, event in enumerate(issue.events, start=1):
             if event.description and event.source.path == ctx.path:
                 field = f"events[{number}].description"
-                check_body_links(
-                    ctx, event.description, event.description_line, ISSUES_DIR, shown, unpublished, content, field,
-                    own, files=made, unpublished_files=not_made,
-                )  # fmt: skip
+                check_body_links(ctx, event.description, event.description_line, ISSUES_DIR, shown, field, own)
 
 
-def _check_page_links(
-    content: Path,
-    texts: list[PageText],
-    pages: set[str],
-    drafts: set[str],
-    files: tuple[set[str], set[str]],
-    context: Callable[[Path], Context],
-) -> None:
+def _check_page_links(texts: list[PageText], targets: LinkTargets, context: Callable[[Path], Context]) -> None:
     """Links in the pages MkDocs converts itself (the start page, kontakt.md, the legal pages,
     the phases) are held to the issues' rule: MkDocs only warns, in English and without a line,
     and publishes the broken link. A page is never a draft, so it may link to published pages
     and to the files the published site has."""
     for text in texts:
         folder = posixpath.dirname(text.source) or "."  # MkDocs resolves a link from the page's folder
-        check_body_links(
-            context(text.path), text.body, text.body_line, folder, pages - drafts, drafts, content,
-            own=text.source, files=files[0], unpublished_files=files[1],
-        )  # fmt: skip
+        check_body_links(context(text.path), text.body, text.body_line, folder, targets, own=text.source)
+
+
+def _link_targets(
+    content: Path, pages: set[str], drafts: set[str], files: tuple[set[str], set[str]], settings: Settings
+) -> LinkTargets:
+    """What the links of the published site's texts may lead to (see LinkTargets)."""
+    routes = (
+        Routes.create(settings.site_url, settings.use_directory_urls, settings.service_url, settings.subscribe_url)
+        if settings.site_url
+        else None
+    )
+    published = pages - drafts
+    return LinkTargets(
+        content=content, pages=published, drafts=drafts, files=files[0], unpublished_files=files[1],
+        unpublished=unpublished(settings), routes=routes,
+        page_urls={routes.page(page).removeprefix("./") for page in published} if routes else set(),
+        docs_dir=settings.docs_dir,
+    )  # fmt: skip
 
 
 def _check_site_addresses(issues: list[Issue], published: set[str], settings: Settings, diag: Diagnostics) -> None:
@@ -487,6 +491,25 @@ OWN_PAGES = {"index.md": "home.html", f"{PHASES_DIR}/index.md": "process.html"} 
 
 # The suffixes MkDocs converts as Markdown (mkdocs.utils.markdown_extensions).
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+
+
+def unpublished(settings: Settings) -> Callable[[str], str | None]:
+    """For a file below content/ (its path there), why the built site leaves it out, or None
+    where it publishes it: MkDocs' own rule (names beginning with "." and a templates/ folder at
+    the top), exclude_docs and draft_docs of mkdocs.yml, the people register, an editor's hidden
+    files (is_hidden). Drafts among the issues are left to the callers (a draft may link to a draft)."""
+    patterns = pathspec.GitIgnoreSpec.from_lines([".*", "/templates/", *settings.exclude_docs.splitlines()])
+
+    def why(relative: str) -> str | None:
+        if relative == PEOPLE_FILE:
+            return _("people.yml is the register of people the pages show, not a page")
+        if is_hidden(relative):
+            return _('a name beginning with ".", "~" or, for an issue, "_" is hidden')
+        if patterns.match_file(relative):
+            return _("MkDocs leaves it out (the folder templates/, or exclude_docs or draft_docs in mkdocs.yml)")
+        return None
+
+    return why
 
 
 def is_hidden(relative: str) -> bool:

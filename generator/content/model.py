@@ -282,6 +282,9 @@ class Settings:
     contact: ProcessContact | None = None
     custom_dir: str | None = None  # MkDocs' theme.custom_dir, relative to the project (its links are checked)
     options_read: bool = False  # the plugin's options could be read (else allow_placeholders is unknown)
+    # MkDocs' exclude_docs and draft_docs (gitignore patterns, a line each): files `mkdocs build`
+    # leaves out of the site (see content.loader.unpublished)
+    exclude_docs: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,8 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         use_directory_urls=values.get("use_directory_urls", True) is not False,
         markdown=read_dialect(values.get("markdown_extensions"), nodes, shown, diag),
         custom_dir=str(custom_dir) if isinstance(custom_dir, str) and custom_dir else None,
+        # a value other than text is MkDocs' to refuse
+        exclude_docs="\n".join(v for k in ("exclude_docs", "draft_docs") if isinstance(v := values.get(k), str)),
     )  # fmt: skip
     if nodes is None:
         return base, images
@@ -226,7 +228,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         markdown=base.markdown,
         partners=tuple(p for p in partners if p is not None), email_inliner=inliner,
         allow_placeholders=fields.boolean("allow_placeholders", False), logo_alt=logo_alt, claim=claim,
-        slogan=slogan, contact=contact, custom_dir=base.custom_dir, options_read=True,
+        slogan=slogan, contact=contact, custom_dir=base.custom_dir, options_read=True, exclude_docs=base.exclude_docs,
     )  # fmt: skip
     return settings, images
 
