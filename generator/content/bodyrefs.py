@@ -860,10 +860,15 @@ def check_published_html(
 
 
 def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) -> Callable[[int], int]:
+    lowered = [(number, line.lower()) for number, line in lines]
+    found: dict[str | None, int] = {None: first}  # per tag's start: the first line holding it (a text has thousands)
+
     def line_at(offset: int) -> int:
         token = _TOKEN.match(shown, offset)
         needle = token.group(0).lower() if token is not None else None
-        return next((number for number, line in lines if needle and needle in line.lower()), first)
+        if needle not in found:
+            found[needle] = next((number for number, line in lowered if needle is not None and needle in line), first)
+        return found[needle]
 
     return line_at
 
@@ -916,7 +921,7 @@ def _check_html(
     # "<!x ...>" hide nothing), and every other "<name ...>" a tag could begin at: reading too
     # much reports too much, never too little.
     real = {tag.start(): tag for tag in real_tags(text)}
-    real_ends = real_end_tags(text)
+    last_end = {name: max(starts) for name, starts in real_end_tags(text).items()}  # closed: an end after it
     tags = {tag.start(): tag for tag in START_TAG.finditer(text)} | real
     for _start, tag in sorted(tags.items()):
         name, line = tag.group(1).lower(), line_at(tag.start())
@@ -962,7 +967,7 @@ def _check_html(
         self_closed = name in ("svg", "math") and tag.group(0).endswith("/>")  # foreign content: "<svg/>" ends it
         # closed by an end tag a browser reads as one: not one inside a <textarea> opened after it
         closed = (
-            any(at > tag.start() for at in real_ends.get(name, ()))
+            last_end.get(name, -1) > tag.start()
             if tag.start() in real
             else end_tag(name).search(text, tag.end()) is not None
         )
