@@ -51,7 +51,7 @@ Siehe [die erste Ausgabe](2026-01x.md) und [den Entwurf](2026-03.md).
 Auch [die Datei](../media/programm.pdf), [hinaus](../../geheim.md) und [gut](../index.md).
 Ein Bild: ![Plakat](../media/plakat.jpg)
 [ref]: ../media/fehlt.pdf
-Mit [Referenz][ref] und [extern](https://example.org/x.md), [Anker](#oben).
+Mit [Referenz][ref] und [extern](https://example.org/x.md), [Anker](#oben), [wieder][ref].
 """
 
 
@@ -83,7 +83,8 @@ def test_check_reports_broken_body_links_and_images_with_their_line(tmp_path: Pa
         f"{where}:{first + 2}: error: body: link ../../geheim.md: leads outside content/; links count from the folder "
         "of this file (content/newsletter/), link to pages and files of the project only",
         f"{where}:{first + 3}: error: body: image ../media/plakat.jpg: file not found: content/media/plakat.jpg",
-        f"{where}:{first + 5}: error: body: link ../media/fehlt.pdf: file not found: content/media/fehlt.pdf",
+        # a reference: at its definition, where the address is written (once for every use)
+        f"{where}:{first + 4}: error: body: link ../media/fehlt.pdf: file not found: content/media/fehlt.pdf",
     ]
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert sorted(errors) == sorted(expected), result.stderr
@@ -427,6 +428,7 @@ Zeilen](kaputt-umbruch.md), einer mit [Ausgabe [neu]](kaputt-klammern.md), ein B
 [![Logo](media/logo.png)](kaputt-bildlink.md) und [vom Rechner](C:\\Users\\anna\\plan.pdf).
 Absolut [kaputt](/kontackt/), [ganz](https://test.example.org/kontackt/), [heil](/newsletter/2026-01/)
 und [Kontakt](kontakt/), [Ausgabe](newsletter/2026-01), [Abonnieren](https://abo.test.example.org/abonnieren).
+Kein Skript: [x](data:text/html;base64,PHNjcmlwdD4=) und [fremd](//evil.example/).
 
     [Beispiel im Code](beispiel-seite.md)
 
@@ -477,7 +479,11 @@ def test_links_as_editors_write_them_on_a_page(tmp_path: Path) -> None:
         f'{where}:{first + 6}: error: body: link kontakt/: file not found: content/kontakt (did you mean "kontakt.md"?)',
         f"{where}:{first + 6}: error: body: link newsletter/2026-01: file not found: content/newsletter/2026-01 "
         '(did you mean "newsletter/2026-01.md"?)',
-        f"{where}:{first + 11}: error: body: link kontackt4.md: there is no page content/kontackt4.md "
+        f"{where}:{first + 7}: error: body: link data:text/html;base64,PHNjcmlwdD4=: expected a web or mail "
+        "address, or a page or file of the project",
+        f"{where}:{first + 7}: error: body: link //evil.example/: an address without https: at its start leads "
+        "nowhere in an email; write https://evil.example/",
+        f"{where}:{first + 12}: error: body: link kontackt4.md: there is no page content/kontackt4.md "
         '(did you mean "kontakt.md"?)',
     ]), result.stderr
 

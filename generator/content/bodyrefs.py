@@ -378,23 +378,25 @@ def _references(lines: Lines, *, image: bool) -> list[BodyImage]:
     reader = _link_reader()
     blocks = [(block, "\n".join(text for _, text in block)) for block in _blocks(lines)]
     # the definitions are read before the escapes (by a block processor): a target keeps its "\\"
-    definitions: dict[str, str] = {}
-    parts: list[tuple[list[int], str]] = []  # (file lines, text): what the inline patterns read
+    definitions: dict[str, tuple[str, int]] = {}  # label: (target, the line the target is written on)
+    parts: list[tuple[list[int], int, str]] = []  # (file lines, its first line's index, text): what is read
     for block, text in blocks:
-        numbers, last = [number for number, _ in block], 0
+        numbers, last, first = [number for number, _ in block], 0, 0
         for m in _DEFINITION_RE.finditer(text):
             if not m[1].startswith("^"):  # [^1]: is a footnote's
-                definitions[m[1].strip().lower()] = m[2].lstrip("<").rstrip(">")  # the last counts
+                at = first + text.count("\n", last, m.start(2))
+                definitions[m[1].strip().lower()] = (m[2].lstrip("<").rstrip(">"), numbers[at])  # the last counts
                 # the text before a definition and after it are blocks of their own
-                parts.append((numbers[text.count("\n", 0, last) :], text[last : m.start()]))
-                last = m.end()
-        parts.append((numbers[text.count("\n", 0, last) :], text[last:]))
+                parts.append((numbers, first, text[last : m.start()]))
+                first, last = first + text.count("\n", last, m.end()), m.end()
+        parts.append((numbers, first, text[last:]))
     found: list[tuple[int, int, str]] = []  # (line, offset, target): in the order written
-    for numbers, part in parts:
+    for numbers, first, part in parts:
         text = reader.escaped(part)  # the offsets move, not the line breaks
-        for offset, target, is_image in _inline_references(text, definitions, reader):
+        for offset, target, is_image, defined_at in _inline_references(text, definitions, reader):
             if is_image == image:
-                found.append((numbers[text.count("\n", 0, offset)], offset, target))
+                # a reference: where its target is written, where it is to be mended
+                found.append((defined_at or numbers[first + text.count("\n", 0, offset)], offset, target))
     # raw HTML's <a href> and <img src>, a tag over several lines too
     whole = "\n".join(line for _, line, _raw in lines)
     starts = [0]
@@ -454,19 +456,19 @@ _BRACKET = re.compile(r"[\[\]]")
 
 
 def _inline_references(
-    text: str, definitions: dict[str, str], reader: _LinkReader, first: int = 0, shift: int = 0
-) -> list[tuple[int, str, bool]]:
-    """(where its address is written, the address, whether an image) of each link and image that
-    Python-Markdown's patterns from ``first`` on make of ``text``, as it applies them (``shift``:
-    where ``text`` begins in the block, for the places given back)."""
-    found: list[tuple[int, str, bool]] = []
+    text: str, definitions: dict[str, tuple[str, int]], reader: _LinkReader, first: int = 0, shift: int = 0
+) -> list[tuple[int, str, bool, int | None]]:
+    """(where it is in the text, the address, whether an image, the file line of its definition
+    for a reference) of each link and image that Python-Markdown's patterns from ``first`` on
+    make of ``text``, as it applies them (``shift``: where ``text`` begins in the block)."""
+    found: list[tuple[int, str, bool, int | None]] = []
     for index_of_pass in range(first, len(_PASSES)):
         image, inline, full, _short = _PASSES[index_of_pass]
         made: list[tuple[int, int]] = []  # taken out of the text after this pass (it reads on to the right)
         closing = _closing_brackets(text)
         position = 0
         while (opening := (_IMAGE_OPENING if image else _LINK_OPENING).search(text, position)) is not None:
-            position = opening.end()
+            position, defined_at = opening.end(), None
             if (close := closing.get(opening.end() - 1)) is None:
                 continue
             label, index = text[opening.end() : close], close + 1  # as reader.getText reads it
@@ -482,13 +484,13 @@ def _inline_references(
                     key, end = reference[1].lower() or label.lower(), reference.end()
                 else:
                     key, end = label.lower(), index
-                target = definitions.get(re.sub(r"\s+", " ", key))
-                if target is None:  # read as text: the pattern goes on after it, the next ones see it again
+                definition = definitions.get(re.sub(r"\s+", " ", key))
+                if definition is None:  # read as text: the pattern goes on after it, the next ones see it again
                     position = end
                     continue
-                href, written = target, opening.start()
+                (href, defined_at), written = definition, opening.start()
             if href:
-                found.append((shift + written, href, image))
+                found.append((shift + written, href, image, defined_at))
             if not image:  # the link's text, by the patterns after this one
                 found += _inline_references(
                     text[opening.end() : index - 1], definitions, reader, index_of_pass + 1, shift + opening.end()
@@ -536,13 +538,21 @@ def check_links(
 ) -> None:  # fmt: skip
     """Every link in the body to a page or file of the project leads to one that is published
     (``folder``: where the text's file is, below content/; ``own``: its content path)."""
-    for written in find_links(body, first_line):
+    # each address once per line: a reference used three times is one address, on its definition's line
+    for written in dict.fromkeys(find_links(body, first_line)):
         # the address as the browser reads the attribute: "&amp;" is "&", "&#115;" an "s"
         link = BodyImage(html.unescape(written.src), written.line)
         if not link.src or link.src.startswith("#"):
             continue
         if (parts := _split(link.src)) is not None and parts.scheme.lower() in _SCRIPT_SCHEMES:
             continue  # check_body reports it
+        if link.src.startswith("//"):
+            ctx.error(link.line, _(
+                "%(field)s: link %(src)s: an address without https: at its start leads nowhere in an email; "
+                "write https:%(src)s",
+                field=field, src=link.src,
+            ))  # fmt: skip
+            continue
         if _DRIVE.match(link.src) or "\\" in link.src:
             ctx.error(link.line, _(
                 "%(field)s: link %(src)s: a path on a computer (with \\ or a drive letter) is no address of "
@@ -1196,7 +1206,7 @@ def check_body(
         check_raw_html(ctx, body, first_line, field)
     lowered = body.lower()
     # a character reference hides a scheme from this test ("java&#115;cript:"), not from a browser
-    scripted = "javascript:" in lowered or "vbscript:" in lowered or "file:" in lowered or "&" in body
+    scripted = any(f"{scheme}:" in lowered for scheme in _SCRIPT_SCHEMES) or "&" in body
     hosted = "//" in body  # only an address with "//" can be unreadable: a host of "[" or odd letters
     with_images = may_show_images(body)
     # the lines the page shows, its links and its images, each found once for all the checks below
