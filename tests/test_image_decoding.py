@@ -103,8 +103,9 @@ def test_images_of_every_page_and_every_way_of_writing_them_are_decoded(project:
     write("prozess/werkstatt.md", "---\ntitle: Werkstatt\nstatus: done\n---\n\n![Werkstatt](../media/abgeschnitten.jpg)\n")
     problem = DAMAGED.format(src='"media/abgeschnitten.jpg"')
     assert messages(project) == [
-        f"content/kontakt.md:7: error: body: image media/abgeschnitten.jpg: {problem}",  # the reference image
         f"content/kontakt.md:9: error: body: image media/abgeschnitten.jpg: {problem}",  # raw HTML
+        # the reference image, at its definition: where its address is written
+        f"content/kontakt.md:19: error: body: image media/abgeschnitten.jpg: {problem}",
         f"content/prozess/werkstatt.md:6: error: body: image ../media/abgeschnitten.jpg: {problem}",
     ]  # code, and a link to the file (not an image), are not shown: no message
 

@@ -252,7 +252,7 @@ def _shown(body: str, first_line: int) -> Lines:
 
 
 def find_images(body: str, first_line: int, lines: Lines | None = None) -> list[BodyImage]:
-    """Every image the body shows, by the line its address is on (a reference image: the line using it)."""
+    """Every image the body shows, by the line its address is on (a reference image: its definition's)."""
     return _references(_shown(body, first_line) if lines is None else lines, image=True)
 
 
@@ -373,7 +373,7 @@ _HEADING = re.compile(r"#{1,6}(?:\\.|[^\\])*?#*$")
 def _references(lines: Lines, *, image: bool) -> list[BodyImage]:
     """The targets of the body's inline links (or images), reference-style ones (with the
     ``[label]: target`` definitions of the body) and raw HTML attributes, each by the line its
-    address is written on (a reference: the line using it), as Python-Markdown reads them. In a
+    address is written on (a reference: its definition's), as Python-Markdown reads them. In a
     block of raw HTML only the HTML counts: Markdown there is text (unless ``markdown="1"``)."""
     reader = _link_reader()
     blocks = [(block, "\n".join(text for _, text in block)) for block in _blocks(lines)]
