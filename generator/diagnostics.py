@@ -62,10 +62,18 @@ class Problem:
         return _visible(f"{self.location}: {self.level.shown}: {self.message}")
 
 
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder what
+# follows them: "Ausgabe \u202efdp.exe" reads "Ausgabe exe.pdf" in a Subject, a <title>, a feed,
+# a terminal ("Trojan Source").
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # What a terminal or log must not take from an editor's text inside a message: control characters
-# (a message is one line), bidirectional controls (they reorder the line as shown: "Trojan Source")
-# and invisible separators; each is shown as its escape, \u202e.
-_INVISIBLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# (a message is one line), the bidirectional controls and marks, and invisible separators and
+# joiners; each is shown as its escape, \u202e.
+_INVISIBLE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u2060-\u2065\ufeff"
+    + "".join(sorted(BIDI_CONTROLS))
+    + "]"
+)
 
 
 def _visible(text: str) -> str:

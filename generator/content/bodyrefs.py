@@ -58,7 +58,7 @@ from generator.htmltags import (
 )
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
-from generator.routes import CALENDAR_ID, Routes, calendar_event
+from generator.routes import CALENDAR_ID, Routes, calendar_event, is_page_address
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
 _HTML_A = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
@@ -251,17 +251,17 @@ def _shown(body: str, first_line: int) -> Lines:
     return [(number, line, raw) for (number, _, raw), line in zip(marked, text.split("\n"), strict=True)]
 
 
-def find_images(body: str, first_line: int, lines: Lines | None = None) -> list[BodyImage]:
+def find_images(body: str, first_line: int) -> list[BodyImage]:
     """Every image the body shows, by the line its address is on (a reference image: its definition's)."""
-    return _references(_shown(body, first_line) if lines is None else lines, image=True)
+    return _references(_shown(body, first_line))[1]
 
 
-def find_links(body: str, first_line: int, lines: Lines | None = None) -> list[BodyImage]:
+def find_links(body: str, first_line: int) -> list[BodyImage]:
     """Every link the body has (not images), by the line its address is on: inline, reference
-    and raw ``<a href>`` (``lines``: the body's _shown(), if made already)."""
+    and raw ``<a href>``."""
     if "](" not in body and "][" not in body and "]:" not in body and "<a" not in body.lower():
         return []
-    return _references(_shown(body, first_line) if lines is None else lines, image=False)
+    return _references(_shown(body, first_line))[0]
 
 
 class _LinkReader(LinkInlineProcessor):
@@ -370,11 +370,12 @@ _BOX = re.compile(r" {0,3}(?:!!!|\?\?\?\+?|===[+!]?)[ \t]")
 _HEADING = re.compile(r"#{1,6}(?:\\.|[^\\])*?#*$")
 
 
-def _references(lines: Lines, *, image: bool) -> list[BodyImage]:
-    """The targets of the body's inline links (or images), reference-style ones (with the
-    ``[label]: target`` definitions of the body) and raw HTML attributes, each by the line its
-    address is written on (a reference: its definition's), as Python-Markdown reads them. In a
-    block of raw HTML only the HTML counts: Markdown there is text (unless ``markdown="1"``)."""
+def _references(lines: Lines) -> tuple[list[BodyImage], list[BodyImage]]:
+    """The targets of the body's links and of its images, read in one pass: inline and
+    reference-style ones (with the ``[label]: target`` definitions of the body) and raw HTML
+    attributes, each by the line its address is written on (a reference: its definition's), as
+    Python-Markdown reads them. In a block of raw HTML only the HTML counts: Markdown there is
+    text (unless ``markdown="1"``)."""
     reader = _link_reader()
     blocks = [(block, "\n".join(text for _, text in block)) for block in _blocks(lines)]
     # the definitions are read before the escapes (by a block processor): a target keeps its "\\"
@@ -390,23 +391,29 @@ def _references(lines: Lines, *, image: bool) -> list[BodyImage]:
                 parts.append((numbers, first, text[last : m.start()]))
                 first, last = first + text.count("\n", last, m.end()), m.end()
         parts.append((numbers, first, text[last:]))
-    found: list[tuple[int, int, str]] = []  # (line, offset, target): in the order written
+    links: list[tuple[int, int, str]] = []  # (line, offset, target)
+    images: list[tuple[int, int, str]] = []
     for numbers, first, part in parts:
         text = reader.escaped(part)  # the offsets move, not the line breaks
         for offset, target, is_image, defined_at in _inline_references(text, definitions, reader):
-            if is_image == image:
-                # a reference: where its target is written, where it is to be mended
-                found.append((defined_at or numbers[first + text.count("\n", 0, offset)], offset, target))
+            # a reference: where its target is written, where it is to be mended
+            written_on = defined_at or numbers[first + text.count("\n", 0, offset)]
+            (images if is_image else links).append((written_on, offset, target))
     # raw HTML's <a href> and <img src>, a tag over several lines too
     whole = "\n".join(line for _, line, _raw in lines)
     starts = [0]
     for _number, line, _raw in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
-    for m in (_HTML_IMG if image else _HTML_A).finditer(whole):
-        value = next(index for index in (1, 2, 3) if m.group(index) is not None)
-        at = bisect.bisect_right(starts, m.start(value)) - 1
-        found.append((lines[at][0], m.start(value) - starts[at], html.unescape(m.group(value))))
-    return [BodyImage(target, number) for number, _offset, target in sorted(found, key=lambda f: (f[0], f[1]))]
+    for pattern, into in ((_HTML_A, links), (_HTML_IMG, images)):
+        for m in pattern.finditer(whole):
+            value = next(index for index in (1, 2, 3) if m.group(index) is not None)
+            at = bisect.bisect_right(starts, m.start(value)) - 1
+            into.append((lines[at][0], m.start(value) - starts[at], html.unescape(m.group(value))))
+
+    def in_order(found: list[tuple[int, int, str]]) -> list[BodyImage]:
+        return [BodyImage(target, number) for number, _offset, target in sorted(found, key=lambda f: (f[0], f[1]))]
+
+    return in_order(links), in_order(images)
 
 
 # Python-Markdown's inline patterns that make links and images, in the order it applies them
@@ -633,20 +640,18 @@ def _check_site_address(
     on the same host (outside site_url's path) are not the site's."""
     routes = targets.routes
     assert routes is not None
-    site = urlsplit(routes.site_url)
-    if link.src.startswith("//") or any(link.src.startswith(other) for other in routes.served_elsewhere):
+    if any(link.src.startswith(other) for other in routes.served_elsewhere):
         return
-    if link.src.startswith("/"):
-        base = site.path or "/"
+    if link.src.startswith("/"):  # from the web server's root ("//host" is check_links' to report)
+        base = urlsplit(routes.site_url).path or "/"
         relative = link.src[len(base) :] if link.src.startswith(base) else None
     else:
         relative = routes.relative_to_site(link.src)
     if relative is None:
         return
     path = unquote(urlsplit(relative).path)
-    last = path.rsplit("/", 1)[-1]
-    if last == "" or last.endswith(".html") or "." not in last:  # a page's address
-        if {path, f"{path}/", f"{path}index.html"} & set(targets.page_urls):
+    if is_page_address(path):
+        if any(address in targets.page_urls for address in (path, f"{path}/", f"{path}index.html")):
             return
         stem = path.rstrip("/").removesuffix(".html").removesuffix("/index") or "index"
         ctx.error(link.line, _(
@@ -1212,8 +1217,8 @@ def check_body(
     # the lines the page shows, its links and its images, each found once for all the checks below
     marked = _shown(body, first_line) if hosted or scripted or with_images or "](" in body else []
     lines = [(number, line) for number, line, _raw in marked]
-    links = find_links(body, first_line, marked) if hosted or scripted else []
-    found = find_images(body, first_line, marked) if with_images else []
+    # the links and the images in one reading (each check below reads only what it needs)
+    links, found = _references(marked) if hosted or scripted or with_images else ([], [])
     for reference in (*links, *found) if hosted else ():
         if not readable(reference.src):
             ctx.error(reference.line, _unreadable(field, reference.src))

@@ -24,7 +24,7 @@ from babel.dates import get_month_names
 from generator.addresses import is_address
 from generator.content.model import EventTime
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, describe, quote
-from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, Location
+from generator.diagnostics import BIDI_CONTROLS, UNKNOWN_FIELD, Diagnostics, Location
 from generator.i18n import N_, _, language
 
 E = TypeVar("E", bound=Enum)
@@ -38,11 +38,9 @@ _DATETIME = re.compile(
 _TIME_ONLY = re.compile(_TIME + r"(?: *Uhr)?", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+")
 _LINE_BREAKS = {"\u2028", "\u2029", "\u0085"}
-# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder what
-# follows them: "Ausgabe \u202efdp.exe" reads "Ausgabe exe.pdf" in a Subject, a <title>, a feed.
-# They count as control characters. The marks U+200E/U+200F (LRM/RLM) and U+061C (ALM) stay
+# Bidirectional embeddings, overrides and isolates (BIDI_CONTROLS, generator.diagnostics) count
+# as control characters in a value. The marks U+200E/U+200F (LRM/RLM) and U+061C (ALM) stay
 # allowed: they reorder nothing beyond their neighbours and belong in mixed-direction names.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 DATE_EXPECTED = N_('a date "YYYY-MM-DD" or "DD.MM.YYYY"')
 WHEN_EXPECTED = N_('a date or "YYYY-MM-DD HH:MM"')
@@ -64,8 +62,13 @@ GERMAN_CHOICES: dict[str, tuple[str, ...]] = {
 
 def suggest(word: str, choices: Sequence[str]) -> str:
     """' (did you mean "x"?)' for the closest choice, or nothing."""
+    match = _closest(word, choices)
+    return _(' (did you mean "%(name)s"?)', name=match) if match else ""
+
+
+def _closest(word: str, choices: Sequence[str]) -> str | None:
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return _(' (did you mean "%(name)s"?)', name=match[0]) if match else ""
+    return match[0] if match else None
 
 
 # Field names editors bring from other tools (MkDocs' and Material's page meta, blog engines) or
@@ -90,10 +93,7 @@ def meant_field(key: str, known: Sequence[str]) -> str | None:
     """The field of ours an unknown field likely means: one it names in other words, else the
     closest name, else None."""
     meant = next((name for name in SYNONYMS.get(key.strip().lower(), ()) if name in known and name != key), None)
-    if meant is not None:
-        return meant
-    match = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    return match[0] if match else None
+    return meant if meant is not None else _closest(key, known)
 
 
 # A field whose misspelling changes what is published: an issue meant as a draft would go public

@@ -40,6 +40,7 @@ from generator.routes import (
     PHASES_DIR,
     STATEMENTS_PAGE,
     Routes,
+    is_page_address,
 )
 
 PEOPLE_FILE = "people.yml"
@@ -225,7 +226,7 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
         targets = _link_targets(content, pages, drafts, files, settings)
         _check_issue_links(issues + checked_only, targets, files[1], context)
         _check_page_links(page_texts, targets, context)
-        _check_site_addresses(issues, pages - drafts, settings, diag)
+        _check_site_addresses(issues, pages - drafts, targets.routes, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
     entries = sorted(events.values(), key=lambda e: (e.event.start, e.event.title))
@@ -378,14 +379,13 @@ def _link_targets(
     )  # fmt: skip
 
 
-def _check_site_addresses(issues: list[Issue], published: set[str], settings: Settings, diag: Diagnostics) -> None:
+def _check_site_addresses(issues: list[Issue], published: set[str], routes: Routes | None, diag: Diagnostics) -> None:
     """An event's web address for joining or signing up that lies on this site (below site_url)
     must name a page the site has (``published``: their content paths): else every email and page
     showing it links to nothing (the build finds it in the built emails too, but only check names
-    the line)."""
-    if not settings.site_url:
+    the line). ``routes``: the site's addresses, None without site_url."""
+    if routes is None:
         return
-    routes = Routes.create(settings.site_url, settings.use_directory_urls, settings.service_url, settings.subscribe_url)
     pages = {routes.page(source) for source in published}
     checked: set[str] = set()
     for event in (event for issue in issues for event in issue.events):
@@ -397,9 +397,7 @@ def _check_site_addresses(issues: list[Issue], published: set[str], settings: Se
             if value is None or relative is None or any(value.startswith(e) for e in routes.served_elsewhere):
                 continue
             path = urlsplit(relative).path
-            last = path.rsplit("/", 1)[-1]
-            page_like = last == "" or last.endswith(".html") or "." not in last  # not a file such as a PDF
-            if page_like and path not in pages and f"{path}/" not in pages:
+            if is_page_address(path) and path not in pages and f"{path}/" not in pages:
                 diag.error(
                     event.source,
                     _(
