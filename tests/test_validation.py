@@ -911,7 +911,8 @@ def test_an_event_address_on_this_site_must_name_one_of_its_pages(
     project: Path, write: Callable[..., Path], directory_urls: bool
 ) -> None:
     """A registration or join address below site_url that names no page is reported at the event
-    (the build would only find it in the built emails); pages, drafts and files are told apart."""
+    (the build would only find it in the built emails); pages, drafts and files are told apart, and
+    the start page and a percent-escaped address are pages as the links' check finds them."""
     if not directory_urls:
         config = project / "mkdocs.yml"
         config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
@@ -931,6 +932,9 @@ def test_an_event_address_on_this_site_must_name_one_of_its_pages(
         "    online: https://test.example.org/newsletter/2026-03/\n"
         "  - title: Datei\n    start: 2026-07-13 10:00\n    location: Schwaan\n"
         "    registration: https://test.example.org/media/programm.pdf\n"
+        "  - title: Startseite\n    start: 2026-07-14 10:00\n    online: https://test.example.org/\n"
+        "  - title: Maskiert\n    start: 2026-07-15 10:00\n"
+        f"    online: https://test.example.org/%61nmeldung{'/' if directory_urls else '.html'}\n"
         "---\n\nText.\n",
     )
     found = [m for m in messages(project) if "is an address of this site" in m]

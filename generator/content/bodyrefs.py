@@ -538,6 +538,11 @@ class LinkTargets:
     page_urls: Collection[str] = ()
     docs_dir: str = "content"  # as the messages name the content folder
 
+    def has_page_at(self, path: str) -> bool:
+        """Whether a page lies at ``path`` (site-relative, unquoted; "" is the start page), written
+        with or without its closing slash or index.html."""
+        return any(address in self.page_urls for address in (path, f"{path}/", f"{path}index.html"))
+
 
 def check_links(
     ctx: Context, body: str, first_line: int, folder: str, targets: LinkTargets, field: str = "body",
@@ -651,7 +656,7 @@ def _check_site_address(
         return
     path = unquote(urlsplit(relative).path)
     if is_page_address(path):
-        if any(address in targets.page_urls for address in (path, f"{path}/", f"{path}index.html")):
+        if targets.has_page_at(path):
             return
         stem = path.rstrip("/").removesuffix(".html").removesuffix("/index") or "index"
         ctx.error(link.line, _(

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pathspec
@@ -226,7 +226,7 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
         targets = _link_targets(content, pages, drafts, files, settings)
         _check_issue_links(issues + checked_only, targets, files[1], context)
         _check_page_links(page_texts, targets, context)
-        _check_site_addresses(issues, pages - drafts, targets.routes, diag)
+        _check_site_addresses(issues, targets, diag)
     issues.sort(key=lambda i: (i.date, i.number, i.slug))
     order = {issue.slug: position for position, issue in enumerate(issues)}
     entries = sorted(events.values(), key=lambda e: (e.event.start, e.event.title))
@@ -379,14 +379,14 @@ def _link_targets(
     )  # fmt: skip
 
 
-def _check_site_addresses(issues: list[Issue], published: set[str], routes: Routes | None, diag: Diagnostics) -> None:
+def _check_site_addresses(issues: list[Issue], targets: LinkTargets, diag: Diagnostics) -> None:
     """An event's web address for joining or signing up that lies on this site (below site_url)
-    must name a page the site has (``published``: their content paths): else every email and page
-    showing it links to nothing (the build finds it in the built emails too, but only check names
-    the line). ``routes``: the site's addresses, None without site_url."""
+    must name a page the site has: else every email and page showing it links to nothing (the
+    build finds it in the built emails too, but only check names the line). The pages are those
+    the links of texts may lead to, by the same rule (``targets``; no routes without site_url)."""
+    routes = targets.routes
     if routes is None:
         return
-    pages = {routes.page(source) for source in published}
     checked: set[str] = set()
     for event in (event for issue in issues for event in issue.events):
         if event.id in checked:  # an event named in several issues: reported once
@@ -396,8 +396,8 @@ def _check_site_addresses(issues: list[Issue], published: set[str], routes: Rout
             relative = routes.relative_to_site(value) if value else None
             if value is None or relative is None or any(value.startswith(e) for e in routes.served_elsewhere):
                 continue
-            path = urlsplit(relative).path
-            if is_page_address(path) and path not in pages and f"{path}/" not in pages:
+            path = unquote(urlsplit(relative).path)
+            if is_page_address(path) and not targets.has_page_at(path):
                 diag.error(
                     event.source,
                     _(
