@@ -2,10 +2,14 @@
 
 Prints, as one JSON line, the seconds of its three parts: loading the content, converting the
 texts (in a build shared with the site: one conversion for both) and the emails themselves.
+As in a build (generator/cli.py), the German hyphenation patterns are parsed into the (new,
+empty) cache by a process of their own while the content loads, and the young generation of
+the garbage collector is collected as seldom as in a build.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import tempfile
@@ -14,15 +18,18 @@ from pathlib import Path
 
 from generator.content import load_project
 from generator.email.build import build_emails
+from generator.hyphenation import prepare_cache
 from generator.texts import convert_texts
 
 if __name__ == "__main__":
-    started = time.perf_counter()
-    project = load_project(Path(sys.argv[1])).project
-    loaded = time.perf_counter()
-    texts = convert_texts(project)
-    converted = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        gc.set_threshold(50_000, 20, 100)
+        prepare_cache(Path(out))  # the emails' cache folder below is out/cache: patterns in its parent
+        project = load_project(Path(sys.argv[1])).project
+        loaded = time.perf_counter()
+        texts = convert_texts(project)
+        converted = time.perf_counter()
         results = build_emails(
             project, lambda slug: Path(out) / slug, None, inliner=sys.argv[2] if len(sys.argv) > 2 else "css-inline",  # type: ignore[arg-type]
             cache=Path(out) / "cache", texts=texts,

@@ -45,6 +45,11 @@ class Location:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
 
+    def __reduce__(self) -> tuple[type[Location], tuple[str, int]]:
+        # the model holds one per event, statement and photo (11,000 at 1,000 issues): one call
+        # each way, not the slotted dataclass's state set field by field (content/model.py)
+        return (Location, (self.path, self.line))
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

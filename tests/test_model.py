@@ -212,3 +212,25 @@ def test_a_pickled_issue_comes_back_equal_and_leaves_its_body_as_it_was() -> Non
     copy = pickle.loads(pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL))
     assert copy == project and copy.issues[0].source == issue.source and copy.issues[0].body == body
     assert sys.getsizeof(body) == size
+
+
+@pytest.mark.parametrize("root", [Path(__file__).resolve().parent.parent, Path(__file__).resolve().parent / "projects"])
+def test_the_model_pickles_as_its_classes_called_with_their_fields(root: Path) -> None:
+    """Each class of the model (and Location) pickles as a call with its fields' values, in one
+    step each way (content/model.py): what comes back is the same, field for field, also in the
+    fields equality leaves out (the places of events, statements and photos)."""
+    import pickle
+
+    from generator.content import model
+    from generator.diagnostics import Location
+
+    if root.name == "projects":  # the second project of the tests, beside the example
+        root = next(path.parent for path in sorted(root.glob("*/mkdocs.yml")))
+    project = load_project(root).project
+    copy = pickle.loads(pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL))
+    assert repr(copy) == repr(project) and copy == project
+    classes = [Location] + [
+        c for c in vars(model).values() if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == model.__name__
+    ]
+    for cls in classes:  # none is left to the slotted dataclass's field-by-field state
+        assert cls.__reduce__ is not object.__reduce__, cls

