@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from generator import markup
 from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect
-from generator.email.plaintext import fill
 from generator.htmltags import without_comments
+from generator.plaintext import fill
 from generator.routes import Routes
 
 # The example's dialect: MkDocs' built-ins, its markdown_extensions, and smarty with German quotes.

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, time, timezone
 from html import unescape
 from html.parser import HTMLParser
@@ -360,7 +361,7 @@ def test_events_jsonld_shown_whole_is_the_list_of_every_event(rich: Path) -> Non
     from generator.site.pages import EventsJsonLd, SiteViews
 
     views = SiteViews(load_project(rich).project, lambda src: src, date.fromisoformat(TODAY))
-    jsonld = EventsJsonLd(views.events, lambda url: "https://test.example.org/" + url, "Landkreis Test")
+    jsonld = EventsJsonLd(views.events, lambda url: "https://test.example.org/" + url, "Landkreis Test", str)
     each = [json.loads(str(item)) for item in jsonld]
     assert len(each) == len(views.events) >= 5
     assert json.loads(str(escape(jsonld))) == each
@@ -656,3 +657,35 @@ def test_a_phase_page_shows_what_the_loader_read_of_its_front_matter(tmp_path: P
     navigation = re.search(r'<div class="md-sidebar md-sidebar--primary"[^>]*>', html)
     assert navigation is not None and "hidden" not in navigation.group(), navigation  # not hidden
     assert '<meta name="description" content="Messe in Kürze.">' in page(root, "prozess/messe")
+
+
+def test_an_event_description_is_plain_text_in_the_calendars_and_the_structured_data(
+    project: Path, write: Callable[..., Path]
+) -> None:
+    """A calendar and schema.org show text: the description's Markdown marks would show as
+    written there, and a link relative to the issue leads nowhere in a calendar app. Both take
+    the text the one conversion's HTML reads as (links absolute, an in-page anchor left out),
+    as the email's text part does."""
+    write("kontakt.md", "# Kontakt\n")
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Termine\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n'
+        "  - id: werkstatt\n    title: Werkstatt\n    start: 2026-09-10 10:00\n    location: Schwaan\n"
+        "    description: |\n"
+        "      Mit **Kinderbetreuung** und _Imbiss_. Fragen an das [Projektbüro](../kontakt.md),\n"
+        "      [mehr unten](#programm).\n\n"
+        "      - erster Punkt\n"
+        "      - zweiter Punkt\n"
+        "---\n\nText.\n",
+    )
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    expected = (
+        "Mit Kinderbetreuung und Imbiss. Fragen an das Projektbüro (https://test.example.org/kontakt/), mehr unten."
+        "\n\n- erster Punkt\n- zweiter Punkt"
+    )
+    for source in ("kalender.ics", "werkstatt.ics"):
+        description = str(events_by_uid(calendar(project, source))["werkstatt@test.example.org"]["DESCRIPTION"])  # type: ignore[index]
+        assert description.startswith(expected + "\n\nMehr: https://test.example.org/termine/#werkstatt"), description
+    data = events_jsonld(page(project, "termine"))["werkstatt"]
+    assert data["description"] == expected

@@ -1042,3 +1042,27 @@ def test_what_every_page_loads_comes_from_the_site(project: Path) -> None:
     assert any("mkdocs.yml" in m and "extra_javascript: https://evil.example/x.js: the site loads nothing" in m for m in found), found
     assert any("extra_css: //evil.example/x.css: the site loads nothing" in m for m in found), found
     assert not any("eigen.js" in m for m in found), found
+
+
+def test_markdown_in_a_plain_text_field_is_a_warning_at_its_line(project: Path, write: Callable[..., Path]) -> None:
+    """A title, summary, caption or credit is shown as written: bold, a link or code written
+    there would show its marks on the site and in the email. German's gender star and a lone
+    star or bracket are no Markdown mark; the body and an event's description are converted."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: "**Neu**: Termine"\nnumber: "02.2026"\ndate: 2026-06-30\n'
+        "summary: Alle Bürger*innen sind eingeladen, siehe [Kontakt](../kontakt.md)\n"
+        "cover:\n  src: ../media/foto.jpg\n  alt: Gruppe am Tisch\n  credit: Foto `Amt`\n"
+        "  caption: Die *Gruppe* [2026] am Tisch\n"
+        "events:\n  - title: Werkstatt **jetzt**\n    start: 2026-09-10 10:00\n    location: Schwaan\n"
+        "    description: Mit **Imbiss**\n"
+        "---\n\nText mit **fett**.\n",
+    )
+    found = [m for m in messages(project) if "is shown as written" in m]
+    rest = "is shown as written: this field is plain text; Markdown (**bold**, [links](...), `code`) is converted only in the body, quotes and event descriptions"
+    assert found == [
+        f'content/newsletter/2026-02.md:2: warning: title: "**Neu**" {rest}',
+        f'content/newsletter/2026-02.md:5: warning: summary: "[Kontakt](../kontakt.md)" {rest}',
+        f'content/newsletter/2026-02.md:9: warning: cover.credit: "`Amt`" {rest}',
+        f'content/newsletter/2026-02.md:12: warning: events[1].title: "**jetzt**" {rest}',
+    ]

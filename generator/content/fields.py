@@ -98,6 +98,9 @@ def meant_field(key: str, known: Sequence[str]) -> str | None:
 
 # A field whose misspelling changes what is published: an issue meant as a draft would go public
 _NOT_TO_MISS = ("draft",)
+# What an editor used to Markdown writes in a field that is not converted: bold, a link, code.
+# Single stars are no mark here: "Bürger*innen" is how many German texts write for everyone.
+_MARKDOWN_MARKS = re.compile(r"\*\*[^*\s](?:[^*]*[^*\s])?\*\*|\[[^\]\n]+\]\([^)\s]+\)|`[^`\n]+`")
 
 
 # Unicode's control characters (category Cc) are exactly U+0000-U+001F and U+007F-U+009F.
@@ -372,7 +375,11 @@ class Fields:
         return node
 
     # -- typed values ---------------------------------------------------------------
-    def text(self, key: str, *, required: bool = False, single_line: bool = True, hint: str = "") -> str | None:
+    def text(
+        self, key: str, *, required: bool = False, single_line: bool = True, hint: str = "", plain: bool = False
+    ) -> str | None:
+        """``plain``: the text is shown as written (a title, a summary, a caption): Markdown's marks
+        in it are warned about, as they would show as they are."""
         node = self.get(key)
         if node is not None and not isinstance(node, YScalar):
             self.expected(key, _("text"), node)
@@ -388,6 +395,13 @@ class Fields:
             )
             self.error(key, _("must be %(rule)s, found %(value)s", rule=rule, value=quote(value)))
             return None
+        if plain and (mark := _MARKDOWN_MARKS.search(value)) is not None:
+            self.ctx.warning(self.line_of(key), _(
+                "%(field)s: %(mark)s is shown as written: this field is plain text; Markdown (**bold**, "
+                "[links](...), `code`) is converted only in the body, quotes and event descriptions",
+                field=self.name(key),
+                mark=quote(mark.group()),
+            ))  # fmt: skip
         return value
 
     def boolean(self, key: str, default: bool) -> bool:

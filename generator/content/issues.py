@@ -181,7 +181,7 @@ class IssueReader:
         present = [key for key in EVENT_KEYS if fields.has(key)]
         if given_id is not None and present == ["id"]:
             return EventRef(given_id, Location(self.ctx.path, fields.line))
-        title = fields.text("title", required=True)
+        title = fields.text("title", required=True, plain=True)
         start = fields.when("start", required=True)
         # end is checked even when start is wrong: the editor gets both mistakes in one run (a bare
         # "19:00" is read on some day then, and the result is not used)
@@ -258,10 +258,10 @@ class IssueReader:
         fields = Fields(self.ctx, root, "", ISSUE_KEYS, line=1)
         if not fields.ok:
             return ReadIssue(None, [], 1, unreadable=True)
-        title = fields.text("title", required=True)
+        title = fields.text("title", required=True, plain=True)
         number = fields.text("number", required=True)
         issue_date = fields.date("date", required=True)
-        summary = fields.text("summary")
+        summary = fields.text("summary", plain=True)
         draft = fields.boolean("draft", False)
         cover_node = fields.get("cover")
         cover = read_photo(self.ctx, cover_node, "cover", self.images) if cover_node is not None else None

@@ -41,8 +41,8 @@ def read_photo(ctx: Context, node: YNode, prefix: str, images: ImageChecker) -> 
         return None
     image = read_image(fields, "src", images)
     alt = fields.text("alt", required=True)
-    credit = fields.text("credit", required=True, hint=_(' (the rights holder, shown as "Foto: ...")'))
-    caption = fields.text("caption", single_line=False)
+    credit = fields.text("credit", required=True, plain=True, hint=_(' (the rights holder, shown as "Foto: ...")'))
+    caption = fields.text("caption", single_line=False, plain=True)
     if alt is not None and (problem := alt_text_problem(alt, fields.text("src"))) is not None:
         fields.error("alt", _("%(problem)s, found %(alt)s", problem=problem, alt=quote(alt)))
         alt = None

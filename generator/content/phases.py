@@ -43,7 +43,7 @@ def _read_phase(
     fields = Fields(ctx, root, "", PHASE_KEYS, line=1)
     if not fields.ok:
         return None
-    title = fields.text("title", required=True)
+    title = fields.text("title", required=True, plain=True)
     order = fields.integer("order")
     status_given = fields.has("status")
     status = fields.choice("status", PhaseStatus, PhaseStatus.PLANNED)
@@ -57,7 +57,7 @@ def _read_phase(
             start=format_when(start),
             format_when=quote(format_when(end)),
         ))
-    summary = fields.text("summary")
+    summary = fields.text("summary", plain=True)
     check_body(ctx, converted.body, converted.body_line, images, path.relative_to(images.content_dir).as_posix())
     if title is None or not status_given:
         return None

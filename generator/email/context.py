@@ -14,7 +14,6 @@ from markupsafe import Markup
 from generator.content.images import ImageChecker
 from generator.content.model import Image, Issue, Person, Photo, ProcessContact, Project
 from generator.email.bodyhtml import EmailLinks, email_html
-from generator.email.plaintext import html_to_text
 from generator.formatting import (
     EVENT_STATUS_LABELS,
     POSTPONED_NOTE,
@@ -26,6 +25,7 @@ from generator.formatting import (
     message_date,
 )  # fmt: skip
 from generator.images import ImagePipeline
+from generator.plaintext import html_to_text
 from generator.routes import Routes
 from generator.texts import Texts, issue_source
 

@@ -21,11 +21,11 @@ from generator.content.model import Issue, Project
 from generator.email.bodyhtml import defuse
 from generator.email.context import ViewBuilder
 from generator.email.lint import lint_email
-from generator.email.plaintext import fill
 from generator.hyphenation import WBR, hyphenate_html
 from generator.i18n import _
 from generator.images import ImagePipeline
 from generator.markup import Converter
+from generator.plaintext import fill
 from generator.texts import Texts, routes_for
 from generator.theme import find_template
 

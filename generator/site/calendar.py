@@ -45,6 +45,9 @@ class CalendarEvent:
     url: str  # the event on the Termine page
     issue_urls: tuple[str, ...]  # the issues that mention it
     open: bool  # scheduled and not over: only then its join and registration links are shown
+    # its description as plain text (generator/plaintext.py, from the conversion's HTML): a
+    # calendar shows text, and Markdown's marks or a link relative to the issue mean nothing there
+    description: str | None = None
 
 
 def uid_for(event: Event, site_url: str | None) -> str:
@@ -94,8 +97,8 @@ def read_previous(data: bytes) -> dict[str, Seen]:
 
 def _description(item: CalendarEvent) -> str:
     parts = []
-    if item.event.description:
-        parts.append(item.event.description.strip())
+    if item.description:
+        parts.append(item.description.strip())
     if item.open and item.event.registration:  # as on the site: no sign-up or join link for a
         parts.append(f"Anmeldung: {item.event.registration}")  # cancelled, postponed or past event
     if item.open and item.event.online:

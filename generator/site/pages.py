@@ -254,7 +254,11 @@ _SCHEMA_STATUS = {
 }
 
 
-def event_jsonld(view: EventView, absolute: Callable[[str], str], organiser: str | None) -> dict[str, Any]:
+def event_jsonld(
+    view: EventView, absolute: Callable[[str], str], organiser: str | None, describe: Callable[[str], str]
+) -> dict[str, Any]:
+    """schema.org's Event for ``view``; ``describe``: an event's description (Markdown) as the
+    plain text schema.org's ``description`` is."""
     event = view.event
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -284,8 +288,8 @@ def event_jsonld(view: EventView, absolute: Callable[[str], str], organiser: str
     else:
         data["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
         data["location"] = place
-    if event.description:
-        data["description"] = event.description.strip()
+    if event.description and (description := describe(event.description).strip()):
+        data["description"] = description
     if organiser:
         data["organizer"] = {"@type": "Organization", "name": organiser}
     return data
@@ -309,16 +313,25 @@ class EventsJsonLd:
     Iterated it gives each event's JSON; shown as a whole (``{{ events_jsonld }}`` in a
     project's own template, with or without autoescape) the list of all events in one JSON text."""
 
-    def __init__(self, views: Sequence[EventView], absolute: Callable[[str], str], organiser: str | None) -> None:
-        self.views, self.absolute, self.organiser = views, absolute, organiser
+    def __init__(
+        self,
+        views: Sequence[EventView],
+        absolute: Callable[[str], str],
+        organiser: str | None,
+        describe: Callable[[str], str],
+    ) -> None:
+        self.views, self.absolute, self.organiser, self.describe = views, absolute, organiser, describe
 
     def __iter__(self) -> Iterator[Markup]:
-        return (Markup(jsonld_script(event_jsonld(view, self.absolute, self.organiser))) for view in self.views)
+        return (Markup(jsonld_script(self._data(view))) for view in self.views)
+
+    def _data(self, view: EventView) -> dict[str, Any]:
+        return event_jsonld(view, self.absolute, self.organiser, self.describe)
 
     def __len__(self) -> int:
         return len(self.views)
 
     def __html__(self) -> str:
-        return jsonld_script([event_jsonld(view, self.absolute, self.organiser) for view in self.views])
+        return jsonld_script([self._data(view) for view in self.views])
 
     __str__ = __html__

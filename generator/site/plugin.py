@@ -54,6 +54,7 @@ from generator.i18n import N_, translate
 from generator.images import ImagePipeline
 from generator.manifest import read_renditions
 from generator.output import NEWSLETTER_DIR
+from generator.plaintext import html_to_text
 from generator.published import verify_published_html
 from generator.routes import ARCHIVE_PAGE, EVENTS_PAGE, ISSUES_DIR, PHASES_DIR, STATEMENTS_PAGE, page_url
 from generator.site import bodyimages, calendar, feed, pages, searchtext, sitemaps
@@ -570,7 +571,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if src == EVENTS_PAGE:
             absolute = self.absolute
             organiser = self._project().settings.organisation
-            extra["events_jsonld"] = pages.EventsJsonLd(views.events, absolute, organiser)
+            extra["events_jsonld"] = pages.EventsJsonLd(views.events, absolute, organiser, self._description_text)
         context.update(extra)  # type: ignore[typeddict-item]
         return context
 
@@ -821,8 +822,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         settings = self._project().settings
         items = [
             calendar.CalendarEvent(
-                view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues), view.open
-            )
+                view.event, self.absolute(view.url), tuple(self.absolute(i.url) for i in view.issues), view.open,
+                self._description_text(view.event.description) if view.event.description else None,
+            )  # fmt: skip
             for view in self.views.events
         ]
         args = (site, items, [self.routes.event_calendar(item.event.id) for item in items])
@@ -863,6 +865,13 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             content_html={i.slug: self.issue_html.get(f"{ISSUES_DIR}/{i.slug}.md", "") for i in published},
         )
         (site / pages.FEED_FILE).write_bytes(data)
+
+    def _description_text(self, text: str) -> str:
+        """An event's description (written in an issue) as plain text, for the calendars and the
+        events' structured data: the one conversion's HTML, read as the email's text part reads
+        its own (generator/plaintext.py: no Markdown marks, links absolute as converted), its
+        paragraphs unwrapped: a calendar app wraps them to its own width."""
+        return html_to_text(self.texts.html(text, f"{ISSUES_DIR}/index.md"), width=None)
 
     def _search_markdown(self, text: str) -> str:
         return self.texts.html(text, f"{ISSUES_DIR}/index.md")

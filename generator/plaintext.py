@@ -1,12 +1,15 @@
-"""The plain-text rendering of an email's HTML body: readable, no markup, every link as a URL.
+"""The plain-text rendering of a converted text: readable, no markup, every link as a URL.
 
 Written for the small, clean HTML our Markdown conversion and sanitiser produce (paragraphs,
-headings, lists, quotes, links, images, tables), not for arbitrary web pages.
+headings, lists, quotes, links, images, tables), not for arbitrary web pages. The email's text
+part reads its email markup; the site's calendars and structured data read the conversion's
+HTML of an event's description (links in it are absolute, in-page anchors are left out).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from html.parser import HTMLParser
 
 WIDTH = 76
@@ -64,8 +67,9 @@ def table_text(rows: list[list[str]], header: bool) -> str:
 
 
 class _TextWriter(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
         super().__init__(convert_charrefs=True)
+        self.width = width
         self.blocks: list[tuple[str, bool]] = []  # (text, follows the previous item of its list)
         self.list_started = False
         self.line: list[str] = []
@@ -99,7 +103,7 @@ class _TextWriter(HTMLParser):
             first, rest = indent + self.prefix, indent + " " * len(self.prefix)
             wrapped = []
             for number, line in enumerate(text.split("\n")):
-                wrapped.append(fill(line, WIDTH, first if number == 0 else rest, rest))
+                wrapped.append(fill(line, self.width, first if number == 0 else rest, rest))
             text = "\n".join(wrapped)
         if self.quote:
             text = "\n".join("> " * self.quote + line for line in text.split("\n"))
@@ -201,7 +205,9 @@ class _TextWriter(HTMLParser):
         return out
 
 
-def html_to_text(fragment: str) -> str:
-    writer = _TextWriter()
+def html_to_text(fragment: str, width: int | None = WIDTH) -> str:
+    """``fragment`` as text, its paragraphs wrapped at ``width`` characters (None: a paragraph is
+    one line, for a reader that wraps itself: a calendar app, a search engine)."""
+    writer = _TextWriter(sys.maxsize if width is None else width)
     writer.feed(fragment)
     return writer.text()
