@@ -32,7 +32,9 @@ SHY = "\u00ad"
 WBR = "<wbr>"  # not a character: copied text stays whole (GMX and WEB.DE drop it: see email.css)
 MIN_LETTERS = 12  # shorter words fit any line
 
-_WORD = re.compile(rf"[^\W\d_]{{{MIN_LETTERS},}}")
+# From a word's first letter only (the lookbehind): tried inside a shorter word, the engine took
+# every letter to its end again, and no match can start there anyway.
+_WORD = re.compile(rf"(?<![^\W\d_])[^\W\d_]{{{MIN_LETTERS},}}")
 _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"]{12,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _ADDRESS_BREAK = re.compile(r"(?<=[/@])(?=.)|(?<=.)(?=\.)")
 RUN = 20  # at most this many characters of an address or of code without a break opportunity
@@ -55,6 +57,14 @@ def _runs(*alternatives: str) -> re.Pattern[str]:
 
 
 _PROTECTED = _runs(_COMMENT_RUN, _ELEMENT_RUN, _TAG_RUN)
+# The same runs without the white space between them, for a text in which each of them closes
+# (_hopeless finds none that cannot): the texts between them then hold their blanks, which
+# changes nothing (no word or address of hyphenate_text holds one), and a page splits into a
+# third of the pieces. The names' cases are spelt out: re.IGNORECASE folds every character.
+_NAMES_ANY_CASE = "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in _PROTECTED_NAMES.split("|"))
+_MARKUP = re.compile(
+    rf"(<(?:!--.*?-->|(?:{_NAMES_ANY_CASE})\b[^>]*>.*?</(?:{_NAMES_ANY_CASE})\s*>|[^>]*>))", re.DOTALL
+)
 # The same where no comment, no protected element, or no tag at all can be closed any more
 # (_segments; each of them needs a ">")
 _RUNS = {
@@ -63,7 +73,8 @@ _RUNS = {
     (True, False, True): _runs(_COMMENT_RUN, _TAG_RUN),
     (False, False, True): _runs(_TAG_RUN),
 } | {(comments, elements, False): _runs() for comments in (True, False) for elements in (True, False)}
-_MAY_CHANGE = re.compile(rf"[^\W\d_]{{{MIN_LETTERS}}}|[/@.]")  # a long word, or an address's mark
+# a long word (looked for from its first letter, as _WORD), or an address's mark
+_MAY_CHANGE = re.compile(rf"(?<![^\W\d_])[^\W\d_]{{{MIN_LETTERS}}}|[/@.]")
 
 
 LANGUAGE = "de_DE"
@@ -162,6 +173,10 @@ def _broken_address(address: str, breaker: str) -> str:
 
 def hyphenate_text(text: str, breaker: str = WBR) -> str:
     """Plain text (no markup) with soft hyphens in long words and ``breaker`` in long addresses."""
+    if "@" not in text and "http" not in (lower := text.lower()) and "www." not in lower:
+        # no address can be in it (_ADDRESS needs one of these), and looking for one costs more
+        # than the words: its second form tries every letter of every word before the "@"
+        return _WORD.sub(_hyphenated, text)
     parts, last = [], 0
     for address in _ADDRESS.finditer(text):
         parts.append(_WORD.sub(_hyphenated, text[last : address.start()]))
@@ -178,6 +193,11 @@ def hyphenate_html(html: str, breaker: str = WBR) -> str:
     """HTML with its text (only) hyphenated; ``breaker`` may be markup (``<wbr>``) or a character."""
     if len(html) > LARGE:
         return _hyphenate_large(html, breaker)
+    if not _hopeless(html):  # every comment, protected element and tag closes: one split by them
+        pieces = _MARKUP.split(html)  # text, markup, text, ...
+        # these texts are long (a paragraph): _changed's quick test would cost more than it saves
+        pieces[0::2] = [hyphenate_text(text, breaker) if len(text) >= MIN_LETTERS else text for text in pieces[0::2]]
+        return "".join(pieces)
     out: list[str] = []
     for start, end, runs in _segments(html):
         pieces = runs.split(html[start:end] if (start, end) != (0, len(html)) else html)  # text, run, text, ...

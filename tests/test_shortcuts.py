@@ -307,3 +307,50 @@ def test_the_address_scan_finds_what_the_case_blind_pattern_finds(pieces: list[s
     assert [m.span() + m.groups() for m in linkcheck._ADDRESS_ATTRIBUTE.finditer(html)] == [
         m.span() + m.groups() for m in reference.finditer(html)
     ]
+
+
+_TEXT_PIECES = st.lists(
+    st.sampled_from([
+        " ", "\u00a0", "\n", "Kreisentwicklungskonzept", "Beteiligung", "BÜRGERBETEILIGUNG", "Straßenbahnhaltestelle",
+        "kurz", ".", "/", "@", ":", "-", "_", "1", "www.", "WWW.", "Www.", "http://", "HTTPS://", "httpſ://",
+        "zukunftswerkstatt.example.org/termine/2026", "anna.muster", "example.org", "<", ">", '"', "ſ", "K",
+    ]),
+    max_size=40,
+)  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_TEXT_PIECES)
+def test_hyphenating_text_gives_what_the_first_version_gave(pieces: list[str]) -> None:
+    """hyphenate_text skips the search for addresses where none can be (no "@", no "http" or
+    "www." in any case) and looks for long words from their first letter only; the result is
+    that of the version without either shortcut."""
+    from generator import hyphenation
+
+    text = "".join(pieces)
+    assert hyphenation.hyphenate_text(text) == _reference_hyphenate_text(text)
+
+
+def _reference_hyphenate_text(text: str) -> str:
+    from generator import hyphenation
+
+    word = re.compile(rf"[^\W\d_]{{{hyphenation.MIN_LETTERS},}}")
+    parts, last = [], 0
+    for address in hyphenation._ADDRESS.finditer(text):
+        parts.append(word.sub(hyphenation._hyphenated, text[last : address.start()]))
+        found = address.group()
+        parts.append(hyphenation._broken_address(found, hyphenation.WBR) if len(found) >= 20 else found)
+        last = address.end()
+    parts.append(word.sub(hyphenation._hyphenated, text[last:]))
+    return "".join(parts)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_HTML_PIECES)
+def test_hyphenating_a_page_whose_markup_closes_gives_what_one_split_gives(pieces: list[str]) -> None:
+    """Where every comment, protected element and tag closes, hyphenate_html splits by them alone
+    (the white space between them stays in the texts): the same as the split into all runs."""
+    from generator import hyphenation
+
+    html = "".join(pieces)
+    assert hyphenation.hyphenate_html(html, hyphenation.WBR) == _reference_hyphenation(html)
