@@ -34,8 +34,13 @@ MIN_LETTERS = 12  # shorter words fit any line
 
 # From a word's first letter only (the lookbehind): tried inside a shorter word, the engine took
 # every letter to its end again, and no match can start there anyway.
-_WORD = re.compile(rf"(?<![^\W\d_])[^\W\d_]{{{MIN_LETTERS},}}")
-_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"]{12,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+# Nor right after "&": that is the name of an entity (&NonBreakingSpace;), which a soft hyphen
+# inside would break into text.
+_WORD = re.compile(rf"(?<![^\W\d_])(?<!&)[^\W\d_]{{{MIN_LETTERS},}}")
+# An address's part before the "@" is at most 64 characters (RFC 5321): unbounded, the engine
+# took each character of a long run of letters or digits before an "@" to the run's end again
+# (a 60,000-digit run beside an "@" took half a minute).
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"]{12,}|[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _ADDRESS_BREAK = re.compile(r"(?<=[/@])(?=.)|(?<=.)(?=\.)")
 RUN = 20  # at most this many characters of an address or of code without a break opportunity
 _CHUNK = re.compile(rf"(?:&#?\w+;|.){{1,{RUN}}}", re.DOTALL)  # an entity is one character
@@ -43,7 +48,7 @@ _CHUNK = re.compile(rf"(?:&#?\w+;|.){{1,{RUN}}}", re.DOTALL)  # an entity is one
 # them (a page is thousands of tags and blanks: split into runs, the text between them is few
 # pieces). A protected element ends at the first end tag of any protected kind: one inside
 # another (code in pre) ends the run early, and the rest is tags again.
-_PROTECTED_NAMES = "script|style|pre|code|textarea|title"
+_PROTECTED_NAMES = "script|style|pre|code|kbd|samp|textarea|title|xmp|listing"
 _COMMENT_RUN = r"<!--.*?-->"
 _ELEMENT_RUN = rf"<(?:{_PROTECTED_NAMES})\b[^>]*>.*?</(?:{_PROTECTED_NAMES})\s*>"
 _TAG_RUN = r"<[^>]*>"
@@ -189,8 +194,42 @@ def hyphenate_text(text: str, breaker: str = WBR) -> str:
 LARGE = 256 * 1024  # characters: a page this long is hyphenated piece by piece (_hyphenate_large)
 
 
+_PRE_OPEN = re.compile(r"<pre\b", re.IGNORECASE)
+_PRE_CLOSE = re.compile(r"</pre\s*>", re.IGNORECASE)
+
+
+def _pre_blocks(html: str) -> list[tuple[int, int]]:
+    """Where each ``<pre>`` element is, from its start tag to its own end tag: a protected run
+    ends at the first end tag of any protected kind, and ``<pre><code>...</code>`` goes on after
+    the code. From a ``<pre`` with no ``</pre>`` after it, the runs' own rule decides."""
+    blocks: list[tuple[int, int]] = []
+    position = 0
+    while (opening := _PRE_OPEN.search(html, position)) is not None:
+        closing = _PRE_CLOSE.search(html, opening.end())
+        if closing is None:
+            break
+        blocks.append((opening.start(), closing.end()))
+        position = closing.end()
+    return blocks
+
+
 def hyphenate_html(html: str, breaker: str = WBR) -> str:
-    """HTML with its text (only) hyphenated; ``breaker`` may be markup (``<wbr>``) or a character."""
+    """HTML with its text (only) hyphenated; ``breaker`` may be markup (``<wbr>``) or a character.
+    Nothing in a ``<pre>`` element changes: copied, its text must be as written."""
+    blocks = _pre_blocks(html)
+    if not blocks:
+        return _hyphenate_part(html, breaker)
+    out: list[str] = []
+    last = 0
+    for start, end in blocks:
+        out += (_hyphenate_part(html[last:start], breaker), html[start:end])
+        last = end
+    out.append(_hyphenate_part(html[last:], breaker))
+    return "".join(out)
+
+
+def _hyphenate_part(html: str, breaker: str) -> str:
+    """hyphenate_html of a text with no ``<pre>`` element that closes."""
     if len(html) > LARGE:
         return _hyphenate_large(html, breaker)
     if not _hopeless(html):  # every comment, protected element and tag closes: one split by them
@@ -278,8 +317,14 @@ def _stream_cut(text: str) -> int:
     in ``text``: the last ``<`` has its ``>``, the last ``<!--`` its ``-->``, the last protected
     element's opening tag an end tag after it; otherwise a longer text could close it later and
     split differently."""
-    end = text.rfind(">", 0, _first_unclosed(text)) + 1
+    blocks = _pre_blocks(text)
+    limit = _first_unclosed(text)
+    if (unpaired := _PRE_OPEN.search(text, blocks[-1][1] if blocks else 0)) is not None:
+        limit = min(limit, unpaired.start())  # its </pre> may come later: no part ends after it
+    end = text.rfind(">", 0, limit) + 1
     for _ in range(_TRIES):
+        if (block := next((start for start, stop in blocks if start < end < stop), None)) is not None:
+            end = text.rfind(">", 0, block) + 1  # not inside a <pre> element: before it
         if end == 0 or _complete(text, end):
             return end
         end = text.rfind(">", 0, end - 1) + 1

@@ -105,3 +105,35 @@ def test_patterns_parsed_in_a_process_of_their_own_are_the_same(
     pyphen.hdcache.clear()
     hyphenation.prepare_cache(folder)  # there now: nothing to start
     assert folder not in hyphenation._preparing
+
+
+def test_entities_and_preformatted_text_stay_as_written() -> None:
+    """Found by an attacker's trial: a long entity name got soft hyphens (the page showed
+    "&Non\u00adBrea..." as text), and text after </code> in a <pre> was hyphenated (a copied
+    command or address then holds invisible characters). kbd, samp, xmp and listing are kept
+    like code."""
+    entities = "<p>a&NonBreakingSpace;b &leftrightsquigarrow; &CounterClockwiseContourIntegral; Ende.</p>"
+    assert hyphenate_html(entities) == entities
+    preformatted = (
+        "<pre><code>Kreisentwicklungskonzeptfortschreibung</code>Verwaltungsgeb\u00e4udestra\u00dfenverzeichnis "
+        "www.kreisentwicklungskonzept-musterkreis.de/unterlagen/abschlussbericht.pdf</PRE >"
+    )
+    assert hyphenate_html(preformatted + "<p>Kreisentwicklungskonzept</p>") == preformatted + (
+        "<p>Kreis\u00adent\u00adwick\u00adlungs\u00adkon\u00adzept</p>"
+    )
+    for name in ("kbd", "samp", "xmp", "listing"):
+        code = f"<{name}>Tastenkombinationsbeschreibung www.example.org/a/b/c/d/e/f/g</{name}>"
+        assert hyphenate_html(code) == code
+
+
+def test_a_long_run_before_an_at_sign_is_read_once() -> None:
+    """An address's part before the "@" is at most 64 characters: a run of 60,000 digits beside
+    an "@" made the address pattern take each digit to the run's end again (34 s for one issue's
+    build); now it is read in linear time, and the text stays as it is."""
+    text = "Nummer " + "1" * 60_000 + " bitte an @ senden, oder 2" * 3 + "@x"
+    assert hyphenate_text(text) == text
+    assert hyphenate_html(f"<p>{text}</p>") == f"<p>{text}</p>"
+    # an ordinary address still breaks after its "@" and before each dot
+    assert hyphenate_text("kreisentwicklung.beteiligung@landkreis-rostock.de") == (
+        "kreisentwicklung<wbr>.beteiligung@<wbr>landkreis-rostock<wbr>.de"
+    )
