@@ -9,6 +9,7 @@ built output again.
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -33,14 +34,18 @@ def addresses(page: str, text: str) -> list[str]:
     found = [
         html.unescape(next(g for g in m.groups() if g is not None)).strip() for m in _ADDRESS_ATTRIBUTE.finditer(page)
     ]
-    return [a for a in found if a] + [url.rstrip(_TRAILING) for url in _TEXT_URL.findall(text)]
+    return [a for a in found if a] + text_addresses(text)
+
+
+def text_addresses(text: str) -> list[str]:
+    """The web addresses written out in ``text``, without the punctuation that ends a sentence."""
+    return [url.rstrip(_TRAILING) for url in _TEXT_URL.findall(text)]
 
 
 def site_file(site_dir: Path, relative: str) -> Path | None:
     """The file a web server would send for ``relative`` (below the site's root), if any."""
-    parts = [p for p in PurePosixPath(unquote(relative)).parts if p not in ("", "/")]
-    if any(p == ".." for p in parts):
-        return None
+    # dot segments resolved as a browser resolves them ("%2E%2E" too), never above the root
+    parts = [p for p in PurePosixPath(posixpath.normpath("/" + unquote(relative))).parts if p not in ("", "/")]
     path = site_dir.joinpath(*parts)
     if path.is_dir():
         path = path / "index.html"

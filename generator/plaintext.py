@@ -67,9 +67,10 @@ def table_text(rows: list[list[str]], header: bool) -> str:
 
 
 class _TextWriter(HTMLParser):
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, marked_headings: bool) -> None:
         super().__init__(convert_charrefs=True)
         self.width = width
+        self.marked_headings = marked_headings
         self.blocks: list[tuple[str, bool]] = []  # (text, follows the previous item of its list)
         self.list_started = False
         self.line: list[str] = []
@@ -94,7 +95,9 @@ class _TextWriter(HTMLParser):
             return
         continues = bool(self.prefix) and not self.list_started
         self.list_started = False
-        if self.heading in ("h1", "h2"):
+        if self.heading and not self.marked_headings:
+            pass  # its text alone
+        elif self.heading in ("h1", "h2"):
             text = f"{text}\n{('=' if self.heading == 'h1' else '-') * min(len(text), WIDTH)}"
         elif self.heading:
             text = text.upper()
@@ -205,9 +208,11 @@ class _TextWriter(HTMLParser):
         return out
 
 
-def html_to_text(fragment: str, width: int | None = WIDTH) -> str:
+def html_to_text(fragment: str, width: int | None = WIDTH, *, marked_headings: bool = True) -> str:
     """``fragment`` as text, its paragraphs wrapped at ``width`` characters (None: a paragraph is
-    one line, for a reader that wraps itself: a calendar app, a search engine)."""
-    writer = _TextWriter(sys.maxsize if width is None else width)
+    one line, for a reader that wraps itself: a calendar app, a search engine). Headings are
+    underlined or in capitals where ``marked_headings`` (the email's text part), else their
+    text alone."""
+    writer = _TextWriter(sys.maxsize if width is None else width, marked_headings)
     writer.feed(fragment)
     return writer.text()

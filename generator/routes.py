@@ -28,6 +28,10 @@ SUBSCRIBE_PATH = "abonnieren"
 CONFIRM_PATH = "bestaetigen"
 UNSUBSCRIBE_PATH = "abmelden"
 
+# The suffixes MkDocs converts as Markdown (mkdocs.utils.markdown_extensions): such a file is
+# published as a page at another address, never as itself.
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+
 
 def calendar_event(path: str) -> str | None:
     """The event id whose calendar file ``path`` is (``termine/<id>.ics``: the inverse of

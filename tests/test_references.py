@@ -501,3 +501,17 @@ def test_messages_show_invisible_characters_as_escapes(tmp_path: Path) -> None:
     assert len(errors) == 2 and "\u202e" not in result.stderr, result.stderr
     assert "link \\u202egpj.fehlt: file not found" in errors[0], errors
     assert errors[1].endswith('no event has the id kalendar, so there is no calendar file of it (did you mean "kalender.ics"?)')
+
+
+def test_a_site_address_with_dot_segments_is_the_file_a_browser_asks_for(tmp_path: Path) -> None:
+    """The build's check of an email's addresses resolves "..", also written %2E%2E, as a browser
+    does (check accepts such an event address: both must agree), and never above the site."""
+    from generator.linkcheck import site_file
+
+    page = tmp_path / "kontakt" / "index.html"
+    page.parent.mkdir()
+    page.write_text("<p>Kontakt</p>", encoding="utf-8")
+    (tmp_path.parent / "secret.txt").write_text("x", encoding="utf-8")
+    assert site_file(tmp_path, "prozess/%2E%2E/kontakt/") == page
+    assert site_file(tmp_path, "prozess/../kontakt/index.html") == page
+    assert site_file(tmp_path, "../secret.txt") is None and site_file(tmp_path, "%2e%2e/%2e%2e/secret.txt") is None

@@ -675,14 +675,15 @@ def test_an_event_description_is_plain_text_in_the_calendars_and_the_structured_
         "      Mit **Kinderbetreuung** und _Imbiss_. Fragen an das [Projektbüro](../kontakt.md),\n"
         "      [mehr unten](#programm).\n\n"
         "      - erster Punkt\n"
-        "      - zweiter Punkt\n"
+        "      - zweiter Punkt\n\n"
+        "      ## Ablauf der Straße\n"
         "---\n\nText.\n",
     )
     result = build(project)
     assert result.returncode == 0, result.stderr
     expected = (
         "Mit Kinderbetreuung und Imbiss. Fragen an das Projektbüro (https://test.example.org/kontakt/), mehr unten."
-        "\n\n- erster Punkt\n- zweiter Punkt"
+        "\n\n- erster Punkt\n- zweiter Punkt\n\nAblauf der Straße"  # a heading: its text, not underlined
     )
     for source in ("kalender.ics", "werkstatt.ics"):
         description = str(events_by_uid(calendar(project, source))["werkstatt@test.example.org"]["DESCRIPTION"])  # type: ignore[index]

@@ -910,41 +910,52 @@ def test_a_logo_alt_that_describes_nothing_is_refused(project: Path, alt: str, p
 def test_an_event_address_on_this_site_must_name_one_of_its_pages(
     project: Path, write: Callable[..., Path], directory_urls: bool
 ) -> None:
-    """A registration or join address below site_url that names no page is reported at the event
-    (the build would only find it in the built emails); pages, drafts and files are told apart, and
-    the start page and a percent-escaped address are pages as the links' check finds them."""
+    """A registration or join address below site_url that names no page or file is reported at
+    the event (the build would only find it in the built emails), by the links' rule: pages,
+    drafts and files are told apart; the start page, index.html, a percent-escaped address and
+    dot segments are pages as a browser finds them; a Markdown file's own address is none (the
+    site has its page elsewhere); an address in a sign-up written as text is read as the email's
+    check reads it. Found by an attacker's trial: check passed what the build then refused."""
     if not directory_urls:
         config = project / "mkdocs.yml"
         config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
     page = "anmeldung/" if directory_urls else "anmeldung.html"
     write("anmeldung.md", "# Anmeldung\n")
+    write("media/programm.pdf", b"%PDF-1.4\n")
     write(
         "newsletter/2026-03.md", '---\ntitle: Entwurf\nnumber: "03.2026"\ndate: 2026-07-01\ndraft: true\n---\n\nText.\n'
     )
-    write(
-        "newsletter/2026-02.md",
-        '---\ntitle: Adressen\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n'
-        "  - title: Gut\n    start: 2026-07-10 10:00\n    location: Schwaan\n"
-        f"    registration: https://test.example.org/{page}#formular\n"
-        "  - title: Fehlt\n    start: 2026-07-11 10:00\n    location: Schwaan\n"
-        "    registration: https://test.example.org/anmeldnug/\n"
-        "  - title: Entwurfsseite\n    start: 2026-07-12 10:00\n"
-        "    online: https://test.example.org/newsletter/2026-03/\n"
-        "  - title: Datei\n    start: 2026-07-13 10:00\n    location: Schwaan\n"
-        "    registration: https://test.example.org/media/programm.pdf\n"
-        "  - title: Startseite\n    start: 2026-07-14 10:00\n    online: https://test.example.org/\n"
-        "  - title: Maskiert\n    start: 2026-07-15 10:00\n"
-        f"    online: https://test.example.org/%61nmeldung{'/' if directory_urls else '.html'}\n"
-        "---\n\nText.\n",
+    good = [
+        f"https://test.example.org/{page}#formular", "https://test.example.org/media/programm.pdf",
+        "https://test.example.org/", "https://test.example.org/index.html",
+        f"https://test.example.org/%61nmeldung{'/' if directory_urls else '.html'}",
+        f"https://test.example.org/prozess/%2E%2E/{page}",
+    ] + (["https://test.example.org/anmeldung/index.html"] if directory_urls else [])  # fmt: skip
+    bad = [
+        "https://test.example.org/anmeldnug/", "https://test.example.org/newsletter/2026-03/",
+        "https://test.example.org/anmeldung.md", "https://test.example.org/media/fehlt.pdf",
+        "Anmeldung bis 1.9. unter https://test.example.org/gibtsnicht/.",
+    ]  # fmt: skip
+    events = "".join(
+        f"  - title: Termin {n}\n    start: 2026-07-{10 + n} 10:00\n    location: Schwaan\n    registration: {value}\n"
+        for n, value in enumerate(good + bad)
     )
-    found = [m for m in messages(project) if "is an address of this site" in m]
+    write("newsletter/2026-02.md", f'---\ntitle: Adressen\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n{events}---\n\nText.\n')
+    found = [m for m in messages(project) if "newsletter/2026-02.md" in m]
+    first = 6 + 4 * len(good)  # the line of the first bad event's "- title:"
+    suggestion = f"https://test.example.org/{page}"
     assert found == [
-        "content/newsletter/2026-02.md:10: error: event 2026-07-11-fehlt: registration: "
-        "https://test.example.org/anmeldnug/ is an address of this site, but the site has no page anmeldnug/ "
-        "(link to one of its pages, or to another site)",
-        "content/newsletter/2026-02.md:14: error: event 2026-07-12-entwurfsseite: online: "
-        "https://test.example.org/newsletter/2026-03/ is an address of this site, but the site has no page "
-        "newsletter/2026-03/ (link to one of its pages, or to another site)",
+        f"content/newsletter/2026-02.md:{first}: error: event 2026-07-{10 + len(good)}-termin-{len(good)}: registration: "
+        f'link https://test.example.org/anmeldnug/: the site has no page at this address (did you mean "{suggestion}"?)',
+        f"content/newsletter/2026-02.md:{first + 4}: error: event 2026-07-{11 + len(good)}-termin-{len(good) + 1}: "
+        "registration: link https://test.example.org/newsletter/2026-03/: the site has no page at this address",
+        f"content/newsletter/2026-02.md:{first + 8}: error: event 2026-07-{12 + len(good)}-termin-{len(good) + 2}: "
+        "registration: link https://test.example.org/anmeldung.md: the site has no file anmeldung.md: a page's address "
+        f'ends in / (or .html) (did you mean "{suggestion}"?)',
+        f"content/newsletter/2026-02.md:{first + 12}: error: event 2026-07-{13 + len(good)}-termin-{len(good) + 3}: "
+        "registration: link https://test.example.org/media/fehlt.pdf: file not found: content/media/fehlt.pdf",
+        f"content/newsletter/2026-02.md:{first + 16}: error: event 2026-07-{14 + len(good)}-termin-{len(good) + 4}: "
+        "registration: link https://test.example.org/gibtsnicht/: the site has no page at this address",
     ]
 
 
@@ -1066,3 +1077,48 @@ def test_markdown_in_a_plain_text_field_is_a_warning_at_its_line(project: Path, 
         f'content/newsletter/2026-02.md:9: warning: cover.credit: "`Amt`" {rest}',
         f'content/newsletter/2026-02.md:12: warning: events[1].title: "**jetzt**" {rest}',
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "mark"),
+    [
+        ("__Wichtig__: Termine", "__Wichtig__"), ("Ein _Auftakt_", "_Auftakt_"), ("~~Abgesagt~~ Auftakt", "~~Abgesagt~~"),
+        ('Siehe [Info](https://example.org "Titel")', '[Info](https://example.org \\"Titel\\")'),
+        ("Siehe [Info][ref]", "[Info][ref]"), ("Siehe <https://example.org>", "<https://example.org>"),
+        ("Das <b>Programm</b>", "<b>"), ("# Auftakt", "# Auftakt"),
+    ],
+)  # fmt: skip
+def test_other_markdown_marks_in_a_title_are_warned_about(
+    project: Path, write: Callable[..., Path], title: str, mark: str
+) -> None:
+    """Found by an editor's trial: underscores, struck text, links with a title or by reference,
+    autolinks, inline HTML and a heading's # show as written too."""
+    write("newsletter/2026-02.md", f"---\ntitle: '{title}'\nnumber: \"02.2026\"\ndate: 2026-06-30\n---\n\nText.\n")
+    found = [m for m in messages(project) if "is shown as written" in m]
+    assert len(found) == 1 and found[0].startswith(f'content/newsletter/2026-02.md:2: warning: title: "{mark}" is'), found
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Bürger*innen und Einwohner*innen", "2**10 Möglichkeiten und 3**4", "x**2 + y**2", "5 € * 2", "C++ und C#",
+        "(a*b)*(c*d)", "** nicht fett **", "datei_name_mit_strichen", "Kinder <3 Jahre", "#1 der Liste",
+        "Ausgabe [2026] (Herbst)",
+    ],
+)  # fmt: skip
+def test_ordinary_text_in_a_title_is_no_markdown_mark(project: Path, write: Callable[..., Path], title: str) -> None:
+    """Stars in words and formulas, brackets, a lone # or <: no warning."""
+    write("newsletter/2026-02.md", f"---\ntitle: '{title}'\nnumber: \"02.2026\"\ndate: 2026-06-30\n---\n\nText.\n")
+    assert [m for m in messages(project) if "is shown as written" in m] == []
+
+
+def test_a_mark_in_a_caption_block_is_reported_at_its_own_line(project: Path, write: Callable[..., Path]) -> None:
+    """A caption written as a block (|): the warning names the line the mark is on."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\ncover:\n  src: ../media/foto.jpg\n'
+        "  alt: Gruppe am Tisch\n  credit: Amt\n  caption: |\n    Erste Zeile ohne Marke\n"
+        "    zweite Zeile mit **fett**\n---\n\nText.\n",
+    )
+    found = [m for m in messages(project) if "is shown as written" in m]
+    assert len(found) == 1 and found[0].startswith('content/newsletter/2026-02.md:11: warning: cover.caption: "**fett**"')

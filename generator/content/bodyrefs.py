@@ -58,7 +58,7 @@ from generator.htmltags import (
 )
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
-from generator.routes import CALENDAR_ID, Routes, calendar_event, is_page_address
+from generator.routes import CALENDAR_ID, MARKDOWN_SUFFIXES, Routes, calendar_event, is_page_address
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
 _HTML_A = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
@@ -539,9 +539,20 @@ class LinkTargets:
     docs_dir: str = "content"  # as the messages name the content folder
 
     def has_page_at(self, path: str) -> bool:
-        """Whether a page lies at ``path`` (site-relative, unquoted; "" is the start page), written
-        with or without its closing slash or index.html."""
-        return any(address in self.page_urls for address in (path, f"{path}/", f"{path}index.html"))
+        """Whether a page lies at ``path`` (site-relative, unquoted, dot segments resolved: see
+        site_path; "" is the start page), written with or without its closing slash or
+        index.html."""
+        folder = path.removesuffix("index.html") if path == "index.html" or path.endswith("/index.html") else None
+        wanted = (path, f"{path}/", f"{path}index.html", *((folder,) if folder is not None else ()))
+        return any(address in self.page_urls for address in wanted)
+
+
+def site_path(relative: str) -> str:
+    """The path of a site-relative address as a browser asks for it: unquoted, its dot segments
+    resolved ("%2E%2E" too, and never above the site's root), its closing slash kept."""
+    path = unquote(urlsplit(relative).path)
+    resolved = posixpath.normpath("/" + path).lstrip("/")
+    return resolved + "/" if path.endswith("/") and resolved else resolved
 
 
 def check_links(
@@ -574,7 +585,7 @@ def check_links(
             continue
         if parts is None or parts.scheme or parts.netloc or link.src.startswith("/"):
             if parts is not None and targets.routes is not None:
-                _check_site_address(ctx, link, folder, targets, field, own)
+                check_site_address(ctx, link, folder, targets, field, own)
             continue
         target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
         _check_target(ctx, link, target, folder, targets, field, own)
@@ -636,15 +647,21 @@ def _check_target(
         ))  # fmt: skip
 
 
-def _check_site_address(
-    ctx: Context, link: BodyImage, folder: str, targets: LinkTargets, field: str, own: str | None
-) -> None:
+def check_site_address(
+    ctx: Context, link: BodyImage, folder: str, targets: LinkTargets, field: str, own: str | None = None,
+    *, address_field: bool = False,
+) -> None:  # fmt: skip
     """A link written as an address of this site (``/kontakt/`` from the web server's root, or
     ``https://`` and site_url) leads to one of its pages or files: MkDocs leaves such a link as it
     is, so a slip in it is published. Addresses of the subscription service and of other sites
-    on the same host (outside site_url's path) are not the site's."""
+    on the same host (outside site_url's path) are not the site's. ``address_field``: the value
+    of a field that takes a web address (an event's), where a page is suggested by its address."""
     routes = targets.routes
     assert routes is not None
+
+    def page_address(page: str) -> str:
+        return routes.absolute(routes.page(page))
+
     if any(link.src.startswith(other) for other in routes.served_elsewhere):
         return
     if link.src.startswith("/"):  # from the web server's root ("//host" is check_links' to report)
@@ -654,7 +671,7 @@ def _check_site_address(
         relative = routes.relative_to_site(link.src)
     if relative is None:
         return
-    path = unquote(urlsplit(relative).path)
+    path = site_path(relative)
     if is_page_address(path):
         if targets.has_page_at(path):
             return
@@ -662,10 +679,19 @@ def _check_site_address(
         ctx.error(link.line, _(
             "%(field)s: link %(src)s: the site has no page at this address%(suggest)s",
             field=field, src=link.src,
-            suggest=_suggest_page(f"{stem}.md", set(targets.pages), folder, own),
+            suggest=_suggest_page(
+                f"{stem}.md", set(targets.pages), folder, own, page_address if address_field else None
+            ),
+        ))  # fmt: skip
+    elif path.lower().endswith(MARKDOWN_SUFFIXES):
+        # MkDocs publishes a Markdown file as a page at another address, never the file itself
+        ctx.error(link.line, _(
+            "%(field)s: link %(src)s: the site has no file %(path)s: a page's address ends in / (or .html)%(suggest)s",
+            field=field, src=link.src, path=path,
+            suggest=_(' (did you mean "%(name)s"?)', name=page_address(path)) if path in targets.pages else "",
         ))  # fmt: skip
     elif path not in targets.files:
-        _check_target(ctx, link, posixpath.normpath(path), folder, targets, field, own)
+        _check_target(ctx, link, path, folder, targets, field, own)
 
 
 def _suggest_file(content: Path, target: str, folder: str, pages: Collection[str] = ()) -> str:
@@ -681,7 +707,9 @@ def _suggest_file(content: Path, target: str, folder: str, pages: Collection[str
     return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(close, folder)) if close else ""
 
 
-def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) -> str:
+def _suggest_page(
+    target: str, pages: set[str], folder: str, own: str | None, address: Callable[[str], str] | None = None
+) -> str:
     """The page closest to a link's missing target (never the page the link is on), written as
     the link is: relative to ``folder``. Names are compared without folder and suffix (a shared
     "newsletter/" made any two issues alike), and a name that differs only in digits is another
@@ -703,7 +731,8 @@ def _suggest_page(target: str, pages: set[str], folder: str, own: str | None) ->
         -difflib.SequenceMatcher(None, posixpath.dirname(name), wanted_folder).ratio(),
         name,
     ))  # fmt: skip
-    return _(' (did you mean "%(name)s"?)', name=posixpath.relpath(page, folder))
+    # written as the link is: relative to its folder, or (a field that takes an address) as one
+    return _(' (did you mean "%(name)s"?)', name=address(page) if address else posixpath.relpath(page, folder))
 
 
 def _other_number(one: str, other: str) -> bool:

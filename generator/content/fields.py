@@ -98,9 +98,21 @@ def meant_field(key: str, known: Sequence[str]) -> str | None:
 
 # A field whose misspelling changes what is published: an issue meant as a draft would go public
 _NOT_TO_MISS = ("draft",)
-# What an editor used to Markdown writes in a field that is not converted: bold, a link, code.
-# Single stars are no mark here: "Bürger*innen" is how many German texts write for everyone.
-_MARKDOWN_MARKS = re.compile(r"\*\*[^*\s](?:[^*]*[^*\s])?\*\*|\[[^\]\n]+\]\([^)\s]+\)|`[^`\n]+`")
+# What an editor used to Markdown writes in a field that is not converted: bold and emphasis
+# (not inside a word or a formula: "2**10", "x**2"), struck text, links (inline, with a title,
+# by reference), autolinks, a few inline HTML tags, a heading's "#", code. A single star is no
+# mark here: "Bürger*innen und Einwohner*innen" is how many German texts write for everyone.
+_MARKDOWN_MARKS = re.compile(
+    r"(?<![\w*])\*\*(?=\S)[^*]*?(?<=\S)\*\*(?![\w*])"
+    r"|(?<![\w_])__?(?=[^\s_])[^_]*?(?<=[^\s_])__?(?![\w_])"
+    r"|~~(?=\S)[^~]*?(?<=\S)~~"
+    r"|\[[^\]\n]+\](?:\([^)\n]*\)|\[[^\]\n]*\])"
+    r"|<(?:https?://|mailto:)[^>\s]+>"
+    r"|</?(?:b|i|u|em|strong|a|span|br|sup|sub|small|mark|s|del)\b[^<>]*>"
+    r"|^#{1,6}[ \t]+\S+"
+    r"|`[^`\n]+`",
+    re.IGNORECASE,
+)
 
 
 # Unicode's control characters (category Cc) are exactly U+0000-U+001F and U+007F-U+009F.
@@ -396,7 +408,10 @@ class Fields:
             self.error(key, _("must be %(rule)s, found %(value)s", rule=rule, value=quote(value)))
             return None
         if plain and (mark := _MARKDOWN_MARKS.search(value)) is not None:
-            self.ctx.warning(self.line_of(key), _(
+            line = self.line_of(key)
+            if node is not None and node.block:  # a block's text starts on the line after its key
+                line += 1 + node.text[: max(0, node.text.find(mark.group()))].count("\n")
+            self.ctx.warning(line, _(
                 "%(field)s: %(mark)s is shown as written: this field is plain text; Markdown (**bold**, "
                 "[links](...), `code`) is converted only in the body, quotes and event descriptions",
                 field=self.name(key),

@@ -10,13 +10,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pathspec
 
 from generator.cachefiles import read_pickle, write_pickle
-from generator.content.bodyrefs import LinkTargets, check_body, check_published_html
+from generator.content.bodyrefs import BodyImage, LinkTargets, check_body, check_published_html, check_site_address
 from generator.content.bodyrefs import check_links as check_body_links
 from generator.content.fields import Context, suggest
 from generator.content.frontmatter import mkdocs_page, read_text
@@ -31,16 +30,17 @@ from generator.content.settings import read_settings
 from generator.content.yamlnodes import quote
 from generator.diagnostics import Diagnostics, Location, Problem, display_path
 from generator.i18n import _, ngettext
+from generator.linkcheck import text_addresses
 from generator.routes import (
     ARCHIVE_PAGE,
     CALENDAR_FILE,
     EVENTS_PAGE,
     FEED_FILE,
     ISSUES_DIR,
+    MARKDOWN_SUFFIXES,
     PHASES_DIR,
     STATEMENTS_PAGE,
     Routes,
-    is_page_address,
 )
 
 PEOPLE_FILE = "people.yml"
@@ -381,34 +381,22 @@ def _link_targets(
 
 def _check_site_addresses(issues: list[Issue], targets: LinkTargets, diag: Diagnostics) -> None:
     """An event's web address for joining or signing up that lies on this site (below site_url)
-    must name a page the site has: else every email and page showing it links to nothing (the
-    build finds it in the built emails too, but only check names the line). The pages are those
-    the links of texts may lead to, by the same rule (``targets``; no routes without site_url)."""
-    routes = targets.routes
-    if routes is None:
+    must name a page or file the site has: else every email and page showing it links to nothing
+    (the build finds it in the built emails too, but only check names the line). A sign-up
+    written as text ("Anmeldung bis 1.9. unter https://...") is read for its addresses as the
+    email's check reads its text. The rule is the links' (bodyrefs.check_site_address)."""
+    if targets.routes is None:
         return
     checked: set[str] = set()
     for event in (event for issue in issues for event in issue.events):
         if event.id in checked:  # an event named in several issues: reported once
             continue
         checked.add(event.id)
+        ctx = Context(diag, event.source.path, ZoneInfo("UTC"))  # only its place is used
         for field, value in (("online", event.online), ("registration", event.registration)):
-            relative = routes.relative_to_site(value) if value else None
-            if value is None or relative is None or any(value.startswith(e) for e in routes.served_elsewhere):
-                continue
-            path = unquote(urlsplit(relative).path)
-            if is_page_address(path) and not targets.has_page_at(path):
-                diag.error(
-                    event.source,
-                    _(
-                        "event %(id)s: %(field)s: %(value)s is an address of this site, but the site has no "
-                        "page %(value2)s (link to one of its pages, or to another site)",
-                        id=event.id,
-                        field=field,
-                        value=value,
-                        value2=path or "/",
-                    ),
-                )
+            for address in dict.fromkeys(text_addresses(value or "")):
+                link = BodyImage(address, event.source.line)
+                check_site_address(ctx, link, ISSUES_DIR, targets, f"event {event.id}: {field}", address_field=True)
 
 
 def _other_pages(content: Path, read: set[Path]) -> list[Path]:
@@ -487,8 +475,6 @@ OWN_PAGE_TEMPLATES = frozenset(
 
 OWN_PAGES = {"index.md": "home.html", f"{PHASES_DIR}/index.md": "process.html"}  # the pages that have them
 
-# The suffixes MkDocs converts as Markdown (mkdocs.utils.markdown_extensions).
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
 
 
 def unpublished(settings: Settings) -> Callable[[str], str | None]:

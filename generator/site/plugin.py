@@ -870,8 +870,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         """An event's description (written in an issue) as plain text, for the calendars and the
         events' structured data: the one conversion's HTML, read as the email's text part reads
         its own (generator/plaintext.py: no Markdown marks, links absolute as converted), its
-        paragraphs unwrapped: a calendar app wraps them to its own width."""
-        return html_to_text(self.texts.html(text, f"{ISSUES_DIR}/index.md"), width=None)
+        paragraphs unwrapped (a calendar app wraps them to its own width), headings as their text
+        (an underline or capitals are the email's way of marking them)."""
+        return html_to_text(self.texts.html(text, f"{ISSUES_DIR}/index.md"), width=None, marked_headings=False)
 
     def _search_markdown(self, text: str) -> str:
         return self.texts.html(text, f"{ISSUES_DIR}/index.md")
