@@ -16,7 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 EMAIL_FILES = ("email.html", "email.txt")
 _TEXT_URL = re.compile(r"https?://[^\s<>\"']+")
-_TRAILING = ".,;:!?)]}>'\""
+# what ends a sentence or closes a quote after an address written in text, German quotes too
+_TRAILING = ".,;:!?)]}>'\"“”„‘’‚»«›‹…"
 
 
 # Address attributes wherever they stand, Outlook's conditional markup (the VML button) included:
@@ -40,6 +41,28 @@ def addresses(page: str, text: str) -> list[str]:
 def text_addresses(text: str) -> list[str]:
     """The web addresses written out in ``text``, without the punctuation that ends a sentence."""
     return [url.rstrip(_TRAILING) for url in _TEXT_URL.findall(text)]
+
+
+def site_relative(address: str, site_url: str) -> str | None:
+    """The path below ``site_url`` that ``address`` asks for (percent escapes kept), or None if it
+    is not an address of the site: http or https, the host in any case, the path's dot segments
+    resolved as a browser resolves them before its place below the site's is known. The one
+    rule for the build's check of the emails and for ``check`` (content/bodyrefs.py)."""
+    base = urlsplit(site_url if site_url.endswith("/") else site_url + "/")
+    try:
+        parts = urlsplit(address)
+    except ValueError:  # an address Python cannot split ("http://[x"): none of the site's
+        return None
+    if parts.scheme.lower() not in ("http", "https") or parts.netloc.lower() != base.netloc.lower():
+        return None
+    # "%2E%2E" is a dot segment to a browser too; what it names stays escaped for site_file
+    dotted = re.sub(r"%2[eE]", ".", parts.path) or "/"
+    path = posixpath.normpath(dotted)
+    if dotted.endswith("/") and not path.endswith("/"):
+        path += "/"  # the folder's address: its index.html
+    if not (path + "/").startswith(base.path):
+        return None
+    return path[len(base.path) :]
 
 
 def site_file(site_dir: Path, relative: str) -> Path | None:
@@ -73,19 +96,11 @@ def missing_on_site(
     ``shown``: the email's addresses if known (the build took them from the text it wrote), else its
     files are read."""
     seen = {} if seen is None else seen
-    base = site_url if site_url.endswith("/") else site_url + "/"
-    base_parts = urlsplit(base)
     found: list[str] = []
     for address in email_addresses(email_dir) if shown is None else shown:
-        parts = urlsplit(address)
-        if (parts.scheme, parts.netloc.lower()) not in (
-            ("https", base_parts.netloc.lower()),
-            ("http", base_parts.netloc.lower()),
-        ):
+        relative = site_relative(address, site_url)
+        if relative is None or any(address.startswith(e) for e in elsewhere if e):
             continue
-        if not (parts.path + "/").startswith(base_parts.path) or any(address.startswith(e) for e in elsewhere if e):
-            continue
-        relative = parts.path[len(base_parts.path) :]
         if relative not in seen:
             seen[relative] = site_file(site_dir, relative) is not None
         if not seen[relative]:

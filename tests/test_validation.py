@@ -1104,12 +1104,24 @@ def test_other_markdown_marks_in_a_title_are_warned_about(
         "Bürger*innen und Einwohner*innen", "2**10 Möglichkeiten und 3**4", "x**2 + y**2", "5 € * 2", "C++ und C#",
         "(a*b)*(c*d)", "** nicht fett **", "datei_name_mit_strichen", "Kinder <3 Jahre", "#1 der Liste",
         "Ausgabe [2026] (Herbst)",
+        # from a trial: a comparison, letters in angle brackets, a citation, paths
+        "Wenn a<b und c>d gilt", "Gruppe <A> und Gruppe <B>", "Studie[1][2] zur Pflege", "C:\\Daten\\__init__",
+        "/daten/_archiv_/",
     ],
 )  # fmt: skip
 def test_ordinary_text_in_a_title_is_no_markdown_mark(project: Path, write: Callable[..., Path], title: str) -> None:
     """Stars in words and formulas, brackets, a lone # or <: no warning."""
     write("newsletter/2026-02.md", f"---\ntitle: '{title}'\nnumber: \"02.2026\"\ndate: 2026-06-30\n---\n\nText.\n")
     assert [m for m in messages(project) if "is shown as written" in m] == []
+
+
+def test_the_search_for_marks_reads_each_character_a_bounded_number_of_times() -> None:
+    """From a trial: a title of 40,000 "[" took 5 s to check, 80,000 took 18 s (each "[" read to
+    the text's end). No part of the search reads past the next mark of its kind now."""
+    from generator.content.fields import _MARKDOWN_MARKS
+
+    for hostile in ("[" * 40_000, "<http://" * 12_000, "[a" * 20_000, "<b " * 20_000, "** x" * 20_000):
+        assert _MARKDOWN_MARKS.search(hostile) is None
 
 
 def test_a_mark_in_a_caption_block_is_reported_at_its_own_line(project: Path, write: Callable[..., Path]) -> None:
@@ -1122,3 +1134,60 @@ def test_a_mark_in_a_caption_block_is_reported_at_its_own_line(project: Path, wr
     )
     found = [m for m in messages(project) if "is shown as written" in m]
     assert len(found) == 1 and found[0].startswith('content/newsletter/2026-02.md:11: warning: cover.caption: "**fett**"')
+
+
+@pytest.mark.parametrize("opening", ["<b>", "<i>a ", "<kbd>a ", "<span>", "<li>x<ul>"])
+def test_elements_opened_again_and_again_are_an_error_at_their_line(
+    project: Path, write: Callable[..., Path], opening: str
+) -> None:
+    """Found by a trial: a body of "<b>" written 15,000 times passed check, and the build died
+    with a segmentation fault in css-inline (its stack overflowed), `serve` with it; Material's
+    search took seconds per thousand. More than MAX_HTML_DEPTH open elements is an error at the
+    line, in check and build; nothing is written."""
+    from generator.content.bodyrefs import MAX_HTML_DEPTH
+
+    write_body(write, "Vorher.\n\nText " + opening * (MAX_HTML_DEPTH + 20) + "\n")
+    expected = (
+        f"content/newsletter/2026-02.md:9: error: body: elements are nested more than {MAX_HTML_DEPTH} deep here"
+    )
+    for command in ("check", "build"):
+        done = run_cli(command, "--project", str(project))
+        assert done.returncode == 1 and expected in done.stderr, done.stderr
+    assert not (project / "site").exists()
+
+
+def test_deep_but_closed_or_sibling_elements_are_no_error(project: Path, write: Callable[..., Path]) -> None:
+    """Lists nested as deep as Markdown allows, and thousands of closed or sibling elements
+    (paragraphs, list items, table cells a browser closes by the next one) nest no deeper."""
+    nested = "".join("    " * level + "- Punkt\n" for level in range(100))
+    write_body(write, nested + "\n" + "<b>fett</b> " * 2000 + "\n\n<ul>" + "<li>x" * 2000 + "</ul>\n")
+    assert [m for m in messages(project) if "nested" in m] == []
+
+
+def test_check_reads_the_sites_addresses_as_the_build_reads_the_emails(project: Path, write: Callable[..., Path]) -> None:
+    """From a trial: check passed what the build then refused (the host in capitals, http, an
+    autolink, an address in a sentence), and refused an address in German quotes that the build
+    refused too. Now both read an address of the site by one rule (linkcheck.site_relative) and
+    every address written out in an issue's text, as the email's text part shows it."""
+    write("kontakt.md", "# Kontakt\n")
+    good = (
+        "[a](https://TEST.example.org/kontakt/) [b](http://test.example.org/kontakt/) "
+        "<https://test.example.org/kontakt/> und „https://test.example.org/kontakt/“ oder https://test.example.org/sitemap.xml."
+    )
+    bad = [
+        "[c](https://TEST.example.org/fehlt-1/)", "[d](http://test.example.org/fehlt-2/)",
+        "<https://test.example.org/fehlt-3/>", "Siehe https://test.example.org/fehlt-4/, bitte.",
+    ]  # fmt: skip
+    write_body(write, good + "\n\n" + "\n\n".join(bad))
+    done = run_cli("check", "--project", str(project))
+    found = [line for line in done.stderr.splitlines() if ": error: " in line]
+    assert found == [
+        f"content/newsletter/2026-02.md:{9 + 2 * n}: error: body: link {address}: the site has no page at this address"
+        for n, address in enumerate([
+            "https://TEST.example.org/fehlt-1/", "http://test.example.org/fehlt-2/", "https://test.example.org/fehlt-3/",
+            "https://test.example.org/fehlt-4/",
+        ])
+    ], done.stderr  # fmt: skip
+    write_body(write, good)
+    built = run_cli("build", "--project", str(project))
+    assert built.returncode == 0, built.stderr

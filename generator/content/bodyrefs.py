@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from markdown import Markdown
 from markdown.inlinepatterns import LINK_RE, LinkInlineProcessor
@@ -58,6 +58,7 @@ from generator.htmltags import (
 )
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
+from generator.linkcheck import site_relative, text_addresses
 from generator.routes import CALENDAR_ID, MARKDOWN_SUFFIXES, Routes, calendar_event, is_page_address
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
@@ -547,6 +548,10 @@ class LinkTargets:
         return any(address in self.page_urls for address in wanted)
 
 
+# What MkDocs and Material write beside the pages (an editor may link the sitemap)
+MKDOCS_FILES = frozenset({"404.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json"})
+
+
 def site_path(relative: str) -> str:
     """The path of a site-relative address as a browser asks for it: unquoted, its dot segments
     resolved ("%2E%2E" too, and never above the site's root), its closing slash kept."""
@@ -557,12 +562,17 @@ def site_path(relative: str) -> str:
 
 def check_links(
     ctx: Context, body: str, first_line: int, folder: str, targets: LinkTargets, field: str = "body",
-    own: str | None = None,
+    own: str | None = None, *, written_out: bool = False,
 ) -> None:  # fmt: skip
     """Every link in the body to a page or file of the project leads to one that is published
-    (``folder``: where the text's file is, below content/; ``own``: its content path)."""
+    (``folder``: where the text's file is, below content/; ``own``: its content path).
+    ``written_out``: the text is shown in an email, whose text part shows every address written
+    out in it (an autolink, an address in a sentence), and the build checks those too."""
+    links = list(dict.fromkeys(find_links(body, first_line)))
+    if written_out and targets.routes is not None and "://" in body:
+        _check_written_out(ctx, body, first_line, folder, targets, field, own, links)
     # each address once per line: a reference used three times is one address, on its definition's line
-    for written in dict.fromkeys(find_links(body, first_line)):
+    for written in links:
         # the address as the browser reads the attribute: "&amp;" is "&", "&#115;" an "s"
         link = BodyImage(html.unescape(written.src), written.line)
         if not link.src or link.src.startswith("#"):
@@ -589,6 +599,25 @@ def check_links(
             continue
         target = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
         _check_target(ctx, link, target, folder, targets, field, own)
+
+
+def _check_written_out(
+    ctx: Context, body: str, first_line: int, folder: str, targets: LinkTargets, field: str, own: str | None,
+    links: list[BodyImage],
+) -> None:  # fmt: skip
+    """The site's addresses written out in ``body`` (read as the build reads an email's text:
+    linkcheck.text_addresses), but those its links and images are checked for already."""
+    routes = targets.routes
+    assert routes is not None
+    known: set[str] | None = None
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        for address in dict.fromkeys(text_addresses(line) if "://" in line else ()):
+            if site_relative(address, routes.site_url) is None:
+                continue
+            if known is None:  # only for a text that writes out an address of the site
+                known = {html.unescape(found.src) for found in (*links, *find_images(body, first_line))}
+            if address not in known:
+                check_site_address(ctx, BodyImage(address, number), folder, targets, field, own)
 
 
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")  # C:\Users\..., C:/Users/...: a path on a Windows computer
@@ -664,14 +693,14 @@ def check_site_address(
 
     if any(link.src.startswith(other) for other in routes.served_elsewhere):
         return
-    if link.src.startswith("/"):  # from the web server's root ("//host" is check_links' to report)
-        base = urlsplit(routes.site_url).path or "/"
-        relative = link.src[len(base) :] if link.src.startswith(base) else None
-    else:
-        relative = routes.relative_to_site(link.src)
+    # by the build's rule for the emails' addresses (http or https, the host in any case, dot
+    # segments resolved); one from the web server's root ("//host" is check_links' to report)
+    relative = site_relative(urljoin(routes.site_url, link.src), routes.site_url)
     if relative is None:
         return
     path = site_path(relative)
+    if path in MKDOCS_FILES:
+        return
     if is_page_address(path):
         if targets.has_page_at(path):
             return
@@ -906,6 +935,53 @@ def check_published_html(
         first = next((number for number, line in lines if line.strip()), first_line)
         finder = lambda shown: _source_line_finder(shown, lines, first)  # noqa: E731
         _check_html(ctx, published, finder, field, markdown=False, own=own)
+        shown = without_comments(published, line_breaks=True) if "<!--" in published else published
+        if (too_deep := _too_deep(shown)) is not None:
+            ctx.error(_source_line_finder(shown, lines, first)(too_deep), _(
+                "%(field)s: elements are nested more than %(limit)d deep here (an element opened again and "
+                "again, never closed?): the email's inliner and the site's search cannot take it; close them",
+                field=field, limit=MAX_HTML_DEPTH,
+            ))  # fmt: skip
+
+
+# Elements nested deeper than this in one text (a page's template adds some twenty): css-inline
+# overflowed its stack at some 10,000 (the build died with a segmentation fault), and Material's
+# search plugin took seconds per thousand. Lists nested MAX_NESTING deep make about 200.
+MAX_HTML_DEPTH = 300
+_TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>")
+_VOID = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()
+)
+# an element whose start tag closes an open one of its name (a browser does, for these)
+_SIBLINGS = frozenset("p li dt dd option optgroup tr td th thead tbody tfoot rb rt rp".split())
+
+
+def _too_deep(html_text: str) -> int | None:
+    """Where in ``html_text`` (without its comments) the first start tag is that nests deeper
+    than MAX_HTML_DEPTH, or None: open
+    elements counted as a browser keeps them, roughly (an end tag closes its element and what is
+    open inside it; void and self-closed elements open nothing), in one pass."""
+    if html_text.count("<") <= MAX_HTML_DEPTH:
+        return None
+    open_names: list[str] = []
+    counts: dict[str, int] = {}
+    for tag in _TAG_TOKEN.finditer(html_text):
+        name = tag.group(2).lower()
+        if tag.group(1):  # an end tag: closes its element, if open, and all opened inside it
+            if counts.get(name):
+                while (closed := open_names.pop()) != name:
+                    counts[closed] -= 1
+                counts[name] -= 1
+            continue
+        if name in _VOID or tag.group(3):
+            continue
+        if name in _SIBLINGS and open_names and open_names[-1] == name:
+            continue  # it closes the one open and opens itself: the depth stays
+        open_names.append(name)
+        counts[name] = counts.get(name, 0) + 1
+        if len(open_names) > MAX_HTML_DEPTH:
+            return tag.start()
+    return None
 
 
 def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) -> Callable[[int], int]:

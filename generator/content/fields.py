@@ -99,19 +99,22 @@ def meant_field(key: str, known: Sequence[str]) -> str | None:
 # A field whose misspelling changes what is published: an issue meant as a draft would go public
 _NOT_TO_MISS = ("draft",)
 # What an editor used to Markdown writes in a field that is not converted: bold and emphasis
-# (not inside a word or a formula: "2**10", "x**2"), struck text, links (inline, with a title,
-# by reference), autolinks, a few inline HTML tags, a heading's "#", code. A single star is no
-# mark here: "Bürger*innen und Einwohner*innen" is how many German texts write for everyone.
+# (not inside a word, a formula or a path: "2**10", "x**2", "/daten/_archiv_/"), struck text,
+# links (inline, with a title, by reference with a word in it: "Studie[1][2]" is a citation),
+# autolinks, a few inline HTML tags as written ("a<b und c>d" is none), a heading's "#", code. A
+# single star is no mark here: "Bürger*innen und Einwohner*innen" is how many German texts
+# write for everyone. No part reads past the next bracket or mark of its kind: a title of
+# 40,000 "[" took seconds.
 _MARKDOWN_MARKS = re.compile(
     r"(?<![\w*])\*\*(?=\S)[^*]*?(?<=\S)\*\*(?![\w*])"
-    r"|(?<![\w_])__?(?=[^\s_])[^_]*?(?<=[^\s_])__?(?![\w_])"
+    r"|(?<![\w_\\/])__?(?=[^\s_])[^_]*?(?<=[^\s_])__?(?![\w_])"
     r"|~~(?=\S)[^~]*?(?<=\S)~~"
-    r"|\[[^\]\n]+\](?:\([^)\n]*\)|\[[^\]\n]*\])"
-    r"|<(?:https?://|mailto:)[^>\s]+>"
-    r"|</?(?:b|i|u|em|strong|a|span|br|sup|sub|small|mark|s|del)\b[^<>]*>"
+    r"|\[[^\[\]\n]+\]\([^()\n]*\)"
+    r"|\[(?=[^\[\]\n]*[^\W\d_])[^\[\]\n]+\]\[[^\[\]\n]*\]"
+    r"|<(?:https?://|mailto:)[^<>\s]+>"
+    r"|</?(?:b|i|u|em|strong|a|span|br|sup|sub|small|mark|s|del)(?:\s+[a-z-]+=(?:\"[^\"<>]*\"|'[^'<>]*'))*\s*/?>"
     r"|^#{1,6}[ \t]+\S+"
-    r"|`[^`\n]+`",
-    re.IGNORECASE,
+    r"|`[^`\n]+`"
 )
 
 

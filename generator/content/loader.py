@@ -339,16 +339,19 @@ def _check_issue_links(
         ctx = context(issue.path)
         shown = of_drafts if issue.draft else targets
         own = f"{ISSUES_DIR}/{issue.slug}.md"  # a link's suggestion is never the page it is on
-        check_body_links(ctx, issue.body, issue.body_line, ISSUES_DIR, shown, own=own)
+        check_body_links(ctx, issue.body, issue.body_line, ISSUES_DIR, shown, own=own, written_out=True)
         # quotes and descriptions are Markdown of the issue too (an event named by id from
         # another issue is checked there, where its description is written)
         for number, statement in enumerate(issue.statements, start=1):
             field = f"statements[{number}].quote"
-            check_body_links(ctx, statement.quote, statement.quote_line, ISSUES_DIR, shown, field, own)
+            quote, line = statement.quote, statement.quote_line
+            check_body_links(ctx, quote, line, ISSUES_DIR, shown, field, own, written_out=True)
         for number, event in enumerate(issue.events, start=1):
             if event.description and event.source.path == ctx.path:
                 field = f"events[{number}].description"
-                check_body_links(ctx, event.description, event.description_line, ISSUES_DIR, shown, field, own)
+                check_body_links(
+                    ctx, event.description, event.description_line, ISSUES_DIR, shown, field, own, written_out=True
+                )
 
 
 def _check_page_links(texts: list[PageText], targets: LinkTargets, context: Callable[[Path], Context]) -> None:
