@@ -155,9 +155,23 @@ def _shared(patterns: pyphen.HyphDict) -> pyphen.HyphDict:
     return patterns
 
 
+# A German syllable has a vowel: the patterns sometimes break before or after a lone consonant
+# group ("Sozial-rau-m-ana-lyse", "Pflegebe-da-rfs-planung"), which reads wrong at a line's end.
+_VOWEL = re.compile(r"[aeiouyäöüáàâéèêíìîóòôúùû]", re.IGNORECASE)
+
+
 @lru_cache(maxsize=65536)  # a process's words repeat across pages and emails
 def hyphenate_word(word: str) -> str:
-    return str(_dictionary().inserted(word, hyphen=SHY))
+    """``word`` with soft hyphens where the German patterns allow, but none that would leave a
+    part without a vowel: that part stays with the part before it."""
+    parts = str(_dictionary().inserted(word, hyphen=SHY)).split(SHY)
+    kept = [parts[0]]
+    for part in parts[1:]:
+        if _VOWEL.search(part) and _VOWEL.search(kept[-1]):
+            kept.append(part)
+        else:
+            kept[-1] += part
+    return SHY.join(kept)
 
 
 def _hyphenated(match: re.Match[str]) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 EMAIL_FILES = ("email.html", "email.txt")
-_TEXT_URL = re.compile(r"https?://[^\s<>\"']+")
+_TEXT_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)  # "HTTPS://" is an address to a mail client too
 # what ends a sentence or closes a quote after an address written in text, German quotes too
 _TRAILING = ".,;:!?)]}>'\"“”„‘’‚»«›‹…"
 

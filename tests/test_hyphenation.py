@@ -9,7 +9,7 @@ import pyphen
 import pytest
 
 from generator import hyphenation
-from generator.hyphenation import SHY, WBR, hyphenate_html, hyphenate_text
+from generator.hyphenation import SHY, WBR, hyphenate_html, hyphenate_text, hyphenate_word
 
 
 def test_long_words_get_soft_hyphens_where_german_allows() -> None:
@@ -137,3 +137,12 @@ def test_a_long_run_before_an_at_sign_is_read_once() -> None:
     assert hyphenate_text("kreisentwicklung.beteiligung@landkreis-rostock.de") == (
         "kreisentwicklung<wbr>.beteiligung@<wbr>landkreis-rostock<wbr>.de"
     )
+
+
+def test_no_part_of_a_word_is_left_without_a_vowel() -> None:
+    """From an editor's trial: the German patterns broke "Sozialraumanalysebericht" before and
+    after a lone "m" and "Pflegebedarfsplanungsverordnung" before "rfs"; a part without a vowel
+    now stays with the part before it."""
+    assert hyphenate_word("Sozialraumanalysebericht").split(SHY) == ["Sozi", "al", "raum", "ana", "ly", "se", "be", "richt"]
+    assert "darfs" in hyphenate_word("Pflegebedarfsplanungsverordnung").split(SHY)
+    assert hyphenate_word("Kreisentwicklungskonzept").split(SHY) == ["Kreis", "ent", "wick", "lungs", "kon", "zept"]

@@ -1124,6 +1124,20 @@ def test_the_search_for_marks_reads_each_character_a_bounded_number_of_times() -
         assert _MARKDOWN_MARKS.search(hostile) is None
 
 
+def test_a_sign_up_written_as_text_is_plain_text_too(project: Path, write: Callable[..., Path]) -> None:
+    """An event's registration (an address or a sentence) is shown as written, like a title."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n  - title: Werkstatt\n'
+        "    start: 2026-09-10 10:00\n    location: Schwaan\n"
+        "    registration: Anmeldung über [das Formular](https://example.org/a_b_c)\n---\n\nText.\n",
+    )
+    found = [m for m in messages(project) if "is shown as written" in m]
+    assert len(found) == 1 and found[0].startswith(
+        'content/newsletter/2026-02.md:9: warning: events[1].registration: "[das Formular](https://example.org/a_b_c)"'
+    ), found
+
+
 def test_a_mark_in_a_caption_block_is_reported_at_its_own_line(project: Path, write: Callable[..., Path]) -> None:
     """A caption written as a block (|): the warning names the line the mark is on."""
     write(
@@ -1177,6 +1191,7 @@ def test_check_reads_the_sites_addresses_as_the_build_reads_the_emails(project: 
     bad = [
         "[c](https://TEST.example.org/fehlt-1/)", "[d](http://test.example.org/fehlt-2/)",
         "<https://test.example.org/fehlt-3/>", "Siehe https://test.example.org/fehlt-4/, bitte.",
+        "Oder HTTPS://test.example.org/fehlt-5/",
     ]  # fmt: skip
     write_body(write, good + "\n\n" + "\n\n".join(bad))
     done = run_cli("check", "--project", str(project))
@@ -1185,7 +1200,7 @@ def test_check_reads_the_sites_addresses_as_the_build_reads_the_emails(project: 
         f"content/newsletter/2026-02.md:{9 + 2 * n}: error: body: link {address}: the site has no page at this address"
         for n, address in enumerate([
             "https://TEST.example.org/fehlt-1/", "http://test.example.org/fehlt-2/", "https://test.example.org/fehlt-3/",
-            "https://test.example.org/fehlt-4/",
+            "https://test.example.org/fehlt-4/", "HTTPS://test.example.org/fehlt-5/",
         ])
     ], done.stderr  # fmt: skip
     write_body(write, good)

@@ -201,7 +201,7 @@ class IssueReader:
         event_id = given_id or (f"{start.day.isoformat()}-{slugify(title)}" if start and title else None)
         status = fields.choice("status", EventStatus, EventStatus.SCHEDULED)
         description = fields.text("description", single_line=False)
-        registration = fields.text("registration")
+        registration = fields.text("registration", plain=True)
         address = fields.text("address", single_line=False)
         region = fields.text("region")
         line = 0
