@@ -1150,7 +1150,7 @@ def test_a_mark_in_a_caption_block_is_reported_at_its_own_line(project: Path, wr
     assert len(found) == 1 and found[0].startswith('content/newsletter/2026-02.md:11: warning: cover.caption: "**fett**"')
 
 
-@pytest.mark.parametrize("opening", ["<b>", "<i>a ", "<kbd>a ", "<span>", "<li>x<ul>"])
+@pytest.mark.parametrize("opening", ["<b>", "<i>a ", "<kbd>a ", "<span>", "<li>x<ul>", "<ul><li>", "<table><tr><td>"])
 def test_elements_opened_again_and_again_are_an_error_at_their_line(
     project: Path, write: Callable[..., Path], opening: str
 ) -> None:
@@ -1172,9 +1172,15 @@ def test_elements_opened_again_and_again_are_an_error_at_their_line(
 
 def test_deep_but_closed_or_sibling_elements_are_no_error(project: Path, write: Callable[..., Path]) -> None:
     """Lists nested as deep as Markdown allows, and thousands of closed or sibling elements
-    (paragraphs, list items, table cells a browser closes by the next one) nest no deeper."""
+    (paragraphs, list items, table rows and cells, definitions, options a browser closes by the
+    next one) nest no deeper."""
     nested = "".join("    " * level + "- Punkt\n" for level in range(100))
-    write_body(write, nested + "\n" + "<b>fett</b> " * 2000 + "\n\n<ul>" + "<li>x" * 2000 + "</ul>\n")
+    siblings = (
+        "<table>" + "<tr><td>a<td>b" * 500 + "</table>\n\n<table><tbody>" + "<tr><th>a<td>b" * 500 + "</table>\n\n"
+        "<ul>" + "<li>x" * 500 + "</ul>\n\n<div>" + "<p>x" * 500 + "</div>\n\n<dl>" + "<dt>a<dd>b" * 500 + "</dl>\n\n"
+        "<select>" + "<option>a" * 500 + "</select>\n\n<p>" + "a<br>" * 500 + "<BR/>" * 500 + "</p>\n"
+    )  # as browsers allow them written, without end tags
+    write_body(write, nested + "\n" + "<b>fett</b> " * 2000 + "\n\n" + siblings)
     assert [m for m in messages(project) if "nested" in m] == []
 
 

@@ -952,31 +952,48 @@ _TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:[^>\"']|\"[^\"]*\"|'[^
 _VOID = frozenset(
     "area base br col embed hr img input link meta param source track wbr".split()
 )
-# an element whose start tag closes an open one of its name (a browser does, for these)
-_SIBLINGS = frozenset("p li dt dd option optgroup tr td th thead tbody tfoot rb rt rp".split())
+# An element whose start tag closes an open one of its name, as a browser does, unless one of
+# these is open inside that one (a list in a list item, a table in a table cell).
+_SCOPES = {
+    "li": {"ul", "ol", "menu"}, "dt": {"dl"}, "dd": {"dl"}, "option": {"select", "datalist", "optgroup"},
+    "optgroup": {"select"}, "tr": {"table"}, "td": {"tr", "table"}, "th": {"tr", "table"},
+    "thead": {"table"}, "tbody": {"table"}, "tfoot": {"table"}, "rb": {"ruby"}, "rt": {"ruby"}, "rp": {"ruby"},
+    "p": {"div", "td", "th", "li", "dd", "blockquote", "table", "ul", "ol", "dl", "button", "section", "article",
+          "aside", "header", "footer", "main", "nav", "details", "figure", "form", "fieldset"},
+}  # fmt: skip
 
 
 def _too_deep(html_text: str) -> int | None:
     """Where in ``html_text`` (without its comments) the first start tag is that nests deeper
-    than MAX_HTML_DEPTH, or None: open
-    elements counted as a browser keeps them, roughly (an end tag closes its element and what is
-    open inside it; void and self-closed elements open nothing), in one pass."""
+    than MAX_HTML_DEPTH, or None: open elements counted as a browser keeps them, roughly (an end
+    tag closes its element and what is open inside it; a list item, table row or cell or a
+    paragraph closes the open one of its kind; void and self-closed elements open nothing).
+    Never more than MAX_HTML_DEPTH elements are looked through per tag: linear in the text."""
     if html_text.count("<") <= MAX_HTML_DEPTH:
         return None
     open_names: list[str] = []
     counts: dict[str, int] = {}
+
+    def close_from(index: int) -> None:
+        for closed in open_names[index:]:
+            counts[closed] -= 1
+        del open_names[index:]
+
     for tag in _TAG_TOKEN.finditer(html_text):
         name = tag.group(2).lower()
         if tag.group(1):  # an end tag: closes its element, if open, and all opened inside it
             if counts.get(name):
-                while (closed := open_names.pop()) != name:
-                    counts[closed] -= 1
-                counts[name] -= 1
+                close_from(len(open_names) - 1 - open_names[::-1].index(name))
             continue
         if name in _VOID or tag.group(3):
             continue
-        if name in _SIBLINGS and open_names and open_names[-1] == name:
-            continue  # it closes the one open and opens itself: the depth stays
+        if (scopes := _SCOPES.get(name)) is not None and counts.get(name):
+            for index in range(len(open_names) - 1, -1, -1):
+                if open_names[index] == name:
+                    close_from(index)
+                    break
+                if open_names[index] in scopes:
+                    break
         open_names.append(name)
         counts[name] = counts.get(name, 0) + 1
         if len(open_names) > MAX_HTML_DEPTH:
