@@ -155,23 +155,22 @@ def _shared(patterns: pyphen.HyphDict) -> pyphen.HyphDict:
     return patterns
 
 
-# A German syllable has a vowel: the patterns sometimes break before or after a lone consonant
-# group ("Sozial-rau-m-ana-lyse", "Pflegebe-da-rfs-planung"), which reads wrong at a line's end.
+# A German syllable has a vowel: the patterns sometimes break before and after a lone consonant
+# group ("Sozialrau-m-analyse", "Über-g-angs", "Pflegebe-da-rfs-planung"), where either side may
+# be the right one ("Raum|analyse", "Über|gangs"), which the patterns cannot tell.
 _VOWEL = re.compile(r"[aeiouyäöüáàâéèêíìîóòôúùû]", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)  # a process's words repeat across pages and emails
 def hyphenate_word(word: str) -> str:
-    """``word`` with soft hyphens where the German patterns allow, but none that would leave a
-    part without a vowel: that part stays with the part before it."""
+    """``word`` with soft hyphens where the German patterns allow, but none on either side of a
+    part without a vowel: no break there at all rather than a wrong one."""
     parts = str(_dictionary().inserted(word, hyphen=SHY)).split(SHY)
-    kept = [parts[0]]
-    for part in parts[1:]:
-        if _VOWEL.search(part) and _VOWEL.search(kept[-1]):
-            kept.append(part)
-        else:
-            kept[-1] += part
-    return SHY.join(kept)
+    voiced = [_VOWEL.search(part) is not None for part in parts]
+    out = [parts[0]]
+    for index in range(1, len(parts)):
+        out.append((SHY if voiced[index - 1] and voiced[index] else "") + parts[index])
+    return "".join(out)
 
 
 def _hyphenated(match: re.Match[str]) -> str:

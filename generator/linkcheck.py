@@ -12,12 +12,12 @@ import html
 import posixpath
 import re
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 EMAIL_FILES = ("email.html", "email.txt")
 _TEXT_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)  # "HTTPS://" is an address to a mail client too
 # what ends a sentence or closes a quote after an address written in text, German quotes too
-_TRAILING = ".,;:!?)]}>'\"“”„‘’‚»«›‹…"
+_TRAILING = ".,;:!?)]}>'\"“”„‘’‚»«›‹…`*"  # and Markdown's code and emphasis marks
 
 
 # Address attributes wherever they stand, Outlook's conditional markup (the VML button) included:
@@ -50,10 +50,11 @@ def site_relative(address: str, site_url: str) -> str | None:
     rule for the build's check of the emails and for ``check`` (content/bodyrefs.py)."""
     base = urlsplit(site_url if site_url.endswith("/") else site_url + "/")
     try:
-        parts = urlsplit(address)
-    except ValueError:  # an address Python cannot split ("http://[x"): none of the site's
-        return None
-    if parts.scheme.lower() not in ("http", "https") or parts.netloc.lower() != base.netloc.lower():
+        # a browser reads "\" as "/" in a web address, and the host as _origin does
+        parts = urlsplit(address.replace("\\", "/"))
+        if parts.scheme.lower() not in ("http", "https") or _origin(parts) != _origin(base):
+            return None
+    except ValueError:  # an address Python cannot split ("http://[x", a port "x"): none of the site's
         return None
     # "%2E%2E" is a dot segment to a browser too; what it names stays escaped for site_file
     dotted = re.sub(r"%2[eE]", ".", parts.path) or "/"
@@ -63,6 +64,14 @@ def site_relative(address: str, site_url: str) -> str | None:
     if not (path + "/").startswith(base.path):
         return None
     return path[len(base.path) :]
+
+
+def _origin(parts: SplitResult) -> tuple[str, int | None]:
+    """The host (without user info, a closing dot or case) and port (the scheme's own left out)."""
+    port = parts.port
+    if port == {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        port = None
+    return (parts.hostname or "").rstrip("."), port
 
 
 def site_file(site_dir: Path, relative: str) -> Path | None:

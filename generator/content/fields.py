@@ -105,6 +105,7 @@ _NOT_TO_MISS = ("draft",)
 # single star is no mark here: "Bürger*innen und Einwohner*innen" is how many German texts
 # write for everyone. No part reads past the next bracket or mark of its kind: a title of
 # 40,000 "[" took seconds.
+_WEB_ADDRESS = re.compile(r"(?<!<)(?:https?://|www\.)[^\s<>\"()\[\]]+", re.IGNORECASE)
 _MARKDOWN_MARKS = re.compile(
     r"(?<![\w*])\*\*(?=\S)[^*]*?(?<=\S)\*\*(?![\w*])"
     r"|(?<![\w_\\/])__?(?=[^\s_])[^_]*?(?<=[^\s_])__?(?![\w_])"
@@ -410,15 +411,17 @@ class Fields:
             )
             self.error(key, _("must be %(rule)s, found %(value)s", rule=rule, value=quote(value)))
             return None
-        if plain and (mark := _MARKDOWN_MARKS.search(value)) is not None:
+        # marks inside a web address are part of it ("?id=__x__"): the address is left out, its place kept
+        if plain and (mark := _MARKDOWN_MARKS.search(_WEB_ADDRESS.sub(lambda m: " " * len(m.group()), value))):
+            written = value[mark.start() : mark.end()]  # with its addresses, as the editor wrote it
             line = self.line_of(key)
             if node is not None and node.block:  # a block's text starts on the line after its key
-                line += 1 + node.text[: max(0, node.text.find(mark.group()))].count("\n")
+                line += 1 + node.text[: max(0, node.text.find(written))].count("\n")
             self.ctx.warning(line, _(
                 "%(field)s: %(mark)s is shown as written: this field is plain text; Markdown (**bold**, "
                 "[links](...), `code`) is converted only in the body, quotes and event descriptions",
                 field=self.name(key),
-                mark=quote(mark.group()),
+                mark=quote(written),
             ))  # fmt: skip
         return value
 
