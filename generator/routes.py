@@ -64,12 +64,12 @@ def page_url(content_path: str, directory_urls: bool = True) -> str:
     return quote(url)
 
 
-
 def is_page_address(path: str) -> bool:
     """Whether a site-relative path names a page (it ends in "/" or ".html", or its last part
     has no suffix), not a file such as a PDF."""
     last = path.rsplit("/", 1)[-1]
     return last == "" or last.endswith(".html") or "." not in last
+
 
 @dataclass(frozen=True, slots=True)
 class Routes:

@@ -223,7 +223,7 @@ def load_project(root: Path, *, preview: bool = False, memo: IssueMemo | None = 
                     Location(display_path(content / made, root)),
                     _("the build makes this file itself (the calendar or the feed): rename or remove yours"),
                 )
-        targets = _link_targets(content, pages, drafts, files, settings)
+        targets = _link_targets(content, pages, drafts, files, settings, left_out)
         _check_issue_links(issues + checked_only, targets, files[1], context)
         _check_page_links(page_texts, targets, context)
         _check_site_addresses(issues, targets, diag)
@@ -365,9 +365,15 @@ def _check_page_links(texts: list[PageText], targets: LinkTargets, context: Call
 
 
 def _link_targets(
-    content: Path, pages: set[str], drafts: set[str], files: tuple[set[str], set[str]], settings: Settings
+    content: Path,
+    pages: set[str],
+    drafts: set[str],
+    files: tuple[set[str], set[str]],
+    settings: Settings,
+    left_out: Callable[[str], str | None],
 ) -> LinkTargets:
-    """What the links of the published site's texts may lead to (see LinkTargets)."""
+    """What the links of the published site's texts may lead to (see LinkTargets; ``left_out``:
+    unpublished(settings), made once per load: it compiles mkdocs.yml's patterns)."""
     routes = (
         Routes.create(settings.site_url, settings.use_directory_urls, settings.service_url, settings.subscribe_url)
         if settings.site_url
@@ -376,7 +382,7 @@ def _link_targets(
     published = pages - drafts
     return LinkTargets(
         content=content, pages=published, drafts=drafts, files=files[0], unpublished_files=files[1],
-        unpublished=unpublished(settings), routes=routes,
+        unpublished=left_out, routes=routes,
         page_urls={routes.page(page).removeprefix("./") for page in published} if routes else set(),
         docs_dir=settings.docs_dir,
     )  # fmt: skip
@@ -477,7 +483,6 @@ OWN_PAGE_TEMPLATES = frozenset(
 )
 
 OWN_PAGES = {"index.md": "home.html", f"{PHASES_DIR}/index.md": "process.html"}  # the pages that have them
-
 
 
 def unpublished(settings: Settings) -> Callable[[str], str | None]:
