@@ -74,11 +74,19 @@ def _origin(parts: SplitResult) -> tuple[str, int | None]:
     return (parts.hostname or "").rstrip("."), port
 
 
+def site_path(relative: str) -> str:
+    """A site-relative path (site_relative's, without query or fragment) as a browser asks for
+    it: unquoted, its dot segments resolved ("%2E%2E" too), never above the site's root, its
+    closing slash kept. The one reading of it for ``check`` (content/bodyrefs.py) and for the
+    build's site_file."""
+    path = unquote(relative)
+    resolved = posixpath.normpath("/" + path).lstrip("/")
+    return resolved + "/" if path.endswith("/") and resolved else resolved
+
+
 def site_file(site_dir: Path, relative: str) -> Path | None:
     """The file a web server would send for ``relative`` (below the site's root), if any."""
-    # dot segments resolved as a browser resolves them ("%2E%2E" too), never above the root
-    parts = [p for p in PurePosixPath(posixpath.normpath("/" + unquote(relative))).parts if p not in ("", "/")]
-    path = site_dir.joinpath(*parts)
+    path = site_dir.joinpath(*PurePosixPath(site_path(relative)).parts)
     if path.is_dir():
         path = path / "index.html"
     return path if path.is_file() else None

@@ -515,3 +515,20 @@ def test_a_site_address_with_dot_segments_is_the_file_a_browser_asks_for(tmp_pat
     assert site_file(tmp_path, "prozess/%2E%2E/kontakt/") == page
     assert site_file(tmp_path, "prozess/../kontakt/index.html") == page
     assert site_file(tmp_path, "../secret.txt") is None and site_file(tmp_path, "%2e%2e/%2e%2e/secret.txt") is None
+
+
+def test_an_address_with_a_doubled_slash_is_never_a_file_of_the_machine(tmp_path: Path) -> None:
+    """Found in review: "https://<site>//etc/passwd" gave the site-relative path "/etc/passwd",
+    and site_file read its leading "//" as the machine's root: the build's check of the emails
+    found /etc/passwd and passed a link the site does not serve (check refused it). Both now
+    read a site path one way (linkcheck.site_path), below the site's folder only."""
+    from generator.linkcheck import site_file, site_relative
+
+    site, outside = tmp_path / "site", tmp_path / "secret.txt"
+    site.mkdir()
+    outside.write_text("x", encoding="utf-8")
+    address = f"https://test.example.org/{outside}"  # "https://test.example.org//tmp/.../secret.txt"
+    relative = site_relative(address, "https://test.example.org/")
+    assert relative is not None and relative.startswith("/")
+    assert site_file(site, relative) is None
+    assert missing_on_site(tmp_path, site, "https://test.example.org/", shown=[address]) == [address]

@@ -58,7 +58,7 @@ from generator.htmltags import (
 )
 from generator.htmltags import attributes as tag_attributes
 from generator.i18n import N_, _
-from generator.linkcheck import site_relative, text_addresses
+from generator.linkcheck import site_path, site_relative, text_addresses
 from generator.routes import CALENDAR_ID, MARKDOWN_SUFFIXES, Routes, calendar_event, is_page_address
 
 _ALT = re.compile(r"!\[([^\]]*)\]\(")
@@ -550,14 +550,6 @@ class LinkTargets:
 
 # What MkDocs and Material write beside the pages (an editor may link the sitemap)
 MKDOCS_FILES = frozenset({"404.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json"})
-
-
-def site_path(relative: str) -> str:
-    """The path of a site-relative address as a browser asks for it: unquoted, its dot segments
-    resolved ("%2E%2E" too, and never above the site's root), its closing slash kept."""
-    path = unquote(urlsplit(relative).path)
-    resolved = posixpath.normpath("/" + path).lstrip("/")
-    return resolved + "/" if path.endswith("/") and resolved else resolved
 
 
 def check_links(
