@@ -4,7 +4,10 @@ Prints, as one JSON line, the seconds of its three parts: loading the content, c
 texts (in a build shared with the site: one conversion for both) and the emails themselves.
 As in a build (generator/cli.py), the German hyphenation patterns are parsed into the (new,
 empty) cache by a process of their own while the content loads, and the young generation of
-the garbage collector is collected as seldom as in a build.
+the garbage collector is collected as seldom as in a build. The emails are written where a
+build writes them, on the project's file system (a folder beside the project, removed after):
+written to the system's temp folder instead, a project on tmpfs had its emails timed on a disk
+(2.5 s of 7.7 s on this project's virtual disk, against tmpfs).
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from generator.hyphenation import prepare_cache
 from generator.texts import convert_texts
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory() as out:
+    project_dir = Path(sys.argv[1]).resolve()
+    with tempfile.TemporaryDirectory(prefix="emails-only-", dir=project_dir.parent) as out:
         started = time.perf_counter()
         gc.set_threshold(50_000, 20, 100)
         prepare_cache(Path(out))  # the emails' cache folder below is out/cache: patterns in its parent
-        project = load_project(Path(sys.argv[1])).project
+        project = load_project(project_dir).project
         loaded = time.perf_counter()
         texts = convert_texts(project)
         converted = time.perf_counter()

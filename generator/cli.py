@@ -318,8 +318,10 @@ def build(project: Path, strict: bool, verbose: bool, force: bool) -> None:
     gc.set_threshold(50_000, 20, 100)
     from generator.content.images import CACHE_DIR
     from generator.hyphenation import prepare_cache
+    from generator.workers import start_early
 
     prepare_cache(project / CACHE_DIR)  # on the other core while the content loads
+    start_early()  # the workers' code is imported there too, not when the first pool needs it
     result, edited, fronts = _load_for_build(project, inputs, site_dir, read_inputs, force=force)
     diag, model = result.diagnostics, result.project
     if strict:

@@ -12,7 +12,6 @@ metadata: EXIF (with a phone's GPS position) is dropped, the orientation applied
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 import threading
@@ -25,6 +24,7 @@ from PIL import ImageOps
 
 from generator.content.model import Image
 from generator.output import copy_anew
+from generator.workers import worker_context
 
 RENDITIONS_DIR = "_r"  # below the site's media folder
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # ASCII: a URL without escapes, in every mail client
@@ -144,7 +144,7 @@ class ImagePipeline:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             # one process: the pages and the emails keep the other cores; forkserver, as the
             # build runs threads (a fork would copy their locks)
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
         self._making[cached.name] = self._pool.submit(_make, rendition, cached)
 
     def make(self) -> int:

@@ -20,7 +20,6 @@ whose check found something. Done in the build's one process after the conversio
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import posixpath
 from collections.abc import Collection, Iterable
@@ -39,6 +38,7 @@ from generator.content.model import Issue, Project
 from generator.diagnostics import Diagnostics
 from generator.markup import Converted, Converter
 from generator.routes import ISSUES_DIR, Routes
+from generator.workers import worker_context
 
 PARALLEL_FROM = 200  # texts; below this, starting worker processes costs more than it saves
 # (the folder below content/ of the file it is written in, the Markdown): links in a text are
@@ -217,10 +217,8 @@ def _convert(converter: Converter, keys: list[TextKey]) -> dict[TextKey, Checked
     if len(keys) < PARALLEL_FROM or workers < 2:
         return {key: _convert_and_check(converter, key) for key in keys}
     chunks = [keys[i :: workers * 4] for i in range(workers * 4)]
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start, initargs=(converter,)
+        max_workers=workers, mp_context=worker_context(), initializer=_start, initargs=(converter,)
     ) as pool:
         results = list(pool.map(_convert_chunk, chunks))
     return {

@@ -321,6 +321,37 @@ def test_a_build_started_inside_content_imports_nothing_from_it(tmp_path: Path) 
     assert not marker.exists()
 
 
+def test_the_worker_processes_import_nothing_from_the_current_folder(tmp_path: Path) -> None:
+    """The pools' forkserver is ``python -c``, which puts the current folder first on its module
+    path (Python 3.11's forkserver ignores the path it is handed): preloading the workers' code,
+    it imported an editor's ``generator/`` folder when a build of 200 texts or more was started
+    from inside content/. Here two workers convert a small project's texts, from a process
+    started as the ``rundbrief`` command is (a script, no -P)."""
+    write_images(tmp_path / "images")
+    root = make_project(tmp_path / "projekt", tmp_path / "images")
+    marker = tmp_path / "imported"
+    (root / "content" / "generator").mkdir()
+    (root / "content" / "generator" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n", "utf-8")
+    script = tmp_path / "bin" / "convert.py"
+    script.parent.mkdir()
+    script.write_text(
+        "import os\nfrom pathlib import Path\n"
+        "import generator.texts as texts\nfrom generator.content import load_project\n"
+        "if __name__ == '__main__':  # the workers run this file again as their main module\n"
+        "    texts.PARALLEL_FROM = 1\n"
+        "    os.cpu_count = lambda: 2  # the pool, on any machine\n"
+        f"    converted = texts.convert_texts(load_project(Path({str(root)!r})).project)\n"
+        "    assert converted.converted  # the project's text, by the pool\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=root / "content", capture_output=True, text=True, timeout=120,
+        check=False, env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+
+
 def test_site_description_is_text(rich: Path) -> None:
     config = rich / "mkdocs.yml"
     evil = 'Der Prozess "Wir alle" <Zukunft> & mehr"><img src=x onerror=alert(1)><!--'

@@ -235,6 +235,8 @@ _TEXT = re.compile(r">([^<]+)<")
 def defuse(text: str) -> str:
     """Editors' text that looks like a template token or a send-time placeholder (``%%...%%``)
     gets an invisible zero-width space, so it is shown, never filled in."""
+    if "{" not in text and "}" not in text and "%" not in text:
+        return text  # nearly every value (each of an email's template variables comes here): no token
     return _TOKENS.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1], text)
 
 
@@ -260,4 +262,6 @@ def breakable_code(fragment: str) -> str:
 def email_html(converted: str, links: EmailLinks) -> str:
     """The email target of a text of the one conversion: sanitised, in email markup, absolute."""
     html_text = breakable_code(_rewrite(email_markup(sanitise(converted)), links))
+    if "{" not in html_text and "}" not in html_text and "%" not in html_text:
+        return html_text  # no token in any of its texts
     return _TEXT.sub(lambda m: ">" + defuse(m.group(1)) + "<", html_text)

@@ -10,7 +10,6 @@ are copied from the previous ``newsletter/``, with the list of the image renditi
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import pickle
 import shutil
@@ -36,6 +35,7 @@ from generator.manifest import read_manifest, write_manifest
 from generator.output import link_or_copy
 from generator.texts import Texts
 from generator.theme import EMAIL_TEMPLATES, email_template_dirs
+from generator.workers import worker_context
 
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
 BACKGROUND_NICE = 5
@@ -182,9 +182,6 @@ def render_emails(
     if len(jobs) < PARALLEL_FROM or workers < 2:
         worker = _Worker(project, inliner, cache, texts)
         return [worker.render(job) for job in jobs]
-    # forkserver, not fork: the build runs this from a thread while MkDocs runs in another
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # workers fork with the email code already imported
     cache.mkdir(parents=True, exist_ok=True)
     # The model and the texts reach the workers through a file, streamed: as arguments of the
     # pool they would be pickled into one bytes object per worker in this process (tens of MB
@@ -194,7 +191,7 @@ def render_emails(
         inputs.flush()
         initargs = (Path(inputs.name), inliner, cache, BACKGROUND_NICE if background else 0, language())
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=initargs
+            max_workers=workers, mp_context=worker_context(), initializer=_start_worker, initargs=initargs
         ) as pool:
             return list(pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
 

@@ -96,20 +96,24 @@ def _attributes(raw: str) -> Attributes:
     return attrs
 
 
-def _elements(html: str) -> list[tuple[str, Attributes]]:
-    """Start tags with their attributes (entities decoded), outside comments (Outlook's
-    conditional markup among them) and style/script text. A scan, not a DOM: a fraction of the
+StartTag = tuple[str, str]  # (the name in lower case, the text of its attributes as written)
+
+
+def _elements(html: str) -> list[StartTag]:
+    """Start tags with the text of their attributes, outside comments (Outlook's conditional
+    markup among them) and style/script text (their verdicts come from :func:`_tag_problems` and
+    :func:`_tag_findings`, once per distinct tag and process). A scan, not a DOM: a fraction of the
     time of html.parser, and it sees what a client's sanitiser sees: tags and attributes. The
     markup is read from left to right as a browser does, so a ``<script>`` or ``<!--`` inside an
     attribute's quoted value (an alt text) is text."""
-    found: list[tuple[str, Attributes]] = []
+    found: list[StartTag] = []
     position = 0
     while (lexeme := _LEXEME.search(html, position)) is not None:
         position = lexeme.end()
         if lexeme.group(1) is None:  # a comment, or a "<" that starts no tag
             continue
         tag = lexeme.group(1).lower()
-        found.append((tag, _attributes(lexeme.group(2))))
+        found.append((tag, lexeme.group(2)))
         if tag in _RAW_TEXT_END:  # raw text up to the end tag: no tags in it
             end = _RAW_TEXT_END[tag].search(html, position)
             position = end.end() if end else len(html)
@@ -145,38 +149,48 @@ def _style_features(style: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def client_findings(html: str, elements: list[tuple[str, Attributes]] | None = None) -> list[Finding]:
+def client_findings(html: str, elements: list[StartTag] | None = None) -> list[Finding]:
     """Layout-carrying elements and inline CSS that a target client does not support."""
-    features = client_support()
     found: dict[str, Finding] = {}
-    for tag, attrs in elements if elements is not None else _elements(html):
-        feature = f"html-{tag}"
-        if tag in LAYOUT_ELEMENTS and feature in features and features[feature]["unsupported"]:
-            found.setdefault(feature, Finding(feature, f"<{tag}>", tuple(features[feature]["unsupported"])))  # type: ignore[arg-type]
-        for feature_id, what in _style_features(attrs.get("style") or ""):
-            found.setdefault(feature_id, Finding(feature_id, what, tuple(features[feature_id]["unsupported"])))  # type: ignore[arg-type]
+    for tag, raw in elements if elements is not None else _elements(html):
+        for finding in _tag_findings(tag, raw):
+            found.setdefault(finding.feature, finding)
     return list(found.values())
 
 
-def rule_violations(html: str, site_url: str, elements: list[tuple[str, Attributes]] | None = None) -> list[str]:
+# The templates' tags repeat in every email: each distinct tag is judged once per process, keyed
+# by its text as written (a string hashes once; a tuple of its attributes hashed at every tag).
+@lru_cache(maxsize=16384)
+def _tag_findings(tag: str, raw: str) -> tuple[Finding, ...]:
+    features = client_support()
+    found: list[Finding] = []
+    feature = f"html-{tag}"
+    if tag in LAYOUT_ELEMENTS and feature in features and features[feature]["unsupported"]:
+        found.append(Finding(feature, f"<{tag}>", tuple(features[feature]["unsupported"])))  # type: ignore[arg-type]
+    for feature_id, what in _style_features(_attributes(raw).get("style") or ""):
+        found.append(Finding(feature_id, what, tuple(features[feature_id]["unsupported"])))  # type: ignore[arg-type]
+    return tuple(found)
+
+
+def rule_violations(html: str, site_url: str, elements: list[StartTag] | None = None) -> list[str]:
     """rundbrief's own rules for every email (see the README); an empty list when all hold."""
     problems: list[str] = []
     host = urlsplit(site_url).hostname
-    body = _CONDITIONAL.sub("", html)
-    for tag, attrs in elements if elements is not None else _elements(html):
-        problems.extend(_element_problems(tag, tuple(attrs.items()), host))
+    for tag, raw in elements if elements is not None else _elements(html):
+        problems.extend(_tag_problems(tag, raw, host))
     # the quick test first: an email without any of these marks has no token (nearly every one)
-    marked = any(mark in body for mark in _TOKEN_MARKS)
-    tokens = {t for t in _TEMPLATE_TOKEN.findall(body) if t not in PLACEHOLDERS} if marked else set()
-    if tokens:
-        problems.append(f"unresolved template tokens: {', '.join(sorted(tokens))}")
+    if any(mark in html for mark in _TOKEN_MARKS):
+        body = _CONDITIONAL.sub("", html)
+        tokens = {t for t in _TEMPLATE_TOKEN.findall(body) if t not in PLACEHOLDERS}
+        if tokens:
+            problems.append(f"unresolved template tokens: {', '.join(sorted(tokens))}")
     return problems
 
 
-@lru_cache(maxsize=16384)  # the templates' tags repeat in every email: each is checked once per process
-def _element_problems(tag: str, items: tuple[tuple[str, str | None], ...], host: str | None) -> tuple[str, ...]:
-    """What rundbrief's rules find in one tag with these attributes, on a site at ``host``."""
-    attrs = dict(items)
+@lru_cache(maxsize=16384)
+def _tag_problems(tag: str, raw: str, host: str | None) -> tuple[str, ...]:
+    """What rundbrief's rules find in one tag with the attributes ``raw``, on a site at ``host``."""
+    attrs = _attributes(raw)
     problems: list[str] = []
     if tag in FORBIDDEN_ELEMENTS:
         problems.append(f"<{tag}> must not be in an email")

@@ -19,7 +19,6 @@ import tempfile
 import zlib
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -61,6 +60,7 @@ from generator.site import bodyimages, calendar, feed, pages, searchtext, sitema
 from generator.site.pagecache import CachedPage, PageCache, shared_key
 from generator.texts import Texts, convert_texts, issue_source, routes_for
 from generator.theme import SITE_TEMPLATES
+from generator.workers import worker_context
 
 log = get_plugin_logger(__name__)
 
@@ -300,7 +300,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         if self.edited is not None:  # the events are as they were: so are the calendars
             self._render_only_edited(files)
             return files
-        self.calendar_process = ProcessPoolExecutor(max_workers=1, mp_context=get_context("forkserver"))
+        self.calendar_process = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
         self.calendars = self._write_calendars(Path(config.site_dir))
         return files
 
