@@ -1154,6 +1154,38 @@ def test_a_mark_in_a_caption_block_is_reported_at_its_own_line(project: Path, wr
 
 
 @pytest.mark.parametrize(
+    ("caption", "line"),
+    [
+        # folded: the lines joined by blanks; the mark on the third line of the value
+        (">\n    Erste Zeile ohne Marke\n    zweite Zeile\n    dritte mit **fett** am Ende\n", 12),
+        # a mark whose words are folded across two lines: the line it begins on
+        (">-\n    Erste Zeile\n    zweite mit **fett\n    gedruckt** hier\n", 11),
+        # the mark's first word stands earlier too, outside a mark: its own occurrence counts
+        (">\n    Ein x**fett Wort\n    und **fett**\n", 11),
+        # quoted over several lines, and plain over several lines
+        ('"Erste Zeile\n    zweite mit `Code`\n    dritte"\n', 10),
+        ("Erste Zeile\n    zweite Zeile\n    dritte mit [Link](a.md)\n", 11),
+        # an escape in quotes: the mark is not there as written, so the value's first line
+        ('"Erste Zeile\n    zweite mit \\x2A\\x2Afett**"\n', 9),
+        # a literal block, after blank lines
+        ("|\n    Erste\n\n    dritte mit **fett**\n", 12),
+    ],
+)  # fmt: skip
+def test_a_mark_in_a_caption_over_several_lines_is_reported_at_its_own_line(
+    project: Path, write: Callable[..., Path], caption: str, line: int
+) -> None:
+    """From last round's notes: a folded (>) or quoted caption over several lines had its warning at
+    the value's first line; the mark's first word is found in the lines as written."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\ncover:\n  src: ../media/foto.jpg\n'
+        f"  alt: Gruppe am Tisch\n  credit: Amt\n  caption: {caption}---\n\nText.\n",
+    )
+    found = [m for m in messages(project) if "is shown as written" in m]
+    assert len(found) == 1 and found[0].startswith(f"content/newsletter/2026-02.md:{line}: warning: cover.caption:"), found
+
+
+@pytest.mark.parametrize(
     "opening", ["<b>", "<i>a ", "<kbd>a ", "<span>", "<li>x<ul>", "<ul><li>", "<table><tr><td>", "<span/>"]
 )
 def test_elements_opened_again_and_again_are_an_error_at_their_line(

@@ -414,9 +414,8 @@ class Fields:
         # marks inside a web address are part of it ("?id=__x__"): the address is left out, its place kept
         if plain and (mark := _MARKDOWN_MARKS.search(_WEB_ADDRESS.sub(lambda m: " " * len(m.group()), value))):
             written = value[mark.start() : mark.end()]  # with its addresses, as the editor wrote it
-            line = self.line_of(key)
-            if node is not None and node.block:  # a block's text starts on the line after its key
-                line += 1 + node.text[: max(0, node.text.find(written))].count("\n")
+            # the mark's own line in a value over several lines (value: node.text stripped)
+            line = node.line_of(written, node.text[: node.text.find(value) + mark.start()]) if node else self.line
             self.ctx.warning(line, _(
                 "%(field)s: %(mark)s is shown as written: this field is plain text; Markdown (**bold**, "
                 "[links](...), `code`) is converted only in the body, quotes and event descriptions",

@@ -40,6 +40,26 @@ class YScalar:
     line: int
     plain: bool  # written without quotes or block style: may mean "nothing" (null)
     block: bool = False  # written as a block (| or >): its text starts on the line after its key
+    source: str = ""  # as written, from its first character or block indicator, if over several lines
+
+    def line_of(self, part: str, before: str) -> int:
+        """The line on which ``part`` of the text, after ``before`` (the text before it), begins as
+        written: a folded (``>``) or quoted value joins its lines with blanks, so the part's first
+        word is looked for in the lines written (the same number of times it occurs before it).
+        The value's first line if the part is not there as written (an escape in quotes)."""
+        words = part.split()
+        head = words[0] if words else part
+        if not self.source or not head:
+            return self.line
+        wanted = before.count(head) + 1
+        lines = self.source.split("\n")
+        for number, written in enumerate(lines):
+            if number == 0 and self.block:
+                continue  # the indicator's line, and a comment after it
+            wanted -= written.count(head)
+            if wanted <= 0:
+                return self.line + number
+        return self.line + (1 if self.block else 0)
 
     @property
     def is_null(self) -> bool:
@@ -97,6 +117,7 @@ class _Lines:
     every later line number by one; then the line is found from the mark's character index."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
         self.breaks: list[int] | None = None
         if any(mark in text for mark in _OTHER_BREAKS):
             self.breaks = [index for index, char in enumerate(text) if char == "\n"]
@@ -146,7 +167,9 @@ class _Walker:
             )
         if isinstance(node, yaml.ScalarNode):
             # libyaml says "" for plain, PyYAML None
-            return YScalar(str(node.value), line, plain=not node.style, block=node.style in ("|", ">"))
+            start, end = node.start_mark, node.end_mark
+            source = self.lines.text[start.index : end.index] if end.line > start.line else ""
+            return YScalar(str(node.value), line, plain=not node.style, block=node.style in ("|", ">"), source=source)
         if isinstance(node, yaml.SequenceNode):
             return YList(tuple(self.walk(item, depth + 1) for item in node.value), line)
         assert isinstance(node, yaml.MappingNode)
