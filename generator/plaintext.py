@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import lru_cache
 from html.parser import HTMLParser
 
 WIDTH = 76
@@ -19,30 +18,25 @@ _SPACES = re.compile(r"[\t\n\x0b\x0c\r ]+")
 
 def fill(text: str, width: int = WIDTH, initial_indent: str = "", subsequent_indent: str = "") -> str:
     """Greedy word wrap, as ``textwrap.fill(..., break_long_words=False, break_on_hyphens=False)``
-    for single-spaced text, at a fraction of its cost: a word longer than the line keeps its own
-    line (a URL must never be split)."""
-    words = _SPACES.sub(" ", text).strip(" ")  # the words, one blank between them
-    room = width - len(initial_indent)
-    if len(words) <= room:
-        return initial_indent + words if words else ""
+    for single-spaced text, at less than half its cost: a word longer than the line keeps its own line
+    (a URL must never be split)."""
     lines: list[str] = []
-    indent, position = initial_indent, 0
-    while position < len(words):
-        # one match per line, not a step per word: the longest run of whole words that fits
-        line = _line(room).match(words, position)
-        assert line is not None  # its last alternative matches any word
-        lines.append(indent + (line.group(1) or line.group(2)))
-        position = line.end()
-        indent, room = subsequent_indent, width - len(subsequent_indent)
+    words: list[str] = []
+    indent, room = initial_indent, width - len(initial_indent)
+    length = 0
+    for word in _SPACES.split(text):
+        if not word:
+            continue
+        if words and length + 1 + len(word) > room:
+            lines.append(indent + " ".join(words))
+            indent, room = subsequent_indent, width - len(subsequent_indent)
+            words, length = [word], len(word)
+        else:
+            length += len(word) + (1 if words else 0)
+            words.append(word)
+    if words:
+        lines.append(indent + " ".join(words))
     return "\n".join(lines)
-
-
-@lru_cache(maxsize=32)
-def _line(room: int) -> re.Pattern[str]:
-    """At most ``room`` characters that end before a blank or at the end (whole words: the text
-    has one blank between words), or else one word, longer than the room, alone."""
-    fits = rf"(.{{1,{room}}})(?: |\Z)|" if room >= 1 else "(?!)()|"
-    return re.compile(rf"{fits}([^ ]+) ?", re.DOTALL)
 
 
 _BREAK = "\x00"  # a <br> inside a paragraph, kept through whitespace folding

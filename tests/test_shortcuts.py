@@ -368,53 +368,6 @@ def test_hyphenating_a_page_whose_markup_closes_gives_what_one_split_gives(piece
     assert hyphenation.hyphenate_html(html, hyphenation.WBR) == _reference_hyphenation(html)
 
 
-def _fill_by_words(text: str, width: int, initial_indent: str, subsequent_indent: str) -> str:
-    """plaintext.fill as it was, a step per word: the reference of its one-match-per-line version."""
-    lines: list[str] = []
-    words: list[str] = []
-    indent, room = initial_indent, width - len(initial_indent)
-    length = 0
-    for word in re.split(r"[\t\n\x0b\x0c\r ]+", text):
-        if not word:
-            continue
-        if words and length + 1 + len(word) > room:
-            lines.append(indent + " ".join(words))
-            indent, room = subsequent_indent, width - len(subsequent_indent)
-            words, length = [word], len(word)
-        else:
-            length += len(word) + (1 if words else 0)
-            words.append(word)
-    if words:
-        lines.append(indent + " ".join(words))
-    return "\n".join(lines)
-
-
-# words of any character but the blanks fill splits at (a no-break space, U+2028 or U+0085 are
-# part of a word to it), and runs of those blanks between them, at the ends too
-_BLANKS = "\t\n\x0b\x0c\r "
-_FILL_TEXT = st.tuples(
-    st.text(alphabet=_BLANKS, max_size=2),
-    st.lists(
-        st.tuples(
-            st.text(alphabet=st.characters(blacklist_characters=_BLANKS), max_size=12),
-            st.text(alphabet=_BLANKS, min_size=1, max_size=3),
-        ),
-        max_size=30,
-    ),
-).map(lambda start_parts: start_parts[0] + "".join(word + blank for word, blank in start_parts[1]))
-
-
-@settings(max_examples=1500, deadline=None)
-@given(
-    _FILL_TEXT,
-    st.integers(min_value=-3, max_value=40),
-    st.sampled_from(["", "- ", "12. ", " " * 30, "x" * 45]),
-    st.text(" >", max_size=4),
-)
-def test_fill_matches_the_word_by_word_wrap(text: str, width: int, first: str, rest: str) -> None:
-    assert fill(text, width, first, rest) == _fill_by_words(text, width, first, rest)
-
-
 def _fenced_by_search(lines: list[str]) -> set[int]:
     """bodyrefs._fenced as it was, searching for each opening's closing fence line by line."""
     from generator.content.bodyrefs import _FENCE
