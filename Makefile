@@ -7,9 +7,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: build test check lint install browser servers clean messages
 
+# Editable in setuptools' "compat" mode: its .pth names this folder by its absolute path. The
+# default mode adds a relative entry (__editable__.rundbrief-*.finder.__path_hook__) to Python's
+# module path, which a folder of that name in the current folder (content/, say) would serve.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]' \
+		--config-settings editable_mode=compat
 	touch $@
 
 install: $(STAMP)

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from generator.cachefiles import code_digest, installed_packages, tree_stats
+from generator.cachefiles import code_digest, installed_packages, read_signed, tree_stats, write_signed
 from generator.content.mkdocsyaml import load_mkdocs_yaml
 from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect
 from generator.content.settings import DEFAULT_DOCS_DIR, build_day
@@ -260,9 +260,7 @@ def record(
         "issues": issues,
         "problems": [[p.location.path, p.location.line, p.level.value, p.message, p.reminder] for p in problems],
     }
-    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-    partial.write_text(json.dumps(data), encoding="utf-8")
-    partial.replace(path)
+    write_signed(path, json.dumps(data).encode("utf-8"))  # signed: a stamp says what may be skipped
 
 
 DEFAULT_SETTINGS = ("site", "Europe/Berlin")
@@ -274,9 +272,12 @@ def forget(root: Path) -> None:
 
 
 def _read(root: Path) -> dict[str, object] | None:
+    """The stamp as this user's build wrote it: a stamp from anybody else (a shared folder) could
+    declare output that build never made current."""
+    raw = read_signed(_stamp_path(root))
     try:
-        data = json.loads(_stamp_path(root).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
         return None
     return data if isinstance(data, dict) and data.get("format") == _FORMAT else None
 

@@ -4,19 +4,32 @@ A cache file is rundbrief's own, but a killed build may have cut it short, anoth
 rundbrief may have left it, a disk may have damaged it: reading one never fails, it only finds
 nothing (rebuilding a cache is always right). Writing goes to a name of the writer's own (its
 process and thread) and is renamed over the file, so a reader sees the old file or the new one.
+
+A cache file is mostly a pickle, and unpickling runs whatever the file says: one put into
+``.rundbrief/`` by anybody else (a shared project folder, a repository with the folder checked
+in, a CI cache restored from another branch) would run as the build. So every file (the JSON
+ones too: a build stamp says what may be skipped) carries a keyed hash (BLAKE2b) of its
+contents, with a key that never lies in the project: ``RUNDBRIEF_CACHE_KEY`` from the
+environment, else ``$XDG_CACHE_HOME/rundbrief/cache-key`` (or ``~/.cache/...``), made on first
+use. A file without the right hash is not read, only found missing. Where no key can be kept,
+each process makes its own: the caches then serve only the process that wrote them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import mmap
 import os
 import pickle
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 import generator
 
@@ -30,22 +43,117 @@ _UNREADABLE = (
     TypeError,
     ValueError,
 )
+_MAGIC = b"rundbrief-cache-1\n"
+_MAC_SIZE = 32
+_HEADER = len(_MAGIC) + _MAC_SIZE
+_KEY_SIZE = 32
+
+
+KEY_VARIABLE = "RUNDBRIEF_CACHE_KEY"
+
+
+@lru_cache(maxsize=1)
+def _key() -> bytes:
+    """The key of this user's cache files: ``RUNDBRIEF_CACHE_KEY`` if set (a secret of a CI
+    whose caches travel between jobs), else a file outside every project, made on first use."""
+    if secret := os.environ.get(KEY_VARIABLE):
+        return hashlib.blake2b(secret.encode("utf-8", "surrogatepass"), digest_size=_KEY_SIZE).digest()
+    try:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rundbrief"
+        path = folder / "cache-key"
+        if not path.is_file():
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            partial = folder / f"cache-key.{os.getpid()}.{threading.get_ident()}.part"
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(os.urandom(_KEY_SIZE))
+            try:
+                os.link(partial, path)  # the first process's key stays: others read it
+            except FileExistsError:
+                pass
+            finally:
+                partial.unlink()
+        key = path.read_bytes()
+        if len(key) == _KEY_SIZE:
+            return key
+    except (OSError, RuntimeError):  # no home, a read-only one
+        pass
+    return os.urandom(_KEY_SIZE)
+
+
+def _mac() -> hashlib.blake2b:
+    return hashlib.blake2b(key=_key(), digest_size=_MAC_SIZE)
 
 
 def read_pickle(path: Path) -> object | None:
-    """What ``path`` holds, or None where it is missing or cannot be read back."""
+    """What ``path`` holds, or None where it is missing, cannot be read back or was not written
+    with this user's key (then it is never unpickled)."""
     try:
-        with path.open("rb") as file:
-            return pickle.load(file)  # type: ignore[no-any-return]
+        with _verified(path) as data:
+            return None if data is None else pickle.loads(data)
     except _UNREADABLE:
         return None
 
 
+def read_signed(path: Path) -> bytes | None:
+    """The bytes :func:`write_signed` wrote to ``path``, or None (missing, cut short, or not
+    written with this user's key)."""
+    try:
+        with _verified(path) as data:
+            return None if data is None else bytes(data)
+    except _UNREADABLE:
+        return None
+
+
+@contextmanager
+def _verified(path: Path) -> Iterator[memoryview | None]:
+    """The contents of ``path`` after its header, if the header's hash is theirs under this
+    user's key; mapped, not read: a cache of pages or the content is tens of megabytes."""
+    with path.open("rb") as file:
+        if os.fstat(file.fileno()).st_size < _HEADER:
+            yield None
+            return
+        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
+            body = view[_HEADER:]
+            try:
+                mac = _mac()
+                mac.update(body)
+                good = view[: len(_MAGIC)] == _MAGIC and hmac.compare_digest(mac.digest(), view[len(_MAGIC) : _HEADER])
+                yield body if good else None
+            finally:
+                body.release()
+
+
+class _Signed:
+    """A file that hashes what is written to it, as pickle.dump streams it."""
+
+    def __init__(self, file: BinaryIO, mac: hashlib.blake2b) -> None:
+        self.file = file
+        self.mac = mac
+
+    def write(self, data: bytes) -> int:
+        self.mac.update(data)
+        return self.file.write(data)
+
+
 def write_pickle(path: Path, value: object) -> None:
+    _write(path, lambda signed: pickle.dump(value, signed, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_signed(path: Path, data: bytes) -> None:
+    """``data`` into ``path`` with its keyed hash (see :func:`read_signed`)."""
+    _write(path, lambda signed: signed.write(data))
+
+
+def _write(path: Path, write: Callable[[_Signed], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")  # per writer
     with partial.open("wb") as file:
-        pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+        file.write(_MAGIC + bytes(_MAC_SIZE))  # the hash, once the rest is written
+        signed = _Signed(file, _mac())
+        write(signed)
+        file.seek(len(_MAGIC))
+        file.write(signed.mac.digest())
     partial.replace(path)
 
 

@@ -6,16 +6,17 @@ pool. Its preload list is read once, when it starts: whichever pool started it f
 what every later worker had to import again by itself. So all pools ask here, and the build
 starts it before loading the content, when one core is idle.
 
-The forkserver is ``python -c ...``, which puts the current folder first on its module path,
-and Python 3.11's forkserver ignores the module path it is handed: a build started from inside
-``content/`` imported an editor's ``generator/`` folder there while preloading. So the server starts
-with ``PYTHONSAFEPATH`` (as ``-P``): never the current folder first.
+The forkserver (and multiprocessing's resource tracker, which it starts) is ``python -c ...``,
+which puts the current folder first on its module path, and Python 3.11's forkserver ignores the
+module path it is handed: a build started from inside ``content/`` imported an editor's
+``generator/`` folder there while preloading. So both start with ``-P`` added to the flags they
+inherit (an environment variable would not do: ``python -E`` passes ``-E`` on to them).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
+import multiprocessing.util
 import threading
 from multiprocessing.context import BaseContext
 from multiprocessing.forkserver import ensure_running
@@ -31,18 +32,18 @@ def worker_context() -> BaseContext:
     context = multiprocessing.get_context("forkserver")
     with _starting:
         context.set_forkserver_preload(WORKER_MODULES)
-        # started here, not by the first pool: only this start runs with the variable (a pool
-        # finds the server running; the variable goes again, the caller's children keep theirs)
-        saved = os.environ.get("PYTHONSAFEPATH")
-        os.environ["PYTHONSAFEPATH"] = "1"
+        # started here, not by the first pool, with -P; a pool finds it running
+        inherited = multiprocessing.util._args_from_interpreter_flags  # type: ignore[attr-defined]
+        multiprocessing.util._args_from_interpreter_flags = lambda: _with_safe_path(inherited())  # type: ignore[attr-defined]
         try:
             ensure_running()
         finally:
-            if saved is None:
-                del os.environ["PYTHONSAFEPATH"]
-            else:
-                os.environ["PYTHONSAFEPATH"] = saved
+            multiprocessing.util._args_from_interpreter_flags = inherited  # type: ignore[attr-defined]
     return context
+
+
+def _with_safe_path(flags: list[str]) -> list[str]:
+    return flags if "-P" in flags or "-I" in flags else [*flags, "-P"]
 
 
 def start_early() -> None:

@@ -6,6 +6,7 @@ for markup. Real projects, real builds."""
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import shutil
 import socket
@@ -321,12 +322,14 @@ def test_a_build_started_inside_content_imports_nothing_from_it(tmp_path: Path) 
     assert not marker.exists()
 
 
-def test_the_worker_processes_import_nothing_from_the_current_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize("flags", [[], ["-E"]])
+def test_the_worker_processes_import_nothing_from_the_current_folder(tmp_path: Path, flags: list[str]) -> None:
     """The pools' forkserver is ``python -c``, which puts the current folder first on its module
     path (Python 3.11's forkserver ignores the path it is handed): preloading the workers' code,
     it imported an editor's ``generator/`` folder when a build of 200 texts or more was started
     from inside content/. Here two workers convert a small project's texts, from a process
-    started as the ``rundbrief`` command is (a script, no -P)."""
+    started as the ``rundbrief`` command is (a script, no -P); from a trial: with ``-E`` too,
+    which the forkserver inherits and which makes it ignore PYTHONSAFEPATH."""
     write_images(tmp_path / "images")
     root = make_project(tmp_path / "projekt", tmp_path / "images")
     marker = tmp_path / "imported"
@@ -335,7 +338,8 @@ def test_the_worker_processes_import_nothing_from_the_current_folder(tmp_path: P
     script = tmp_path / "bin" / "convert.py"
     script.parent.mkdir()
     script.write_text(
-        "import os\nfrom pathlib import Path\n"
+        f"import os, sys\nsys.path.insert(0, {str(REPO)!r})  # this checkout's rundbrief, -E or not\n"
+        "from pathlib import Path\n"
         "import generator.texts as texts\nfrom generator.content import load_project\n"
         "if __name__ == '__main__':  # the workers run this file again as their main module\n"
         "    texts.PARALLEL_FROM = 1\n"
@@ -345,11 +349,48 @@ def test_the_worker_processes_import_nothing_from_the_current_folder(tmp_path: P
         encoding="utf-8",
     )
     result = subprocess.run(
-        [sys.executable, str(script)], cwd=root / "content", capture_output=True, text=True, timeout=120,
-        check=False, env=dict(os.environ, PYTHONPATH=str(REPO)),
+        [sys.executable, *flags, str(script)], cwd=root / "content", capture_output=True, text=True, timeout=120,
+        check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert not marker.exists()
+
+
+def test_a_cache_file_put_there_by_someone_else_is_never_unpickled(rich: Path, tmp_path: Path) -> None:
+    """From a trial: every file of .rundbrief/ was unpickled as found, and unpickling runs what
+    the file says; a project folder shared with others, or one with .rundbrief/ checked in, ran
+    their code as the build. So did Jinja's cache of compiled templates (a pickle after its
+    header). A cache file carries a keyed hash whose key lies outside the project: each file the
+    build keeps, replaced by one that writes a file when unpickled, is read as missing, and the
+    build and the check after it succeed with the same output as before."""
+    from jinja2.bccache import bc_magic
+
+    assert run("build", "--project", str(rich)).returncode == 0
+    emails = {p.relative_to(rich): p.read_bytes() for p in (rich / "newsletter").rglob("email.*")}
+    marker = tmp_path / "unpickled"
+    planted = pickle.dumps(_Plant(str(marker)))
+    cache = rich / ".rundbrief" / "cache"
+    kept = [p for p in cache.rglob("*") if p.is_file() and "images" not in p.parts and p.suffix != ".json"]
+    templates = [p for p in kept if "templates" in p.parts]
+    assert len(kept) - len(templates) >= 4 and templates, kept  # texts, content, patterns, pages; templates
+    for path in kept:
+        path.write_bytes(bc_magic + planted if path in templates else planted)
+    (rich / "site").joinpath("index.html").unlink()  # the build stamp must not end the build early
+    for command in ("build", "check"):
+        result = run(command, "--project", str(rich))
+        assert result.returncode == 0, result.stderr
+        assert not marker.exists(), command
+    assert {p.relative_to(rich): p.read_bytes() for p in (rich / "newsletter").rglob("email.*")} == emails
+
+
+class _Plant:
+    """A pickle that writes a file when it is unpickled."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (exec, (f"open({self.marker!r}, 'w').close()",))
 
 
 def test_site_description_is_text(rich: Path) -> None:

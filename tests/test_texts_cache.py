@@ -3,7 +3,6 @@ reads from the cache is what converting anew gives (generator/texts.py)."""
 
 from __future__ import annotations
 
-import pickle
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.cachefiles import read_pickle, write_pickle
 from generator.content import load_project
 from generator.content.bodyrefs import check_published_html
 from generator.content.images import CACHE_DIR
@@ -145,9 +145,10 @@ def test_the_check_of_each_texts_html_is_kept_beside_its_conversion(
     assert len(flagged) == 1 and HIDDEN_SCRIPT in flagged[0]  # the body of 2026-03 alone
     checked.clear()
     assert convert_texts(project, cache=cache).verdicts == first.verdicts and checked == []
-    data = pickle.loads((cache / CACHE_FILE).read_bytes())
+    data = read_pickle(cache / CACHE_FILE)
+    assert isinstance(data, dict)
     data["checker"] = b"other code"
-    (cache / CACHE_FILE).write_bytes(pickle.dumps(data))
+    write_pickle(cache / CACHE_FILE, data)
     again = convert_texts(project, cache=cache)
     assert len(checked) == len(first.converted)
     assert again.verdicts == first.verdicts == convert_texts(project).verdicts
@@ -161,7 +162,8 @@ def test_a_check_keeps_the_conversions_and_verdicts_for_the_build(issues: Path) 
         timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    kept = pickle.loads((issues / CACHE_DIR / CACHE_FILE).read_bytes())
+    kept = read_pickle(issues / CACHE_DIR / CACHE_FILE)
+    assert isinstance(kept, dict)
     texts = {key for issue in load_project(issues).project.issues for key in issue_texts(issue)}
     assert len(texts) > 8 and set(kept["texts"]) == {_text_digest(key) for key in texts}
     assert all(isinstance(verdict, bool) for _converted, verdict in kept["texts"].values())
@@ -172,11 +174,12 @@ def test_an_entry_of_the_cache_that_is_no_conversion_is_made_anew(issues: Path, 
     checked again, not taken (nor a crash of the build)."""
     cache = tmp_path / "cache"
     fresh = _html(issues, cache)
-    data = pickle.loads((cache / CACHE_FILE).read_bytes())
+    data = read_pickle(cache / CACHE_FILE)
+    assert isinstance(data, dict)
     digests = sorted(data["texts"])
     data["texts"][digests[0]] = "<p>kein Eintrag</p>"
     data["texts"][digests[1]] = (data["texts"][digests[1]][0], "ja")  # a verdict that is no verdict
-    (cache / CACHE_FILE).write_bytes(pickle.dumps(data))
+    write_pickle(cache / CACHE_FILE, data)
     assert _html(issues, cache) == fresh
-    kept = pickle.loads((cache / CACHE_FILE).read_bytes())["texts"]
+    kept = read_pickle(cache / CACHE_FILE)["texts"]  # type: ignore[index]
     assert all(isinstance(verdict, bool) for _converted, verdict in kept.values())

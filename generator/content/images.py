@@ -21,6 +21,7 @@ from struct import error as struct_error
 import PIL
 from PIL import Image as PILImage
 
+from generator.cachefiles import read_signed, write_signed
 from generator.content.model import Image
 from generator.i18n import N_, _
 
@@ -59,7 +60,9 @@ class VerifiedImages:
         self.known: set[FileKey] = set()
         self.used: set[FileKey] = set()  # verified during this load: what the next one needs
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            # signed: a list from anybody else could call a damaged or hostile file decoded
+            raw = read_signed(self.path)
+            data = json.loads(raw) if raw is not None else {}
             if data.get("pillow") == PIL.__version__:
                 self.known = {(str(p), int(size), int(mtime)) for p, size, mtime in data["files"]}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -76,11 +79,8 @@ class VerifiedImages:
         if self.used == self.known:
             return
         data = {"pillow": PIL.__version__, "files": sorted([list(key) for key in self.used])}
-        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.part")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_text(json.dumps(data, indent=0), encoding="utf-8")
-            partial.replace(self.path)
+            write_signed(self.path, json.dumps(data, indent=0).encode("utf-8"))
         except OSError:
             pass  # only a cache: the next check decodes again
         self.known = set(self.used)

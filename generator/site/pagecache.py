@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
+import re
 import zlib
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,8 +42,10 @@ from generator.cachefiles import (
     installed_packages,
     object_digest,
     read_pickle,
+    read_signed,
     tree_stats,
     write_pickle,
+    write_signed,
 )
 from generator.images import Rendition
 
@@ -145,6 +147,7 @@ def shared_key(
 
 
 _INDEX = "pages.json"  # each page's key, by its source, as the last build knew them
+_KEY = re.compile(r"[0-9a-f]{64}")  # a page's key (PageCache.key): a file name, never a path
 
 
 class PageCache:
@@ -249,14 +252,15 @@ class PageCache:
         self._write_index(index | keys)
 
     def _read_index(self) -> dict[str, str]:
+        """The index as this user's builds wrote it (its keys name files that are deleted)."""
+        raw = read_signed(self.folder / _INDEX)
         try:
-            data = json.loads((self.folder / _INDEX).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(raw) if raw is not None else {}
+        except ValueError:
             return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): str(v) for k, v in data.items() if _KEY.fullmatch(str(v))}
 
     def _write_index(self, keys: dict[str, str]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.folder / f"{_INDEX}.{os.getpid()}.part"
-        partial.write_text(json.dumps(keys, sort_keys=True), encoding="utf-8")
-        partial.replace(self.folder / _INDEX)
+        write_signed(self.folder / _INDEX, json.dumps(keys, sort_keys=True).encode("utf-8"))

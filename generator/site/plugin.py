@@ -24,7 +24,8 @@ from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, FileSystemBytecodeCache, pass_context
+from jinja2 import BaseLoader, ChoiceLoader, DictLoader, Environment, pass_context
+from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.runtime import Context
 from markupsafe import Markup
 from mkdocs.commands.build import _build_page, _populate_page
@@ -40,7 +41,7 @@ from mkdocs.utils import get_build_datetime
 from mkdocs.utils.templates import TemplateContext
 
 from generator import hyphenation
-from generator.cachefiles import forget_objects
+from generator.cachefiles import forget_objects, read_signed, write_signed
 from generator.content import load_project
 from generator.content.images import CACHE_DIR, ImageChecker, ImageProblem
 from generator.content.loader import PEOPLE_FILE, generated_files, is_hidden
@@ -359,7 +360,7 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         env.loader = _with_kept_template(env)
         # Compiled templates kept between builds (Jinja checks each against its source): compiling
         # Material's and rundbrief's templates took 0.25 s of every build.
-        env.bytecode_cache = FileSystemBytecodeCache(str(_cache_folder(project.root / CACHE_DIR / "templates")))
+        env.bytecode_cache = SignedBytecodeCache(project.root / CACHE_DIR / "templates")
         self.env = env
         if self.edited is not None:  # converted, with their titles for the navigation: only these are rendered
             edited = {f"{ISSUES_DIR}/{slug}.md" for slug in self.edited}
@@ -1015,9 +1016,21 @@ def _toc_outline(items: list[AnchorLink]) -> tuple[object, ...]:
     return tuple((item.title, item.id, item.level, _toc_outline(item.children)) for item in items)
 
 
-def _cache_folder(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+class SignedBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates in ``folder``, each file with the keyed hash of the build's
+    cache files (generator/cachefiles.py): Jinja's own file cache unpickles and runs whatever a
+    file of the right name holds, and a template's name and source are no secret."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = read_signed(self.folder / f"{bucket.key}.jinja")
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        write_signed(self.folder / f"{bucket.key}.jinja", bucket.bytecode_to_string())
 
 
 class _IssuePage(Page):
