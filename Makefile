@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 # Editable in setuptools' "compat" mode: its .pth names this folder by its absolute path. The
 # default mode adds a relative entry (__editable__.rundbrief-*.finder.__path_hook__) to Python's
 # module path, which a folder of that name in the current folder (content/, say) would serve.
-$(STAMP): pyproject.toml constraints.txt
+# The Makefile is a prerequisite: a venv installed the old way is installed again.
+$(STAMP): pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]' \
 		--config-settings editable_mode=compat

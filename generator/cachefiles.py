@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import mmap
 import os
 import pickle
+import stat
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -47,6 +47,7 @@ _MAGIC = b"rundbrief-cache-1\n"
 _MAC_SIZE = 32
 _HEADER = len(_MAGIC) + _MAC_SIZE
 _KEY_SIZE = 32
+MAX_FILE = 1 << 30  # bytes: no cache file of ours comes near (the content of 5,000 issues: 45 MB)
 
 
 KEY_VARIABLE = "RUNDBRIEF_CACHE_KEY"
@@ -55,16 +56,20 @@ KEY_VARIABLE = "RUNDBRIEF_CACHE_KEY"
 @lru_cache(maxsize=1)
 def _key() -> bytes:
     """The key of this user's cache files: ``RUNDBRIEF_CACHE_KEY`` if set (a secret of a CI
-    whose caches travel between jobs), else a file outside every project, made on first use."""
+    whose caches travel between jobs), else a file outside every project, made on first use:
+    only a regular file of this user that nobody else may read or write (a shared ``HOME=/tmp``
+    must not lend a key that others know)."""
     if secret := os.environ.get(KEY_VARIABLE):
         return hashlib.blake2b(secret.encode("utf-8", "surrogatepass"), digest_size=_KEY_SIZE).digest()
     try:
-        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rundbrief"
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"  # the XDG rule: a relative one is ignored
+        folder = base / "rundbrief"
         path = folder / "cache-key"
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             partial = folder / f"cache-key.{os.getpid()}.{threading.get_ident()}.part"
-            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(descriptor, "wb") as file:
                 file.write(os.urandom(_KEY_SIZE))
             try:
@@ -73,12 +78,26 @@ def _key() -> bytes:
                 pass
             finally:
                 partial.unlink()
-        key = path.read_bytes()
-        if len(key) == _KEY_SIZE:
+        key = _read_regular(path, _KEY_SIZE + 1, private=True)
+        if key is not None and len(key) == _KEY_SIZE:
             return key
-    except (OSError, RuntimeError):  # no home, a read-only one
+    except (OSError, RuntimeError, KeyError):  # no home, a read-only one
         pass
     return os.urandom(_KEY_SIZE)
+
+
+def _read_regular(path: Path, limit: int, *, private: bool = False) -> bytes | None:
+    """At most ``limit`` bytes of ``path`` if it is a regular file (not a link, FIFO or device:
+    a FIFO put in a cache's place blocked the build for good); ``private``: only if this user
+    owns it and nobody else may read or write it."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, "rb") as file:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        if private and (info.st_uid != os.getuid() or info.st_mode & 0o077):
+            return None
+        return file.read(limit)
 
 
 def _mac() -> hashlib.blake2b:
@@ -89,8 +108,8 @@ def read_pickle(path: Path) -> object | None:
     """What ``path`` holds, or None where it is missing, cannot be read back or was not written
     with this user's key (then it is never unpickled)."""
     try:
-        with _verified(path) as data:
-            return None if data is None else pickle.loads(data)
+        data = _verified(path)
+        return None if data is None else pickle.loads(data)
     except _UNREADABLE:
         return None
 
@@ -99,29 +118,35 @@ def read_signed(path: Path) -> bytes | None:
     """The bytes :func:`write_signed` wrote to ``path``, or None (missing, cut short, or not
     written with this user's key)."""
     try:
-        with _verified(path) as data:
-            return None if data is None else bytes(data)
+        data = _verified(path)
+        return None if data is None else bytes(data)
     except _UNREADABLE:
         return None
 
 
-@contextmanager
-def _verified(path: Path) -> Iterator[memoryview | None]:
+def _verified(path: Path) -> memoryview | None:
     """The contents of ``path`` after its header, if the header's hash is theirs under this
-    user's key; mapped, not read: a cache of pages or the content is tens of megabytes."""
-    with path.open("rb") as file:
-        if os.fstat(file.fileno()).st_size < _HEADER:
-            yield None
-            return
-        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
-            body = view[_HEADER:]
-            try:
-                mac = _mac()
-                mac.update(body)
-                good = view[: len(_MAGIC)] == _MAGIC and hmac.compare_digest(mac.digest(), view[len(_MAGIC) : _HEADER])
-                yield body if good else None
-            finally:
-                body.release()
+    user's key. Read, not mapped (a file cut short while mapped killed the process), and only a
+    regular file of at most :data:`MAX_FILE` bytes."""
+    data = _read_regular(path, MAX_FILE)
+    return None if data is None else unsigned(data)
+
+
+def unsigned(blob: bytes) -> memoryview | None:
+    """What :func:`signed` made ``blob`` of, if its hash is right under this user's key."""
+    if len(blob) < _HEADER or not blob.startswith(_MAGIC):
+        return None
+    body = memoryview(blob)[_HEADER:]
+    mac = _mac()
+    mac.update(body)
+    return body if hmac.compare_digest(mac.digest(), blob[len(_MAGIC) : _HEADER]) else None
+
+
+def signed(data: bytes) -> bytes:
+    """``data`` with the header that :func:`unsigned` checks."""
+    mac = _mac()
+    mac.update(data)
+    return _MAGIC + mac.digest() + data
 
 
 class _Signed:
@@ -146,15 +171,29 @@ def write_signed(path: Path, data: bytes) -> None:
 
 
 def _write(path: Path, write: Callable[[_Signed], object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")  # per writer
-    with partial.open("wb") as file:
-        file.write(_MAGIC + bytes(_MAC_SIZE))  # the hash, once the rest is written
-        signed = _Signed(file, _mac())
-        write(signed)
-        file.seek(len(_MAGIC))
-        file.write(signed.mac.digest())
-    partial.replace(path)
+    """Into a new file of a name nobody can guess (a link put at a predictable one was written
+    through), renamed over ``path``. A cache that cannot be written (a folder in its place) is
+    left: only a cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        prefix = f".{path.name}."
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=prefix, suffix=".part", delete=False) as file:
+            partial = Path(file.name)
+            try:
+                file.write(_MAGIC + bytes(_MAC_SIZE))  # the hash, once the rest is written
+                signed = _Signed(file, _mac())  # type: ignore[arg-type]
+                write(signed)
+                file.seek(len(_MAGIC))
+                file.write(signed.mac.digest())
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+        try:
+            partial.replace(path)
+        except OSError:
+            partial.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 _NOT_BUILT = {"send", "cli.py", "__main__.py", "skeleton", "preview"}

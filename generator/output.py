@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from generator.cachefiles import signed, unsigned
 from generator.i18n import _
 
 STATE_DIR = ".rundbrief"  # below the project: caches, the swap journal, the build lock
@@ -75,19 +77,34 @@ def _sync_dir(folder: Path) -> None:
 
 
 def _write_journal(path: Path, swaps: list[_Swap]) -> None:
+    """The journal, signed (cachefiles.signed: its folders are renamed and deleted on the next
+    start), through a new file of a name nobody can guess (a link put at a predictable one was
+    written through)."""
     data = [{"target": str(s.target), "staged": str(s.staged), "retired": str(s.retired)} for s in swaps]
-    partial = path.with_name(path.name + f".{os.getpid()}.part")
-    with open(partial, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False) as handle:
+        handle.write(signed(json.dumps(data).encode("utf-8")))
         handle.flush()
         os.fsync(handle.fileno())
-    partial.replace(path)
+    Path(handle.name).replace(path)
     _sync_dir(path.parent)
 
 
 def _read_journal(path: Path) -> list[_Swap]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [_Swap(Path(d["target"]), Path(d["staged"]), Path(d["retired"])) for d in data]
+    """The swaps of a journal this user's build wrote, each a target with its staged and retired
+    folders beside it under our names (ValueError for anything else: a journal from anybody else
+    named folders to delete or put in place anywhere)."""
+    body = unsigned(path.read_bytes())
+    if body is None:
+        raise ValueError("not a journal of this user's builds")
+    swaps = [_Swap(Path(d["target"]), Path(d["staged"]), Path(d["retired"])) for d in json.loads(bytes(body))]
+    for swap in swaps:
+        name = swap.target.name
+        if not (
+            swap.target.is_absolute() and name and swap.staged.parent == swap.retired.parent == swap.target.parent
+            and swap.staged.name.startswith(f".{name}.building-") and swap.retired.name.startswith(f".{name}.old-")
+        ):  # fmt: skip
+            raise ValueError(f"not a swap of rundbrief's: {swap}")
+    return swaps
 
 
 def finish_interrupted_swap(state_dir: Path) -> list[str]:

@@ -383,6 +383,37 @@ def test_a_cache_file_put_there_by_someone_else_is_never_unpickled(rich: Path, t
     assert {p.relative_to(rich): p.read_bytes() for p in (rich / "newsletter").rglob("email.*")} == emails
 
 
+def test_a_fifo_or_folder_in_place_of_a_cache_file_neither_blocks_nor_breaks_the_build(
+    rich: Path, tmp_path: Path
+) -> None:
+    """From a trial: a FIFO where a cache file or the key was kept blocked the build for good, and
+    a folder in a cache file's place ended it with a traceback. Only regular files are read, and
+    a cache that cannot be written is left; the key then is this process's own."""
+    env = dict(os.environ, RUNDBRIEF_TODAY=TODAY, XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    env.pop("RUNDBRIEF_CACHE_KEY", None)
+
+    def build() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "generator", "build", "--project", str(rich)], capture_output=True, text=True,
+            env=env, timeout=120, check=False,
+        )  # fmt: skip
+
+    assert build().returncode == 0
+    emails = {p.relative_to(rich): p.read_bytes() for p in (rich / "newsletter").rglob("email.*")}
+    cache = rich / ".rundbrief" / "cache"
+    for path, make in (
+        (cache / "issues.pickle", os.mkfifo), (rich / ".rundbrief" / "build-stamp.json", os.mkfifo),
+        (cache / "texts.pickle", os.mkdir), (next((cache / "templates").iterdir()), os.mkdir),
+        (tmp_path / "xdg" / "rundbrief" / "cache-key", os.mkfifo),
+    ):  # fmt: skip
+        path.unlink()
+        make(path)
+    (rich / "site").joinpath("index.html").unlink()
+    result = build()  # a hang ends in TimeoutExpired
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert {p.relative_to(rich): p.read_bytes() for p in (rich / "newsletter").rglob("email.*")} == emails
+
+
 class _Plant:
     """A pickle that writes a file when it is unpickled."""
 

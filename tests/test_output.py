@@ -3,6 +3,7 @@ leaves both folders from one build, and the next run finishes (or undoes) what i
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.cachefiles import signed
 from generator.output import (
     JOURNAL,
     OutputBusy,
@@ -158,3 +160,25 @@ def test_the_last_output_is_linked_into_a_staged_folder(tmp_path: Path, monkeypa
     for name in ("index.html", "a/b/seite.html"):
         assert (target / name).read_bytes() == (source / name).read_bytes()
         assert os.path.samefile(target / name, source / name)  # a link, not a copy, on one file system
+
+
+def test_a_journal_not_written_by_this_users_build_is_left_alone(tmp_path: Path) -> None:
+    """From a trial: .rundbrief/swap.json named folders to rename and delete, and the next build
+    did so: one put there by anybody else deleted a folder of the user's and put a file of theirs
+    in place of another. A journal carries the caches' keyed hash now, and names only a target's
+    own staged and retired folders beside it."""
+    victim = tmp_path / "victim"
+    (victim / "wichtig").mkdir(parents=True)
+    (victim / "bashrc").write_text("echt\n", encoding="utf-8")
+    (tmp_path / "boese").write_text("echo ANGREIFER\n", encoding="utf-8")
+    state = tmp_path / "projekt" / ".rundbrief"
+    state.mkdir(parents=True)
+    forged = [
+        {"target": str(victim / "behalten"), "staged": str(tmp_path / "nichts"), "retired": str(victim / "wichtig")},
+        {"target": str(victim / "bashrc"), "staged": str(tmp_path / "boese"), "retired": str(victim / "bashrc.old")},
+    ]
+    for journal in (json.dumps(forged).encode(), signed(json.dumps(forged).encode())):  # not signed; signed but naming other folders
+        (state / JOURNAL).write_bytes(journal)
+        messages = finish_interrupted_swap(state)
+        assert messages and "unreadable swap journal" in messages[0], messages
+        assert (victim / "wichtig").is_dir() and (victim / "bashrc").read_text(encoding="utf-8") == "echt\n"

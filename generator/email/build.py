@@ -186,7 +186,9 @@ def render_emails(
     # The model and the texts reach the workers through a file, streamed: as arguments of the
     # pool they would be pickled into one bytes object per worker in this process (tens of MB
     # at a thousand issues, the build's memory peak), while the site is built beside them.
-    with tempfile.NamedTemporaryFile(dir=cache, prefix="email-workers-", suffix=".pickle") as inputs:
+    # In the system's temp folder, not the project's: the workers unpickle it by its name, and a
+    # file renamed over it in a folder others may write (.rundbrief/) ran as the build.
+    with tempfile.NamedTemporaryFile(prefix="rundbrief-email-workers-", suffix=".pickle") as inputs:
         pickle.dump((project, texts), inputs, protocol=pickle.HIGHEST_PROTOCOL)
         inputs.flush()
         initargs = (Path(inputs.name), inliner, cache, BACKGROUND_NICE if background else 0, language())

@@ -835,9 +835,9 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
             # SOURCE_DATE_EPOCH pins it, as MkDocs' own dates, for reproducible builds
             "now": get_build_datetime().replace(microsecond=0),
         }  # fmt: skip
-        cache = self._project().root / CACHE_DIR
-        cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cache, prefix="calendars-", suffix=".pickle", delete=False) as job:
+        # in the system's temp folder, not the project's: the worker unpickles it by its name, and a
+        # file renamed over it in a folder others may write (.rundbrief/) ran as the build
+        with tempfile.NamedTemporaryFile(prefix="rundbrief-calendars-", suffix=".pickle", delete=False) as job:
             pickle.dump((args, kwargs), job, protocol=pickle.HIGHEST_PROTOCOL)  # streamed, see write_calendars_from
         self.calendar_job = Path(job.name)
         return self.calendar_process.submit(calendar.write_calendars_from, self.calendar_job)
