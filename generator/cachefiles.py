@@ -47,7 +47,7 @@ _MAGIC = b"rundbrief-cache-1\n"
 _MAC_SIZE = 32
 _HEADER = len(_MAGIC) + _MAC_SIZE
 _KEY_SIZE = 32
-MAX_FILE = 1 << 30  # bytes: no cache file of ours comes near (the content of 5,000 issues: 45 MB)
+MAX_FILE = 1 << 28  # bytes: no cache file of ours comes near (the content of 5,000 issues: 45 MB)
 
 
 KEY_VARIABLE = "RUNDBRIEF_CACHE_KEY"
@@ -86,9 +86,10 @@ def _key() -> bytes:
     return os.urandom(_KEY_SIZE)
 
 
-def _read_regular(path: Path, limit: int, *, private: bool = False) -> bytes | None:
+def _read_regular(path: Path, limit: int, *, private: bool = False, starts: bytes = b"") -> bytes | None:
     """At most ``limit`` bytes of ``path`` if it is a regular file (not a link, FIFO or device:
-    a FIFO put in a cache's place blocked the build for good); ``private``: only if this user
+    a FIFO put in a cache's place blocked the build for good) that ``starts`` with these bytes
+    (read first: a large file of anybody else's is not read on); ``private``: only if this user
     owns it and nobody else may read or write it."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     with os.fdopen(descriptor, "rb") as file:
@@ -97,7 +98,9 @@ def _read_regular(path: Path, limit: int, *, private: bool = False) -> bytes | N
             return None
         if private and (info.st_uid != os.getuid() or info.st_mode & 0o077):
             return None
-        return file.read(limit)
+        if file.read(len(starts)) != starts:
+            return None
+        return starts + file.read(limit - len(starts))
 
 
 def _mac() -> hashlib.blake2b:
@@ -127,8 +130,8 @@ def read_signed(path: Path) -> bytes | None:
 def _verified(path: Path) -> memoryview | None:
     """The contents of ``path`` after its header, if the header's hash is theirs under this
     user's key. Read, not mapped (a file cut short while mapped killed the process), and only a
-    regular file of at most :data:`MAX_FILE` bytes."""
-    data = _read_regular(path, MAX_FILE)
+    regular file of at most :data:`MAX_FILE` bytes that begins as ours."""
+    data = _read_regular(path, MAX_FILE, starts=_MAGIC)
     return None if data is None else unsigned(data)
 
 
