@@ -79,10 +79,7 @@ class VerifiedImages:
         if self.used == self.known:
             return
         data = {"pillow": PIL.__version__, "files": sorted([list(key) for key in self.used])}
-        try:
-            write_signed(self.path, json.dumps(data, indent=0).encode("utf-8"))
-        except OSError:
-            pass  # only a cache: the next check decodes again
+        write_signed(self.path, json.dumps(data, indent=0).encode("utf-8"))  # a cache: it never raises
         self.known = set(self.used)
 
 

@@ -182,7 +182,6 @@ def render_emails(
     if len(jobs) < PARALLEL_FROM or workers < 2:
         worker = _Worker(project, inliner, cache, texts)
         return [worker.render(job) for job in jobs]
-    cache.mkdir(parents=True, exist_ok=True)
     # The model and the texts reach the workers through a file, streamed: as arguments of the
     # pool they would be pickled into one bytes object per worker in this process (tens of MB
     # at a thousand issues, the build's memory peak), while the site is built beside them.
