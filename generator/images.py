@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import threading
+import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -191,9 +191,17 @@ class ImagePipeline:
 
 
 def _make(rendition: Rendition, cached: Path) -> None:
-    partial = cached.with_name(f"{cached.name}.{os.getpid()}.{threading.get_ident()}.part")  # per writer
-    _resize(rendition, partial)
-    partial.replace(cached)
+    # a new file of a name nobody can guess, as cachefiles writes: Pillow would write through a
+    # link put at a predictable one (NAME.PID.part) into any file of the user's
+    descriptor, name = tempfile.mkstemp(dir=cached.parent, prefix=f".{cached.name}.", suffix=".part")
+    os.close(descriptor)
+    partial = Path(name)
+    try:
+        _resize(rendition, partial)
+        partial.replace(cached)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _resize(rendition: Rendition, target: Path) -> None:
