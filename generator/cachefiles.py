@@ -2,8 +2,8 @@
 
 A cache file is rundbrief's own, but a killed build may have cut it short, another version of
 rundbrief may have left it, a disk may have damaged it: reading one never fails, it only finds
-nothing (rebuilding a cache is always right). Writing goes to a name of the writer's own (its
-process and thread) and is renamed over the file, so a reader sees the old file or the new one.
+nothing (rebuilding a cache is always right). Writing goes to a new file of a name nobody can
+guess and is renamed over the file, so a reader sees the old file or the new one.
 
 A cache file is mostly a pickle, and unpickling runs whatever the file says: one put into
 ``.rundbrief/`` by anybody else (a shared project folder, a repository with the folder checked
@@ -43,7 +43,7 @@ _UNREADABLE = (
     TypeError,
     ValueError,
 )
-_MAGIC = b"rundbrief-cache-1\n"
+_MAGIC = b"rundbrief-cache-2\n"  # 2: the hash covers the file's name
 _MAC_SIZE = 32
 _HEADER = len(_MAGIC) + _MAC_SIZE
 _KEY_SIZE = 32
@@ -103,51 +103,59 @@ def _read_regular(path: Path, limit: int, *, private: bool = False, starts: byte
         return starts + file.read(limit - len(starts))
 
 
-def _mac() -> hashlib.blake2b:
-    return hashlib.blake2b(key=_key(), digest_size=_MAC_SIZE)
+def _mac(name: str, context: bytes) -> hashlib.blake2b:
+    """The keyed hash of the file named ``name``: what it is, not only what it holds. A file of
+    ours copied under another name (a page's as another page's, a draft's image rendition as a
+    published one's, the texts as an image) does not pass. ``context``: what else the reader
+    knows the file must be of (a rendition: its image's whole digest, its size)."""
+    mac = hashlib.blake2b(key=_key(), digest_size=_MAC_SIZE)
+    label = name.encode("utf-8", "surrogateescape") + b"\0" + context
+    mac.update(len(label).to_bytes(8, "big") + label)
+    return mac
 
 
 def read_pickle(path: Path) -> object | None:
     """What ``path`` holds, or None where it is missing, cannot be read back or was not written
-    with this user's key (then it is never unpickled)."""
+    there with this user's key (then it is never unpickled)."""
     try:
-        data = _verified(path)
+        data = _verified(path, b"", MAX_FILE)
         return None if data is None else pickle.loads(data)
     except _UNREADABLE:
         return None
 
 
-def read_signed(path: Path) -> bytes | None:
-    """The bytes :func:`write_signed` wrote to ``path``, or None (missing, cut short, or not
-    written with this user's key)."""
+def read_signed(path: Path, context: bytes = b"", *, limit: int = MAX_FILE) -> bytes | None:
+    """The bytes :func:`write_signed` wrote to ``path`` with ``context``, or None (missing, cut
+    short, over ``limit`` bytes, or not written there with this user's key)."""
     try:
-        data = _verified(path)
+        data = _verified(path, context, limit)
         return None if data is None else bytes(data)
     except _UNREADABLE:
         return None
 
 
-def _verified(path: Path) -> memoryview | None:
+def _verified(path: Path, context: bytes, limit: int) -> memoryview | None:
     """The contents of ``path`` after its header, if the header's hash is theirs under this
     user's key. Read, not mapped (a file cut short while mapped killed the process), and only a
-    regular file of at most :data:`MAX_FILE` bytes that begins as ours."""
-    data = _read_regular(path, MAX_FILE, starts=_MAGIC)
-    return None if data is None else unsigned(data)
+    regular file of at most ``limit`` bytes (and :data:`MAX_FILE`) that begins as ours."""
+    data = _read_regular(path, min(limit + _HEADER, MAX_FILE), starts=_MAGIC)
+    return None if data is None else unsigned(data, path.name, context)
 
 
-def unsigned(blob: bytes) -> memoryview | None:
-    """What :func:`signed` made ``blob`` of, if its hash is right under this user's key."""
+def unsigned(blob: bytes, name: str, context: bytes = b"") -> memoryview | None:
+    """What :func:`signed` made ``blob`` of for the file ``name``, if its hash is right under
+    this user's key."""
     if len(blob) < _HEADER or not blob.startswith(_MAGIC):
         return None
     body = memoryview(blob)[_HEADER:]
-    mac = _mac()
+    mac = _mac(name, context)
     mac.update(body)
     return body if hmac.compare_digest(mac.digest(), blob[len(_MAGIC) : _HEADER]) else None
 
 
-def signed(data: bytes) -> bytes:
-    """``data`` with the header that :func:`unsigned` checks."""
-    mac = _mac()
+def signed(data: bytes, name: str, context: bytes = b"") -> bytes:
+    """``data`` with the header that :func:`unsigned` checks, for the file ``name``."""
+    mac = _mac(name, context)
     mac.update(data)
     return _MAGIC + mac.digest() + data
 
@@ -168,12 +176,12 @@ def write_pickle(path: Path, value: object) -> None:
     _write(path, lambda signed: pickle.dump(value, signed, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def write_signed(path: Path, data: bytes) -> None:
+def write_signed(path: Path, data: bytes, context: bytes = b"") -> None:
     """``data`` into ``path`` with its keyed hash (see :func:`read_signed`)."""
-    _write(path, lambda signed: signed.write(data))
+    _write(path, lambda signed: signed.write(data), context)
 
 
-def _write(path: Path, write: Callable[[_Signed], object]) -> None:
+def _write(path: Path, write: Callable[[_Signed], object], context: bytes = b"") -> None:
     """Into a new file of a name nobody can guess (a link put at a predictable one was written
     through), renamed over ``path``. A cache that cannot be written (a folder in its place) is
     left: only a cache."""
@@ -184,7 +192,7 @@ def _write(path: Path, write: Callable[[_Signed], object]) -> None:
             partial = Path(file.name)
             try:
                 file.write(_MAGIC + bytes(_MAC_SIZE))  # the hash, once the rest is written
-                signed = _Signed(file, _mac())  # type: ignore[arg-type]
+                signed = _Signed(file, _mac(path.name, context))  # type: ignore[arg-type]
                 write(signed)
                 file.seek(len(_MAGIC))
                 file.write(signed.mac.digest())

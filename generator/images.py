@@ -7,14 +7,18 @@ site's) starts making each new rendition in a worker process as soon as a page a
 so Pillow's time and memory are spent beside the page build, not after it in the build's
 process; the email workers make theirs as they render (``make``). The copies carry no
 metadata: EXIF (with a phone's GPS position) is dropped, the orientation applied.
+
+The cache's copies are signed as every cache file is (``cachefiles``): a rendition's name
+follows from its image's content, so anybody who may write ``.rundbrief/`` (a shared folder, a
+CI cache restored from another branch) could put a picture of their own under it, and the
+build published it on the site and in every email. One without its keyed hash is made again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 import re
-import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,13 +26,15 @@ from pathlib import Path, PurePosixPath
 from PIL import Image as PILImage
 from PIL import ImageOps
 
+from generator.cachefiles import read_signed, write_signed
 from generator.content.model import Image
-from generator.output import copy_anew
+from generator.output import write_anew
 from generator.workers import worker_context
 
 RENDITIONS_DIR = "_r"  # below the site's media folder
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # ASCII: a URL without escapes, in every mail client
 JPEG_QUALITY = 82
+SIGNED_SUFFIX = ".signed"  # a cached rendition: its image file with cachefiles' header before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +78,10 @@ class ImagePipeline:
         self._recording: dict[str, Rendition] | None = None  # what one page asks for (the page cache keeps it)
 
     def _digest(self, image: Image) -> str:
+        """The image file's SHA-256 (hex): its first 12 digits name its renditions."""
         digest = self._digests.get(image.path)
         if digest is None:
-            digest = hashlib.sha256(image.path.read_bytes()).hexdigest()[:12]
+            digest = hashlib.sha256(image.path.read_bytes()).hexdigest()
             self._digests[image.path] = digest
         return digest
 
@@ -91,7 +98,7 @@ class ImagePipeline:
         # names apart that this makes alike.
         stem = _UNSAFE_IN_NAME.sub("-", PurePosixPath(image.src).with_suffix("").as_posix().replace("/", "_"))
         suffix = ".jpg" if image.format == "JPEG" else ".png"
-        url = f"{self.media_prefix}/{RENDITIONS_DIR}/{stem}-{width}-{self._digest(image)}{suffix}"
+        url = f"{self.media_prefix}/{RENDITIONS_DIR}/{stem}-{width}-{self._digest(image)[:12]}{suffix}"
         rendition = self._wanted.get(url)
         if rendition is None:
             rendition = self._wanted[url] = Rendition(image, url, width, _scaled_height(image, width))
@@ -132,8 +139,15 @@ class ImagePipeline:
         candidates = ((one.url, one.width),) + (((two.url, two.width),) if two.width > one.width else ())
         return Picture(src=one.url, candidates=candidates, width=one.width, height=one.height)
 
+    def _identity(self, rendition: Rendition) -> bytes:
+        """What a cached rendition is signed as, beside its name: its image's whole digest (the
+        name holds 12 digits of it) and its size. A cached file of another rendition, another
+        image's (a draft's), or of one of the same name made from another image, is no copy of it."""
+        image = rendition.source
+        return f"{self._digest(image)}|{rendition.width}x{rendition.height}|{image.format}".encode()
+
     def _cached(self, rendition: Rendition) -> Path:
-        return self.cache_dir / PurePosixPath(rendition.url).name
+        return self.cache_dir / (PurePosixPath(rendition.url).name + SIGNED_SUFFIX)
 
     def _start(self, rendition: Rendition) -> None:
         """Make ``rendition`` in the background unless it is cached or being made."""
@@ -141,11 +155,10 @@ class ImagePipeline:
         if cached.name in self._making or cached.exists():
             return
         if self._pool is None:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
             # one process: the pages and the emails keep the other cores; forkserver, as the
             # build runs threads (a fork would copy their locks)
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
-        self._making[cached.name] = self._pool.submit(_make, rendition, cached)
+        self._making[cached.name] = self._pool.submit(_make, rendition, cached, self._identity(rendition))
 
     def make(self) -> int:
         """Make every rendition asked for that is not cached yet, here; returns how many."""
@@ -154,9 +167,8 @@ class ImagePipeline:
             cached = self._cached(rendition)
             if cached.name in self._present:
                 continue
-            if not cached.exists():
-                self.cache_dir.mkdir(parents=True, exist_ok=True)
-                _make(rendition, cached)
+            if not cached.exists():  # one that is there but not ours is made again in write()
+                _make(rendition, cached, self._identity(rendition))
                 made += 1
             self._present.add(cached.name)
         return made
@@ -182,29 +194,40 @@ class ImagePipeline:
         self.close()
         made += self.make()
         for rendition in self._wanted.values():
+            cached = self._cached(rendition)
+            identity = self._identity(rendition)
+            # what is published is what was verified: read once, its hash checked, written out
+            data = read_signed(cached, identity, limit=_largest(rendition))
+            if data is None:  # cut short, or not signed with this user's key as this rendition
+                data = _rendered(rendition)
+                write_signed(cached, data, identity)
+                made += 1
             target = site_dir / rendition.url
             target.parent.mkdir(parents=True, exist_ok=True)
-            # a copy, not a link: a tool that rewrites the published site in place (an image
+            # a new file, not a link: a tool that rewrites the published site in place (an image
             # optimiser) must not change the cache every later build takes its renditions from
-            copy_anew(self._cached(rendition), target)
+            write_anew(target, data)
         return made
 
 
-def _make(rendition: Rendition, cached: Path) -> None:
-    # a new file of a name nobody can guess, as cachefiles writes: Pillow would write through a
-    # link put at a predictable one (NAME.PID.part) into any file of the user's
-    descriptor, name = tempfile.mkstemp(dir=cached.parent, prefix=f".{cached.name}.", suffix=".part")
-    os.close(descriptor)
-    partial = Path(name)
-    try:
-        _resize(rendition, partial)
-        partial.replace(cached)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+def _make(rendition: Rendition, cached: Path, identity: bytes) -> None:
+    write_signed(cached, _rendered(rendition), identity)
 
 
-def _resize(rendition: Rendition, target: Path) -> None:
+def _largest(rendition: Rendition) -> int:
+    """More bytes than the rendition's file can have: its pixels raw, as RGBA, and room for the
+    file's own data (a file of our header and hundreds of MB is refused before it is read)."""
+    return rendition.width * rendition.height * 4 + (1 << 16)
+
+
+def _rendered(rendition: Rendition) -> bytes:
+    """The rendition's image file."""
+    out = io.BytesIO()
+    _resize(rendition, out)
+    return out.getvalue()
+
+
+def _resize(rendition: Rendition, target: io.BytesIO) -> None:
     with PILImage.open(rendition.source.path) as opened:
         opened.seek(0)  # the first frame of an animated GIF
         if rendition.source.format == "JPEG":

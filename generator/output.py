@@ -82,7 +82,7 @@ def _write_journal(path: Path, swaps: list[_Swap]) -> None:
     written through)."""
     data = [{"target": str(s.target), "staged": str(s.staged), "retired": str(s.retired)} for s in swaps]
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False) as handle:
-        handle.write(signed(json.dumps(data).encode("utf-8")))
+        handle.write(signed(json.dumps(data).encode("utf-8"), path.name))
         handle.flush()
         os.fsync(handle.fileno())
     Path(handle.name).replace(path)
@@ -93,7 +93,7 @@ def _read_journal(path: Path) -> list[_Swap]:
     """The swaps of a journal this user's build wrote, each a target with its staged and retired
     folders beside it under our names (ValueError for anything else: a journal from anybody else
     named folders to delete or put in place anywhere)."""
-    body = unsigned(path.read_bytes())
+    body = unsigned(path.read_bytes(), path.name)
     if body is None:
         raise ValueError("not a journal of this user's builds")
     swaps = [_Swap(Path(d["target"]), Path(d["staged"]), Path(d["retired"])) for d in json.loads(bytes(body))]
@@ -264,14 +264,15 @@ def link_or_copy(source: str | Path, target: str | Path) -> None:
         shutil.copy2(source, target)
 
 
-def copy_anew(source: str | Path, target: str | Path) -> None:
-    """``target`` as a new file with ``source``'s bytes: one already there is unlinked first,
-    never written through (it may be a link to a published file)."""
+def write_anew(target: str | Path, data: bytes) -> None:
+    """``target`` as a new file holding ``data``: one already there is unlinked first, never
+    written through (it may be a link to a published file, or one put there to be written into)."""
     try:
         os.unlink(target)
     except FileNotFoundError:
         pass
-    shutil.copyfile(source, target)
+    with open(target, "xb") as file:
+        file.write(data)
 
 
 def link_tree(source: Path, target: Path) -> None:

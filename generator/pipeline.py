@@ -200,7 +200,15 @@ def build_all(
             diag.error(Location(folder), _("a subscriber's address is in the build output: %(leak)s", leak=leak))
         if diag.errors:
             raise BuildFailed(diag.summary())
-        buildstamp.forget(project.root)  # a build killed during the swap leaves no stamp
+        try:
+            buildstamp.forget(project.root)  # a build killed during the swap leaves no stamp
+        except OSError as err:  # a read-only .rundbrief/: said before anything is swapped in
+            raise BuildFailed(
+                _(
+                    "%(path)s cannot be removed (%(reason)s); rundbrief must be able to write in %(folder)s",
+                    path=err.filename or STATE_DIR, reason=err.strerror or err, folder=STATE_DIR,
+                )  # fmt: skip
+            ) from err
         outputs.commit()
         settings = project.settings
         buildstamp.record(

@@ -383,6 +383,43 @@ def test_a_cache_file_put_there_by_someone_else_is_never_unpickled(rich: Path, t
     assert {p.relative_to(rich): p.read_bytes() for p in (rich / "newsletter").rglob("email.*")} == emails
 
 
+def test_a_rendition_put_into_the_cache_by_someone_else_is_not_published(rich: Path) -> None:
+    """A rendition's name in the cache follows from its image's content (public), and the build
+    published whatever file it found under that name, on the site and so in every email. Each
+    cached rendition replaced by a picture of someone else's (under the name the cache used
+    before, and under its own: unsigned, or with a header of ours but a wrong hash), by another
+    rendition's file signed with this user's key (a trial: a draft's photo published as a
+    published one's), or by another cache file of ours (the texts): the build publishes the
+    renditions it made itself, and caches them again."""
+    from generator.cachefiles import signed
+    from generator.images import SIGNED_SUFFIX
+
+    assert run("build", "--project", str(rich)).returncode == 0
+    published_dir = rich / "site" / "media" / "_r"
+    published = {p.name: p.read_bytes() for p in published_dir.iterdir()}
+    cache = rich / ".rundbrief" / "cache" / "images"
+    cached = sorted(cache.glob("*" + SIGNED_SUFFIX))
+    assert {p.name.removesuffix(SIGNED_SUFFIX) for p in cached} == set(published) and len(published) >= 4
+    header = signed(b"", "x")[:-32]  # ours, before its hash
+    assert all(p.read_bytes() == header + p.read_bytes()[len(header) : len(header) + 32] + published[
+        p.name.removesuffix(SIGNED_SUFFIX)] for p in cached)  # fmt: skip
+    ours = [p.read_bytes() for p in cached]
+    texts = (rich / ".rundbrief" / "cache" / "texts.pickle").read_bytes()
+    foreign = Image.new("RGB", (40, 30), "red")
+    for number, path in enumerate(cached):
+        name = path.name.removesuffix(SIGNED_SUFFIX)
+        foreign.copy().save(cache / name, "PNG" if name.endswith(".png") else "JPEG")
+        planted = (cache / name).read_bytes()
+        path.write_bytes(
+            [planted, header + bytes(32) + planted, ours[(number + 1) % len(ours)], texts][number % 4]
+        )  # fmt: skip
+    (rich / "site").joinpath("index.html").unlink()  # the build stamp must not end the build early
+    result = run("build", "--project", str(rich))
+    assert result.returncode == 0, result.stderr
+    assert {p.name: p.read_bytes() for p in published_dir.iterdir()} == published
+    assert all(p.read_bytes().endswith(published[p.name.removesuffix(SIGNED_SUFFIX)]) for p in cached)
+
+
 def test_a_fifo_or_folder_in_place_of_a_cache_file_neither_blocks_nor_breaks_the_build(
     rich: Path, tmp_path: Path
 ) -> None:

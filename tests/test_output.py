@@ -177,7 +177,7 @@ def test_a_journal_not_written_by_this_users_build_is_left_alone(tmp_path: Path)
         {"target": str(victim / "behalten"), "staged": str(tmp_path / "nichts"), "retired": str(victim / "wichtig")},
         {"target": str(victim / "bashrc"), "staged": str(tmp_path / "boese"), "retired": str(victim / "bashrc.old")},
     ]
-    for journal in (json.dumps(forged).encode(), signed(json.dumps(forged).encode())):  # not signed; signed but naming other folders
+    for journal in (json.dumps(forged).encode(), signed(json.dumps(forged).encode(), JOURNAL)):  # not signed; signed but naming other folders
         (state / JOURNAL).write_bytes(journal)
         messages = finish_interrupted_swap(state)
         assert messages and "unreadable swap journal" in messages[0], messages

@@ -3,6 +3,7 @@ reads from the cache is what converting anew gives (generator/texts.py)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -183,3 +184,20 @@ def test_an_entry_of_the_cache_that_is_no_conversion_is_made_anew(issues: Path, 
     assert _html(issues, cache) == fresh
     kept = read_pickle(cache / CACHE_FILE)["texts"]  # type: ignore[index]
     assert all(isinstance(verdict, bool) for _converted, verdict in kept.values())
+
+
+def test_a_cache_file_is_read_only_under_its_own_name_and_context(tmp_path: Path) -> None:
+    """From a trial: the keyed hash covered a file's contents only, so a file of ours copied under
+    another name was read as that file (another rendition's image published, the texts as an
+    image). It covers the name, and what the reader says the file must be of."""
+    from generator.cachefiles import read_signed, write_signed
+
+    write_signed(tmp_path / "a", b"inhalt", b"bild-1")
+    write_pickle(tmp_path / "p", {"x": 1})
+    assert read_signed(tmp_path / "a", b"bild-1") == b"inhalt"
+    assert read_pickle(tmp_path / "p") == {"x": 1}
+    assert read_signed(tmp_path / "a", b"bild-2") is None  # another context
+    assert read_signed(tmp_path / "a", b"bild-1", limit=5) is None  # more than the reader allows
+    shutil.copy(tmp_path / "a", tmp_path / "b")
+    shutil.copy(tmp_path / "p", tmp_path / "q")
+    assert read_signed(tmp_path / "b", b"bild-1") is None and read_pickle(tmp_path / "q") is None
