@@ -36,22 +36,29 @@ def _error_lines(diag: Diagnostics) -> dict[str, list[int]]:
     return lines
 
 
-def _reported(spans: dict[str, list[int]], path: str, text: str, first_line: int) -> bool:
-    """Whether an error was reported in ``text``, written in ``path`` from ``first_line`` on."""
+def _reported(spans: dict[str, list[int]], path: str, text: str, first_line: int, starts: tuple[int, ...]) -> bool:
+    """Whether an error was reported in ``text``, written in ``path`` from ``first_line`` on
+    (its lines beginning on ``starts``, if given: where the loader put its problems)."""
     last = first_line + text.count("\n")
-    return any(first_line <= line <= last for line in spans.get(path, ()))
+    return any(first_line <= line <= last or line in starts for line in spans.get(path, ()))
 
 
 def _check_text(
-    ctx: Context, texts: Texts, spans: dict[str, list[int]], text: str, source: str, first_line: int, field: str
-) -> None:
+    ctx: Context, texts: Texts, spans: dict[str, list[int]], text: str, source: str, lines: tuple[int, tuple[int, ...]],
+    field: str,
+) -> None:  # fmt: skip
     """The HTML ``text`` (written in the content file ``source``) became, reported at its file,
     line and field: not where the check at its conversion found nothing (texts.py), nor in a
-    text the loader found an error in (the Markdown check reported what this one would)."""
-    if texts.clean(text, source) or _reported(spans, ctx.path, text, first_line):
+    text the loader found an error in (the Markdown check reported what this one would).
+    ``lines``: the line the text starts on, and where each of its lines begins as written."""
+    first_line, starts = lines
+    if texts.clean(text, source) or _reported(spans, ctx.path, text, first_line, starts):
         return
     # the conversion made the addresses of the project's files absolute below the site's
-    check_published_html(ctx, texts.html(text, source), text, first_line, field, texts.converter.routes.site_url)
+    check_published_html(
+        ctx.in_text(first_line, starts), texts.html(text, source), text, first_line, field,
+        texts.converter.routes.site_url,
+    )  # fmt: skip
 
 
 def verify_published_pages(project: Project, texts: Texts, diag: Diagnostics, spans: dict[str, list[int]]) -> None:
@@ -61,7 +68,7 @@ def verify_published_pages(project: Project, texts: Texts, diag: Diagnostics, sp
     tz = ZoneInfo(project.settings.timezone)
     for page in project.pages:
         ctx = Context(diag, display_path(page.path, project.root), tz)
-        _check_text(ctx, texts, spans, page.body, page.source, page.body_line, "body")
+        _check_text(ctx, texts, spans, page.body, page.source, (page.body_line, ()), "body")
 
 
 def verify_published_texts(
@@ -80,7 +87,7 @@ def verify_published_texts(
     for issue in issues:
         ctx = Context(diag, issue.source.path, tz)
         source = issue_source(issue)
-        _check_text(ctx, texts, spans, issue.body, source, issue.body_line, "body")
+        _check_text(ctx, texts, spans, issue.body, source, (issue.body_line, ()), "body")
         for number, event in enumerate(issue.events, start=1):
             # once, in the file that describes it: an issue may name an event of another by its
             # id, even of a draft, which no build checks otherwise
@@ -91,7 +98,10 @@ def verify_published_texts(
             place = next((n for n, e in enumerate(owner.events, start=1) if e.id == event.id), number)
             _check_text(
                 Context(diag, event.source.path, tz), texts, spans, event.description, issue_source(owner),
-                event.description_line, f"events[{place}].description",
+                (event.description_line, event.description_starts), f"events[{place}].description",
             )  # fmt: skip
         for number, statement in enumerate(issue.statements, start=1):
-            _check_text(ctx, texts, spans, statement.quote, source, statement.quote_line, f"statements[{number}].quote")
+            _check_text(
+                ctx, texts, spans, statement.quote, source, (statement.quote_line, statement.quote_starts),
+                f"statements[{number}].quote",
+            )  # fmt: skip

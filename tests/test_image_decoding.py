@@ -134,7 +134,8 @@ def test_body_images_need_alt_text_and_links_no_scripts(project: Path, write: Ca
         "![Lokal](/tmp/geheim.jpg)\n\n[Klick](JavaScript:alert) und [gut](https://example.org/)\n",
     )
     assert messages(project) == [
-        'content/newsletter/2026-02.md:7: error: body: image without alt text; write what it shows as alt="..."',
+        'content/newsletter/2026-02.md:7: error: body: image without alt text, <img src="../media/foto.jpg">; write '
+        'what it shows as alt="..."',
         "content/newsletter/2026-02.md:9: error: body: image /tmp/geheim.jpg: expected a path relative to this file, "
         "such as ../media/foto.jpg",
         "content/newsletter/2026-02.md:11: error: body: link JavaScript:alert: expected a web or mail address, "

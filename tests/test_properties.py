@@ -153,3 +153,60 @@ def test_the_check_reads_every_link_and_image_as_the_conversion_does(body: str) 
     images = [html.unescape(src) for src in re.findall(r'<img [^>]*?src="([^"]*)"', converted) if src]
     assert sorted(link.src for link in find_links(body, 1)) == sorted(links), converted
     assert sorted(image.src for image in find_images(body, 1)) == sorted(images), converted
+
+
+_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüß[]()!*_`#-.,:;", min_size=1, max_size=12).filter(
+    lambda word: word[0].isalpha()  # a written line must not start a YAML comment, list or other node
+)
+
+
+@given(
+    paragraphs=st.lists(st.lists(st.lists(_WORDS, min_size=1, max_size=5), min_size=1, max_size=4), min_size=1, max_size=4),
+    blanks=st.lists(st.integers(min_value=1, max_value=3), min_size=4, max_size=4),
+    style=st.sampled_from([">", ">-", ">+", "plain", "double", "single"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_each_line_of_a_folded_text_begins_on_the_written_line_named_for_it(
+    paragraphs: list[list[list[str]]], blanks: list[int], style: str
+) -> None:
+    """YScalar.line_starts: for every line of the value's text (a folded, quoted or plain value
+    over several lines joins a paragraph's lines), the written line it names holds that line's
+    first word, and no line of the text begins above the one before it."""
+    from generator.content.yamlnodes import YMap, YScalar, parse_yaml
+    from generator.diagnostics import Diagnostics
+
+    written: list[str] = []
+    for number, paragraph in enumerate(paragraphs):
+        if number:
+            written += [""] * blanks[number]
+        written += [" ".join(words) for words in paragraph]
+    if style in ("double", "single"):
+        quote = '"' if style == "double" else "'"
+        assume(not any(mark in line for line in written for mark in ('"', "'", "\\")))
+        body = "\n  ".join(written).replace("\n  \n", "\n\n")
+        text = f"vorher: x\nwert: {quote}{body}{quote}\n"
+    elif style == "plain":
+        assume(not any(": " in line or " #" in line or line.endswith(":") for line in written))
+        assume(not any(line[:1] in tuple("[]!*`#-.,:;") for line in written))
+        body = "\n  ".join(written).replace("\n  \n", "\n\n")
+        text = f"vorher: x\nwert: {body}\n"
+    else:
+        body = "\n".join(f"  {line}" if line else "" for line in written)
+        text = f"vorher: x\nwert: {style}\n{body}\n"
+    diag = Diagnostics()
+    node = parse_yaml(text, diag, "f.md")
+    assume(isinstance(node, YMap) and not diag.problems)
+    assert isinstance(node, YMap)
+    value = node.entries["wert"][1]
+    assert isinstance(value, YScalar)
+    starts = value.line_starts()
+    lines = text.split("\n")
+    if not starts:  # one line as written: nothing to say
+        assert len(written) == 1 and not style.startswith(">"), (text, value.text)
+        return
+    assert len(starts) == len(value.text.split("\n"))
+    assert list(starts) == sorted(starts)
+    for text_line, start in zip(value.text.split("\n"), starts, strict=True):
+        if text_line.strip():
+            as_written = lines[start - 1].removeprefix("wert:").strip().strip("'\"").split()
+            assert as_written and as_written[0] == text_line.split()[0], (text, value.text, starts)

@@ -465,6 +465,29 @@ def test_raw_html_that_would_take_the_page_with_it_is_refused(project: Path, wri
     ]
 
 
+def test_a_formatting_element_left_open_is_an_error_at_its_line(project: Path, write: Callable[..., Path]) -> None:
+    """From an editor's trial: a "<b>" never closed made the rest of the issue page bold, the footer
+    too (a browser opens it again in every block after it), and the events page with it; an
+    "<a href>" made the rest a link. The first of each name left open is an error, in a body and
+    in an event's description; closed ones, code and one closed later are not."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Offen\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n  - id: offen\n    title: Treffen\n'
+        "    start: 2026-07-01\n    location: Rathaus\n    description: |\n      Bitte <strong>pünktlich\n---\n\n"
+        "Ein <b>fetter Anfang ohne Ende.\n\n"
+        'Ein <a href="https://example.org/">Link ohne Ende und <b>noch einmal</b>.\n\n'
+        "Ein <i>kursiv</i>, `<em>` als Code, <u>über\n\nzwei Absätze</u> und <i>ohne Ende.\n",
+    )
+    rest = "is not closed: a browser shows everything after it that way, to the end of the page (its footer too)"
+    assert [m for m in messages(project) if "is not closed" in m] == [
+        f"content/newsletter/2026-02.md:11: error: events[1].description: <strong> {rest}; close it with </strong> "
+        "or remove it",
+        f"content/newsletter/2026-02.md:14: error: body: <b> {rest}; close it with </b> or remove it",
+        f"content/newsletter/2026-02.md:16: error: body: <a> {rest}; close it with </a> or remove it",
+        f"content/newsletter/2026-02.md:20: error: body: <i> {rest}; close it with </i> or remove it",
+    ]
+
+
 _META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
 
 
@@ -614,7 +637,7 @@ def test_an_end_tag_in_indented_code_closes_nothing(
         ("1. Schritt\n\n    Live: <script>alert(1)</script>", "2026-02.md:9: error: body: <script>: scripts"),
         ('!!! tip "Live"\n    <meta http-equiv="refresh" content="0">', "2026-02.md:8: error: body: <meta>: the head"),
         # a list item's image without alt: the Markdown's check cannot tell it from an example of code
-        ('1. Punkt\n\n    Bild: <img src="../media/foto.jpg">', 'image without alt text; write what it shows as alt="..."'),
+        ('1. Punkt\n\n    Bild: <img src="../media/foto.jpg">', 'image without alt text, <img src="../media/foto.jpg">; write what it shows as alt="..."'),
     ],
 )
 def test_the_html_a_text_becomes_is_checked_too(
@@ -1183,6 +1206,90 @@ def test_a_mark_in_a_caption_over_several_lines_is_reported_at_its_own_line(
     )
     found = [m for m in messages(project) if "is shown as written" in m]
     assert len(found) == 1 and found[0].startswith(f"content/newsletter/2026-02.md:{line}: warning: cover.caption:"), found
+
+
+@pytest.mark.parametrize(
+    ("description", "line"),
+    [
+        # folded: a paragraph's lines joined by blanks, a blank line a line break
+        (">\n      Erste Zeile\n      zweite Zeile.\n\n      Neuer Absatz mit [Link](fehlt.md).\n", 13),
+        # folded, a more indented line kept on its own, the indicator with a comment
+        (">-  # Beschreibung\n      Erste\n\n        eingerückt\n      [Link](fehlt.md) danach\n", 13),
+        # quoted and plain over several lines
+        ('"Erste Zeile\n      zweite\n\n      dritte mit [Link](fehlt.md)"\n', 12),
+        ("Erste Zeile\n      zweite\n\n      [Link](fehlt.md) hier\n", 12),
+        # folded, the paragraph's second line: the line the paragraph (the text's line) begins on
+        (">\n      Erste Zeile\n\n      Absatz\n      mit [Link](fehlt.md)\n", 12),
+        # escapes in quotes (a trial): the text is not the written characters, its lines' first
+        # words are looked for in order; "\n" escapes on one line: that line
+        ("'So geht''s los.\n\n      Zweiter Absatz\n      mit [Link](fehlt.md).'\n", 11),
+        ('"Ein langer \\\n      Satz.\n\n      Zweiter [Link](fehlt.md)."\n', 12),
+        ('"Eins.\\n\\nZwei [Link](fehlt.md)."\n', 9),
+        # literal blocks: the lines as written, after a blank first line too (the text is stripped)
+        ("|\n      Erste\n\n      dritte mit [Link](fehlt.md)\n", 12),
+        ("|\n\n      [Link](fehlt.md)\n", 11),
+    ],
+)  # fmt: skip
+def test_a_problem_in_a_markdown_field_over_several_lines_is_reported_at_its_line(
+    project: Path, write: Callable[..., Path], description: str, line: int
+) -> None:
+    """From last round's notes: a Markdown field written folded (``description: >``), quoted or
+    plain over several lines had its problems at the text's line counted from the value's first,
+    lines above where they are (the folding joins a paragraph's lines); the text's lines are
+    found in the lines as written. In a statement's quote too, by `check` and `build`."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n  - title: Treffen\n'
+        f"    start: 2026-07-01 18:00\n    location: Saal\n    description: {description}"
+        "statements:\n  - name: Erika Muster\n    quote: " + description + "---\n\nText.\n",
+    )
+    quote_line = line + description.count("\n") + 2  # the quote's key, two lines below the description's end
+    expected = [
+        f"content/newsletter/2026-02.md:{line}: error: events[1].description: ",
+        f"content/newsletter/2026-02.md:{quote_line}: error: statements[1].quote: ",
+    ]
+    found = [m for m in messages(project) if "fehlt.md" in m]
+    assert len(found) == 2 and all(m.startswith(e) for m, e in zip(found, expected, strict=True)), found
+    done = run_cli("build", "--project", str(project))
+    assert done.returncode == 1 and all(e in done.stderr for e in expected), done.stderr
+
+
+@pytest.mark.parametrize(
+    ("description", "line"),
+    [
+        # a single blank line: a line break of the text, the paragraphs run together
+        (">\n      Erster Absatz.\n\n      Zweiter Absatz.\n", 11),
+        ("Erster Absatz.\n\n      Zweiter Absatz.\n", 10),
+        # a list's lines run together
+        (">\n      Wir bieten:\n      - Führungen\n      - Gespräche\n", 11),
+        # two blank lines are a paragraph's break; a more indented list keeps its lines; a
+        # literal block keeps everything; quotes are left alone (an escape may differ)
+        (">\n      Erster Absatz.\n\n\n      Zweiter Absatz.\n", None),
+        (">\n      Wir bieten:\n        - Führungen\n        - Gespräche\n", None),
+        ("|\n      Erster Absatz.\n\n      - Führungen\n", None),
+        ('"Erster Absatz.\n\n      Zweiter Absatz."\n', None),
+        # a dash inside a paragraph's line is no list
+        (">\n      Erster Absatz - mit Strich\n      und weiter.\n", None),
+    ],
+)  # fmt: skip
+def test_a_folded_markdown_field_that_loses_its_paragraphs_is_warned_about(
+    project: Path, write: Callable[..., Path], description: str, line: int | None
+) -> None:
+    """From an editor's trial: two paragraphs written `description: >` (or plain over several
+    lines) with a blank line between them became one, and a list's items one line; nothing
+    said so. A warning at the first such line says to write `|`."""
+    write(
+        "newsletter/2026-02.md",
+        '---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n  - title: Treffen\n'
+        f"    start: 2026-07-01 18:00\n    location: Saal\n    description: {description}---\n\nText.\n",
+    )
+    found = [m for m in messages(project) if "no new paragraph" in m]
+    if line is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].startswith(
+            f"content/newsletter/2026-02.md:{line}: warning: events[1].description: written with >"
+        ), found
 
 
 @pytest.mark.parametrize(

@@ -815,6 +815,12 @@ _HEAD_ONLY = frozenset({"meta", "base"})
 # script and iframe are refused whole, above) and elements that, left open, take what follows
 # into a list, a template or another language
 _MUST_CLOSE = (RAW_TEXT - {"script", "iframe"}) | {"select", "template", "svg", "math"}
+# HTML's formatting elements: one left open is opened again in every block after it, to the end of
+# the page (a browser's "reconstruction"), so a "<b>" never closed makes the rest of the page bold,
+# the footer too, and an "<a href>" a link.
+_FORMATTING = frozenset(
+    {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"}
+)
 _OPEN_COMMENT = re.compile(r"<!--")
 # Attributes whose address the browser loads by itself (href only on these elements: an <a href> is a link).
 _LOADING = frozenset(
@@ -911,11 +917,15 @@ class _Unless(Context):
 
     def __init__(self, ctx: Context, unsure: set[int]) -> None:
         super().__init__(ctx.diag, ctx.path, ctx.tz)
+        self.inner = ctx  # a text's context puts its problems on their lines as written
         self.unsure = unsure
 
     def error(self, line: int, message: str) -> None:
         if line not in self.unsure:
-            super().error(line, message)
+            self.inner.error(line, message)
+
+    def warning(self, line: int, message: str, *, kind: str = "") -> None:
+        self.inner.warning(line, message, kind=kind)
 
 
 def check_published_html(
@@ -1026,6 +1036,28 @@ def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) ->
 _TOKEN = re.compile(r"<!--|<[A-Za-z][A-Za-z0-9:-]*")
 
 
+def _formatting_left_open(real: dict[int, re.Match[str]], ends: dict[str, list[int]]) -> set[int]:
+    """Where the first formatting element of each name begins that no end tag closes: an end tag
+    closes the last one of its name still open (as a browser's adoption agency does), so in
+    "<b>a <b>b</b>" the first stays open. Only tags a browser reads as such count."""
+    starts: dict[str, list[int]] = {}
+    for start, tag in real.items():
+        if (name := tag.group(1).lower()) in _FORMATTING:
+            starts.setdefault(name, []).append(start)
+    found: set[int] = set()
+    for name, opened in starts.items():
+        events = sorted([(start, True) for start in opened] + [(end, False) for end in ends.get(name, ())])
+        still_open: list[int] = []
+        for position, is_start in events:
+            if is_start:
+                still_open.append(position)
+            elif still_open:
+                still_open.pop()
+        if still_open:
+            found.add(still_open[0])
+    return found
+
+
 def _check_html(
     ctx: Context, text: str, line_finder: Callable[[str], Callable[[int], int]], field: str, *, markdown: bool,
     own: str = "",
@@ -1071,8 +1103,10 @@ def _check_html(
     # "<!x ...>" hide nothing), and every other "<name ...>" a tag could begin at: reading too
     # much reports too much, never too little.
     real = {tag.start(): tag for tag in real_tags(text)}
-    last_end = {name: max(starts) for name, starts in real_end_tags(text).items()}  # closed: an end after it
+    end_tags = real_end_tags(text)
+    last_end = {name: max(starts) for name, starts in end_tags.items()}  # closed: an end after it
     tags = {tag.start(): tag for tag in START_TAG.finditer(text)} | real
+    left_open = _formatting_left_open(real, end_tags)
     for _start, tag in sorted(tags.items()):
         name, line = tag.group(1).lower(), line_at(tag.start())
         if any("<" in value or ">" in value for _key, value in raw_attributes(tag.group(2))):
@@ -1130,8 +1164,16 @@ def _check_html(
                 name=name,
             ))
             continue
+        if tag.start() in left_open:
+            ctx.error(line, _(
+                "%(field)s: %(written)s is not closed: a browser shows everything after it that way, to the "
+                "end of the page (its footer too); close it with </%(name)s> or remove it",
+                field=field,
+                written=written,
+                name=name,
+            ))
         if not markdown and name == "img" and not any(key.lower() == "alt" for key, _value in attributes):
-            _no_alt(ctx, line, field)  # one the Markdown check left to this one (a list item's)
+            _no_alt(ctx, line, field, written)  # one the Markdown check left to this one (a list item's)
         if name in _ANIMATION and any(
             key.lower() == "attributename" and value.strip().lower() in ("href", "xlink:href")
             for key, value in attributes
@@ -1287,10 +1329,11 @@ def _check_other_image(ctx: Context, image: BodyImage, source: str, content: Pat
         ))
 
 
-def _no_alt(ctx: Context, line: int, field: str) -> None:
+def _no_alt(ctx: Context, line: int, field: str, written: str) -> None:
     ctx.error(line, _(
-        '%(field)s: image without alt text; write what it shows as alt="..."',
+        '%(field)s: image without alt text, %(written)s; write what it shows as alt="..."',
         field=field,
+        written=_shorten(written),
     ))
 
 
@@ -1389,11 +1432,14 @@ def check_body(
     for number, line in lines:
         for match in _ALT.finditer(line):
             if not match.group(1).strip():
+                # which image: a line of a folded text may hold several
+                address = line[match.end() :].partition(")")[0]
                 ctx.error(
                     number, _(
-                        "%(field)s: image without alt text; write what it shows between the brackets: "
+                        "%(field)s: image without alt text, %(written)s; write what it shows between the brackets: "
                         "![...](...)",
                         field=field,
+                        written=_shorten(f"{match.group(0)}{address})"),
                     )
                 )
         for tag in _IMG_TAG.finditer(line):
@@ -1402,7 +1448,7 @@ def check_body(
                 # check of the HTML the text becomes reports (check_published_html)
                 unsure = _unsure(_lines(body, first_line)) if unsure is None else unsure
                 if number not in unsure:
-                    _no_alt(ctx, number, field)
+                    _no_alt(ctx, number, field, tag.group(0))
     for image in found:
         if (parts := _split(image.src)) is None:
             continue  # reported above

@@ -292,6 +292,29 @@ class Context:
     def warning(self, line: int, message: str, *, kind: str = "") -> None:
         self.diag.warning(Location(self.path, line), message, kind=kind)
 
+    def in_text(self, first_line: int, starts: tuple[int, ...]) -> Context:
+        """This context for the checks of a Markdown text that count its lines from ``first_line``:
+        where ``starts`` gives the line each of the text's lines begins on as written (a folded
+        value's, see YScalar.line_starts), its problems are reported there."""
+        return TextContext(self.diag, self.path, self.tz, first_line, starts) if starts else self
+
+
+@dataclass(slots=True)
+class TextContext(Context):
+    first_line: int
+    starts: tuple[int, ...]
+
+    def written(self, line: int) -> int:
+        index = line - self.first_line
+        return self.starts[index] if 0 <= index < len(self.starts) else line
+
+    # Context's methods by name: a slotted dataclass is a new class, zero-argument super() fails in it
+    def error(self, line: int, message: str) -> None:
+        Context.error(self, self.written(line), message)
+
+    def warning(self, line: int, message: str, *, kind: str = "") -> None:
+        Context.warning(self, self.written(line), message, kind=kind)
+
 
 class Fields:
     """The fields of one mapping. Unknown keys are warned about as the object is opened."""

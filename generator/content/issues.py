@@ -65,11 +65,24 @@ class IssueReader:
         self.images = images
         self.source = ""  # the issue being read, below content/: its texts' links are relative to it
 
-    def _text_line(self, fields: Fields, key: str) -> int:
-        """The file line a Markdown field's text starts on: written as a block (``quote: |``),
-        the line after its key, however many lines it has."""
+    def _text_lines(self, fields: Fields, key: str) -> tuple[int, tuple[int, ...]]:
+        """The file line a Markdown field's text starts on (written as a block, ``quote: |``, the
+        line after its key, however many lines it has), and where its lines begin as written if
+        that is elsewhere (a folded value: YScalar.line_starts)."""
         node = fields.entries[key][1] if key in fields.entries else None
-        return fields.line_of(key) + (1 if isinstance(node, YScalar) and node.block else 0)
+        if not isinstance(node, YScalar):
+            return fields.line_of(key), ()
+        if (joined := node.joined_line()) is not None:
+            fields.ctx.warning(joined, _(
+                "%(field)s: written with > or over several lines without |, a blank line is no new paragraph "
+                "and the lines of a list run together; write %(key)s: | and the text below it to keep them (with a "
+                "blank line before a list)",
+                field=fields.name(key), key=key,
+            ))  # fmt: skip
+        # the field's text is the value stripped (Fields.text): its first line may be a later one
+        skipped = node.text[: len(node.text) - len(node.text.lstrip())].count("\n")
+        starts = node.line_starts()[skipped:]
+        return fields.line_of(key) + (1 if node.block else 0) + (0 if starts else skipped), starts
 
     # -- people ---------------------------------------------------------------------
     def person_by_id(self, node: YNode, name: str) -> Person | None:
@@ -149,9 +162,14 @@ class IssueReader:
         quote_text = fields.text("quote", required=True, single_line=False)
         if not people or quote_text is None:
             return None
-        line = self._text_line(fields, "quote")
-        shown = check_body(self.ctx, quote_text, line, self.images, self.source, field=fields.name("quote"))
-        return Statement(tuple(people), quote_text, photo, Location(self.ctx.path, fields.line), line, shown)
+        line, starts = self._text_lines(fields, "quote")
+        shown = check_body(
+            self.ctx.in_text(line, starts), quote_text, line, self.images, self.source, field=fields.name("quote")
+        )
+        return Statement(
+            tuple(people), quote_text, photo, source=Location(self.ctx.path, fields.line), quote_line=line,
+            quote_starts=starts, quote_images=shown,
+        )  # fmt: skip
 
     # -- events ---------------------------------------------------------------------
     def event(self, name: str, node: YNode) -> Event | EventRef | None:
@@ -205,16 +223,21 @@ class IssueReader:
         address = fields.text("address", single_line=False)
         region = fields.text("region")
         line = 0
+        starts: tuple[int, ...] = ()
         shown: tuple[Image, ...] = ()
         if description is not None:
-            line = self._text_line(fields, "description")
-            shown = check_body(self.ctx, description, line, self.images, self.source, field=fields.name("description"))
+            line, starts = self._text_lines(fields, "description")
+            shown = check_body(
+                self.ctx.in_text(line, starts), description, line, self.images, self.source,
+                field=fields.name("description"),
+            )  # fmt: skip
         if title is None or start is None or event_id is None or (location is None and online is None):
             return None
         return Event(
             id=event_id, title=title, start=start, end=end, location=location, address=address, region=region,
             online=online, status=status, description=description, registration=registration,
-            source=Location(self.ctx.path, fields.line), description_line=line, description_images=shown,
+            source=Location(self.ctx.path, fields.line), description_line=line, description_starts=starts,
+            description_images=shown,
         )  # fmt: skip
 
     # -- the issue ------------------------------------------------------------------

@@ -345,13 +345,16 @@ def _check_issue_links(
         for number, statement in enumerate(issue.statements, start=1):
             field = f"statements[{number}].quote"
             quote, line = statement.quote, statement.quote_line
-            check_body_links(ctx, quote, line, ISSUES_DIR, shown, field, own, written_out=True)
+            in_quote = ctx.in_text(line, statement.quote_starts)
+            check_body_links(in_quote, quote, line, ISSUES_DIR, shown, field, own, written_out=True)
         for number, event in enumerate(issue.events, start=1):
             if event.description and event.source.path == ctx.path:
                 field = f"events[{number}].description"
+                in_description = ctx.in_text(event.description_line, event.description_starts)
                 check_body_links(
-                    ctx, event.description, event.description_line, ISSUES_DIR, shown, field, own, written_out=True
-                )
+                    in_description, event.description, event.description_line, ISSUES_DIR, shown, field, own,
+                    written_out=True,
+                )  # fmt: skip
 
 
 def _check_page_links(texts: list[PageText], targets: LinkTargets, context: Callable[[Path], Context]) -> None:

@@ -126,6 +126,7 @@ class Event:
     registration: str | None = None  # where to sign up: a URL, or text such as a deadline
     source: Location = field(default=Location(""), compare=False)
     description_line: int = field(default=0, compare=False)  # the file line of description:, for messages
+    description_starts: tuple[int, ...] = field(default=(), compare=False)  # its lines' (YScalar.line_starts)
     description_images: tuple[Image, ...] = ()  # the image files the description shows (checked)
 
     @property
@@ -141,6 +142,7 @@ class Statement:
     photo: Photo | None = None  # the statement's own photo, else the first person's
     source: Location = field(default=Location(""), compare=False)
     quote_line: int = field(default=0, compare=False)  # the file line of quote:, for messages
+    quote_starts: tuple[int, ...] = field(default=(), compare=False)  # its lines' (YScalar.line_starts)
     quote_images: tuple[Image, ...] = ()  # the image files the quote shows (checked)
 
     @property

@@ -31,6 +31,8 @@ _STANDARD_TAGS = frozenset(
 )
 # A document with aliases expands on walking; a billion-laughs file must not hang the build.
 MAX_NODES = 200_000
+_FIRST_WORD = re.compile(r"\w+")
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])[ \t]")  # a Markdown list item's mark
 MAX_DEPTH = 64
 
 
@@ -60,6 +62,86 @@ class YScalar:
             if wanted <= 0:
                 return self.line + number
         return self.line + (1 if self.block else 0)
+
+    def line_starts(self) -> tuple[int, ...]:
+        """For each line of the text, the line on which it begins as written, where the two differ:
+        a folded (``>``) value or one written over several lines without a block joins the lines
+        of a paragraph with blanks, so a problem on the text's second line may lie further down.
+        Empty where they are alike (one line, a literal ``|`` block)."""
+        if not self.source:  # written on one line: "\n" escapes in quotes make the text's lines
+            return (self.line,) * (self.text.count("\n") + 1) if "\n" in self.text else ()
+        lines = self.source.split("\n")
+        if self.block and "|" in lines[0].split("#", 1)[0]:
+            return ()  # literal: the text's lines are the written ones
+        first = 1 if self.block else 0  # a block's indicator line (and a comment after it) holds no text
+        written = [
+            (self.line + number, character)
+            for number, line in enumerate(lines)
+            if number >= first
+            for character in line
+            if not character.isspace()
+        ]
+        if not self.plain and not self.block:
+            written = written[1:-1]  # the quotes
+        shown = [character for character in self.text if not character.isspace()]
+        if len(shown) == len(written) and all(a == b for a, (_, b) in zip(shown, written, strict=True)):
+            return self._aligned(written)
+        return self._searched(lines, first)
+
+    def _aligned(self, written: list[tuple[int, str]]) -> tuple[int, ...]:
+        """line_starts where the text's characters are the written ones, in order (only blanks
+        and line breaks differ): each line begins where its first character is written."""
+        starts: list[int] = []
+        position = 0  # in written: the text's characters so far
+        for text_line in self.text.split("\n"):
+            if position < len(written) and text_line.strip():
+                starts.append(written[position][0])
+            else:  # an empty line between paragraphs: where the one before it begins
+                starts.append(starts[-1] if starts else self.line + (1 if self.block else 0))
+            position += sum(1 for character in text_line if not character.isspace())
+        return tuple(starts)
+
+    def _searched(self, lines: list[str], first: int) -> tuple[int, ...]:
+        """line_starts where escapes in quotes make the text differ from what is written (``''``,
+        ``\\"``, ``\\n``): each line's first word is looked for from where the line before it
+        was found on, so a line is never put above the one before it, nor outside the value."""
+        offsets = [sum(len(line) + 1 for line in lines[:number]) for number in range(len(lines))]
+        source = "\n".join(lines)
+        position = offsets[first] if first < len(offsets) else 0
+        starts: list[int] = []
+        for text_line in self.text.split("\n"):
+            word = _FIRST_WORD.search(text_line)
+            found = source.find(word.group(), position) if word is not None else -1
+            if word is None or found < 0:  # no word, or one made by an escape: where the line before begins
+                starts.append(starts[-1] if starts else self.line + first)
+                continue
+            starts.append(self.line + bisect.bisect_right(offsets, found) - 1)
+            position = found + len(word.group())
+        return tuple(starts)
+
+    def joined_line(self) -> int | None:
+        """The first written line whose break the value's text lost that Markdown needs: in a
+        folded (``>``) or plain value over several lines, a single blank line is a line break of
+        the text, no new paragraph, and a list item's line runs on after the line before it.
+        None if there is none, and for other values (a literal block keeps every line; in quotes
+        an escape may make the text differ from the lines as written)."""
+        if not self.source or not (self.plain or self.block):
+            return None
+        lines = self.source.split("\n")
+        if self.block and "|" in lines[0].split("#", 1)[0]:
+            return None
+        first = 1 if self.block else 0
+        for number in range(first + 1, len(lines)):
+            line = lines[number].strip()
+            if not line:
+                continue
+            before = lines[number - 1].strip()
+            paragraph = not before and number - 2 >= first and lines[number - 2].strip()
+            if paragraph and not re.search(r"\n\n[ \t]*" + re.escape(line[:40]), self.text):
+                return self.line + number - 1  # the blank line
+            if _LIST_ITEM.match(line) and not re.search(r"(?:^|\n)[ \t]*" + re.escape(line[:40]), self.text):
+                return self.line + number
+        return None
 
     @property
     def is_null(self) -> bool:
