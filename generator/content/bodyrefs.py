@@ -818,7 +818,7 @@ _MUST_CLOSE = (RAW_TEXT - {"script", "iframe"}) | {"select", "template", "svg", 
 # HTML's formatting elements: one left open is opened again in every block after it, to the end of
 # the page (a browser's "reconstruction"), so a "<b>" never closed makes the rest of the page bold,
 # the footer too, and an "<a href>" a link.
-_FORMATTING = frozenset(
+FORMATTING_ELEMENTS = frozenset(
     {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"}
 )
 _OPEN_COMMENT = re.compile(r"<!--")
@@ -1020,15 +1020,32 @@ def _too_deep(html_text: str) -> int | None:
 
 
 def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) -> Callable[[int], int]:
+    """The line of the text (``lines``: outside code, then all of them) that holds the element or
+    comment at an offset of ``shown`` (the HTML the text became): where the text holds as many
+    of its kind as the HTML (raw HTML passes as written), the one as many before it as in the
+    HTML; else (Markdown made some) the first line holding one."""
     lowered = [(number, line.lower()) for number, line in lines]
-    found: dict[str | None, int] = {None: first}  # per tag's start: the first line holding it (a text has thousands)
+    # the lines outside code end where the numbers begin again (the second list: all of them)
+    outside = next((i for i in range(1, len(lowered)) if lowered[i][0] <= lowered[i - 1][0]), len(lowered))
+    shown_lowered = shown.lower()
+    found: dict[str, tuple[re.Pattern[str], list[int], int]] = {}  # per tag's start: a text has thousands
 
     def line_at(offset: int) -> int:
         token = _TOKEN.match(shown, offset)
-        needle = token.group(0).lower() if token is not None else None
+        if token is None:
+            return first
+        needle = token.group(0).lower()
         if needle not in found:
-            found[needle] = next((number for number, line in lowered if needle is not None and needle in line), first)
-        return found[needle]
+            # "<b" is no "<br": the name ends where the needle does
+            pattern = re.compile(re.escape(needle) + ("" if needle == "<!--" else r"(?![a-z0-9:-])"))
+            written = [number for number, line in lowered[:outside] for _ in pattern.finditer(line)]
+            written = written or [number for number, line in lowered[outside:] if pattern.search(line)]
+            found[needle] = (pattern, written, len(pattern.findall(shown_lowered)))
+        pattern, written, in_shown = found[needle]
+        if not written:
+            return first
+        before = len(pattern.findall(shown_lowered, 0, offset)) if in_shown == len(written) else 0
+        return written[min(before, len(written) - 1)]
 
     return line_at
 
@@ -1036,26 +1053,61 @@ def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) ->
 _TOKEN = re.compile(r"<!--|<[A-Za-z][A-Za-z0-9:-]*")
 
 
-def _formatting_left_open(real: dict[int, re.Match[str]], ends: dict[str, list[int]]) -> set[int]:
-    """Where the first formatting element of each name begins that no end tag closes: an end tag
-    closes the last one of its name still open (as a browser's adoption agency does), so in
-    "<b>a <b>b</b>" the first stays open. Only tags a browser reads as such count."""
-    starts: dict[str, list[int]] = {}
-    for start, tag in real.items():
-        if (name := tag.group(1).lower()) in _FORMATTING:
-            starts.setdefault(name, []).append(start)
-    found: set[int] = set()
-    for name, opened in starts.items():
-        events = sorted([(start, True) for start in opened] + [(end, False) for end in ends.get(name, ())])
-        still_open: list[int] = []
-        for position, is_start in events:
+# Where a browser puts a marker in its list of formatting elements: what is opened inside one of
+# these ends with it, and an end tag inside one cannot close what was opened before it.
+_FORMATTING_SCOPES = frozenset({"td", "th", "caption", "marquee", "object", "applet", "template"})
+_CELL_ENDS = frozenset({"td", "th", "tr", "tbody", "thead", "tfoot"})  # each ends an open cell
+
+
+def _formatting_left_open(real: dict[int, re.Match[str]], end_tags: dict[str, list[int]]) -> set[int]:
+    """Where the first formatting element of each name begins that stays open to the end of the
+    text, read as a browser reads it: an end tag closes the last one of its name opened in the
+    same cell (or other marker, _FORMATTING_SCOPES), none opened outside it; what a cell opens
+    ends with the cell; a new <a> or <nobr> closes the one before it; inside <select> these
+    tags are dropped. Only tags a browser reads as such count."""
+    events = sorted(
+        [(start, True, tag.group(1).lower()) for start, tag in real.items()]
+        + [(end, False, name) for name, ends in end_tags.items() for end in ends]
+    )
+    scopes: list[tuple[str, list[tuple[str, int]]]] = [("", [])]  # (marker, open formatting elements)
+    selecting = 0
+    for position, is_start, name in events:
+        if name == "select":
+            selecting = selecting + 1 if is_start else max(0, selecting - 1)
+            continue
+        if selecting:
+            continue
+        if name == "table":  # its cells' scopes end with it (a nested table's only its own)
             if is_start:
-                still_open.append(position)
-            elif still_open:
-                still_open.pop()
-        if still_open:
-            found.add(still_open[0])
-    return found
+                scopes.append((name, []))
+            elif any(marker == name for marker, _ in scopes[1:]):
+                while scopes.pop()[0] != name:
+                    pass
+            continue
+        if name in _CELL_ENDS and (is_start or name not in ("td", "th")):
+            while len(scopes) > 1 and scopes[-1][0] in ("td", "th"):  # a cell ends where the next part begins
+                scopes.pop()
+        if name in _FORMATTING_SCOPES:
+            if is_start:
+                scopes.append((name, []))
+            elif any(marker == name for marker, _ in scopes[1:]):
+                while scopes.pop()[0] != name:
+                    pass
+            continue
+        if name not in FORMATTING_ELEMENTS:
+            continue
+        opened = scopes[-1][1]
+        same = [index for index, (open_name, _) in enumerate(opened) if open_name == name]
+        if is_start:
+            if same and name in ("a", "nobr"):
+                del opened[same[-1]]  # the browser closes the one before
+            opened.append((name, position))
+        elif same:
+            del opened[same[-1]]
+    found: dict[str, int] = {}
+    for name, position in scopes[0][1]:  # opened outside every cell: to the end of the page
+        found.setdefault(name, position)
+    return set(found.values())
 
 
 def _check_html(
@@ -1106,7 +1158,7 @@ def _check_html(
     end_tags = real_end_tags(text)
     last_end = {name: max(starts) for name, starts in end_tags.items()}  # closed: an end after it
     tags = {tag.start(): tag for tag in START_TAG.finditer(text)} | real
-    left_open = _formatting_left_open(real, end_tags)
+    left_open = set() if markdown else _formatting_left_open(real, end_tags)
     for _start, tag in sorted(tags.items()):
         name, line = tag.group(1).lower(), line_at(tag.start())
         if any("<" in value or ">" in value for _key, value in raw_attributes(tag.group(2))):
@@ -1164,7 +1216,9 @@ def _check_html(
                 name=name,
             ))
             continue
-        if tag.start() in left_open:
+        if not markdown and tag.start() in left_open:
+            # only in the HTML the text becomes: Markdown escapes what it holds in a title, an
+            # alt text or code, and its tables are cells, which end what they open
             ctx.error(line, _(
                 "%(field)s: %(written)s is not closed: a browser shows everything after it that way, to the "
                 "end of the page (its footer too); close it with </%(name)s> or remove it",

@@ -72,17 +72,20 @@ class IssueReader:
         node = fields.entries[key][1] if key in fields.entries else None
         if not isinstance(node, YScalar):
             return fields.line_of(key), ()
-        if (joined := node.joined_line()) is not None:
-            fields.ctx.warning(joined, _(
-                "%(field)s: written with > or over several lines without |, a blank line is no new paragraph "
-                "and the lines of a list run together; write %(key)s: | and the text below it to keep them (with a "
-                "blank line before a list)",
-                field=fields.name(key), key=key,
-            ))  # fmt: skip
         # the field's text is the value stripped (Fields.text): its first line may be a later one
         skipped = node.text[: len(node.text) - len(node.text.lstrip())].count("\n")
         starts = node.line_starts()[skipped:]
         return fields.line_of(key) + (1 if node.block else 0) + (0 if starts else skipped), starts
+
+    def _warn_if_joined(self, fields: Fields, key: str) -> None:
+        """A Markdown field whose paragraphs or list lines the YAML folding joined (YScalar.joined_line)."""
+        node = fields.entries[key][1] if key in fields.entries else None
+        if isinstance(node, YScalar) and (joined := node.joined_line()) is not None:
+            fields.ctx.warning(joined, _(
+                "%(field)s: written with > or over several lines without |, a blank line is no new paragraph "
+                "(nor the start of a list); write %(key)s: | and the text below it to keep paragraphs and lists",
+                field=fields.name(key), key=key,
+            ))  # fmt: skip
 
     # -- people ---------------------------------------------------------------------
     def person_by_id(self, node: YNode, name: str) -> Person | None:
@@ -162,6 +165,7 @@ class IssueReader:
         quote_text = fields.text("quote", required=True, single_line=False)
         if not people or quote_text is None:
             return None
+        self._warn_if_joined(fields, "quote")
         line, starts = self._text_lines(fields, "quote")
         shown = check_body(
             self.ctx.in_text(line, starts), quote_text, line, self.images, self.source, field=fields.name("quote")
@@ -226,6 +230,7 @@ class IssueReader:
         starts: tuple[int, ...] = ()
         shown: tuple[Image, ...] = ()
         if description is not None:
+            self._warn_if_joined(fields, "description")
             line, starts = self._text_lines(fields, "description")
             shown = check_body(
                 self.ctx.in_text(line, starts), description, line, self.images, self.source,

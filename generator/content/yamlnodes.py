@@ -32,7 +32,6 @@ _STANDARD_TAGS = frozenset(
 # A document with aliases expands on walking; a billion-laughs file must not hang the build.
 MAX_NODES = 200_000
 _FIRST_WORD = re.compile(r"\w+")
-_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])[ \t]")  # a Markdown list item's mark
 MAX_DEPTH = 64
 
 
@@ -120,27 +119,31 @@ class YScalar:
         return tuple(starts)
 
     def joined_line(self) -> int | None:
-        """The first written line whose break the value's text lost that Markdown needs: in a
-        folded (``>``) or plain value over several lines, a single blank line is a line break of
-        the text, no new paragraph, and a list item's line runs on after the line before it.
-        None if there is none, and for other values (a literal block keeps every line; in quotes
-        an escape may make the text differ from the lines as written)."""
-        if not self.source or not (self.plain or self.block):
+        """The first blank line written in a folded (``>``), plain or quoted value over several
+        lines that the text lost: there a single blank line is a line break of the text, no new
+        paragraph (nor the blank line a Markdown list needs before it). None if there is none, and
+        for a literal block (it keeps every line) and for quotes with escapes (``''``, ``\\``:
+        the text differs from the lines as written). Not before a heading, a quote or a fence,
+        which Markdown begins without a blank line."""
+        if not self.source:
             return None
         lines = self.source.split("\n")
         if self.block and "|" in lines[0].split("#", 1)[0]:
             return None
+        if not self.plain and not self.block:
+            quote = lines[0][:1]
+            if ("\\" if quote == '"' else "''") in self.source[1:-1]:
+                return None
+            lines[0], lines[-1] = lines[0][1:], lines[-1].rstrip().removesuffix(quote)
         first = 1 if self.block else 0
-        for number in range(first + 1, len(lines)):
+        for number in range(first + 2, len(lines)):
             line = lines[number].strip()
-            if not line:
+            if not line or lines[number - 1].strip() or not lines[number - 2].strip() or number - 2 < first:
                 continue
-            before = lines[number - 1].strip()
-            paragraph = not before and number - 2 >= first and lines[number - 2].strip()
-            if paragraph and not re.search(r"\n\n[ \t]*" + re.escape(line[:40]), self.text):
+            if line.startswith(("#", ">", "```", "~~~")):
+                continue
+            if not re.search(r"\n\n[ \t]*" + re.escape(line[:40]), self.text):
                 return self.line + number - 1  # the blank line
-            if _LIST_ITEM.match(line) and not re.search(r"(?:^|\n)[ \t]*" + re.escape(line[:40]), self.text):
-                return self.line + number
         return None
 
     @property
