@@ -1077,17 +1077,11 @@ def _formatting_left_open(real: dict[int, re.Match[str]], end_tags: dict[str, li
             continue
         if selecting:
             continue
-        if name == "table":  # its cells' scopes end with it (a nested table's only its own)
-            if is_start:
-                scopes.append((name, []))
-            elif any(marker == name for marker, _ in scopes[1:]):
-                while scopes.pop()[0] != name:
-                    pass
-            continue
         if name in _CELL_ENDS and (is_start or name not in ("td", "th")):
             while len(scopes) > 1 and scopes[-1][0] in ("td", "th"):  # a cell ends where the next part begins
                 scopes.pop()
-        if name in _FORMATTING_SCOPES:
+        # a table too: its cells' scopes end with it (a nested table's only its own)
+        if name in _FORMATTING_SCOPES or name == "table":
             if is_start:
                 scopes.append((name, []))
             elif any(marker == name for marker, _ in scopes[1:]):
