@@ -1307,6 +1307,11 @@ def test_a_problem_in_a_markdown_field_over_several_lines_is_reported_at_its_lin
         # before it, in | too); a heading or a quote begins without a blank line
         (">\n      Wir treffen uns am\n      1. Mai im Park,\n      - bei gutem Wetter - draußen.\n", None),
         (">\n      Vorher.\n\n      ## Ablauf\n\n      > Zitat\n", None),
+        # a heading or a table's row on its own line runs into the line before (in | it is one);
+        # "#zukunft" with no blank after it, or a ">" in a sentence, begins nothing the warning names
+        (">\n      Ablauf:\n      ## Teil eins\n", 11),
+        (">\n      | Tag | Zeit |\n      |-----|------|\n      | Mo | 10 Uhr |\n", 11),
+        (">\n      Wir nutzen\n      #zukunft und\n      > 10 Orte.\n", None),
     ],
 )  # fmt: skip
 def test_a_folded_markdown_field_that_loses_its_paragraphs_is_warned_about(
@@ -1314,18 +1319,20 @@ def test_a_folded_markdown_field_that_loses_its_paragraphs_is_warned_about(
 ) -> None:
     """From an editor's trial: two paragraphs written `description: >` (or plain or quoted over
     several lines) with a blank line between them became one, and a list after a blank line ran
-    into one line; nothing said so. A warning at the blank line says to write `|`."""
+    into one line, as a heading or a table does; nothing said so. A warning at the line says to
+    write `|`."""
     write(
         "newsletter/2026-02.md",
         '---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\nevents:\n  - title: Treffen\n'
         f"    start: 2026-07-01 18:00\n    location: Saal\n    description: {description}---\n\nText.\n",
     )
-    found = [m for m in messages(project) if "no new paragraph" in m]
+    found = [m for m in messages(project) if "YAML joins the lines" in m]
     if line is None:
         assert found == []
     else:
         assert len(found) == 1 and found[0].startswith(
-            f"content/newsletter/2026-02.md:{line}: warning: events[1].description: written with >"
+            f"content/newsletter/2026-02.md:{line}: warning: events[1].description: written with > or over several "
+            "lines without |, YAML joins the lines"
         ), found
 
 

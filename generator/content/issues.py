@@ -82,8 +82,9 @@ class IssueReader:
         node = fields.entries[key][1] if key in fields.entries else None
         if isinstance(node, YScalar) and (joined := node.joined_line()) is not None:
             fields.ctx.warning(joined, _(
-                "%(field)s: written with > or over several lines without |, a blank line is no new paragraph "
-                "(nor the start of a list); write %(key)s: | and the text below it to keep paragraphs and lists",
+                "%(field)s: written with > or over several lines without |, YAML joins the lines: a blank line "
+                "is no new paragraph (nor the start of a list), a heading or a table's row runs into the line "
+                "before; write %(key)s: | and the text below it to keep them",
                 field=fields.name(key), key=key,
             ))  # fmt: skip
 

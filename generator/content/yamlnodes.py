@@ -32,6 +32,7 @@ _STANDARD_TAGS = frozenset(
 # A document with aliases expands on walking; a billion-laughs file must not hang the build.
 MAX_NODES = 200_000
 _FIRST_WORD = re.compile(r"\w+")
+_OWN_LINE = re.compile(r"#{1,6}[ \t]|\|")  # a Markdown heading's or table row's line: it must begin a line
 MAX_DEPTH = 64
 
 
@@ -119,12 +120,13 @@ class YScalar:
         return tuple(starts)
 
     def joined_line(self) -> int | None:
-        """The first blank line written in a folded (``>``), plain or quoted value over several
-        lines that the text lost: there a single blank line is a line break of the text, no new
-        paragraph (nor the blank line a Markdown list needs before it). None if there is none, and
-        for a literal block (it keeps every line) and for quotes with escapes (``''``, ``\\``:
-        the text differs from the lines as written). Not before a heading, a quote or a fence,
-        which Markdown begins without a blank line."""
+        """The first line written in a folded (``>``), plain or quoted value over several lines
+        whose break the text lost that Markdown needs: a single blank line there is a line break
+        of the text, no new paragraph (nor the blank line a list needs before it), and a heading
+        (``## ``) or a table's row (``|``) runs into the line before it. None if there is none,
+        and for a literal block (it keeps every line) and for quotes with escapes (``''``,
+        ``\\``: the text differs from the lines as written). A blank line before a heading, a
+        quote or a fence is none: Markdown begins them after a line break."""
         if not self.source:
             return None
         lines = self.source.split("\n")
@@ -136,14 +138,18 @@ class YScalar:
                 return None
             lines[0], lines[-1] = lines[0][1:], lines[-1].rstrip().removesuffix(quote)
         first = 1 if self.block else 0
-        for number in range(first + 2, len(lines)):
+        for number in range(first + 1, len(lines)):
             line = lines[number].strip()
-            if not line or lines[number - 1].strip() or not lines[number - 2].strip() or number - 2 < first:
+            before = lines[number - 1].strip()
+            if not line or number - 1 < first:
                 continue
-            if line.startswith(("#", ">", "```", "~~~")):
-                continue
-            if not re.search(r"\n\n[ \t]*" + re.escape(line[:40]), self.text):
-                return self.line + number - 1  # the blank line
+            at_line_start = r"(?:^|\n)[ \t]*" + re.escape(line[:40])
+            if before and _OWN_LINE.match(line) and not re.search(at_line_start, self.text):
+                return self.line + number  # a heading or a table's row, joined to the line before
+            after_blank = not before and number - 2 >= first and lines[number - 2].strip()
+            if after_blank and not line.startswith(("#", ">", "```", "~~~")):
+                if not re.search(r"\n\n[ \t]*" + re.escape(line[:40]), self.text):
+                    return self.line + number - 1  # the blank line
         return None
 
     @property
