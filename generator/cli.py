@@ -18,7 +18,7 @@ import click
 from generator.clicktexts import use_our_catalog
 from generator.content import load_project
 from generator.content.settings import CONFIG_FILE
-from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, LogProblems
+from generator.diagnostics import UNKNOWN_FIELD, Diagnostics, LogProblems, display_path
 from generator.i18n import N_, _, language, ngettext, set_language
 from generator.routes import ISSUES_DIR
 
@@ -392,6 +392,16 @@ def email(project: Path, slug: str) -> None:
     issue = model.issue(slug)
     if issue is None:
         report(diag, reminders=False)
+        written = model.content_dir / ISSUES_DIR / f"{slug}.md"
+        if diag.errors and written.is_file():  # there, but not read: its errors are above
+            click.echo(
+                _(
+                    "rundbrief: %(path)s has errors (above); correct them, then make its email",
+                    path=display_path(written, model.root),
+                ),
+                err=True,
+            )
+            sys.exit(1)
         known = ", ".join(i.slug for i in model.issues) or "none"
         click.echo(
             _(

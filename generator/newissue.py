@@ -7,8 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from generator.content.fields import bad_characters
-from generator.content.issues import slugify
+from generator.content.fields import bad_characters, slugify
 from generator.content.model import Issue
 from generator.i18n import _
 

@@ -1411,3 +1411,56 @@ def test_check_reads_the_sites_addresses_as_the_build_reads_the_emails(project: 
     write_body(write, good)
     built = run_cli("build", "--project", str(project))
     assert built.returncode == 0, built.stderr
+
+
+def test_what_a_hurried_editor_writes_is_warned_about_where_it_is(project: Path, write: Callable[..., Path]) -> None:
+    """From an editor's trial, each passed `check` without a word: an issue saved in content/ (or
+    content/Newsletter/) was published as a plain page without its number, events and statements;
+    "&nbsp;" and "&ndash;" in a title were shown as these letters; a person id "Stephan Meyer"
+    worked, and a misspelt reference was then suggested with its space; a quote pasted with its
+    quotation marks was shown in two pairs."""
+    issue = '---\ntitle: "Rückblick"\nnumber: "04.2022"\ndate: 2022-10-01\nevents:\n  - title: Konferenz\n'
+    write("2022-04.md", issue + "    start: 2022-09-30\n    location: Heidetreff\n---\n\nText.\n")
+    write("Newsletter/2022-05.md", issue.replace("04.2022", "05.2022") + "---\n\nText.\n")
+    write("newsletter/2026-02.md", '---\ntitle: Treffen&nbsp;2022\nnumber: "02.2026"\ndate: 2026-06-30\n'
+          "summary: Fotos &amp; Stimmen &ndash; alles\n---\n\nText.\n")  # fmt: skip
+    people = (project / "content" / "people.yml").read_text(encoding="utf-8")
+    write("people.yml", people + "Stephan Meyer:\n  name: Stephan Meyer\n")
+    write("newsletter/2026-03.md", '---\ntitle: Stimmen\nnumber: "03.2026"\ndate: 2026-07-30\nstatements:\n'
+          "  - name: Erika Muster\n    quote: “Beteiligung gelingt, wenn alle gefragt werden.”\n---\n\nText.\n")  # fmt: skip
+    found = messages(project)
+    page = "this page's header has fields of an issue (number, events): an issue belongs in content/newsletter/"
+    expected = [
+        f"content/2022-04.md:3: warning: {page}",
+        f"content/Newsletter/2022-05.md:3: warning: {page}",
+        'content/newsletter/2026-02.md:2: warning: title: "&nbsp;" is shown as written: this field is plain text; '
+        "write the character itself instead of its HTML code",
+        'content/newsletter/2026-02.md:5: warning: summary: "&amp;" is shown as written',
+        'warning: person id "Stephan Meyer": write ids in small letters, digits and hyphens, such as '
+        '"stephan-meyer", and use that id in the issues',
+        "content/newsletter/2026-03.md:7: warning: statements[1].quote: the site and the email put a quote in "
+        "quotation marks themselves; remove the ones around it",
+    ]
+    for text in expected:
+        assert any(text in message for message in found), (text, found)
+
+
+def test_a_value_in_typographic_quotes_is_suggested_in_straight_ones_without_them(
+    project: Path, write: Callable[..., Path]
+) -> None:
+    """From an editor's trial: a title pasted with its word processor's quotes and a colon in it was
+    to be written `title: "“Rückblick: Nordost”"`, which put the curly quotes into the title, the
+    subject and the archive; the suggestion leaves them out."""
+    write("newsletter/2026-02.md", '---\ntitle: “Rückblick: Nordost”\nnumber: "02.2026"\ndate: 2026-06-30\n---\n\nText.\n')
+    found = [m for m in messages(project) if "must be put in quotes" in m]
+    assert len(found) == 1 and found[0].endswith('must be put in quotes: title: "Rückblick: Nordost"'), found
+
+
+def test_the_email_of_an_issue_with_errors_says_so(project: Path, write: Callable[..., Path]) -> None:
+    """From an editor's trial: `rundbrief email 2026-02` of an issue with a YAML error said there
+    was no such issue, its file in plain sight."""
+    write("newsletter/2026-02.md", '---\ntitle: Test\nnumber: "02.2026"\ndate: 2026-06-30\n  summary: x\n---\n\nText.\n')
+    done = run_cli("email", "2026-02", "--project", str(project))
+    assert done.returncode == 1
+    assert "content/newsletter/2026-02.md has errors (above); correct them" in done.stderr, done.stderr
+    assert "no issue" not in done.stderr

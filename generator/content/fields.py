@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import html
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -106,6 +108,24 @@ _NOT_TO_MISS = ("draft",)
 # write for everyone. No part reads past the next bracket or mark of its kind: a title of
 # 40,000 "[" took seconds.
 _WEB_ADDRESS = re.compile(r"(?<!<)(?:https?://|www\.)[^\s<>\"()\[\]]+", re.IGNORECASE)
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """Lower-case ASCII words joined by hyphens, German umlauts spelt out: "Jugendbeteiligung-2022"."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "x"
+
+
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
+def _first_entity(value: str) -> str | None:
+    """The first HTML character reference in ``value`` that names a character (``&nbsp;``, ``&#8211;``)."""
+    return next((m.group() for m in _ENTITY.finditer(value) if html.unescape(m.group()) != m.group()), None)
+
+
 _MARKDOWN_MARKS = re.compile(
     r"(?<![\w*])\*\*(?=\S)[^*]*?(?<=\S)\*\*(?![\w*])"
     r"|(?<![\w_\\/])__?(?=[^\s_])[^_]*?(?<=[^\s_])__?(?![\w_])"
@@ -444,6 +464,15 @@ class Fields:
                 "[links](...), `code`) is converted only in the body, quotes and event descriptions",
                 field=self.name(key),
                 mark=quote(written),
+            ))  # fmt: skip
+        if plain and (entity := _first_entity(value)) is not None:
+            # pasted from a web page or a CMS: "&nbsp;" and "&ndash;" are shown as these letters
+            line = node.line_of(entity, node.text[: node.text.find(value) + value.find(entity)]) if node else self.line
+            self.ctx.warning(line, _(
+                "%(field)s: %(entity)s is shown as written: this field is plain text; write the character "
+                "itself instead of its HTML code",
+                field=self.name(key),
+                entity=quote(entity),
             ))  # fmt: skip
         return value
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from generator.content.bodyrefs import check_body
-from generator.content.fields import Context, Fields, format_when, suggest
+from generator.content.fields import Context, Fields, format_when, slugify, suggest
 from generator.content.frontmatter import FrontMatter, read_text, split_front_matter
 from generator.content.images import ImageChecker
 from generator.content.model import Event, EventStatus, EventTime, Image, Issue, Person, Statement
@@ -26,14 +25,7 @@ EVENT_KEYS = (
 )  # fmt: skip
 STATEMENT_KEYS = ("person", "people", "name", "role", "organisation", "groups", "photo", "quote")
 EVENT_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
-
-
-def slugify(text: str, limit: int = 60) -> str:
-    """Lower-case ASCII words joined by hyphens, German umlauts spelt out: "Jugendbeteiligung-2022"."""
-    ascii_text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "x"
+_QUOTATION_MARKS = frozenset("\"'„“”‚‘’«»‹›")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +160,13 @@ class IssueReader:
             return None
         self._warn_if_joined(fields, "quote")
         line, starts = self._text_lines(fields, "quote")
+        if quote_text[0] in _QUOTATION_MARKS and quote_text[-1] in _QUOTATION_MARKS:
+            # pasted with its quotation marks: the site and the email's text showed „“…”“
+            fields.ctx.warning(line, _(
+                "%(field)s: the site and the email put a quote in quotation marks themselves; remove the ones "
+                "around it",
+                field=fields.name("quote"),
+            ))  # fmt: skip
         shown = check_body(
             self.ctx.in_text(line, starts), quote_text, line, self.images, self.source, field=fields.name("quote")
         )

@@ -516,6 +516,11 @@ def is_hidden(relative: str) -> bool:
     )
 
 
+# Fields only an issue has: a page with them is an issue in the wrong folder (a page may have a
+# title, a date or a summary of its own in MkDocs' front matter).
+_ISSUE_ONLY_KEYS = ("number", "events", "statements", "contacts", "cover", "photos")
+
+
 def _check_pages(
     pages: list[Path], images: ImageChecker, context: Callable[[Path], Context], content: Path
 ) -> list[PageText]:
@@ -531,6 +536,17 @@ def _check_pages(
             continue
         page = mkdocs_page(text)  # what MkDocs converts, as it reads the front matter
         check_body(ctx, page.body, page.body_line, images, "/".join(parts))
+        if issue_fields := [key for key in _ISSUE_ONLY_KEYS if key in page.meta]:
+            # an issue saved in the wrong folder (content/, content/Newsletter/): MkDocs publishes it
+            # as a plain page, its number, events and statements unshown, and nothing said so
+            line = next(
+                (n for n, row in enumerate(text.split("\n"), start=1) if row.startswith(f"{issue_fields[0]}:")), 1
+            )
+            ctx.warning(line, _(
+                "this page's header has fields of an issue (%(fields)s): an issue belongs in %(folder)s/, "
+                "as a page here it is published without them; move the file there",
+                fields=", ".join(issue_fields), folder=f"content/{ISSUES_DIR}",
+            ))  # fmt: skip
         template = page.meta.get("template")
         if template in OWN_PAGE_TEMPLATES and OWN_PAGES.get("/".join(parts)) != template:
             line = next((n for n, row in enumerate(text.split("\n"), start=1) if row.startswith("template")), 1)

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from generator.content.fields import Context, Fields
+from generator.content.fields import Context, Fields, slugify
 from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker, ImageProblem, suffix_mismatch
 from generator.content.model import Image, Person, Photo
@@ -126,6 +126,17 @@ def _read_people(root: YNode, ctx: Context, images: ImageChecker) -> dict[str, P
         )
         return {}
     people: dict[str, Person] = {}
-    for person_id, (_line, node) in root.entries.items():
+    for person_id, (line, node) in root.entries.items():
+        if not _PERSON_ID.fullmatch(person_id):
+            # "Stephan Meyer:" works, but issues must then write the name with its space and capitals,
+            # and a misspelt reference is suggested that way; the guide's ids are like anna-muster
+            ctx.warning(line, _(
+                "person id %(id)s: write ids in small letters, digits and hyphens, such as %(example)s, "
+                "and use that id in the issues",
+                id=quote(person_id), example=quote(slugify(person_id) or "anna-muster"),
+            ))  # fmt: skip
         people[person_id] = read_person_fields(Fields(ctx, node, person_id, PERSON_KEYS), person_id, images)
     return people
+
+
+_PERSON_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # as an event's id

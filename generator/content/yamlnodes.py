@@ -545,8 +545,22 @@ def _explain_colon(lines: list[str], index: int, offset: int) -> str | None:
         return None
     return _(
         'line %(line)d: a value containing ": " must be put in quotes: %(example)s',
-        line=index + 1 + offset, example=f'{key.strip()}: "{value.strip()}"',
+        line=index + 1 + offset, example=f"{key.strip()}: {_in_quotes(value.strip())}",
     )  # fmt: skip
+
+
+_TYPOGRAPHIC_QUOTES = ("“", "”", "„", "‚", "‘", "’", "«", "»", "‹", "›")
+
+
+def _in_quotes(value: str) -> str:
+    """``value`` as YAML in quotes, for a suggestion: a value an editor put in typographic quotes
+    (from a word processor) without them (YAML's quotes are the straight ones, and kept, those
+    would be part of the title), in double quotes unless it holds one."""
+    if len(value) > 1 and value.startswith(_TYPOGRAPHIC_QUOTES) and value.endswith(_TYPOGRAPHIC_QUOTES):
+        value = value[1:-1].strip()
+    if '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "''") + "'"
 
 
 _KEY = re.compile(r"^(\s*(?:- )?)([^\s:#\"'][^:#]*):(?:\s|$)")

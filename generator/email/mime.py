@@ -35,7 +35,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from generator import addresses
-from generator.content.issues import slugify
+from generator.content.fields import slugify
 from generator.content.model import Settings
 from generator.email.context import UNSUBSCRIBE_PLACEHOLDER
 from generator.email.render import EmailBody
