@@ -457,9 +457,7 @@ class Fields:
         # marks inside a web address are part of it ("?id=__x__"): the address is left out, its place kept
         if plain and (mark := _MARKDOWN_MARKS.search(_WEB_ADDRESS.sub(lambda m: " " * len(m.group()), value))):
             written = value[mark.start() : mark.end()]  # with its addresses, as the editor wrote it
-            # the mark's own line in a value over several lines (value: node.text stripped)
-            line = node.line_of(written, node.text[: node.text.find(value) + mark.start()]) if node else self.line
-            self.ctx.warning(line, _(
+            self.ctx.warning(self._line_in(node, value, mark.start()), _(
                 "%(field)s: %(mark)s is shown as written: this field is plain text; Markdown (**bold**, "
                 "[links](...), `code`) is converted only in the body, quotes and event descriptions",
                 field=self.name(key),
@@ -467,14 +465,20 @@ class Fields:
             ))  # fmt: skip
         if plain and (entity := _first_entity(value)) is not None:
             # pasted from a web page or a CMS: "&nbsp;" and "&ndash;" are shown as these letters
-            line = node.line_of(entity, node.text[: node.text.find(value) + value.find(entity)]) if node else self.line
-            self.ctx.warning(line, _(
+            self.ctx.warning(self._line_in(node, value, value.find(entity)), _(
                 "%(field)s: %(entity)s is shown as written: this field is plain text; write the character "
                 "itself instead of its HTML code",
                 field=self.name(key),
                 entity=quote(entity),
             ))  # fmt: skip
         return value
+
+    def _line_in(self, node: YScalar | None, value: str, offset: int) -> int:
+        """The line of ``value[offset:]``'s first word as written, in a value over several lines
+        (``value``: ``node.text`` stripped)."""
+        if node is None:
+            return self.line
+        return node.line_of(value[offset:], node.text[: node.text.find(value) + offset])
 
     def boolean(self, key: str, default: bool) -> bool:
         node = self.scalar(key, _("true or false"), False)
