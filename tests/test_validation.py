@@ -1464,3 +1464,25 @@ def test_the_email_of_an_issue_with_errors_says_so(project: Path, write: Callabl
     assert done.returncode == 1
     assert "content/newsletter/2026-02.md has errors (above); correct them" in done.stderr, done.stderr
     assert "no issue" not in done.stderr
+
+
+def test_formatting_pasted_from_a_word_processor_is_warned_about_once(project: Path, write: Callable[..., Path]) -> None:
+    """From an editor's trial: `<span style="font-family:Calibri">`, `<font color>` pasted from Word
+    or an old CMS passed `check`; the site showed it (small, dark blue, a fallback font), the email
+    dropped it. One warning per text, at the first; a table's column alignment (Markdown's own
+    style) and a centred paragraph are not a word processor's."""
+    write_body(
+        write,
+        "| Tag | Zeit |\n|:----|-----:|\n| Mo | 10 |\n\n<p style=\"text-align: center\">Mitte</p>\n\n"
+        '<p class="MsoNormal"><span style="font-family:Calibri;font-size:11pt">Aus Word</span></p>\n\n'
+        '<font color="#1F3864">Blau</font>\n',
+    )
+    for command in ("check", "build"):
+        done = run_cli(command, "--project", str(project))
+        found = [line for line in done.stderr.splitlines() if "formatting from a word processor" in line]
+        assert len(found) == 1 and found[0].startswith(
+            'content/newsletter/2026-02.md:13: warning: body: <p class="MsoNormal">: formatting from a word processor'
+        ), done.stderr
+    write_body(write, "| Tag | Zeit |\n|:----|-----:|\n| Mo | 10 |\n\n<p style=\"text-align: center\">Mitte</p>\n")
+    done = run_cli("check", "--project", str(project))
+    assert "formatting from a word processor" not in done.stderr, done.stderr

@@ -1034,6 +1034,12 @@ def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) ->
         token = _TOKEN.match(shown, offset)
         if token is None:
             return first
+        # the whole tag as written, where the text holds it as often as the HTML (raw HTML on a line)
+        if (whole := START_TAG.match(shown, offset)) is not None and (exact := whole.group(0).lower()) not in found:
+            lines_with = [number for number, line in lowered[:outside] for _ in range(line.count(exact))]
+            found[exact] = (re.compile(re.escape(exact)), lines_with, shown_lowered.count(exact))
+        if whole is not None and found[exact][2] == len(found[exact][1]) > 0:
+            return found[exact][1][shown_lowered.count(exact, 0, offset)]
         needle = token.group(0).lower()
         if needle not in found:
             # "<b" is no "<br": the name ends where the needle does
@@ -1051,6 +1057,27 @@ def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) ->
 
 
 _TOKEN = re.compile(r"<!--|<[A-Za-z][A-Za-z0-9:-]*")
+
+
+# Style properties a word processor or a CMS writes into pasted HTML; the email's sanitiser drops
+# them, the site showed them (Calibri, 11pt, dark blue). Not text-align: Markdown's tables set it.
+_PASTED_STYLE = re.compile(
+    r"(?:^|;)\s*(?:font(?:-family|-size|-weight|-style)?|color|background(?:-color)?|line-height|mso-[a-z-]+)\s*:",
+    re.IGNORECASE,
+)
+
+
+def _pasted_formatting(name: str, attributes: list[tuple[str, str]]) -> bool:
+    """A <font> element, a style with fonts or colours, or Word's classes (``MsoNormal``)."""
+    if name == "font":
+        return True
+    for key, value in attributes:
+        key = key.lower()
+        if key == "style" and _PASTED_STYLE.search(value):
+            return True
+        if key == "class" and re.search(r"\bMso", value):
+            return True
+    return False
 
 
 # Where a browser puts a marker in its list of formatting elements: what is opened inside one of
@@ -1153,6 +1180,7 @@ def _check_html(
     last_end = {name: max(starts) for name, starts in end_tags.items()}  # closed: an end after it
     tags = {tag.start(): tag for tag in START_TAG.finditer(text)} | real
     left_open = set() if markdown else _formatting_left_open(real, end_tags)
+    pasted_formatting = False  # reported once per text
     for _start, tag in sorted(tags.items()):
         name, line = tag.group(1).lower(), line_at(tag.start())
         if any("<" in value or ">" in value for _key, value in raw_attributes(tag.group(2))):
@@ -1210,6 +1238,15 @@ def _check_html(
                 name=name,
             ))
             continue
+        if not markdown and not pasted_formatting and tag.start() in real and _pasted_formatting(name, attributes):
+            pasted_formatting = True
+            ctx.warning(line, _(
+                "%(field)s: %(written)s: formatting from a word processor or another website (fonts, sizes, "
+                "colours): the site shows it, the email leaves it out; remove it, the site's and the email's "
+                "own style apply",
+                field=field,
+                written=_shorten(tag.group(0), 60),
+            ))  # fmt: skip
         if not markdown and tag.start() in left_open:
             # only in the HTML the text becomes: Markdown escapes what it holds in a title, an
             # alt text or code, and its tables are cells, which end what they open
