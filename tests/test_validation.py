@@ -1486,3 +1486,25 @@ def test_formatting_pasted_from_a_word_processor_is_warned_about_once(project: P
     write_body(write, "| Tag | Zeit |\n|:----|-----:|\n| Mo | 10 |\n\n<p style=\"text-align: center\">Mitte</p>\n")
     done = run_cli("check", "--project", str(project))
     assert "formatting from a word processor" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "field", "example"),
+    [
+        ("30.6.22", "date", "30.06.2022"),
+        ("28. Oktober 2026", "date", "28.10.2026"),
+        ("7.10.26 15 Uhr", "start", "07.10.2026 15:00"),
+        ("28. Okt. 2026, 18:30", "start", "28.10.2026 18:30"),
+    ],
+)
+def test_a_date_written_the_german_way_gets_it_written_as_read(
+    project: Path, write: Callable[..., Path], written: str, field: str, example: str
+) -> None:
+    """From an editor's trial: "30.6.22" or "28. Oktober 2022" got the expected format, but no
+    ready correction; the message now gives the date as it is read."""
+    head = f'---\ntitle: Test\nnumber: "02.2026"\ndate: {written if field == "date" else "2026-06-30"}\n'
+    if field == "start":
+        head += f"events:\n  - title: Treffen\n    start: {written}\n    location: Saal\n"
+    write("newsletter/2026-02.md", head + "---\n\nText.\n")
+    found = [m for m in messages(project) if f'write it as "{example}"' in m]
+    assert len(found) == 1, messages(project)

@@ -178,6 +178,43 @@ def parse_date(text: str) -> date | None:
         return None
 
 
+_SHORT_YEAR = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{2})(?!\d)")  # "30.6.22"
+_MONTH_WORD = re.compile(r"(\d{1,2})\.?\s*([^\W\d_]{3,})\.?\s*(\d{4})(?!\d)")  # "28. Oktober 2022"
+_MONTHS = {
+    "jan": 1, "feb": 2, "mär": 3, "mae": 3, "mrz": 3, "apr": 4, "mai": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "okt": 10, "nov": 11, "dez": 12,
+}  # fmt: skip
+
+
+def date_suggestion(text: str, *, with_time: bool = False) -> str | None:
+    """A date written the German way rundbrief does not read ("30.6.22", "28. Oktober 2022"), as
+    it reads it ("30.06.2022"); ``with_time``: a time after it kept ("7.10.22 15 Uhr" ->
+    "07.10.2022 15:00"). None where there is no such day or the rest is no time."""
+    text = text.strip()
+    if m := _SHORT_YEAR.match(text):
+        day, month, year = int(m[1]), int(m[2]), 2000 + int(m[3])
+    elif (m := _MONTH_WORD.match(text)) and (named := _MONTHS.get(m[2].lower()[:3])) is not None:
+        day, month, year = int(m[1]), named, int(m[3])
+    else:
+        return None
+    try:
+        date(year, month, day)
+    except ValueError:
+        return None
+    rest = text[m.end() :].strip().lstrip(",").strip()
+    clock = ""
+    if rest:
+        if not with_time:
+            return None
+        if written := _TIME_ONLY.fullmatch(rest):
+            clock = f" {int(written[1]):02d}:{written[2]}"
+        elif german := _GERMAN_CLOCK.fullmatch(rest):
+            clock = f" {int(german['h']):02d}:{german['m'] or '00'}"
+        else:
+            return None
+    return f"{day:02d}.{month:02d}.{year}{clock}"
+
+
 def date_problem(text: str) -> str | None:
     """Why a text written like a date names no day ("there is no month 13"), or None where it is
     no date at all or a real one: the editor sees the shape was right and what is impossible."""
@@ -520,7 +557,10 @@ class Fields:
             return None
         value = parse_date(node.text)
         if value is None:
-            if not self.impossible(key, node, date_problem(node.text)):
+            problem = date_problem(node.text)
+            if problem is None and (example := date_suggestion(node.text)) is not None:
+                problem = _('write it as "%(example)s"', example=example)
+            if not self.impossible(key, node, problem):
                 self.expected(key, _(DATE_EXPECTED), node)
         return value
 
@@ -534,6 +574,8 @@ class Fields:
             value = datetime.combine(same_day_as.day, clock, self.ctx.tz)
         if value is None:
             problem = when_problem(node.text) or (time_problem(node.text) if same_day_as is not None else None)
+            if problem is None and (example := date_suggestion(node.text, with_time=True)) is not None:
+                problem = _('write it as "%(example)s"', example=example)
             if german := _GERMAN_CLOCK.search(node.text):  # "14.30", "18 Uhr": the German way of writing a time
                 written = node.text[: german.start()].strip()
                 hours, minutes = german.group("h"), german.group("m") or "00"
