@@ -1028,29 +1028,33 @@ def _source_line_finder(shown: str, lines: list[tuple[int, str]], first: int) ->
     # the lines outside code end where the numbers begin again (the second list: all of them)
     outside = next((i for i in range(1, len(lowered)) if lowered[i][0] <= lowered[i - 1][0]), len(lowered))
     shown_lowered = shown.lower()
-    found: dict[str, tuple[re.Pattern[str], list[int], int]] = {}  # per tag's start: a text has thousands
+    found: dict[str, tuple[re.Pattern[str], list[int], int]] = {}  # per pattern: a text has thousands of tags
+
+    def occurrences(pattern: str) -> tuple[re.Pattern[str], list[int], int]:
+        """The compiled ``pattern``, the line of each of its occurrences outside code, how often the HTML holds it."""
+        if pattern not in found:
+            compiled = re.compile(pattern)
+            written = [number for number, line in lowered[:outside] for _ in compiled.finditer(line)]
+            found[pattern] = (compiled, written, len(compiled.findall(shown_lowered)))
+        return found[pattern]
 
     def line_at(offset: int) -> int:
         token = _TOKEN.match(shown, offset)
         if token is None:
             return first
-        # the whole tag as written, where the text holds it as often as the HTML (raw HTML on a line)
-        if (whole := START_TAG.match(shown, offset)) is not None and (exact := whole.group(0).lower()) not in found:
-            lines_with = [number for number, line in lowered[:outside] for _ in range(line.count(exact))]
-            found[exact] = (re.compile(re.escape(exact)), lines_with, shown_lowered.count(exact))
-        if whole is not None and found[exact][2] == len(found[exact][1]) > 0:
-            return found[exact][1][shown_lowered.count(exact, 0, offset)]
         needle = token.group(0).lower()
-        if needle not in found:
-            # "<b" is no "<br": the name ends where the needle does
-            pattern = re.compile(re.escape(needle) + ("" if needle == "<!--" else r"(?![a-z0-9:-])"))
-            written = [number for number, line in lowered[:outside] for _ in pattern.finditer(line)]
-            written = written or [number for number, line in lowered[outside:] if pattern.search(line)]
-            found[needle] = (pattern, written, len(pattern.findall(shown_lowered)))
-        pattern, written, in_shown = found[needle]
+        # "<b" is no "<br": the name ends where the needle does
+        by_name = re.escape(needle) + ("" if needle == "<!--" else r"(?![a-z0-9:-])")
+        # the whole tag as written first (raw HTML on a line), then its name
+        if (whole := START_TAG.match(shown, offset)) is not None:
+            compiled, written, in_shown = occurrences(re.escape(whole.group(0).lower()))
+            if written and in_shown == len(written):
+                return written[len(compiled.findall(shown_lowered, 0, offset))]
+        compiled, written, in_shown = occurrences(by_name)
+        written = written or [number for number, line in lowered[outside:] if compiled.search(line)]
         if not written:
             return first
-        before = len(pattern.findall(shown_lowered, 0, offset)) if in_shown == len(written) else 0
+        before = len(compiled.findall(shown_lowered, 0, offset)) if in_shown == len(written) else 0
         return written[min(before, len(written) - 1)]
 
     return line_at

@@ -61,7 +61,7 @@ class IssueReader:
         """The file line a Markdown field's text starts on (written as a block, ``quote: |``, the
         line after its key, however many lines it has), and where its lines begin as written if
         that is elsewhere (a folded value: YScalar.line_starts)."""
-        node = fields.entries[key][1] if key in fields.entries else None
+        node = fields.get(key)
         if not isinstance(node, YScalar):
             return fields.line_of(key), ()
         # the field's text is the value stripped (Fields.text): its first line may be a later one
@@ -71,7 +71,7 @@ class IssueReader:
 
     def _warn_if_joined(self, fields: Fields, key: str) -> None:
         """A Markdown field whose paragraphs or list lines the YAML folding joined (YScalar.joined_line)."""
-        node = fields.entries[key][1] if key in fields.entries else None
+        node = fields.get(key)
         if isinstance(node, YScalar) and (joined := node.joined_line()) is not None:
             fields.ctx.warning(joined, _(
                 "%(field)s: written with > or over several lines without |, YAML joins the lines: a blank line "

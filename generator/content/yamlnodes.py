@@ -63,6 +63,11 @@ class YScalar:
                 return self.line + number
         return self.line + (1 if self.block else 0)
 
+    @property
+    def literal(self) -> bool:
+        """Written as a literal block (``|``): the text keeps every line as written."""
+        return self.block and "|" in self.source.split("\n", 1)[0].split("#", 1)[0]
+
     def line_starts(self) -> tuple[int, ...]:
         """For each line of the text, the line on which it begins as written, where the two differ:
         a folded (``>``) value or one written over several lines without a block joins the lines
@@ -70,9 +75,9 @@ class YScalar:
         Empty where they are alike (one line, a literal ``|`` block)."""
         if not self.source:  # written on one line: "\n" escapes in quotes make the text's lines
             return (self.line,) * (self.text.count("\n") + 1) if "\n" in self.text else ()
+        if self.literal:
+            return ()  # the text's lines are the written ones
         lines = self.source.split("\n")
-        if self.block and "|" in lines[0].split("#", 1)[0]:
-            return ()  # literal: the text's lines are the written ones
         first = 1 if self.block else 0  # a block's indicator line (and a comment after it) holds no text
         written = [
             (self.line + number, character)
@@ -129,9 +134,9 @@ class YScalar:
         quote or a fence is none: Markdown begins them after a line break."""
         if not self.source:
             return None
-        lines = self.source.split("\n")
-        if self.block and "|" in lines[0].split("#", 1)[0]:
+        if self.literal:
             return None
+        lines = self.source.split("\n")
         if not self.plain and not self.block:
             quote = lines[0][:1]
             if ("\\" if quote == '"' else "''") in self.source[1:-1]:
