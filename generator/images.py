@@ -5,7 +5,9 @@ wider than the original) with their names and sizes at once, and the files are w
 from a cache keyed on the file's content. A pipeline made with ``background=True`` (the
 site's) starts making each new rendition in a worker process as soon as a page asks for it,
 so Pillow's time and memory are spent beside the page build, not after it in the build's
-process; the email workers make theirs as they render (``make``). The copies carry no
+process; the email workers make theirs as they render (``make``). Each rendition is made by
+one process at a time: the others (two email workers and the site's, all starting with the same
+logos) leave it to the one making it. The copies carry no
 metadata: EXIF (with a phone's GPS position) is dropped, the orientation applied.
 
 The cache's copies are signed as every cache file is (``cachefiles``): a rendition's name
@@ -16,10 +18,15 @@ build published it on the site and in every email. One without its keyed hash is
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
+import os
 import re
+import stat
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -72,7 +79,7 @@ class ImagePipeline:
         self._digests: dict[Path, str] = {}
         self._wanted: dict[str, Rendition] = {}
         self._known: dict[tuple[Image, int], Rendition] = {}  # every rendition named so far
-        self._making: dict[str, Future[None]] = {}  # cache file name -> its making in the background
+        self._making: dict[str, Future[bool]] = {}  # cache file name -> its making in the background
         self._present: set[str] = set()  # cache file names seen made: an email worker asks per email
         self._pool: ProcessPoolExecutor | None = None
         self._recording: dict[str, Rendition] | None = None  # what one page asks for (the page cache keeps it)
@@ -168,19 +175,18 @@ class ImagePipeline:
             if cached.name in self._present:
                 continue
             if not cached.exists():  # one that is there but not ours is made again in write()
-                _make(rendition, cached, self._identity(rendition))
-                made += 1
+                made += _make(rendition, cached, self._identity(rendition))
             self._present.add(cached.name)
         return made
 
-    def close(self) -> None:
-        """Wait for the renditions being made in the background; raises what making one raised."""
+    def close(self) -> int:
+        """Wait for the renditions being made in the background; returns how many that made, raises
+        what making one raised."""
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
         making, self._making = self._making, {}
-        for future in making.values():
-            future.result()
+        return sum(future.result() for future in making.values())
 
     def abandon(self) -> None:
         """The build failed: stop making renditions (those made stay in the cache)."""
@@ -190,9 +196,7 @@ class ImagePipeline:
 
     def write(self, site_dir: Path) -> int:
         """Write every rendition asked for into ``site_dir``; returns how many were made anew."""
-        made = len(self._making)
-        self.close()
-        made += self.make()
+        made = self.close() + self.make()
         for rendition in self._wanted.values():
             cached = self._cached(rendition)
             identity = self._identity(rendition)
@@ -210,8 +214,55 @@ class ImagePipeline:
         return made
 
 
-def _make(rendition: Rendition, cached: Path, identity: bytes) -> None:
-    write_signed(cached, _rendered(rendition), identity)
+def _make(rendition: Rendition, cached: Path, identity: bytes) -> bool:
+    """Make ``rendition`` into the cache unless another process is making it or has made it;
+    returns whether this one did."""
+    with _claim(cached) as mine:
+        if not mine or cached.exists():
+            return False
+        write_signed(cached, _rendered(rendition), identity)
+        return True
+
+
+@contextmanager
+def _claim(cached: Path) -> Iterator[bool]:
+    """Whether this process may make ``cached`` now: False while another process makes it (an
+    email worker, the site's image process: a build's processes all start with the same logos
+    and photos, and each made them, half a second of Pillow apiece at every cold build). The
+    claim is an advisory lock on a file beside it, let go when its process ends however it ends.
+    One held by anyone else, even for ever, costs no picture: ``ImagePipeline.write`` makes what
+    it finds missing itself; one that cannot be taken at all (no locks there, something else at
+    its name) makes it anyway. The folder is not ours alone: nothing found there ends the build."""
+    marker = cached.with_name(f".{cached.name}.making")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        if marker.is_symlink() or (marker.exists() and not marker.is_file()):
+            raise OSError(f"not a claim: {marker}")  # a device is not even opened
+        # never through a link, never blocking on a FIFO swapped in, never a terminal of ours
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+        descriptor = os.open(marker, flags, 0o600)
+    except OSError:
+        yield True
+        return
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # swapped in after the look above
+            yield True
+            return
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            # gone before the lock is let go: whoever opens the name later locks a new file and
+            # finds the rendition made. One that cannot go (a read-only folder, a folder swapped
+            # in at its name) is left: a claim nobody holds stops nobody.
+            with suppress(OSError):
+                marker.unlink()
+    finally:
+        os.close(descriptor)
 
 
 def _largest(rendition: Rendition) -> int:
@@ -238,9 +289,12 @@ def _resize(rendition: Rendition, target: io.BytesIO) -> None:
             opened.draft("RGB", (need[0] * 2, need[1] * 2))
         img = ImageOps.exif_transpose(opened)
         size = (rendition.width, rendition.height)
-        if rendition.source.format == "JPEG":
-            img.convert("RGB").resize(size, PILImage.Resampling.LANCZOS).save(
+        mode = "RGB" if rendition.source.format == "JPEG" else "RGBA"
+        # converted only if it has to be: the same mode is a copy of every pixel (4 ms a photo)
+        img = img if img.mode == mode else img.convert(mode)
+        if mode == "RGB":
+            img.resize(size, PILImage.Resampling.LANCZOS).save(
                 target, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True
             )
         else:
-            img.convert("RGBA").resize(size, PILImage.Resampling.LANCZOS).save(target, "PNG", optimize=True)
+            img.resize(size, PILImage.Resampling.LANCZOS).save(target, "PNG", optimize=True)

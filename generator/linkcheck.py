@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -21,21 +22,46 @@ _TRAILING = ".,;:!?)]}>'\"“”„‘’‚»«›‹…`*"  # and Markdown's c
 
 
 # Address attributes wherever they stand, Outlook's conditional markup (the VML button) included:
-# a scan of the whole text finds at least what a parser finds (a thousand emails: 0.3 s, not 8 s).
-# The names' letters as classes, not re.IGNORECASE: the same matches, a fifth faster (the flag
-# makes the engine fold the case of every character it compares).
-_ADDRESS_ATTRIBUTE = re.compile(
-    r"""[\s"'](?:[hH][rR][eE][fF]|[sS][rR][cC]|[bB][aA][cC][kK][gG][rR][oO][uU][nN][dD])\s*=\s*"""
-    r"""(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
+# a scan of the whole text finds at least what a parser finds (a thousand emails: 0.15 s, not 8 s).
+# The scan is `(?<=[\s"'])(?:href|src|background)=...` over the text's bytes in ASCII lower case
+# (the same length, so the same places), one pattern per name, merged: a pattern that begins with
+# a literal is found by a fast search for it, where one that begins with a class, an alternation
+# or a lookbehind is tried at every character (0.43 -> 0.15 ms an email). Its lookbehind comes
+# after the name for that reason. Whitespace is ASCII's, as a parser's: a name ends there only.
+_VALUE = rb"""\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
+_ADDRESS_ATTRIBUTES = tuple(
+    re.compile(name + rb"(?<=[\s\"']" + name + rb")" + _VALUE) for name in (rb"href", rb"src", rb"background")
 )
+
+
+def _attribute_matches(lowered: bytes) -> Iterator[re.Match[bytes]]:
+    """The matches of the three patterns as one scan by all three finds them: leftmost first, each
+    after the one before (a name inside a value before it is text: "href='a src=b'")."""
+    upcoming = [pattern.search(lowered) for pattern in _ADDRESS_ATTRIBUTES]
+    position = 0
+    while True:
+        for index, match in enumerate(upcoming):
+            if match is not None and match.start() < position:
+                upcoming[index] = _ADDRESS_ATTRIBUTES[index].search(lowered, position)
+        found = [match for match in upcoming if match is not None]
+        if not found:
+            return
+        first = min(found, key=lambda match: match.start())
+        yield first
+        position = first.end()
 
 
 def addresses(page: str, text: str) -> list[str]:
     """The link and image addresses of an email: attributes of its HTML, URLs written out in its text."""
-    found = [
-        html.unescape(next(g for g in m.groups() if g is not None)).strip() for m in _ADDRESS_ATTRIBUTE.finditer(page)
-    ]
-    return [a for a in found if a] + text_addresses(text)
+    raw = page.encode("utf-8", "surrogatepass")
+    found = []
+    for match in _attribute_matches(raw.lower()):  # ASCII letters only: the places stay
+        group = 1 if match.start(1) >= 0 else 2 if match.start(2) >= 0 else 3
+        address = raw[match.start(group) : match.end(group)].decode("utf-8", "surrogatepass")
+        address = (html.unescape(address) if "&" in address else address).strip()
+        if address:
+            found.append(address)
+    return found + text_addresses(text)
 
 
 def text_addresses(text: str) -> list[str]:

@@ -265,14 +265,14 @@ def test_email_workers_are_started_in_the_builds_language(monkeypatch: pytest.Mo
     jobs = [build._Job("a", tmp_path / "a", "k"), build._Job("b", tmp_path / "b", "k")]
     set_language("de")
     try:
-        build.render_emails(None, jobs, inliner="css-inline", cache=tmp_path, background=False, texts=None)  # type: ignore[arg-type]
+        build.render_emails(None, jobs, inliner="css-inline", cache=tmp_path, background=False, texts=None, shared=b"")  # type: ignore[arg-type]
     finally:
         set_language(None)
     assert started and started[0][-1] == "de"
     monkeypatch.setattr(build, "_Worker", lambda *args: None)
     inputs = tmp_path / "inputs.pickle"
     inputs.write_bytes(__import__("pickle").dumps((None, None)))
-    build._start_worker(inputs, "css-inline", tmp_path, 0, "de")  # type: ignore[arg-type]
+    build._start_worker(inputs, "css-inline", tmp_path, 0, b"", "de")  # type: ignore[arg-type]
     try:
         assert language() == "de"
     finally:

@@ -3,12 +3,15 @@ very files made in the build's own process, and a built email's manifest is read
 
 from __future__ import annotations
 
+import fcntl
+import os
 import pickle
 from dataclasses import fields
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
+from generator import images
 from generator.content.images import ImageChecker
 from generator.content.model import Image
 from generator.images import ImagePipeline, Rendition
@@ -57,6 +60,74 @@ def test_a_rendition_that_cannot_be_made_fails_the_write(content: Path, tmp_path
     pipeline.picture(image, 60)
     with pytest.raises(OSError):
         pipeline.write(tmp_path / "site")
+
+
+def _photo_pipeline(content: Path, cache: Path) -> tuple[ImagePipeline, list[Path]]:
+    """A pipeline asked for the photo at 60 px (two renditions) and the files that claim them."""
+    pipeline = ImagePipeline(cache)
+    pipeline.picture(ImageChecker(content).check("media/foto.jpg"), 60)
+    markers = [cache / f".{PurePosixPath(r.url).name}.signed.making" for r in pipeline.requested()]
+    assert len(markers) == 2
+    return pipeline, markers
+
+
+def test_a_rendition_another_process_is_making_is_left_to_it(content: Path, tmp_path: Path) -> None:
+    """Two email workers and the site's image process start with the same logos and photos, and
+    each made them all (a third of a second of Pillow apiece at a cold build): the one that
+    claims a rendition makes it, the others leave it."""
+    pipeline, markers = _photo_pipeline(content, tmp_path / "cache")
+    markers[0].parent.mkdir()
+    held = [os.open(marker, os.O_RDWR | os.O_CREAT) for marker in markers]
+    try:
+        for descriptor in held:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)  # as the process making it holds it
+        assert pipeline.make() == 0
+        assert list((tmp_path / "cache").glob("*.signed")) == []
+        # a claim held for ever (a hung or hostile process) costs no picture: the site's write
+        # makes what it finds missing
+        assert pipeline.write(tmp_path / "site") == 2
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+    assert all((tmp_path / "site" / r.url).read_bytes()[:2] == b"\xff\xd8" for r in pipeline.requested())
+
+
+def test_a_claim_left_behind_or_planted_does_not_stop_the_making(content: Path, tmp_path: Path) -> None:
+    """A killed process's claim is let go with it; a link put at a claim's name is not followed."""
+    pipeline, markers = _photo_pipeline(content, tmp_path / "cache")
+    markers[0].parent.mkdir()
+    markers[0].write_bytes(b"")  # nobody holds it
+    outside = tmp_path / "outside"
+    markers[1].symlink_to(outside)
+    assert pipeline.make() == 2
+    assert len(list((tmp_path / "cache").glob("*.signed"))) == 2
+    assert not outside.exists()
+    assert not markers[0].exists()  # taken, and removed once made
+
+
+def test_a_claim_that_cannot_be_removed_or_is_no_file_does_not_end_the_build(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone who may write the cache folder swaps a folder in at a claim's name while its
+    rendition is made (the claim then cannot be removed), or puts a FIFO or a folder there first:
+    every rendition is made, nothing raises (a trial's PermissionError and IsADirectoryError
+    ended the build with a traceback)."""
+    pipeline, markers = _photo_pipeline(content, tmp_path / "cache")
+    markers[0].parent.mkdir()
+    os.mkfifo(markers[1])
+    make = images._rendered
+
+    def swapped_while_made(rendition: Rendition) -> bytes:
+        if markers[0].is_file():
+            markers[0].rename(tmp_path / "moved-away")
+            markers[0].mkdir()
+        return make(rendition)
+
+    monkeypatch.setattr(images, "_rendered", swapped_while_made)
+    assert pipeline.make() == 2
+    assert markers[0].is_dir() and (tmp_path / "moved-away").is_file()
+    assert len(list((tmp_path / "cache").glob("*.signed"))) == 2
+    assert pipeline.write(tmp_path / "site") == 0
 
 
 def test_an_abandoned_pipeline_leaves_no_worker_behind(content: Path, tmp_path: Path) -> None:

@@ -100,6 +100,42 @@ def test_fill_matches_textwrap(words: list[str], prefix: str, width: int) -> Non
     assert fill(text, width, prefix, rest) == expected
 
 
+def _fill_word_by_word(text: str, width: int, initial_indent: str, subsequent_indent: str) -> str:
+    """plaintext.fill as it was: words taken one by one (itself checked against textwrap above
+    for single spaces), for any spacing."""
+    lines: list[str] = []
+    words: list[str] = []
+    indent, room = initial_indent, width - len(initial_indent)
+    length = 0
+    for word in re.split(r"[\t\n\x0b\x0c\r ]+", text):
+        if not word:
+            continue
+        if words and length + 1 + len(word) > room:
+            lines.append(indent + " ".join(words))
+            indent, room = subsequent_indent, width - len(subsequent_indent)
+            words, length = [word], len(word)
+        else:
+            length += len(word) + (1 if words else 0)
+            words.append(word)
+    if words:
+        lines.append(indent + " ".join(words))
+    return "\n".join(lines)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "bc", "\u00e4", " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\u00a0", "x" * 9]), max_size=40).map(
+        "".join
+    ),
+    st.sampled_from(["", "- ", "12. ", "  - ", "x" * 12]),
+    st.integers(min_value=0, max_value=30),
+)
+def test_fill_matches_the_word_by_word_wrap(text: str, prefix: str, width: int) -> None:
+    """Any spacing, indents as long as the line or longer, words longer than it."""
+    rest = " " * len(prefix)
+    assert fill(text, width, prefix, rest) == _fill_word_by_word(text, width, prefix, rest)
+
+
 def test_fill_keeps_a_long_url_whole() -> None:
     url = "https://zukunftswerkstatt.example.org/newsletter/2026-03/" + "x" * 80
     wrapped = fill(f"Mehr dazu unter {url} und auf der Seite.", 76)
@@ -265,7 +301,7 @@ _MARKUP = st.lists(
     st.sampled_from([
         "<", ">", "<!--", "-->", "<!-->", "-", "!", "/", "=", '"', "'", " ", "\n", "p", "a", "img", "STYLE", "style",
         "script", "</style>", "</STYLE >", "</script>", " href=", " SRC=", "background=", ' alt="x>y"', "x",
-        "https://example.org/a", "&amp;", "{{", "%}",
+        "https://example.org/a", "&amp;", "{{", "%}", "\u00a0", "\u017f", "\u212a", "h", "s", "b", "\u00e4",
     ]),
     max_size=50,
 )  # fmt: skip
@@ -304,19 +340,30 @@ def _reference_elements(html: str) -> list[tuple[str, str]]:
     return found
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(_MARKUP)
-def test_the_address_scan_finds_what_the_case_blind_pattern_finds(pieces: list[str]) -> None:
-    """linkcheck's attribute pattern spells the names' cases out instead of re.IGNORECASE."""
+def test_the_address_scan_finds_what_one_pattern_finds(pieces: list[str]) -> None:
+    """linkcheck scans for each attribute name by itself, over bytes in lower case, and merges:
+    the values one case-blind pattern of all three finds, in the same order."""
     from generator import linkcheck
 
     html = "".join(pieces)
     reference = re.compile(
-        r"""[\s"'](?:href|src|background)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
+        r"""(?<=[\s"'])(?:href|src|background)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE | re.ASCII
     )
-    assert [m.span() + m.groups() for m in linkcheck._ADDRESS_ATTRIBUTE.finditer(html)] == [
-        m.span() + m.groups() for m in reference.finditer(html)
-    ]
+    expected = [__import__("html").unescape(next(g for g in m.groups() if g is not None)).strip() for m in reference.finditer(html)]
+    assert linkcheck.addresses(html, "") == [a for a in expected if a]
+
+
+def test_the_address_scan_reads_attributes_as_a_browser_separates_them() -> None:
+    """A name after a value's closing quote begins an attribute (a browser reads it so); one in a
+    value is text; one after a no-break space or a letter is part of another name."""
+    from generator.linkcheck import addresses
+
+    assert addresses('<a href="a"src="b">', "") == ["a", "b"]
+    assert addresses("<a href='x src=y' src=\"z\">", "") == ["x src=y", "z"]
+    assert addresses('<a href="a src=\'b" src=\'c\'>', "") == ["a src='b", "c"]
+    assert addresses('<a\u00a0href="a" data-src="b" xhref="c" HREF="d&amp;e">', "") == ["d&e"]
 
 
 _TEXT_PIECES = st.lists(

@@ -9,6 +9,7 @@ are copied from the previous ``newsletter/``, with the list of the image renditi
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -123,7 +124,7 @@ def email_key(
 class _Job:
     slug: str
     folder: Path  # where the email goes
-    key: str  # what it is made of (see email_key)
+    key: str | None  # what it is made of (see email_key); None: worked out where it renders
 
 
 # slug, errors, warnings, images, the addresses it shows
@@ -133,8 +134,15 @@ _Summary = tuple[str, tuple[str, ...], tuple[str, ...], tuple[Rendition, ...], t
 class _Worker:
     """Everything one process needs to render emails: the model arrives once, jobs are slugs."""
 
-    def __init__(self, project: Project, inliner: Inliner, cache: Path, texts: Texts | None) -> None:
+    def __init__(
+        self, project: Project, inliner: Inliner, cache: Path, texts: Texts | None, shared: bytes | None = None
+    ) -> None:
+        """``shared``: what every email of the project is made of (shared_email_key), for the
+        keys of the jobs that come without one."""
         self.project = project
+        self.inliner = inliner
+        self.shared = shared
+        self.stats: dict[Path, str] = {}  # one stat per image file in this process
         self.issues = {issue.slug: issue for issue in project.issues}
         self.images = ImagePipeline(cache)
         use_cache(cache.parent)  # the German hyphenation patterns, parsed once per project
@@ -143,6 +151,9 @@ class _Worker:
     def render(self, job: _Job) -> _Summary:
         """Render and write one email here: only a small summary travels back to the build."""
         issue = self.issues[job.slug]
+        key = job.key
+        if key is None:
+            key = email_key(self.project, issue, self.inliner, stats=self.stats, shared=self.shared)
         self.images.clear()
         rendered = self.renderer.render(issue)
         renditions = self.images.requested()
@@ -151,22 +162,31 @@ class _Worker:
             self.images.make()  # here, in this worker: the build only links them into the site
             # what the build checks against the site, found here (in parallel) in the text written
             shown = tuple(dict.fromkeys(addresses(rendered.body.html, rendered.body.text)))
-            write_email(job.folder, self.project, rendered, issue, job.key, renditions, shown)
+            write_email(job.folder, self.project, rendered, issue, key, renditions, shown)
         return job.slug, rendered.errors, rendered.warnings, renditions, shown
 
 
 _worker: _Worker | None = None
 
 
-def _start_worker(inputs: Path, inliner: Inliner, cache: Path, nice: int, lang: str) -> None:
+def _start_worker(inputs: Path, inliner: Inliner, cache: Path, nice: int, shared: bytes, lang: str) -> None:
     global _worker
     set_language(lang)  # the build's language: forkserver workers inherit none of its state
     if nice:
         # emails are background work beside the site build: the MkDocs process keeps its core
         os.nice(nice)
-    with inputs.open("rb") as file:
-        project, texts = pickle.load(file)
-    _worker = _Worker(project, inliner, cache, texts)
+    # The model is hundreds of thousands of objects that live as long as this process: collected
+    # while they arrive, they were scanned again and again (0.23 s to load instead of 0.09 s),
+    # and after, never again (as the build's own process, generator/cli.py).
+    gc.disable()
+    try:
+        with inputs.open("rb") as file:
+            project, texts = pickle.load(file)
+        _worker = _Worker(project, inliner, cache, texts, shared)
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
+    finally:
+        gc.enable()
 
 
 def _render_in_worker(job: _Job) -> _Summary:
@@ -175,12 +195,13 @@ def _render_in_worker(job: _Job) -> _Summary:
 
 
 def render_emails(
-    project: Project, jobs: list[_Job], *, inliner: Inliner, cache: Path, background: bool, texts: Texts | None
+    project: Project, jobs: list[_Job], *, inliner: Inliner, cache: Path, background: bool, texts: Texts | None,
+    shared: bytes,
 ) -> list[_Summary]:
     """Render and write ``jobs``, in worker processes on all cores when there are many."""
     workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        worker = _Worker(project, inliner, cache, texts)
+        worker = _Worker(project, inliner, cache, texts, shared)
         return [worker.render(job) for job in jobs]
     # The model and the texts reach the workers through a file, streamed: as arguments of the
     # pool they would be pickled into one bytes object per worker in this process (tens of MB
@@ -190,11 +211,14 @@ def render_emails(
     with tempfile.NamedTemporaryFile(prefix="rundbrief-email-workers-", suffix=".pickle") as inputs:
         pickle.dump((project, texts), inputs, protocol=pickle.HIGHEST_PROTOCOL)
         inputs.flush()
-        initargs = (Path(inputs.name), inliner, cache, BACKGROUND_NICE if background else 0, language())
+        initargs = (Path(inputs.name), inliner, cache, BACKGROUND_NICE if background else 0, shared, language())
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=worker_context(), initializer=_start_worker, initargs=initargs
         ) as pool:
-            return list(pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+            # Chunks of about 16 of a thousand: the last chunk's worker works on alone (one of 62
+            # kept the other core idle up to a third of a second); a chunk's passage costs 0.1 ms.
+            chunk = max(1, min(16, len(jobs) // (workers * 8)))
+            return list(pool.map(_render_in_worker, jobs, chunksize=chunk))
 
 
 def write_email(
@@ -248,19 +272,22 @@ def build_emails(
     results: list[EmailResult] = []
     jobs: list[_Job] = []
     for issue in issues:
-        key = email_key(project, issue, inliner, templates, stats, every_email)
         old = previous_dir / issue.slug if previous_dir else None
-        reused = None
         # an extension that reads other files: the key cannot see them, every email is made anew
-        if old and pure and (manifest := read_manifest(old, checker)) is not None and manifest.key == key:
-            reused = manifest
-        if old and reused is not None:
+        kept = read_manifest(old, checker) if old and pure else None
+        # Only an email built before needs its key here, to be compared; the others' keys are
+        # worked out where they render, in parallel (the first build's thousand keys held the
+        # workers' start back by a tenth of a second)
+        key = email_key(project, issue, inliner, templates, stats, every_email) if kept is not None else None
+        if old and kept is not None and kept.key == key:
             # hard links: instant, and the previous newsletter/ stays intact (files are never rewritten in place)
             shutil.copytree(old, target_for(issue.slug), dirs_exist_ok=True, copy_function=link_or_copy)
-            results.append(EmailResult(issue, False, renditions=reused.renditions, addresses=reused.addresses))
+            results.append(EmailResult(issue, False, renditions=kept.renditions, addresses=kept.addresses))
         else:
             jobs.append(_Job(issue.slug, target_for(issue.slug), key))
-    rendered = render_emails(project, jobs, inliner=inliner, cache=cache, background=background, texts=texts)
+    rendered = render_emails(
+        project, jobs, inliner=inliner, cache=cache, background=background, texts=texts, shared=every_email
+    )
     # the same logos, pages and calendars in every email: each address kept once
     shared: dict[str, str] = {}
     for slug, errors, warnings, renditions, shown in rendered:
