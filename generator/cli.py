@@ -498,8 +498,9 @@ def init(folder: Path) -> None:
         _("In mkdocs.yml, replace the example values (site_name, site_url, the sender's name and address)."),
         _(
             "Replace the placeholder texts of the legal pages (content/impressum.md, datenschutz.md,\n"
-            "     barrierefreiheit.md) and remove their line placeholder: true. Until then check and build\n"
-            "     refuse them (3 errors); for a site that is not public yet, uncomment\n"
+            "     barrierefreiheit.md) and the sample texts of index.md, kontakt.md and prozess/index.md,\n"
+            "     and remove their line placeholder: true. Until then check and build refuse them\n"
+            "     (6 errors); for a site that is not public yet, uncomment\n"
             "     allow_placeholders: true in mkdocs.yml: then they are reminders."
         ),
         _("Write the first issue in %(issue)s; set draft: false to publish it.", issue=issue.as_posix()),

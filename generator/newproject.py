@@ -1,9 +1,10 @@
 """``rundbrief init``: a new process project from the skeleton rundbrief ships.
 
 The skeleton (``generator/skeleton/``) is a complete small project: settings with German
-defaults, a start page, a contact page, the people register, one phase, the three legal pages
-marked ``placeholder: true``, a ``theme/`` with only its README, and a ``.gitignore`` for the
-build output. The first issue is written by ``rundbrief new``'s code, as a draft.
+defaults, a start page, a contact page and a process page with sample text, the people
+register, one phase, the three legal pages (those six pages marked ``placeholder: true``), a
+``theme/`` with only its README, and a ``.gitignore`` for the build output. The first issue is
+written by ``rundbrief new``'s code, as a draft.
 """
 
 from __future__ import annotations

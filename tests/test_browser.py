@@ -265,6 +265,38 @@ def search(page: Page, query: str) -> None:
     raise AssertionError(f"no search results for {query!r}")
 
 
+def test_the_statement_cards_of_a_row_are_equally_wide(tmp_path: Path, browser: Browser) -> None:
+    """An editor's trial: a card whose quote and name were short was narrower than its column
+    (Material makes a figure as wide as its content)."""
+    root = tmp_path / "projekt"
+    shutil.copytree(SECOND, root)
+    issue = root / "content" / "newsletter" / "2027-02-ideenmarkt.md"
+    long_quote = "quote: Selten so viele Ideenkarten an einem Abend gesehen – 96 Stück, von der Boulebahn bis zum Bürgerbus."
+    text = issue.read_text(encoding="utf-8")
+    assert long_quote in text
+    issue.write_text(text.replace(long_quote, "quote: Toll!"), encoding="utf-8")
+    built = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--project", str(root)], capture_output=True, text=True,
+        env=dict(os.environ, RUNDBRIEF_TODAY="2027-06-20"), timeout=300, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    handler = functools.partial(_QuietHandler, directory=str(root / "public"))  # its site_dir
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        page, problems = visit(browser, f"{origin}/stimmen/", origin)
+        widths = page.eval_on_selector_all(".rb-statement", "cards => cards.map(c => c.getBoundingClientRect().width)")
+        columns = page.eval_on_selector(".rb-statements", "grid => getComputedStyle(grid).gridTemplateColumns.split(' ').length")
+        short = page.evaluate("[...document.querySelectorAll('.rb-statement')].some(c => c.textContent.includes('Toll!'))")
+        page.close()
+    finally:
+        httpd.shutdown()
+    assert problems == [] and short
+    assert len(widths) >= 3 and columns >= 2, (widths, columns)
+    assert max(widths) - min(widths) < 1, widths
+
+
 @pytest.mark.parametrize("query", list(SEARCHES))
 def test_search_finds_what_the_pages_show(server: str, browser: Browser, query: str) -> None:
     page, problems = visit(browser, f"{server}/", server)

@@ -73,6 +73,7 @@ def test_installed_wheel_carries_templates_data_and_skeleton(tmp_path: Path) -> 
     assert refused.returncode == 1
     assert [line.split(": ")[0] for line in refused.stderr.splitlines() if ": error: " in line] == [
         "content/barrierefreiheit.md:2", "content/datenschutz.md:2", "content/impressum.md:2",
+        "content/index.md:2", "content/kontakt.md:2", "content/prozess/index.md:2",
     ]  # fmt: skip
     assert not (project / "site").exists()
     # the German catalog travels in the wheel: an editor's shell (no language set) reads German
@@ -80,6 +81,8 @@ def test_installed_wheel_carries_templates_data_and_skeleton(tmp_path: Path) -> 
     german = {k: v for k, v in env.items() if k not in ("RUNDBRIEF_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
     refused_de = run("build", "--project", "projekt", cwd=tmp_path, env=german)
     assert refused_de.stderr.count(": Fehler: placeholder: diese Rechtsseite hat noch den Platzhaltertext") == 3
+    # the sample text of the home, contact and process pages (an editor's trial published them)
+    assert refused_de.stderr.count(": Fehler: placeholder: diese Seite enthält noch Mustertext") == 3
     assert refused_de.stderr.splitlines()[-1].startswith("rundbrief: Bauen fehlgeschlagen, nichts wurde geschrieben")
     allow_placeholders(project)  # the editors allow them explicitly, for a site not yet public
     built = run("build", "--project", "projekt", cwd=tmp_path, env=env)
@@ -100,7 +103,7 @@ def test_installed_wheel_carries_templates_data_and_skeleton(tmp_path: Path) -> 
     assert (project / "newsletter" / slug / "message.eml").is_file()
 
 
-def test_init_writes_a_project_that_checks_clean_but_for_the_legal_placeholders(tmp_path: Path) -> None:
+def test_init_writes_a_project_that_checks_clean_but_for_the_placeholders(tmp_path: Path) -> None:
     written = create_project(tmp_path / "neu", date(2026, 3, 4))
     names = {p.as_posix() for p in written}
     assert {
@@ -114,8 +117,10 @@ def test_init_writes_a_project_that_checks_clean_but_for_the_legal_placeholders(
     assert checked.returncode == 1  # placeholders must not go live
     assert sorted(line.split(": error: ", 1)[0] for line in checked.stderr.splitlines() if ": error: " in line) == [
         "content/barrierefreiheit.md:2", "content/datenschutz.md:2", "content/impressum.md:2",
+        "content/index.md:2", "content/kontakt.md:2", "content/prozess/index.md:2",
     ]  # fmt: skip
-    assert sum(": error: " in line or ": warning: " in line for line in checked.stderr.splitlines()) == 3
+    assert sum(": error: " in line or ": warning: " in line for line in checked.stderr.splitlines()) == 6
+    assert checked.stderr.count("this page still has sample text") == 3
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
@@ -243,13 +248,13 @@ def test_init_next_steps_and_the_guide_agree(tmp_path: Path) -> None:
         assert command in setup, command
     for command in ("cd mein-prozess\n", "rundbrief check ", "rundbrief serve ", "allow_placeholders: true"):
         assert command in steps, command
-    assert "allow_placeholders: true" in setup and "drei\nFehler" in setup
+    assert "allow_placeholders: true" in setup and "sechs\nFehler" in setup
     assert (
         "| `Fehler: placeholder: diese Rechtsseite hat noch den Platzhaltertext, der nicht veröffentlicht werden darf"
         in guide
     )
     checked = run("--lang", "de", "check", cwd=tmp_path / "mein-prozess")  # in the editors' language, as the guide
-    assert checked.returncode == 1 and checked.stderr.count(": Fehler: placeholder: ") == 3  # "drei Fehler"
+    assert checked.returncode == 1 and checked.stderr.count(": Fehler: placeholder: ") == 6  # "sechs Fehler"
     allow_placeholders(tmp_path / "mein-prozess")
     checked = run("--lang", "de", "check", cwd=tmp_path / "mein-prozess")
-    assert checked.returncode == 0 and checked.stderr.count(": Warnung: placeholder: ") == 3, checked.stderr
+    assert checked.returncode == 0 and checked.stderr.count(": Warnung: placeholder: ") == 6, checked.stderr

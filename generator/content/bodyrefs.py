@@ -1461,6 +1461,115 @@ def _deepest(body: str) -> int | None:
 _NESTING_MARK = re.compile(r"(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*")
 
 
+# Python-Markdown begins a list only after a blank line (or at a text's start): a list written
+# right under a line of text stays that paragraph's text, its dashes and numbers as written.
+# (Only "1." numbers a list: "1)" is text wherever it stands.)
+_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|(\d{1,9})\.)[ \t]+\S")
+_MAY_SLIP = re.compile(r"\n[ >]*(?:[-*+|•◦▪·–]|\d{1,9}\.)")  # a quick test: some line may begin a list or table
+# what begins a block other than a paragraph: a list item, a heading, a quote, a table's row, raw
+# HTML, a box, a tab, a footnote, a definition, an indented line (a list item's content)
+_NOT_PARAGRAPH = re.compile(r"[ \t]|[-*+][ \t]|\d{1,9}[.)][ \t]|#|>|\||<|!!!|\?\?\?|===|\[\^|:")
+_LIST_MARK = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+")  # a tab after it is a list's, not a column's
+_TABBED = re.compile(r"\S\t+\S")  # columns separated by tabs, as a spreadsheet copies them
+_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")  # | --- | --- |
+_WORD_BULLET = re.compile(r"[ \t]*[•◦▪·–][ \t]")  # a word processor's bullet, pasted as a character
+_QUOTED = re.compile(r"[ \t]{0,3}>[ \t]?")
+
+
+def _between_blank_lines(lines: Lines) -> list[list[tuple[int, str]]]:
+    """The text's lines one under another up to a blank line, raw HTML apart (_blocks' runs split
+    further where a list item or a quote begins: here the list is what is looked for). A block
+    quoted as a whole is looked into, its marks taken off."""
+    blocks: list[list[tuple[int, str]]] = []
+    for number, line, raw in lines:
+        if raw or not line.strip():
+            continue
+        if blocks and blocks[-1][-1][0] == number - 1:
+            blocks[-1].append((number, line))
+        else:
+            blocks.append([(number, line)])
+    inner: list[list[tuple[int, str]]] = []
+    for block in blocks:
+        if all(_QUOTED.match(line) for _, line in block):
+            unquoted: Lines = [(number, _QUOTED.sub("", line, count=1), False) for number, line in block]
+            inner += _between_blank_lines([(n, t, r) for n, t, r in unquoted])
+    return blocks + inner
+
+
+def _numbers_on(item: re.Match[str], then: re.Match[str]) -> bool:
+    """Two items of one list: both bullets, or numbers counting on (3. and 4.): a line that only
+    begins with a date ("30. Juni") has no such next line."""
+    if item.group(1) is None or then.group(1) is None:
+        return item.group(1) is None and then.group(1) is None
+    return int(then.group(1)) == int(item.group(1)) + 1
+
+
+def _layout_slips(lines: Lines) -> list[tuple[int, str]]:
+    """Where a block's Markdown does not become what it looks like, in file order, one of each
+    kind a block at most: "list" (two items or more right under a paragraph's line), "table" (a
+    table's rows right under one), "tabs" (two lines or more of columns separated by tabs, not a
+    table's rows, not a tab after a list's mark), "bullets" (two lines or more beginning with a
+    pasted bullet character). A single line beginning with a dash or a date is a paragraph's text."""
+    slips: list[tuple[int, str]] = []
+    for block in _between_blank_lines(lines):
+        pairs = list(zip(block, block[1:], strict=False))
+        if _NOT_PARAGRAPH.match(block[0][1]) is None:
+            for (number, line), (_next, following) in pairs[1:]:
+                item, then = _LIST_ITEM.match(line), _LIST_ITEM.match(following)
+                if item is not None and then is not None and _numbers_on(item, then):
+                    slips.append((number, "list"))
+                    break
+            for (number, line), (_next, following) in pairs[1:]:
+                if "|" in line and _TABLE_RULE.fullmatch(following):
+                    slips.append((number, "table"))
+                    break
+        for (number, line), (_next, following) in pairs:
+            if "|" not in line + following and not line[0].isspace():
+                if _TABBED.search(_LIST_MARK.sub("", line, count=1)) and _TABBED.search(
+                    _LIST_MARK.sub("", following, count=1)
+                ):
+                    slips.append((number, "tabs"))
+                    break
+        for (number, line), (_next, following) in pairs:
+            if _WORD_BULLET.match(line) and _WORD_BULLET.match(following):
+                slips.append((number, "bullets"))
+                break
+    return sorted(set(slips))  # a quoted block is looked at whole and inside: its tabs once
+
+
+def _check_layout(ctx: Context, body: str, first_line: int, field: str) -> None:
+    if "\t" not in body and _MAY_SLIP.search(body) is None:
+        return
+    for number, kind in _layout_slips(_lines(body, first_line)):
+        if kind == "list":
+            message = _(
+                "%(field)s: a list right under a line of text, without a blank line between them: Markdown "
+                "shows it as that paragraph's text, its marks as written (on the site and in the email); put "
+                "a blank line before the list's first item",
+                field=field,
+            )
+        elif kind == "table":
+            message = _(
+                "%(field)s: a table right under a line of text, without a blank line between them: Markdown "
+                "shows it as that paragraph's text, its | as written; put a blank line before the table",
+                field=field,
+            )
+        elif kind == "tabs":
+            message = _(
+                "%(field)s: lines whose columns are separated by tabs (a table copied from Excel or Word) are "
+                "shown as one paragraph; write the table with | between the columns and a line "
+                "| --- | --- | under its first (see \"Tabellen\" in the guide's section 2)",
+                field=field,
+            )
+        else:
+            message = _(
+                "%(field)s: lines beginning with a bullet character (pasted from Word) are shown as one "
+                "paragraph; begin each item with - and a space instead, after a blank line",
+                field=field,
+            )
+        ctx.warning(number, message)
+
+
 def check_body(
     ctx: Context, body: str, first_line: int, images: ImageChecker, source: str, field: str = "body"
 ) -> tuple[Image, ...]:
@@ -1476,6 +1585,7 @@ def check_body(
         return ()
     if "<" in body or "{" in body:
         check_raw_html(ctx, body, first_line, field)
+    _check_layout(ctx, body, first_line, field)
     lowered = body.lower()
     # a character reference hides a scheme from this test ("java&#115;cript:"), not from a browser
     scripted = any(f"{scheme}:" in lowered for scheme in _SCRIPT_SCHEMES) or "&" in body

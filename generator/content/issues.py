@@ -19,6 +19,7 @@ from generator.diagnostics import Diagnostics, Location
 from generator.i18n import _
 from generator.routes import CALENDAR_FILE, CALENDAR_ID
 
+LONG_TITLE = 100  # characters: the subject is cut by every inbox long before (an editor's trial wrote 200)
 ISSUE_KEYS = ("title", "number", "date", "summary", "draft", "cover", "photos", "events", "statements", "contacts")
 EVENT_KEYS = (
     "id", "title", "start", "end", "location", "address", "region", "online", "status", "description", "registration",
@@ -75,8 +76,8 @@ class IssueReader:
         if isinstance(node, YScalar) and (joined := node.joined_line()) is not None:
             fields.ctx.warning(joined, _(
                 "%(field)s: written with > or over several lines without |, YAML joins the lines: a blank line "
-                "is no new paragraph (nor the start of a list), a heading or a table's row runs into the line "
-                "before; write %(key)s: | and the text below it to keep them",
+                "is no new paragraph (nor the start of a list), a heading, a list's item or a table's row runs "
+                "into the line before; write %(key)s: | and the text below it to keep them",
                 field=fields.name(key), key=key,
             ))  # fmt: skip
 
@@ -287,6 +288,15 @@ class IssueReader:
         if not fields.ok:
             return ReadIssue(None, [], 1, unreadable=True)
         title = fields.text("title", required=True, plain=True)
+        if title is not None and len(title) > LONG_TITLE:
+            fields.ctx.warning(
+                fields.line_of("title"), _(
+                    "title: %(count)d characters: an inbox shows only about the first 60 to 80 characters of "
+                    "the email's subject (\"Newsletter\", the number and the title), and the page's heading runs "
+                    "over many lines; shorten it to at most %(limit)d and put the rest into summary:",
+                    count=len(title), limit=LONG_TITLE,
+                )
+            )  # fmt: skip
         number = fields.text("number", required=True)
         issue_date = fields.date("date", required=True)
         summary = fields.text("summary", plain=True)

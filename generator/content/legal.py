@@ -124,19 +124,33 @@ def _placeholder_mark(path: Path, shown: str, ctx: Context, *, quiet: bool) -> t
 
 
 def check_other_pages(pages: Iterable[Path], context: Callable[[Path], Context], *, allow_placeholders: bool) -> None:
-    """A page other than the three legal pages (``kontakt.md``, ``recht/impressum.md``) marked
-    ``placeholder: true`` is held back as a legal page is: an error (a reminder where allowed)."""
+    """A page other than the three legal pages (``kontakt.md`` and the home page with the sample
+    text of ``rundbrief init``, ``recht/impressum.md``) marked ``placeholder: true`` is held back as
+    a legal page is: an error (a reminder where allowed)."""
     for path in pages:
         ctx = context(path)
         line, key = _placeholder_mark(path, ctx.path, ctx, quiet=True)
         if not line:
             continue
-        message = _(
-            "%(key)s: this page is marked as a placeholder, which must not be published (only %(pages)s "
-            "are looked for as legal pages); replace its placeholder text and remove the line %(key)s: true",
-            key=key,
-            pages=", ".join(f"content/{name}" for name, _label in LEGAL_PAGES),
-        )
+        if path.name in {name for name, _label in LEGAL_PAGES}:  # a legal page in a subfolder
+            message = _(
+                "%(key)s: this page is marked as a placeholder, which must not be published (only %(pages)s "
+                "are looked for as legal pages); replace its placeholder text and remove the line %(key)s: true",
+                key=key,
+                pages=", ".join(f"content/{name}" for name, _label in LEGAL_PAGES),
+            )
+        elif allow_placeholders:  # the home, contact or process page of rundbrief init, or the editors' own
+            message = _(
+                "%(key)s: this page still has sample text (rundbrief init writes it so marked); replace it "
+                "with your own and remove the line %(key)s: true",
+                key=key,
+            )
+        else:
+            message = _(
+                "%(key)s: this page still has sample text (rundbrief init writes it so marked), which must not "
+                "be published; replace it with your own and remove the line %(key)s: true",
+                key=key,
+            )
         if allow_placeholders:
             ctx.diag.warning(Location(ctx.path, line), message, reminder=True)
         else:

@@ -33,6 +33,18 @@ _STANDARD_TAGS = frozenset(
 MAX_NODES = 200_000
 _FIRST_WORD = re.compile(r"\w+")
 _OWN_LINE = re.compile(r"#{1,6}[ \t]|\|")  # a Markdown heading's or table row's line: it must begin a line
+_LIST_LINE = re.compile(r"(?:[-*+]|(\d{1,9})\.)[ \t]+\S")
+
+
+def _list_items(line: str, following: str) -> bool:
+    """Two lines that begin two items of one list (both bullets, or numbers counting on): one
+    line beginning with a dash or a date ("1. Mai") is a sentence's, wrapped."""
+    item, then = _LIST_LINE.match(line), _LIST_LINE.match(following)
+    if item is None or then is None:
+        return False
+    if item.group(1) is None or then.group(1) is None:
+        return item.group(1) is None and then.group(1) is None
+    return int(then.group(1)) == int(item.group(1)) + 1
 MAX_DEPTH = 64
 
 
@@ -128,8 +140,9 @@ class YScalar:
         """The first line written in a folded (``>``), plain or quoted value over several lines
         whose break the text lost that Markdown needs: a single blank line there is a line break
         of the text, no new paragraph (nor the blank line a list needs before it), and a heading
-        (``## ``) or a table's row (``|``) runs into the line before it. None if there is none,
-        and for a literal block (it keeps every line) and for quotes with escapes (``''``,
+        (``## ``), a table's row (``|``) or a list's item (``- ``, ``1. ``) runs into the line
+        before it. None if there is none, and for a literal block (it keeps every line) and for
+        quotes with escapes (``''``,
         ``\\``: the text differs from the lines as written). A blank line before a heading, a
         quote or a fence is none: Markdown begins them after a line break."""
         if not self.source:
@@ -149,8 +162,10 @@ class YScalar:
             if not line or number - 1 < first:
                 continue
             at_line_start = r"(?:^|\n)[ \t]*" + re.escape(line[:40])
-            if before and _OWN_LINE.match(line) and not re.search(at_line_start, self.text):
-                return self.line + number  # a heading or a table's row, joined to the line before
+            following = lines[number + 1].strip() if number + 1 < len(lines) else ""
+            own_line = _OWN_LINE.match(line) or _list_items(line, following)
+            if before and own_line and not re.search(at_line_start, self.text):
+                return self.line + number  # a heading, a table's row or a list's item, joined to the line before
             after_blank = not before and number - 2 >= first and lines[number - 2].strip()
             if after_blank and not line.startswith(("#", ">", "```", "~~~")):
                 if not re.search(r"\n\n[ \t]*" + re.escape(line[:40]), self.text):
