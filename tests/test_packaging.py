@@ -258,3 +258,25 @@ def test_init_next_steps_and_the_guide_agree(tmp_path: Path) -> None:
     allow_placeholders(tmp_path / "mein-prozess")
     checked = run("--lang", "de", "check", cwd=tmp_path / "mein-prozess")
     assert checked.returncode == 0 and checked.stderr.count(": Warnung: placeholder: ") == 6, checked.stderr
+
+
+def test_no_module_binds_a_name_twice() -> None:
+    """A module-level name bound a second time silently replaces the first for every function that
+    reads it (a new pattern under an old one's name broke the reading of list items). Ruff does
+    not see it when both are used."""
+    import ast
+    from collections import Counter
+
+    twice = {}
+    for path in sorted((REPO / "generator").rglob("*.py")):
+        names: Counter[str] = Counter()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names[node.name] += 1
+            elif isinstance(node, ast.Assign):
+                names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names[node.target.id] += 1
+        if found := sorted(name for name, count in names.items() if count > 1):
+            twice[path.relative_to(REPO).as_posix()] = found
+    assert twice == {}

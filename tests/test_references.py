@@ -532,3 +532,15 @@ def test_an_address_with_a_doubled_slash_is_never_a_file_of_the_machine(tmp_path
     assert relative is not None and relative.startswith("/")
     assert site_file(site, relative) is None
     assert missing_on_site(tmp_path, site, "https://test.example.org/", shown=[address]) == [address]
+
+
+def test_a_link_or_image_that_begins_a_list_item_is_read() -> None:
+    """A name bound twice in bodyrefs (a new pattern under an old one's name) made the reading of a
+    list item cut its first character: "- [Seite](...)" lost its link, and check its errors."""
+    from generator.content.bodyrefs import find_images, find_links
+
+    body = "Text\n\n- [Seite](https://example.org/a)\n- ![Bild](../media/b.jpg)\n1. [Eins](c.md) und [zwei](d.md)\n"
+    assert [(link.src, link.line) for link in find_links(body, 1)] == [
+        ("https://example.org/a", 3), ("c.md", 5), ("d.md", 5),
+    ]  # fmt: skip
+    assert [(image.src, image.line) for image in find_images(body, 1)] == [("../media/b.jpg", 4)]

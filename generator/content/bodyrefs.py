@@ -1464,7 +1464,7 @@ _NESTING_MARK = re.compile(r"(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*")
 # Python-Markdown begins a list only after a blank line (or at a text's start): a list written
 # right under a line of text stays that paragraph's text, its dashes and numbers as written.
 # (Only "1." numbers a list: "1)" is text wherever it stands.)
-_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|(\d{1,9})\.)[ \t]+\S")
+_ITEM_LINE = re.compile(r" {0,3}(?:[-*+]|(\d{1,9})\.)[ \t]+\S")
 _MAY_SLIP = re.compile(r"\n[ >]*(?:[-*+|•◦▪·–]|\d{1,9}\.)")  # a quick test: some line may begin a list or table
 # what begins a block other than a paragraph: a list item, a heading, a quote, a table's row, raw
 # HTML, a box, a tab, a footnote, a definition, an indented line (a list item's content)
@@ -1515,7 +1515,7 @@ def _layout_slips(lines: Lines) -> list[tuple[int, str]]:
         pairs = list(zip(block, block[1:], strict=False))
         if _NOT_PARAGRAPH.match(block[0][1]) is None:
             for (number, line), (_next, following) in pairs[1:]:
-                item, then = _LIST_ITEM.match(line), _LIST_ITEM.match(following)
+                item, then = _ITEM_LINE.match(line), _ITEM_LINE.match(following)
                 if item is not None and then is not None and _numbers_on(item, then):
                     slips.append((number, "list"))
                     break
