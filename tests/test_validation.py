@@ -1527,6 +1527,7 @@ def test_a_list_under_a_line_of_text_and_a_pasted_table_are_warned_about_at_thei
         ("Programm:\n| Zeit | Programm |\n| --- | --- |\n| 10:00 | Begrüßung |", 2, "table"),
         ("Tag\tOrt\tZeit\nMontag\tSchwaan\t18 Uhr", 1, "tabs"),
         ("• Stifte\n• Papier", 1, "bullets"),
+        ('!!! note "Bitte mitbringen"\n    Für die Werkstatt:\n    - Stift\n    - Papier', 3, "list"),
         # what is fine as it is
         ("Ein Satz, der mit einem Strich\n- wie hier - umbricht.", None, ""),
         ("Wir treffen uns am\n30. Juni und am\n1. Juli.", None, ""),
@@ -1537,6 +1538,7 @@ def test_a_list_under_a_line_of_text_and_a_pasted_table_are_warned_about_at_thei
         ("```\nText\n- a\n- b\nx\ty\nz\tw\n```", None, ""),
         ("    eingerückt\tals\n    Code\tgezeigt", None, ""),
         ("## Programm\n- a\n- b", None, ""),
+        ('!!! note "Bitte mitbringen"\n    - Stift\n    - Papier', None, ""),
     ]
     said = {
         "list": "a list right under a line of text, without a blank line between them",

@@ -41,6 +41,7 @@ from generator.content.images import (
     is_file,
 )
 from generator.content.model import Image
+from generator.content.yamlnodes import list_items
 from generator.htmltags import (
     END_TAG,
     RAW_TEXT,
@@ -1463,8 +1464,6 @@ _NESTING_MARK = re.compile(r"(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*")
 
 # Python-Markdown begins a list only after a blank line (or at a text's start): a list written
 # right under a line of text stays that paragraph's text, its dashes and numbers as written.
-# (Only "1." numbers a list: "1)" is text wherever it stands.)
-_ITEM_LINE = re.compile(r" {0,3}(?:[-*+]|(\d{1,9})\.)[ \t]+\S")
 _MAY_SLIP = re.compile(r"\n[ >]*(?:[-*+|•◦▪·–]|\d{1,9}\.)")  # a quick test: some line may begin a list or table
 # what begins a block other than a paragraph: a list item, a heading, a quote, a table's row, raw
 # HTML, a box, a tab, a footnote, a definition, an indented line (a list item's content)
@@ -1474,6 +1473,7 @@ _TABBED = re.compile(r"\S\t+\S")  # columns separated by tabs, as a spreadsheet 
 _TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")  # | --- | --- |
 _WORD_BULLET = re.compile(r"[ \t]*[•◦▪·–][ \t]")  # a word processor's bullet, pasted as a character
 _QUOTED = re.compile(r"[ \t]{0,3}>[ \t]?")
+_BOX_CONTENT = re.compile(r"(?: {4}|\t)")
 
 
 def _between_blank_lines(lines: Lines) -> list[list[tuple[int, str]]]:
@@ -1491,17 +1491,16 @@ def _between_blank_lines(lines: Lines) -> list[list[tuple[int, str]]]:
     inner: list[list[tuple[int, str]]] = []
     for block in blocks:
         if all(_QUOTED.match(line) for _, line in block):
-            unquoted: Lines = [(number, _QUOTED.sub("", line, count=1), False) for number, line in block]
-            inner += _between_blank_lines([(n, t, r) for n, t, r in unquoted])
+            inner += _between_blank_lines(_taken_off(_QUOTED, block))
+        elif _BOX.match(block[0][1]) and len(block) > 1 and all(_BOX_CONTENT.match(line) for _, line in block[1:]):
+            # a box's text (!!! note), four columns in: its own blocks, as Markdown reads them
+            inner += _between_blank_lines(_taken_off(_BOX_CONTENT, block[1:]))
     return blocks + inner
 
 
-def _numbers_on(item: re.Match[str], then: re.Match[str]) -> bool:
-    """Two items of one list: both bullets, or numbers counting on (3. and 4.): a line that only
-    begins with a date ("30. Juni") has no such next line."""
-    if item.group(1) is None or then.group(1) is None:
-        return item.group(1) is None and then.group(1) is None
-    return int(then.group(1)) == int(item.group(1)) + 1
+def _taken_off(mark: re.Pattern[str], block: list[tuple[int, str]]) -> Lines:
+    """The block's lines without the quote mark or the indentation before each."""
+    return [(number, mark.sub("", line, count=1), False) for number, line in block]
 
 
 def _layout_slips(lines: Lines) -> list[tuple[int, str]]:
@@ -1515,8 +1514,7 @@ def _layout_slips(lines: Lines) -> list[tuple[int, str]]:
         pairs = list(zip(block, block[1:], strict=False))
         if _NOT_PARAGRAPH.match(block[0][1]) is None:
             for (number, line), (_next, following) in pairs[1:]:
-                item, then = _ITEM_LINE.match(line), _ITEM_LINE.match(following)
-                if item is not None and then is not None and _numbers_on(item, then):
+                if list_items(line, following):
                     slips.append((number, "list"))
                     break
             for (number, line), (_next, following) in pairs[1:]:

@@ -33,12 +33,13 @@ _STANDARD_TAGS = frozenset(
 MAX_NODES = 200_000
 _FIRST_WORD = re.compile(r"\w+")
 _OWN_LINE = re.compile(r"#{1,6}[ \t]|\|")  # a Markdown heading's or table row's line: it must begin a line
-_LIST_LINE = re.compile(r"(?:[-*+]|(\d{1,9})\.)[ \t]+\S")
+_LIST_LINE = re.compile(r" {0,3}(?:[-*+]|(\d{1,9})\.)[ \t]+\S")  # only "1." numbers a list ("1)" is text)
 
 
-def _list_items(line: str, following: str) -> bool:
+def list_items(line: str, following: str) -> bool:
     """Two lines that begin two items of one list (both bullets, or numbers counting on): one
-    line beginning with a dash or a date ("1. Mai") is a sentence's, wrapped."""
+    line beginning with a dash or a date ("1. Mai") is a sentence's, wrapped. The one reading
+    for a YAML value's lines here and a Markdown text's (content/bodyrefs.py)."""
     item, then = _LIST_LINE.match(line), _LIST_LINE.match(following)
     if item is None or then is None:
         return False
@@ -163,7 +164,7 @@ class YScalar:
                 continue
             at_line_start = r"(?:^|\n)[ \t]*" + re.escape(line[:40])
             following = lines[number + 1].strip() if number + 1 < len(lines) else ""
-            own_line = _OWN_LINE.match(line) or _list_items(line, following)
+            own_line = _OWN_LINE.match(line) or list_items(line, following)
             if before and own_line and not re.search(at_line_start, self.text):
                 return self.line + number  # a heading, a table's row or a list's item, joined to the line before
             after_blank = not before and number - 2 >= first and lines[number - 2].strip()
