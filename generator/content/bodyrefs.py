@@ -249,7 +249,11 @@ Lines = list[tuple[int, str, bool]]  # (file line, text, inside a block of raw H
 
 def _shown(body: str, first_line: int) -> Lines:
     """shown_lines(), each line with whether it is inside a block of raw HTML."""
-    marked = _lines(body, first_line)
+    return _uncommented(_lines(body, first_line))
+
+
+def _uncommented(marked: Lines) -> Lines:
+    """_lines()' lines without HTML comments (the same lines, a comment's text blanked)."""
     text = "\n".join(line for _, line, _ in marked)
     if "<!--" not in text:
         return marked
@@ -1535,10 +1539,14 @@ def _layout_slips(lines: Lines) -> list[tuple[int, str]]:
     return sorted(set(slips))  # a quoted block is looked at whole and inside: its tabs once
 
 
-def _check_layout(ctx: Context, body: str, first_line: int, field: str) -> None:
-    if "\t" not in body and _MAY_SLIP.search(body) is None:
-        return
-    for number, kind in _layout_slips(_lines(body, first_line)):
+def _may_slip(body: str) -> bool:
+    """A quick test: whether _layout_slips can find anything in ``body``."""
+    return "\t" in body or _MAY_SLIP.search(body) is not None
+
+
+def _check_layout(ctx: Context, lines: Lines, field: str) -> None:
+    """_layout_slips' findings as warnings; ``lines``: the text's _lines()."""
+    for number, kind in _layout_slips(lines):
         if kind == "list":
             message = _(
                 "%(field)s: a list right under a line of text, without a blank line between them: Markdown "
@@ -1583,14 +1591,18 @@ def check_body(
         return ()
     if "<" in body or "{" in body:
         check_raw_html(ctx, body, first_line, field)
-    _check_layout(ctx, body, first_line, field)
     lowered = body.lower()
     # a character reference hides a scheme from this test ("java&#115;cript:"), not from a browser
     scripted = any(f"{scheme}:" in lowered for scheme in _SCRIPT_SCHEMES) or "&" in body
     hosted = "//" in body  # only an address with "//" can be unreadable: a host of "[" or odd letters
     with_images = may_show_images(body)
+    # the text's lines, read once for the layout's check and the lines the page shows
+    layout, linked = _may_slip(body), hosted or scripted or with_images or "](" in body
+    every = _lines(body, first_line) if layout or linked else []
+    if layout:
+        _check_layout(ctx, every, field)
     # the lines the page shows, its links and its images, each found once for all the checks below
-    marked = _shown(body, first_line) if hosted or scripted or with_images or "](" in body else []
+    marked = _uncommented(every) if linked else []
     lines = [(number, line) for number, line, _raw in marked]
     # the links and the images in one reading (each check below reads only what it needs)
     links, found = _references(marked) if hosted or scripted or with_images else ([], [])

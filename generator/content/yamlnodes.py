@@ -33,6 +33,7 @@ _STANDARD_TAGS = frozenset(
 MAX_NODES = 200_000
 _FIRST_WORD = re.compile(r"\w+")
 _OWN_LINE = re.compile(r"#{1,6}[ \t]|\|")  # a Markdown heading's or table row's line: it must begin a line
+MAX_DEPTH = 64
 _LIST_LINE = re.compile(r" {0,3}(?:[-*+]|(\d{1,9})\.)[ \t]+\S")  # only "1." numbers a list ("1)" is text)
 
 
@@ -46,7 +47,6 @@ def list_items(line: str, following: str) -> bool:
     if item.group(1) is None or then.group(1) is None:
         return item.group(1) is None and then.group(1) is None
     return int(then.group(1)) == int(item.group(1)) + 1
-MAX_DEPTH = 64
 
 
 @dataclass(frozen=True, slots=True)
