@@ -317,6 +317,10 @@ def _blocks(lines: Lines) -> list[list[tuple[int, str]]]:
     blocks: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
     quoted, in_list, after_blank = 0, False, True
+    # Python-Markdown's block (after a blank line or a heading) began in a list: a quote in it is
+    # the list's; else its quote processor, before the reference one, takes the block's text
+    # before the quote (a list that began after a definition too) and the quote ends that list
+    block_start, list_first = True, False
 
     def close() -> None:
         nonlocal current
@@ -327,11 +331,17 @@ def _blocks(lines: Lines) -> list[list[tuple[int, str]]]:
     for number, line, raw in lines:
         if raw or not line.strip():
             close()
-            after_blank = True
+            after_blank = block_start = True
             continue
         text, item, quotes = _marks_off(line, items=after_blank or in_list or not current, content=in_list)
+        if in_list and current and not (after_blank or item or quotes or quoted):
+            text = line  # a tight item's next line: its list processor keeps the line's indent
+        if block_start:
+            list_first = item or (in_list and _INDENTED.match(line) is not None)
         if not quotes and quoted and not after_blank:
             quotes = quoted  # a line without ">" right after a quote goes on in the quote (lazily)
+        elif quotes and not quoted and not list_first:
+            in_list = False
         if item:
             in_list = True
         elif after_blank and _INDENTED.match(line) is None:
@@ -339,7 +349,8 @@ def _blocks(lines: Lines) -> list[list[tuple[int, str]]]:
         after_blank = False
         # a heading and a reference definition split the block they are in: what follows is a
         # block of its own (a list may begin there)
-        alone = _HEADING.match(text) is not None or _DEFINITION_RE.fullmatch(text) is not None
+        block_start = _HEADING.match(text) is not None
+        alone = block_start or _DEFINITION_RE.fullmatch(text) is not None
         title = _BOX.match(text) is not None  # a box's title is no Markdown
         if item or alone or title or quotes != quoted:
             close()
@@ -512,9 +523,11 @@ def _inline_references(
                 found += _inline_references(
                     text[opening.end() : index - 1], definitions, reader, index_of_pass + 1, shift + opening.end()
                 )
-            # Python-Markdown's reader may give back a place before the opening (a title left open
-            # in a link with nested parentheses): the text goes on after the opening, never back
-            end = max(end, opening.end())
+            # A title left open in a link with nested parentheses ends at -1 (getLink's last
+            # bracket, never found): the conversion goes on with text[end:], its last character
+            if end < 0:
+                end += len(text)
+            end = max(end, opening.end())  # never back to an opening read already
             made.append((opening.start(), end))
             position = end
         if made:
