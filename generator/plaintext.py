@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from html import escape
 from html.parser import HTMLParser
 
 WIDTH = 76
@@ -210,6 +211,22 @@ class _TextWriter(HTMLParser):
                 out += "\n" if continues else "\n\n"
             out += text
         return out
+
+
+_TAG = r"""<(?:[^>"']|"[^"]*"|'[^']*')*>"""
+_BEFORE_TEXT = re.compile(rf"(?:\s*{_TAG})*\s*")  # the tags before a fragment's first character of text
+_AFTER_TEXT = re.compile(rf"(?:\s*{_TAG})*\s*\Z")  # and after its last
+
+
+def quoted_text(fragment: str, opening: str, closing: str, width: int = WIDTH) -> str:
+    """``fragment`` as text with ``opening`` before its first word and ``closing`` after its last,
+    wrapped with them: a quotation's paragraphs, lists and line breaks stay apart (as the HTML
+    part shows them) where wrapping "„" + html_to_text(...) + "“" as one paragraph ran them into
+    one."""
+    start = _BEFORE_TEXT.match(fragment).end()  # type: ignore[union-attr]  # it matches "" at least
+    end = max(start, _AFTER_TEXT.search(fragment, start).start())  # type: ignore[union-attr]
+    marked = f"{fragment[:start]}{escape(opening)}{fragment[start:end]}{escape(closing)}{fragment[end:]}"
+    return html_to_text(marked, width)
 
 
 def html_to_text(fragment: str, width: int | None = WIDTH, *, marked_headings: bool = True) -> str:

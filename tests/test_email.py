@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import email
+import html
 import os
 import re
 import shutil
+from collections.abc import Callable
 from datetime import date, datetime, time
 from email import policy
 from email.message import EmailMessage
@@ -14,6 +16,8 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from generator.content import load_project
 from generator.content.model import Event, EventStatus, EventTime
@@ -24,6 +28,7 @@ from generator.email.mime import build_message
 from generator.email.render import MAX_STYLE_BYTES, WARN_BYTES, EmailRenderer
 from generator.formatting import event_open_at, message_date
 from generator.images import ImagePipeline
+from generator.plaintext import fill, html_to_text, quoted_text
 from tests.emailfixture import built_example, run, styles
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -151,6 +156,70 @@ def test_plain_text_is_readable_with_every_link(example: Path, slug: str) -> Non
         target = href[len("mailto:") :] if href.startswith("mailto:") else href
         assert target.replace("&amp;", "&") in text, href
     assert max(len(line) for line in text.splitlines() if "://" not in line) <= 76  # only URLs exceed the wrap width
+
+
+def test_a_statement_keeps_its_paragraphs_and_lists_in_the_text_part(
+    project: Path, write: Callable[[str, str], Path]
+) -> None:
+    """A quote of paragraphs, a list, a line break and a quote in it is shown as the HTML part
+    shows it, in quotation marks (the text part ran it into one paragraph: "wichtig: 1. Zuhören
+    2. Mitreden > erstens"); a quote of one paragraph is wrapped with its marks as before."""
+    long_quote = " ".join(["Wer neu in den Landkreis kommt, soll mitreden können."] * 3)
+    write("newsletter/2026-01.md", f"""---
+title: Erste Ausgabe
+number: "01.2026"
+date: 2026-05-12
+statements:
+  - person: anna-muster
+    quote: |
+      Drei Dinge sind mir wichtig,
+      und zwar diese:
+
+      1. Zuhören
+      2. Mitreden, auch wenn es länger dauert als gedacht und die Sitzung bis in den Abend geht
+
+      Erste Zeile{"  "}
+      zweite Zeile
+
+      > Zitat im Zitat
+  - person: max-beispiel
+    quote: {long_quote}
+---
+
+Text der ersten Ausgabe.
+""")  # fmt: skip
+    result = run("email", "2026-01", "--project", str(project))
+    assert result.returncode == 0, result.stderr
+    text = built(project, "2026-01", "email.txt")
+    assert (
+        "„Drei Dinge sind mir wichtig, und zwar diese:\n\n"
+        "1. Zuhören\n"
+        "2. Mitreden, auch wenn es länger dauert als gedacht und die Sitzung bis in\n"
+        "   den Abend geht\n\n"
+        "Erste Zeile\nzweite Zeile\n\n"
+        "> Zitat im Zitat“\n"
+        "– Anna Muster, Sozialplanerin\n"
+    ) in text, text
+    assert fill(f"„{long_quote}“") + "\n– Max Beispiel, Kreissportbund\n" in text, text
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Wort", "Kreisentwicklungskonzept", " ", "  ", "\n", "<", "&", "„", "x" * 80]), max_size=40).map(
+        "".join
+    ),
+    st.sampled_from(["<p>{}</p>", "<p><em>{}</em></p>\n", "\n<p>{}</p>", "{}"]),
+)  # fmt: skip
+def test_a_quote_of_one_paragraph_is_wrapped_with_its_marks_as_before(words: str, markup: str) -> None:
+    """One paragraph (what nearly every statement is): the text the template's wrap made of
+    "„" + html_to_text(quote) + "“" before, line for line."""
+    fragment = markup.format(html.escape(words))
+    assume(words.strip())
+    assert quoted_text(fragment, "„", "“") == fill(" ".join(f"„{html_to_text(fragment)}“".split()))
+
+
+def test_the_marks_around_a_quote_are_text() -> None:
+    assert quoted_text("<p>Zitat</p>", "<b>", "&amp;") == "<b>Zitat&amp;"
 
 
 def test_every_issue_carries_publisher_claim_slogan_and_the_process_contact(example: Path) -> None:

@@ -25,7 +25,7 @@ from generator.hyphenation import WBR, hyphenate_html
 from generator.i18n import _
 from generator.images import ImagePipeline
 from generator.markup import Converter
-from generator.plaintext import fill
+from generator.plaintext import fill, quoted_text
 from generator.texts import Texts, routes_for
 from generator.theme import find_template
 
@@ -92,6 +92,7 @@ def _new_environment(templates: Sequence[Path], *, html: bool) -> jinja2.Environ
     env.finalize = lambda value: value if isinstance(value, Markup) or not isinstance(value, str) else defuse(value)
     env.filters["underline"] = _underline
     env.filters["wrap"] = lambda text: fill(" ".join(str(text).split()))
+    env.filters["quoted"] = lambda html, opening, closing: quoted_text(str(html), opening, closing)
     return env
 
 
