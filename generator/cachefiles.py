@@ -90,11 +90,17 @@ def _read_regular(path: Path, limit: int, *, private: bool = False, starts: byte
     """At most ``limit`` bytes of ``path`` if it is a regular file (not a link, FIFO or device:
     a FIFO put in a cache's place blocked the build for good) that ``starts`` with these bytes
     (read first: a large file of anybody else's is not read on); ``private``: only if this user
-    owns it and nobody else may read or write it."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    owns it and nobody else may read or write it. Anything else is never opened (opening a device
+    can act: a tape rewinds, a watchdog starts; opening a FIFO lets its writer go on)."""
+    found = os.lstat(path)
+    if not stat.S_ISREG(found.st_mode):
+        return None
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC)
     with os.fdopen(descriptor, "rb") as file:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        info = os.fstat(descriptor)  # what was opened: the name may have been given to another since
+        if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) != (found.st_dev, found.st_ino):
+            return None
+        if info.st_size > limit:
             return None
         if private and (info.st_uid != os.getuid() or info.st_mode & 0o077):
             return None

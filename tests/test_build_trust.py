@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from generator.cachefiles import read_pickle, read_signed
 from generator.email.lint import rule_violations
 from generator.linkcheck import missing_on_site
 from tests.conftest import REPO, make_project, write_images
@@ -449,6 +451,30 @@ def test_a_fifo_or_folder_in_place_of_a_cache_file_neither_blocks_nor_breaks_the
     result = build()  # a hang ends in TimeoutExpired
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert {p.relative_to(rich): p.read_bytes() for p in (rich / "newsletter").rglob("email.*")} == emails
+
+
+def test_a_fifo_at_a_cache_files_name_is_never_opened(tmp_path: Path) -> None:
+    """Only a regular file is opened (a device opened can act: a tape rewinds, a watchdog
+    starts). Seen here by a FIFO: a writer waits in its open until a reader opens it."""
+    fifo = tmp_path / "texts.pickle"
+    os.mkfifo(fifo)
+    opened = threading.Event()
+
+    def writer() -> None:
+        with open(fifo, "wb"):
+            opened.set()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    waiting = Path(f"/proc/self/task/{thread.native_id}/wchan")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and waiting.read_text() != "wait_for_partner":  # in its open
+        time.sleep(0.01)
+    assert read_signed(fifo) is None and read_pickle(fifo) is None
+    assert not opened.wait(0.5)
+    os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # this test's own open lets the writer go
+    assert opened.wait(10)
+    thread.join(10)
 
 
 class _Plant:
