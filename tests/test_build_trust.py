@@ -487,6 +487,26 @@ class _Plant:
         return (exec, (f"open({self.marker!r}, 'w').close()",))
 
 
+def test_the_copyright_line_is_checked_as_html_is(rich: Path) -> None:
+    """``copyright`` is shown as HTML in every page's footer (as Material does): a tracker
+    image, a handler, a script or a tag left open there would be on every page, and check let
+    them through. Now each is an error at its line of mkdocs.yml; a link and an entity pass."""
+    config = rich / "mkdocs.yml"
+    written = config.read_text(encoding="utf-8")
+    hostile = '<img src="https://tracker.example/p.gif" alt="x" onerror="alert(1)"><script>alert(2)</script><b>offen'
+    config.write_text(f"copyright: '&copy; 2026 {hostile}'\n{written}", encoding="utf-8")
+    result = run("check", "--project", str(rich))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("mkdocs.yml:1: error: copyright: ")]
+    assert len(errors) == 4, result.stderr
+    for part in ("tracker.example", "onerror", "<script>", "<b>"):
+        assert any(part in error for error in errors), (part, errors)
+    fine = '&copy; 2026 <a href="https://landkreis.example/">Landkreis Musterkreis</a>'
+    config.write_text(f"copyright: '{fine}'\n{written}", encoding="utf-8")
+    assert run("build", "--project", str(rich)).returncode == 0
+    assert fine.replace("&copy;", "©") in (rich / "site" / "index.html").read_text(encoding="utf-8").replace("&copy;", "©")
+
+
 def test_site_description_is_text(rich: Path) -> None:
     config = rich / "mkdocs.yml"
     evil = 'Der Prozess "Wir alle" <Zukunft> & mehr"><img src=x onerror=alert(1)><!--'

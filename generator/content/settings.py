@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from generator.content.bodyrefs import check_published_html
 from generator.content.fields import Context, Fields, is_url
 from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker
@@ -151,6 +152,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
         ))
     check_output_folder(root, base.site_dir, docs_dir, nodes, shown, diag)
     check_loaded_from_elsewhere(values, nodes, shown, diag)
+    check_copyright(values, nodes, shown, diag, base.site_url)
     options = plugin_options(nodes)
     if options is None:
         diag.error(
@@ -272,6 +274,20 @@ def check_loaded_from_elsewhere(values: dict[str, Any], nodes: YNode | None, sho
                 key=key,
                 value=value,
             ))
+
+
+def check_copyright(
+    values: dict[str, Any], nodes: YNode | None, shown: str, diag: Diagnostics, site_url: str | None
+) -> None:
+    """``copyright`` is HTML in every page's footer, shown as written (as Material's own footer
+    does): checked as a text's raw HTML is, at its line (no script or event handler, no page
+    embedded, nothing loaded from another host, no tag or comment left open)."""
+    copyright = values.get("copyright")
+    if not isinstance(copyright, str) or "<" not in copyright:
+        return
+    line = nodes.entries["copyright"][0] if isinstance(nodes, YMap) and "copyright" in nodes.entries else 1
+    ctx = Context(diag, shown, ZoneInfo(DEFAULT_TIMEZONE))
+    check_published_html(ctx, copyright, copyright, line, "copyright", site_url or "")
 
 
 def check_output_folder(
