@@ -99,9 +99,10 @@ def watch(page: Page, problems: list[str]) -> None:
 
 
 def visit(
-    browser: Browser, url: str, origin: str, width: str = "desktop", scheme: str = "light"
+    browser: Browser, url: str, origin: str, width: str = "desktop", scheme: str = "light", before: str = ""
 ) -> tuple[Page, list[str]]:
-    """The page loaded and scrolled through as a reader would, and the problems it had."""
+    """The page loaded and scrolled through as a reader would, and the problems it had;
+    ``before``: a script run before the page's own (an older browser's lack)."""
     problems: list[str] = []
 
     def guard(route: Route) -> None:
@@ -115,6 +116,8 @@ def visit(
     page = browser.new_page(viewport={"width": w, "height": h}, color_scheme=scheme)  # type: ignore[arg-type]
     watch(page, problems)
     page.route("**/*", guard)
+    if before:
+        page.add_init_script(before)
     page.goto(url, wait_until="networkidle")
     page.evaluate(SCROLL_THROUGH)  # lazy images load as a reader scrolls
     page.wait_for_load_state("networkidle")
@@ -169,6 +172,25 @@ def test_every_page_at_desktop_and_phone_width(example_site: Path, server: str, 
             if problems:
                 findings[f"{path} ({width})"] = problems
     assert findings == {}
+
+
+def test_a_browser_without_resize_observer_asks_no_other_host(server: str, browser: Browser) -> None:
+    """Where a browser lacks ResizeObserver (Safari before 13.1), Material's script fetched a
+    polyfill from unpkg.com: the site's own is loaded instead, before that script asks."""
+    requested: list[str] = []
+    for path in ("", "newsletter/2026-02/"):
+        page, problems = visit(browser, f"{server}/{path}", server, before="delete window.ResizeObserver;")
+        assert problems == [], problems
+        assert page.evaluate("typeof ResizeObserver") == "function"
+        assert "[native code]" not in page.evaluate("ResizeObserver.toString()")  # the polyfill's
+        requested += page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+        page.close()
+    assert sum(url.endswith("/assets/javascripts/resize-observer-polyfill.js") for url in requested) == 2
+    page, problems = visit(browser, f"{server}/", server)  # a browser that has it loads nothing more
+    assert problems == [] and not any("resize-observer" in url for url in page.evaluate(
+        "performance.getEntriesByType('resource').map(e => e.name)"
+    ))  # fmt: skip
+    page.close()
 
 
 SCREENSHOTS = {"start": "", "newsletter-2026-02": "newsletter/2026-02/", "termine": "termine/", "stimmen": "stimmen/"}

@@ -519,6 +519,21 @@ def test_site_description_is_text(rich: Path) -> None:
     )
 
 
+def test_site_author_and_repo_name_are_text(rich: Path) -> None:
+    """Material prints both as written: a quote in site_author ended <meta name="author">'s
+    value and the script after it ran on every page, repo_name stood in the header as HTML."""
+    config = rich / "mkdocs.yml"
+    config.write_text(
+        "site_author: 'Anna \"><script>alert(1)</script>'\nrepo_url: https://codeberg.org/kreis/prozess\n"
+        "repo_name: 'Quelle <img src=x onerror=alert(2)>'\n" + config.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    assert run("build", "--project", str(rich)).returncode == 0
+    page = (rich / "site" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "Quelle &lt;img src=x onerror=alert(2)&gt;" in page
+
+
 @pytest.mark.parametrize("alt", ["JavaScript: Kinder am Laptop", "vbscript:Kurs", "Plakat: <!-- Zukunft", '"><img src=x onerror=alert(1)>'])
 def test_alt_texts_that_look_like_markup_build(rich: Path, alt: str) -> None:
     issue = rich / "content" / "newsletter" / "2026-02.md"

@@ -595,6 +595,8 @@ def test_raw_html_written_to_slip_past_the_check_is_found(
         ("<div><svg><style><!-- </style></svg></div>", "a comment begun with <!-- is not closed"),
         # CDATA: text up to "]]>" in SVG, a comment up to ">" elsewhere: a check cannot know which
         ("<div><svg><![CDATA[ a > <!-- ]]><b> --></svg></div>", "<![CDATA[ is read as text in SVG"),
+        # Material's script fetches mermaid.js from unpkg.com for a <pre class="mermaid">
+        ('<pre class="wide mermaid">graph TD; A--&gt;B</pre>', "from unpkg.com"),
     ],
 )
 def test_tags_hidden_from_a_reading_by_patterns_are_found(
@@ -1111,6 +1113,56 @@ def test_what_every_page_loads_comes_from_the_site(project: Path) -> None:
     assert any("mkdocs.yml" in m and "extra_javascript: https://evil.example/x.js: the site loads nothing" in m for m in found), found
     assert any("extra_css: //evil.example/x.css: the site loads nothing" in m for m in found), found
     assert not any("eigen.js" in m for m in found), found
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda t: t.replace("  font: false\n", ""), "mkdocs.yml:4: error: theme.font: expected false, found nothing"),
+        (lambda t: t.replace("  font: false\n", "  font:\n    text: Roboto\n"), "mkdocs.yml:7: error: theme.font: expected false"),
+        (lambda t: t.replace("theme:\n  name: material\n  language: de\n  font: false\n", "theme: material\n"),
+         "mkdocs.yml:4: error: theme.font: expected false, found nothing"),
+        (lambda t: t + "extra:\n  analytics:\n    provider: google\n    property: G-X\n",
+         "error: extra.analytics: Material's analytics send every reader's visits"),
+        (lambda t: t + "repo_url: https://github.com/kreis/prozess\n",
+         'error: repo_url: "https://github.com/kreis/prozess": Material\'s header asks github.com'),
+        (lambda t: t + "repo_url: https://git.gitlab.kreis.example/a/b\n", "asks git.gitlab.kreis.example for"),
+    ],
+)  # fmt: skip
+def test_a_setting_that_makes_every_page_ask_another_host_is_an_error(
+    project: Path, change: Callable[[str], str], expected: str
+) -> None:
+    """Material loads its fonts from Google unless font: false (a missing line too), sends
+    visits to analytics, and asks GitHub or GitLab for a repository's stars from each reader's
+    browser: check passed all of them, and the site made those requests on every page."""
+    config = project / "mkdocs.yml"
+    config.write_text(change(config.read_text(encoding="utf-8")), encoding="utf-8")
+    found = messages(project)
+    assert any(expected in m for m in found), found
+
+
+def test_a_mermaid_fence_is_an_error_at_the_texts_line(project: Path, write: Callable[..., Path]) -> None:
+    """With superfences' mermaid fence configured, Python-Markdown writes <pre class="mermaid">,
+    for which Material's script fetches mermaid.js from unpkg.com: the check of the HTML the
+    text becomes finds it (the Markdown holds no tag)."""
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "markdown_extensions:\n  - pymdownx.superfences:\n      custom_fences:\n"
+        "        - name: mermaid\n          class: mermaid\n"
+        "          format: !!python/name:pymdownx.superfences.fence_code_format\n",
+        encoding="utf-8",
+    )
+    write_body(write, "Ablauf:\n\n```mermaid\ngraph TD; A-->B\n```\n\n```python\nprint(1)\n```")
+    result = run_cli("check", "--project", str(project))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and errors[0].startswith("content/newsletter/2026-02.md:7: error: body: <pre class=\"mermaid\">")
+
+
+def test_a_repository_elsewhere_and_the_own_fonts_pass(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "repo_url: https://codeberg.org/kreis/prozess\n", encoding="utf-8")
+    assert not any("repo_url" in m or "theme.font" in m for m in messages(project))
 
 
 def test_markdown_in_a_plain_text_field_is_a_warning_at_its_line(project: Path, write: Callable[..., Path]) -> None:

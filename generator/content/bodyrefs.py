@@ -1292,6 +1292,15 @@ def _check_html(
                 script_message=_(_SCRIPT_MESSAGE),
             ))
             continue
+        if name == "pre" and any(k.lower() == "class" and "mermaid" in v.split() for k, v in attributes):
+            # Material's script renders it with mermaid.js, fetched from unpkg.com on each reader's page
+            ctx.error(line, _(
+                "%(field)s: <pre class=\"mermaid\">: Material loads the diagram library for it from unpkg.com "
+                "on every reader's page (privacy: the site loads nothing from other hosts); show the diagram "
+                "as an image from the content folder",
+                field=field,
+            ))  # fmt: skip
+            continue
         if name in _EMBEDDING:
             ctx.error(
                 line,

@@ -153,6 +153,7 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
     check_output_folder(root, base.site_dir, docs_dir, nodes, shown, diag)
     check_loaded_from_elsewhere(values, nodes, shown, diag)
     check_copyright(values, nodes, shown, diag, base.site_url)
+    check_requests_of_the_theme(values, nodes, shown, diag)
     options = plugin_options(nodes)
     if options is None:
         diag.error(
@@ -274,6 +275,51 @@ def check_loaded_from_elsewhere(values: dict[str, Any], nodes: YNode | None, sho
                 key=key,
                 value=value,
             ))
+
+
+def _line_of(nodes: YNode | None, *keys: str) -> int:
+    """The line of the deepest of ``keys`` (nested mappings) that mkdocs.yml holds."""
+    line = 1
+    for key in keys:
+        if not isinstance(nodes, YMap) or key not in nodes.entries:
+            break
+        line, nodes = nodes.entries[key]
+    return line
+
+
+# Material's header script asks these hosts for a repository's stars and forks (its source
+# component: github.com, and any host named like gitlab), from each reader's browser
+_FACTS_FROM = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^/@]*@)?(?:www\.)?(github\.com|[^/:]*gitlab[^/:]*)(?:[:/]|$)", re.I)
+
+
+def check_requests_of_the_theme(values: dict[str, Any], nodes: YNode | None, shown: str, diag: Diagnostics) -> None:
+    """What Material makes every page ask of another host by a setting: its fonts from Google
+    (unless ``font: false``), analytics, a repository's facts from GitHub or GitLab. The site
+    makes no request to another host (privacy): each is an error at its line."""
+    theme = values.get("theme")
+    font = theme.get("font") if isinstance(theme, dict) else None
+    if font is not False:
+        diag.error(Location(shown, _line_of(nodes, "theme", "font")), _(
+            "theme.font: expected false, found %(found)s: Material then loads its fonts from Google "
+            "(fonts.googleapis.com) on every page, a request to Google from every reader (privacy); write "
+            "font: false under theme: (the readers' own fonts; a font of your own goes into a stylesheet in "
+            "the content folder, named under extra_css)",
+            found=_("nothing") if font is None else quote(str(font) if not isinstance(font, dict) else repr(font)),
+        ))  # fmt: skip
+    extra = values.get("extra")
+    if isinstance(extra, dict) and extra.get("analytics"):
+        diag.error(Location(shown, _line_of(nodes, "extra", "analytics")), _(
+            "extra.analytics: Material's analytics send every reader's visits to another host (privacy); "
+            "remove extra.analytics"
+        ))  # fmt: skip
+    repo_url = values.get("repo_url")
+    if isinstance(repo_url, str) and (host := _FACTS_FROM.match(repo_url.strip())) is not None:
+        diag.error(Location(shown, _line_of(nodes, "repo_url")), _(
+            "repo_url: %(url)s: Material's header asks %(host)s for the repository's stars and forks from "
+            "every reader's browser (privacy); remove repo_url and link the repository in a page's text",
+            url=quote(repo_url),
+            host=host[1],
+        ))  # fmt: skip
 
 
 def check_copyright(

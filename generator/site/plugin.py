@@ -329,6 +329,10 @@ class RundbriefPlugin(BasePlugin[RundbriefConfig]):
         config.site_name = pages.as_html(config.site_name)  # Material prints it unescaped
         if config.site_description:  # and this, in every page's <meta name="description">
             config.site_description = pages.as_html(config.site_description)
+        if config.site_author:  # <meta name="author">
+            config.site_author = pages.as_html(config.site_author)
+        if config.repo_name:  # the header's link to the repository
+            config.repo_name = pages.as_html(config.repo_name)
         env.filters["markdown"] = self._markdown_filter
         env.filters["tel"] = tel_href  # every template may use it, the error pages' too
         if self.project is None:  # the error pages: Material's page with rundbrief's frame, empty
