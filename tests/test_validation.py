@@ -1580,6 +1580,8 @@ def test_a_list_under_a_line_of_text_and_a_pasted_table_are_warned_about_at_thei
         ("Tag\tOrt\tZeit\nMontag\tSchwaan\t18 Uhr", 1, "tabs"),
         ("• Stifte\n• Papier", 1, "bullets"),
         ('!!! note "Bitte mitbringen"\n    Für die Werkstatt:\n    - Stift\n    - Papier', 3, "list"),
+        ('!!! note "Bitte mitbringen"\n\n    Für die Werkstatt:\n    - Stift\n    - Papier', 4, "list"),
+        ("- Werkstatt\n\n    Mitbringen:\n    - Stift\n    - Papier", 4, "list"),  # a list item's paragraph
         # what is fine as it is
         ("Ein Satz, der mit einem Strich\n- wie hier - umbricht.", None, ""),
         ("Wir treffen uns am\n30. Juni und am\n1. Juli.", None, ""),
@@ -1591,6 +1593,7 @@ def test_a_list_under_a_line_of_text_and_a_pasted_table_are_warned_about_at_thei
         ("    eingerückt\tals\n    Code\tgezeigt", None, ""),
         ("## Programm\n- a\n- b", None, ""),
         ('!!! note "Bitte mitbringen"\n    - Stift\n    - Papier', None, ""),
+        ("Code:\n\n    Text\n    - a\n    - b", None, ""),  # indented after a paragraph: code, as written
     ]
     said = {
         "list": "a list right under a line of text, without a blank line between them",

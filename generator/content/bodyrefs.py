@@ -1515,12 +1515,20 @@ def _between_blank_lines(lines: Lines) -> list[list[tuple[int, str]]]:
         else:
             blocks.append([(number, line)])
     inner: list[list[tuple[int, str]]] = []
+    contained = False  # the block before (blank lines between) was a box's or a list item's
     for block in blocks:
+        indented = all(_BOX_CONTENT.match(line) for _, line in block)
         if all(_QUOTED.match(line) for _, line in block):
             inner += _between_blank_lines(_taken_off(_QUOTED, block))
         elif _BOX.match(block[0][1]) and len(block) > 1 and all(_BOX_CONTENT.match(line) for _, line in block[1:]):
             # a box's text (!!! note), four columns in: its own blocks, as Markdown reads them
             inner += _between_blank_lines(_taken_off(_BOX_CONTENT, block[1:]))
+        elif indented and contained:
+            # its text after a blank line, four columns in (after a paragraph: code, as written)
+            inner += _between_blank_lines(_taken_off(_BOX_CONTENT, block))
+        contained = _BOX.match(block[0][1]) is not None or _LIST_MARK.match(block[0][1]) is not None or (
+            indented and contained
+        )
     return blocks + inner
 
 
