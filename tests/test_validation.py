@@ -589,7 +589,7 @@ def test_raw_html_written_to_slip_past_the_check_is_found(
         ("<div><svg><font></font><style><!--</style></svg></div>", 'holds a "<"'),
         ("<div><svg><foreignObject><p>x</p></foreignObject><style><!--</style></svg></div>", 'holds a "<"'),
         ("<div><template><svg></p><style></template></style></svg></div>", 'holds a "<"'),
-        ('<link rel="preload" as="image" imagesrcset="http://evil.example/a.png 1x">', "other hosts"),
+        ('<link rel="preload" as="image" imagesrcset="http://evil.example/a.png 1x">', "<link rel="),
         # an end tag in a raw text element opened after it closes nothing; in SVG a <style> holds comments
         ("<div><template><textarea></template></textarea></div>", "<template> is not closed"),
         ("<div><svg><style><!-- </style></svg></div>", "a comment begun with <!-- is not closed"),
@@ -597,6 +597,13 @@ def test_raw_html_written_to_slip_past_the_check_is_found(
         ("<div><svg><![CDATA[ a > <!-- ]]><b> --></svg></div>", "<![CDATA[ is read as text in SVG"),
         # Material's script fetches mermaid.js from unpkg.com for a <pre class="mermaid">
         ('<pre class="wide mermaid">graph TD; A--&gt;B</pre>', "from unpkg.com"),
+        # from a privacy trial: Material's script asks GitHub for the stars of any element's repository
+        ('<a href="https://github.com/a/b" data-md-component="source"><span>Quelle</span></a>', "data-md- attributes"),
+        ("[Quelle](https://github.com/a/b){: data-md-component=source }", "data-md- attributes"),
+        # a stylesheet of the project's whose content no check reads (it imported another host's)
+        ('<link rel="stylesheet" href="../media/s.css">', "linked here is read by no check"),
+        ('<style>@import "../media/s.css";</style>', "<style> @import"),
+        ('<style>@\\69mport url(../media/s.css);</style>', "<style> @import"),
     ],
 )
 def test_tags_hidden_from_a_reading_by_patterns_are_found(
@@ -1127,6 +1134,13 @@ def test_what_every_page_loads_comes_from_the_site(project: Path) -> None:
         (lambda t: t + "repo_url: https://github.com/kreis/prozess\n",
          'error: repo_url: "https://github.com/kreis/prozess": Material\'s header asks github.com'),
         (lambda t: t + "repo_url: https://git.gitlab.kreis.example/a/b\n", "asks git.gitlab.kreis.example for"),
+        # Material's own patterns, which find a repository anywhere in the address (a privacy trial)
+        (lambda t: t + "repo_url: https://example.org/?github.com/a/b\n", "asks github.com for"),
+        (lambda t: t + "repo_url: https://example.org/evil.gitlab.example.com/a\n", "asks evil.gitlab.example.com for"),
+        (lambda t: t + "repo_url: javascript:alert(1)\n", 'repo_url: expected a web address starting with https://, found "javascript'),
+        (lambda t: t + "extra:\n  polyfills:\n    - media/eigen.js\n    - https://evil.example/p.js\n",
+         "mkdocs.yml:19: error: extra.polyfills: https://evil.example/p.js: the site loads nothing"),
+        (lambda t: t.replace("  name: material\n", "  name: readthedocs\n"), 'theme.name: expected material, found "readthedocs"'),
     ],
 )  # fmt: skip
 def test_a_setting_that_makes_every_page_ask_another_host_is_an_error(
@@ -1157,6 +1171,44 @@ def test_a_mermaid_fence_is_an_error_at_the_texts_line(project: Path, write: Cal
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert len(errors) == 1 and errors[0].startswith("content/newsletter/2026-02.md:7: error: body: <pre class=\"mermaid\">")
+
+
+def test_the_settings_of_an_inherited_file_are_checked_too(project: Path) -> None:
+    """MkDocs merges the file INHERIT names under mkdocs.yml: analytics or a GitHub repo_url
+    there reached every page while check read mkdocs.yml's own text only (a privacy trial).
+    Reported at the INHERIT line, naming the setting; what mkdocs.yml sets itself wins."""
+    config = project / "mkdocs.yml"
+    (project / "basis.yml").write_text(
+        "extra:\n  analytics:\n    provider: google\n    property: G-X\nrepo_url: https://github.com/a/b\n"
+        "theme:\n  name: material\n  font:\n    text: Roboto\n",
+        encoding="utf-8",
+    )
+    config.write_text("INHERIT: basis.yml\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    found = [m for m in messages(project) if m.startswith("mkdocs.yml")]
+    assert any(m.startswith("mkdocs.yml:1: error: extra.analytics: ") for m in found), found
+    assert any(m.startswith('mkdocs.yml:1: error: repo_url: "https://github.com/a/b"') for m in found), found
+    assert not any("theme.font" in m for m in found), found  # font: false of mkdocs.yml wins
+
+
+def test_a_stylesheet_of_the_project_is_read_for_what_it_loads(project: Path) -> None:
+    """extra_css of the content folder is the project's own, but what it loads is loaded on every
+    page: a font from Google imported there passed (a privacy trial, and the way fonts are often
+    pasted); an @import of a file of the project is read by no check either."""
+    media = project / "content" / "media"
+    (media / "gut.css").write_text(".rb-brand { background: url(logo.png) }\n", encoding="utf-8")
+    (media / "schrift.css").write_text(
+        "/* Hausschrift */\n@import url('https://fonts.googleapis.com/css2?family=Roboto');\n", encoding="utf-8"
+    )
+    (media / "kette.css").write_text('@\\69mport "gut.css";\n', encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "extra_css:\n  - media/gut.css\n  - media/schrift.css\n  - media/kette.css\n",
+        encoding="utf-8",
+    )
+    found = [m for m in messages(project) if "extra_css" in m]
+    assert len(found) == 2, found
+    assert found[0].startswith("mkdocs.yml:18: error: extra_css: media/schrift.css: https://fonts.googleapis.com"), found
+    assert found[1].startswith("mkdocs.yml:19: error: extra_css: media/kette.css: @import: "), found
 
 
 def test_a_repository_elsewhere_and_the_own_fonts_pass(project: Path) -> None:

@@ -870,10 +870,22 @@ _CSS_FUNCTION = re.compile(r"url\(|image-set\(|@import|\\", re.IGNORECASE)
 _CSS_ELSEWHERE = re.compile(r"""[^\s"'(),;]*(?://|\b(?:https?|ftp):)[^\s"'(),;]*""", re.IGNORECASE)
 
 
-def _css_loads_elsewhere(css: str) -> str | None:
+def css_loads_elsewhere(css: str) -> str | None:
     """The first address in CSS (a style attribute, a <style> element, SVG's fill="url(...)")
     that leads to another host, read as a browser reads CSS: escapes decoded (``\\75rl(`` is
     ``url(``), "\\" as "/" in an address, and in url(), image-set() and @import alike."""
+    found = _CSS_ELSEWHERE.search(_css_read(css).replace("\\", "/"))
+    return found.group(0) if found else None
+
+
+def css_imports(css: str) -> bool:
+    """Whether CSS imports another stylesheet (whose rules no check reads), as a browser reads it."""
+    return "@import" in _css_read(css).lower()
+
+
+def _css_read(css: str) -> str:
+    """CSS as a browser reads it: its escapes decoded, its comments taken out (they name no file;
+    a string is no comment: content:"/*" ... "*/" hides nothing)."""
 
     def unescaped(match: re.Match[str]) -> str:
         if match.group(1) is None:
@@ -881,11 +893,8 @@ def _css_loads_elsewhere(css: str) -> str | None:
         code = int(match.group(1), 16)
         return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
-    # a comment names no file (a string is no comment: content:"/*" ... "*/" hides nothing)
     uncommented = _CSS_COMMENT.sub(lambda m: m.group(0) if m.group(0)[0] in "\"'" else " ", css)
-    text = _CSS_ESCAPE.sub(unescaped, uncommented).replace("\\", "/")
-    found = _CSS_ELSEWHERE.search(text)
-    return found.group(0) if found else None
+    return _CSS_ESCAPE.sub(unescaped, uncommented)
 
 
 def _is_script_address(address: str) -> bool:
@@ -1236,6 +1245,14 @@ def _check_html(
                 written=written,
             ))
             continue
+        if name == "link":
+            ctx.error(line, _(
+                "%(field)s: %(written)s: a stylesheet or other file linked here is read by no check (it may load "
+                "from other hosts) and belongs to the head of the page, which is rundbrief's; remove the element",
+                field=field,
+                written=_shorten(tag.group(0), 60),
+            ))  # fmt: skip
+            continue
         if name == "plaintext":
             ctx.error(line, _(
                 "%(field)s: %(written)s shows all of the page after it as plain text and cannot be closed; "
@@ -1363,7 +1380,7 @@ def _check_html(
     for style in _STYLE_ELEMENT.finditer(text):
         # in <svg> a <style> holds markup: "&#47;/host" is "//host", "/<g></g>/host" is "//host"
         as_svg = html.unescape(re.sub(r"<[^>]*>", "", style.group(1)))
-        if (url := _css_loads_elsewhere(style.group(1)) or _css_loads_elsewhere(as_svg)) is not None:
+        if (url := css_loads_elsewhere(style.group(1)) or css_loads_elsewhere(as_svg)) is not None:
             ctx.error(
                 line_at(style.start()), _(
                     "%(field)s: <style> url(%(group)s): %(privacy_message)s",
@@ -1372,6 +1389,12 @@ def _check_html(
                     privacy_message=_(_PRIVACY_MESSAGE),
                 )
             )
+        elif css_imports(style.group(1)) or css_imports(as_svg):
+            ctx.error(line_at(style.start()), _(
+                "%(field)s: <style> @import: a stylesheet imported there is read by no check (it may load from "
+                "other hosts); write its rules into the <style> element",
+                field=field,
+            ))  # fmt: skip
 
 
 def _check_attribute(
@@ -1385,6 +1408,16 @@ def _check_attribute(
     the link and image checks (find_links, find_images), which report such an address."""
     key = written_key.lower()
     shown = form.format(f'{written_key}="{_shorten(value)}"')
+    if key.startswith("data-md-"):
+        # Material's script acts on them: data-md-component="source" has it ask GitHub or a GitLab
+        # host for a repository's stars, from each reader's browser
+        ctx.error(line, _(
+            "%(field)s: %(shown)s: data-md- attributes are Material's, for its own parts of the page (its "
+            "script acts on them, and may ask other hosts); remove the attribute",
+            field=field,
+            shown=shown,
+        ))  # fmt: skip
+        return
     ours = links_and_images or (name, key) not in (("a", "href"), ("img", "src"))
     if ours and is_address(name, key) and not all(readable(a) for a in _addresses(key, value)):
         ctx.error(line, _unreadable(field, shown))
@@ -1398,7 +1431,7 @@ def _check_attribute(
             written_key=written_key,
         ))
         return
-    if (key == "style" or _CSS_FUNCTION.search(value)) and _css_loads_elsewhere(value):  # SVG's fill="url(...)" too
+    if (key == "style" or _CSS_FUNCTION.search(value)) and css_loads_elsewhere(value):  # SVG's fill="url(...)" too
         ctx.error(line, f"{field}: {shown}: {_(_PRIVACY_MESSAGE)}")
         return
     if key in _LOADING or (key in ("href", "xlink:href") and name in _LOADING_HREF):

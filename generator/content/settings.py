@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from generator.content.bodyrefs import check_published_html
+from generator.content.bodyrefs import check_published_html, css_imports, css_loads_elsewhere
 from generator.content.fields import Context, Fields, is_url
 from generator.content.frontmatter import read_text
 from generator.content.images import ImageChecker
@@ -24,7 +24,7 @@ from generator.content.mkdocsyaml import load_mkdocs_yaml
 from generator.content.model import MKDOCS_EXTENSIONS, MarkdownDialect, Partner, ProcessContact, Settings
 from generator.content.people import alt_text_problem, read_image
 from generator.content.yamlnodes import YList, YMap, YNode, YScalar, parse_yaml, quote
-from generator.diagnostics import Diagnostics, Location
+from generator.diagnostics import Diagnostics, Location, display_path
 from generator.htmltags import browser_address
 from generator.i18n import _, ngettext
 
@@ -151,9 +151,11 @@ def read_settings(root: Path, diag: Diagnostics, images_for: Any) -> tuple[Setti
             site_name=site_name,
         ))
     check_output_folder(root, base.site_dir, docs_dir, nodes, shown, diag)
-    check_loaded_from_elsewhere(values, nodes, shown, diag)
-    check_copyright(values, nodes, shown, diag, base.site_url)
-    check_requests_of_the_theme(values, nodes, shown, diag)
+    # what reaches every page: as MkDocs reads it, with the settings of an INHERIT file under them
+    seen = _with_inherited(values, root / CONFIG_FILE, diag)
+    check_loaded_from_elsewhere(seen, nodes, shown, diag, root / docs_dir)
+    check_copyright(seen, nodes, shown, diag, base.site_url)
+    check_requests_of_the_theme(seen, nodes, shown, diag)
     options = plugin_options(nodes)
     if options is None:
         diag.error(
@@ -253,32 +255,100 @@ def _service_url(fields: Fields, key: str) -> str | None:
     return value
 
 
-def check_loaded_from_elsewhere(values: dict[str, Any], nodes: YNode | None, shown: str, diag: Diagnostics) -> None:
+def check_loaded_from_elsewhere(
+    values: dict[str, Any], nodes: YNode | None, shown: str, diag: Diagnostics, content: Path | None = None
+) -> None:
     """What every page loads by itself (scripts, stylesheets, the favicon, the logo) comes from the
-    site: an address of another host is a request to it from every reader (privacy)."""
+    site: an address of another host is a request to it from every reader (privacy); so does what
+    a stylesheet of the project (in ``content``) loads, which is read for it."""
     theme = values.get("theme")
     theme = theme if isinstance(theme, dict) else {}
-    named: list[tuple[str, object]] = [(f"theme.{key}", theme.get(key)) for key in ("favicon", "logo")]
-    for key in ("extra_javascript", "extra_css"):
-        for item in values.get(key) or () if isinstance(values.get(key), list) else ():
-            named.append((key, item.get("path") if isinstance(item, dict) else item))
-    for key, value in named:
+    named: list[tuple[str, object, int]] = [
+        (f"theme.{key}", theme.get(key), _line_of(nodes, "theme", key)) for key in ("favicon", "logo")
+    ]
+    extra = values.get("extra")
+    lists = [
+        ("extra_javascript", values.get("extra_javascript"), ("extra_javascript",)),
+        ("extra_css", values.get("extra_css"), ("extra_css",)),
+        # scripts of Material's, loaded before its own
+        ("extra.polyfills", extra.get("polyfills") if isinstance(extra, dict) else None, ("extra", "polyfills")),
+    ]
+    for key, items, path in lists:
+        written = _node_at(nodes, *path)
+        lines = [item.line for item in written.items] if isinstance(written, YList) else []
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            line = lines[index] if index < len(lines) else _line_of(nodes, *path)
+            named.append((key, item.get("path") if isinstance(item, dict) else item, line))
+    for key, value, line in named:
         if not isinstance(value, str):
             continue
         compact = browser_address(value).lower()
         if compact.startswith("//") or re.match(r"[a-z][a-z0-9+.-]*:", compact):
-            top = key.split(".")[0]
-            line = nodes.entries[top][0] if isinstance(nodes, YMap) and top in nodes.entries else 1
             diag.error(Location(shown, line), _(
                 "%(key)s: %(value)s: the site loads nothing from other hosts (privacy); save the file in the "
                 "content folder and name it by its path there",
                 key=key,
                 value=value,
             ))
+        elif key == "extra_css" and content is not None and (problem := _stylesheet_problem(content, value)):
+            diag.error(Location(shown, line), _(
+                "%(key)s: %(value)s: %(problem)s: the site loads nothing from other hosts (privacy), and a "
+                "stylesheet imported by another is read by no check; write its rules into this file and save "
+                "what it loads in the content folder",
+                key=key,
+                value=value,
+                problem=problem,
+            ))  # fmt: skip
+
+
+def _stylesheet_problem(content: Path, relative: str) -> str | None:
+    """What a stylesheet of the project loads from another host (its address), or "@import"."""
+    path = content / relative.split("?", 1)[0].split("#", 1)[0]
+    try:
+        if not path.resolve().is_relative_to(content.resolve()) or not path.is_file():
+            return None  # MkDocs reports a missing file; one outside the content folder is not published
+        css = path.read_text(encoding="utf-8", errors="replace")[:2_000_000]
+    except OSError:
+        return None
+    return css_loads_elsewhere(css) or ("@import" if css_imports(css) else None)
+
+
+def _node_at(nodes: YNode | None, *keys: str) -> YNode | None:
+    """The value at ``keys`` (nested mappings) as mkdocs.yml writes it, if it does."""
+    for key in keys:
+        if not isinstance(nodes, YMap) or key not in nodes.entries:
+            return None
+        nodes = nodes.entries[key][1]
+    return nodes
+
+
+def _with_inherited(values: dict[str, Any], path: Path, diag: Diagnostics, depth: int = 0) -> dict[str, Any]:
+    """``values`` over those of the file their ``INHERIT`` names (and its own), merged as MkDocs
+    merges them (mergedeep's REPLACE: mappings key by key, anything else replaced)."""
+    parent = values.get("INHERIT")
+    if not isinstance(parent, str) or depth > 20:
+        return values
+    parent_path = path.parent / parent
+    loaded = read_mkdocs_values(parent_path, display_path(parent_path, path.parent), diag)
+    if loaded is None:  # reported
+        return values
+    inherited = _with_inherited(loaded[0], parent_path, diag, depth + 1)
+    return _merged(inherited, {key: value for key, value in values.items() if key != "INHERIT"})
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        merged[key] = _merged(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return merged
 
 
 def _line_of(nodes: YNode | None, *keys: str) -> int:
-    """The line of the deepest of ``keys`` (nested mappings) that mkdocs.yml holds."""
+    """The line of the deepest of ``keys`` (nested mappings) that mkdocs.yml holds; a setting it
+    does not hold at all, of its INHERIT file: that line."""
+    if isinstance(nodes, YMap) and keys and keys[0] not in nodes.entries and "INHERIT" in nodes.entries:
+        return nodes.entries["INHERIT"][0]
     line = 1
     for key in keys:
         if not isinstance(nodes, YMap) or key not in nodes.entries:
@@ -287,9 +357,13 @@ def _line_of(nodes: YNode | None, *keys: str) -> int:
     return line
 
 
-# Material's header script asks these hosts for a repository's stars and forks (its source
-# component: github.com, and any host named like gitlab), from each reader's browser
-_FACTS_FROM = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^/@]*@)?(?:www\.)?(github\.com|[^/:]*gitlab[^/:]*)(?:[:/]|$)", re.I)
+# Material's header script asks GitHub or a GitLab host for a repository's stars and forks, from
+# each reader's browser, where the address matches one of its patterns (material/templates/assets/
+# javascripts/bundle.*.js, its source component): these are those patterns
+_FACTS_FROM = (
+    re.compile(r"^.+(github\.com)\/([^/]+)\/?([^/]+)?", re.I),
+    re.compile(r"^.+?([^/]*gitlab[^/]+)\/(.+?)\/?$", re.I),
+)
 
 
 def check_requests_of_the_theme(values: dict[str, Any], nodes: YNode | None, shown: str, diag: Diagnostics) -> None:
@@ -313,12 +387,25 @@ def check_requests_of_the_theme(values: dict[str, Any], nodes: YNode | None, sho
             "remove extra.analytics"
         ))  # fmt: skip
     repo_url = values.get("repo_url")
-    if isinstance(repo_url, str) and (host := _FACTS_FROM.match(repo_url.strip())) is not None:
-        diag.error(Location(shown, _line_of(nodes, "repo_url")), _(
-            "repo_url: %(url)s: Material's header asks %(host)s for the repository's stars and forks from "
-            "every reader's browser (privacy); remove repo_url and link the repository in a page's text",
-            url=quote(repo_url),
-            host=host[1],
+    if isinstance(repo_url, str) and repo_url:
+        if not is_url(repo_url):  # MkDocs refuses it too, in the build only
+            diag.error(Location(shown, _line_of(nodes, "repo_url")), _(
+                "repo_url: expected a web address starting with https://, found %(url)s",
+                url=quote(repo_url),
+            ))  # fmt: skip
+        elif (facts := next((m for p in _FACTS_FROM if (m := p.search(repo_url)) is not None), None)) is not None:
+            diag.error(Location(shown, _line_of(nodes, "repo_url")), _(
+                "repo_url: %(url)s: Material's header asks %(host)s for the repository's stars and forks from "
+                "every reader's browser (privacy); remove repo_url and link the repository in a page's text",
+                url=quote(repo_url),
+                host=facts[1],
+            ))  # fmt: skip
+    name = theme.get("name") if isinstance(theme, dict) else theme
+    if name != "material":
+        diag.error(Location(shown, _line_of(nodes, "theme", "name")), _(
+            "theme.name: expected material, found %(found)s: rundbrief's pages are made for Material's "
+            "(another theme may load from other hosts: readthedocs loads its scripts from a CDN)",
+            found=_("nothing") if name is None else quote(str(name)),
         ))  # fmt: skip
 
 
