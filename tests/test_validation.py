@@ -604,6 +604,9 @@ def test_raw_html_written_to_slip_past_the_check_is_found(
         ('<link rel="stylesheet" href="../media/s.css">', "linked here is read by no check"),
         ('<style>@import "../media/s.css";</style>', "<style> @import"),
         ('<style>@\\69mport url(../media/s.css);</style>', "<style> @import"),
+        # a URL parser drops tabs and line breaks in an address: "ht<tab>tps:" is "https:"
+        ('<p style="background-image:url(&quot;ht&#9;tps:evil.example/a.png&quot;)">x</p>', "other hosts"),
+        ('<style>.k{background-image:url("ht\\9 tps:evil.example/s.png")}</style>', "other hosts"),
     ],
 )
 def test_tags_hidden_from_a_reading_by_patterns_are_found(
@@ -837,6 +840,39 @@ def test_pages_are_checked_as_mkdocs_reads_them(project: Path, write: Callable[.
     built = run_cli("build", "--project", str(project))
     assert built.returncode == 0, built.stderr
     assert not list((project / "site").rglob("*entwurf*"))  # an editor's hidden file is not published
+
+
+def test_an_svg_is_checked_whatever_prefixes_its_names_carry(project: Path, write: Callable[..., Path]) -> None:
+    """From a privacy trial: opened on its own an SVG is XML, where h:iframe (h naming XHTML's
+    namespace) is an iframe, q:href (XLink's) a link and s:set an animation; the check compared
+    names as written, and a srcdoc script ran in the site's origin. An .xhtm page (Debian's
+    mime.types serves it as XHTML) ran its script. An Inkscape drawing's own prefixes pass."""
+    ns = 'xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:q="http://www.w3.org/1999/xlink"'
+    hostile = {
+        "iframe": '<h:iframe srcdoc="&lt;img src=x o&#110;error=alert(1)&gt;"/>',
+        "xlink": '<a q:href="&#106;avascript:alert(2)"><rect width="9" height="9"/></a>',
+        "set": '<a href="#x"><s:set xmlns:s="http://www.w3.org/2000/svg" attributeName="href" to="&#106;avascript:alert(3)"/></a>',
+        "link": '<h:link rel="stylesheet" href="https://evil.example/a.css"/>',
+        "style": "<h:style>rect{fill:url(https://evil.example/f.svg#p)}</h:style>",
+        "meta": '<h:meta http-equiv="refresh" content="0;url=https://evil.example/"/>',
+    }
+    for name, element in hostile.items():
+        write(f"media/{name}.svg", f"<svg {ns}>\n{element}\n</svg>\n")
+    write("media/seite.xhtm", '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(4)</script></html>')
+    write(
+        "media/inkscape.svg",
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '
+        'xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:cc="http://creativecommons.org/ns#" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '<sodipodi:namedview pagecolor="#ffffff" inkscape:zoom="1.2"/>\n<metadata><rdf:RDF><cc:Work rdf:about="">'
+        '<dc:title>Plan</dc:title><dc:type rdf:resource="http://purl.org/dc/dcmitype/StillImage"/></cc:Work></rdf:RDF>'
+        '</metadata>\n<g inkscape:label="Ebene 1" inkscape:groupmode="layer"><rect style="fill:#3949ab" width="9" height="9"/></g>\n</svg>\n',
+    )
+    errors = [line for line in run_cli("check", "--project", str(project)).stderr.splitlines() if ": error: " in line]
+    for name in hostile:
+        assert any(line.startswith(f"content/media/{name}.svg:2: error: svg: ") for line in errors), (name, errors)
+    assert any(line.startswith("content/media/seite.xhtm:1: error: an HTML file reaches the site") for line in errors), errors
+    assert not any("inkscape.svg" in line for line in errors), errors
 
 
 def test_an_event_a_draft_describes_is_checked_where_a_published_issue_shows_it(
@@ -1141,6 +1177,8 @@ def test_what_every_page_loads_comes_from_the_site(project: Path) -> None:
         (lambda t: t + "extra:\n  polyfills:\n    - media/eigen.js\n    - https://evil.example/p.js\n",
          "mkdocs.yml:19: error: extra.polyfills: https://evil.example/p.js: the site loads nothing"),
         (lambda t: t.replace("  name: material\n", "  name: readthedocs\n"), 'theme.name: expected material, found "readthedocs"'),
+        (lambda t: t + "extra:\n  alternate:\n    - name: English\n      link: https://en.example.net/\n      lang: en\n",
+         'extra.alternate: "https://en.example.net/": Material\'s script asks that host for its sitemap.xml'),
     ],
 )  # fmt: skip
 def test_a_setting_that_makes_every_page_ask_another_host_is_an_error(

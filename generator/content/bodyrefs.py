@@ -139,21 +139,31 @@ class _IndentedCode:
         self.after_blank = True
         self.container = False  # a list item or a box is open: indented lines are its content
         self.code = False
+        # Python-Markdown's block (after a blank line or a heading) began in the container: a quote
+        # in it is the container's; else its quote processor, which runs before the reference
+        # one, takes the text before the quote (a list begun after a definition too) and ends it
+        self.block_start = True
+        self.container_first = False
 
     def feed(self, line: str) -> bool:
         if not line.strip():
-            self.after_blank = True
+            self.after_blank = self.block_start = True
             return self.code
         columns = len(line.expandtabs(4)) - len(line.lstrip(" \t").expandtabs(4))
         code_from = 8 if self.container else 4  # in a list item or a box, code is indented once more
         after_blank, self.after_blank = self.after_blank, False
+        block_start, self.block_start = self.block_start, False
         if columns >= code_from and (self.code or after_blank):
             self.code = True
             return True
         self.code = False
+        inner = _QUOTE_MARKS.sub("", line, 1)
+        if block_start:
+            self.container_first = (self.container and columns >= 4) or _CONTAINER.match(inner) is not None
+        elif inner != line and not self.container_first:
+            self.container = False
         if columns >= 4:
             return False  # a list item's or a box's content, or a paragraph's line: unsure
-        inner = _QUOTE_MARKS.sub("", line, 1)
         if _CONTAINER.match(inner):
             self.container = True
             # a box's first line of content begins a block: indented once more, it is code
@@ -162,7 +172,8 @@ class _IndentedCode:
         if after_blank:
             self.container = False
         # what follows a heading or a reference definition begins a block, as after a blank line
-        self.after_blank = _HEADING.match(inner) is not None or _DEFINITION_RE.fullmatch(inner) is not None
+        self.block_start = _HEADING.match(inner) is not None
+        self.after_blank = self.block_start or _DEFINITION_RE.fullmatch(inner) is not None
         return False
 
 
@@ -874,8 +885,12 @@ def css_loads_elsewhere(css: str) -> str | None:
     """The first address in CSS (a style attribute, a <style> element, SVG's fill="url(...)")
     that leads to another host, read as a browser reads CSS: escapes decoded (``\\75rl(`` is
     ``url(``), "\\" as "/" in an address, and in url(), image-set() and @import alike."""
-    found = _CSS_ELSEWHERE.search(_css_read(css).replace("\\", "/"))
+    # a URL parser drops tabs and line breaks anywhere in an address: "ht\9 tps:" is "https:"
+    found = _CSS_ELSEWHERE.search(_URL_IGNORES.sub("", _css_read(css)).replace("\\", "/"))
     return found.group(0) if found else None
+
+
+_URL_IGNORES = re.compile(r"[\t\n\r]")
 
 
 def css_imports(css: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import mimetypes
 import os
 import posixpath
 import re
@@ -428,7 +429,11 @@ def _other_pages(content: Path, read: set[Path]) -> list[Path]:
 
 # Files a browser shown them runs as pages, whatever the site's checks: HTML, and XML (with an XHTML
 # or SVG namespace, or a stylesheet that makes HTML of it); a compressed SVG cannot be read here.
-_HTML_FILES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".xml", ".xsl", ".xslt", ".svgz", ".mht", ".mhtml")
+_HTML_FILES = (
+    ".html", ".htm", ".xhtml", ".xhtm", ".xht", ".shtml", ".xml", ".xsl", ".xslt", ".svgz", ".mht", ".mhtml"
+)
+# and any other name a web server may serve as one (Python's table, with the system's mime.types)
+_PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/xml", "application/xml", "application/xslt+xml"})
 # In an SVG, what a browser reading it as XML may run: scripts (any prefix), handlers, entities
 # of its own, embedded HTML, script addresses
 _SVG_DANGER = re.compile(
@@ -439,6 +444,20 @@ _SVG_DANGER = re.compile(
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)  # in XML, text: CorelDRAW writes its CSS so
 # an entity whose text holds markup or a reference (Illustrator's own name namespaces only)
 _SVG_ENTITY = re.compile(r"""<!ENTITY\s+(?:%\s*)?\S+\s+("[^"]*"|'[^']*')""", re.IGNORECASE)
+
+
+def _unprefixed(svg: str) -> str:
+    """An SVG with its elements' and attributes' namespace prefixes taken off (``h:iframe`` is an
+    iframe where h names XHTML's namespace, ``q:href`` a link where q names XLink's), so that the
+    check of the HTML a text becomes knows them by their names; values stay as they are, and each
+    line where it is."""
+    return _IN_TAG.sub(lambda tag: _PREFIX.sub(lambda m: m.group(1) or "", tag.group(0)), svg)
+
+
+_IN_TAG = re.compile(r"<[^<>]*>")
+# a quoted value (kept), or a prefix at a name's start after "<", "</", a blank or a value (not
+# a namespace's declaration, xmlns:...)
+_PREFIX = re.compile(r"""("[^"]*"|'[^']*')|(?<=[\s<"'/])(?!xmlns:)[A-Za-z_][\w.-]*:(?=[A-Za-z_])""")
 
 
 def _svg_danger(text: str) -> re.Match[str] | None:
@@ -458,7 +477,7 @@ def _check_files_published_as_they_are(content: Path, context: Callable[[Path], 
         return
     for path in sorted(content.rglob("*")):
         suffix = path.suffix.lower()
-        if suffix not in _HTML_FILES and suffix != ".svg":
+        if suffix not in _HTML_FILES and suffix != ".svg" and mimetypes.guess_type(path.name)[0] not in _PAGE_TYPES:
             continue
         if is_hidden(path.relative_to(content).as_posix()) or not path.is_file():
             continue
@@ -476,7 +495,7 @@ def _check_files_published_as_they_are(content: Path, context: Callable[[Path], 
                     found=danger.group(0).strip(),
                 ))
             else:
-                as_text = _CDATA.sub(lambda m: m.group(1), text)  # the same lines, the CSS checked as CSS
+                as_text = _unprefixed(_CDATA.sub(lambda m: m.group(1), text))  # the same lines, the CSS checked as CSS
                 check_published_html(ctx, as_text, as_text, 1, "svg")
 
 

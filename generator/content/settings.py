@@ -282,8 +282,7 @@ def check_loaded_from_elsewhere(
     for key, value, line in named:
         if not isinstance(value, str):
             continue
-        compact = browser_address(value).lower()
-        if compact.startswith("//") or re.match(r"[a-z][a-z0-9+.-]*:", compact):
+        if _elsewhere(value):
             diag.error(Location(shown, line), _(
                 "%(key)s: %(value)s: the site loads nothing from other hosts (privacy); save the file in the "
                 "content folder and name it by its path there",
@@ -311,6 +310,12 @@ def _stylesheet_problem(content: Path, relative: str) -> str | None:
     except OSError:
         return None
     return css_loads_elsewhere(css) or ("@import" if css_imports(css) else None)
+
+
+def _elsewhere(address: str) -> bool:
+    """Whether a browser takes ``address`` to another host (a scheme, or ``//host``)."""
+    compact = browser_address(address).lower()
+    return compact.startswith("//") or re.match(r"[a-z][a-z0-9+.-]*:", compact) is not None
 
 
 def _node_at(nodes: YNode | None, *keys: str) -> YNode | None:
@@ -386,6 +391,15 @@ def check_requests_of_the_theme(values: dict[str, Any], nodes: YNode | None, sho
             "extra.analytics: Material's analytics send every reader's visits to another host (privacy); "
             "remove extra.analytics"
         ))  # fmt: skip
+    alternate = extra.get("alternate") if isinstance(extra, dict) else None
+    for item in alternate if isinstance(alternate, list) else ():  # Material's language selector
+        link = item.get("link") if isinstance(item, dict) else None
+        if isinstance(link, str) and _elsewhere(link):
+            diag.error(Location(shown, _line_of(nodes, "extra", "alternate")), _(
+                "extra.alternate: %(link)s: Material's script asks that host for its sitemap.xml from every "
+                "reader's browser (privacy); link the other language's site in a page's text",
+                link=quote(link),
+            ))  # fmt: skip
     repo_url = values.get("repo_url")
     if isinstance(repo_url, str) and repo_url:
         if not is_url(repo_url):  # MkDocs refuses it too, in the build only
