@@ -373,8 +373,10 @@ _FACTS_FROM = (
 
 def check_requests_of_the_theme(values: dict[str, Any], nodes: YNode | None, shown: str, diag: Diagnostics) -> None:
     """What Material makes every page ask of another host by a setting: its fonts from Google
-    (unless ``font: false``), analytics, a repository's facts from GitHub or GitLab. The site
-    makes no request to another host (privacy): each is an error at its line."""
+    (unless ``font: false``), analytics, the sitemap of another language's site, a repository's
+    facts from GitHub or GitLab; and another theme than Material (readthedocs loads from a CDN).
+    The site makes no request to another host (privacy): each is an error at its line. A
+    repo_url MkDocs refuses is one too (else check passed what the build then refused)."""
     theme = values.get("theme")
     font = theme.get("font") if isinstance(theme, dict) else None
     if font is not False:
@@ -432,9 +434,8 @@ def check_copyright(
     copyright = values.get("copyright")
     if not isinstance(copyright, str) or "<" not in copyright:
         return
-    line = nodes.entries["copyright"][0] if isinstance(nodes, YMap) and "copyright" in nodes.entries else 1
     ctx = Context(diag, shown, ZoneInfo(DEFAULT_TIMEZONE))
-    check_published_html(ctx, copyright, copyright, line, "copyright", site_url or "")
+    check_published_html(ctx, copyright, copyright, _line_of(nodes, "copyright"), "copyright", site_url or "")
 
 
 def check_output_folder(
