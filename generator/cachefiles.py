@@ -86,20 +86,39 @@ def _key() -> bytes:
     return os.urandom(_KEY_SIZE)
 
 
+def open_regular(path: Path, flags: int, mode: int = 0o600) -> int | None:
+    """A descriptor of ``path`` opened with ``flags`` if it is a regular file (one ``O_CREAT``
+    creates included), else None: a link, FIFO, device or folder at its name is never opened
+    (opening a device can act: a tape rewinds, a watchdog starts; opening a FIFO lets its writer
+    go on), and what is opened is checked to be the file looked at. OSError where it cannot be
+    looked at or opened (a missing file without ``O_CREAT``)."""
+    try:
+        found: os.stat_result | None = os.lstat(path)
+    except FileNotFoundError:
+        if not flags & os.O_CREAT:
+            raise
+        found = None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        return None
+    descriptor = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, mode)
+    info = os.fstat(descriptor)  # the name may have been given to something else since the look
+    swapped = found is not None and (info.st_dev, info.st_ino) != (found.st_dev, found.st_ino)
+    if not stat.S_ISREG(info.st_mode) or swapped:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
 def _read_regular(path: Path, limit: int, *, private: bool = False, starts: bytes = b"") -> bytes | None:
     """At most ``limit`` bytes of ``path`` if it is a regular file (not a link, FIFO or device:
     a FIFO put in a cache's place blocked the build for good) that ``starts`` with these bytes
     (read first: a large file of anybody else's is not read on); ``private``: only if this user
-    owns it and nobody else may read or write it. Anything else is never opened (opening a device
-    can act: a tape rewinds, a watchdog starts; opening a FIFO lets its writer go on)."""
-    found = os.lstat(path)
-    if not stat.S_ISREG(found.st_mode):
+    owns it and nobody else may read or write it. Anything else is never opened (open_regular)."""
+    descriptor = open_regular(path, os.O_RDONLY)
+    if descriptor is None:
         return None
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC)
     with os.fdopen(descriptor, "rb") as file:
-        info = os.fstat(descriptor)  # what was opened: the name may have been given to another since
-        if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) != (found.st_dev, found.st_ino):
-            return None
+        info = os.fstat(descriptor)
         if info.st_size > limit:
             return None
         if private and (info.st_uid != os.getuid() or info.st_mode & 0o077):

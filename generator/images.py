@@ -23,7 +23,6 @@ import hashlib
 import io
 import os
 import re
-import stat
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
@@ -33,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from PIL import Image as PILImage
 from PIL import ImageOps
 
-from generator.cachefiles import read_signed, write_signed
+from generator.cachefiles import open_regular, read_signed, write_signed
 from generator.content.model import Image
 from generator.output import write_anew
 from generator.workers import worker_context
@@ -236,18 +235,13 @@ def _claim(cached: Path) -> Iterator[bool]:
     marker = cached.with_name(f".{cached.name}.making")
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        if marker.is_symlink() or (marker.exists() and not marker.is_file()):
-            raise OSError(f"not a claim: {marker}")  # a device is not even opened
-        # never through a link, never blocking on a FIFO swapped in, never a terminal of ours
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-        descriptor = os.open(marker, flags, 0o600)
+        descriptor = open_regular(marker, os.O_RDWR | os.O_CREAT)  # a device, a link, a FIFO: no claim
     except OSError:
+        descriptor = None
+    if descriptor is None:
         yield True
         return
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # swapped in after the look above
-            yield True
-            return
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
